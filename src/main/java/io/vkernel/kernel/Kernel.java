@@ -1,0 +1,426 @@
+package io.vkernel.kernel;
+
+import io.vkernel.kernel.demux.BindTable;
+import io.vkernel.kernel.demux.EstablishedTable;
+import io.vkernel.kernel.demux.JenkinsHash;
+import io.vkernel.kernel.demux.ListenerTable;
+import io.vkernel.kernel.demux.TupleHash;
+import io.vkernel.kernel.demux.XorHash;
+import io.vkernel.kernel.fd.OpenFile;
+import io.vkernel.kernel.nic.Nic;
+import io.vkernel.kernel.proc.Process;
+import io.vkernel.kernel.socket.Socket;
+import io.vkernel.kernel.socket.WaitQueue;
+import io.vkernel.kernel.syscall.PendingCall;
+import io.vkernel.kernel.syscall.Syscalls;
+import io.vkernel.kernel.tcp.IsnGenerator;
+import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.tcp.TcpEngine;
+import io.vkernel.kernel.tcp.TcpHost;
+import io.vkernel.kernel.time.VirtualClock;
+import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.EventLog;
+import io.vkernel.kernel.trace.EventType;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.FourTuple;
+import io.vkernel.kernel.wire.Ipv4;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.Seq;
+import io.vkernel.kernel.wire.TcpFlags;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * One virtual host: an IPv4 address, a NIC, the demux tables, processes with their FD tables, the TCP engine
+ * and a manual virtual clock. Every public method takes the kernel's one lock (a "big kernel lock"), so its
+ * structures are always consistent; kernels share nothing.
+ *
+ * <p>An inbound packet follows the seed's path, one method per step: {@link #nicReceive}, {@link #ipValidate},
+ * {@link #extractTuple}, {@link #demux}, then the TCP engine (TCB, receive buffer and ACK) and {@link #wake}.
+ */
+public final class Kernel implements TcpHost {
+
+    private final KernelConfig config;
+    private final VirtualClock clock = new VirtualClock();
+    private final EventLog events;
+    private final Nic nic;
+    private final EstablishedTable established;
+    private final ListenerTable listeners = new ListenerTable();
+    private final BindTable binds = new BindTable();
+    private final Sysctls sysctls = new Sysctls();
+    private final TcpEngine tcp;
+    private final Syscalls syscalls = new Syscalls(this);
+    private final Map<Integer, Process> processes = new LinkedHashMap<>();
+    private final Map<Long, PendingCall> pendingCalls = new LinkedHashMap<>();
+    private long nextInode = 40_000;
+    private int nextPid = 12_345;
+    private long nextCallId = 1;
+    private PacketReport current;
+
+    public Kernel(KernelConfig config) {
+        this.config = config;
+        this.events = new EventLog(config.eventCapacity(), clock::now);
+        this.nic = new Nic(config.wireCapacity(), clock::now);
+        TupleHash hash = "xor".equals(config.hash()) ? new XorHash() : new JenkinsHash((int) IsnGeneratorSeed.hashSecret(config.seed()));
+        this.established = new EstablishedTable(hash, config.buckets());
+        this.tcp = new TcpEngine(established, listeners, binds, clock, sysctls, new IsnGenerator(config.seed()), this);
+    }
+
+    // ---------------------------------------------------------------- the receive path (the seed's six steps)
+
+    /** An inbound segment arrives at the NIC; the report tells what each step did. */
+    public synchronized PacketReport receive(Segment segment) {
+        PacketReport report = new PacketReport(segment);
+        current = report;
+        try {
+            nicReceive(segment, report);
+            if (!ipValidate(segment, report)) {
+                return report;
+            }
+            FourTuple tuple = extractTuple(segment, report);
+            demux(tuple, segment, report);
+            return report;
+        } finally {
+            current = null;
+        }
+    }
+
+    /** Step 1: the NIC interrupts and the packet is copied from its ring into kernel memory. */
+    private void nicReceive(Segment segment, PacketReport report) {
+        long no = nic.receive(segment).no();
+        event(EventType.PACKET_IN, "#" + no, segment.summary());
+        report.step("nic.receive", "IRQ: the NIC copied packet #" + no + " (" + (40 + segment.payload().length)
+                + " bytes: 20 IPv4 + 20 TCP + " + segment.payload().length + " payload) from its receive ring into kernel memory");
+    }
+
+    /** Step 2: IP validation — the packet is for this host and its source can be a TCP peer. */
+    private boolean ipValidate(Segment segment, PacketReport report) {
+        int destination = segment.dst().address();
+        if (!isLocalAddress(destination)) {
+            dropped(report, DropReason.NOT_FOR_THIS_HOST, Ipv4.format(destination) + " is not "
+                    + Ipv4.format(config.address()) + " or 127.0.0.1");
+            return false;
+        }
+        if (!Ipv4.isValidPeer(segment.src().address())) {
+            dropped(report, DropReason.BAD_SOURCE, Ipv4.format(segment.src().address()) + " cannot send TCP");
+            return false;
+        }
+        report.step("ip.validate", "destination " + Ipv4.format(destination) + " is this host, source "
+                + Ipv4.format(segment.src().address()) + " is a unicast address, protocol 6 (TCP): passed to TCP");
+        return true;
+    }
+
+    /** Step 3: the 4-tuple, the connection's identity. */
+    private FourTuple extractTuple(Segment segment, PacketReport report) {
+        FourTuple tuple = FourTuple.ofInbound(segment);
+        report.step("tcp.tuple", "4-tuple (src " + segment.src() + ", dst " + segment.dst() + "), flags ["
+                + TcpFlags.format(segment.flags()) + "], seq " + Seq.unsigned(segment.seq())
+                + (segment.has(TcpFlags.ACK) ? ", ack " + Seq.unsigned(segment.ack()) : "")
+                + ", " + segment.payload().length + " payload bytes");
+        return tuple;
+    }
+
+    /** Step 4: established table by exact 4-tuple, then a listener on the address, then on 0.0.0.0, else RST. */
+    private void demux(FourTuple tuple, Segment segment, PacketReport report) {
+        EstablishedTable.Lookup lookup = established.trace(tuple);
+        report.step("demux.hash", established.hashFunction().name() + "(" + tuple + ") = 0x"
+                + Integer.toHexString(lookup.hash()) + "; bucket = hash & " + (established.bucketCount() - 1)
+                + " = " + lookup.bucket() + " of " + established.bucketCount());
+        report.step("demux.chain", lookup.compared().isEmpty() ? "bucket " + lookup.bucket() + " is empty"
+                : "bucket " + lookup.bucket() + " chain: " + String.join("; ", lookup.compared()));
+        if (lookup.found() != null) {
+            Tcb tcb = lookup.found();
+            report.step("demux.found", "connection " + tuple + " in " + tcb.state() + owner(tcb));
+            tcp.segmentArrives(tcb, segment, report);
+            return;
+        }
+        Socket listener = listeners.find(tuple.local());
+        if (listener != null) {
+            report.step("demux.listener", "no connection; listener " + listener.local() + " matches"
+                    + (listener.local().isWildcard() ? " (wildcard, no listener on " + tuple.local() + ")" : " (exact address)"));
+            tcp.listenerReceives(listener, segment, report);
+            return;
+        }
+        report.step("demux.miss", "no connection and no listener on " + tuple.local() + " or 0.0.0.0:" + tuple.local().port());
+        nic.countDrop(DropReason.NO_SOCKET);
+        tcp.resetNoSocket(segment, report);
+    }
+
+    private String owner(Tcb tcb) {
+        if (tcb.socket() == null) {
+            return tcb.isOrphan() ? " (orphaned: its FD is already closed)"
+                    : tcb.listener() != null ? " (in the accept queue of " + tcb.listener().local() + ", no FD yet)" : "";
+        }
+        for (Process process : processes.values()) {
+            for (var entry : process.fds().entries().entrySet()) {
+                if (entry.getValue().socket() == tcb.socket()) {
+                    return " (pid " + process.pid() + " fd " + entry.getKey() + ")";
+                }
+            }
+        }
+        return "";
+    }
+
+    private void dropped(PacketReport report, DropReason reason, String detail) {
+        nic.countDrop(reason);
+        report.drop(reason, detail);
+        event(EventType.PACKET_DROP, reason.name(), detail);
+    }
+
+    // ---------------------------------------------------------------- TcpHost: output, events, wake-ups
+
+    @Override
+    public void transmit(Segment segment, PacketReport report) {
+        long no = nic.transmit(segment).no();
+        event(EventType.PACKET_OUT, "#" + no, segment.summary());
+        PacketReport target = report != null ? report : current;
+        if (target != null) {
+            target.sent(segment);
+        }
+    }
+
+    @Override
+    public void event(EventType type, String subject, String detail) {
+        events.record(type, subject, detail);
+    }
+
+    /** Step 6: wake the threads sleeping on the socket; each retries its call. */
+    @Override
+    public void wake(Socket socket, PacketReport report) {
+        if (socket.waitQueue().isEmpty()) {
+            return;
+        }
+        for (WaitQueue.Waiter waiter : socket.waitQueue().wakeAll()) {
+            event(EventType.THREAD_WAKE, "socket:[" + socket.inode() + "]", waiter.describe() + " woken: RUNNABLE");
+            if (report != null) {
+                report.woke(waiter.describe());
+                report.step("wake", "woke " + waiter.describe() + " sleeping on socket:[" + socket.inode() + "]'s wait queue");
+            }
+        }
+        pendingCalls.values().removeIf(PendingCall::isDone);
+    }
+
+    // ---------------------------------------------------------------- processes and system calls
+
+    public synchronized Process spawn(String name) {
+        if (processes.size() >= config.maxProcesses()) {
+            throw new KernelLimitException("this kernel already runs " + processes.size() + " processes (limit " + config.maxProcesses() + ")");
+        }
+        Process process = new Process(newPid(), name, sysctls.getInt(Sysctls.RLIMIT_NOFILE));
+        processes.put(process.pid(), process);
+        event(EventType.PROCESS, "pid " + process.pid(), "process '" + name + "' started with fds 0, 1, 2 on the terminal");
+        return process;
+    }
+
+    /** exit(): every FD is closed as close() would, blocked calls end, the process goes away. */
+    public synchronized PacketReport exit(int pid) {
+        Process process = requireProcess(pid);
+        PacketReport report = new PacketReport(null);
+        for (PendingCall call : List.copyOf(pendingCalls.values())) {
+            if (call.pid() == pid) {
+                Syscalls.abandon(call);
+            }
+        }
+        pendingCalls.values().removeIf(PendingCall::isDone);
+        for (int fd : List.copyOf(process.fds().entries().keySet())) {
+            syscalls.close(process, fd, report);
+        }
+        processes.remove(pid);
+        event(EventType.PROCESS, "pid " + pid, "process exited; all its FDs were closed");
+        return report;
+    }
+
+    public synchronized Syscalls.Outcome socket(int pid) {
+        return syscalls.socket(requireProcess(pid));
+    }
+
+    public synchronized Syscalls.Outcome bind(int pid, int fd, io.vkernel.kernel.wire.Endpoint address) {
+        return syscalls.bind(requireProcess(pid), fd, address);
+    }
+
+    public synchronized Syscalls.Outcome listen(int pid, int fd, int backlog) {
+        return syscalls.listen(requireProcess(pid), fd, backlog);
+    }
+
+    public synchronized Syscalls.Outcome accept(int pid, int fd) {
+        return syscalls.accept(requireProcess(pid), fd);
+    }
+
+    public synchronized Syscalls.Outcome read(int pid, int fd, int count) {
+        return syscalls.read(requireProcess(pid), fd, count);
+    }
+
+    public synchronized Syscalls.Outcome write(int pid, int fd, byte[] data, PacketReport report) {
+        return syscalls.write(requireProcess(pid), fd, data, report);
+    }
+
+    public synchronized Syscalls.Outcome close(int pid, int fd, PacketReport report) {
+        return syscalls.close(requireProcess(pid), fd, report);
+    }
+
+    public synchronized Syscalls.Outcome fcntl(int pid, int fd, String command, int flags) {
+        return syscalls.fcntl(requireProcess(pid), fd, command, flags);
+    }
+
+    public synchronized Syscalls.Outcome setsockopt(int pid, int fd, String option, long value, boolean on) {
+        return syscalls.setsockopt(requireProcess(pid), fd, option, value, on);
+    }
+
+    /** The last reference to an open file is gone: release its socket (tcp_close(), or stop listening). */
+    public void releaseFile(OpenFile file, PacketReport report) {
+        Socket socket = file.socket();
+        if (socket == null || socket.isReleased()) {
+            return;
+        }
+        socket.markReleased();
+        if (socket.isListening()) {
+            socket.stopListening();
+            listeners.remove(socket);
+            tcp.closeListener(socket, report);
+            event(EventType.STATE_CHANGE, socket.local().toString(), "LISTEN -> CLOSED: listener closed");
+        }
+        if (socket.tcb() != null) {
+            tcp.close(socket.tcb(), socket.options().lingerOn && socket.options().lingerSeconds == 0, report);
+        } else if (socket.local() != null) {
+            binds.remove(socket);
+        }
+    }
+
+    public void attachSocket(Tcb tcb, Socket socket) {
+        tcp.attach(tcb, socket);
+    }
+
+    // ---------------------------------------------------------------- time
+
+    /** Advances the virtual clock, firing due timers (TIME_WAIT, SYN-ACK retries, SO_RCVTIMEO, ...). */
+    public synchronized int advance(long ms) {
+        int fired = clock.advance(ms);
+        pendingCalls.values().removeIf(PendingCall::isDone);
+        return fired;
+    }
+
+    // ---------------------------------------------------------------- inspection
+
+    /** Runs {@code view} under the kernel lock, so what it reads is consistent. */
+    public synchronized <T> T inspect(Function<Kernel, T> view) {
+        return view.apply(this);
+    }
+
+    public String id() {
+        return config.id();
+    }
+
+    public KernelConfig config() {
+        return config;
+    }
+
+    public int address() {
+        return config.address();
+    }
+
+    public boolean isLocalAddress(int address) {
+        return address == config.address() || Ipv4.isLoopback(address);
+    }
+
+    public VirtualClock clock() {
+        return clock;
+    }
+
+    public EventLog events() {
+        return events;
+    }
+
+    public Nic nic() {
+        return nic;
+    }
+
+    public EstablishedTable established() {
+        return established;
+    }
+
+    public ListenerTable listeners() {
+        return listeners;
+    }
+
+    public BindTable binds() {
+        return binds;
+    }
+
+    public Sysctls sysctls() {
+        return sysctls;
+    }
+
+    public TcpEngine tcp() {
+        return tcp;
+    }
+
+    public Collection<Process> processes() {
+        return processes.values();
+    }
+
+    public Process process(int pid) {
+        return processes.get(pid);
+    }
+
+    public Process requireProcess(int pid) {
+        Process process = processes.get(pid);
+        if (process == null) {
+            throw new NoSuchProcessException(pid);
+        }
+        return process;
+    }
+
+    public PendingCall pendingCall(long id) {
+        return pendingCalls.get(id);
+    }
+
+    public List<PendingCall> pendingCalls() {
+        return new ArrayList<>(pendingCalls.values());
+    }
+
+    /** Counts of connections by state, listeners included, as the metrics report them. */
+    public Map<String, Integer> connectionsByState() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (Tcb tcb : established.all()) {
+            counts.merge(tcb.state().name(), 1, Integer::sum);
+        }
+        if (!listeners.all().isEmpty()) {
+            counts.put("LISTEN", listeners.all().size());
+        }
+        return counts;
+    }
+
+    public int openFds() {
+        return processes.values().stream().mapToInt(p -> p.fds().openCount()).sum();
+    }
+
+    public long newInode() {
+        return nextInode++;
+    }
+
+    public int newPid() {
+        return nextPid++;
+    }
+
+    public long newCallId() {
+        return nextCallId++;
+    }
+
+    public void registerPending(PendingCall call) {
+        pendingCalls.put(call.id(), call);
+    }
+
+    /** Derives the demux hash secret from the kernel seed, apart from the ISN secret. */
+    private static final class IsnGeneratorSeed {
+        static long hashSecret(long seed) {
+            long z = seed + 0x632be59bd9b4e019L;
+            z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+            return z ^ (z >>> 33);
+        }
+    }
+}

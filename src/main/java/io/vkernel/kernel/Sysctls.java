@@ -1,0 +1,80 @@
+package io.vkernel.kernel;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The kernel's tunables, named as under /proc/sys with Linux's defaults (see the reference catalog §0.1).
+ * Each has an allowed range; {@link #set} rejects values outside it with a message naming the range.
+ */
+public final class Sysctls {
+
+    public static final String SOMAXCONN = "net.core.somaxconn";
+    public static final String TCP_FIN_TIMEOUT = "net.ipv4.tcp_fin_timeout";
+    public static final String TCP_ABORT_ON_OVERFLOW = "net.ipv4.tcp_abort_on_overflow";
+    public static final String TCP_SYNACK_RETRIES = "net.ipv4.tcp_synack_retries";
+    public static final String TCP_RMEM_DEFAULT = "net.ipv4.tcp_rmem.default";
+    public static final String TCP_WMEM_DEFAULT = "net.ipv4.tcp_wmem.default";
+    public static final String RLIMIT_NOFILE = "rlimit.nofile";
+
+    private record Spec(long defaultValue, long min, long max, String description) {
+    }
+
+    private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
+
+    static {
+        SPECS.put(SOMAXCONN, new Spec(4096, 0, 65535, "cap on every listen() backlog"));
+        SPECS.put(TCP_FIN_TIMEOUT, new Spec(60, 1, 3600, "seconds an orphaned FIN_WAIT2 connection waits for the peer's FIN"));
+        SPECS.put(TCP_ABORT_ON_OVERFLOW, new Spec(0, 0, 1, "1: answer a final ACK that finds the accept queue full with RST instead of dropping it"));
+        SPECS.put(TCP_SYNACK_RETRIES, new Spec(5, 0, 255, "SYN-ACK retransmissions before a half-open request is dropped"));
+        SPECS.put(TCP_RMEM_DEFAULT, new Spec(131072, 4096, 64L * 1024 * 1024, "initial receive buffer limit of a new connection, bytes"));
+        SPECS.put(TCP_WMEM_DEFAULT, new Spec(16384, 4096, 64L * 1024 * 1024, "initial send buffer limit of a new connection, bytes"));
+        SPECS.put(RLIMIT_NOFILE, new Spec(1024, 4, 1 << 20, "RLIMIT_NOFILE soft limit given to new processes"));
+    }
+
+    private final Map<String, Long> values = new LinkedHashMap<>();
+
+    public Sysctls() {
+        SPECS.forEach((name, spec) -> values.put(name, spec.defaultValue()));
+    }
+
+    public long get(String name) {
+        Long value = values.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException(unknown(name));
+        }
+        return value;
+    }
+
+    public int getInt(String name) {
+        return (int) get(name);
+    }
+
+    public void set(String name, long value) {
+        Spec spec = SPECS.get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException(unknown(name));
+        }
+        if (value < spec.min() || value > spec.max()) {
+            throw new IllegalArgumentException(name + " must be between " + spec.min() + " and " + spec.max() + ", got " + value);
+        }
+        values.put(name, value);
+    }
+
+    public static boolean exists(String name) {
+        return SPECS.containsKey(name);
+    }
+
+    public static String describe(String name) {
+        return SPECS.get(name).description();
+    }
+
+    public Map<String, Long> all() {
+        return Collections.unmodifiableMap(values);
+    }
+
+    private static String unknown(String name) {
+        return "unknown sysctl '" + name + "': known are " + String.join(", ", SPECS.keySet());
+    }
+}

@@ -1,0 +1,67 @@
+package io.vkernel.kernel.demux;
+
+import io.vkernel.kernel.wire.Endpoint;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Who owns which local port (Linux's {@code bhash}). Listeners, their accepted children and TIME_WAIT sockets
+ * all keep the port; {@link #conflicts} applies {@code inet_bind_conflict()}'s rule for bind() and listen().
+ */
+public final class BindTable {
+
+    /** Something holding a local address and port. */
+    public interface Owner {
+        Endpoint localEndpoint();
+
+        boolean reuseAddr();
+
+        boolean listening();
+    }
+
+    private final Map<Integer, List<Owner>> byPort = new HashMap<>();
+
+    public void add(Owner owner) {
+        byPort.computeIfAbsent(owner.localEndpoint().port(), port -> new ArrayList<>()).add(owner);
+    }
+
+    public void remove(Owner owner) {
+        List<Owner> owners = byPort.get(owner.localEndpoint().port());
+        if (owners != null) {
+            owners.remove(owner);
+            if (owners.isEmpty()) {
+                byPort.remove(owner.localEndpoint().port());
+            }
+        }
+    }
+
+    public boolean inUse(int port) {
+        return byPort.containsKey(port);
+    }
+
+    /**
+     * Two owners of one port conflict when their addresses overlap (a wildcard overlaps every address) unless both
+     * set SO_REUSEADDR and the existing one is not listening.
+     */
+    public boolean conflicts(Owner candidate, boolean candidateWillListen) {
+        Endpoint wanted = candidate.localEndpoint();
+        for (Owner existing : byPort.getOrDefault(wanted.port(), List.of())) {
+            if (existing == candidate) {
+                continue;
+            }
+            Endpoint held = existing.localEndpoint();
+            boolean overlap = held.isWildcard() || wanted.isWildcard() || held.address() == wanted.address();
+            if (!overlap) {
+                continue;
+            }
+            boolean reuse = candidate.reuseAddr() && existing.reuseAddr() && !existing.listening() && !candidateWillListen;
+            if (!reuse) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,156 @@
+package io.vkernel.kernel.demux;
+
+import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.wire.FourTuple;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The established hash table (Linux's {@code ehash}): a hand-built chained hash table from 4-tuple to TCB.
+ * It holds every connection that has a full 4-tuple — SYN_RECV requests, ESTABLISHED and closing connections,
+ * and TIME_WAIT — but never a listener. New entries go to the head of their bucket's chain, as
+ * {@code __sk_nulls_add_node_rcu()} does, and each entry keeps its full 32-bit hash, compared before the tuple.
+ */
+public final class EstablishedTable {
+
+    private static final class Entry {
+        final Tcb tcb;
+        final int hash;
+        Entry next;
+
+        Entry(Tcb tcb, int hash, Entry next) {
+            this.tcb = tcb;
+            this.hash = hash;
+            this.next = next;
+        }
+    }
+
+    /** What a traced lookup saw: the hash, the bucket and each chain entry compared on the way. */
+    public record Lookup(Tcb found, int hash, int bucket, List<String> compared) {
+    }
+
+    private final TupleHash hashFunction;
+    private final Entry[] buckets;
+    private final int mask;
+    private int size;
+
+    public EstablishedTable(TupleHash hashFunction, int bucketCount) {
+        if (bucketCount < 1 || Integer.bitCount(bucketCount) != 1) {
+            throw new IllegalArgumentException("bucket count must be a power of two, got " + bucketCount);
+        }
+        this.hashFunction = hashFunction;
+        this.buckets = new Entry[bucketCount];
+        this.mask = bucketCount - 1;
+    }
+
+    public TupleHash hashFunction() {
+        return hashFunction;
+    }
+
+    public int bucketCount() {
+        return buckets.length;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int bucketOf(FourTuple tuple) {
+        return hashFunction.hash(tuple) & mask;
+    }
+
+    public void insert(Tcb tcb) {
+        int hash = hashFunction.hash(tcb.tuple());
+        int index = hash & mask;
+        buckets[index] = new Entry(tcb, hash, buckets[index]);
+        size++;
+    }
+
+    /** Removes this TCB's entry; returns false when it was not in the table. */
+    public boolean remove(Tcb tcb) {
+        int index = hashFunction.hash(tcb.tuple()) & mask;
+        Entry previous = null;
+        for (Entry entry = buckets[index]; entry != null; previous = entry, entry = entry.next) {
+            if (entry.tcb == tcb) {
+                if (previous == null) {
+                    buckets[index] = entry.next;
+                } else {
+                    previous.next = entry.next;
+                }
+                size--;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The fast path: hash, pick the bucket, walk its chain. */
+    public Tcb find(FourTuple tuple) {
+        int hash = hashFunction.hash(tuple);
+        for (Entry entry = buckets[hash & mask]; entry != null; entry = entry.next) {
+            if (entry.hash == hash && entry.tcb.tuple().equals(tuple)) {
+                return entry.tcb;
+            }
+        }
+        return null;
+    }
+
+    /** The same walk as {@link #find}, recording every comparison for the packet's explanation. */
+    public Lookup trace(FourTuple tuple) {
+        int hash = hashFunction.hash(tuple);
+        int index = hash & mask;
+        List<String> compared = new ArrayList<>();
+        for (Entry entry = buckets[index]; entry != null; entry = entry.next) {
+            boolean match = entry.hash == hash && entry.tcb.tuple().equals(tuple);
+            compared.add(entry.tcb.tuple() + (match ? " matches" : entry.hash != hash
+                    ? " differs (stored hash 0x" + Integer.toHexString(entry.hash) + ")" : " differs"));
+            if (match) {
+                return new Lookup(entry.tcb, hash, index, compared);
+            }
+        }
+        return new Lookup(null, hash, index, compared);
+    }
+
+    /** The TCBs chained in one bucket, head first. */
+    public List<Tcb> chain(int index) {
+        List<Tcb> chain = new ArrayList<>();
+        for (Entry entry = buckets[index]; entry != null; entry = entry.next) {
+            chain.add(entry.tcb);
+        }
+        return chain;
+    }
+
+    public int chainLength(int index) {
+        int length = 0;
+        for (Entry entry = buckets[index]; entry != null; entry = entry.next) {
+            length++;
+        }
+        return length;
+    }
+
+    /** Every TCB in the table, bucket by bucket. */
+    public List<Tcb> all() {
+        List<Tcb> all = new ArrayList<>(size);
+        for (Entry head : buckets) {
+            for (Entry entry = head; entry != null; entry = entry.next) {
+                all.add(entry.tcb);
+            }
+        }
+        return all;
+    }
+
+    /** Used buckets and the longest chain, for the distribution view. */
+    public int[] usedAndLongest() {
+        int used = 0;
+        int longest = 0;
+        for (int i = 0; i < buckets.length; i++) {
+            int length = chainLength(i);
+            if (length > 0) {
+                used++;
+                longest = Math.max(longest, length);
+            }
+        }
+        return new int[] {used, longest};
+    }
+}

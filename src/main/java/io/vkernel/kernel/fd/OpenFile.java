@@ -1,0 +1,68 @@
+package io.vkernel.kernel.fd;
+
+import io.vkernel.kernel.socket.Socket;
+
+/**
+ * An open file description ({@code struct file}): what an FD points at, shared by dup() with a reference count.
+ * Status flags such as O_NONBLOCK live here, so every FD sharing the file sees them.
+ */
+public final class OpenFile {
+
+    public static final int O_RDWR = 02;
+    public static final int O_NONBLOCK = 04000;
+
+    private final String path;
+    private final Socket socket;
+    private int flags;
+    private int refCount = 1;
+
+    private OpenFile(String path, Socket socket, int flags) {
+        this.path = path;
+        this.socket = socket;
+        this.flags = flags;
+    }
+
+    public static OpenFile terminal(String path) {
+        return new OpenFile(path, null, O_RDWR);
+    }
+
+    public static OpenFile socket(Socket socket) {
+        return new OpenFile("socket:[" + socket.inode() + "]", socket, O_RDWR);
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** The socket behind this file, or null for a terminal. */
+    public Socket socket() {
+        return socket;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    public void setStatusFlags(int statusFlags) {
+        // F_SETFL changes only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME and O_NONBLOCK; vkernel models O_NONBLOCK.
+        flags = (flags & ~O_NONBLOCK) | (statusFlags & O_NONBLOCK);
+    }
+
+    public boolean nonBlocking() {
+        return (flags & O_NONBLOCK) != 0;
+    }
+
+    public int refCount() {
+        return refCount;
+    }
+
+    public void retain() {
+        refCount++;
+    }
+
+    /** Drops one reference; true when it was the last and the file must be released. */
+    public boolean release() {
+        refCount--;
+        return refCount == 0;
+    }
+}

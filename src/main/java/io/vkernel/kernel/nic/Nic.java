@@ -1,0 +1,80 @@
+package io.vkernel.kernel.nic;
+
+import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.wire.Segment;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The network card: counts and records every packet received and transmitted (the wire log, bounded, oldest
+ * forgotten first) and counts drops by reason. The receive path itself is {@code Kernel.receive}.
+ */
+public final class Nic {
+
+    private final ArrayDeque<WireRecord> wire = new ArrayDeque<>();
+    private final int capacity;
+    private final LongSupplier clock;
+    private final EnumMap<DropReason, Long> drops = new EnumMap<>(DropReason.class);
+    private long nextNo = 1;
+    private long packetsIn;
+    private long packetsOut;
+
+    public Nic(int capacity, LongSupplier clock) {
+        this.capacity = Math.max(1, capacity);
+        this.clock = clock;
+    }
+
+    /** Step 1 of the seed: the interrupt fires and the packet is copied from the NIC into kernel memory. */
+    public WireRecord receive(Segment segment) {
+        packetsIn++;
+        return log(true, segment);
+    }
+
+    public WireRecord transmit(Segment segment) {
+        packetsOut++;
+        return log(false, segment);
+    }
+
+    public void countDrop(DropReason reason) {
+        drops.merge(reason, 1L, Long::sum);
+    }
+
+    private WireRecord log(boolean inbound, Segment segment) {
+        WireRecord record = new WireRecord(nextNo++, clock.getAsLong(), inbound, segment);
+        if (wire.size() == capacity) {
+            wire.removeFirst();
+        }
+        wire.addLast(record);
+        return record;
+    }
+
+    public List<WireRecord> wire(long after, int limit) {
+        List<WireRecord> out = new ArrayList<>();
+        for (WireRecord record : wire) {
+            if (record.no() > after) {
+                out.add(record);
+                if (out.size() == limit) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    public long packetsIn() {
+        return packetsIn;
+    }
+
+    public long packetsOut() {
+        return packetsOut;
+    }
+
+    public Map<DropReason, Long> drops() {
+        return new EnumMap<>(drops);
+    }
+}

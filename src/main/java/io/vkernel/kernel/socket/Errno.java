@@ -1,0 +1,41 @@
+package io.vkernel.kernel.socket;
+
+/** The Linux errno values vkernel's system calls can return, with their numbers and strerror() messages. */
+public enum Errno {
+    EPERM(1, "Operation not permitted"),
+    EBADF(9, "Bad file descriptor"),
+    EAGAIN(11, "Resource temporarily unavailable"),
+    EFAULT(14, "Bad address"),
+    EINVAL(22, "Invalid argument"),
+    ENFILE(23, "Too many open files in system"),
+    EMFILE(24, "Too many open files"),
+    EPIPE(32, "Broken pipe"),
+    ENOTSOCK(88, "Socket operation on non-socket"),
+    EPROTONOSUPPORT(93, "Protocol not supported"),
+    EOPNOTSUPP(95, "Operation not supported"),
+    EAFNOSUPPORT(97, "Address family not supported by protocol"),
+    EADDRINUSE(98, "Address already in use"),
+    EADDRNOTAVAIL(99, "Cannot assign requested address"),
+    ECONNRESET(104, "Connection reset by peer"),
+    EISCONN(106, "Transport endpoint is already connected"),
+    ENOTCONN(107, "Transport endpoint is not connected"),
+    ETIMEDOUT(110, "Connection timed out"),
+    ECONNREFUSED(111, "Connection refused"),
+    EINPROGRESS(115, "Operation now in progress");
+
+    private final int number;
+    private final String message;
+
+    Errno(int number, String message) {
+        this.number = number;
+        this.message = message;
+    }
+
+    public int number() {
+        return number;
+    }
+
+    public String message() {
+        return message;
+    }
+}

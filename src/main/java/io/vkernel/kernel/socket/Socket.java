@@ -1,0 +1,114 @@
+package io.vkernel.kernel.socket;
+
+import io.vkernel.kernel.demux.BindTable;
+import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.wire.Endpoint;
+
+import java.util.ArrayDeque;
+
+/**
+ * A TCP socket (the seed's "socket structure"): its bound address, options, wait queue and, once connected,
+ * its TCB; a listening socket also owns the accept queue of connections that finished the handshake.
+ */
+public final class Socket implements BindTable.Owner {
+
+    private final long inode;
+    private final SocketOptions options = new SocketOptions();
+    private final WaitQueue waitQueue = new WaitQueue();
+    private final ArrayDeque<Tcb> acceptQueue = new ArrayDeque<>();
+    private Endpoint local;
+    private boolean listening;
+    private int backlog;
+    private int synRecv;
+    private Tcb tcb;
+    private boolean released;
+
+    public Socket(long inode) {
+        this.inode = inode;
+    }
+
+    public long inode() {
+        return inode;
+    }
+
+    public SocketOptions options() {
+        return options;
+    }
+
+    public WaitQueue waitQueue() {
+        return waitQueue;
+    }
+
+    public Endpoint local() {
+        return local;
+    }
+
+    public void bindTo(Endpoint local) {
+        this.local = local;
+    }
+
+    public boolean isListening() {
+        return listening;
+    }
+
+    public void listen(int backlog) {
+        this.listening = true;
+        this.backlog = backlog;
+    }
+
+    public void stopListening() {
+        this.listening = false;
+    }
+
+    public int backlog() {
+        return backlog;
+    }
+
+    public ArrayDeque<Tcb> acceptQueue() {
+        return acceptQueue;
+    }
+
+    /** {@code sk_acceptq_is_full()}: {@code sk_ack_backlog > sk_max_ack_backlog}, so backlog + 1 fit. */
+    public boolean acceptQueueFull() {
+        return acceptQueue.size() > backlog;
+    }
+
+    public int synRecv() {
+        return synRecv;
+    }
+
+    public void synRecvChanged(int delta) {
+        synRecv += delta;
+    }
+
+    public Tcb tcb() {
+        return tcb;
+    }
+
+    public void attach(Tcb tcb) {
+        this.tcb = tcb;
+    }
+
+    public boolean isReleased() {
+        return released;
+    }
+
+    public void markReleased() {
+        released = true;
+    }
+
+    @Override
+    public Endpoint localEndpoint() {
+        return local;
+    }
+
+    @Override
+    public boolean reuseAddr() {
+        return options.reuseAddr;
+    }
+
+    @Override
+    public boolean listening() {
+        return listening;
+    }
+}

@@ -1,0 +1,14 @@
+package io.vkernel.kernel.socket;
+
+/** Per-socket options set with setsockopt(); defaults are Linux's. */
+public final class SocketOptions {
+
+    public boolean reuseAddr;
+    public boolean keepAlive;
+    public boolean lingerOn;
+    public int lingerSeconds;
+    /** SO_RCVTIMEO in milliseconds; 0 means block forever. */
+    public long rcvTimeoutMs;
+    /** SO_SNDTIMEO in milliseconds; 0 means block forever. */
+    public long sndTimeoutMs;
+}

@@ -1,0 +1,120 @@
+package io.vkernel.kernel.syscall;
+
+import io.vkernel.kernel.proc.Process;
+import io.vkernel.kernel.proc.Task;
+import io.vkernel.kernel.socket.Socket;
+import io.vkernel.kernel.socket.WaitQueue;
+import io.vkernel.kernel.time.VirtualClock;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A blocking call that could not finish: its thread sleeps on the socket's wait queue, and every wake-up retries
+ * the call. Listeners hear the result once, when it finishes (data arrived, a timeout fired, the process exited).
+ */
+public final class PendingCall implements WaitQueue.Waiter {
+
+    private final long id;
+    private final Process process;
+    private final Task task;
+    private final String call;
+    private final Socket socket;
+    private final Supplier<SyscallResult> attempt;
+    private final long startedAt;
+    private final List<Consumer<SyscallResult>> listeners = new ArrayList<>();
+    private VirtualClock.Timer timeout;
+    private SyscallResult result;
+
+    PendingCall(long id, Process process, Task task, String call, Socket socket, Supplier<SyscallResult> attempt, long startedAt) {
+        this.id = id;
+        this.process = process;
+        this.task = task;
+        this.call = call;
+        this.socket = socket;
+        this.attempt = attempt;
+        this.startedAt = startedAt;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public int pid() {
+        return process.pid();
+    }
+
+    public int tid() {
+        return task.tid();
+    }
+
+    public String call() {
+        return call;
+    }
+
+    public String waitChannel() {
+        return task.waitChannel();
+    }
+
+    public long startedAt() {
+        return startedAt;
+    }
+
+    public boolean isDone() {
+        return result != null;
+    }
+
+    public SyscallResult result() {
+        return result;
+    }
+
+    void setTimeout(VirtualClock.Timer timeout) {
+        this.timeout = timeout;
+    }
+
+    /** Registers a listener; one added after the call finished hears the result at once. */
+    public void onDone(Consumer<SyscallResult> listener) {
+        if (result != null) {
+            listener.accept(result);
+        } else {
+            listeners.add(listener);
+        }
+    }
+
+    @Override
+    public boolean wake() {
+        if (result != null) {
+            return true;
+        }
+        SyscallResult attempted = attempt.get();
+        if (attempted == null) {
+            return false;
+        }
+        finish(attempted);
+        return true;
+    }
+
+    /** Ends the call with {@code finalResult} whatever the socket's state (timeouts, exit). */
+    void finish(SyscallResult finalResult) {
+        if (result != null) {
+            return;
+        }
+        result = finalResult;
+        socket.waitQueue().remove(this);
+        if (timeout != null) {
+            timeout.cancel();
+        }
+        process.finished(task);
+        for (Consumer<SyscallResult> listener : listeners) {
+            listener.accept(finalResult);
+        }
+        listeners.clear();
+    }
+
+    @Override
+    public String describe() {
+        return "pid " + process.pid() + " tid " + task.tid() + " " + call;
+    }
+}

@@ -1,0 +1,339 @@
+package io.vkernel.kernel.syscall;
+
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.fd.OpenFile;
+import io.vkernel.kernel.proc.Process;
+import io.vkernel.kernel.proc.Task;
+import io.vkernel.kernel.socket.Errno;
+import io.vkernel.kernel.socket.Socket;
+import io.vkernel.kernel.socket.SyscallException;
+import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.trace.EventType;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Ipv4;
+
+import java.util.function.Supplier;
+
+/**
+ * The system-call surface. Each call checks its arguments as Linux does, acts on the kernel's structures and
+ * answers with a return value and an strace line; a blocking call that cannot finish parks its thread and
+ * returns a {@link PendingCall}. Callers hold the kernel lock.
+ */
+public final class Syscalls {
+
+    /** A finished call, or one parked on a wait queue. */
+    public sealed interface Outcome permits Done, Pending {
+    }
+
+    public record Done(SyscallResult result) implements Outcome {
+    }
+
+    public record Pending(PendingCall call) implements Outcome {
+    }
+
+    private final Kernel kernel;
+
+    public Syscalls(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    public Outcome socket(Process process) {
+        String call = "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)";
+        return run(call, () -> {
+            Socket socket = new Socket(kernel.newInode());
+            int fd = install(process, OpenFile.socket(socket));
+            return SyscallResult.ok(fd, call + " = " + fd);
+        });
+    }
+
+    public Outcome bind(Process process, int fd, Endpoint address) {
+        String call = "bind(" + fd + ", " + sockaddr(address) + ", 16)";
+        return run(call, () -> {
+            Socket socket = socketOf(process, fd);
+            if (socket.local() != null) {
+                throw new SyscallException(Errno.EINVAL); // already bound
+            }
+            if (!address.isWildcard() && !kernel.isLocalAddress(address.address())) {
+                throw new SyscallException(Errno.EADDRNOTAVAIL);
+            }
+            if (address.port() == 0) {
+                throw new SyscallException(Errno.EINVAL); // vkernel needs an explicit port for now
+            }
+            socket.bindTo(address);
+            if (kernel.binds().conflicts(socket, false)) {
+                socket.bindTo(null);
+                throw new SyscallException(Errno.EADDRINUSE);
+            }
+            kernel.binds().add(socket);
+            return SyscallResult.ok(0, call + " = 0");
+        });
+    }
+
+    public Outcome listen(Process process, int fd, int backlog) {
+        String call = "listen(" + fd + ", " + backlog + ")";
+        return run(call, () -> {
+            Socket socket = socketOf(process, fd);
+            if (socket.tcb() != null || socket.local() == null) {
+                // vkernel has no autobind yet: listen() on an unbound socket is refused rather than picking a port
+                throw new SyscallException(Errno.EINVAL);
+            }
+            int somaxconn = kernel.sysctls().getInt(io.vkernel.kernel.Sysctls.SOMAXCONN);
+            // __sys_listen_socket(): (unsigned) backlog > somaxconn => somaxconn, so a negative backlog becomes somaxconn
+            int effective = Integer.compareUnsigned(backlog, somaxconn) > 0 ? somaxconn : backlog;
+            if (!socket.isListening()) {
+                if (kernel.binds().conflicts(socket, true)) {
+                    throw new SyscallException(Errno.EADDRINUSE);
+                }
+                kernel.listeners().add(socket);
+            }
+            socket.listen(effective);
+            kernel.event(EventType.STATE_CHANGE, socket.local().toString(), "CLOSED -> LISTEN (backlog " + effective + ")");
+            return SyscallResult.ok(0, call + " = 0");
+        });
+    }
+
+    public Outcome accept(Process process, int fd) {
+        String call = "accept(" + fd + ", ...)";
+        Socket listener;
+        OpenFile file;
+        try {
+            file = process.fds().get(fd);
+            listener = socketOf(process, fd);
+        } catch (SyscallException e) {
+            return failed(call, e.errno());
+        }
+        Supplier<SyscallResult> attempt = () -> {
+            try {
+                if (!listener.isListening()) {
+                    throw new SyscallException(Errno.EINVAL);
+                }
+                // __sys_accept4_file(): the FD is reserved first, so EMFILE leaves the connection queued
+                process.fds().peekFree();
+                Tcb tcb = kernel.tcp().accept(listener);
+                if (tcb == null) {
+                    return null;
+                }
+                Socket child = new Socket(kernel.newInode());
+                child.bindTo(tcb.tuple().local());
+                child.attach(tcb);
+                kernel.attachSocket(tcb, child);
+                int newFd = install(process, OpenFile.socket(child));
+                Endpoint peer = tcb.tuple().remote();
+                return new SyscallResult(newFd, null, "accept(" + fd + ", " + sockaddr(peer) + ", [16]) = " + newFd, null, peer.toString());
+            } catch (SyscallException e) {
+                return SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
+            }
+        };
+        return block(process, listener, file, call, "inet_csk_accept", attempt);
+    }
+
+    public Outcome read(Process process, int fd, int count) {
+        String call = "read(" + fd + ", ..., " + count + ")";
+        Socket socket;
+        OpenFile file;
+        try {
+            file = process.fds().get(fd);
+            socket = socketOf(process, fd);
+            if (count < 0) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+        } catch (SyscallException e) {
+            return failed(call, e.errno());
+        }
+        Supplier<SyscallResult> attempt = () -> {
+            try {
+                Tcb tcb = socket.tcb();
+                if (tcb == null) {
+                    throw new SyscallException(Errno.ENOTCONN);
+                }
+                byte[] data = kernel.tcp().read(tcb, count, new PacketReport(null));
+                if (data == null) {
+                    return null;
+                }
+                String strace = "read(" + fd + ", " + quote(data) + ", " + count + ") = " + data.length;
+                return new SyscallResult(data.length, null, strace, data, null);
+            } catch (SyscallException e) {
+                return SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
+            }
+        };
+        return block(process, socket, file, call, "sk_wait_data", attempt);
+    }
+
+    public Outcome write(Process process, int fd, byte[] data, PacketReport report) {
+        String call = "write(" + fd + ", " + quote(data) + ", " + data.length + ")";
+        return run(call, () -> {
+            Socket socket = socketOf(process, fd);
+            if (socket.tcb() == null) {
+                throw new SyscallException(socket.isListening() ? Errno.ENOTCONN : Errno.EPIPE);
+            }
+            int written = kernel.tcp().write(socket.tcb(), data, report);
+            if (written == 0 && data.length > 0) {
+                throw new SyscallException(Errno.EAGAIN); // send buffer full; blocking writes come with the TCP engine issue
+            }
+            return SyscallResult.ok(written, call + " = " + written);
+        });
+    }
+
+    public Outcome close(Process process, int fd, PacketReport report) {
+        String call = "close(" + fd + ")";
+        return run(call, () -> {
+            OpenFile file = process.fds().remove(fd);
+            kernel.event(EventType.FD_FREE, "pid " + process.pid(), "fd " + fd + " (" + file.path() + ") freed; the number is free for reuse");
+            if (file.release()) {
+                kernel.releaseFile(file, report);
+            }
+            return SyscallResult.ok(0, call + " = 0");
+        });
+    }
+
+    public Outcome fcntl(Process process, int fd, String command, int flags) {
+        return run("fcntl(" + fd + ", " + command + ")", () -> {
+            OpenFile file = process.fds().get(fd);
+            switch (command) {
+                case "F_GETFL" -> {
+                    return SyscallResult.ok(file.flags(), "fcntl(" + fd + ", F_GETFL) = 0x" + Integer.toHexString(file.flags())
+                            + " (flags " + flagNames(file.flags()) + ")");
+                }
+                case "F_SETFL" -> {
+                    file.setStatusFlags(flags);
+                    return SyscallResult.ok(0, "fcntl(" + fd + ", F_SETFL, " + flagNames(flags) + ") = 0");
+                }
+                default -> throw new SyscallException(Errno.EINVAL);
+            }
+        });
+    }
+
+    /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
+    public static final java.util.List<String> SOCKET_OPTIONS = java.util.List.of("SO_RCVTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE");
+
+    public Outcome setsockopt(Process process, int fd, String option, long value, boolean on) {
+        String shown = switch (option) {
+            case "SO_LINGER" -> "{l_onoff=" + (on ? 1 : 0) + ", l_linger=" + value + "}, 8";
+            case "SO_RCVTIMEO" -> "{tv_sec=" + value / 1000 + ", tv_usec=" + value % 1000 * 1000 + "}, 16";
+            default -> "[" + value + "], 4";
+        };
+        String call = "setsockopt(" + fd + ", SOL_SOCKET, " + option + ", " + shown + ")";
+        return run(call, () -> {
+            Socket socket = socketOf(process, fd);
+            switch (option) {
+                case "SO_RCVTIMEO" -> socket.options().rcvTimeoutMs = value;
+                case "SO_LINGER" -> {
+                    socket.options().lingerOn = on;
+                    socket.options().lingerSeconds = (int) value;
+                }
+                case "SO_REUSEADDR" -> socket.options().reuseAddr = value != 0;
+                case "SO_KEEPALIVE" -> socket.options().keepAlive = value != 0;
+                default -> throw new SyscallException(Errno.EINVAL);
+            }
+            return SyscallResult.ok(0, call + " = 0");
+        });
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private int install(Process process, OpenFile file) {
+        int fd = process.fds().allocate(file);
+        kernel.event(EventType.FD_ALLOC, "pid " + process.pid(), "fd " + fd + " -> " + file.path() + " (lowest free number)");
+        return fd;
+    }
+
+    private static Socket socketOf(Process process, int fd) {
+        Socket socket = process.fds().get(fd).socket();
+        if (socket == null) {
+            throw new SyscallException(Errno.ENOTSOCK);
+        }
+        return socket;
+    }
+
+    private Outcome run(String call, Supplier<SyscallResult> body) {
+        try {
+            return record(new Done(body.get()));
+        } catch (SyscallException e) {
+            return failed(call, e.errno());
+        }
+    }
+
+    private Outcome failed(String call, Errno errno) {
+        return record(new Done(SyscallResult.failed(errno, call + " = -1 " + errno.name() + " (" + errno.message() + ")")));
+    }
+
+    private Outcome record(Done done) {
+        kernel.event(EventType.SYSCALL, "syscall", done.result().strace());
+        return done;
+    }
+
+    /**
+     * Runs {@code attempt}; if it would block, O_NONBLOCK answers EAGAIN, otherwise the thread sleeps on the
+     * socket's wait queue and SO_RCVTIMEO, when set, ends the wait with EAGAIN (not ETIMEDOUT, as on Linux).
+     */
+    private Outcome block(Process process, Socket socket, OpenFile file, String call, String waitChannel,
+                          Supplier<SyscallResult> attempt) {
+        SyscallResult result = attempt.get();
+        if (result != null) {
+            return record(new Done(result));
+        }
+        if (file.nonBlocking()) {
+            return failed(call, Errno.EAGAIN);
+        }
+        Task task = process.idleThread(kernel.newPid());
+        task.sleep(waitChannel, call);
+        PendingCall pending = new PendingCall(kernel.newCallId(), process, task, call, socket, attempt, kernel.clock().now());
+        socket.waitQueue().add(pending);
+        kernel.registerPending(pending);
+        kernel.event(EventType.THREAD_SLEEP, "pid " + process.pid() + " tid " + task.tid(),
+                call + " blocks: thread SLEEPING in " + waitChannel + " on socket:[" + socket.inode() + "]'s wait queue");
+        long timeout = socket.options().rcvTimeoutMs;
+        if (timeout > 0) {
+            pending.setTimeout(kernel.clock().schedule(timeout, "SO_RCVTIMEO", "pid " + process.pid(), () -> {
+                kernel.event(EventType.TIMER_FIRED, "pid " + process.pid(), "SO_RCVTIMEO expired for " + call);
+                pending.finish(SyscallResult.failed(Errno.EAGAIN, call + " = -1 EAGAIN (Resource temporarily unavailable)"));
+            }));
+        }
+        pending.onDone(done -> kernel.event(EventType.SYSCALL, "syscall", done.strace()));
+        return new Pending(pending);
+    }
+
+    /** Ends a parked call because its process is exiting. */
+    public static void abandon(PendingCall call) {
+        call.finish(SyscallResult.failed(Errno.EBADF, call.call() + " = ? <process exited>"));
+    }
+
+    static String sockaddr(Endpoint endpoint) {
+        return "{sa_family=AF_INET, sin_port=htons(" + endpoint.port() + "), sin_addr=inet_addr(\""
+                + Ipv4.format(endpoint.address()) + "\")}";
+    }
+
+    private static String flagNames(int flags) {
+        String names = (flags & 3) == 2 ? "O_RDWR" : (flags & 3) == 1 ? "O_WRONLY" : "O_RDONLY";
+        return (flags & OpenFile.O_NONBLOCK) != 0 ? names + "|O_NONBLOCK" : names;
+    }
+
+    /** strace's rendering of a buffer: C escapes, at most 32 bytes, "..." after the quote when cut. */
+    static String quote(byte[] data) {
+        StringBuilder out = new StringBuilder("\"");
+        int shown = Math.min(32, data.length);
+        for (int i = 0; i < shown; i++) {
+            int b = data[i] & 0xff;
+            switch (b) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> {
+                    if (b >= 0x20 && b < 0x7f) {
+                        out.append((char) b);
+                    } else {
+                        out.append(String.format("\\%o", b));
+                    }
+                }
+            }
+        }
+        out.append('"');
+        if (data.length > shown) {
+            out.append("...");
+        }
+        return out.toString();
+    }
+}

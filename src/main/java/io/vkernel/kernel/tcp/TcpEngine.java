@@ -1,0 +1,739 @@
+package io.vkernel.kernel.tcp;
+
+import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.demux.BindTable;
+import io.vkernel.kernel.demux.EstablishedTable;
+import io.vkernel.kernel.demux.ListenerTable;
+import io.vkernel.kernel.socket.Errno;
+import io.vkernel.kernel.socket.Socket;
+import io.vkernel.kernel.socket.SyscallException;
+import io.vkernel.kernel.time.VirtualClock;
+import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.EventType;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.FourTuple;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.Seq;
+import io.vkernel.kernel.wire.TcpFlags;
+
+/**
+ * The TCP state machine: the passive open through the listener, segment arrival for a known TCB in RFC 9293
+ * §3.10.7 order, the user calls that act on a connection (accept, read, write, close) and the timers they arm.
+ * Every transition records an event; every reply goes out through {@link TcpHost#transmit}.
+ */
+public final class TcpEngine {
+
+    /** RFC 9293 §3.7.1: the send MSS when the peer's SYN carried no MSS option (Linux TCP_MSS_DEFAULT). */
+    public static final int DEFAULT_MSS = 536;
+    /** What we advertise: a 1500-byte Ethernet MTU less 40 bytes of IPv4 and TCP headers. */
+    public static final int ADVERTISED_MSS = 1460;
+    /** TCP_TIMEWAIT_LEN: a fixed 60 s on Linux, not 2 x MSL. */
+    public static final long TIME_WAIT_MS = 60_000;
+    /** TCP_TIMEOUT_INIT: the first SYN-ACK retransmission comes after 1 s, then the interval doubles. */
+    public static final long SYNACK_TIMEOUT_MS = 1_000;
+
+    private final EstablishedTable established;
+    private final ListenerTable listeners;
+    private final BindTable binds;
+    private final VirtualClock clock;
+    private final Sysctls sysctls;
+    private final IsnGenerator isns;
+    private final TcpHost host;
+
+    public TcpEngine(EstablishedTable established, ListenerTable listeners, BindTable binds, VirtualClock clock,
+                     Sysctls sysctls, IsnGenerator isns, TcpHost host) {
+        this.established = established;
+        this.listeners = listeners;
+        this.binds = binds;
+        this.clock = clock;
+        this.sysctls = sysctls;
+        this.isns = isns;
+        this.host = host;
+    }
+
+    // ---------------------------------------------------------------- no socket (RFC 9293 §3.10.7.1)
+
+    /** The reply to a segment that matched nothing: {@code tcp_v4_send_reset()}; never a RST for a RST. */
+    public void resetNoSocket(Segment segment, PacketReport report) {
+        if (segment.has(TcpFlags.RST)) {
+            report.drop(DropReason.RST_NO_SOCKET, "no socket, and a RST is never answered with a RST");
+            return;
+        }
+        Segment reply;
+        if (segment.has(TcpFlags.ACK)) {
+            reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null);
+            report.step("tcp.reset", "no socket: RST with <SEQ=SEG.ACK> = " + Seq.unsigned(segment.ack()) + " (RFC 9293 §3.10.7.1)");
+        } else {
+            int ack = segment.seq() + segment.length();
+            reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST | TcpFlags.ACK, 0, ack, 0, 0, null);
+            report.step("tcp.reset", "no socket: RST,ACK with <SEQ=0><ACK=SEG.SEQ+SEG.LEN> = " + Seq.unsigned(ack) + " (RFC 9293 §3.10.7.1)");
+        }
+        report.verdict("reset");
+        host.transmit(reply, report);
+    }
+
+    // ---------------------------------------------------------------- LISTEN (RFC 9293 §3.10.7.2)
+
+    /** A segment for a listener: a SYN starts a request in SYN_RECV, anything with ACK is reset. */
+    public void listenerReceives(Socket listener, Segment segment, PacketReport report) {
+        FourTuple tuple = FourTuple.ofInbound(segment);
+        if (segment.has(TcpFlags.RST)) {
+            report.drop(DropReason.LISTEN_BAD_FLAGS, "a listener ignores RST");
+            return;
+        }
+        if (segment.has(TcpFlags.ACK)) {
+            report.step("tcp.listen", "an ACK reached the listener with no request for this 4-tuple: reset <SEQ=SEG.ACK>");
+            Segment reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null);
+            report.verdict("reset");
+            host.transmit(reply, report);
+            return;
+        }
+        if (!segment.has(TcpFlags.SYN) || segment.has(TcpFlags.FIN)) {
+            report.drop(DropReason.LISTEN_BAD_FLAGS, "a listener takes only a SYN");
+            return;
+        }
+        if (listener.acceptQueueFull()) {
+            // tcp_conn_request(): a full accept queue drops the SYN (ListenOverflows); the client retries.
+            report.drop(DropReason.ACCEPT_QUEUE_FULL, "accept queue holds " + listener.acceptQueue().size()
+                    + " of backlog+1 = " + (listener.backlog() + 1) + "; the SYN is dropped and the client will retransmit it");
+            return;
+        }
+        Tcb tcb = new Tcb(tuple, TcpState.SYN_RECV, clock.now());
+        tcb.listener = listener;
+        tcb.reuseAddr = listener.reuseAddr();
+        tcb.irs = segment.seq();
+        tcb.rcvNxt = segment.seq() + 1;
+        tcb.rcvBufLimit = sysctls.getInt(Sysctls.TCP_RMEM_DEFAULT);
+        tcb.iss = isns.isn(tuple, clock.now());
+        tcb.sndUna = tcb.iss;
+        tcb.sndNxt = tcb.iss + 1;
+        tcb.sndWnd = segment.window();
+        tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
+        established.insert(tcb);
+        listener.synRecvChanged(+1);
+        host.event(EventType.STATE_CHANGE, tuple.toString(), "LISTEN -> SYN_RECV: request created for listener " + listener.local());
+        report.step("tcp.syn", "SYN for listener " + listener.local() + ": request socket created in SYN_RECV and inserted in the established table"
+                + " (ISN " + Seq.unsigned(tcb.iss) + ", peer MSS " + tcb.peerMss + ")");
+        sendSynAck(tcb, report);
+        armSynAckTimer(tcb, 0);
+        report.connection(tuple.toString(), tcb.state.name());
+    }
+
+    private void sendSynAck(Tcb tcb, PacketReport report) {
+        Segment synAck = new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.SYN | TcpFlags.ACK,
+                tcb.iss, tcb.rcvNxt, tcb.rcvWnd(), ADVERTISED_MSS, null);
+        host.transmit(synAck, report);
+    }
+
+    /** reqsk_timer_handler(): retransmit the SYN-ACK after 1, 2, 4, ... s; give the request up after the last. */
+    private void armSynAckTimer(Tcb tcb, int retries) {
+        long delay = SYNACK_TIMEOUT_MS << retries;
+        tcb.stateTimer = clock.schedule(delay, "synack-retransmit", tcb.tuple().toString(), () -> {
+            if (tcb.state != TcpState.SYN_RECV) {
+                return;
+            }
+            if (retries >= sysctls.getInt(Sysctls.TCP_SYNACK_RETRIES)) {
+                host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "SYN-ACK retries exhausted: request dropped");
+                dropRequest(tcb);
+                return;
+            }
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "SYN-ACK retransmission #" + (retries + 1));
+            sendSynAck(tcb, null);
+            armSynAckTimer(tcb, retries + 1);
+        });
+    }
+
+    private void dropRequest(Tcb tcb) {
+        cancelTimer(tcb);
+        established.remove(tcb);
+        tcb.listener.synRecvChanged(-1);
+        tcb.state = TcpState.CLOSE;
+        host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), "SYN_RECV -> CLOSED: request removed from the established table");
+    }
+
+    // ---------------------------------------------------------------- a known TCB (RFC 9293 §3.10.7.4)
+
+    /** Segment arrival for a TCB found in the established table, checks in RFC 9293 §3.10.7 order. */
+    public void segmentArrives(Tcb tcb, Segment segment, PacketReport report) {
+        report.step("tcp.tcb", "TCB " + tcb.tuple() + " in " + tcb.state + ": SND.UNA=" + Seq.unsigned(tcb.sndUna)
+                + " SND.NXT=" + Seq.unsigned(tcb.sndNxt) + " RCV.NXT=" + Seq.unsigned(tcb.rcvNxt) + " RCV.WND=" + tcb.rcvWnd());
+        if (tcb.state == TcpState.SYN_RECV) {
+            synRecvReceives(tcb, segment, report);
+        } else if (tcb.state == TcpState.TIME_WAIT) {
+            timeWaitReceives(tcb, segment, report);
+        } else {
+            synchronizedReceives(tcb, segment, report);
+        }
+        report.connection(tcb.tuple().toString(), tcb.state == TcpState.CLOSE ? "CLOSED" : tcb.state.name());
+    }
+
+    /** tcp_check_req(): the request socket's view of the handshake's third segment. */
+    private void synRecvReceives(Tcb tcb, Segment segment, PacketReport report) {
+        if (segment.has(TcpFlags.RST)) {
+            if (segment.seq() == tcb.rcvNxt) {
+                report.step("tcp.rst", "RST at RCV.NXT: the request is dropped and the listener carries on");
+                dropRequest(tcb);
+            } else {
+                challengeAck(tcb, report, "RST not at RCV.NXT");
+            }
+            return;
+        }
+        if (segment.has(TcpFlags.SYN)) {
+            if (segment.seq() == tcb.irs) {
+                report.step("tcp.syn", "retransmitted SYN: the SYN-ACK is sent again");
+                sendSynAck(tcb, report);
+            } else {
+                report.step("tcp.syn", "a new SYN on a pending request: reset and drop the request (embryonic reset)");
+                sendReset(tcb, report);
+                dropRequest(tcb);
+            }
+            return;
+        }
+        if (!segment.has(TcpFlags.ACK)) {
+            report.drop(DropReason.NO_ACK_FLAG, "the handshake's third segment must carry ACK");
+            return;
+        }
+        if (segment.ack() != tcb.sndNxt) {
+            report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " is not ISN+1 = " + Seq.unsigned(tcb.sndNxt)
+                    + ": the listener answers <SEQ=SEG.ACK><CTL=RST>");
+            host.transmit(new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null), report);
+            report.verdict("reset");
+            return;
+        }
+        Socket listener = tcb.listener;
+        if (listener.acceptQueueFull()) {
+            if (sysctls.getInt(Sysctls.TCP_ABORT_ON_OVERFLOW) == 1) {
+                report.step("tcp.overflow", "accept queue full and tcp_abort_on_overflow=1: RST");
+                sendReset(tcb, report);
+                dropRequest(tcb);
+            } else {
+                tcb.ackedWhileQueueFull = true;
+                report.drop(DropReason.ACCEPT_QUEUE_FULL, "accept queue full (" + listener.acceptQueue().size()
+                        + " of backlog+1 = " + (listener.backlog() + 1) + "): the final ACK is dropped; the client thinks it is"
+                        + " connected and the SYN-ACK will be retransmitted");
+            }
+            return;
+        }
+        cancelTimer(tcb);
+        tcb.sndUna = segment.ack();
+        tcb.sndWnd = segment.window();
+        listener.synRecvChanged(-1);
+        setState(tcb, TcpState.ESTABLISHED, "third segment of the handshake");
+        binds.add(tcb);
+        tcb.ownsPort = true;
+        listener.acceptQueue().addLast(tcb);
+        report.step("tcp.established", "handshake complete: the connection waits in the accept queue of " + listener.local()
+                + " (" + listener.acceptQueue().size() + " queued); accept() will give it an FD");
+        receiveDataAndFin(tcb, segment, report);
+        host.wake(listener, report);
+    }
+
+    /** tcp_timewait_state_process() for a real TIME_WAIT. */
+    private void timeWaitReceives(Tcb tcb, Segment segment, PacketReport report) {
+        if (segment.has(TcpFlags.RST)) {
+            if (acceptable(tcb, segment)) {
+                report.step("tcp.rst", "RST in window kills TIME_WAIT (tcp_rfc1337=0)");
+                closeTcb(tcb, "RST in TIME_WAIT");
+            } else {
+                report.drop(DropReason.OUT_OF_WINDOW, "RST outside the window is ignored");
+            }
+            return;
+        }
+        if (segment.has(TcpFlags.SYN) && Seq.after(segment.seq(), tcb.rcvNxt)) {
+            Socket listener = listeners.find(tcb.tuple().local());
+            if (listener != null && listener.isListening()) {
+                // RFC 9293 §3.6.1 MAY-2: a new SYN above RCV.NXT may reopen the 4-tuple; ISN = old SND.NXT + 65537.
+                int nextIss = tcb.sndNxt + 65537;
+                report.step("tcp.time_wait", "SYN above RCV.NXT with a listener: TIME_WAIT ends, a new connection starts");
+                closeTcb(tcb, "new SYN reuses the 4-tuple");
+                listenerReceives(listener, segment, report);
+                Tcb fresh = established.find(tcb.tuple());
+                if (fresh != null && fresh.state == TcpState.SYN_RECV) {
+                    fresh.iss = nextIss;
+                    fresh.sndUna = nextIss;
+                    fresh.sndNxt = nextIss + 1;
+                }
+                return;
+            }
+        }
+        report.step("tcp.time_wait", "TIME_WAIT still holds " + tcb.tuple() + ": it answers with an ACK"
+                + (segment.has(TcpFlags.FIN) ? " and restarts its 60 s timer (retransmitted FIN)" : ""));
+        if (segment.has(TcpFlags.FIN)) {
+            armTimeWait(tcb);
+        }
+        sendAck(tcb, report);
+    }
+
+    private void synchronizedReceives(Tcb tcb, Segment segment, PacketReport report) {
+        // first: sequence number acceptability
+        if (!acceptable(tcb, segment)) {
+            if (!segment.has(TcpFlags.RST)) {
+                sendAck(tcb, report);
+            }
+            boolean old = Seq.beforeOrEqual(segment.seq() + segment.length(), tcb.rcvNxt) && segment.length() > 0;
+            report.drop(old ? DropReason.DUPLICATE : DropReason.OUT_OF_WINDOW, "SEG.SEQ=" + Seq.unsigned(segment.seq())
+                    + " LEN=" + segment.length() + " against RCV.NXT=" + Seq.unsigned(tcb.rcvNxt) + " RCV.WND=" + tcb.rcvWnd());
+            return;
+        }
+        // second: RST (RFC 5961 §3.2 as RFC 9293 §3.10.7.4 adopts it)
+        if (segment.has(TcpFlags.RST)) {
+            if (segment.seq() != tcb.rcvNxt) {
+                challengeAck(tcb, report, "RST in window but not exactly at RCV.NXT");
+                return;
+            }
+            peerReset(tcb, report);
+            return;
+        }
+        // fourth: SYN on a synchronized connection
+        if (segment.has(TcpFlags.SYN)) {
+            challengeAck(tcb, report, "SYN on a synchronized connection");
+            return;
+        }
+        // fifth: ACK
+        if (!segment.has(TcpFlags.ACK)) {
+            report.drop(DropReason.NO_ACK_FLAG, "segments on a synchronized connection must carry ACK");
+            return;
+        }
+        if (Seq.after(segment.ack(), tcb.sndNxt)) {
+            // Linux tcp_ack(): acknowledges unsent data -> dropped without an ACK (RFC 9293 says to ACK).
+            report.drop(DropReason.ACK_UNSENT_DATA, "SEG.ACK=" + Seq.unsigned(segment.ack()) + " is beyond SND.NXT=" + Seq.unsigned(tcb.sndNxt));
+            return;
+        }
+        if (!processAck(tcb, segment, report)) {
+            return;
+        }
+        receiveDataAndFin(tcb, segment, report);
+    }
+
+    /** Applies SEG.ACK; returns false when the connection ended here (LAST_ACK acknowledged). */
+    private boolean processAck(Tcb tcb, Segment segment, PacketReport report) {
+        if (Seq.after(segment.ack(), tcb.sndUna)) {
+            int acked = segment.ack() - tcb.sndUna;
+            int dataAcked = Math.min(acked, tcb.sendQueue.size());
+            tcb.sendQueue.drop(dataAcked);
+            tcb.sndUna = segment.ack();
+            report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
+                    + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
+        }
+        tcb.sndWnd = segment.window();
+        boolean finAcked = tcb.finQueued && tcb.sndNxt == tcb.finSeq + 1 && tcb.sndUna == tcb.sndNxt;
+        switch (tcb.state) {
+            case FIN_WAIT1 -> {
+                if (finAcked) {
+                    setState(tcb, TcpState.FIN_WAIT2, "our FIN was acknowledged");
+                    if (tcb.orphan) {
+                        armFinWait2Timeout(tcb);
+                    }
+                }
+            }
+            case CLOSING -> {
+                if (finAcked) {
+                    enterTimeWait(tcb, "our FIN was acknowledged in CLOSING");
+                }
+            }
+            case LAST_ACK -> {
+                if (finAcked) {
+                    report.step("tcp.closed", "the ACK of our FIN ends the connection: removed from the established table, buffers freed");
+                    closeTcb(tcb, "our FIN was acknowledged in LAST_ACK");
+                    return false;
+                }
+            }
+            default -> {
+            }
+        }
+        transmitPending(tcb, report);
+        return true;
+    }
+
+    /** Sixth and eighth steps: queue in-order data (reassembling held segments), then the FIN. */
+    private void receiveDataAndFin(Tcb tcb, Segment segment, PacketReport report) {
+        byte[] payload = segment.payload();
+        boolean took = false;
+        if (payload.length > 0) {
+            if (tcb.orphan && (tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2)) {
+                // tcp_rcv_state_process(): new data for a closed socket; RFC 1122 says we MUST reset (TCPAbortOnData).
+                report.step("tcp.data", "data for a socket the application already closed: RST (RFC 1122 §4.2.2.13)");
+                sendReset(tcb, report);
+                closeTcb(tcb, "data arrived after close()");
+                report.verdict("reset");
+                return;
+            }
+            if (tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2) {
+                took = queueData(tcb, segment, report);
+            } else {
+                report.step("tcp.data", "data after the peer's FIN is ignored in " + tcb.state);
+            }
+        }
+        boolean fin = false;
+        if (segment.has(TcpFlags.FIN)) {
+            int finSeq = segment.seq() + payload.length;
+            if (finSeq == tcb.rcvNxt) {
+                fin = true;
+                peerFin(tcb, report);
+            } else {
+                report.step("tcp.fin", "FIN at " + Seq.unsigned(finSeq) + " waits: bytes before it are missing (RCV.NXT="
+                        + Seq.unsigned(tcb.rcvNxt) + ")");
+            }
+        }
+        if (took || fin || (payload.length > 0 && tcb.state != TcpState.CLOSE)) {
+            sendAck(tcb, report);
+        }
+        if ((took || fin) && tcb.socket != null) {
+            host.wake(tcb.socket, report);
+        }
+    }
+
+    private boolean queueData(Tcb tcb, Segment segment, PacketReport report) {
+        byte[] payload = segment.payload();
+        int offset = tcb.rcvNxt - segment.seq();
+        if (offset < 0) {
+            int room = tcb.rcvBufLimit - tcb.receiveQueue.size();
+            if (payload.length <= room) {
+                tcb.outOfOrder.put(segment.seq(), payload);
+                report.step("tcp.ofo", payload.length + " bytes at " + Seq.unsigned(segment.seq()) + " are ahead of RCV.NXT="
+                        + Seq.unsigned(tcb.rcvNxt) + ": held for reassembly, duplicate ACK sent");
+            } else {
+                report.drop(DropReason.RECEIVE_BUFFER_FULL, "no room to hold an out-of-order segment");
+            }
+            return false;
+        }
+        int fresh = payload.length - offset;
+        int room = Math.max(0, tcb.rcvBufLimit - tcb.receiveQueue.size());
+        int take = Math.min(fresh, room);
+        if (take <= 0) {
+            report.drop(DropReason.RECEIVE_BUFFER_FULL, "receive buffer full: " + tcb.receiveQueue.size() + " of " + tcb.rcvBufLimit + " bytes");
+            return false;
+        }
+        tcb.receiveQueue.append(payload, offset, take);
+        tcb.rcvNxt += take;
+        report.step("tcp.data", take + " bytes appended to the receive buffer (" + tcb.receiveQueue.size() + " / "
+                + tcb.rcvBufLimit + " bytes used); RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
+        reassemble(tcb, report);
+        return true;
+    }
+
+    private void reassemble(Tcb tcb, PacketReport report) {
+        while (!tcb.outOfOrder.isEmpty()) {
+            var first = tcb.outOfOrder.firstEntry();
+            int start = first.getKey();
+            byte[] bytes = first.getValue();
+            if (Seq.after(start, tcb.rcvNxt)) {
+                return;
+            }
+            tcb.outOfOrder.pollFirstEntry();
+            int offset = tcb.rcvNxt - start;
+            if (offset < bytes.length) {
+                int take = Math.min(bytes.length - offset, tcb.rcvBufLimit - tcb.receiveQueue.size());
+                tcb.receiveQueue.append(bytes, offset, take);
+                tcb.rcvNxt += take;
+                report.step("tcp.reassembly", take + " held bytes now follow in order; RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
+            }
+        }
+    }
+
+    /** tcp_fin(): the peer has no more data. */
+    private void peerFin(Tcb tcb, PacketReport report) {
+        tcb.rcvNxt += 1;
+        tcb.finReceived = true;
+        tcb.outOfOrder.clear();
+        switch (tcb.state) {
+            case ESTABLISHED -> setState(tcb, TcpState.CLOSE_WAIT, "peer's FIN: read() returns 0 once the buffer is empty");
+            case FIN_WAIT1 -> {
+                if (tcb.sndUna == tcb.sndNxt && tcb.finQueued) {
+                    enterTimeWait(tcb, "peer's FIN acknowledges ours");
+                } else {
+                    setState(tcb, TcpState.CLOSING, "peer's FIN crossed ours (simultaneous close)");
+                }
+            }
+            case FIN_WAIT2 -> enterTimeWait(tcb, "peer's FIN after ours was acknowledged");
+            default -> {
+            }
+        }
+        report.step("tcp.fin", "FIN received: state " + tcb.state);
+    }
+
+    private void peerReset(Tcb tcb, PacketReport report) {
+        Errno error = tcb.state == TcpState.CLOSE_WAIT ? Errno.EPIPE : Errno.ECONNRESET;
+        boolean report1 = tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.FIN_WAIT1
+                || tcb.state == TcpState.FIN_WAIT2 || tcb.state == TcpState.CLOSE_WAIT;
+        if (report1 && !tcb.orphan) {
+            tcb.pendingError = error;
+        }
+        tcb.reset = true;
+        report.step("tcp.rst", "RST at RCV.NXT: connection reset" + (report1 && !tcb.orphan
+                ? "; queued data stays readable, then the next call reports " + error : ""));
+        closeTcb(tcb, "peer sent RST");
+        report.verdict("reset by peer");
+        if (tcb.socket != null) {
+            host.wake(tcb.socket, report);
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4 acceptability test (Figure in "first check sequence number"). */
+    private static boolean acceptable(Tcb tcb, Segment segment) {
+        int window = tcb.rcvWnd();
+        int length = segment.length();
+        if (length == 0) {
+            return window == 0 ? segment.seq() == tcb.rcvNxt : Seq.inWindow(segment.seq(), tcb.rcvNxt, window);
+        }
+        if (window == 0) {
+            return false;
+        }
+        return Seq.inWindow(segment.seq(), tcb.rcvNxt, window) || Seq.inWindow(segment.seq() + length - 1, tcb.rcvNxt, window);
+    }
+
+    // ---------------------------------------------------------------- user calls
+
+    /** The accepted connection gets its socket: from now on wake-ups for it go to that socket's wait queue. */
+    public void attach(Tcb tcb, Socket socket) {
+        tcb.socket = socket;
+    }
+
+    /** inet_csk_accept(): takes the oldest connection from the accept queue, or null when it is empty. */
+    public Tcb accept(Socket listener) {
+        return listener.acceptQueue().pollFirst();
+    }
+
+    /** tcp_recvmsg(): data first, then EOF after a FIN, then a pending error once, else null (would block). */
+    public byte[] read(Tcb tcb, int max, PacketReport report) {
+        if (!tcb.receiveQueue.isEmpty()) {
+            int before = tcb.rcvWnd();
+            byte[] data = tcb.receiveQueue.take(max);
+            if (before < ADVERTISED_MSS && tcb.rcvWnd() >= ADVERTISED_MSS && tcb.state != TcpState.CLOSE) {
+                sendAck(tcb, report); // window update once the window reopens by at least one MSS
+            }
+            return data;
+        }
+        if (tcb.finReceived) {
+            return new byte[0];
+        }
+        if (tcb.pendingError != null) {
+            Errno error = tcb.pendingError;
+            tcb.pendingError = null;
+            throw new SyscallException(error);
+        }
+        if (tcb.readShutdown || tcb.state == TcpState.CLOSE) {
+            return new byte[0];
+        }
+        return null;
+    }
+
+    /** tcp_sendmsg(): copies into the send buffer as room allows and transmits at the peer's MSS; 0 = would block. */
+    public int write(Tcb tcb, byte[] data, PacketReport report) {
+        if (tcb.pendingError != null) {
+            Errno error = tcb.pendingError;
+            tcb.pendingError = null;
+            throw new SyscallException(error);
+        }
+        if (tcb.reset || tcb.writeShutdown || tcb.state == TcpState.CLOSE) {
+            throw new SyscallException(Errno.EPIPE);
+        }
+        if (tcb.state != TcpState.ESTABLISHED && tcb.state != TcpState.CLOSE_WAIT) {
+            throw new SyscallException(Errno.EPIPE);
+        }
+        int limit = sysctls.getInt(Sysctls.TCP_WMEM_DEFAULT);
+        int take = Math.min(data.length, Math.max(0, limit - tcb.sendQueue.size()));
+        tcb.sendQueue.append(data, 0, take);
+        transmitPending(tcb, report);
+        return take;
+    }
+
+    /** Sends unsent bytes from the send buffer within the peer's window, MSS at a time, then a queued FIN. */
+    private void transmitPending(Tcb tcb, PacketReport report) {
+        int inFlight = tcb.sndNxt - tcb.sndUna;
+        int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
+        while (unsent > 0) {
+            int usable = tcb.sndWnd - (tcb.sndNxt - tcb.sndUna);
+            int size = Math.min(Math.min(unsent, tcb.peerMss), usable);
+            if (size <= 0) {
+                return;
+            }
+            byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
+            int flags = TcpFlags.ACK | (size == unsent ? TcpFlags.PSH : 0);
+            host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.sndNxt, tcb.rcvNxt, tcb.rcvWnd(), 0, chunk), report);
+            tcb.sndNxt += size;
+            unsent -= size;
+        }
+        if (tcb.finQueued && tcb.sndNxt == tcb.finSeq) {
+            host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.FIN | TcpFlags.ACK,
+                    tcb.sndNxt, tcb.rcvNxt, tcb.rcvWnd(), 0, null), report);
+            tcb.sndNxt += 1;
+        }
+    }
+
+    /**
+     * tcp_close(): the last reference to the socket is gone. Unread data or SO_LINGER {1, 0} abort with RST;
+     * otherwise the FIN follows any unsent data and the now-orphaned connection finishes on its own.
+     */
+    public void close(Tcb tcb, boolean lingerZero, PacketReport report) {
+        tcb.orphan = true;
+        tcb.readShutdown = true;
+        int unread = tcb.receiveQueue.size();
+        tcb.receiveQueue.clear();
+        tcb.outOfOrder.clear();
+        switch (tcb.state) {
+            case CLOSE -> {
+                return;
+            }
+            case SYN_SENT -> {
+                closeTcb(tcb, "close() in SYN_SENT");
+                return;
+            }
+            default -> {
+            }
+        }
+        if (unread > 0 && tcb.state != TcpState.TIME_WAIT) {
+            // RFC 2525 §2.17, __tcp_close(): "we send a RST here because data was lost" (TCPAbortOnClose).
+            report.step("tcp.close", unread + " unread bytes discarded: RST instead of FIN (RFC 2525 §2.17)");
+            sendReset(tcb, report);
+            closeTcb(tcb, "close() with unread data");
+            return;
+        }
+        if (lingerZero) {
+            report.step("tcp.close", "SO_LINGER {1, 0}: abort with RST");
+            if (needsReset(tcb.state)) {
+                sendReset(tcb, report);
+            }
+            closeTcb(tcb, "close() with SO_LINGER {1, 0}");
+            return;
+        }
+        switch (tcb.state) {
+            case ESTABLISHED, SYN_RECV -> {
+                setState(tcb, TcpState.FIN_WAIT1, "close(): FIN sent after any unsent data");
+                queueFin(tcb, report);
+            }
+            case CLOSE_WAIT -> {
+                setState(tcb, TcpState.LAST_ACK, "close() after the peer's FIN: our FIN sent");
+                queueFin(tcb, report);
+            }
+            case FIN_WAIT2 -> armFinWait2Timeout(tcb);
+            default -> {
+            }
+        }
+    }
+
+    /** shutdown(): SHUT_RD only marks the receive side; SHUT_WR sends FIN without orphaning the socket. */
+    public void shutdown(Tcb tcb, boolean read, boolean write, PacketReport report) {
+        if (read) {
+            tcb.readShutdown = true;
+        }
+        if (write && !tcb.writeShutdown) {
+            tcb.writeShutdown = true;
+            if (tcb.state == TcpState.ESTABLISHED) {
+                setState(tcb, TcpState.FIN_WAIT1, "shutdown(SHUT_WR)");
+                queueFin(tcb, report);
+            } else if (tcb.state == TcpState.CLOSE_WAIT) {
+                setState(tcb, TcpState.LAST_ACK, "shutdown(SHUT_WR) after the peer's FIN");
+                queueFin(tcb, report);
+            }
+        }
+    }
+
+    /** inet_csk_listen_stop(): every connection still in the accept queue is reset. */
+    public void closeListener(Socket listener, PacketReport report) {
+        for (Tcb child : listener.acceptQueue()) {
+            report.step("tcp.close", "listener closed: queued connection " + child.tuple() + " is reset");
+            child.orphan = true;
+            if (needsReset(child.state)) {
+                sendReset(child, report);
+            }
+            closeTcb(child, "its listener was closed before accept()");
+        }
+        listener.acceptQueue().clear();
+        for (Tcb request : established.all()) {
+            if (request.state == TcpState.SYN_RECV && request.listener == listener) {
+                dropRequest(request);
+            }
+        }
+    }
+
+    private static boolean needsReset(TcpState state) {
+        // tcp_need_reset()
+        return state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT || state == TcpState.FIN_WAIT1
+                || state == TcpState.FIN_WAIT2 || state == TcpState.SYN_RECV;
+    }
+
+    private void queueFin(Tcb tcb, PacketReport report) {
+        tcb.finQueued = true;
+        tcb.finSeq = tcb.sndUna + tcb.sendQueue.size();
+        transmitPending(tcb, report);
+    }
+
+    // ---------------------------------------------------------------- timers and teardown
+
+    private void enterTimeWait(Tcb tcb, String why) {
+        setState(tcb, TcpState.TIME_WAIT, why + "; the 4-tuple stays in the established table for 60 s");
+        tcb.receiveQueue.clear();
+        tcb.sendQueue.clear();
+        armTimeWait(tcb);
+    }
+
+    private void armTimeWait(Tcb tcb) {
+        cancelTimer(tcb);
+        tcb.stateTimer = clock.schedule(TIME_WAIT_MS, "time-wait", tcb.tuple().toString(), () -> {
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "TIME_WAIT expired after 60 s");
+            closeTcb(tcb, "TIME_WAIT expired");
+        });
+    }
+
+    /** An orphaned FIN_WAIT2 waits tcp_fin_timeout for the peer's FIN, then goes away. */
+    private void armFinWait2Timeout(Tcb tcb) {
+        cancelTimer(tcb);
+        long timeout = sysctls.get(Sysctls.TCP_FIN_TIMEOUT) * 1000;
+        tcb.stateTimer = clock.schedule(timeout, "fin-wait-2", tcb.tuple().toString(), () -> {
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "orphaned FIN_WAIT2 timed out (tcp_fin_timeout)");
+            closeTcb(tcb, "tcp_fin_timeout expired");
+        });
+    }
+
+    private static void cancelTimer(Tcb tcb) {
+        if (tcb.stateTimer != null) {
+            tcb.stateTimer.cancel();
+            tcb.stateTimer = null;
+        }
+    }
+
+    /** tcp_set_state(TCP_CLOSE): out of the established table, port released, buffers freed. */
+    private void closeTcb(Tcb tcb, String why) {
+        if (tcb.state == TcpState.CLOSE) {
+            return;
+        }
+        cancelTimer(tcb);
+        setState(tcb, TcpState.CLOSE, why + "; removed from the established table, buffers freed");
+        established.remove(tcb);
+        if (tcb.ownsPort) {
+            binds.remove(tcb);
+            tcb.ownsPort = false;
+        }
+        if (tcb.orphan) {
+            tcb.receiveQueue.clear(); // a socket still open keeps its received bytes readable after a reset
+        }
+        tcb.sendQueue.clear();
+        tcb.outOfOrder.clear();
+    }
+
+    private void setState(Tcb tcb, TcpState next, String why) {
+        TcpState previous = tcb.state;
+        tcb.state = next;
+        host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), previous + " -> " + (next == TcpState.CLOSE ? "CLOSED" : next) + ": " + why);
+    }
+
+    // ---------------------------------------------------------------- output helpers
+
+    private void sendAck(Tcb tcb, PacketReport report) {
+        host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt,
+                tcb.rcvWnd(), 0, null), report);
+    }
+
+    private void challengeAck(Tcb tcb, PacketReport report, String why) {
+        report.step("tcp.challenge_ack", why + ": challenge ACK (RFC 5961), the segment is dropped");
+        sendAck(tcb, report);
+        report.verdict("challenge ack");
+    }
+
+    /** tcp_send_active_reset(): RST,ACK with SEQ=SND.NXT, ACK=RCV.NXT. */
+    private void sendReset(Tcb tcb, PacketReport report) {
+        host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.RST | TcpFlags.ACK,
+                tcb.sndNxt, tcb.rcvNxt, 0, 0, null), report);
+    }
+}

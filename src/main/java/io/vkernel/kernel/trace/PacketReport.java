@@ -1,0 +1,85 @@
+package io.vkernel.kernel.trace;
+
+import io.vkernel.kernel.wire.Segment;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the kernel did with one inbound segment: each step of the seed's path with the real values, the
+ * segments it sent in reply, the threads it woke and the verdict.
+ */
+public final class PacketReport {
+
+    private final Segment segment;
+    private final List<Step> steps = new ArrayList<>();
+    private final List<Segment> sent = new ArrayList<>();
+    private final List<String> woken = new ArrayList<>();
+    private String verdict = "accepted";
+    private DropReason dropReason;
+    private String connection;
+    private String state;
+
+    public PacketReport(Segment segment) {
+        this.segment = segment;
+    }
+
+    public void step(String step, String detail) {
+        steps.add(new Step(step, detail));
+    }
+
+    public void sent(Segment reply) {
+        sent.add(reply);
+    }
+
+    public void woke(String who) {
+        woken.add(who);
+    }
+
+    public void drop(DropReason reason, String detail) {
+        this.verdict = "dropped";
+        this.dropReason = reason;
+        step("drop", reason.name() + ": " + detail);
+    }
+
+    public void verdict(String verdict) {
+        this.verdict = verdict;
+    }
+
+    public void connection(String connection, String state) {
+        this.connection = connection;
+        this.state = state;
+    }
+
+    public Segment segment() {
+        return segment;
+    }
+
+    public List<Step> steps() {
+        return steps;
+    }
+
+    public List<Segment> sentSegments() {
+        return sent;
+    }
+
+    public List<String> woken() {
+        return woken;
+    }
+
+    public String verdict() {
+        return verdict;
+    }
+
+    public DropReason dropReason() {
+        return dropReason;
+    }
+
+    public String connection() {
+        return connection;
+    }
+
+    public String state() {
+        return state;
+    }
+}

@@ -1,0 +1,87 @@
+package io.vkernel.kernel;
+
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * A remote TCP peer for tests: it writes segments to a kernel and remembers the sequence numbers it has
+ * used and seen, so a test reads like a packet conversation. Its ISN is near 2^32 so sequence numbers wrap.
+ */
+final class Peer {
+
+    static final int ISN = -10_001;
+
+    private final Kernel kernel;
+    private final Endpoint self;
+    private final Endpoint server;
+    private int sndNxt = ISN;
+    private int rcvNxt;
+    PacketReport last;
+
+    Peer(Kernel kernel, String self, String server) {
+        this.kernel = kernel;
+        this.self = Endpoint.parse(self);
+        this.server = Endpoint.parse(server);
+    }
+
+    PacketReport send(int flags, String payload) {
+        byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+        Segment segment = new Segment(self, server, flags, sndNxt, rcvNxt, 65535, flags == TcpFlags.SYN ? 1460 : 0, bytes);
+        sndNxt += segment.length();
+        last = kernel.receive(segment);
+        for (Segment reply : last.sentSegments()) {
+            if (reply.has(TcpFlags.SYN)) {
+                rcvNxt = reply.seq() + 1;
+            } else if (reply.length() > 0) {
+                rcvNxt = reply.seq() + reply.length();
+            }
+        }
+        return last;
+    }
+
+    /** SYN, then the ACK of the SYN-ACK: the handshake the seed draws. */
+    Peer connect() {
+        send(TcpFlags.SYN, "");
+        send(TcpFlags.ACK, "");
+        return this;
+    }
+
+    PacketReport data(String text) {
+        return send(TcpFlags.PSH | TcpFlags.ACK, text);
+    }
+
+    PacketReport fin() {
+        return send(TcpFlags.FIN | TcpFlags.ACK, "");
+    }
+
+    PacketReport ack() {
+        return send(TcpFlags.ACK, "");
+    }
+
+    /** Segments the kernel sent to this peer, oldest first, across the whole wire log. */
+    List<Segment> received() {
+        return kernel.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE)).stream()
+                .filter(r -> !r.inbound() && r.segment().dst().equals(self))
+                .map(r -> r.segment()).toList();
+    }
+
+    /** Accounts for bytes the kernel sent us (after a write), so our next ACK covers them. */
+    void consumeSent() {
+        List<Segment> all = received();
+        Segment lastSeg = all.get(all.size() - 1);
+        rcvNxt = lastSeg.seq() + lastSeg.length();
+    }
+
+    int sndNxt() {
+        return sndNxt;
+    }
+
+    Endpoint endpoint() {
+        return self;
+    }
+}
