@@ -2,11 +2,9 @@ package io.vkernel;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /** Starts the vkernel HTTP service: a registry of virtual kernels driven over REST. */
 @SpringBootApplication
-@ConfigurationPropertiesScan
 public class VkernelApplication {
 
     public static void main(String[] args) {

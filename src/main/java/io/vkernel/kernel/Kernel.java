@@ -56,7 +56,13 @@ public final class Kernel implements TcpHost {
     private final TcpEngine tcp;
     private final Syscalls syscalls = new Syscalls(this);
     private final Map<Integer, Process> processes = new LinkedHashMap<>();
-    private final Map<Long, PendingCall> pendingCalls = new LinkedHashMap<>();
+    /** Blocked calls, and the most recent finished ones so a client polling for a result still finds it. */
+    private final Map<Long, PendingCall> calls = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, PendingCall> eldest) {
+            return size() > 1024 && eldest.getValue().isDone();
+        }
+    };
     private long nextInode = 40_000;
     private int nextPid = 12_345;
     private long nextCallId = 1;
@@ -135,7 +141,7 @@ public final class Kernel implements TcpHost {
                 : "bucket " + lookup.bucket() + " chain: " + String.join("; ", lookup.compared()));
         if (lookup.found() != null) {
             Tcb tcb = lookup.found();
-            report.step("demux.found", "connection " + tuple + " in " + tcb.state() + owner(tcb));
+            report.step("demux.found", "connection " + tuple + " in " + tcb.state() + ", held by " + ownerOf(tcb));
             tcp.segmentArrives(tcb, segment, report);
             return;
         }
@@ -151,19 +157,27 @@ public final class Kernel implements TcpHost {
         tcp.resetNoSocket(segment, report);
     }
 
-    private String owner(Tcb tcb) {
-        if (tcb.socket() == null) {
-            return tcb.isOrphan() ? " (orphaned: its FD is already closed)"
-                    : tcb.listener() != null ? " (in the accept queue of " + tcb.listener().local() + ", no FD yet)" : "";
-        }
-        for (Process process : processes.values()) {
-            for (var entry : process.fds().entries().entrySet()) {
-                if (entry.getValue().socket() == tcb.socket()) {
-                    return " (pid " + process.pid() + " fd " + entry.getKey() + ")";
+    /** Who holds a connection: a process's FD, the listener's accept or SYN queue, or nobody (an orphan). */
+    public String ownerOf(Tcb tcb) {
+        if (tcb.socket() != null) {
+            for (Process process : processes.values()) {
+                for (var entry : process.fds().entries().entrySet()) {
+                    if (entry.getValue().socket() == tcb.socket()) {
+                        return "pid " + process.pid() + " (" + process.name() + ") fd " + entry.getKey();
+                    }
                 }
             }
         }
-        return "";
+        if (tcb.state() == io.vkernel.kernel.tcp.TcpState.SYN_RECV) {
+            return "request for listener " + tcb.listener().local() + " (SYN queue)";
+        }
+        if (tcb.isOrphan()) {
+            return "orphan: no FD (closed by the application)";
+        }
+        if (tcb.listener() != null && tcb.listener().acceptQueue().contains(tcb)) {
+            return "accept queue of " + tcb.listener().local() + ": no FD until accept()";
+        }
+        return "no FD";
     }
 
     private void dropped(PacketReport report, DropReason reason, String detail) {
@@ -202,7 +216,6 @@ public final class Kernel implements TcpHost {
                 report.step("wake", "woke " + waiter.describe() + " sleeping on socket:[" + socket.inode() + "]'s wait queue");
             }
         }
-        pendingCalls.values().removeIf(PendingCall::isDone);
     }
 
     // ---------------------------------------------------------------- processes and system calls
@@ -221,12 +234,11 @@ public final class Kernel implements TcpHost {
     public synchronized PacketReport exit(int pid) {
         Process process = requireProcess(pid);
         PacketReport report = new PacketReport(null);
-        for (PendingCall call : List.copyOf(pendingCalls.values())) {
+        for (PendingCall call : pendingCalls()) {
             if (call.pid() == pid) {
                 Syscalls.abandon(call);
             }
         }
-        pendingCalls.values().removeIf(PendingCall::isDone);
         for (int fd : List.copyOf(process.fds().entries().keySet())) {
             syscalls.close(process, fd, report);
         }
@@ -299,9 +311,7 @@ public final class Kernel implements TcpHost {
 
     /** Advances the virtual clock, firing due timers (TIME_WAIT, SYN-ACK retries, SO_RCVTIMEO, ...). */
     public synchronized int advance(long ms) {
-        int fired = clock.advance(ms);
-        pendingCalls.values().removeIf(PendingCall::isDone);
-        return fired;
+        return clock.advance(ms);
     }
 
     // ---------------------------------------------------------------- inspection
@@ -375,12 +385,20 @@ public final class Kernel implements TcpHost {
         return process;
     }
 
-    public PendingCall pendingCall(long id) {
-        return pendingCalls.get(id);
+    /** A blocked call, or a recently finished one, by id. */
+    public PendingCall call(long id) {
+        return calls.get(id);
     }
 
+    /** Calls still blocked, oldest first. */
     public List<PendingCall> pendingCalls() {
-        return new ArrayList<>(pendingCalls.values());
+        List<PendingCall> pending = new ArrayList<>();
+        for (PendingCall call : calls.values()) {
+            if (!call.isDone()) {
+                pending.add(call);
+            }
+        }
+        return pending;
     }
 
     /** Counts of connections by state, listeners included, as the metrics report them. */
@@ -412,7 +430,7 @@ public final class Kernel implements TcpHost {
     }
 
     public void registerPending(PendingCall call) {
-        pendingCalls.put(call.id(), call);
+        calls.put(call.id(), call);
     }
 
     /** Derives the demux hash secret from the kernel seed, apart from the ISN secret. */

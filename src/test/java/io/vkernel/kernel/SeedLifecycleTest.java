@@ -86,7 +86,7 @@ class SeedLifecycleTest {
 
         PacketReport report = conns[1].data("for 54322");
         assertThat(report.connection()).isEqualTo("192.168.1.100:54322-" + SERVER);
-        assertThat(report.steps()).anySatisfy(step -> assertThat(step.detail()).contains("pid " + pid + " fd 5"));
+        assertThat(report.steps()).anySatisfy(step -> assertThat(step.detail()).contains("pid " + pid + " (server) fd 5"));
         assertThat(text(done(kernel.read(pid, 5, 100)))).isEqualTo("for 54322");
         assertThat(done(kernel.fcntl(pid, 4, "F_SETFL", 04000)).ret()).isZero();
         assertThat(done(kernel.read(pid, 4, 100)).errno()).as("nothing arrived on 54321").isEqualTo(Errno.EAGAIN);

@@ -25,7 +25,7 @@ public final class Ipv4 {
             }
             int octet = Integer.parseInt(part);
             if (octet > 255) {
-                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address: " + octet + " is above 255");
+                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address: " + octet + " is above 255 (each part is 0-255)");
             }
             value = (value << 8) | octet;
         }

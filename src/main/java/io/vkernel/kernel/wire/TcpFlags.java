@@ -34,7 +34,7 @@ public final class TcpFlags {
             trimmed = trimmed.substring(1, trimmed.length() - 1);
         }
         trimmed = trimmed.toUpperCase(Locale.ROOT);
-        if (!trimmed.chars().allMatch(c -> "FSRPU.".indexOf(c) >= 0)) {
+        if (trimmed.chars().anyMatch(c -> ",|+ ".indexOf(c) >= 0) || nameBit(trimmed) != 0) {
             return parseNames(trimmed);
         }
         int flags = 0;

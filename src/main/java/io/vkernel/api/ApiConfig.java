@@ -1,0 +1,55 @@
+package io.vkernel.api;
+
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.info.License;
+import io.swagger.v3.oas.models.servers.Server;
+import io.vkernel.sandbox.KernelRegistry;
+import io.vkernel.sandbox.SandboxLimits;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.util.List;
+
+/** Wires the sandbox registry from {@code vkernel.limits.*} settings and describes the API for springdoc. */
+@Configuration
+@EnableConfigurationProperties(ApiConfig.LimitsProperties.class)
+class ApiConfig {
+
+    /** {@code vkernel.limits.*} in application.yaml; unset values keep {@link SandboxLimits#defaults()}. */
+    @ConfigurationProperties("vkernel.limits")
+    record LimitsProperties(Integer maxKernels, Integer processesPerKernel, Integer connectionsPerKernel,
+                            Integer eventsPerKernel, Integer packetsLoggedPerKernel, Integer defaultBuckets,
+                            Integer maxPayloadBytes, Integer maxBatch, Long maxWaitMs, Long defaultWaitMs) {
+
+        SandboxLimits toLimits() {
+            SandboxLimits d = SandboxLimits.defaults();
+            return new SandboxLimits(or(maxKernels, d.maxKernels()), or(processesPerKernel, d.processesPerKernel()),
+                    or(connectionsPerKernel, d.connectionsPerKernel()), or(eventsPerKernel, d.eventsPerKernel()),
+                    or(packetsLoggedPerKernel, d.packetsLoggedPerKernel()), or(defaultBuckets, d.defaultBuckets()),
+                    or(maxPayloadBytes, d.maxPayloadBytes()), or(maxBatch, d.maxBatch()),
+                    or(maxWaitMs, d.maxWaitMs()), or(defaultWaitMs, d.defaultWaitMs()));
+        }
+
+        private static <T> T or(T value, T fallback) {
+            return value != null ? value : fallback;
+        }
+    }
+
+    @Bean
+    KernelRegistry kernelRegistry(LimitsProperties properties) {
+        return new KernelRegistry(properties.toLimits());
+    }
+
+    @Bean
+    OpenAPI vkernelOpenApi() {
+        return new OpenAPI()
+                .info(new Info().title("vkernel").version("v1")
+                        .description("A virtual kernel driven over HTTP: inject TCP/IP packets, make system calls, and look "
+                                + "inside the NIC, the 4-tuple hash table, FD tables and the TCP engine.")
+                        .license(new License().name("MIT")))
+                .servers(List.of(new Server().url("/").description("this service")));
+    }
+}

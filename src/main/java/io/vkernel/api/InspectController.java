@@ -1,0 +1,149 @@
+package io.vkernel.api;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.wire.FourTuple;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.util.List;
+
+
+/** Read-only views of a kernel's structures, plus the clock and the tunables. */
+@RestController
+@RequestMapping("/api/v1/kernels/{k}")
+@Tag(name = "inspect", description = "Connections, the demux hash table, listeners, the clock, events and sysctls")
+class InspectController {
+
+    record Advance(Long ms) {
+    }
+
+    record AdvanceView(long advancedMs, long nowMs, int timersFired) {
+    }
+
+    record SysctlValue(Long value) {
+    }
+
+    record SysctlView(String name, long value, String description) {
+    }
+
+    private final Kernels kernels;
+
+    InspectController(Kernels kernels) {
+        this.kernels = kernels;
+    }
+
+    @GetMapping(value = "/connections", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
+    @Operation(summary = "Every connection in the established table, with its TCB", description = "?format=text prints listeners and connections as ss -tan does")
+    ResponseEntity<?> connections(@PathVariable String k, @RequestParam(required = false) String format) {
+        Kernel kernel = kernels.get(k);
+        if (Formats.text(format)) {
+            return Formats.plain(kernel.inspect(Views::ss));
+        }
+        return ResponseEntity.ok(kernel.inspect(kk -> kk.established().all().stream().map(t -> Views.connection(kk, t)).toList()));
+    }
+
+    @GetMapping("/connections/{tuple}")
+    @Operation(summary = "One connection by its 4-tuple, written remote-local: 192.168.1.100:54321-10.0.0.50:8080")
+    Views.ConnectionView connection(@PathVariable String k, @PathVariable String tuple) {
+        FourTuple key = Inputs.tuple("tuple", tuple);
+        Kernel kernel = kernels.get(k);
+        return kernel.inspect(kk -> {
+            Tcb tcb = kk.established().find(key);
+            if (tcb == null) {
+                throw ApiException.notFound("connection", "no connection " + key + " in the established table; "
+                        + "GET .../connections lists them (remote-local order)");
+            }
+            return Views.connection(kk, tcb);
+        });
+    }
+
+    @GetMapping("/demux")
+    @Operation(summary = "The established hash table", description = "Hash function, bucket count, distribution, and the non-empty buckets' chains")
+    Views.DemuxView demux(@PathVariable String k, @RequestParam(defaultValue = "256") int maxBuckets) {
+        int bounded = Inputs.range("maxBuckets", maxBuckets, 256, 0, 4096);
+        return kernels.get(k).inspect(kk -> Views.demux(kk, bounded));
+    }
+
+    @GetMapping("/demux/buckets/{i}")
+    @Operation(summary = "One bucket's chain, head first")
+    Views.BucketView bucket(@PathVariable String k, @PathVariable int i) {
+        Kernel kernel = kernels.get(k);
+        return kernel.inspect(kk -> {
+            int count = kk.established().bucketCount();
+            if (i < 0 || i >= count) {
+                throw ApiException.badField("i", "bucket index " + i + " is out of range 0-" + (count - 1));
+            }
+            return Views.bucket(kk, i);
+        });
+    }
+
+    @GetMapping("/listeners")
+    @Operation(summary = "Listening sockets with their accept queues and SYN_RECV counts")
+    List<Views.ListenerView> listeners(@PathVariable String k) {
+        return kernels.get(k).inspect(kk -> kk.listeners().all().stream().map(Views::listener).toList());
+    }
+
+    @GetMapping("/clock")
+    @Operation(summary = "The virtual clock and its pending timers")
+    Views.ClockView clock(@PathVariable String k) {
+        return kernels.get(k).inspect(Views::clock);
+    }
+
+    @PostMapping("/clock/advance")
+    @Operation(summary = "Advance virtual time", description = "Fires every timer that falls due (TIME_WAIT, SYN-ACK retries, SO_RCVTIMEO, ...)")
+    AdvanceView advance(@PathVariable String k, @RequestBody Advance body) {
+        long ms = Inputs.required("ms", body.ms(), "milliseconds to advance, e.g. 60000");
+        if (ms < 0 || ms > 86_400_000L) {
+            throw ApiException.badField("ms", "ms must be between 0 and 86400000 (one day), got " + ms);
+        }
+        Kernel kernel = kernels.get(k);
+        int fired = kernel.advance(ms);
+        return new AdvanceView(ms, kernel.inspect(kk -> kk.clock().now()), fired);
+    }
+
+    @GetMapping("/events")
+    @Operation(summary = "Kernel events, oldest first", description = "after= returns only events with a higher sequence number")
+    List<Views.EventView> events(@PathVariable String k, @RequestParam(defaultValue = "0") long after,
+                                 @RequestParam(defaultValue = "500") int limit) {
+        int bounded = Inputs.range("limit", limit, 500, 1, 10_000);
+        return kernels.get(k).inspect(kk -> kk.events().after(after, bounded).stream().map(Views::event).toList());
+    }
+
+    @GetMapping("/sysctl")
+    @Operation(summary = "Tunables with their values")
+    List<SysctlView> sysctls(@PathVariable String k) {
+        return kernels.get(k).inspect(kk -> kk.sysctls().all().entrySet().stream()
+                .map(e -> new SysctlView(e.getKey(), e.getValue(), Sysctls.describe(e.getKey()))).toList());
+    }
+
+    @PutMapping("/sysctl/{name}")
+    @Operation(summary = "Set a tunable")
+    SysctlView setSysctl(@PathVariable String k, @PathVariable String name, @RequestBody SysctlValue body) {
+        long value = Inputs.required("value", body.value(), "the new value");
+        Kernel kernel = kernels.get(k);
+        if (!Sysctls.exists(name)) {
+            throw ApiException.notFound("sysctl", "unknown sysctl '" + name + "'; GET .../sysctl lists them");
+        }
+        return kernel.inspect(kk -> {
+            try {
+                kk.sysctls().set(name, value);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badField("value", e.getMessage());
+            }
+            return new SysctlView(name, value, Sysctls.describe(name));
+        });
+    }
+
+}

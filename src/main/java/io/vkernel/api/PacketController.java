@@ -1,0 +1,91 @@
+package io.vkernel.api;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.sandbox.KernelRegistry;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The wire: inject inbound packets and read every packet in and out. */
+@RestController
+@RequestMapping("/api/v1/kernels/{k}/packets")
+@Tag(name = "packets", description = "Inject packets into the NIC and read the wire log")
+class PacketController {
+
+    /** One inbound TCP segment, as a remote host would send it. */
+    record PacketRequest(String src, String dst, String flags, Long seq, Long ack, Integer window, Integer mss, String payload) {
+    }
+
+    private final Kernels kernels;
+    private final KernelRegistry registry;
+
+    PacketController(Kernels kernels, KernelRegistry registry) {
+        this.kernels = kernels;
+        this.registry = registry;
+    }
+
+    @PostMapping
+    @Operation(summary = "Inject packets", description = "One packet object or an array (a batch). src is the remote ip:port, dst "
+            + "this kernel's ip:port; flags as tcpdump prints them (S, S., ., P., F., R) or names (SYN,ACK); seq and ack "
+            + "are unsigned 32-bit. The answer shows each step the kernel took and what it sent back.")
+    Views.InjectResponse inject(@PathVariable String k, @RequestBody List<PacketRequest> packets) {
+        Kernel kernel = kernels.get(k);
+        if (packets.isEmpty()) {
+            throw ApiException.badField("packets", "send at least one packet");
+        }
+        if (packets.size() > registry.limits().maxBatch()) {
+            throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "batch-too-large", "Batch too large",
+                    "a batch holds at most " + registry.limits().maxBatch() + " packets, got " + packets.size(), "packets");
+        }
+        List<Segment> segments = new ArrayList<>(packets.size());
+        for (int i = 0; i < packets.size(); i++) {
+            segments.add(toSegment(packets.get(i), packets.size() == 1 ? "" : "[" + i + "]."));
+        }
+        List<Views.PacketResult> results = new ArrayList<>(segments.size());
+        for (Segment segment : segments) {
+            results.add(Views.report(kernel.receive(segment)));
+        }
+        return new Views.InjectResponse(results);
+    }
+
+    @GetMapping
+    @Operation(summary = "The wire log", description = "Every packet received and sent, oldest first; after= skips what you have seen")
+    List<Views.PacketView> wire(@PathVariable String k, @RequestParam(defaultValue = "0") long after,
+                                @RequestParam(defaultValue = "1000") int limit) {
+        int bounded = Inputs.range("limit", limit, 1000, 1, 10_000);
+        return kernels.get(k).inspect(kernel -> kernel.nic().wire(after, bounded).stream().map(Views::wire).toList());
+    }
+
+    private Segment toSegment(PacketRequest p, String prefix) {
+        if (p == null) {
+            throw ApiException.badField(prefix + "packet", "a packet must be a JSON object");
+        }
+        Endpoint src = Inputs.endpoint(prefix + "src", Inputs.required(prefix + "src", p.src(), "the sender's ip:port, e.g. 192.168.1.100:54321"));
+        Endpoint dst = Inputs.endpoint(prefix + "dst", Inputs.required(prefix + "dst", p.dst(), "this kernel's ip:port, e.g. 10.0.0.50:8080"));
+        int flags = Inputs.flags(prefix + "flags", Inputs.required(prefix + "flags", p.flags(), "e.g. \"S\" for a SYN, \".\" for an ACK"));
+        int seq = Inputs.seq(prefix + "seq", p.seq());
+        int ack = Inputs.seq(prefix + "ack", p.ack());
+        int window = Inputs.range(prefix + "window", p.window(), 65535, 0, 65535);
+        int mss = Inputs.range(prefix + "mss", p.mss(), 0, 0, 65535);
+        byte[] payload = p.payload() == null ? new byte[0] : p.payload().getBytes(StandardCharsets.UTF_8);
+        int maxPayload = registry.limits().maxPayloadBytes();
+        if (payload.length > maxPayload) {
+            throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
+                    prefix + "payload is " + payload.length + " bytes; one packet carries at most " + maxPayload, prefix + "payload");
+        }
+        return new Segment(src, dst, flags, seq, ack, window, mss, payload);
+    }
+}

@@ -1,0 +1,168 @@
+package io.vkernel.api;
+
+import io.vkernel.kernel.KernelLimitException;
+import io.vkernel.kernel.NoSuchProcessException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.validation.FieldError;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+
+import java.net.URI;
+import java.util.stream.Collectors;
+
+/**
+ * Turns every failure into an RFC 9457 problem ({@code application/problem+json}) with a stable {@code type},
+ * a {@code detail} that says what to fix and the offending {@code field}. Nothing a client sends gives a 500;
+ * an unexpected exception is logged and answered without its class name.
+ */
+@RestControllerAdvice
+class ProblemHandler extends ResponseEntityExceptionHandler {
+
+    static final String TYPE_BASE = "https://vkernel.dev/problems/";
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<ProblemDetail> api(ApiException e) {
+        return problem(e.status(), e.type(), e.title(), e.getMessage(), e.field());
+    }
+
+    @ExceptionHandler(NoSuchProcessException.class)
+    ResponseEntity<ProblemDetail> noProcess(NoSuchProcessException e) {
+        return problem(HttpStatus.NOT_FOUND, "process-not-found", "Not found",
+                "no process with pid " + e.pid() + " in this kernel; list them with GET .../processes", "pid");
+    }
+
+    @ExceptionHandler(KernelLimitException.class)
+    ResponseEntity<ProblemDetail> limit(KernelLimitException e) {
+        return problem(HttpStatus.TOO_MANY_REQUESTS, "limit-reached", "Sandbox limit reached", e.getMessage(), null);
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
+        String expected = e.getRequiredType() == null ? "a valid value" : e.getRequiredType().getSimpleName().toLowerCase();
+        return problem(HttpStatus.BAD_REQUEST, "invalid-field", "Invalid field",
+                "'" + e.getValue() + "' is not a valid " + e.getName() + ": expected " + expected, e.getName());
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        logger.error("unexpected failure", e);
+        return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error",
+                "vkernel hit an unexpected condition; the kernel's state was left as it was before this request", null);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        String field = null;
+        String detail = "the request body is not valid JSON for this call";
+        Throwable cause = e.getCause();
+        if (cause instanceof JacksonException jackson) {
+            field = jackson.getPath().stream()
+                    .map(ref -> ref.getPropertyName() != null ? ref.getPropertyName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining(".")).replace(".[", "[");
+            if (field.isEmpty()) {
+                field = null;
+            }
+            String original = jackson.getOriginalMessage();
+            if (original != null) {
+                int cut = original.indexOf(" at [Source");
+                detail = (field != null ? "field '" + field + "': " : "") + jsonWords(cut > 0 ? original.substring(0, cut) : original);
+            }
+        } else if (e.getMessage() != null && e.getMessage().startsWith("Required request body is missing")) {
+            detail = "a JSON request body is required";
+        }
+        return asObject(problem(HttpStatus.BAD_REQUEST, "malformed-body", "Malformed request body", shorten(detail), field));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException e, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        FieldError first = e.getBindingResult().getFieldError();
+        String field = first == null ? null : first.getField();
+        String detail = e.getBindingResult().getFieldErrors().stream()
+                .map(error -> error.getField() + " " + error.getDefaultMessage() + " (got " + error.getRejectedValue() + ")")
+                .collect(Collectors.joining("; "));
+        return asObject(problem(HttpStatus.BAD_REQUEST, "invalid-field", "Invalid field", detail, field));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException e, HttpHeaders headers,
+                                                                            HttpStatusCode status, WebRequest request) {
+        var results = e.getParameterValidationResults();
+        String field = results.isEmpty() ? null : results.get(0).getMethodParameter().getParameterName();
+        String detail = results.stream()
+                .flatMap(r -> r.getResolvableErrors().stream()
+                        .map(err -> r.getMethodParameter().getParameterName() + " " + err.getDefaultMessage()
+                                + " (got " + r.getArgument() + ")"))
+                .collect(Collectors.joining("; "));
+        return asObject(problem(HttpStatus.BAD_REQUEST, "invalid-field", "Invalid field", detail, field));
+    }
+
+    @Override
+    protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+        if (body instanceof ProblemDetail detail && detail.getType().equals(URI.create("about:blank"))) {
+            detail.setType(URI.create(TYPE_BASE + "http-" + statusCode.value()));
+        }
+        return super.createResponseEntity(body, headers, statusCode, request);
+    }
+
+    static ResponseEntity<ProblemDetail> problem(HttpStatus status, String type, String title, String detail, String field) {
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);
+        body.setType(URI.create(TYPE_BASE + type));
+        body.setTitle(title);
+        if (field != null) {
+            body.setProperty("field", field);
+        }
+        return ResponseEntity.status(status).contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON).body(body);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static ResponseEntity<Object> asObject(ResponseEntity<ProblemDetail> entity) {
+        return (ResponseEntity) entity;
+    }
+
+    private static final java.util.regex.Pattern JAVA_TYPE = java.util.regex.Pattern.compile("`([^`]*)`");
+
+    /** Replaces the Java type names Jackson puts in its messages with the JSON words a client understands. */
+    static String jsonWords(String message) {
+        java.util.regex.Matcher m = JAVA_TYPE.matcher(message);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String type = m.group(1);
+            String word;
+            if (type.matches("(java\\.lang\\.)?(Integer|int|Long|long|Short|short|Double|double)")) {
+                word = "a number";
+            } else if (type.matches("(java\\.lang\\.)?String")) {
+                word = "a string";
+            } else if (type.matches("(java\\.lang\\.)?(Boolean|boolean)")) {
+                word = "true or false";
+            } else if (type.startsWith("java.util.") && (type.contains("List") || type.contains("Set"))) {
+                word = "an array";
+            } else if (type.startsWith("JsonToken.")) {
+                word = type.substring("JsonToken.".length()).toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+            } else if (type.startsWith("io.vkernel") || type.startsWith("java.")) {
+                word = "an object";
+            } else {
+                word = "'" + type + "'";
+            }
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(word));
+        }
+        m.appendTail(out);
+        return out.toString().replace("Cannot deserialize value of type", "expected").replace(" from ", ", got ");
+    }
+
+    private static String shorten(String text) {
+        return text.length() > 300 ? text.substring(0, 300) + "..." : text;
+    }
+}

@@ -1,0 +1,235 @@
+package io.vkernel.api;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.fd.OpenFile;
+import io.vkernel.kernel.syscall.PendingCall;
+import io.vkernel.kernel.syscall.Syscalls;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.sandbox.KernelRegistry;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * System calls made by a process. A call the kernel executed answers 200 with its return value even when it
+ * failed ({@code ret: -1} and an errno). A blocking call waits, without holding a servlet thread, until it
+ * finishes or {@code wait} milliseconds pass; then it answers 202 with a link to the still-pending call.
+ */
+@RestController
+@RequestMapping("/api/v1/kernels/{k}/processes/{pid}")
+@Tag(name = "syscalls", description = "System calls: socket, bind, listen, accept, read, write, close, fcntl, setsockopt")
+class SyscallController {
+
+    static final List<String> CALLS = List.of("socket", "bind", "listen", "accept", "read", "write", "close", "fcntl", "setsockopt");
+
+    record SocketCall(String domain, String type) {
+    }
+
+    record BindCall(Integer fd, String addr) {
+    }
+
+    record ListenCall(Integer fd, Integer backlog) {
+    }
+
+    record FdCall(Integer fd) {
+    }
+
+    record ReadCall(Integer fd, Integer count) {
+    }
+
+    record WriteCall(Integer fd, String data) {
+    }
+
+    record FcntlCall(Integer fd, String cmd, List<String> flags) {
+    }
+
+    record SetsockoptCall(Integer fd, String option, Long value, Integer onoff) {
+    }
+
+    private final Kernels kernels;
+    private final KernelRegistry registry;
+
+    SyscallController(Kernels kernels, KernelRegistry registry) {
+        this.kernels = kernels;
+        this.registry = registry;
+    }
+
+    @PostMapping("/socket")
+    @Operation(summary = "socket(AF_INET, SOCK_STREAM, 0)", description = "Returns the new FD: the lowest free number")
+    DeferredResult<ResponseEntity<Views.SyscallView>> socket(@PathVariable String k, @PathVariable int pid,
+                                                             @RequestBody(required = false) SocketCall body) {
+        if (body != null && body.domain() != null && !body.domain().equals("AF_INET")) {
+            throw ApiException.badField("domain", "vkernel emulates AF_INET only, got '" + body.domain() + "'");
+        }
+        if (body != null && body.type() != null && !body.type().equals("SOCK_STREAM")) {
+            throw ApiException.badField("type", "vkernel emulates SOCK_STREAM (TCP) only, got '" + body.type() + "'");
+        }
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.socket(pid), null, 0L);
+    }
+
+    @PostMapping("/bind")
+    @Operation(summary = "bind(fd, addr)", description = "addr is ip:port; 0.0.0.0 binds every local address")
+    DeferredResult<ResponseEntity<Views.SyscallView>> bind(@PathVariable String k, @PathVariable int pid, @RequestBody BindCall body) {
+        int fd = fd(body.fd());
+        var addr = Inputs.endpoint("addr", Inputs.required("addr", body.addr(), "ip:port to bind, e.g. 0.0.0.0:8080"));
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.bind(pid, fd, addr), null, 0L);
+    }
+
+    @PostMapping("/listen")
+    @Operation(summary = "listen(fd, backlog)", description = "The accept queue holds backlog+1 connections; backlog is capped by net.core.somaxconn")
+    DeferredResult<ResponseEntity<Views.SyscallView>> listen(@PathVariable String k, @PathVariable int pid, @RequestBody ListenCall body) {
+        int fd = fd(body.fd());
+        int backlog = Inputs.required("backlog", body.backlog(), "the accept queue's length, e.g. 128");
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.listen(pid, fd, backlog), null, 0L);
+    }
+
+    @PostMapping("/accept")
+    @Operation(summary = "accept(fd)", description = "Takes the oldest connection from the accept queue and gives it an FD; blocks while the queue is empty")
+    DeferredResult<ResponseEntity<Views.SyscallView>> accept(@PathVariable String k, @PathVariable int pid, @RequestBody FdCall body,
+                                                             @RequestParam(required = false) Long wait) {
+        int fd = fd(body.fd());
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.accept(pid, fd), null, wait);
+    }
+
+    @PostMapping("/read")
+    @Operation(summary = "read(fd, count)", description = "Returns queued bytes; 0 at EOF after the peer's FIN; blocks while nothing is queued")
+    DeferredResult<ResponseEntity<Views.SyscallView>> read(@PathVariable String k, @PathVariable int pid, @RequestBody ReadCall body,
+                                                           @RequestParam(required = false) Long wait) {
+        int fd = fd(body.fd());
+        int count = Inputs.range("count", body.count(), 4096, 0, 1 << 20);
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.read(pid, fd, count), null, wait);
+    }
+
+    @PostMapping("/write")
+    @Operation(summary = "write(fd, data)", description = "Queues data in the send buffer and sends it in segments of the peer's MSS")
+    DeferredResult<ResponseEntity<Views.SyscallView>> write(@PathVariable String k, @PathVariable int pid, @RequestBody WriteCall body) {
+        int fd = fd(body.fd());
+        byte[] data = Inputs.required("data", body.data(), "the text to send").getBytes(StandardCharsets.UTF_8);
+        if (data.length > registry.limits().maxPayloadBytes()) {
+            throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
+                    "data is " + data.length + " bytes; one write takes at most " + registry.limits().maxPayloadBytes(), "data");
+        }
+        Kernel kernel = kernels.get(k);
+        PacketReport report = new PacketReport(null);
+        return answer(kernel, kernel.write(pid, fd, data, report), report, 0L);
+    }
+
+    @PostMapping("/close")
+    @Operation(summary = "close(fd)", description = "Frees the FD at once; the connection sends FIN (or RST with unread data) and finishes on its own")
+    DeferredResult<ResponseEntity<Views.SyscallView>> close(@PathVariable String k, @PathVariable int pid, @RequestBody FdCall body) {
+        int fd = fd(body.fd());
+        Kernel kernel = kernels.get(k);
+        PacketReport report = new PacketReport(null);
+        return answer(kernel, kernel.close(pid, fd, report), report, 0L);
+    }
+
+    @PostMapping("/fcntl")
+    @Operation(summary = "fcntl(fd, F_GETFL | F_SETFL, flags)", description = "F_SETFL with flags [\"O_NONBLOCK\"] makes reads and accepts answer EAGAIN instead of blocking")
+    DeferredResult<ResponseEntity<Views.SyscallView>> fcntl(@PathVariable String k, @PathVariable int pid, @RequestBody FcntlCall body) {
+        int fd = fd(body.fd());
+        String cmd = Inputs.required("cmd", body.cmd(), "F_GETFL or F_SETFL");
+        if (!cmd.equals("F_GETFL") && !cmd.equals("F_SETFL")) {
+            throw ApiException.badField("cmd", "cmd must be F_GETFL or F_SETFL, got '" + cmd + "'");
+        }
+        int flags = 0;
+        for (String flag : body.flags() == null ? List.<String>of() : body.flags()) {
+            if ("O_NONBLOCK".equals(flag)) {
+                flags |= OpenFile.O_NONBLOCK;
+            } else if (!"O_RDWR".equals(flag)) {
+                throw ApiException.badField("flags", "flags may hold O_NONBLOCK (and O_RDWR, which F_SETFL ignores), got '" + flag + "'");
+            }
+        }
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.fcntl(pid, fd, cmd, flags), null, 0L);
+    }
+
+    @PostMapping("/setsockopt")
+    @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE (value 0 or 1)")
+    DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {
+        int fd = fd(body.fd());
+        String option = Inputs.required("option", body.option(), String.join(", ", Syscalls.SOCKET_OPTIONS));
+        if (!Syscalls.SOCKET_OPTIONS.contains(option)) {
+            throw ApiException.badField("option", "option must be one of " + String.join(", ", Syscalls.SOCKET_OPTIONS) + ", got '" + option + "'");
+        }
+        long value = Inputs.required("value", body.value(), "a number: milliseconds for SO_RCVTIMEO, seconds for SO_LINGER, else 0 or 1");
+        if (value < 0 || value > 86_400_000L) {
+            throw ApiException.badField("value", "value must be between 0 and 86400000, got " + value);
+        }
+        boolean on = body.onoff() == null || body.onoff() != 0;
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.setsockopt(pid, fd, option, value, on), null, 0L);
+    }
+
+    @PostMapping("/{call}")
+    @Operation(summary = "Any other system call", description = "Answers 404 naming the calls vkernel implements")
+    ResponseEntity<Void> unknown(@PathVariable String k, @PathVariable int pid, @PathVariable String call) {
+        throw ApiException.notFound("syscall", "vkernel does not implement '" + call + "' yet; calls: " + String.join(", ", CALLS));
+    }
+
+    @GetMapping("/calls/{id}")
+    @Operation(summary = "A blocked call", description = "Waits up to wait ms for it to finish; 200 with the result, or 202 while it still sleeps")
+    DeferredResult<ResponseEntity<Views.SyscallView>> call(@PathVariable String k, @PathVariable int pid, @PathVariable long id,
+                                                           @RequestParam(required = false) Long wait) {
+        Kernel kernel = kernels.get(k);
+        PendingCall call = kernel.inspect(kk -> kk.call(id));
+        if (call == null || call.pid() != pid) {
+            throw ApiException.notFound("call", "no call " + id + " for pid " + pid + " (finished calls are kept for a while, then forgotten)");
+        }
+        return answer(kernel, new Syscalls.Pending(call), null, wait);
+    }
+
+    private DeferredResult<ResponseEntity<Views.SyscallView>> answer(Kernel kernel, Syscalls.Outcome outcome, PacketReport report, Long wait) {
+        long waitMs = wait == null ? registry.limits().defaultWaitMs() : wait;
+        if (waitMs < 0 || waitMs > registry.limits().maxWaitMs()) {
+            throw ApiException.badField("wait", "wait must be between 0 and " + registry.limits().maxWaitMs() + " ms, got " + waitMs);
+        }
+        List<Views.PacketView> sent = report == null ? null : Views.sent(report);
+        if (outcome instanceof Syscalls.Done done) {
+            DeferredResult<ResponseEntity<Views.SyscallView>> result = new DeferredResult<>();
+            result.setResult(ResponseEntity.ok(Views.result(done.result(), sent)));
+            return result;
+        }
+        PendingCall call = ((Syscalls.Pending) outcome).call();
+        String kernelId = kernel.id();
+        DeferredResult<ResponseEntity<Views.SyscallView>> result = new DeferredResult<>(Math.max(1, waitMs), () -> accepted(kernel, call));
+        if (waitMs == 0) {
+            result.setResult(accepted(kernel, call));
+            return result;
+        }
+        kernel.inspect(kk -> {
+            call.onDone(done -> result.setResult(ResponseEntity.ok(Views.result(done, null))));
+            return null;
+        });
+        return result;
+    }
+
+    private static ResponseEntity<Views.SyscallView> accepted(Kernel kernel, PendingCall call) {
+        Views.SyscallView view = kernel.inspect(kk -> call.isDone() ? Views.result(call.result(), null) : Views.pending(kk.id(), call));
+        if (view.pending() == null) {
+            return ResponseEntity.ok(view);
+        }
+        return ResponseEntity.accepted().location(URI.create(view.pending().href())).body(view);
+    }
+
+    private static int fd(Integer fd) {
+        return Inputs.required("fd", fd, "the file descriptor number, e.g. 3");
+    }
+}

@@ -1,0 +1,282 @@
+package io.vkernel.api;
+
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.fd.OpenFile;
+import io.vkernel.kernel.nic.WireRecord;
+import io.vkernel.kernel.proc.Process;
+import io.vkernel.kernel.proc.Task;
+import io.vkernel.kernel.socket.Socket;
+import io.vkernel.kernel.syscall.PendingCall;
+import io.vkernel.kernel.syscall.SyscallResult;
+import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.tcp.TcpState;
+import io.vkernel.kernel.time.VirtualClock;
+import io.vkernel.kernel.trace.KernelEvent;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.Step;
+import io.vkernel.kernel.wire.Ipv4;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.Seq;
+import io.vkernel.kernel.wire.TcpFlags;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/** The response bodies: records built from kernel structures while the kernel lock is held. */
+final class Views {
+
+    private Views() {
+    }
+
+    // ---------------------------------------------------------------- kernels
+
+    record KernelView(String id, String address, String hash, int buckets, long clockMs, int processes,
+                      int connections, int listeners, long packetsIn, long packetsOut, Map<String, String> links) {
+    }
+
+    static KernelView kernel(Kernel k) {
+        String base = "/api/v1/kernels/" + k.id();
+        return new KernelView(k.id(), Ipv4.format(k.address()), k.established().hashFunction().name(),
+                k.established().bucketCount(), k.clock().now(), k.processes().size(), k.established().size(),
+                k.listeners().all().size(), k.nic().packetsIn(), k.nic().packetsOut(),
+                Map.of("packets", base + "/packets", "processes", base + "/processes", "connections", base + "/connections",
+                        "demux", base + "/demux", "listeners", base + "/listeners", "clock", base + "/clock", "events", base + "/events"));
+    }
+
+    // ---------------------------------------------------------------- packets
+
+    record PacketView(Long no, Long timeMs, String direction, String src, String dst, String flags, long seq, Long ack,
+                      int window, Integer mss, int length, String payload, String summary) {
+    }
+
+    static PacketView packet(Segment s, Long no, Long timeMs, String direction) {
+        return new PacketView(no, timeMs, direction, s.src().toString(), s.dst().toString(), TcpFlags.format(s.flags()),
+                Seq.unsigned(s.seq()), s.has(TcpFlags.ACK) ? Seq.unsigned(s.ack()) : null, s.window(),
+                s.mss() > 0 ? s.mss() : null, s.payload().length, s.payload().length > 0 ? s.payloadText() : null, s.summary());
+    }
+
+    static PacketView wire(WireRecord r) {
+        return packet(r.segment(), r.no(), r.timeMs(), r.inbound() ? "in" : "out");
+    }
+
+    record PacketResult(PacketView packet, String verdict, String drop, String connection, String state,
+                        List<Step> steps, List<PacketView> sent, List<String> woke) {
+    }
+
+    static PacketResult report(PacketReport r) {
+        return new PacketResult(packet(r.segment(), null, null, "in"), r.verdict(),
+                r.dropReason() == null ? null : r.dropReason().name(), r.connection(), r.state(), r.steps(),
+                sent(r), r.woken().isEmpty() ? null : r.woken());
+    }
+
+    static List<PacketView> sent(PacketReport r) {
+        return r.sentSegments().stream().map(s -> packet(s, null, null, "out")).toList();
+    }
+
+    record InjectResponse(List<PacketResult> results) {
+    }
+
+    // ---------------------------------------------------------------- processes and FDs
+
+    record ThreadView(int tid, String state, String waitChannel, String call) {
+    }
+
+    record FdView(int fd, String type, String path, String name, int refCount, boolean nonBlocking) {
+    }
+
+    record ProcessView(int pid, String name, int fdLimit, int openFds, List<ThreadView> threads, List<FdView> fds) {
+    }
+
+    static ProcessView process(Process p) {
+        List<ThreadView> threads = p.threads().stream()
+                .map(t -> new ThreadView(t.tid(), t.state().name(), t.waitChannel(), t.call())).toList();
+        return new ProcessView(p.pid(), p.name(), p.fds().limit(), p.fds().openCount(), threads, fds(p));
+    }
+
+    static List<FdView> fds(Process p) {
+        List<FdView> out = new ArrayList<>();
+        p.fds().entries().forEach((fd, file) -> out.add(new FdView(fd, file.socket() == null ? "CHR" : "IPv4",
+                file.path(), describe(file), file.refCount(), file.nonBlocking())));
+        return out;
+    }
+
+    /** The NAME column lsof prints for a file: {@code TCP *:8080 (LISTEN)} or {@code TCP a:p->b:q (ESTABLISHED)}. */
+    static String describe(OpenFile file) {
+        Socket socket = file.socket();
+        if (socket == null) {
+            return file.path();
+        }
+        if (socket.tcb() != null) {
+            Tcb tcb = socket.tcb();
+            return "TCP " + tcb.tuple().local() + "->" + tcb.tuple().remote() + " (" + lsofState(tcb.state()) + ")";
+        }
+        if (socket.local() == null) {
+            return "TCP (unbound)";
+        }
+        String local = socket.local().isWildcard() ? "*:" + socket.local().port() : socket.local().toString();
+        return "TCP " + local + (socket.isListening() ? " (LISTEN)" : " (CLOSED)");
+    }
+
+    private static String lsofState(TcpState state) {
+        return state == TcpState.CLOSE ? "CLOSED" : state.name();
+    }
+
+    /** The FD table as {@code lsof -p PID} prints it. */
+    static String lsof(Process p) {
+        StringBuilder out = new StringBuilder(String.format("%-10s %6s %-5s %4s %-5s %8s %8s %5s %s%n",
+                "COMMAND", "PID", "USER", "FD", "TYPE", "DEVICE", "SIZE/OFF", "NODE", "NAME"));
+        p.fds().entries().forEach((fd, file) -> {
+            boolean sock = file.socket() != null;
+            out.append(String.format("%-10s %6d %-5s %4s %-5s %8s %8s %5s %s%n", truncate(p.name(), 10), p.pid(), "root",
+                    fd + "u", sock ? "IPv4" : "CHR", sock ? String.valueOf(file.socket().inode()) : "136,0", "0t0",
+                    sock ? "TCP" : "3", sock ? describe(file).substring(4) : "/dev/pts/0"));
+        });
+        return out.toString();
+    }
+
+    private static String truncate(String s, int n) {
+        return s.length() > n ? s.substring(0, n) : s;
+    }
+
+    // ---------------------------------------------------------------- system calls
+
+    record PendingView(long id, int pid, int tid, String call, String waitChannel, long sleepingSinceMs, String href) {
+    }
+
+    record SyscallView(String status, Long ret, String errno, String message, String strace, String data,
+                       String dataBase64, String peer, PendingView pending, List<PacketView> sent) {
+    }
+
+    static SyscallView result(SyscallResult r, List<PacketView> sent) {
+        String data = r.data() == null ? null : new String(r.data(), StandardCharsets.UTF_8);
+        String b64 = r.data() == null ? null : Base64.getEncoder().encodeToString(r.data());
+        return new SyscallView("done", r.ret(), r.errno() == null ? null : r.errno().name(),
+                r.errno() == null ? null : r.errno().message(), r.strace(), data, b64, r.peer(), null,
+                sent == null || sent.isEmpty() ? null : sent);
+    }
+
+    static SyscallView pending(String kernelId, PendingCall call) {
+        return new SyscallView("pending", null, null, null, call.call().replaceFirst("\\.\\.\\.\\)$", "") + " <unfinished ...>",
+                null, null, null, pendingInfo(kernelId, call), null);
+    }
+
+    static PendingView pendingInfo(String kernelId, PendingCall call) {
+        return new PendingView(call.id(), call.pid(), call.tid(), call.call(), call.waitChannel(), call.startedAt(),
+                "/api/v1/kernels/" + kernelId + "/processes/" + call.pid() + "/calls/" + call.id());
+    }
+
+    // ---------------------------------------------------------------- connections, demux, listeners
+
+    record TcbView(long iss, long sndUna, long sndNxt, int sndWnd, long irs, long rcvNxt, int rcvWnd, int peerMss,
+                   int rcvBufLimit, int outOfOrderSegments, String pendingError) {
+    }
+
+    record ConnectionView(String tuple, String state, String local, String remote, int recvQ, int sendQ, String owner,
+                          int hash, int bucket, TcbView tcb, String timer, String href) {
+    }
+
+    static ConnectionView connection(Kernel k, Tcb t) {
+        int hash = k.established().hashFunction().hash(t.tuple());
+        VirtualClock.Timer timer = t.stateTimer();
+        String timerText = timer == null || timer.isCancelled() ? null
+                : timer.name() + " in " + (timer.deadline() - k.clock().now()) + " ms";
+        TcbView tcb = t.state() == TcpState.SYN_RECV || t.state().isSynchronized() || t.state() == TcpState.CLOSE
+                ? new TcbView(Seq.unsigned(t.iss()), Seq.unsigned(t.sndUna()), Seq.unsigned(t.sndNxt()), t.sndWnd(),
+                Seq.unsigned(t.irs()), Seq.unsigned(t.rcvNxt()), t.rcvWnd(), t.peerMss(), t.rcvBufLimit(),
+                t.outOfOrderSegments(), t.pendingError() == null ? null : t.pendingError().name())
+                : null;
+        return new ConnectionView(t.tuple().toString(), t.state().name(), t.tuple().local().toString(),
+                t.tuple().remote().toString(), t.receiveQueued(), t.sendQueued(), k.ownerOf(t), hash,
+                hash & (k.established().bucketCount() - 1), tcb, timerText,
+                "/api/v1/kernels/" + k.id() + "/connections/" + t.tuple());
+    }
+
+    /** Connections and listeners as {@code ss -tan} prints them. */
+    static String ss(Kernel k) {
+        StringBuilder out = new StringBuilder(String.format("%-10s %-6s %-6s %-22s %-22s %s%n",
+                "State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port", "Process"));
+        for (Socket l : k.listeners().all()) {
+            String local = l.local().isWildcard() ? "0.0.0.0:" + l.local().port() : l.local().toString();
+            out.append(String.format("%-10s %-6d %-6d %-22s %-22s%n", "LISTEN", l.acceptQueue().size(), l.backlog(), local, "0.0.0.0:*"));
+        }
+        for (Tcb t : k.established().all()) {
+            out.append(String.format("%-10s %-6d %-6d %-22s %-22s %s%n", t.state().ssName(), t.receiveQueued(),
+                    t.sendQueued(), t.tuple().local(), t.tuple().remote(), k.ownerOf(t)));
+        }
+        return out.toString();
+    }
+
+    record ChainEntry(String tuple, String state, String hash) {
+    }
+
+    record BucketView(int index, int length, List<ChainEntry> chain) {
+    }
+
+    static BucketView bucket(Kernel k, int index) {
+        List<ChainEntry> chain = k.established().chain(index).stream()
+                .map(t -> new ChainEntry(t.tuple().toString(), t.state().name(),
+                        "0x" + Integer.toHexString(k.established().hashFunction().hash(t.tuple())))).toList();
+        return new BucketView(index, chain.size(), chain);
+    }
+
+    record DemuxView(String hash, String formula, int buckets, int entries, int usedBuckets, int longestChain,
+                     double loadFactor, List<BucketView> nonEmptyBuckets, boolean truncated) {
+    }
+
+    static DemuxView demux(Kernel k, int maxBuckets) {
+        int[] usage = k.established().usedAndLongest();
+        List<BucketView> nonEmpty = new ArrayList<>();
+        boolean truncated = false;
+        for (int i = 0; i < k.established().bucketCount(); i++) {
+            if (k.established().chainLength(i) > 0) {
+                if (nonEmpty.size() == maxBuckets) {
+                    truncated = true;
+                    break;
+                }
+                nonEmpty.add(bucket(k, i));
+            }
+        }
+        return new DemuxView(k.established().hashFunction().name(), k.established().hashFunction().formula(),
+                k.established().bucketCount(), k.established().size(), usage[0], usage[1],
+                (double) k.established().size() / k.established().bucketCount(), nonEmpty, truncated);
+    }
+
+    record ListenerView(String local, int backlog, int acceptQueueCapacity, List<String> acceptQueue, int synRecv,
+                        int recvQ, int sendQ, List<String> sleepers) {
+    }
+
+    static ListenerView listener(Socket l) {
+        return new ListenerView(l.local().toString(), l.backlog(), l.backlog() + 1,
+                l.acceptQueue().stream().map(t -> t.tuple().remote() + " (" + t.state().name() + ")").toList(),
+                l.synRecv(), l.acceptQueue().size(), l.backlog(),
+                l.waitQueue().waiters().stream().map(w -> w.describe()).toList());
+    }
+
+    // ---------------------------------------------------------------- clock and events
+
+    record TimerView(String name, String owner, long deadlineMs, long inMs) {
+    }
+
+    record ClockView(String mode, long nowMs, List<TimerView> timers) {
+    }
+
+    static ClockView clock(Kernel k) {
+        long now = k.clock().now();
+        return new ClockView("manual", now, k.clock().pending().stream()
+                .map(t -> new TimerView(t.name(), t.owner(), t.deadline(), t.deadline() - now)).toList());
+    }
+
+    record EventView(long seq, long timeMs, String type, String subject, String detail) {
+    }
+
+    static EventView event(KernelEvent e) {
+        return new EventView(e.seq(), e.timeMs(), e.type().name(), e.subject(), e.detail());
+    }
+
+    static ThreadView thread(Task t) {
+        return new ThreadView(t.tid(), t.state().name(), t.waitChannel(), t.call());
+    }
+}

@@ -1,0 +1,107 @@
+package io.vkernel.sandbox;
+
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.KernelConfig;
+import io.vkernel.kernel.KernelLimitException;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The sandboxes: every kernel the service runs, by id. The {@code default} kernel always exists (10.0.0.50, a
+ * fixed seed so its ISNs and hash buckets are the same on every start). Each kernel guards itself with its own
+ * lock; the registry only finds, creates and removes them, within a bound on their number.
+ */
+public final class KernelRegistry {
+
+    public static final String DEFAULT_ID = "default";
+    public static final long DEFAULT_SEED = 1;
+    private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
+
+    private final Map<String, Kernel> kernels = new ConcurrentHashMap<>();
+    private final List<Consumer<Kernel>> createdListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Kernel>> removedListeners = new CopyOnWriteArrayList<>();
+    private final SecureRandom random = new SecureRandom();
+    private final SandboxLimits limits;
+
+    public KernelRegistry(SandboxLimits limits) {
+        this.limits = limits;
+        kernels.put(DEFAULT_ID, new Kernel(config(DEFAULT_ID, null, DEFAULT_SEED, null, null)));
+    }
+
+    public SandboxLimits limits() {
+        return limits;
+    }
+
+    public void onCreated(Consumer<Kernel> listener) {
+        createdListeners.add(listener);
+        kernels.values().forEach(listener);
+    }
+
+    public void onRemoved(Consumer<Kernel> listener) {
+        removedListeners.add(listener);
+    }
+
+    public Optional<Kernel> find(String id) {
+        return Optional.ofNullable(kernels.get(id));
+    }
+
+    public Collection<Kernel> all() {
+        List<Kernel> all = new ArrayList<>(kernels.values());
+        all.sort((a, b) -> a.id().equals(DEFAULT_ID) ? -1 : b.id().equals(DEFAULT_ID) ? 1 : a.id().compareTo(b.id()));
+        return all;
+    }
+
+    /**
+     * Creates a kernel; {@code id}, {@code address}, {@code seed}, {@code buckets} and {@code hash} may be null for
+     * defaults. Throws {@link IllegalArgumentException} for a bad value, {@link KernelLimitException} when full,
+     * {@link IllegalStateException} when the id is taken.
+     */
+    public synchronized Kernel create(String id, Integer address, Long seed, Integer buckets, String hash) {
+        if (kernels.size() >= limits.maxKernels()) {
+            throw new KernelLimitException("the service already runs " + kernels.size() + " kernels (limit "
+                    + limits.maxKernels() + "); delete one with DELETE /api/v1/kernels/{id}");
+        }
+        String kernelId = id != null ? id : "k-" + Long.toHexString(random.nextLong() & 0xffffffffffL);
+        if (!ID.matcher(kernelId).matches()) {
+            throw new IllegalArgumentException("id '" + kernelId + "' must be 1-32 characters: lowercase letters, digits and '-', starting with a letter or digit");
+        }
+        if (kernels.containsKey(kernelId)) {
+            throw new IllegalStateException("a kernel with id '" + kernelId + "' already exists");
+        }
+        Kernel kernel = new Kernel(config(kernelId, address, seed != null ? seed : random.nextLong(), buckets, hash));
+        kernels.put(kernelId, kernel);
+        createdListeners.forEach(listener -> listener.accept(kernel));
+        return kernel;
+    }
+
+    /** Removes a kernel; the default kernel is replaced by a fresh one, so it always exists. */
+    public synchronized boolean delete(String id) {
+        Kernel removed = kernels.remove(id);
+        if (removed == null) {
+            return false;
+        }
+        removedListeners.forEach(listener -> listener.accept(removed));
+        if (DEFAULT_ID.equals(id)) {
+            Kernel fresh = new Kernel(config(DEFAULT_ID, null, DEFAULT_SEED, null, null));
+            kernels.put(DEFAULT_ID, fresh);
+            createdListeners.forEach(listener -> listener.accept(fresh));
+        }
+        return true;
+    }
+
+    private KernelConfig config(String id, Integer address, long seed, Integer buckets, String hash) {
+        KernelConfig base = KernelConfig.defaults(id, seed);
+        return new KernelConfig(id, address != null ? address : base.address(), seed,
+                buckets != null ? buckets : limits.defaultBuckets(), hash != null ? hash : base.hash(),
+                limits.eventsPerKernel(), limits.packetsLoggedPerKernel(), limits.processesPerKernel(), limits.connectionsPerKernel());
+    }
+}

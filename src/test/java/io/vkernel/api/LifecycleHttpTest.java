@@ -1,0 +1,189 @@
+package io.vkernel.api;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.MvcResult;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The seed's lifecycle over HTTP, on a fresh kernel per test, checking what a learner reads in each answer. */
+@SpringBootTest
+@AutoConfigureMockMvc
+class LifecycleHttpTest {
+
+    private static final AtomicInteger KERNELS = new AtomicInteger();
+
+    @Autowired
+    MockMvc mvc;
+
+    private Http http;
+    private String base;
+    private int pid;
+
+    @BeforeEach
+    void serverListening() {
+        http = new Http(mvc);
+        String id = "life-" + KERNELS.incrementAndGet();
+        assertThat(http.post("/api/v1/kernels", "{\"id\":\"" + id + "\",\"seed\":7}").status()).isEqualTo(201);
+        base = "/api/v1/kernels/" + id;
+        pid = http.post(base + "/processes", "{\"name\":\"server\"}").at("$.pid");
+        assertThat(syscall("socket", "{}").<Integer>at("$.ret")).isEqualTo(3);
+        assertThat(syscall("bind", "{\"fd\":3,\"addr\":\"0.0.0.0:8080\"}").<Integer>at("$.ret")).isZero();
+        assertThat(syscall("listen", "{\"fd\":3,\"backlog\":128}").<String>at("$.strace")).isEqualTo("listen(3, 128) = 0");
+    }
+
+    @Test
+    void fdTimeline_acceptAssignsLowestFree_andCloseFreesItForReuse() {
+        connect("192.168.1.100", 54321);
+        assertThat(syscall("accept", "{\"fd\":3}").<Integer>at("$.ret")).isEqualTo(4);
+        connect("192.168.1.200", 48000);
+        assertThat(syscall("accept", "{\"fd\":3}").<Integer>at("$.ret")).isEqualTo(5);
+
+        assertThat(syscall("close", "{\"fd\":4}").<String>at("$.strace")).isEqualTo("close(4) = 0");
+        connect("192.168.1.150", 55555);
+        Http.Reply accepted = syscall("accept", "{\"fd\":3}");
+        assertThat(accepted.<Integer>at("$.ret")).isEqualTo(4);
+        assertThat(accepted.<String>at("$.peer")).isEqualTo("192.168.1.150:55555");
+
+        String lsof = http.get(base + "/processes/" + pid + "/fds?format=text").body();
+        assertThat(lsof).contains("4u IPv4").contains("TCP 10.0.0.50:8080->192.168.1.150:55555 (ESTABLISHED)")
+                .contains("3u IPv4").contains("TCP *:8080 (LISTEN)");
+    }
+
+    @Test
+    void scenario1_packetForPort54322_isRoutedByTupleToFd5() {
+        for (int port = 54321; port <= 54323; port++) {
+            connect("192.168.1.100", port);
+            syscall("accept", "{\"fd\":3}");
+        }
+        List<Map<String, Object>> connections = http.get(base + "/connections").at("$");
+        assertThat(connections).hasSize(3);
+        assertThat(http.get(base + "/demux").<Integer>at("$.entries")).isEqualTo(3);
+
+        Http.Reply injected = inject("192.168.1.100", 54322, "P.", 1001, ack("192.168.1.100", 54322), "hello 54322");
+        assertThat(injected.<String>at("$.results[0].connection")).isEqualTo("192.168.1.100:54322-10.0.0.50:8080");
+        List<String> details = injected.at("$.results[0].steps[*].detail");
+        assertThat(details).anyMatch(d -> d.contains("bucket")).anyMatch(d -> d.contains("fd 5"));
+        assertThat(syscall("read", "{\"fd\":5}").<String>at("$.data")).isEqualTo("hello 54322");
+    }
+
+    @Test
+    void scenario3_dataAfterCloseGetsRst() {
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        long ack = ack("192.168.1.100", 54321);
+        inject("192.168.1.100", 54321, "F.", 1001, ack, null);
+        Http.Reply closed = syscall("close", "{\"fd\":4}");
+        assertThat(closed.<String>at("$.sent[0].flags")).isEqualTo("F.");
+        inject("192.168.1.100", 54321, ".", 1002, ack + 1, null);
+        assertThat(http.get(base + "/connections").<List<?>>at("$")).isEmpty();
+
+        Http.Reply late = inject("192.168.1.100", 54321, "P.", 1002, ack + 1, "still there?");
+        assertThat(late.<String>at("$.results[0].verdict")).isEqualTo("reset");
+        assertThat(late.<String>at("$.results[0].sent[0].flags")).isEqualTo("R");
+        assertThat(late.<Number>at("$.results[0].sent[0].seq").longValue()).isEqualTo(ack + 1);
+    }
+
+    @Test
+    void blockedRead_returnsWhenAnotherRequestInjectsData() {
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        MvcResult reading = http.start(base + "/processes/" + pid + "/read", "{\"fd\":4}");
+        assertThat(reading.getRequest().isAsyncStarted()).isTrue();
+        Map<String, Object> thread = http.get(base + "/processes/" + pid).<List<Map<String, Object>>>at("$.threads").get(0);
+        assertThat(thread).containsEntry("state", "SLEEPING").containsEntry("waitChannel", "sk_wait_data");
+
+        Http.Reply injected = inject("192.168.1.100", 54321, "P.", 1001, ack("192.168.1.100", 54321), "GET /hello");
+        assertThat(injected.<List<String>>at("$.results[0].woke")).hasSize(1);
+
+        Http.Reply read = http.finish(reading);
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(read.<String>at("$.data")).isEqualTo("GET /hello");
+        assertThat(read.<String>at("$.strace")).isEqualTo("read(4, \"GET /hello\", 4096) = 10");
+    }
+
+    @Test
+    void blockedCallPastItsWaitLimit_answers202WithLink_thenTheResult() {
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        Http.Reply pending = http.post(base + "/processes/" + pid + "/read?wait=0", "{\"fd\":4}");
+        assertThat(pending.status()).isEqualTo(202);
+        String href = pending.at("$.pending.href");
+        assertThat(pending.location()).isEqualTo(href);
+        assertThat(http.get(href + "?wait=0").status()).isEqualTo(202);
+
+        inject("192.168.1.100", 54321, "P.", 1001, ack("192.168.1.100", 54321), "late data");
+        Http.Reply done = http.get(href);
+        assertThat(done.status()).isEqualTo(200);
+        assertThat(done.<String>at("$.data")).isEqualTo("late data");
+    }
+
+    @Test
+    void connection1021_getsEmfile_whileItStaysInTheAcceptQueue() {
+        syscall("listen", "{\"fd\":3,\"backlog\":2048}");
+        for (int first = 0; first < 1021; first += 1000) {
+            int count = Math.min(1000, 1021 - first);
+            StringBuilder syns = new StringBuilder("[");
+            for (int i = 0; i < count; i++) {
+                syns.append(i == 0 ? "" : ",").append(packet("192.168.1.100", 20000 + first + i, "S", 1000, 0, null));
+            }
+            List<Number> synAckSeqs = http.post(base + "/packets", syns.append(']').toString()).at("$.results[*].sent[0].seq");
+            StringBuilder acks = new StringBuilder("[");
+            for (int i = 0; i < count; i++) {
+                long ack = synAckSeqs.get(i).longValue() + 1;
+                acks.append(i == 0 ? "" : ",").append(packet("192.168.1.100", 20000 + first + i, ".", 1001, ack, null));
+            }
+            List<String> states = http.post(base + "/packets", acks.append(']').toString()).at("$.results[*].state");
+            assertThat(states).hasSize(count).containsOnly("ESTABLISHED");
+        }
+        for (int i = 0; i < 1020; i++) {
+            syscall("accept", "{\"fd\":3}");
+        }
+        Http.Reply refused = syscall("accept", "{\"fd\":3}");
+        assertThat(refused.status()).isEqualTo(200);
+        assertThat(refused.<Integer>at("$.ret")).isEqualTo(-1);
+        assertThat(refused.<String>at("$.errno")).isEqualTo("EMFILE");
+        assertThat(refused.<String>at("$.message")).isEqualTo("Too many open files");
+        assertThat(http.get(base + "/listeners").<Integer>at("$[0].recvQ")).isEqualTo(1);
+    }
+
+    private Http.Reply syscall(String call, String body) {
+        return http.post(base + "/processes/" + pid + "/" + call, body);
+    }
+
+    private void connect(String ip, int port) {
+        inject(ip, port, "S", 1000, 0, null);
+        inject(ip, port, ".", 1001, ack(ip, port), null);
+    }
+
+    /** The ACK a client must send: the server's ISN + 1, read from the connection's TCB or the wire. */
+    private long ack(String ip, int port) {
+        List<Map<String, Object>> wire = http.get(base + "/packets?limit=10000").at("$");
+        for (int i = wire.size() - 1; i >= 0; i--) {
+            Map<String, Object> p = wire.get(i);
+            if (p.get("dst").equals(ip + ":" + port) && "S.".equals(p.get("flags"))) {
+                return ((Number) p.get("seq")).longValue() + 1;
+            }
+        }
+        throw new AssertionError("no SYN-ACK to " + ip + ":" + port);
+    }
+
+    private Http.Reply inject(String ip, int port, String flags, long seq, long ack, String payload) {
+        Http.Reply reply = http.post(base + "/packets", packet(ip, port, flags, seq, ack, payload));
+        assertThat(reply.status()).isEqualTo(200);
+        return reply;
+    }
+
+    private static String packet(String ip, int port, String flags, long seq, long ack, String payload) {
+        return "{\"src\":\"" + ip + ":" + port + "\",\"dst\":\"10.0.0.50:8080\",\"flags\":\"" + flags + "\",\"seq\":" + seq
+                + ",\"ack\":" + ack + (payload == null ? "" : ",\"payload\":\"" + payload + "\"") + "}";
+    }
+}
