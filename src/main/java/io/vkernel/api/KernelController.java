@@ -37,14 +37,14 @@ class KernelController {
 
     @GetMapping
     @Operation(summary = "List kernels")
-    List<Views.KernelView> list() {
+    List<Views.KernelView> listKernels() {
         return registry.all().stream().map(k -> k.inspect(Views::kernel)).toList();
     }
 
     @PostMapping
     @Operation(summary = "Create a kernel", description = "address defaults to 10.0.0.50, hash to jhash (Linux's), buckets to 65536; "
             + "a seed makes ISNs and hash buckets replay identically")
-    ResponseEntity<Views.KernelView> create(@RequestBody(required = false) CreateKernel body) {
+    ResponseEntity<Views.KernelView> createKernel(@RequestBody(required = false) CreateKernel body) {
         CreateKernel request = body != null ? body : new CreateKernel(null, null, null, null, null);
         Integer address = request.address() == null ? null : Inputs.address("address", request.address());
         Kernel kernel;
@@ -63,13 +63,13 @@ class KernelController {
 
     @GetMapping("/{k}")
     @Operation(summary = "One kernel")
-    Views.KernelView get(@PathVariable String k) {
+    Views.KernelView getKernel(@PathVariable String k) {
         return kernels.get(k).inspect(Views::kernel);
     }
 
     @DeleteMapping("/{k}")
     @Operation(summary = "Delete a kernel", description = "deleting 'default' replaces it with a fresh one")
-    ResponseEntity<Void> delete(@PathVariable String k) {
+    ResponseEntity<Void> deleteKernel(@PathVariable String k) {
         kernels.get(k);
         registry.delete(k);
         return ResponseEntity.noContent().build();

@@ -39,13 +39,13 @@ class ProcessController {
 
     @GetMapping
     @Operation(summary = "List processes")
-    List<Views.ProcessView> list(@PathVariable String k) {
+    List<Views.ProcessView> listProcesses(@PathVariable String k) {
         return kernels.get(k).inspect(kernel -> kernel.processes().stream().map(Views::process).toList());
     }
 
     @PostMapping
     @Operation(summary = "Start a process", description = "It starts with fds 0, 1 and 2 open on the terminal")
-    ResponseEntity<Views.ProcessView> spawn(@PathVariable String k, @RequestBody(required = false) SpawnProcess body) {
+    ResponseEntity<Views.ProcessView> spawnProcess(@PathVariable String k, @RequestBody(required = false) SpawnProcess body) {
         String name = body == null || body.name() == null ? "server" : body.name();
         if (name.isBlank() || name.length() > 32 || !name.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             throw ApiException.badField("name", "name must be 1-32 printable characters without spaces, got '" + name + "'");
@@ -58,13 +58,13 @@ class ProcessController {
 
     @GetMapping("/{pid}")
     @Operation(summary = "One process: threads (RUNNING or SLEEPING with a wait channel) and FDs")
-    Views.ProcessView get(@PathVariable String k, @PathVariable int pid) {
+    Views.ProcessView getProcess(@PathVariable String k, @PathVariable int pid) {
         return kernels.get(k).inspect(kernel -> Views.process(kernel.requireProcess(pid)));
     }
 
     @DeleteMapping("/{pid}")
     @Operation(summary = "Kill a process", description = "As exit(): every FD is closed as close() would, so FINs or RSTs may go out")
-    ExitView kill(@PathVariable String k, @PathVariable int pid) {
+    ExitView killProcess(@PathVariable String k, @PathVariable int pid) {
         PacketReport report = kernels.get(k).exit(pid);
         return new ExitView(pid, "exited", Views.sent(report));
     }

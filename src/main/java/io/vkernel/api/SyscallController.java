@@ -180,13 +180,13 @@ class SyscallController {
 
     @PostMapping("/{call}")
     @Operation(summary = "Any other system call", description = "Answers 404 naming the calls vkernel implements")
-    ResponseEntity<Void> unknown(@PathVariable String k, @PathVariable int pid, @PathVariable String call) {
+    ResponseEntity<Void> unknownSyscall(@PathVariable String k, @PathVariable int pid, @PathVariable String call) {
         throw ApiException.notFound("syscall", "vkernel does not implement '" + call + "' yet; calls: " + String.join(", ", CALLS));
     }
 
     @GetMapping("/calls/{id}")
     @Operation(summary = "A blocked call", description = "Waits up to wait ms for it to finish; 200 with the result, or 202 while it still sleeps")
-    DeferredResult<ResponseEntity<Views.SyscallView>> call(@PathVariable String k, @PathVariable int pid, @PathVariable long id,
+    DeferredResult<ResponseEntity<Views.SyscallView>> pendingCall(@PathVariable String k, @PathVariable int pid, @PathVariable long id,
                                                            @RequestParam(required = false) Long wait) {
         Kernel kernel = kernels.get(k);
         PendingCall call = kernel.inspect(kk -> kk.call(id));

@@ -74,7 +74,7 @@ public final class Kernel implements TcpHost {
         this.nic = new Nic(config.wireCapacity(), clock::now);
         TupleHash hash = "xor".equals(config.hash()) ? new XorHash() : new JenkinsHash((int) IsnGeneratorSeed.hashSecret(config.seed()));
         this.established = new EstablishedTable(hash, config.buckets());
-        this.tcp = new TcpEngine(established, listeners, binds, clock, sysctls, new IsnGenerator(config.seed()), this);
+        this.tcp = new TcpEngine(established, listeners, binds, clock, sysctls, new IsnGenerator(config.seed()), this, config.maxConnections());
     }
 
     // ---------------------------------------------------------------- the receive path (the seed's six steps)

@@ -39,9 +39,11 @@ public final class TcpEngine {
     private final Sysctls sysctls;
     private final IsnGenerator isns;
     private final TcpHost host;
+    private final int maxConnections;
 
     public TcpEngine(EstablishedTable established, ListenerTable listeners, BindTable binds, VirtualClock clock,
-                     Sysctls sysctls, IsnGenerator isns, TcpHost host) {
+                     Sysctls sysctls, IsnGenerator isns, TcpHost host, int maxConnections) {
+        this.maxConnections = maxConnections;
         this.established = established;
         this.listeners = listeners;
         this.binds = binds;
@@ -96,6 +98,10 @@ public final class TcpEngine {
             // tcp_conn_request(): a full accept queue drops the SYN (ListenOverflows); the client retries.
             report.drop(DropReason.ACCEPT_QUEUE_FULL, "accept queue holds " + listener.acceptQueue().size()
                     + " of backlog+1 = " + (listener.backlog() + 1) + "; the SYN is dropped and the client will retransmit it");
+            return;
+        }
+        if (established.size() >= maxConnections) {
+            report.drop(DropReason.CONNECTION_LIMIT, established.size() + " connections already (limit " + maxConnections + ")");
             return;
         }
         Tcb tcb = new Tcb(tuple, TcpState.SYN_RECV, clock.now());

@@ -1,0 +1,20 @@
+# Multi-stage build: compile with the Maven wrapper on a JDK, run on a JRE as a non-root user.
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY mvnw pom.xml ./
+COPY .mvn .mvn
+RUN ./mvnw -B -q dependency:go-offline
+COPY src src
+COPY openapi openapi
+RUN ./mvnw -B -q package -DskipTests && cp target/vkernel-*.jar /src/vkernel.jar
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --system vkernel && useradd --system --gid vkernel --home /app vkernel \
+    && apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /src/vkernel.jar /app/vkernel.jar
+USER vkernel
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+    CMD curl -fsS http://localhost:8080/actuator/health || exit 1
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/vkernel.jar"]
