@@ -30,10 +30,12 @@ import java.util.List;
  */
 @RestController
 @RequestMapping("/api/v1/kernels/{k}/processes/{pid}")
-@Tag(name = "syscalls", description = "System calls: socket, bind, listen, accept, read, write, close, fcntl, setsockopt")
+@Tag(name = "syscalls", description = "System calls: socket, bind, listen, accept, connect, read, write, close, shutdown, "
+        + "setsockopt, getsockopt, fcntl, dup, dup2")
 class SyscallController {
 
-    static final List<String> CALLS = List.of("socket", "bind", "listen", "accept", "read", "write", "close", "fcntl", "setsockopt");
+    static final List<String> CALLS = List.of("socket", "bind", "listen", "accept", "connect", "read", "write", "close",
+            "shutdown", "setsockopt", "getsockopt", "fcntl", "dup", "dup2");
 
     record SocketCall(String domain, String type) {
     }
@@ -57,6 +59,18 @@ class SyscallController {
     }
 
     record SetsockoptCall(Integer fd, String option, Long value, Integer onoff) {
+    }
+
+    record GetsockoptCall(Integer fd, String option) {
+    }
+
+    record ConnectCall(Integer fd, String addr) {
+    }
+
+    record ShutdownCall(Integer fd, String how) {
+    }
+
+    record Dup2Call(Integer oldfd, Integer newfd) {
     }
 
     private final Kernels kernels;
@@ -162,7 +176,7 @@ class SyscallController {
     }
 
     @PostMapping("/setsockopt")
-    @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE (value 0 or 1)")
+    @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE (value 0 or 1)")
     DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {
         int fd = fd(body.fd());
         String option = Inputs.required("option", body.option(), String.join(", ", Syscalls.SOCKET_OPTIONS));
@@ -176,6 +190,64 @@ class SyscallController {
         boolean on = body.onoff() == null || body.onoff() != 0;
         Kernel kernel = kernels.get(k);
         return answer(kernel, kernel.setsockopt(pid, fd, option, value, on), null, 0L);
+    }
+
+    @PostMapping("/connect")
+    @Operation(summary = "connect(fd, addr)", description = "Sends a SYN from an ephemeral port (32768-60999, even first) unless the socket is bound; "
+            + "blocks until the handshake ends. To another process in this kernel, use 127.0.0.1 or the kernel's own address.")
+    DeferredResult<ResponseEntity<Views.SyscallView>> connect(@PathVariable String k, @PathVariable int pid, @RequestBody ConnectCall body,
+                                                              @RequestParam(required = false) Long wait) {
+        int fd = fd(body.fd());
+        var addr = Inputs.endpoint("addr", Inputs.required("addr", body.addr(), "the server's ip:port, e.g. 10.0.0.50:8080"));
+        Kernel kernel = kernels.get(k);
+        PacketReport report = new PacketReport(null);
+        return answer(kernel, kernel.connect(pid, fd, addr, report), report, wait);
+    }
+
+    @PostMapping("/shutdown")
+    @Operation(summary = "shutdown(fd, how)", description = "how: SHUT_RD, SHUT_WR (sends FIN, the socket stays open) or SHUT_RDWR")
+    DeferredResult<ResponseEntity<Views.SyscallView>> shutdown(@PathVariable String k, @PathVariable int pid, @RequestBody ShutdownCall body) {
+        int fd = fd(body.fd());
+        String how = Inputs.required("how", body.how(), "SHUT_RD, SHUT_WR or SHUT_RDWR");
+        int code = switch (how) {
+            case "SHUT_RD" -> 0;
+            case "SHUT_WR" -> 1;
+            case "SHUT_RDWR" -> 2;
+            default -> throw ApiException.badField("how", "how must be SHUT_RD, SHUT_WR or SHUT_RDWR, got '" + how + "'");
+        };
+        Kernel kernel = kernels.get(k);
+        PacketReport report = new PacketReport(null);
+        return answer(kernel, kernel.shutdown(pid, fd, code, report), report, 0L);
+    }
+
+    @PostMapping("/getsockopt")
+    @Operation(summary = "getsockopt(fd, SOL_SOCKET, option)", description = "SO_ERROR returns and clears the pending error")
+    DeferredResult<ResponseEntity<Views.SyscallView>> getsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody GetsockoptCall body) {
+        int fd = fd(body.fd());
+        String option = Inputs.required("option", body.option(), String.join(", ", Syscalls.READABLE_OPTIONS));
+        if (!Syscalls.READABLE_OPTIONS.contains(option)) {
+            throw ApiException.badField("option", "option must be one of " + String.join(", ", Syscalls.READABLE_OPTIONS) + ", got '" + option + "'");
+        }
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.getsockopt(pid, fd, option), null, 0L);
+    }
+
+    @PostMapping("/dup")
+    @Operation(summary = "dup(fd)", description = "The same open file at the lowest free FD; the socket closes only when its last FD does")
+    DeferredResult<ResponseEntity<Views.SyscallView>> dup(@PathVariable String k, @PathVariable int pid, @RequestBody FdCall body) {
+        int fd = fd(body.fd());
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.dup(pid, fd), null, 0L);
+    }
+
+    @PostMapping("/dup2")
+    @Operation(summary = "dup2(oldfd, newfd)", description = "Closes newfd if open, then points it at oldfd's open file")
+    DeferredResult<ResponseEntity<Views.SyscallView>> dup2(@PathVariable String k, @PathVariable int pid, @RequestBody Dup2Call body) {
+        int oldFd = Inputs.required("oldfd", body.oldfd(), "the FD to copy");
+        int newFd = Inputs.required("newfd", body.newfd(), "the FD number to point at it");
+        Kernel kernel = kernels.get(k);
+        PacketReport report = new PacketReport(null);
+        return answer(kernel, kernel.dup2(pid, oldFd, newFd, report), report, 0L);
     }
 
     @PostMapping("/{call}")

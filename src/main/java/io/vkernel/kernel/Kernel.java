@@ -63,6 +63,10 @@ public final class Kernel implements TcpHost {
             return size() > 1024 && eldest.getValue().isDone();
         }
     };
+    private final io.vkernel.kernel.demux.PortAllocator ports;
+    /** Segments sent to one of our own addresses, delivered once the current operation finishes (the lo device). */
+    private final java.util.ArrayDeque<Segment> loopback = new java.util.ArrayDeque<>();
+    private boolean delivering;
     private long nextInode = 40_000;
     private int nextPid = 12_345;
     private long nextCallId = 1;
@@ -74,6 +78,7 @@ public final class Kernel implements TcpHost {
         this.nic = new Nic(config.wireCapacity(), clock::now);
         TupleHash hash = "xor".equals(config.hash()) ? new XorHash() : new JenkinsHash((int) IsnGeneratorSeed.hashSecret(config.seed()));
         this.established = new EstablishedTable(hash, config.buckets());
+        this.ports = new io.vkernel.kernel.demux.PortAllocator(IsnGeneratorSeed.hashSecret(config.seed() + 1));
         this.tcp = new TcpEngine(established, listeners, binds, clock, sysctls, new IsnGenerator(config.seed()), this, config.maxConnections());
     }
 
@@ -81,7 +86,14 @@ public final class Kernel implements TcpHost {
 
     /** An inbound segment arrives at the NIC; the report tells what each step did. */
     public synchronized PacketReport receive(Segment segment) {
+        PacketReport report = receiveOne(segment);
+        deliverLoopback();
+        return report;
+    }
+
+    private PacketReport receiveOne(Segment segment) {
         PacketReport report = new PacketReport(segment);
+        PacketReport outer = current;
         current = report;
         try {
             nicReceive(segment, report);
@@ -92,8 +104,32 @@ public final class Kernel implements TcpHost {
             demux(tuple, segment, report);
             return report;
         } finally {
-            current = null;
+            current = outer;
         }
+    }
+
+    /**
+     * Delivers what the kernel sent to itself (connections over 127.0.0.1 or its own address), in order, each
+     * through the same receive path as a packet from the NIC. Bounded, so two sockets can never ping-pong forever.
+     */
+    private void deliverLoopback() {
+        if (delivering) {
+            return;
+        }
+        delivering = true;
+        try {
+            for (int budget = 100_000; !loopback.isEmpty() && budget > 0; budget--) {
+                receiveOne(loopback.pollFirst());
+            }
+            loopback.clear();
+        } finally {
+            delivering = false;
+        }
+    }
+
+    private <T> T deliveringAfter(T result) {
+        deliverLoopback();
+        return result;
     }
 
     /** Step 1: the NIC interrupts and the packet is copied from its ring into kernel memory. */
@@ -196,6 +232,9 @@ public final class Kernel implements TcpHost {
         if (target != null) {
             target.sent(segment);
         }
+        if (isLocalAddress(segment.dst().address())) {
+            loopback.addLast(segment);
+        }
     }
 
     @Override
@@ -244,43 +283,63 @@ public final class Kernel implements TcpHost {
         }
         processes.remove(pid);
         event(EventType.PROCESS, "pid " + pid, "process exited; all its FDs were closed");
-        return report;
+        return deliveringAfter(report);
     }
 
     public synchronized Syscalls.Outcome socket(int pid) {
-        return syscalls.socket(requireProcess(pid));
+        return deliveringAfter(syscalls.socket(requireProcess(pid)));
     }
 
     public synchronized Syscalls.Outcome bind(int pid, int fd, io.vkernel.kernel.wire.Endpoint address) {
-        return syscalls.bind(requireProcess(pid), fd, address);
+        return deliveringAfter(syscalls.bind(requireProcess(pid), fd, address));
     }
 
     public synchronized Syscalls.Outcome listen(int pid, int fd, int backlog) {
-        return syscalls.listen(requireProcess(pid), fd, backlog);
+        return deliveringAfter(syscalls.listen(requireProcess(pid), fd, backlog));
     }
 
     public synchronized Syscalls.Outcome accept(int pid, int fd) {
-        return syscalls.accept(requireProcess(pid), fd);
+        return deliveringAfter(syscalls.accept(requireProcess(pid), fd));
     }
 
     public synchronized Syscalls.Outcome read(int pid, int fd, int count) {
-        return syscalls.read(requireProcess(pid), fd, count);
+        return deliveringAfter(syscalls.read(requireProcess(pid), fd, count));
     }
 
     public synchronized Syscalls.Outcome write(int pid, int fd, byte[] data, PacketReport report) {
-        return syscalls.write(requireProcess(pid), fd, data, report);
+        return deliveringAfter(syscalls.write(requireProcess(pid), fd, data, report));
     }
 
     public synchronized Syscalls.Outcome close(int pid, int fd, PacketReport report) {
-        return syscalls.close(requireProcess(pid), fd, report);
+        return deliveringAfter(syscalls.close(requireProcess(pid), fd, report));
     }
 
     public synchronized Syscalls.Outcome fcntl(int pid, int fd, String command, int flags) {
-        return syscalls.fcntl(requireProcess(pid), fd, command, flags);
+        return deliveringAfter(syscalls.fcntl(requireProcess(pid), fd, command, flags));
+    }
+
+    public synchronized Syscalls.Outcome connect(int pid, int fd, io.vkernel.kernel.wire.Endpoint remote, PacketReport report) {
+        return deliveringAfter(syscalls.connect(requireProcess(pid), fd, remote, report));
+    }
+
+    public synchronized Syscalls.Outcome shutdown(int pid, int fd, int how, PacketReport report) {
+        return deliveringAfter(syscalls.shutdown(requireProcess(pid), fd, how, report));
+    }
+
+    public synchronized Syscalls.Outcome dup(int pid, int fd) {
+        return syscalls.dup(requireProcess(pid), fd);
+    }
+
+    public synchronized Syscalls.Outcome dup2(int pid, int oldFd, int newFd, PacketReport report) {
+        return deliveringAfter(syscalls.dup2(requireProcess(pid), oldFd, newFd, report));
+    }
+
+    public synchronized Syscalls.Outcome getsockopt(int pid, int fd, String option) {
+        return syscalls.getsockopt(requireProcess(pid), fd, option);
     }
 
     public synchronized Syscalls.Outcome setsockopt(int pid, int fd, String option, long value, boolean on) {
-        return syscalls.setsockopt(requireProcess(pid), fd, option, value, on);
+        return deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, value, on));
     }
 
     /** The last reference to an open file is gone: release its socket (tcp_close(), or stop listening). */
@@ -291,16 +350,31 @@ public final class Kernel implements TcpHost {
         }
         socket.markReleased();
         if (socket.isListening()) {
-            socket.stopListening();
-            listeners.remove(socket);
-            tcp.closeListener(socket, report);
-            event(EventType.STATE_CHANGE, socket.local().toString(), "LISTEN -> CLOSED: listener closed");
+            stopListening(socket, report);
+            binds.remove(socket);
         }
         if (socket.tcb() != null) {
             tcp.close(socket.tcb(), socket.options().lingerOn && socket.options().lingerSeconds == 0, report);
         } else if (socket.local() != null) {
             binds.remove(socket);
         }
+    }
+
+    /** A listener stops (close() or shutdown()): queued connections are reset, blocked accept() calls fail with EINVAL. */
+    public void stopListening(Socket socket, PacketReport report) {
+        socket.stopListening();
+        listeners.remove(socket);
+        tcp.closeListener(socket, report);
+        event(EventType.STATE_CHANGE, socket.local().toString(), "LISTEN -> CLOSED: listener closed");
+        wake(socket, report);
+    }
+
+    public void wakeSocket(Socket socket, PacketReport report) {
+        wake(socket, report);
+    }
+
+    public io.vkernel.kernel.demux.PortAllocator ports() {
+        return ports;
     }
 
     public void attachSocket(Tcb tcb, Socket socket) {
@@ -311,7 +385,19 @@ public final class Kernel implements TcpHost {
 
     /** Advances the virtual clock, firing due timers (TIME_WAIT, SYN-ACK retries, SO_RCVTIMEO, ...). */
     public synchronized int advance(long ms) {
-        return clock.advance(ms);
+        int fired = 0;
+        long target = clock.now() + ms;
+        // fire timers one deadline at a time so loopback replies land before later timers
+        while (true) {
+            Long next = clock.nextDeadline();
+            if (next == null || next > target) {
+                break;
+            }
+            fired += clock.advance(next - clock.now());
+            deliverLoopback();
+        }
+        clock.advance(target - clock.now());
+        return fired;
     }
 
     // ---------------------------------------------------------------- inspection

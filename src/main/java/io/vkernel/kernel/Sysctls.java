@@ -17,6 +17,16 @@ public final class Sysctls {
     public static final String TCP_RMEM_DEFAULT = "net.ipv4.tcp_rmem.default";
     public static final String TCP_WMEM_DEFAULT = "net.ipv4.tcp_wmem.default";
     public static final String RLIMIT_NOFILE = "rlimit.nofile";
+    public static final String TCP_SYN_RETRIES = "net.ipv4.tcp_syn_retries";
+    public static final String TCP_SYN_LINEAR_TIMEOUTS = "net.ipv4.tcp_syn_linear_timeouts";
+    public static final String TCP_RETRIES2 = "net.ipv4.tcp_retries2";
+    public static final String TCP_ORPHAN_RETRIES = "net.ipv4.tcp_orphan_retries";
+    public static final String TCP_KEEPALIVE_TIME = "net.ipv4.tcp_keepalive_time";
+    public static final String TCP_KEEPALIVE_INTVL = "net.ipv4.tcp_keepalive_intvl";
+    public static final String TCP_KEEPALIVE_PROBES = "net.ipv4.tcp_keepalive_probes";
+    public static final String PORT_RANGE_LOW = "net.ipv4.ip_local_port_range.low";
+    public static final String PORT_RANGE_HIGH = "net.ipv4.ip_local_port_range.high";
+    public static final String TCP_RFC1337 = "net.ipv4.tcp_rfc1337";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -31,6 +41,16 @@ public final class Sysctls {
         SPECS.put(TCP_RMEM_DEFAULT, new Spec(131072, 4096, 64L * 1024 * 1024, "initial receive buffer limit of a new connection, bytes"));
         SPECS.put(TCP_WMEM_DEFAULT, new Spec(16384, 4096, 64L * 1024 * 1024, "initial send buffer limit of a new connection, bytes"));
         SPECS.put(RLIMIT_NOFILE, new Spec(1024, 4, 1 << 20, "RLIMIT_NOFILE soft limit given to new processes"));
+        SPECS.put(TCP_SYN_RETRIES, new Spec(6, 1, 127, "exponential SYN retransmissions of connect() before ETIMEDOUT"));
+        SPECS.put(TCP_SYN_LINEAR_TIMEOUTS, new Spec(4, 0, 32, "SYN retransmissions with a linear 1 s timeout before the exponential ones"));
+        SPECS.put(TCP_RETRIES2, new Spec(15, 1, 255, "data retransmissions before the connection fails with ETIMEDOUT"));
+        SPECS.put(TCP_ORPHAN_RETRIES, new Spec(0, 0, 255, "retransmissions for an orphaned connection; 0 means 8"));
+        SPECS.put(TCP_KEEPALIVE_TIME, new Spec(7200, 1, 32767, "seconds idle before the first keepalive probe (SO_KEEPALIVE)"));
+        SPECS.put(TCP_KEEPALIVE_INTVL, new Spec(75, 1, 32767, "seconds between keepalive probes"));
+        SPECS.put(TCP_KEEPALIVE_PROBES, new Spec(9, 1, 127, "unanswered probes before the connection is reset with ETIMEDOUT"));
+        SPECS.put(PORT_RANGE_LOW, new Spec(32768, 1, 65535, "lowest ephemeral port connect() picks"));
+        SPECS.put(PORT_RANGE_HIGH, new Spec(60999, 1, 65535, "highest ephemeral port connect() picks"));
+        SPECS.put(TCP_RFC1337, new Spec(0, 0, 1, "1: a RST does not end TIME_WAIT early (RFC 1337)"));
     }
 
     private final Map<String, Long> values = new LinkedHashMap<>();

@@ -21,6 +21,8 @@ final class Peer {
     private final Endpoint server;
     private int sndNxt = ISN;
     private int rcvNxt;
+    int window = 65535;
+    int mss = 1460;
     PacketReport last;
 
     Peer(Kernel kernel, String self, String server) {
@@ -31,8 +33,17 @@ final class Peer {
 
     PacketReport send(int flags, String payload) {
         byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
-        Segment segment = new Segment(self, server, flags, sndNxt, rcvNxt, 65535, flags == TcpFlags.SYN ? 1460 : 0, bytes);
+        Segment segment = new Segment(self, server, flags, sndNxt, rcvNxt, window, flags == TcpFlags.SYN ? mss : 0, bytes);
         sndNxt += segment.length();
+        return deliver(segment);
+    }
+
+    /** Sends exactly this segment, without touching the peer's own sequence bookkeeping. */
+    PacketReport sendAt(int flags, int seq, int ack, String payload) {
+        return deliver(new Segment(self, server, flags, seq, ack, window, 0, payload.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private PacketReport deliver(Segment segment) {
         last = kernel.receive(segment);
         for (Segment reply : last.sentSegments()) {
             if (reply.has(TcpFlags.SYN)) {
@@ -79,6 +90,21 @@ final class Peer {
 
     int sndNxt() {
         return sndNxt;
+    }
+
+    int rcvNxt() {
+        return rcvNxt;
+    }
+
+    /** The last segment the kernel sent to this peer. */
+    Segment lastReceived() {
+        List<Segment> all = received();
+        return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    /** Flags of every segment the kernel sent to this peer, in tcpdump's spelling. */
+    List<String> receivedFlags() {
+        return received().stream().map(s -> TcpFlags.format(s.flags())).toList();
     }
 
     Endpoint endpoint() {

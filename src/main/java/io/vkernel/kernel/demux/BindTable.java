@@ -20,6 +20,11 @@ public final class BindTable {
         boolean reuseAddr();
 
         boolean listening();
+
+        /** True for a connection that took the port with connect() or inherited it from its listener. */
+        default boolean connection() {
+            return false;
+        }
     }
 
     private final Map<Integer, List<Owner>> byPort = new HashMap<>();
@@ -40,6 +45,16 @@ public final class BindTable {
 
     public boolean inUse(int port) {
         return byPort.containsKey(port);
+    }
+
+    /** A port someone took with bind() (or a listener holds) is never handed out by connect()'s autobind. */
+    public boolean explicitlyBound(int port) {
+        for (Owner owner : byPort.getOrDefault(port, List.of())) {
+            if (!owner.connection()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

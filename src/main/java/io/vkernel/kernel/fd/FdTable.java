@@ -61,6 +61,24 @@ public final class FdTable {
         return fd;
     }
 
+    /** dup2(): installs {@code file} at exactly {@code fd} (the caller closed what was there). */
+    public void installAt(int fd, OpenFile file) {
+        if (fd < 0 || fd >= limit) {
+            throw new SyscallException(Errno.EBADF);
+        }
+        if (fd >= slots.length) {
+            int size = slots.length;
+            while (size <= fd) {
+                size *= 2;
+            }
+            slots = Arrays.copyOf(slots, size);
+        }
+        if (slots[fd] == null) {
+            open++;
+        }
+        slots[fd] = file;
+    }
+
     public OpenFile get(int fd) {
         if (fd < 0 || fd >= slots.length || slots[fd] == null) {
             throw new SyscallException(Errno.EBADF);

@@ -19,8 +19,10 @@ public enum Errno {
     ECONNRESET(104, "Connection reset by peer"),
     EISCONN(106, "Transport endpoint is already connected"),
     ENOTCONN(107, "Transport endpoint is not connected"),
+    ENETUNREACH(101, "Network is unreachable"),
     ETIMEDOUT(110, "Connection timed out"),
     ECONNREFUSED(111, "Connection refused"),
+    EALREADY(114, "Operation already in progress"),
     EINPROGRESS(115, "Operation now in progress");
 
     private final int number;
@@ -29,6 +31,15 @@ public enum Errno {
     Errno(int number, String message) {
         this.number = number;
         this.message = message;
+    }
+
+    public static Errno byNumber(int number) {
+        for (Errno errno : values()) {
+            if (errno.number == number) {
+                return errno;
+            }
+        }
+        throw new IllegalArgumentException("no errno " + number);
     }
 
     public int number() {

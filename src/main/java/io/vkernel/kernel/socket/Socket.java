@@ -22,6 +22,7 @@ public final class Socket implements BindTable.Owner {
     private int synRecv;
     private Tcb tcb;
     private boolean released;
+    private boolean connecting;
 
     public Socket(long inode) {
         this.inode = inode;
@@ -87,6 +88,15 @@ public final class Socket implements BindTable.Owner {
 
     public void attach(Tcb tcb) {
         this.tcb = tcb;
+    }
+
+    /** A connect() is in progress or finished without being reported yet (SS_CONNECTING). */
+    public boolean isConnecting() {
+        return connecting;
+    }
+
+    public void setConnecting(boolean connecting) {
+        this.connecting = connecting;
     }
 
     public boolean isReleased() {

@@ -6,13 +6,22 @@ import io.vkernel.kernel.socket.Errno;
  * The result of a finished system call: the return value, the errno when it is -1, the strace line, and for
  * read() the bytes and for accept() the peer's address.
  */
-public record SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer) {
+public record SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer, Long value) {
+
+    public SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer) {
+        this(ret, errno, strace, data, peer, null);
+    }
 
     public static SyscallResult ok(long ret, String strace) {
-        return new SyscallResult(ret, null, strace, null, null);
+        return new SyscallResult(ret, null, strace, null, null, null);
     }
 
     public static SyscallResult failed(Errno errno, String strace) {
-        return new SyscallResult(-1, errno, strace, null, null);
+        return new SyscallResult(-1, errno, strace, null, null, null);
+    }
+
+    /** The option value getsockopt() read. */
+    public SyscallResult withValue(long optionValue) {
+        return new SyscallResult(ret, errno, strace, data, peer, optionValue);
     }
 }

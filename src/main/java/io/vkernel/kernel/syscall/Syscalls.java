@@ -118,6 +118,8 @@ public final class Syscalls {
                 child.bindTo(tcb.tuple().local());
                 child.attach(tcb);
                 kernel.attachSocket(tcb, child);
+                child.options().keepAlive = listener.options().keepAlive; // inherited, as sock_copy() does
+                kernel.tcp().armKeepalive(tcb);
                 int newFd = install(process, OpenFile.socket(child));
                 Endpoint peer = tcb.tuple().remote();
                 return new SyscallResult(newFd, null, "accept(" + fd + ", " + sockaddr(peer) + ", [16]) = " + newFd, null, peer.toString());
@@ -160,18 +162,198 @@ public final class Syscalls {
         return block(process, socket, file, call, "sk_wait_data", attempt);
     }
 
+    /**
+     * tcp_sendmsg(): copies into the send buffer as room allows. A blocking write sleeps until every byte is
+     * queued (sk_stream_wait_memory); a non-blocking one returns what fit, or EAGAIN when nothing did. After a
+     * reset the first write reports ECONNRESET, later ones EPIPE.
+     */
     public Outcome write(Process process, int fd, byte[] data, PacketReport report) {
         String call = "write(" + fd + ", " + quote(data) + ", " + data.length + ")";
+        Socket socket;
+        OpenFile file;
+        try {
+            file = process.fds().get(fd);
+            socket = socketOf(process, fd);
+            if (socket.tcb() == null) {
+                throw new SyscallException(socket.isListening() || socket.isConnecting() ? Errno.ENOTCONN : Errno.EPIPE);
+            }
+        } catch (SyscallException e) {
+            return failed(call, e.errno());
+        }
+        int[] written = {0};
+        Supplier<SyscallResult> attempt = () -> {
+            try {
+                Tcb tcb = socket.tcb();
+                byte[] rest = written[0] == 0 ? data : java.util.Arrays.copyOfRange(data, written[0], data.length);
+                written[0] += kernel.tcp().write(tcb, rest, report);
+                boolean finished = written[0] == data.length || (file.nonBlocking() && written[0] > 0);
+                return finished ? SyscallResult.ok(written[0], call + " = " + written[0]) : null;
+            } catch (SyscallException e) {
+                if (written[0] > 0) {
+                    return SyscallResult.ok(written[0], call + " = " + written[0]);
+                }
+                return SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
+            }
+        };
+        return block(process, socket, file, call, "sk_stream_wait_memory", attempt, socket.options().sndTimeoutMs,
+                Errno.EAGAIN, Errno.EAGAIN);
+    }
+
+    /**
+     * connect(): picks the source address and, without bind(), an ephemeral port; sends the SYN; a blocking call
+     * sleeps until the handshake ends, a non-blocking one answers EINPROGRESS and a later connect() tells the
+     * outcome (EALREADY while it is still in progress, then 0 once, then EISCONN).
+     */
+    public Outcome connect(Process process, int fd, Endpoint remote, PacketReport report) {
+        String call = "connect(" + fd + ", " + sockaddr(remote) + ", 16)";
+        Socket socket;
+        OpenFile file;
+        try {
+            file = process.fds().get(fd);
+            socket = socketOf(process, fd);
+            if (socket.isListening()) {
+                throw new SyscallException(Errno.EISCONN);
+            }
+            Tcb existing = socket.tcb();
+            if (existing != null) {
+                if (existing.state() == io.vkernel.kernel.tcp.TcpState.SYN_SENT) {
+                    throw new SyscallException(Errno.EALREADY);
+                }
+                if (socket.isConnecting()) {
+                    socket.setConnecting(false);
+                    if (existing.pendingError() != null) {
+                        throw new SyscallException(kernel.tcp().takeError(existing));
+                    }
+                    return record(new Done(SyscallResult.ok(0, call + " = 0")));
+                }
+                throw new SyscallException(Errno.EISCONN);
+            }
+            if (!Ipv4.isValidPeer(remote.address()) || remote.port() == 0) {
+                throw new SyscallException(remote.port() == 0 ? Errno.ECONNREFUSED : Errno.ENETUNREACH);
+            }
+            int localAddress = socket.local() != null && !socket.local().isWildcard() ? socket.local().address()
+                    : Ipv4.isLoopback(remote.address()) ? Ipv4.LOOPBACK : kernel.address();
+            int port;
+            if (socket.local() != null) {
+                port = socket.local().port();
+                if (kernel.established().find(new io.vkernel.kernel.wire.FourTuple(remote, new Endpoint(localAddress, port))) != null) {
+                    throw new SyscallException(Errno.EADDRNOTAVAIL);
+                }
+            } else {
+                port = kernel.ports().pick(localAddress, remote, kernel.sysctls().getInt(io.vkernel.kernel.Sysctls.PORT_RANGE_LOW),
+                        kernel.sysctls().getInt(io.vkernel.kernel.Sysctls.PORT_RANGE_HIGH), kernel.binds(), kernel.established());
+                if (port < 0) {
+                    throw new SyscallException(Errno.EADDRNOTAVAIL);
+                }
+            }
+            Endpoint local = new Endpoint(localAddress, port);
+            if (socket.local() != null) {
+                kernel.binds().remove(socket); // the connection's TCB owns the port from now on
+            }
+            socket.bindTo(local);
+            socket.setConnecting(true);
+            socket.attach(kernel.tcp().connect(socket, new io.vkernel.kernel.wire.FourTuple(remote, local), report));
+        } catch (SyscallException e) {
+            return failed(call, e.errno());
+        }
+        Supplier<SyscallResult> attempt = () -> {
+            Tcb tcb = socket.tcb();
+            if (tcb.state() == io.vkernel.kernel.tcp.TcpState.SYN_SENT || tcb.state() == io.vkernel.kernel.tcp.TcpState.SYN_RECV) {
+                return null;
+            }
+            socket.setConnecting(false);
+            if (tcb.pendingError() != null) {
+                Errno errno = kernel.tcp().takeError(tcb);
+                return SyscallResult.failed(errno, call + " = -1 " + errno.name() + " (" + errno.message() + ")");
+            }
+            return SyscallResult.ok(0, call + " = 0");
+        };
+        if (file.nonBlocking()) {
+            return failed(call, Errno.EINPROGRESS);
+        }
+        return block(process, socket, file, call, "inet_wait_for_connect", attempt, socket.options().sndTimeoutMs,
+                Errno.EINPROGRESS, Errno.EINPROGRESS);
+    }
+
+    /** shutdown(): SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2) on the connection, whatever other FDs share it. */
+    public Outcome shutdown(Process process, int fd, int how, PacketReport report) {
+        String name = how == 0 ? "SHUT_RD" : how == 1 ? "SHUT_WR" : how == 2 ? "SHUT_RDWR" : String.valueOf(how);
+        String call = "shutdown(" + fd + ", " + name + ")";
         return run(call, () -> {
             Socket socket = socketOf(process, fd);
-            if (socket.tcb() == null) {
-                throw new SyscallException(socket.isListening() ? Errno.ENOTCONN : Errno.EPIPE);
+            if (how < 0 || how > 2) {
+                throw new SyscallException(Errno.EINVAL);
             }
-            int written = kernel.tcp().write(socket.tcb(), data, report);
-            if (written == 0 && data.length > 0) {
-                throw new SyscallException(Errno.EAGAIN); // send buffer full; blocking writes come with the TCP engine issue
+            if (socket.isListening()) {
+                kernel.stopListening(socket, report); // inet_shutdown() on a listener: tcp_disconnect()
+                return SyscallResult.ok(0, call + " = 0");
             }
-            return SyscallResult.ok(written, call + " = " + written);
+            Tcb tcb = socket.tcb();
+            if (tcb == null || tcb.state() == io.vkernel.kernel.tcp.TcpState.CLOSE) {
+                throw new SyscallException(Errno.ENOTCONN);
+            }
+            kernel.tcp().shutdown(tcb, how != 1, how != 0, report);
+            kernel.wakeSocket(socket, report);
+            return SyscallResult.ok(0, call + " = 0");
+        });
+    }
+
+    /** dup(): the same open file at the lowest free number; the reference count grows. */
+    public Outcome dup(Process process, int fd) {
+        String call = "dup(" + fd + ")";
+        return run(call, () -> {
+            OpenFile file = process.fds().get(fd);
+            int newFd = process.fds().allocate(file);
+            file.retain();
+            kernel.event(EventType.FD_ALLOC, "pid " + process.pid(), "fd " + newFd + " -> " + file.path() + " (dup of fd " + fd
+                    + ", " + file.refCount() + " references)");
+            return SyscallResult.ok(newFd, call + " = " + newFd);
+        });
+    }
+
+    /** dup2(): closes {@code newFd} if open, then points it at {@code oldFd}'s open file. */
+    public Outcome dup2(Process process, int oldFd, int newFd, PacketReport report) {
+        String call = "dup2(" + oldFd + ", " + newFd + ")";
+        return run(call, () -> {
+            OpenFile file = process.fds().get(oldFd);
+            if (newFd < 0 || newFd >= process.fds().limit()) {
+                throw new SyscallException(Errno.EBADF); // ksys_dup3(): beyond RLIMIT_NOFILE is EBADF, not EMFILE
+            }
+            if (newFd == oldFd) {
+                return SyscallResult.ok(newFd, call + " = " + newFd);
+            }
+            if (process.fds().isOpen(newFd)) {
+                OpenFile previous = process.fds().remove(newFd);
+                if (previous.release()) {
+                    kernel.releaseFile(previous, report);
+                }
+            }
+            file.retain();
+            process.fds().installAt(newFd, file);
+            kernel.event(EventType.FD_ALLOC, "pid " + process.pid(), "fd " + newFd + " -> " + file.path() + " (dup2 of fd " + oldFd + ")");
+            return SyscallResult.ok(newFd, call + " = " + newFd);
+        });
+    }
+
+    /** getsockopt(): SO_ERROR returns and clears the pending error; the others read back what setsockopt() set. */
+    public Outcome getsockopt(Process process, int fd, String option) {
+        String call = "getsockopt(" + fd + ", SOL_SOCKET, " + option + ")";
+        return run(call, () -> {
+            Socket socket = socketOf(process, fd);
+            long value = switch (option) {
+                case "SO_ERROR" -> {
+                    Tcb tcb = socket.tcb();
+                    yield tcb == null || tcb.pendingError() == null ? 0 : kernel.tcp().takeError(tcb).number();
+                }
+                case "SO_RCVTIMEO" -> socket.options().rcvTimeoutMs;
+                case "SO_SNDTIMEO" -> socket.options().sndTimeoutMs;
+                case "SO_LINGER" -> socket.options().lingerOn ? socket.options().lingerSeconds : -1;
+                case "SO_REUSEADDR" -> socket.options().reuseAddr ? 1 : 0;
+                case "SO_KEEPALIVE" -> socket.options().keepAlive ? 1 : 0;
+                default -> throw new SyscallException(Errno.EINVAL);
+            };
+            String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
+            return SyscallResult.ok(0, call.replace(")", ", [" + shown + "], [4]) = 0")).withValue(value);
         });
     }
 
@@ -205,12 +387,15 @@ public final class Syscalls {
     }
 
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
-    public static final java.util.List<String> SOCKET_OPTIONS = java.util.List.of("SO_RCVTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE");
+    public static final java.util.List<String> SOCKET_OPTIONS = java.util.List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE");
+
+    /** What getsockopt() can read: the settable options and SO_ERROR. */
+    public static final java.util.List<String> READABLE_OPTIONS = java.util.List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE");
 
     public Outcome setsockopt(Process process, int fd, String option, long value, boolean on) {
         String shown = switch (option) {
             case "SO_LINGER" -> "{l_onoff=" + (on ? 1 : 0) + ", l_linger=" + value + "}, 8";
-            case "SO_RCVTIMEO" -> "{tv_sec=" + value / 1000 + ", tv_usec=" + value % 1000 * 1000 + "}, 16";
+            case "SO_RCVTIMEO", "SO_SNDTIMEO" -> "{tv_sec=" + value / 1000 + ", tv_usec=" + value % 1000 * 1000 + "}, 16";
             default -> "[" + value + "], 4";
         };
         String call = "setsockopt(" + fd + ", SOL_SOCKET, " + option + ", " + shown + ")";
@@ -218,12 +403,18 @@ public final class Syscalls {
             Socket socket = socketOf(process, fd);
             switch (option) {
                 case "SO_RCVTIMEO" -> socket.options().rcvTimeoutMs = value;
+                case "SO_SNDTIMEO" -> socket.options().sndTimeoutMs = value;
                 case "SO_LINGER" -> {
                     socket.options().lingerOn = on;
                     socket.options().lingerSeconds = (int) value;
                 }
                 case "SO_REUSEADDR" -> socket.options().reuseAddr = value != 0;
-                case "SO_KEEPALIVE" -> socket.options().keepAlive = value != 0;
+                case "SO_KEEPALIVE" -> {
+                    socket.options().keepAlive = value != 0;
+                    if (socket.tcb() != null) {
+                        kernel.tcp().armKeepalive(socket.tcb());
+                    }
+                }
                 default -> throw new SyscallException(Errno.EINVAL);
             }
             return SyscallResult.ok(0, call + " = 0");
@@ -269,12 +460,21 @@ public final class Syscalls {
      */
     private Outcome block(Process process, Socket socket, OpenFile file, String call, String waitChannel,
                           Supplier<SyscallResult> attempt) {
+        return block(process, socket, file, call, waitChannel, attempt, socket.options().rcvTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
+    }
+
+    /**
+     * The general form: {@code nonBlockingErrno} answers at once on an O_NONBLOCK file, {@code timeoutErrno} when
+     * {@code timeoutMs} (SO_RCVTIMEO or SO_SNDTIMEO) passes while asleep.
+     */
+    private Outcome block(Process process, Socket socket, OpenFile file, String call, String waitChannel,
+                          Supplier<SyscallResult> attempt, long timeoutMs, Errno nonBlockingErrno, Errno timeoutErrno) {
         SyscallResult result = attempt.get();
         if (result != null) {
             return record(new Done(result));
         }
         if (file.nonBlocking()) {
-            return failed(call, Errno.EAGAIN);
+            return failed(call, nonBlockingErrno);
         }
         Task task = process.idleThread(kernel.newPid());
         task.sleep(waitChannel, call);
@@ -283,11 +483,11 @@ public final class Syscalls {
         kernel.registerPending(pending);
         kernel.event(EventType.THREAD_SLEEP, "pid " + process.pid() + " tid " + task.tid(),
                 call + " blocks: thread SLEEPING in " + waitChannel + " on socket:[" + socket.inode() + "]'s wait queue");
-        long timeout = socket.options().rcvTimeoutMs;
-        if (timeout > 0) {
-            pending.setTimeout(kernel.clock().schedule(timeout, "SO_RCVTIMEO", "pid " + process.pid(), () -> {
-                kernel.event(EventType.TIMER_FIRED, "pid " + process.pid(), "SO_RCVTIMEO expired for " + call);
-                pending.finish(SyscallResult.failed(Errno.EAGAIN, call + " = -1 EAGAIN (Resource temporarily unavailable)"));
+        if (timeoutMs > 0) {
+            String timerName = timeoutMs == socket.options().rcvTimeoutMs ? "SO_RCVTIMEO" : "SO_SNDTIMEO";
+            pending.setTimeout(kernel.clock().schedule(timeoutMs, timerName, "pid " + process.pid(), () -> {
+                kernel.event(EventType.TIMER_FIRED, "pid " + process.pid(), timerName + " expired for " + call);
+                pending.finish(SyscallResult.failed(timeoutErrno, call + " = -1 " + timeoutErrno.name() + " (" + timeoutErrno.message() + ")"));
             }));
         }
         pending.onDone(done -> kernel.event(EventType.SYSCALL, "syscall", done.strace()));

@@ -56,6 +56,23 @@ public final class Tcb implements BindTable.Owner {
     Socket listener;
     VirtualClock.Timer stateTimer;
 
+    // Retransmission (RFC 6298): RTO starts at 1 s, never below Linux's TCP_RTO_MIN of 200 ms.
+    VirtualClock.Timer retransmitTimer;
+    long rtoMs = TcpEngine.INITIAL_RTO_MS;
+    long srttMs = -1;
+    long rttvarMs;
+    int retransmits;
+    /** The sequence number being timed for an RTT sample and when it was sent; -1 when none (Karn). */
+    int rttSeq;
+    long rttSentAt = -1;
+
+    // Keepalive (SO_KEEPALIVE): idle since lastHeard, probes sent without an answer.
+    VirtualClock.Timer keepaliveTimer;
+    long lastHeard;
+    int keepaliveProbes;
+    /** SYNs retransmitted by connect() so far. */
+    int synRetries;
+
     Tcb(FourTuple tuple, TcpState state, long createdAt) {
         this.tuple = tuple;
         this.state = state;
@@ -159,6 +176,31 @@ public final class Tcb implements BindTable.Owner {
         return stateTimer;
     }
 
+    public VirtualClock.Timer retransmitTimer() {
+        return retransmitTimer;
+    }
+
+    public VirtualClock.Timer keepaliveTimer() {
+        return keepaliveTimer;
+    }
+
+    public long rtoMs() {
+        return rtoMs;
+    }
+
+    public long srttMs() {
+        return srttMs;
+    }
+
+    public int retransmits() {
+        return retransmits;
+    }
+
+    /** Free room in the send buffer (tcp_wmem default minus queued bytes). */
+    public int sendSpace(int limit) {
+        return Math.max(0, limit - sendQueue.size());
+    }
+
     @Override
     public Endpoint localEndpoint() {
         return tuple.local();
@@ -172,6 +214,11 @@ public final class Tcb implements BindTable.Owner {
     @Override
     public boolean listening() {
         return false;
+    }
+
+    @Override
+    public boolean connection() {
+        return true;
     }
 
     /** Compares int keys as 32-bit sequence offsets so that wrapped numbers sort in arrival order. */

@@ -31,6 +31,12 @@ public final class TcpEngine {
     public static final long TIME_WAIT_MS = 60_000;
     /** TCP_TIMEOUT_INIT: the first SYN-ACK retransmission comes after 1 s, then the interval doubles. */
     public static final long SYNACK_TIMEOUT_MS = 1_000;
+    /** RFC 6298 §2.1 initial RTO; Linux TCP_TIMEOUT_INIT. */
+    public static final long INITIAL_RTO_MS = 1_000;
+    /** Linux TCP_RTO_MIN (RFC 6298 asks for 1 s; Linux uses 200 ms). */
+    public static final long RTO_MIN_MS = 200;
+    /** Linux TCP_RTO_MAX. */
+    public static final long RTO_MAX_MS = 120_000;
 
     private final EstablishedTable established;
     private final ListenerTable listeners;
@@ -157,13 +163,125 @@ public final class TcpEngine {
         host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), "SYN_RECV -> CLOSED: request removed from the established table");
     }
 
+    // ---------------------------------------------------------------- active open (RFC 9293 §3.10.7.3)
+
+    /** tcp_v4_connect(): a TCB in SYN_SENT, hashed with its 4-tuple, owning its local port; the SYN goes out. */
+    public Tcb connect(Socket socket, FourTuple tuple, PacketReport report) {
+        Tcb tcb = new Tcb(tuple, TcpState.SYN_SENT, clock.now());
+        tcb.socket = socket;
+        tcb.reuseAddr = socket.reuseAddr();
+        tcb.rcvBufLimit = sysctls.getInt(Sysctls.TCP_RMEM_DEFAULT);
+        tcb.iss = isns.isn(tuple, clock.now());
+        tcb.sndUna = tcb.iss;
+        tcb.sndNxt = tcb.iss + 1;
+        established.insert(tcb);
+        binds.add(tcb);
+        tcb.ownsPort = true;
+        host.event(EventType.STATE_CHANGE, tuple.toString(), "CLOSED -> SYN_SENT: connect() sends a SYN from " + tuple.local());
+        sendSyn(tcb, report);
+        armSynTimer(tcb);
+        return tcb;
+    }
+
+    private void sendSyn(Tcb tcb, PacketReport report) {
+        host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.SYN, tcb.iss, 0,
+                tcb.rcvWnd(), ADVERTISED_MSS, null), report);
+    }
+
+    /**
+     * SYN retransmissions: tcp_syn_linear_timeouts retries 1 s apart, then exponential, tcp_syn_retries more;
+     * with the defaults (6 and 4) SYNs leave at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and connect() fails at 131 s.
+     */
+    private void armSynTimer(Tcb tcb) {
+        int linear = sysctls.getInt(Sysctls.TCP_SYN_LINEAR_TIMEOUTS);
+        int n = tcb.synRetries;
+        long delay = n <= linear ? INITIAL_RTO_MS : Math.min(RTO_MAX_MS, INITIAL_RTO_MS << (n - linear));
+        tcb.stateTimer = clock.schedule(delay, "syn-retransmit", tcb.tuple().toString(), () -> {
+            if (tcb.state != TcpState.SYN_SENT) {
+                return;
+            }
+            if (tcb.synRetries >= sysctls.getInt(Sysctls.TCP_SYN_RETRIES) + linear) {
+                host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "no answer to " + (tcb.synRetries + 1) + " SYNs: connect() fails with ETIMEDOUT");
+                tcb.pendingError = Errno.ETIMEDOUT;
+                closeTcb(tcb, "SYN retries exhausted");
+                wakeOwner(tcb, null);
+                return;
+            }
+            tcb.synRetries++;
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "SYN retransmission #" + tcb.synRetries);
+            sendSyn(tcb, null);
+            armSynTimer(tcb);
+        });
+    }
+
+    /** RFC 9293 §3.10.7.3, tcp_rcv_synsent_state_process(). */
+    private void synSentReceives(Tcb tcb, Segment segment, PacketReport report) {
+        boolean hasAck = segment.has(TcpFlags.ACK);
+        if (hasAck && (Seq.beforeOrEqual(segment.ack(), tcb.iss) || Seq.after(segment.ack(), tcb.sndNxt))) {
+            if (!segment.has(TcpFlags.RST)) {
+                report.step("tcp.syn_sent", "ACK " + Seq.unsigned(segment.ack()) + " does not acknowledge our SYN: reset <SEQ=SEG.ACK>");
+                host.transmit(new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null), report);
+                report.verdict("reset");
+            } else {
+                report.drop(DropReason.OUT_OF_WINDOW, "RST whose ACK does not cover our SYN is ignored");
+            }
+            return;
+        }
+        if (segment.has(TcpFlags.RST)) {
+            if (!hasAck) {
+                report.drop(DropReason.NO_ACK_FLAG, "a RST in SYN_SENT must acknowledge our SYN");
+                return;
+            }
+            report.step("tcp.rst", "connection refused: the peer answered our SYN with RST");
+            tcb.pendingError = Errno.ECONNREFUSED;
+            closeTcb(tcb, "RST in SYN_SENT (connection refused)");
+            report.verdict("refused");
+            wakeOwner(tcb, report);
+            return;
+        }
+        if (!segment.has(TcpFlags.SYN)) {
+            report.drop(DropReason.NO_ACK_FLAG, "SYN_SENT waits for a SYN");
+            return;
+        }
+        cancelTimer(tcb);
+        tcb.irs = segment.seq();
+        tcb.rcvNxt = segment.seq() + 1;
+        tcb.sndWnd = segment.window();
+        tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
+        tcb.lastHeard = clock.now();
+        if (hasAck) {
+            tcb.sndUna = segment.ack();
+            setState(tcb, TcpState.ESTABLISHED, "SYN-ACK received; connect() returns 0");
+            report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED, ACK sent");
+            sendAck(tcb, report);
+            armKeepalive(tcb);
+            wakeOwner(tcb, report);
+        } else {
+            setState(tcb, TcpState.SYN_RECV, "simultaneous open: a SYN crossed ours");
+            host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.SYN | TcpFlags.ACK,
+                    tcb.iss, tcb.rcvNxt, tcb.rcvWnd(), ADVERTISED_MSS, null), report);
+        }
+    }
+
+    private void wakeOwner(Tcb tcb, PacketReport report) {
+        if (tcb.socket != null) {
+            host.wake(tcb.socket, report);
+        }
+    }
+
     // ---------------------------------------------------------------- a known TCB (RFC 9293 §3.10.7.4)
 
     /** Segment arrival for a TCB found in the established table, checks in RFC 9293 §3.10.7 order. */
     public void segmentArrives(Tcb tcb, Segment segment, PacketReport report) {
         report.step("tcp.tcb", "TCB " + tcb.tuple() + " in " + tcb.state + ": SND.UNA=" + Seq.unsigned(tcb.sndUna)
                 + " SND.NXT=" + Seq.unsigned(tcb.sndNxt) + " RCV.NXT=" + Seq.unsigned(tcb.rcvNxt) + " RCV.WND=" + tcb.rcvWnd());
-        if (tcb.state == TcpState.SYN_RECV) {
+        tcb.lastHeard = clock.now();
+        tcb.keepaliveProbes = 0;
+        if (tcb.state == TcpState.SYN_SENT) {
+            synSentReceives(tcb, segment, report);
+        } else if (tcb.state == TcpState.SYN_RECV && tcb.listener == null) {
+            simultaneousOpenAck(tcb, segment, report);
+        } else if (tcb.state == TcpState.SYN_RECV) {
             synRecvReceives(tcb, segment, report);
         } else if (tcb.state == TcpState.TIME_WAIT) {
             timeWaitReceives(tcb, segment, report);
@@ -171,6 +289,19 @@ public final class TcpEngine {
             synchronizedReceives(tcb, segment, report);
         }
         report.connection(tcb.tuple().toString(), tcb.state == TcpState.CLOSE ? "CLOSED" : tcb.state.name());
+    }
+
+    /** The ACK that completes a simultaneous open (RFC 9293 Figure 8): SYN_RECV without a listener. */
+    private void simultaneousOpenAck(Tcb tcb, Segment segment, PacketReport report) {
+        if (segment.has(TcpFlags.ACK) && segment.ack() == tcb.sndNxt) {
+            tcb.sndUna = segment.ack();
+            setState(tcb, TcpState.ESTABLISHED, "simultaneous open completed");
+            armKeepalive(tcb);
+            wakeOwner(tcb, report);
+            receiveDataAndFin(tcb, segment, report);
+        } else {
+            synchronizedReceives(tcb, segment, report);
+        }
     }
 
     /** tcp_check_req(): the request socket's view of the handshake's third segment. */
@@ -227,6 +358,7 @@ public final class TcpEngine {
         setState(tcb, TcpState.ESTABLISHED, "third segment of the handshake");
         binds.add(tcb);
         tcb.ownsPort = true;
+        tcb.lastHeard = clock.now();
         listener.acceptQueue().addLast(tcb);
         report.step("tcp.established", "handshake complete: the connection waits in the accept queue of " + listener.local()
                 + " (" + listener.acceptQueue().size() + " queued); accept() will give it an FD");
@@ -237,7 +369,9 @@ public final class TcpEngine {
     /** tcp_timewait_state_process() for a real TIME_WAIT. */
     private void timeWaitReceives(Tcb tcb, Segment segment, PacketReport report) {
         if (segment.has(TcpFlags.RST)) {
-            if (acceptable(tcb, segment)) {
+            if (sysctls.getInt(Sysctls.TCP_RFC1337) == 1) {
+                report.drop(DropReason.OUT_OF_WINDOW, "tcp_rfc1337=1: TIME_WAIT ignores RST (RFC 1337)");
+            } else if (acceptable(tcb, segment)) {
                 report.step("tcp.rst", "RST in window kills TIME_WAIT (tcp_rfc1337=0)");
                 closeTcb(tcb, "RST in TIME_WAIT");
             } else {
@@ -313,6 +447,7 @@ public final class TcpEngine {
 
     /** Applies SEG.ACK; returns false when the connection ended here (LAST_ACK acknowledged). */
     private boolean processAck(Tcb tcb, Segment segment, PacketReport report) {
+        boolean windowWasClosed = tcb.sndWnd == 0;
         if (Seq.after(segment.ack(), tcb.sndUna)) {
             int acked = segment.ack() - tcb.sndUna;
             int dataAcked = Math.min(acked, tcb.sendQueue.size());
@@ -320,8 +455,20 @@ public final class TcpEngine {
             tcb.sndUna = segment.ack();
             report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
                     + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
+            sampleRtt(tcb, segment.ack());
+            tcb.retransmits = 0;
+            cancelRetransmit(tcb);
+            if (tcb.sndUna != tcb.sndNxt) {
+                armRetransmit(tcb);
+            }
+            if (dataAcked > 0 && tcb.socket != null) {
+                host.wake(tcb.socket, report); // writers blocked on a full send buffer
+            }
         }
         tcb.sndWnd = segment.window();
+        if (windowWasClosed && tcb.sndWnd > 0) {
+            report.step("tcp.window", "the peer's window reopened to " + tcb.sndWnd + " bytes: sending resumes");
+        }
         boolean finAcked = tcb.finQueued && tcb.sndNxt == tcb.finSeq + 1 && tcb.sndUna == tcb.sndNxt;
         switch (tcb.state) {
             case FIN_WAIT1 -> {
@@ -495,6 +642,13 @@ public final class TcpEngine {
         tcb.socket = socket;
     }
 
+    /** sock_error(): the pending error, cleared as it is reported. */
+    public Errno takeError(Tcb tcb) {
+        Errno error = tcb.pendingError;
+        tcb.pendingError = null;
+        return error;
+    }
+
     /** inet_csk_accept(): takes the oldest connection from the accept queue, or null when it is empty. */
     public Tcb accept(Socket listener) {
         return listener.acceptQueue().pollFirst();
@@ -557,13 +711,16 @@ public final class TcpEngine {
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
             int flags = TcpFlags.ACK | (size == unsent ? TcpFlags.PSH : 0);
             host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.sndNxt, tcb.rcvNxt, tcb.rcvWnd(), 0, chunk), report);
+            startRttTiming(tcb, tcb.sndNxt + size);
             tcb.sndNxt += size;
             unsent -= size;
+            armRetransmit(tcb);
         }
         if (tcb.finQueued && tcb.sndNxt == tcb.finSeq) {
             host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.FIN | TcpFlags.ACK,
                     tcb.sndNxt, tcb.rcvNxt, tcb.rcvWnd(), 0, null), report);
             tcb.sndNxt += 1;
+            armRetransmit(tcb);
         }
     }
 
@@ -671,6 +828,11 @@ public final class TcpEngine {
         setState(tcb, TcpState.TIME_WAIT, why + "; the 4-tuple stays in the established table for 60 s");
         tcb.receiveQueue.clear();
         tcb.sendQueue.clear();
+        cancelRetransmit(tcb);
+        if (tcb.keepaliveTimer != null) {
+            tcb.keepaliveTimer.cancel();
+            tcb.keepaliveTimer = null;
+        }
         armTimeWait(tcb);
     }
 
@@ -692,6 +854,125 @@ public final class TcpEngine {
         });
     }
 
+    // ---------------------------------------------------------------- retransmission (RFC 6298) and keepalive
+
+    private void startRttTiming(Tcb tcb, int endSeq) {
+        if (tcb.rttSentAt < 0) {
+            tcb.rttSeq = endSeq;
+            tcb.rttSentAt = clock.now();
+        }
+    }
+
+    /** RFC 6298 §2.2-2.3 with Linux's floor: RTO = SRTT + max(G, 4 x RTTVAR), at least 200 ms. */
+    private void sampleRtt(Tcb tcb, int ack) {
+        if (tcb.rttSentAt < 0 || Seq.before(ack, tcb.rttSeq)) {
+            return;
+        }
+        long r = clock.now() - tcb.rttSentAt;
+        tcb.rttSentAt = -1;
+        if (tcb.srttMs < 0) {
+            tcb.srttMs = r;
+            tcb.rttvarMs = r / 2;
+        } else {
+            tcb.rttvarMs = (3 * tcb.rttvarMs + Math.abs(tcb.srttMs - r)) / 4;
+            tcb.srttMs = (7 * tcb.srttMs + r) / 8;
+        }
+        tcb.rtoMs = Math.min(RTO_MAX_MS, Math.max(RTO_MIN_MS, tcb.srttMs + Math.max(1, 4 * tcb.rttvarMs)));
+    }
+
+    private void armRetransmit(Tcb tcb) {
+        if (tcb.retransmitTimer != null && !tcb.retransmitTimer.isCancelled()) {
+            return;
+        }
+        tcb.retransmitTimer = clock.schedule(tcb.rtoMs, "retransmit", tcb.tuple().toString(), () -> retransmitTimeout(tcb));
+    }
+
+    private static void cancelRetransmit(Tcb tcb) {
+        if (tcb.retransmitTimer != null) {
+            tcb.retransmitTimer.cancel();
+            tcb.retransmitTimer = null;
+        }
+    }
+
+    /**
+     * tcp_retransmit_timer(): resend the oldest unacknowledged segment, double the RTO (capped at 120 s) and give
+     * up after tcp_retries2 (tcp_orphan_retries, 0 meaning 8, for an orphan) with ETIMEDOUT and no RST.
+     */
+    private void retransmitTimeout(Tcb tcb) {
+        tcb.retransmitTimer = null;
+        if (tcb.sndUna == tcb.sndNxt || tcb.state == TcpState.CLOSE || tcb.state == TcpState.TIME_WAIT) {
+            return;
+        }
+        int orphanRetries = sysctls.getInt(Sysctls.TCP_ORPHAN_RETRIES);
+        int limit = tcb.orphan ? (orphanRetries == 0 ? 8 : orphanRetries) : sysctls.getInt(Sysctls.TCP_RETRIES2);
+        if (tcb.retransmits >= limit) {
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.retransmits
+                    + " retransmissions unanswered: the connection fails with ETIMEDOUT (no RST is sent)");
+            if (!tcb.orphan) {
+                tcb.pendingError = Errno.ETIMEDOUT;
+            }
+            closeTcb(tcb, "retransmission timeout");
+            wakeOwner(tcb, null);
+            return;
+        }
+        tcb.retransmits++;
+        tcb.rttSentAt = -1; // Karn's algorithm: no RTT sample from a retransmitted segment
+        int inFlightData = Math.min(tcb.sndNxt - tcb.sndUna, tcb.sendQueue.size());
+        if (inFlightData > 0) {
+            int size = Math.min(inFlightData, tcb.peerMss);
+            byte[] chunk = tcb.sendQueue.peek(0, size);
+            host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.ACK | TcpFlags.PSH,
+                    tcb.sndUna, tcb.rcvNxt, tcb.rcvWnd(), 0, chunk), null);
+        } else if (tcb.finQueued) {
+            host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.FIN | TcpFlags.ACK,
+                    tcb.finSeq, tcb.rcvNxt, tcb.rcvWnd(), 0, null), null);
+        }
+        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "retransmission #" + tcb.retransmits + " after RTO "
+                + tcb.rtoMs + " ms; next RTO " + Math.min(RTO_MAX_MS, tcb.rtoMs * 2) + " ms");
+        tcb.rtoMs = Math.min(RTO_MAX_MS, tcb.rtoMs * 2);
+        armRetransmit(tcb);
+    }
+
+    /** Arms the keepalive timer when the socket has SO_KEEPALIVE (tcp_set_keepalive()); off by default. */
+    public void armKeepalive(Tcb tcb) {
+        if (tcb.keepaliveTimer != null) {
+            tcb.keepaliveTimer.cancel();
+            tcb.keepaliveTimer = null;
+        }
+        boolean on = tcb.socket != null ? tcb.socket.options().keepAlive : tcb.listener != null && tcb.listener.options().keepAlive;
+        if (!on || !(tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.CLOSE_WAIT || tcb.state == TcpState.FIN_WAIT2)) {
+            return;
+        }
+        long idle = sysctls.get(Sysctls.TCP_KEEPALIVE_TIME) * 1000;
+        long due = tcb.keepaliveProbes == 0 ? Math.max(0, tcb.lastHeard + idle - clock.now())
+                : sysctls.get(Sysctls.TCP_KEEPALIVE_INTVL) * 1000;
+        tcb.keepaliveTimer = clock.schedule(due, "keepalive", tcb.tuple().toString(), () -> keepaliveTimeout(tcb));
+    }
+
+    /** tcp_keepalive_timer(): probe an idle peer with SEQ = SND.UNA - 1; after the last probe, RST and ETIMEDOUT. */
+    private void keepaliveTimeout(Tcb tcb) {
+        tcb.keepaliveTimer = null;
+        long idle = sysctls.get(Sysctls.TCP_KEEPALIVE_TIME) * 1000;
+        if (tcb.keepaliveProbes == 0 && clock.now() - tcb.lastHeard < idle) {
+            armKeepalive(tcb);
+            return;
+        }
+        if (tcb.keepaliveProbes >= sysctls.getInt(Sysctls.TCP_KEEPALIVE_PROBES)) {
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.keepaliveProbes
+                    + " keepalive probes unanswered: RST, and the next call fails with ETIMEDOUT");
+            sendReset(tcb, null);
+            tcb.pendingError = Errno.ETIMEDOUT;
+            closeTcb(tcb, "keepalive timeout");
+            wakeOwner(tcb, null);
+            return;
+        }
+        tcb.keepaliveProbes++;
+        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "keepalive probe #" + tcb.keepaliveProbes);
+        host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt,
+                tcb.rcvWnd(), 0, null), null);
+        armKeepalive(tcb);
+    }
+
     private static void cancelTimer(Tcb tcb) {
         if (tcb.stateTimer != null) {
             tcb.stateTimer.cancel();
@@ -705,6 +986,11 @@ public final class TcpEngine {
             return;
         }
         cancelTimer(tcb);
+        cancelRetransmit(tcb);
+        if (tcb.keepaliveTimer != null) {
+            tcb.keepaliveTimer.cancel();
+            tcb.keepaliveTimer = null;
+        }
         setState(tcb, TcpState.CLOSE, why + "; removed from the established table, buffers freed");
         established.remove(tcb);
         if (tcb.ownsPort) {

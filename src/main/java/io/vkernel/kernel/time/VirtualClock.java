@@ -48,6 +48,14 @@ public final class VirtualClock {
         return fired;
     }
 
+    /** The deadline of the next live timer, or null when none is pending. */
+    public Long nextDeadline() {
+        while (!timers.isEmpty() && timers.peek().isCancelled()) {
+            timers.poll();
+        }
+        return timers.isEmpty() ? null : timers.peek().deadline();
+    }
+
     /** Pending timers, soonest first. */
     public List<Timer> pending() {
         List<Timer> live = new ArrayList<>();

@@ -1,0 +1,133 @@
+package io.vkernel.kernel;
+
+import io.vkernel.kernel.socket.Errno;
+import io.vkernel.kernel.syscall.PendingCall;
+import io.vkernel.kernel.syscall.SyscallResult;
+import io.vkernel.kernel.syscall.Syscalls;
+import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.tcp.TcpState;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.FourTuple;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One server process listening on 0.0.0.0:8080 of a fresh kernel, and fixtures that bring a connection from a
+ * remote peer into each TCP state, each built from the previous: listening → established → finWait1 → ...
+ */
+class TcpFixture {
+
+    static final String SERVER = "10.0.0.50:8080";
+    static final String CLIENT = "192.168.1.100:54321";
+
+    final Kernel kernel = new Kernel(KernelConfig.defaults("tcp-test", 42));
+    final int pid = kernel.spawn("server").pid();
+    final int listenFd;
+    Peer peer;
+    int fd = -1;
+
+    TcpFixture() {
+        listenFd = (int) done(kernel.socket(pid)).ret();
+        done(kernel.bind(pid, listenFd, Endpoint.parse("0.0.0.0:8080")));
+        done(kernel.listen(pid, listenFd, 128));
+    }
+
+    TcpFixture established() {
+        peer = new Peer(kernel, CLIENT, SERVER).connect();
+        fd = (int) done(kernel.accept(pid, listenFd)).ret();
+        assertThat(state()).isEqualTo(TcpState.ESTABLISHED);
+        return this;
+    }
+
+    /** The server closes first: FIN out, FIN_WAIT1. */
+    TcpFixture finWait1() {
+        established();
+        close();
+        assertThat(state()).isEqualTo(TcpState.FIN_WAIT1);
+        return this;
+    }
+
+    TcpFixture finWait2() {
+        finWait1();
+        peer.consumeSent();
+        peer.ack();
+        assertThat(state()).isEqualTo(TcpState.FIN_WAIT2);
+        return this;
+    }
+
+    TcpFixture timeWait() {
+        finWait2();
+        peer.fin();
+        assertThat(state()).isEqualTo(TcpState.TIME_WAIT);
+        return this;
+    }
+
+    /** The peer closes first: CLOSE_WAIT. */
+    TcpFixture closeWait() {
+        established();
+        peer.fin();
+        assertThat(state()).isEqualTo(TcpState.CLOSE_WAIT);
+        return this;
+    }
+
+    TcpFixture lastAck() {
+        closeWait();
+        close();
+        assertThat(state()).isEqualTo(TcpState.LAST_ACK);
+        return this;
+    }
+
+    Tcb tcb() {
+        return kernel.inspect(k -> k.established().find(new FourTuple(Endpoint.parse(CLIENT), Endpoint.parse(SERVER))));
+    }
+
+    /** The connection's state, or CLOSE when it has left the established table. */
+    TcpState state() {
+        Tcb tcb = tcb();
+        return tcb == null ? TcpState.CLOSE : tcb.state();
+    }
+
+    PacketReport close() {
+        PacketReport report = new PacketReport(null);
+        done(kernel.close(pid, fd, report));
+        return report;
+    }
+
+    SyscallResult read() {
+        return done(kernel.read(pid, fd, 4096));
+    }
+
+    SyscallResult write(String text) {
+        return done(kernel.write(pid, fd, text.getBytes(StandardCharsets.UTF_8), new PacketReport(null)));
+    }
+
+    void nonBlocking() {
+        done(kernel.fcntl(pid, fd, "F_SETFL", 04000));
+    }
+
+    void advanceSeconds(double seconds) {
+        kernel.advance((long) (seconds * 1000));
+    }
+
+    static SyscallResult done(Syscalls.Outcome outcome) {
+        assertThat(outcome).isInstanceOf(Syscalls.Done.class);
+        return ((Syscalls.Done) outcome).result();
+    }
+
+    static PendingCall pending(Syscalls.Outcome outcome) {
+        assertThat(outcome).isInstanceOf(Syscalls.Pending.class);
+        return ((Syscalls.Pending) outcome).call();
+    }
+
+    static String text(SyscallResult result) {
+        return new String(result.data(), StandardCharsets.UTF_8);
+    }
+
+    static void assertErrno(SyscallResult result, Errno errno) {
+        assertThat(result.ret()).isEqualTo(-1);
+        assertThat(result.errno()).isEqualTo(errno);
+    }
+}
