@@ -117,6 +117,15 @@ class TcpFixture {
         return ((Syscalls.Done) outcome).result();
     }
 
+    /** A call that finished before the kernel call returned, even if it slept on the way (loopback handshakes). */
+    static SyscallResult finished(Syscalls.Outcome outcome) {
+        if (outcome instanceof Syscalls.Pending pending) {
+            assertThat(pending.call().isDone()).as(pending.call().call() + " is still blocked").isTrue();
+            return pending.call().result();
+        }
+        return ((Syscalls.Done) outcome).result();
+    }
+
     static PendingCall pending(Syscalls.Outcome outcome) {
         assertThat(outcome).isInstanceOf(Syscalls.Pending.class);
         return ((Syscalls.Pending) outcome).call();

@@ -1,0 +1,209 @@
+package io.vkernel.kernel;
+
+import io.vkernel.kernel.socket.Errno;
+import io.vkernel.kernel.syscall.PendingCall;
+import io.vkernel.kernel.syscall.SyscallResult;
+import io.vkernel.kernel.tcp.TcpState;
+import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.vkernel.kernel.TcpFixture.assertErrno;
+import static io.vkernel.kernel.TcpFixture.done;
+import static io.vkernel.kernel.TcpFixture.pending;
+import static io.vkernel.kernel.TcpFixture.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Data transfer: reassembly, duplicates, windows, MSS, blocking and non-blocking calls, the accept backlog. */
+class TcpDataTest {
+
+    private final TcpFixture t = new TcpFixture();
+
+    @Test
+    void outOfOrderSegments_areHeld_andReadInOrderOnceTheGapFills() {
+        t.established();
+        int base = t.peer.sndNxt();
+        PacketReport ahead = t.peer.sendAt(TcpFlags.PSH | TcpFlags.ACK, base + 5, t.peer.rcvNxt(), "world");
+        assertThat(ahead.sentSegments().get(0).ack()).as("duplicate ACK still asks for the gap").isEqualTo(base);
+        t.nonBlocking();
+        assertErrno(t.read(), Errno.EAGAIN);
+        PacketReport gap = t.peer.sendAt(TcpFlags.PSH | TcpFlags.ACK, base, t.peer.rcvNxt(), "hello");
+        assertThat(gap.sentSegments().get(0).ack()).isEqualTo(base + 10);
+        assertThat(text(t.read())).isEqualTo("helloworld");
+    }
+
+    @Test
+    void duplicateSegment_isDroppedAndAcked_andReadOnce() {
+        t.established();
+        int base = t.peer.sndNxt();
+        t.peer.data("once");
+        PacketReport dup = t.peer.sendAt(TcpFlags.PSH | TcpFlags.ACK, base, t.peer.rcvNxt(), "once");
+        assertThat(dup.dropReason()).isEqualTo(DropReason.DUPLICATE);
+        assertThat(dup.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly(".");
+        assertThat(text(t.read())).isEqualTo("once");
+        t.nonBlocking();
+        assertErrno(t.read(), Errno.EAGAIN);
+    }
+
+    @Test
+    void segmentBeyondTheWindow_isAckedAndDropped() {
+        t.established();
+        PacketReport far = t.peer.sendAt(TcpFlags.PSH | TcpFlags.ACK, t.peer.sndNxt() + 1_000_000, t.peer.rcvNxt(), "far");
+        assertThat(far.dropReason()).isEqualTo(DropReason.OUT_OF_WINDOW);
+        assertThat(far.sentSegments()).hasSize(1);
+    }
+
+    @Test
+    void fullReceiveBuffer_advertisesAZeroWindow_andReadingReopensIt() {
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.TCP_RMEM_DEFAULT, 8192);
+            return null;
+        });
+        t.established();
+        String chunk = "x".repeat(1024);
+        Segment lastAck = null;
+        for (int i = 0; i < 8; i++) {
+            lastAck = t.peer.data(chunk).sentSegments().get(0);
+        }
+        assertThat(lastAck.window()).isZero();
+        PacketReport refused = t.peer.data("more");
+        assertThat(refused.dropReason()).isEqualTo(DropReason.OUT_OF_WINDOW);
+        assertThat(t.read().ret()).isEqualTo(4096);
+        assertThat(t.peer.lastReceived().window()).as("window update after the read").isGreaterThan(0);
+    }
+
+    @Test
+    void write_isCutIntoSegmentsOfThePeersMss() {
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.peer.mss = 536;
+        t.peer.connect();
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        PacketReport report = new PacketReport(null);
+        done(t.kernel.write(t.pid, t.fd, new byte[1200], report));
+        assertThat(report.sentSegments()).extracting(s -> s.payload().length).containsExactly(536, 536, 128);
+        assertThat(report.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly(".", ".", "P.");
+    }
+
+    @Test
+    void write_stopsAtThePeersWindow_andTheAckReleasesTheRest() {
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.peer.window = 1000;
+        t.peer.connect();
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        PacketReport report = new PacketReport(null);
+        done(t.kernel.write(t.pid, t.fd, new byte[3000], report));
+        assertThat(report.sentSegments()).extracting(s -> s.payload().length).containsExactly(1000);
+        assertThat(t.tcb().sendQueued()).isEqualTo(3000);
+        t.peer.consumeSent();
+        PacketReport ack = t.peer.ack();
+        assertThat(ack.sentSegments()).extracting(s -> s.payload().length).containsExactly(1000);
+        assertThat(t.tcb().sendQueued()).isEqualTo(2000);
+    }
+
+    @Test
+    void blockingWrite_onAFullSendBuffer_sleepsUntilAcksMakeRoom() {
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.peer.window = 0;
+        t.peer.connect();
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        PendingCall call = pending(t.kernel.write(t.pid, t.fd, new byte[20_000], new PacketReport(null)));
+        assertThat(call.waitChannel()).isEqualTo("sk_stream_wait_memory");
+        t.peer.window = 65535;
+        t.peer.ack();
+        while (!call.isDone()) {
+            t.peer.consumeSent();
+            t.peer.ack();
+        }
+        assertThat(call.result().ret()).isEqualTo(20_000);
+    }
+
+    @Test
+    void nonBlockingAccept_onAnEmptyQueue_isEagain() {
+        done(t.kernel.fcntl(t.pid, t.listenFd, "F_SETFL", 04000));
+        assertErrno(done(t.kernel.accept(t.pid, t.listenFd)), Errno.EAGAIN);
+    }
+
+    @Test
+    void acceptedSocket_doesNotInheritONonblock() {
+        done(t.kernel.fcntl(t.pid, t.listenFd, "F_SETFL", 04000));
+        t.established();
+        assertThat(done(t.kernel.fcntl(t.pid, t.fd, "F_GETFL", 0)).ret()).isEqualTo(02);
+    }
+
+    @Test
+    void acceptQueue_holdsBacklogPlusOne_thenTheFinalAckIsDropped_andSynAckRetransmitted() {
+        done(t.kernel.listen(t.pid, t.listenFd, 1));
+        new Peer(t.kernel, "192.168.1.100:1001", TcpFixture.SERVER).connect();
+        new Peer(t.kernel, "192.168.1.100:1002", TcpFixture.SERVER).connect();
+        Peer third = new Peer(t.kernel, "192.168.1.100:1003", TcpFixture.SERVER);
+        third.send(TcpFlags.SYN, "");
+        assertThat(third.last.dropReason()).as("a full accept queue drops the SYN").isEqualTo(DropReason.ACCEPT_QUEUE_FULL);
+
+        done(t.kernel.accept(t.pid, t.listenFd));
+        third.sendAt(TcpFlags.SYN, third.sndNxt() - 1, 0, "");
+        Peer fourth = new Peer(t.kernel, "192.168.1.100:1004", TcpFixture.SERVER);
+        fourth.send(TcpFlags.SYN, "");
+        third.ack();
+        assertThat(third.last.verdict()).isEqualTo("accepted");
+        PacketReport dropped = fourth.ack();
+        assertThat(dropped.dropReason()).isEqualTo(DropReason.ACCEPT_QUEUE_FULL);
+        t.advanceSeconds(1);
+        assertThat(fourth.receivedFlags()).containsExactly("S.", "S.");
+    }
+
+    @Test
+    void abortOnOverflow_answersTheFinalAckWithRst() {
+        done(t.kernel.listen(t.pid, t.listenFd, 0));
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.TCP_ABORT_ON_OVERFLOW, 1);
+            return null;
+        });
+        Peer first = new Peer(t.kernel, "192.168.1.100:1001", TcpFixture.SERVER);
+        Peer second = new Peer(t.kernel, "192.168.1.100:1002", TcpFixture.SERVER);
+        first.send(TcpFlags.SYN, "");
+        second.send(TcpFlags.SYN, "");
+        first.ack(); // the accept queue (backlog 0 + 1) is now full
+        PacketReport overflow = second.ack();
+        assertThat(overflow.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly("R.");
+        assertThat(t.kernel.inspect(k -> k.established().size()).intValue()).isEqualTo(1);
+    }
+
+    @Test
+    void synRecv_synAckIsRetransmittedAt1_3_7_15_31s_andTheRequestDiesAt63s() {
+        Peer client = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        client.send(TcpFlags.SYN, "");
+        List<Long> times = new java.util.ArrayList<>();
+        for (int s = 1; s <= 70; s++) {
+            int before = client.received().size();
+            t.advanceSeconds(1);
+            if (client.received().size() > before) {
+                times.add((long) s);
+            }
+        }
+        assertThat(times).containsExactly(1L, 3L, 7L, 15L, 31L);
+        assertThat(t.state()).isEqualTo(TcpState.CLOSE);
+        PacketReport late = client.ack();
+        assertThat(late.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly("R");
+    }
+
+    @Test
+    void soRcvtimeoOnAccept_isEagain() {
+        done(t.kernel.setsockopt(t.pid, t.listenFd, "SO_RCVTIMEO", 5000, true));
+        PendingCall call = pending(t.kernel.accept(t.pid, t.listenFd));
+        t.advanceSeconds(5);
+        SyscallResult result = call.result();
+        assertErrno(result, Errno.EAGAIN);
+    }
+
+    @Test
+    void acceptQueueChild_resetBeforeAccept_isStillAccepted_andItsFirstReadSaysEconnreset() {
+        Peer client = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER).connect();
+        client.send(TcpFlags.RST, "");
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        assertErrno(t.read(), Errno.ECONNRESET);
+    }
+}
