@@ -22,7 +22,7 @@ class ApiConfig {
     @ConfigurationProperties("vkernel.limits")
     record LimitsProperties(Integer maxKernels, Integer processesPerKernel, Integer connectionsPerKernel,
                             Integer eventsPerKernel, Integer packetsLoggedPerKernel, Integer defaultBuckets,
-                            Integer maxPayloadBytes, Integer maxBatch, Long maxWaitMs, Long defaultWaitMs) {
+                            Integer maxPayloadBytes, Integer maxBatch, Long maxWaitMs, Long defaultWaitMs, Long maxBodyBytes) {
 
         SandboxLimits toLimits() {
             SandboxLimits d = SandboxLimits.defaults();
@@ -36,6 +36,14 @@ class ApiConfig {
         private static <T> T or(T value, T fallback) {
             return value != null ? value : fallback;
         }
+    }
+
+    @Bean
+    org.springframework.boot.web.servlet.FilterRegistrationBean<BodyLimitFilter> bodyLimitFilter(LimitsProperties properties) {
+        long limit = properties.maxBodyBytes() != null ? properties.maxBodyBytes() : 2L * 1024 * 1024;
+        var registration = new org.springframework.boot.web.servlet.FilterRegistrationBean<>(new BodyLimitFilter(limit));
+        registration.setOrder(org.springframework.core.Ordered.HIGHEST_PRECEDENCE);
+        return registration;
     }
 
     @Bean

@@ -35,6 +35,9 @@ class InspectController {
     record SysctlValue(Long value) {
     }
 
+    record CheckView(boolean ok, java.util.Map<String, Integer> checked, List<String> violations) {
+    }
+
     record SysctlView(String name, long value, String description) {
     }
 
@@ -119,6 +122,14 @@ class InspectController {
                                  @RequestParam(defaultValue = "500") int limit) {
         int bounded = Inputs.range("limit", limit, 500, 1, 10_000);
         return kernels.get(k).inspect(kk -> kk.events().after(after, bounded).stream().map(Views::event).toList());
+    }
+
+    @GetMapping("/check")
+    @Operation(summary = "The kernel's invariant check", description = "Hash table structure, hash entries and live sockets, FDs and "
+            + "open-file reference counts, listeners and their queues, sleeping threads and wait queues")
+    CheckView check(@PathVariable String k) {
+        var result = kernels.get(k).inspect(io.vkernel.kernel.KernelCheck::run);
+        return new CheckView(result.ok(), result.checked(), result.violations());
     }
 
     @GetMapping("/sysctl")

@@ -66,6 +66,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                                                                   HttpStatusCode status, WebRequest request) {
         String field = null;
         String detail = "the request body is not valid JSON for this call";
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BodyLimitFilter.BodyTooLargeException tooLarge) {
+                return asObject(problem(HttpStatus.CONTENT_TOO_LARGE, "body-too-large", "Body too large",
+                        tooLarge.getMessage() + " (vkernel.limits.max-body-bytes)", null));
+            }
+        }
         Throwable cause = e.getCause();
         if (cause instanceof JacksonException jackson) {
             field = jackson.getPath().stream()
@@ -75,7 +81,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 field = null;
             }
             String original = jackson.getOriginalMessage();
-            if (original != null) {
+            if (jackson instanceof tools.jackson.databind.exc.UnrecognizedPropertyException unknown) {
+                String known = unknown.getKnownPropertyIds() == null ? "" : unknown.getKnownPropertyIds().stream()
+                        .map(String::valueOf).sorted().collect(Collectors.joining(", "));
+                detail = "unknown field '" + unknown.getPropertyName() + "'" + (known.isEmpty() ? "" : "; this body takes: " + known);
+            } else if (original != null) {
                 int cut = original.indexOf(" at [Source");
                 detail = (field != null ? "field '" + field + "': " : "") + jsonWords(cut > 0 ? original.substring(0, cut) : original);
             }
@@ -159,7 +169,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(word));
         }
         m.appendTail(out);
-        return out.toString().replace("Cannot deserialize value of type", "expected").replace(" from ", ", got ");
+        return out.toString().replace("Cannot deserialize value of type", "expected").replace(" from ", ", got ")
+                .replaceAll(" ?\\(class [^)]*\\)", "").replaceAll("io\\.vkernel\\.[\\w.$]+", "the request");
     }
 
     private static String shorten(String text) {

@@ -140,6 +140,32 @@ public final class EstablishedTable {
         return all;
     }
 
+    /**
+     * Checks the table's own structure: every entry sits in the bucket its tuple hashes to, with the hash it
+     * stores, no tuple appears twice, and the size matches the chains. Returns what is wrong, empty when sound.
+     */
+    public List<String> verify() {
+        List<String> problems = new ArrayList<>();
+        java.util.Set<FourTuple> seen = new java.util.HashSet<>();
+        int counted = 0;
+        for (int i = 0; i < buckets.length; i++) {
+            for (Entry entry = buckets[i]; entry != null; entry = entry.next) {
+                counted++;
+                int hash = hashFunction.hash(entry.tcb.tuple());
+                if (hash != entry.hash || (hash & mask) != i) {
+                    problems.add(entry.tcb.tuple() + " is in bucket " + i + " but hashes to bucket " + (hash & mask));
+                }
+                if (!seen.add(entry.tcb.tuple())) {
+                    problems.add(entry.tcb.tuple() + " appears twice in the established table");
+                }
+            }
+        }
+        if (counted != size) {
+            problems.add("the established table counts " + size + " entries but its chains hold " + counted);
+        }
+        return problems;
+    }
+
     /** Used buckets and the longest chain, for the distribution view. */
     public int[] usedAndLongest() {
         int used = 0;

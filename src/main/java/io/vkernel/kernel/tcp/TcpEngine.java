@@ -542,7 +542,8 @@ public final class TcpEngine {
         if (offset < 0) {
             int room = tcb.rcvBufLimit - tcb.receiveQueue.size();
             if (payload.length <= room) {
-                tcb.outOfOrder.put(segment.seq(), payload);
+                // keep the longer of two held segments that start at the same byte (tcp_data_queue_ofo() merges)
+                tcb.outOfOrder.merge(segment.seq(), payload, (held, fresh) -> held.length >= fresh.length ? held : fresh);
                 report.step("tcp.ofo", payload.length + " bytes at " + Seq.unsigned(segment.seq()) + " are ahead of RCV.NXT="
                         + Seq.unsigned(tcb.rcvNxt) + ": held for reassembly, duplicate ACK sent");
             } else {
