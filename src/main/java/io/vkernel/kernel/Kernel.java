@@ -92,7 +92,7 @@ public final class Kernel implements TcpHost {
     }
 
     private PacketReport receiveOne(Segment segment) {
-        PacketReport report = new PacketReport(segment);
+        PacketReport report = new PacketReport(segment, sysctls.get(Sysctls.VKERNEL_TRACE) != 0);
         PacketReport outer = current;
         current = report;
         try {
@@ -135,6 +135,9 @@ public final class Kernel implements TcpHost {
     /** Step 1: the NIC interrupts and the packet is copied from its ring into kernel memory. */
     private void nicReceive(Segment segment, PacketReport report) {
         long no = nic.receive(segment).no();
+        if (!report.tracing()) {
+            return;
+        }
         event(EventType.PACKET_IN, "#" + no, segment.summary());
         report.step("nic.receive", "IRQ: the NIC copied packet #" + no + " (" + (40 + segment.payload().length)
                 + " bytes: 20 IPv4 + 20 TCP + " + segment.payload().length + " payload) from its receive ring into kernel memory");
@@ -152,6 +155,9 @@ public final class Kernel implements TcpHost {
             dropped(report, DropReason.BAD_SOURCE, Ipv4.format(segment.src().address()) + " cannot send TCP");
             return false;
         }
+        if (!report.tracing()) {
+            return true;
+        }
         report.step("ip.validate", "destination " + Ipv4.format(destination) + " is this host, source "
                 + Ipv4.format(segment.src().address()) + " is a unicast address, protocol 6 (TCP): passed to TCP");
         return true;
@@ -160,6 +166,9 @@ public final class Kernel implements TcpHost {
     /** Step 3: the 4-tuple, the connection's identity. */
     private FourTuple extractTuple(Segment segment, PacketReport report) {
         FourTuple tuple = FourTuple.ofInbound(segment);
+        if (!report.tracing()) {
+            return tuple;
+        }
         report.step("tcp.tuple", "4-tuple (src " + segment.src() + ", dst " + segment.dst() + "), flags ["
                 + TcpFlags.format(segment.flags()) + "], seq " + Seq.unsigned(segment.seq())
                 + (segment.has(TcpFlags.ACK) ? ", ack " + Seq.unsigned(segment.ack()) : "")
@@ -169,6 +178,21 @@ public final class Kernel implements TcpHost {
 
     /** Step 4: established table by exact 4-tuple, then a listener on the address, then on 0.0.0.0, else RST. */
     private void demux(FourTuple tuple, Segment segment, PacketReport report) {
+        if (!report.tracing()) {
+            Tcb found = established.find(tuple);
+            if (found != null) {
+                tcp.segmentArrives(found, segment, report);
+                return;
+            }
+            Socket listener = listeners.find(tuple.local());
+            if (listener != null) {
+                tcp.listenerReceives(listener, segment, report);
+            } else {
+                nic.countDrop(DropReason.NO_SOCKET);
+                tcp.resetNoSocket(segment, report);
+            }
+            return;
+        }
         EstablishedTable.Lookup lookup = established.trace(tuple);
         report.step("demux.hash", established.hashFunction().name() + "(" + tuple + ") = 0x"
                 + Integer.toHexString(lookup.hash()) + "; bucket = hash & " + (established.bucketCount() - 1)
@@ -227,8 +251,10 @@ public final class Kernel implements TcpHost {
     @Override
     public void transmit(Segment segment, PacketReport report) {
         long no = nic.transmit(segment).no();
-        event(EventType.PACKET_OUT, "#" + no, segment.summary());
         PacketReport target = report != null ? report : current;
+        if (target == null || target.tracing()) {
+            event(EventType.PACKET_OUT, "#" + no, segment.summary());
+        }
         if (target != null) {
             target.sent(segment);
         }

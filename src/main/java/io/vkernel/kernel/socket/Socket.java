@@ -15,7 +15,8 @@ public final class Socket implements BindTable.Owner {
     private final long inode;
     private final SocketOptions options = new SocketOptions();
     private final WaitQueue waitQueue = new WaitQueue();
-    private final ArrayDeque<Tcb> acceptQueue = new ArrayDeque<>();
+    /** Only a listener has one; created by listen(). */
+    private ArrayDeque<Tcb> acceptQueue;
     private Endpoint local;
     private boolean listening;
     private int backlog;
@@ -53,6 +54,9 @@ public final class Socket implements BindTable.Owner {
     }
 
     public void listen(int backlog) {
+        if (acceptQueue == null) {
+            acceptQueue = new ArrayDeque<>();
+        }
         this.listening = true;
         this.backlog = backlog;
     }
@@ -65,13 +69,17 @@ public final class Socket implements BindTable.Owner {
         return backlog;
     }
 
+    /** The accept queue of a listener (empty for any other socket). */
     public ArrayDeque<Tcb> acceptQueue() {
+        if (acceptQueue == null) {
+            acceptQueue = new ArrayDeque<>(0);
+        }
         return acceptQueue;
     }
 
     /** {@code sk_acceptq_is_full()}: {@code sk_ack_backlog > sk_max_ack_backlog}, so backlog + 1 fit. */
     public boolean acceptQueueFull() {
-        return acceptQueue.size() > backlog;
+        return acceptQueue().size() > backlog;
     }
 
     public int synRecv() {

@@ -15,27 +15,36 @@ public final class WaitQueue {
         String describe();
     }
 
-    private final Set<Waiter> waiters = new LinkedHashSet<>();
+    /** Created with the first sleeper: a million idle sockets carry no empty sets. */
+    private Set<Waiter> waiters;
 
     public void add(Waiter waiter) {
+        if (waiters == null) {
+            waiters = new LinkedHashSet<>();
+        }
         waiters.add(waiter);
     }
 
     public void remove(Waiter waiter) {
-        waiters.remove(waiter);
+        if (waiters != null) {
+            waiters.remove(waiter);
+        }
     }
 
     public boolean isEmpty() {
-        return waiters.isEmpty();
+        return waiters == null || waiters.isEmpty();
     }
 
     public List<Waiter> waiters() {
-        return List.copyOf(waiters);
+        return waiters == null ? List.of() : List.copyOf(waiters);
     }
 
     /** Wakes every sleeper (as {@code sock_def_readable()} does); sleepers that completed leave the queue. */
     public List<Waiter> wakeAll() {
         List<Waiter> woken = new ArrayList<>();
+        if (waiters == null) {
+            return woken;
+        }
         for (Waiter waiter : List.copyOf(waiters)) {
             if (waiter.wake()) {
                 waiters.remove(waiter);

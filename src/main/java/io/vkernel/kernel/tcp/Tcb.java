@@ -34,8 +34,8 @@ public final class Tcb implements BindTable.Owner {
     final ByteQueue receiveQueue = new ByteQueue();
     /** Bytes written by the application: [sndUna, sndNxt) in flight first, then unsent bytes. */
     final ByteQueue sendQueue = new ByteQueue();
-    /** Out-of-order segments held for reassembly, keyed by their offset from rcvNxt at arrival. */
-    final TreeMap<Integer, byte[]> outOfOrder = new TreeMap<>(Seq32Comparator.INSTANCE);
+    /** Out-of-order segments held for reassembly, keyed by sequence number; created only when one arrives. */
+    private TreeMap<Integer, byte[]> outOfOrder;
 
     boolean finReceived;
     boolean finQueued;
@@ -141,13 +141,30 @@ public final class Tcb implements BindTable.Owner {
     }
 
     public int outOfOrderSegments() {
-        return outOfOrder.size();
+        return outOfOrder == null ? 0 : outOfOrder.size();
+    }
+
+    TreeMap<Integer, byte[]> ofo() {
+        if (outOfOrder == null) {
+            outOfOrder = new TreeMap<>(Seq32Comparator.INSTANCE);
+        }
+        return outOfOrder;
+    }
+
+    boolean hasOfo() {
+        return outOfOrder != null && !outOfOrder.isEmpty();
+    }
+
+    void clearOfo() {
+        outOfOrder = null;
     }
 
     public int bufferBytesHeld() {
         int held = receiveQueue.capacity() + sendQueue.capacity();
-        for (byte[] bytes : outOfOrder.values()) {
-            held += bytes.length;
+        if (outOfOrder != null) {
+            for (byte[] bytes : outOfOrder.values()) {
+                held += bytes.length;
+            }
         }
         return held;
     }

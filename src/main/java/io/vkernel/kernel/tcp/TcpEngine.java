@@ -273,8 +273,10 @@ public final class TcpEngine {
 
     /** Segment arrival for a TCB found in the established table, checks in RFC 9293 §3.10.7 order. */
     public void segmentArrives(Tcb tcb, Segment segment, PacketReport report) {
-        report.step("tcp.tcb", "TCB " + tcb.tuple() + " in " + tcb.state + ": SND.UNA=" + Seq.unsigned(tcb.sndUna)
-                + " SND.NXT=" + Seq.unsigned(tcb.sndNxt) + " RCV.NXT=" + Seq.unsigned(tcb.rcvNxt) + " RCV.WND=" + tcb.rcvWnd());
+        if (report.tracing()) {
+            report.step("tcp.tcb", "TCB " + tcb.tuple() + " in " + tcb.state + ": SND.UNA=" + Seq.unsigned(tcb.sndUna)
+                    + " SND.NXT=" + Seq.unsigned(tcb.sndNxt) + " RCV.NXT=" + Seq.unsigned(tcb.rcvNxt) + " RCV.WND=" + tcb.rcvWnd());
+        }
         tcb.lastHeard = clock.now();
         tcb.keepaliveProbes = 0;
         if (tcb.state == TcpState.SYN_SENT) {
@@ -288,7 +290,9 @@ public final class TcpEngine {
         } else {
             synchronizedReceives(tcb, segment, report);
         }
-        report.connection(tcb.tuple().toString(), tcb.state == TcpState.CLOSE ? "CLOSED" : tcb.state.name());
+        if (report.tracing()) {
+            report.connection(tcb.tuple().toString(), tcb.state == TcpState.CLOSE ? "CLOSED" : tcb.state.name());
+        }
     }
 
     /** The ACK that completes a simultaneous open (RFC 9293 Figure 8): SYN_RECV without a listener. */
@@ -453,8 +457,10 @@ public final class TcpEngine {
             int dataAcked = Math.min(acked, tcb.sendQueue.size());
             tcb.sendQueue.drop(dataAcked);
             tcb.sndUna = segment.ack();
-            report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
-                    + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
+            if (report.tracing()) {
+                report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
+                        + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
+            }
             sampleRtt(tcb, segment.ack());
             tcb.retransmits = 0;
             cancelRetransmit(tcb);
@@ -543,7 +549,7 @@ public final class TcpEngine {
             int room = tcb.rcvBufLimit - tcb.receiveQueue.size();
             if (payload.length <= room) {
                 // keep the longer of two held segments that start at the same byte (tcp_data_queue_ofo() merges)
-                tcb.outOfOrder.merge(segment.seq(), payload, (held, fresh) -> held.length >= fresh.length ? held : fresh);
+                tcb.ofo().merge(segment.seq(), payload, (held, fresh) -> held.length >= fresh.length ? held : fresh);
                 report.step("tcp.ofo", payload.length + " bytes at " + Seq.unsigned(segment.seq()) + " are ahead of RCV.NXT="
                         + Seq.unsigned(tcb.rcvNxt) + ": held for reassembly, duplicate ACK sent");
             } else {
@@ -560,21 +566,23 @@ public final class TcpEngine {
         }
         tcb.receiveQueue.append(payload, offset, take);
         tcb.rcvNxt += take;
-        report.step("tcp.data", take + " bytes appended to the receive buffer (" + tcb.receiveQueue.size() + " / "
-                + tcb.rcvBufLimit + " bytes used); RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
+        if (report.tracing()) {
+            report.step("tcp.data", take + " bytes appended to the receive buffer (" + tcb.receiveQueue.size() + " / "
+                    + tcb.rcvBufLimit + " bytes used); RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
+        }
         reassemble(tcb, report);
         return true;
     }
 
     private void reassemble(Tcb tcb, PacketReport report) {
-        while (!tcb.outOfOrder.isEmpty()) {
-            var first = tcb.outOfOrder.firstEntry();
+        while (tcb.hasOfo()) {
+            var first = tcb.ofo().firstEntry();
             int start = first.getKey();
             byte[] bytes = first.getValue();
             if (Seq.after(start, tcb.rcvNxt)) {
                 return;
             }
-            tcb.outOfOrder.pollFirstEntry();
+            tcb.ofo().pollFirstEntry();
             int offset = tcb.rcvNxt - start;
             if (offset < bytes.length) {
                 int take = Math.min(bytes.length - offset, tcb.rcvBufLimit - tcb.receiveQueue.size());
@@ -589,7 +597,7 @@ public final class TcpEngine {
     private void peerFin(Tcb tcb, PacketReport report) {
         tcb.rcvNxt += 1;
         tcb.finReceived = true;
-        tcb.outOfOrder.clear();
+        tcb.clearOfo();
         switch (tcb.state) {
             case ESTABLISHED -> setState(tcb, TcpState.CLOSE_WAIT, "peer's FIN: read() returns 0 once the buffer is empty");
             case FIN_WAIT1 -> {
@@ -734,7 +742,7 @@ public final class TcpEngine {
         tcb.readShutdown = true;
         int unread = tcb.receiveQueue.size();
         tcb.receiveQueue.clear();
-        tcb.outOfOrder.clear();
+        tcb.clearOfo();
         switch (tcb.state) {
             case CLOSE -> {
                 return;
@@ -1002,7 +1010,7 @@ public final class TcpEngine {
             tcb.receiveQueue.clear(); // a socket still open keeps its received bytes readable after a reset
         }
         tcb.sendQueue.clear();
-        tcb.outOfOrder.clear();
+        tcb.clearOfo();
     }
 
     private void setState(Tcb tcb, TcpState next, String why) {

@@ -19,13 +19,26 @@ public final class PacketReport {
     private DropReason dropReason;
     private String connection;
     private String state;
+    private final boolean tracing;
 
     public PacketReport(Segment segment) {
+        this(segment, true);
+    }
+
+    /** With {@code tracing} false the steps are not recorded; callers skip building their text (the fast path). */
+    public PacketReport(Segment segment, boolean tracing) {
         this.segment = segment;
+        this.tracing = tracing;
+    }
+
+    public boolean tracing() {
+        return tracing;
     }
 
     public void step(String step, String detail) {
-        steps.add(new Step(step, detail));
+        if (tracing) {
+            steps.add(new Step(step, detail));
+        }
     }
 
     public void sent(Segment reply) {
