@@ -35,6 +35,12 @@ public final class Nic {
         return log(true, segment);
     }
 
+    /** Step 1 for raw bytes: logged as received, with the segment they decoded to (null when they did not). */
+    public WireRecord receiveRaw(byte[] packet, Segment decoded) {
+        packetsIn++;
+        return log(true, decoded, packet);
+    }
+
     public WireRecord transmit(Segment segment) {
         packetsOut++;
         return log(false, segment);
@@ -45,7 +51,11 @@ public final class Nic {
     }
 
     private WireRecord log(boolean inbound, Segment segment) {
-        WireRecord record = new WireRecord(nextNo++, clock.getAsLong(), inbound, segment);
+        return log(inbound, segment, null);
+    }
+
+    private WireRecord log(boolean inbound, Segment segment, byte[] raw) {
+        WireRecord record = new WireRecord(nextNo++, clock.getAsLong(), inbound, segment, raw);
         if (wire.size() == capacity) {
             wire.removeFirst();
         }

@@ -4,45 +4,19 @@ import io.vkernel.kernel.wire.MalformedPacketException.Reason;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
-import java.util.HexFormat;
 
+import static io.vkernel.kernel.wire.WireFixtures.LINUX_SYN;
+import static io.vkernel.kernel.wire.WireFixtures.LINUX_SYN_AS_CAPTURED;
+import static io.vkernel.kernel.wire.WireFixtures.SCAPY_DATA;
+import static io.vkernel.kernel.wire.WireFixtures.SCAPY_SYN;
+import static io.vkernel.kernel.wire.WireFixtures.SCAPY_SYN_ACK;
+import static io.vkernel.kernel.wire.WireFixtures.hex;
+import static io.vkernel.kernel.wire.WireFixtures.set;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The IPv4 + TCP codec over fixed bytes, both ways: real packets decode, re-encode identically, and bad ones are refused. */
 class WirePacketTest {
-
-    /**
-     * A real Linux 6.x SYN, captured with {@code tshark -i lo} during {@code connect()} from 127.0.0.1:56860 to
-     * 127.0.0.1:45678 (options mss 65495, sackOK, TS, nop, wscale 10). On loopback the kernel offloads the TCP
-     * checksum (CHECKSUM_PARTIAL), so the capture holds only the pseudo-header sum {@code 0xfe30}; Wireshark
-     * computes the real one as {@code 0x2983}, which this fixture carries. {@link #LINUX_SYN_AS_CAPTURED} is the
-     * unfixed capture.
-     */
-    static final byte[] LINUX_SYN = hex("""
-            45 00 00 3c 8f e7 40 00 40 06 ac d2 7f 00 00 01 7f 00 00 01
-            de 1c b2 6e a4 4f 02 e6 00 00 00 00 a0 02 ff d7 29 83 00 00
-            02 04 ff d7 04 02 08 0a 80 84 6e 36 00 00 00 00 01 03 03 0a""");
-
-    static final byte[] LINUX_SYN_AS_CAPTURED = hex("""
-            45 00 00 3c 8f e7 40 00 40 06 ac d2 7f 00 00 01 7f 00 00 01
-            de 1c b2 6e a4 4f 02 e6 00 00 00 00 a0 02 ff d7 fe 30 00 00
-            02 04 ff d7 04 02 08 0a 80 84 6e 36 00 00 00 00 01 03 03 0a""");
-
-    /**
-     * What vkernel should send as its SYN-ACK, built independently with scapy 2.5.0:
-     * {@code IP(src="10.0.0.50", dst="192.168.1.100", id=0, ttl=64, flags="DF")/TCP(sport=8080, dport=54321,
-     * flags="SA", seq=208720245, ack=4294957296, window=64240, options=[("MSS",1460)])}.
-     */
-    static final byte[] SCAPY_SYN_ACK = hex("4500002c0000400040066e8e0a000032c0a801641f90d4310c70d175ffffd8f06012faf0264f0000020405b4");
-
-    /**
-     * A data segment with an odd payload length and a sequence number at the top of the space, built with scapy:
-     * {@code IP(src="192.168.1.100", dst="10.0.0.50", id=54322, ttl=64, flags="DF")/TCP(sport=54321, dport=8080,
-     * flags="PA", seq=4294967295, ack=208720246, window=502)/Raw(b"hello")}.
-     */
-    static final byte[] SCAPY_DATA = hex("4500002dd432400040069a5ac0a801640a000032d4311f90ffffffff0c70d176501801f6cc18000068656c6c6f");
 
     @Test
     void linuxSyn_decodesEveryIpv4Field() throws Exception {
@@ -97,6 +71,15 @@ class WirePacketTest {
     void loopbackCaptureWithOffloadedChecksum_isRefusedAsBadTcpChecksum_naming_bothValues() {
         MalformedPacketException e = refused(LINUX_SYN_AS_CAPTURED, Reason.BAD_TCP_CHECKSUM);
         assertThat(e.getMessage()).contains("0xfe30").contains("0x2983");
+    }
+
+    @Test
+    void scapySyn_decodesItsOptions_andReEncodesToIdenticalBytes() throws Exception {
+        WirePacket packet = WirePacket.parse(SCAPY_SYN);
+        assertThat(packet.tcp().options()).hasToString("[mss 1460,sackOK,TS val 3735928559 ecr 0,nop,wscale 7]");
+        assertThat(packet.segment().summary())
+                .isEqualTo("192.168.1.100:54321 > 10.0.0.50:8080: Flags [S], seq 4294957295, win 64240, options [mss 1460], length 0");
+        assertThat(packet.emit()).isEqualTo(SCAPY_SYN);
     }
 
     @Test
@@ -260,21 +243,11 @@ class WirePacketTest {
 
     // ---------------------------------------------------------------- helpers
 
-    static byte[] hex(String text) {
-        return HexFormat.of().parseHex(text.replaceAll("\\s", ""));
-    }
-
     private static MalformedPacketException refused(byte[] packet, Reason reason) {
         MalformedPacketException e = catchThrowableOfType(() -> WirePacket.parse(packet), MalformedPacketException.class);
         assertThat(e).as("parse should refuse the packet").isNotNull();
         assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
         return e;
-    }
-
-    private static byte[] set(byte[] packet, int at, int value) {
-        byte[] copy = packet.clone();
-        copy[at] = (byte) value;
-        return copy;
     }
 
     private static byte[] set16(byte[] packet, int at, int value) {
