@@ -1,11 +1,13 @@
 package io.vkernel.kernel;
 
+import io.vkernel.kernel.nic.Nic;
 import io.vkernel.kernel.nic.WireRecord;
 import io.vkernel.kernel.syscall.Syscalls;
 import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.PcapFile;
 import io.vkernel.kernel.trace.Step;
 import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.FourTuple;
@@ -16,6 +18,7 @@ import io.vkernel.kernel.wire.WirePacket;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +28,7 @@ import static io.vkernel.kernel.wire.WireFixtures.SCAPY_SYN;
 import static io.vkernel.kernel.wire.WireFixtures.set;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Raw bytes at the NIC: a sound packet takes the seed's path; a malformed one is dropped and counted, without a reply. */
+/** Raw bytes at the NIC: a sound packet takes the seed's path; a malformed one is dropped, counted and still captured. */
 class RawReceiveTest {
 
     private Kernel kernel;
@@ -106,6 +109,21 @@ class RawReceiveTest {
         byte[] elsewhere = WirePacket.encode(new Segment(Endpoint.parse("192.168.1.100:54321"), Endpoint.parse("10.0.0.99:8080"),
                 TcpFlags.SYN, 1, 0, 65535, 1460, null));
         assertThat(kernel.receiveRaw(elsewhere).dropReason()).isEqualTo(DropReason.NOT_FOR_THIS_HOST);
+    }
+
+    @Test
+    void capture_holdsRawPacketsExactlyAsReceived_badOnesIncluded() throws Exception {
+        byte[] damaged = set(SCAPY_SYN, 37, 0x83);
+        kernel.receiveRaw(damaged);
+        kernel.receiveRaw(SCAPY_SYN);
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Nic.writePcap(kernel.inspect(k -> k.nic().wire(0, 100)), out);
+        List<PcapFile.Record> records = PcapFile.read(out.toByteArray()).records();
+        assertThat(records).hasSize(3);
+        assertThat(records.get(0).data()).as("as tcpdump sees it: before the checksum check").isEqualTo(damaged);
+        assertThat(records.get(1).data()).as("options and all, not re-encoded").isEqualTo(SCAPY_SYN);
+        assertThat(TcpFlags.format(WirePacket.parse(records.get(2).data()).segment().flags())).isEqualTo("S.");
     }
 
     private static String detail(PacketReport report, String step) {

@@ -1,8 +1,11 @@
 package io.vkernel.kernel.nic;
 
 import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.PcapWriter;
 import io.vkernel.kernel.wire.Segment;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -86,5 +89,13 @@ public final class Nic {
 
     public Map<DropReason, Long> drops() {
         return new EnumMap<>(drops);
+    }
+
+    /** Writes {@code records} as a pcap file, as {@code tcpdump -w} would have captured them at this NIC. */
+    public static void writePcap(List<WireRecord> records, OutputStream out) throws IOException {
+        PcapWriter writer = new PcapWriter(out);
+        for (WireRecord record : records) {
+            writer.packet(record.timeMs(), record.bytes());
+        }
     }
 }
