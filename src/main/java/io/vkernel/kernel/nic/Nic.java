@@ -38,10 +38,10 @@ public final class Nic {
         return log(true, segment);
     }
 
-    /** Step 1 for raw bytes: logged as received, with the segment they decoded to (null when they did not). */
+    /** Step 1 for raw bytes: a copy is logged as received, with the segment they decoded to (null when they did not). */
     public WireRecord receiveRaw(byte[] packet, Segment decoded) {
         packetsIn++;
-        return log(true, decoded, packet);
+        return log(true, decoded, packet.clone());
     }
 
     public WireRecord transmit(Segment segment) {

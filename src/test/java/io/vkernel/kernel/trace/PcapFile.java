@@ -6,7 +6,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Reads a classic pcap file back (either byte order), so tests can check what {@link PcapWriter} wrote. */
+/**
+ * Reads a classic pcap file back (either byte order), so tests can check what {@link PcapWriter} wrote;
+ * {@code magic} is the first four bytes read big-endian.
+ */
 public record PcapFile(int magic, int versionMajor, int versionMinor, int snaplen, int linkType, List<Record> records) {
 
     /** One captured packet: its timestamp, lengths and bytes. */
@@ -42,6 +45,6 @@ public record PcapFile(int magic, int versionMajor, int versionMinor, int snaple
             in.position(in.position() + included);
             records.add(new Record(sec, usec, included, original, data));
         }
-        return new PcapFile(PcapWriter.MAGIC, major, minor, snaplen, linkType, records);
+        return new PcapFile(magic, major, minor, snaplen, linkType, records);
     }
 }
