@@ -1,6 +1,7 @@
 package io.vkernel.api;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.wire.Endpoint;
@@ -25,8 +26,15 @@ import java.util.List;
 @Tag(name = "packets", description = "Inject packets into the NIC and read the wire log")
 class PacketController {
 
-    /** One inbound TCP segment, as a remote host would send it. */
-    record PacketRequest(String src, String dst, String flags, Long seq, Long ack, Integer window, Integer mss, String payload) {
+    /** One inbound TCP segment, as a remote host would send it: JSON fields, or a whole IPv4 packet in {@code raw}. */
+    record PacketRequest(String src, String dst, String flags, Long seq, Long ack, Integer window, Integer mss, String payload,
+                         @Schema(description = "A whole IPv4 packet instead of the other fields: hex (spaces and colons "
+                                 + "allowed, e.g. \"45 00 00 3c ...\") or base64. Bad lengths or checksums are dropped "
+                                 + "and counted, as Linux drops them.") String raw) {
+    }
+
+    /** A validated packet item: a segment built from JSON fields, or raw bytes for the NIC. */
+    private record Inbound(Segment segment, byte[] raw) {
     }
 
     private final Kernels kernels;
@@ -40,7 +48,9 @@ class PacketController {
     @PostMapping
     @Operation(summary = "Inject packets", description = "One packet object or an array (a batch). src is the remote ip:port, dst "
             + "this kernel's ip:port; flags as tcpdump prints them (S, S., ., P., F., R) or names (SYN,ACK); seq and ack "
-            + "are unsigned 32-bit. The answer shows each step the kernel took and what it sent back.")
+            + "are unsigned 32-bit. Or give a real packet's bytes alone in raw (hex or base64): it is checked as Linux "
+            + "checks it (lengths, IPv4 and TCP checksums), and a bad one is dropped and counted, never answered. "
+            + "The answer shows each step the kernel took and what it sent back.")
     Views.InjectResponse inject(@PathVariable String k, @RequestBody List<PacketRequest> packets) {
         Kernel kernel = kernels.get(k);
         if (packets.isEmpty()) {
@@ -50,13 +60,13 @@ class PacketController {
             throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "batch-too-large", "Batch too large",
                     "a batch holds at most " + registry.limits().maxBatch() + " packets, got " + packets.size(), "packets");
         }
-        List<Segment> segments = new ArrayList<>(packets.size());
+        List<Inbound> inbound = new ArrayList<>(packets.size());
         for (int i = 0; i < packets.size(); i++) {
-            segments.add(toSegment(packets.get(i), packets.size() == 1 ? "" : "[" + i + "]."));
+            inbound.add(toInbound(packets.get(i), packets.size() == 1 ? "" : "[" + i + "]."));
         }
-        List<Views.PacketResult> results = new ArrayList<>(segments.size());
-        for (Segment segment : segments) {
-            results.add(Views.report(kernel.receive(segment)));
+        List<Views.PacketResult> results = new ArrayList<>(inbound.size());
+        for (Inbound packet : inbound) {
+            results.add(Views.report(packet.raw() != null ? kernel.receiveRaw(packet.raw()) : kernel.receive(packet.segment())));
         }
         return new Views.InjectResponse(results);
     }
@@ -69,10 +79,43 @@ class PacketController {
         return kernels.get(k).inspect(kernel -> kernel.nic().wire(after, bounded).stream().map(Views::wire).toList());
     }
 
-    private Segment toSegment(PacketRequest p, String prefix) {
+    private Inbound toInbound(PacketRequest p, String prefix) {
         if (p == null) {
             throw ApiException.badField(prefix + "packet", "a packet must be a JSON object");
         }
+        if (p.raw() == null) {
+            return new Inbound(toSegment(p, prefix), null);
+        }
+        List<String> fields = new ArrayList<>();
+        addIfSet(fields, "src", p.src());
+        addIfSet(fields, "dst", p.dst());
+        addIfSet(fields, "flags", p.flags());
+        addIfSet(fields, "seq", p.seq());
+        addIfSet(fields, "ack", p.ack());
+        addIfSet(fields, "window", p.window());
+        addIfSet(fields, "mss", p.mss());
+        addIfSet(fields, "payload", p.payload());
+        if (!fields.isEmpty()) {
+            throw ApiException.badField(prefix + "raw", "a packet is either raw bytes or JSON fields, not both: the bytes in "
+                    + prefix + "raw already hold " + String.join(", ", fields) + "; send one or the other");
+        }
+        byte[] bytes = Inputs.packetBytes(prefix + "raw", p.raw());
+        int maxBytes = Math.min(65_535, registry.limits().maxPayloadBytes() + 120);
+        if (bytes.length > maxBytes) {
+            throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
+                    prefix + "raw is " + bytes.length + " bytes; one packet is at most " + maxBytes
+                            + " (an IPv4 total length is 16 bits, and headers take at most 120 bytes beyond the payload limit)", prefix + "raw");
+        }
+        return new Inbound(null, bytes);
+    }
+
+    private static void addIfSet(List<String> fields, String name, Object value) {
+        if (value != null) {
+            fields.add(name);
+        }
+    }
+
+    private Segment toSegment(PacketRequest p, String prefix) {
         Endpoint src = Inputs.endpoint(prefix + "src", Inputs.required(prefix + "src", p.src(), "the sender's ip:port, e.g. 192.168.1.100:54321"));
         Endpoint dst = Inputs.endpoint(prefix + "dst", Inputs.required(prefix + "dst", p.dst(), "this kernel's ip:port, e.g. 10.0.0.50:8080"));
         int flags = Inputs.flags(prefix + "flags", Inputs.required(prefix + "flags", p.flags(), "e.g. \"S\" for a SYN, \".\" for an ACK"));

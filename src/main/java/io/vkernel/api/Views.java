@@ -15,9 +15,11 @@ import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.Step;
 import io.vkernel.kernel.wire.Ipv4;
+import io.vkernel.kernel.wire.MalformedPacketException;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.WirePacket;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -48,8 +50,9 @@ final class Views {
 
     // ---------------------------------------------------------------- packets
 
-    record PacketView(Long no, Long timeMs, String direction, String src, String dst, String flags, long seq, Long ack,
-                      int window, Integer mss, int length, String payload, String summary) {
+    /** One packet; a raw packet that did not decode has only its number, time, direction and a summary saying why. */
+    record PacketView(Long no, Long timeMs, String direction, String src, String dst, String flags, Long seq, Long ack,
+                      Integer window, Integer mss, Integer length, String payload, String summary) {
     }
 
     static PacketView packet(Segment s, Long no, Long timeMs, String direction) {
@@ -59,7 +62,23 @@ final class Views {
     }
 
     static PacketView wire(WireRecord r) {
+        if (r.segment() == null) {
+            return undecodable(r.raw(), r.no(), r.timeMs(), r.inbound() ? "in" : "out");
+        }
         return packet(r.segment(), r.no(), r.timeMs(), r.inbound() ? "in" : "out");
+    }
+
+    /** Raw bytes the NIC received that are not a TCP segment in an IPv4 packet: the summary says why. */
+    static PacketView undecodable(byte[] raw, Long no, Long timeMs, String direction) {
+        String why;
+        try {
+            WirePacket.parse(raw);
+            why = "decodes";
+        } catch (MalformedPacketException e) {
+            why = e.reason().name() + ": " + e.getMessage();
+        }
+        return new PacketView(no, timeMs, direction, null, null, null, null, null, null, null, null, null,
+                raw.length + " raw bytes, dropped: " + why);
     }
 
     record PacketResult(PacketView packet, String verdict, String drop, String connection, String state,
@@ -67,7 +86,7 @@ final class Views {
     }
 
     static PacketResult report(PacketReport r) {
-        return new PacketResult(packet(r.segment(), null, null, "in"), r.verdict(),
+        return new PacketResult(r.segment() == null ? null : packet(r.segment(), null, null, "in"), r.verdict(),
                 r.dropReason() == null ? null : r.dropReason().name(), r.connection(), r.state(), r.steps(),
                 sent(r), r.woken().isEmpty() ? null : r.woken());
     }

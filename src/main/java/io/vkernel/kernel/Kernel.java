@@ -24,9 +24,11 @@ import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Ipv4;
+import io.vkernel.kernel.wire.MalformedPacketException;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.WirePacket;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -244,6 +246,62 @@ public final class Kernel implements TcpHost {
         nic.countDrop(reason);
         report.drop(reason, detail);
         event(EventType.PACKET_DROP, reason.name(), detail);
+    }
+
+    // ---------------------------------------------------------------- the receive path for raw bytes
+
+    /**
+     * Raw bytes arrive at the NIC: logged as received (a capture shows them as they came), then decoded as Linux's
+     * {@code ip_rcv_core()} and {@code tcp_v4_rcv()} check them. Bytes that are not a sound TCP segment in an IPv4
+     * packet are dropped and counted by reason, without a reply; a sound one goes on along {@link #receive}'s path.
+     * Unlike Linux, both headers are checked before the addresses, so a damaged packet for another host counts as
+     * damaged, not as {@link DropReason#NOT_FOR_THIS_HOST}.
+     */
+    public synchronized PacketReport receiveRaw(byte[] packet) {
+        WirePacket decoded = null;
+        MalformedPacketException malformed = null;
+        try {
+            decoded = WirePacket.parse(packet);
+        } catch (MalformedPacketException e) {
+            malformed = e;
+        }
+        Segment segment = decoded == null ? null : decoded.segment();
+        PacketReport report = new PacketReport(segment);
+        current = report;
+        try {
+            receiveRawSteps(packet, decoded, malformed, segment, report);
+        } finally {
+            current = null;
+        }
+        deliverLoopback();
+        return report;
+    }
+
+    private void receiveRawSteps(byte[] packet, WirePacket decoded, MalformedPacketException malformed, Segment segment,
+                                 PacketReport report) {
+        nicReceiveRaw(packet, decoded, segment, report);
+        if (malformed != null) {
+            DropReason reason = DropReason.of(malformed.reason());
+            dropped(report, reason, malformed.getMessage() + ". Dropped without a reply: " + reason.explanation());
+            return;
+        }
+        report.step("ip.header", decoded.ip().describe() + ": header checksum verified (ip_rcv_core)");
+        if (!ipValidate(segment, report)) {
+            return;
+        }
+        report.step("tcp.header", decoded.tcp().describe() + ": checksum verified over the pseudo-header (tcp_v4_rcv)");
+        FourTuple tuple = extractTuple(segment, report);
+        demux(tuple, segment, report);
+    }
+
+    /** Step 1 for raw bytes: the NIC copies them into kernel memory whether or not they make sense. */
+    private void nicReceiveRaw(byte[] packet, WirePacket decoded, Segment segment, PacketReport report) {
+        long no = nic.receiveRaw(packet, segment).no();
+        String layout = decoded == null ? "" : ": " + decoded.ip().headerLength() + " IPv4 + " + decoded.tcp().headerLength()
+                + " TCP + " + decoded.payload().length + " payload";
+        event(EventType.PACKET_IN, "#" + no, segment == null ? packet.length + " raw bytes" : segment.summary());
+        report.step("nic.receive", "IRQ: the NIC copied packet #" + no + " (" + packet.length + " bytes" + layout
+                + ") from its receive ring into kernel memory");
     }
 
     // ---------------------------------------------------------------- TcpHost: output, events, wake-ups

@@ -1,8 +1,11 @@
 package io.vkernel.kernel.nic;
 
 import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.PcapWriter;
 import io.vkernel.kernel.wire.Segment;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -35,6 +38,12 @@ public final class Nic {
         return log(true, segment);
     }
 
+    /** Step 1 for raw bytes: a copy is logged as received, with the segment they decoded to (null when they did not). */
+    public WireRecord receiveRaw(byte[] packet, Segment decoded) {
+        packetsIn++;
+        return log(true, decoded, packet.clone());
+    }
+
     public WireRecord transmit(Segment segment) {
         packetsOut++;
         return log(false, segment);
@@ -45,7 +54,11 @@ public final class Nic {
     }
 
     private WireRecord log(boolean inbound, Segment segment) {
-        WireRecord record = new WireRecord(nextNo++, clock.getAsLong(), inbound, segment);
+        return log(inbound, segment, null);
+    }
+
+    private WireRecord log(boolean inbound, Segment segment, byte[] raw) {
+        WireRecord record = new WireRecord(nextNo++, clock.getAsLong(), inbound, segment, raw);
         if (wire.size() == capacity) {
             wire.removeFirst();
         }
@@ -76,5 +89,13 @@ public final class Nic {
 
     public Map<DropReason, Long> drops() {
         return new EnumMap<>(drops);
+    }
+
+    /** Writes {@code records} as a pcap file, as {@code tcpdump -w} would have captured them at this NIC. */
+    public static void writePcap(List<WireRecord> records, OutputStream out) throws IOException {
+        PcapWriter writer = new PcapWriter(out);
+        for (WireRecord record : records) {
+            writer.packet(record.timeMs(), record.bytes());
+        }
     }
 }

@@ -1,0 +1,112 @@
+package io.vkernel.kernel.wire;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The options of one TCP header, in the order sent. Parsing follows Linux's {@code tcp_parse_options()} walk
+ * (kind, length, value; EOL ends the list, NOP is one byte) but refuses an option whose length is below 2 or runs
+ * past the header, where Linux stops reading and keeps the segment.
+ */
+public record TcpOptions(List<TcpOption> list) {
+
+    /** At most 40 option bytes fit a header: data offset 15 words less the 5 of the fixed header. */
+    public static final int MAX_LENGTH = 40;
+
+    public static final TcpOptions NONE = new TcpOptions(List.of());
+
+    public TcpOptions {
+        list = List.copyOf(list);
+        int size = list.stream().mapToInt(TcpOption::size).sum();
+        if (size > MAX_LENGTH) {
+            throw new IllegalArgumentException("TCP options take " + size + " bytes; at most 40 fit a header");
+        }
+    }
+
+    public static TcpOptions of(TcpOption... options) {
+        return new TcpOptions(List.of(options));
+    }
+
+    /** Reads {@code length} option bytes at {@code offset}: everything between the fixed header and the data. */
+    public static TcpOptions parse(byte[] data, int offset, int length) throws MalformedPacketException {
+        List<TcpOption> options = new ArrayList<>();
+        int i = 0;
+        while (i < length) {
+            int kind = Bytes.u8(data, offset + i);
+            if (kind == TcpOption.KIND_END) {
+                byte[] padding = new byte[length - i - 1];
+                System.arraycopy(data, offset + i + 1, padding, 0, padding.length);
+                options.add(new TcpOption.End(padding));
+                break;
+            }
+            if (kind == TcpOption.KIND_NOP) {
+                options.add(new TcpOption.Nop());
+                i++;
+                continue;
+            }
+            if (i + 1 >= length) {
+                throw bad("option kind " + kind + " at option byte " + i + " has no length byte before the data begins");
+            }
+            int size = Bytes.u8(data, offset + i + 1);
+            if (size < 2) {
+                throw bad("option kind " + kind + " at option byte " + i + " has length " + size + " (at least 2: kind and length)");
+            }
+            if (i + size > length) {
+                throw bad("option kind " + kind + " at option byte " + i + " has length " + size + ", which runs past the "
+                        + length + " option bytes the data offset leaves");
+            }
+            byte[] value = new byte[size - 2];
+            System.arraycopy(data, offset + i + 2, value, 0, value.length);
+            options.add(TcpOption.decode(kind, value));
+            i += size;
+        }
+        return new TcpOptions(options);
+    }
+
+    private static MalformedPacketException bad(String detail) {
+        return new MalformedPacketException(MalformedPacketException.Reason.BAD_TCP_OPTIONS, detail);
+    }
+
+    /** Bytes the options take, without padding. */
+    public int length() {
+        return list.stream().mapToInt(TcpOption::size).sum();
+    }
+
+    /** Bytes in the header: the options padded with zeros (EOL) to a multiple of 4 (RFC 9293 §3.1). */
+    public int paddedLength() {
+        return (length() + 3) & ~3;
+    }
+
+    /** Writes the options and their zero padding at {@code at}. */
+    public void emit(byte[] out, int at) {
+        int i = at;
+        for (TcpOption option : list) {
+            option.write(out, i);
+            i += option.size();
+        }
+        for (; i < at + paddedLength(); i++) {
+            out[i] = 0;
+        }
+    }
+
+    /** The MSS option's value, or 0 when absent (as {@link Segment#mss()} reads it). */
+    public int mss() {
+        for (TcpOption option : list) {
+            if (option instanceof TcpOption.Mss mss) {
+                return mss.value();
+            }
+        }
+        return 0;
+    }
+
+    public boolean isEmpty() {
+        return list.isEmpty();
+    }
+
+    /** As tcpdump prints them: {@code [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]}. */
+    @Override
+    public String toString() {
+        return list.stream().map(TcpOption::toString).collect(Collectors.joining(",", "[", "]"));
+    }
+}
