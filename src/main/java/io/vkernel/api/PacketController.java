@@ -27,7 +27,9 @@ import java.util.List;
 class PacketController {
 
     /** One inbound TCP segment, as a remote host would send it: JSON fields, or a whole IPv4 packet in {@code raw}. */
-    record PacketRequest(String src, String dst, String flags, Long seq, Long ack, Integer window, Integer mss, String payload,
+    record PacketRequest(String src, String dst, String flags, Long seq, Long ack, Integer window, Integer mss,
+                         @Schema(description = "TCP options as tcpdump prints them, e.g. \"mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7\"")
+                         String options, String payload,
                          @Schema(description = "A whole IPv4 packet instead of the other fields: hex (spaces and colons "
                                  + "allowed, e.g. \"45 00 00 3c ...\") or base64. Bad lengths or checksums are dropped "
                                  + "and counted, as Linux drops them.") String raw) {
@@ -129,6 +131,17 @@ class PacketController {
             throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
                     prefix + "payload is " + payload.length + " bytes; one packet carries at most " + maxPayload, prefix + "payload");
         }
-        return new Segment(src, dst, flags, seq, ack, window, mss, payload);
+        io.vkernel.kernel.wire.TcpOptions options = null;
+        if (p.options() != null) {
+            if (p.mss() != null) {
+                throw ApiException.badField(prefix + "mss", "give the MSS either as mss or inside options, not both");
+            }
+            try {
+                options = io.vkernel.kernel.wire.TcpOptions.parseText(p.options());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badField(prefix + "options", prefix + "options: " + e.getMessage());
+            }
+        }
+        return new Segment(src, dst, flags, seq, ack, window, mss, payload, options);
     }
 }

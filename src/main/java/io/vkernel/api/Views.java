@@ -52,13 +52,14 @@ final class Views {
 
     /** One packet; a raw packet that did not decode has only its number, time, direction and a summary saying why. */
     record PacketView(Long no, Long timeMs, String direction, String src, String dst, String flags, Long seq, Long ack,
-                      Integer window, Integer mss, Integer length, String payload, String summary) {
+                      Integer window, Integer mss, String options, Integer length, String payload, String summary) {
     }
 
     static PacketView packet(Segment s, Long no, Long timeMs, String direction) {
         return new PacketView(no, timeMs, direction, s.src().toString(), s.dst().toString(), TcpFlags.format(s.flags()),
                 Seq.unsigned(s.seq()), s.has(TcpFlags.ACK) ? Seq.unsigned(s.ack()) : null, s.window(),
-                s.mss() > 0 ? s.mss() : null, s.payload().length, s.payload().length > 0 ? s.payloadText() : null, s.summary());
+                s.mss() > 0 ? s.mss() : null, s.options().isEmpty() ? null : s.options().toString().replaceAll("^\\[|\\]$", ""),
+                s.payload().length, s.payload().length > 0 ? s.payloadText() : null, s.summary());
     }
 
     static PacketView wire(WireRecord r) {
@@ -77,7 +78,7 @@ final class Views {
         } catch (MalformedPacketException e) {
             why = e.reason().name() + ": " + e.getMessage();
         }
-        return new PacketView(no, timeMs, direction, null, null, null, null, null, null, null, null, null,
+        return new PacketView(no, timeMs, direction, null, null, null, null, null, null, null, null, null, null,
                 raw.length + " raw bytes, dropped: " + why);
     }
 

@@ -125,4 +125,13 @@ class LifecycleHttpTest extends HttpKernelTest {
         assertThat(refused.<String>at("$.message")).isEqualTo("Too many open files");
         assertThat(http.get(base + "/listeners").<Integer>at("$[0].recvQ")).isEqualTo(1);
     }
+
+    @Test
+    void optionsAsTcpdumpPrintsThem_areAccepted_andTheSynAckAnswersInKind() {
+        Http.Reply reply = http.post(base + "/packets", "{\"src\":\"192.168.1.100:5000\",\"dst\":\"10.0.0.50:8080\",\"flags\":\"S\",\"seq\":1,"
+                + "\"options\":\"mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7\"}");
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.<String>at("$.results[0].packet.options")).isEqualTo("mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7");
+        assertThat(reply.<String>at("$.results[0].sent[0].summary")).contains("options [mss 1460,sackOK,TS val").contains("ecr 100,nop,wscale 7]");
+    }
 }

@@ -54,6 +54,13 @@ class ProblemHttpTest {
     }
 
     @Test
+    void unknownTcpOption_namesTheOptionsField() {
+        Http.Reply reply = packet("{\"src\":\"192.168.1.100:5000\",\"dst\":\"10.0.0.50:8080\",\"flags\":\"S\",\"options\":\"mss 1460,fastopen\"}");
+        assertProblem(reply, 400, "options");
+        assertThat(reply.<String>at("$.detail")).contains("fastopen").contains("wscale");
+    }
+
+    @Test
     void sequenceNumberBeyond32Bits_isRefused() {
         Http.Reply reply = packet("{\"src\":\"192.168.1.100:5000\",\"dst\":\"10.0.0.50:8080\",\"flags\":\"S\",\"seq\":4294967296}");
         assertProblem(reply, 400, "seq");

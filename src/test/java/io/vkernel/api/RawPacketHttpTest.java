@@ -51,7 +51,7 @@ class RawPacketHttpTest {
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.<String>at("$.results[0].verdict")).isEqualTo("accepted");
         assertThat(reply.<String>at("$.results[0].packet.summary"))
-                .isEqualTo("192.168.1.100:54321 > 10.0.0.50:8080: Flags [S], seq 4294957295, win 64240, options [mss 1460], length 0");
+                .isEqualTo("192.168.1.100:54321 > 10.0.0.50:8080: Flags [S], seq 4294957295, win 64240, options [mss 1460,sackOK,TS val 3735928559 ecr 0,nop,wscale 7], length 0");
         assertThat(reply.<String>at("$.results[0].sent[0].flags")).isEqualTo("S.");
         assertThat(reply.<Number>at("$.results[0].sent[0].ack").longValue()).isEqualTo(4294957296L);
         assertThat(reply.<String>at("$.results[0].connection")).isEqualTo("192.168.1.100:54321-10.0.0.50:8080");

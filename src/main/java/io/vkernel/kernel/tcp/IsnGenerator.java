@@ -23,6 +23,12 @@ public final class IsnGenerator {
         return keyed + clock;
     }
 
+    /** The per-connection timestamp offset (secure_tcp_ts_off()), so TSval does not reveal uptime. */
+    public int tsOffset(FourTuple tuple) {
+        return (int) mix(mix(secret ^ 0x5bd1e995L) ^ ((long) tuple.remote().address() << 16) ^ tuple.remote().port()
+                ^ ((long) tuple.local().port() << 40));
+    }
+
     /** SplitMix64's finaliser: a keyed, well-mixed 64-bit function standing in for Linux's SipHash. */
     static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;

@@ -73,6 +73,15 @@ public final class Tcb implements BindTable.Owner {
     /** SYNs retransmitted by connect() so far. */
     int synRetries;
 
+    // Options both SYNs agreed on (RFC 7323, RFC 2018).
+    boolean tsOk;
+    long tsRecent;
+    int tsOffset;
+    boolean sackOk;
+    boolean wscaleOk;
+    int sndWscale;
+    int rcvWscale;
+
     Tcb(FourTuple tuple, TcpState state, long createdAt) {
         this.tuple = tuple;
         this.state = state;
@@ -123,11 +132,32 @@ public final class Tcb implements BindTable.Owner {
         return rcvBufLimit;
     }
 
-    /** The window we advertise: half the free receive space, rounded down to whole MSS (tcp_select_window()). */
+    /**
+     * The window we advertise: half the free receive space, rounded down to whole segments (tcp_select_window());
+     * with timestamps a segment carries 12 bytes fewer, so 131072 / 2 gives 45 x 1448 = 65160 instead of 44 x 1460.
+     */
     public int rcvWnd() {
         int space = Math.max(0, rcvBufLimit - receiveQueue.size()) / 2;
-        int window = space / TcpEngine.ADVERTISED_MSS * TcpEngine.ADVERTISED_MSS;
-        return Math.min(65535, window);
+        int segment = TcpEngine.ADVERTISED_MSS - (tsOk ? 12 : 0);
+        int window = space / segment * segment;
+        return Math.min(65535 << rcvWscale, window);
+    }
+
+    public boolean timestampsOk() {
+        return tsOk;
+    }
+
+    public boolean sackOk() {
+        return sackOk;
+    }
+
+    /** Our and the peer's window-scale shifts, -1 when scaling is off. */
+    public int rcvWscale() {
+        return wscaleOk ? rcvWscale : -1;
+    }
+
+    public int sndWscale() {
+        return wscaleOk ? sndWscale : -1;
     }
 
     /** Recv-Q as ss shows it for a connection: bytes received and not yet read. */

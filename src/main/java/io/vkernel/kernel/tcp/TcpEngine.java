@@ -15,6 +15,8 @@ import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOption;
+import io.vkernel.kernel.wire.TcpOptions;
 
 /**
  * The TCP state machine: the passive open through the listener, segment arrival for a known TCB in RFC 9293
@@ -37,6 +39,8 @@ public final class TcpEngine {
     public static final long RTO_MIN_MS = 200;
     /** Linux TCP_RTO_MAX. */
     public static final long RTO_MAX_MS = 120_000;
+    /** The window scale we offer: ilog2(tcp_rmem[2] = 6 MiB) - 15 = 7, as on Linux 6.12. */
+    public static final int RCV_WSCALE = 7;
 
     private final EstablishedTable established;
     private final ListenerTable listeners;
@@ -121,6 +125,7 @@ public final class TcpEngine {
         tcb.sndNxt = tcb.iss + 1;
         tcb.sndWnd = segment.window();
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
+        negotiateOptions(tcb, segment, true);
         established.insert(tcb);
         listener.synRecvChanged(+1);
         host.event(EventType.STATE_CHANGE, tuple.toString(), "LISTEN -> SYN_RECV: request created for listener " + listener.local());
@@ -132,9 +137,7 @@ public final class TcpEngine {
     }
 
     private void sendSynAck(Tcb tcb, PacketReport report) {
-        Segment synAck = new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.SYN | TcpFlags.ACK,
-                tcb.iss, tcb.rcvNxt, tcb.rcvWnd(), ADVERTISED_MSS, null);
-        host.transmit(synAck, report);
+        host.transmit(synSegment(tcb, TcpFlags.SYN | TcpFlags.ACK, tcb.rcvNxt), report);
     }
 
     /** reqsk_timer_handler(): retransmit the SYN-ACK after 1, 2, 4, ... s; give the request up after the last. */
@@ -174,6 +177,7 @@ public final class TcpEngine {
         tcb.iss = isns.isn(tuple, clock.now());
         tcb.sndUna = tcb.iss;
         tcb.sndNxt = tcb.iss + 1;
+        tcb.tsOffset = isns.tsOffset(tuple);
         established.insert(tcb);
         binds.add(tcb);
         tcb.ownsPort = true;
@@ -184,8 +188,7 @@ public final class TcpEngine {
     }
 
     private void sendSyn(Tcb tcb, PacketReport report) {
-        host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.SYN, tcb.iss, 0,
-                tcb.rcvWnd(), ADVERTISED_MSS, null), report);
+        host.transmit(synSegment(tcb, TcpFlags.SYN, 0), report);
     }
 
     /**
@@ -249,6 +252,7 @@ public final class TcpEngine {
         tcb.sndWnd = segment.window();
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         tcb.lastHeard = clock.now();
+        negotiateOptions(tcb, segment, false);
         if (hasAck) {
             tcb.sndUna = segment.ack();
             setState(tcb, TcpState.ESTABLISHED, "SYN-ACK received; connect() returns 0");
@@ -258,8 +262,7 @@ public final class TcpEngine {
             wakeOwner(tcb, report);
         } else {
             setState(tcb, TcpState.SYN_RECV, "simultaneous open: a SYN crossed ours");
-            host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.SYN | TcpFlags.ACK,
-                    tcb.iss, tcb.rcvNxt, tcb.rcvWnd(), ADVERTISED_MSS, null), report);
+            host.transmit(synSegment(tcb, TcpFlags.SYN | TcpFlags.ACK, tcb.rcvNxt), report);
         }
     }
 
@@ -279,6 +282,9 @@ public final class TcpEngine {
         }
         tcb.lastHeard = clock.now();
         tcb.keepaliveProbes = 0;
+        if (tcb.tsOk && segment.timestamps() != null && !segment.has(TcpFlags.RST)) {
+            tcb.tsRecent = segment.timestamps().value(); // RFC 7323 §4.3, simplified: the latest TSval is echoed
+        }
         if (tcb.state == TcpState.SYN_SENT) {
             synSentReceives(tcb, segment, report);
         } else if (tcb.state == TcpState.SYN_RECV && tcb.listener == null) {
@@ -357,7 +363,7 @@ public final class TcpEngine {
         }
         cancelTimer(tcb);
         tcb.sndUna = segment.ack();
-        tcb.sndWnd = segment.window();
+        tcb.sndWnd = segment.window() << tcb.sndWscale;
         listener.synRecvChanged(-1);
         setState(tcb, TcpState.ESTABLISHED, "third segment of the handshake");
         binds.add(tcb);
@@ -471,7 +477,7 @@ public final class TcpEngine {
                 host.wake(tcb.socket, report); // writers blocked on a full send buffer
             }
         }
-        tcb.sndWnd = segment.window();
+        tcb.sndWnd = segment.window() << tcb.sndWscale;
         if (windowWasClosed && tcb.sndWnd > 0) {
             report.step("tcp.window", "the peer's window reopened to " + tcb.sndWnd + " bytes: sending resumes");
         }
@@ -719,15 +725,14 @@ public final class TcpEngine {
             }
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
             int flags = TcpFlags.ACK | (size == unsent ? TcpFlags.PSH : 0);
-            host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.sndNxt, tcb.rcvNxt, tcb.rcvWnd(), 0, chunk), report);
+            host.transmit(out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
             startRttTiming(tcb, tcb.sndNxt + size);
             tcb.sndNxt += size;
             unsent -= size;
             armRetransmit(tcb);
         }
         if (tcb.finQueued && tcb.sndNxt == tcb.finSeq) {
-            host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.FIN | TcpFlags.ACK,
-                    tcb.sndNxt, tcb.rcvNxt, tcb.rcvWnd(), 0, null), report);
+            host.transmit(out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
             tcb.sndNxt += 1;
             armRetransmit(tcb);
         }
@@ -930,11 +935,9 @@ public final class TcpEngine {
         if (inFlightData > 0) {
             int size = Math.min(inFlightData, tcb.peerMss);
             byte[] chunk = tcb.sendQueue.peek(0, size);
-            host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.ACK | TcpFlags.PSH,
-                    tcb.sndUna, tcb.rcvNxt, tcb.rcvWnd(), 0, chunk), null);
+            host.transmit(out(tcb, TcpFlags.ACK | TcpFlags.PSH, tcb.sndUna, tcb.rcvNxt, chunk), null);
         } else if (tcb.finQueued) {
-            host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.FIN | TcpFlags.ACK,
-                    tcb.finSeq, tcb.rcvNxt, tcb.rcvWnd(), 0, null), null);
+            host.transmit(out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
         }
         host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "retransmission #" + tcb.retransmits + " after RTO "
                 + tcb.rtoMs + " ms; next RTO " + Math.min(RTO_MAX_MS, tcb.rtoMs * 2) + " ms");
@@ -977,8 +980,7 @@ public final class TcpEngine {
         }
         tcb.keepaliveProbes++;
         host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "keepalive probe #" + tcb.keepaliveProbes);
-        host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt,
-                tcb.rcvWnd(), 0, null), null);
+        host.transmit(out(tcb, TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt, null), null);
         armKeepalive(tcb);
     }
 
@@ -1021,9 +1023,71 @@ public final class TcpEngine {
 
     // ---------------------------------------------------------------- output helpers
 
+    /** A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them. */
+    private Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload) {
+        int window = Math.min(65535, tcb.rcvWnd() >> tcb.rcvWscale);
+        TcpOptions options = tcb.tsOk
+                ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
+                : TcpOptions.NONE;
+        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options);
+    }
+
+    /**
+     * SYN and SYN-ACK with the options in Linux's order (tcp_options_write()): mss, then sackOK and TS together
+     * (or nop,nop before either alone), then nop,wscale. A SYN offers all of them; a SYN-ACK only what the SYN did.
+     */
+    private Segment synSegment(Tcb tcb, int flags, int ack) {
+        boolean active = (flags & TcpFlags.ACK) == 0;
+        boolean sack = active || tcb.sackOk;
+        boolean ts = active || tcb.tsOk;
+        boolean wscale = active || tcb.wscaleOk;
+        java.util.List<TcpOption> list = new java.util.ArrayList<>();
+        list.add(new TcpOption.Mss(ADVERTISED_MSS));
+        if (ts) {
+            if (sack) {
+                list.add(new TcpOption.SackPermitted());
+            } else {
+                list.add(new TcpOption.Nop());
+                list.add(new TcpOption.Nop());
+            }
+            list.add(new TcpOption.Timestamps(tsVal(tcb), active ? 0 : tcb.tsRecent));
+        } else if (sack) {
+            list.add(new TcpOption.Nop());
+            list.add(new TcpOption.Nop());
+            list.add(new TcpOption.SackPermitted());
+        }
+        if (wscale) {
+            list.add(new TcpOption.Nop());
+            list.add(new TcpOption.WindowScale(RCV_WSCALE));
+        }
+        // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
+        int window = Math.min(65535, tcb.rcvWnd());
+        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.iss, ack, window, 0, null, new TcpOptions(list));
+    }
+
+    /** What both SYNs agreed on (RFC 7323, RFC 2018): timestamps, SACK permitted, window scaling. */
+    private void negotiateOptions(Tcb tcb, Segment syn, boolean passive) {
+        TcpOption.Timestamps ts = syn.timestamps();
+        tcb.tsOk = ts != null;
+        if (ts != null) {
+            tcb.tsRecent = ts.value();
+            if (passive) {
+                tcb.tsOffset = isns.tsOffset(tcb.tuple());
+            }
+        }
+        tcb.sackOk = syn.sackPermitted();
+        tcb.wscaleOk = syn.windowScale() >= 0;
+        tcb.sndWscale = tcb.wscaleOk ? Math.min(14, syn.windowScale()) : 0;
+        tcb.rcvWscale = tcb.wscaleOk ? RCV_WSCALE : 0;
+    }
+
+    /** TSval: a millisecond clock with a per-connection offset (Linux's ts_off from secure_tcp_ts_off()). */
+    private long tsVal(Tcb tcb) {
+        return (clock.now() + (tcb.tsOffset & 0xffffffffL)) & 0xffffffffL;
+    }
+
     private void sendAck(Tcb tcb, PacketReport report) {
-        host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt,
-                tcb.rcvWnd(), 0, null), report);
+        host.transmit(out(tcb, TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
     }
 
     private void challengeAck(Tcb tcb, PacketReport report, String why) {

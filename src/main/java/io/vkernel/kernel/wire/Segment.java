@@ -4,13 +4,25 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One TCP segment inside an IPv4 packet, as the kernel handles it: addresses, ports, control bits, sequence
- * and acknowledgment numbers, window, the MSS option when present ({@code 0} when absent) and the payload.
+ * and acknowledgment numbers, the window field as sent, the MSS option's value ({@code 0} when absent), the
+ * payload and the full option list.
  */
-public record Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, int window, int mss, byte[] payload) {
+public record Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, int window, int mss, byte[] payload,
+                      TcpOptions options) {
 
     public static final int MAX_PAYLOAD = 65495;
 
+    /** A segment whose only option, if any, is MSS. */
+    public Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, int window, int mss, byte[] payload) {
+        this(src, dst, flags, seq, ack, window, mss, payload, null);
+    }
+
     public Segment {
+        if (options == null || options.isEmpty()) {
+            options = mss > 0 ? TcpOptions.of(new TcpOption.Mss(mss)) : TcpOptions.NONE;
+        } else {
+            mss = options.mss();
+        }
         if (window < 0 || window > 65535) {
             throw new IllegalArgumentException("window " + window + " is out of range 0-65535");
         }
@@ -40,11 +52,35 @@ public record Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, i
             line.append(", ack ").append(Seq.unsigned(ack));
         }
         line.append(", win ").append(window);
-        if (mss > 0) {
-            line.append(", options [mss ").append(mss).append(']');
+        if (!options.isEmpty()) {
+            line.append(", options ").append(options);
         }
         line.append(", length ").append(payload.length);
         return line.toString();
+    }
+
+    /** The timestamps option, or null (RFC 7323). */
+    public TcpOption.Timestamps timestamps() {
+        for (TcpOption option : options.list()) {
+            if (option instanceof TcpOption.Timestamps ts) {
+                return ts;
+            }
+        }
+        return null;
+    }
+
+    /** The window-scale shift offered, or -1 when the option is absent (RFC 7323 §2). */
+    public int windowScale() {
+        for (TcpOption option : options.list()) {
+            if (option instanceof TcpOption.WindowScale ws) {
+                return ws.shift();
+            }
+        }
+        return -1;
+    }
+
+    public boolean sackPermitted() {
+        return options.list().stream().anyMatch(o -> o instanceof TcpOption.SackPermitted);
     }
 
     public String payloadText() {

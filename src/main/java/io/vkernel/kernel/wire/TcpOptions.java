@@ -100,6 +100,48 @@ public record TcpOptions(List<TcpOption> list) {
         return 0;
     }
 
+    /**
+     * Reads options written as tcpdump and packetdrill write them: {@code mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7}
+     * (brackets or angle brackets around the list are allowed; {@code eol} too). Anything else is refused with a reason.
+     */
+    public static TcpOptions parseText(String text) {
+        String body = text == null ? "" : text.strip();
+        if ((body.startsWith("[") && body.endsWith("]")) || (body.startsWith("<") && body.endsWith(">"))) {
+            body = body.substring(1, body.length() - 1).strip();
+        }
+        if (body.isEmpty()) {
+            return NONE;
+        }
+        java.util.List<TcpOption> parsed = new java.util.ArrayList<>();
+        for (String item : body.split(",")) {
+            String[] words = item.strip().split("\\s+");
+            try {
+                switch (words[0]) {
+                    case "mss" -> parsed.add(new TcpOption.Mss(Integer.parseInt(words[1])));
+                    case "wscale" -> parsed.add(new TcpOption.WindowScale(Integer.parseInt(words[1])));
+                    case "sackOK" -> parsed.add(new TcpOption.SackPermitted());
+                    case "nop" -> parsed.add(new TcpOption.Nop());
+                    case "eol" -> parsed.add(new TcpOption.End(new byte[0]));
+                    case "TS" -> {
+                        if (words.length != 5 || !words[1].equals("val") || !words[3].equals("ecr")) {
+                            throw new IllegalArgumentException("write timestamps as 'TS val N ecr N'");
+                        }
+                        parsed.add(new TcpOption.Timestamps(Long.parseLong(words[2]), Long.parseLong(words[4])));
+                    }
+                    default -> throw new IllegalArgumentException("unknown option '" + words[0]
+                            + "': use mss N, sackOK, TS val N ecr N, nop, wscale N, eol");
+                }
+            } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
+                throw new IllegalArgumentException("option '" + item.strip() + "' needs a number, e.g. 'mss 1460' or 'wscale 7'");
+            }
+        }
+        TcpOptions options = new TcpOptions(parsed);
+        if (options.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException("options take " + options.length() + " bytes; a TCP header holds at most " + MAX_LENGTH);
+        }
+        return options;
+    }
+
     public boolean isEmpty() {
         return list.isEmpty();
     }

@@ -59,7 +59,7 @@ public record WirePacket(Ipv4Header ip, TcpHeader tcp, byte[] payload) {
      * the MSS option when the segment carries one; both checksums computed.
      */
     public static WirePacket of(Segment segment) {
-        TcpOptions options = segment.mss() > 0 ? TcpOptions.of(new TcpOption.Mss(segment.mss())) : TcpOptions.NONE;
+        TcpOptions options = segment.options();
         TcpHeader tcp = new TcpHeader(segment.src().port(), segment.dst().port(), segment.seq(), segment.ack(), 0,
                 segment.flags() & 0xff, segment.window(), 0, 0, options)
                 .withChecksum(segment.src().address(), segment.dst().address(), segment.payload());
@@ -88,6 +88,7 @@ public record WirePacket(Ipv4Header ip, TcpHeader tcp, byte[] payload) {
      */
     public Segment segment() {
         return new Segment(new Endpoint(ip.src(), tcp.srcPort()), new Endpoint(ip.dst(), tcp.dstPort()),
-                tcp.flags() & TcpHeader.SEGMENT_FLAGS, tcp.seq(), tcp.ack(), tcp.window(), tcp.options().mss(), payload);
+                tcp.flags() & TcpHeader.SEGMENT_FLAGS, tcp.seq(), tcp.ack(), tcp.window(), tcp.options().mss(), payload,
+                tcp.options());
     }
 }

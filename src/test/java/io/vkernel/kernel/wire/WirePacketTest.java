@@ -78,7 +78,7 @@ class WirePacketTest {
         WirePacket packet = WirePacket.parse(SCAPY_SYN);
         assertThat(packet.tcp().options()).hasToString("[mss 1460,sackOK,TS val 3735928559 ecr 0,nop,wscale 7]");
         assertThat(packet.segment().summary())
-                .isEqualTo("192.168.1.100:54321 > 10.0.0.50:8080: Flags [S], seq 4294957295, win 64240, options [mss 1460], length 0");
+                .isEqualTo("192.168.1.100:54321 > 10.0.0.50:8080: Flags [S], seq 4294957295, win 64240, options [mss 1460,sackOK,TS val 3735928559 ecr 0,nop,wscale 7], length 0");
         assertThat(packet.emit()).isEqualTo(SCAPY_SYN);
     }
 
