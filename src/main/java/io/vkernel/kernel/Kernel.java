@@ -94,7 +94,7 @@ public final class Kernel implements TcpHost {
     }
 
     private PacketReport receiveOne(Segment segment) {
-        PacketReport report = new PacketReport(segment, sysctls.get(Sysctls.VKERNEL_TRACE) != 0);
+        PacketReport report = new PacketReport(segment, sysctls.tracing());
         PacketReport outer = current;
         current = report;
         try {

@@ -56,6 +56,8 @@ public final class Sysctls {
     }
 
     private final Map<String, Long> values = new LinkedHashMap<>();
+    /** vkernel.trace, read on every packet, kept apart from the map. */
+    private boolean tracing = true;
 
     public Sysctls() {
         SPECS.forEach((name, spec) -> values.put(name, spec.defaultValue()));
@@ -82,6 +84,13 @@ public final class Sysctls {
             throw new IllegalArgumentException(name + " must be between " + spec.min() + " and " + spec.max() + ", got " + value);
         }
         values.put(name, value);
+        if (name.equals(VKERNEL_TRACE)) {
+            tracing = value != 0;
+        }
+    }
+
+    public boolean tracing() {
+        return tracing;
     }
 
     public static boolean exists(String name) {

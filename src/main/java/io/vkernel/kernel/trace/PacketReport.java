@@ -12,9 +12,10 @@ import java.util.List;
 public final class PacketReport {
 
     private final Segment segment;
-    private final List<Step> steps = new ArrayList<>();
-    private final List<Segment> sent = new ArrayList<>();
-    private final List<String> woken = new ArrayList<>();
+    // created on first use: with tracing off most packets record nothing
+    private List<Step> steps;
+    private List<Segment> sent;
+    private List<String> woken;
     private String verdict = "accepted";
     private DropReason dropReason;
     private String connection;
@@ -37,15 +38,24 @@ public final class PacketReport {
 
     public void step(String step, String detail) {
         if (tracing) {
+            if (steps == null) {
+                steps = new ArrayList<>();
+            }
             steps.add(new Step(step, detail));
         }
     }
 
     public void sent(Segment reply) {
+        if (sent == null) {
+            sent = new ArrayList<>(2);
+        }
         sent.add(reply);
     }
 
     public void woke(String who) {
+        if (woken == null) {
+            woken = new ArrayList<>(1);
+        }
         woken.add(who);
     }
 
@@ -69,15 +79,15 @@ public final class PacketReport {
     }
 
     public List<Step> steps() {
-        return steps;
+        return steps == null ? List.of() : steps;
     }
 
     public List<Segment> sentSegments() {
-        return sent;
+        return sent == null ? List.of() : sent;
     }
 
     public List<String> woken() {
-        return woken;
+        return woken == null ? List.of() : woken;
     }
 
     public String verdict() {
