@@ -127,6 +127,15 @@ public final class Tcb implements BindTable.Owner {
         return outOfOrder.size();
     }
 
+    /** Payload bytes held in out-of-order segments, waiting for the gap before them to fill. */
+    public int outOfOrderBytes() {
+        int bytes = 0;
+        for (byte[] segment : outOfOrder.values()) {
+            bytes += segment.length;
+        }
+        return bytes;
+    }
+
     public int bufferBytesHeld() {
         int held = receiveQueue.capacity() + sendQueue.capacity();
         for (byte[] bytes : outOfOrder.values()) {
