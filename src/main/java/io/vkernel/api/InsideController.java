@@ -10,7 +10,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** "See inside": the memory charged per connection and per kernel. */
+/** "See inside": /proc/net/tcp and the memory charged per connection and per kernel. */
 @RestController
 @RequestMapping("/api/v1/kernels/{k}")
 @Tag(name = "inspect", description = "Connections, the demux hash table, listeners, the clock, events and sysctls")
@@ -20,6 +20,14 @@ class InsideController {
 
     InsideController(Kernels kernels) {
         this.kernels = kernels;
+    }
+
+    @GetMapping(value = "/proc/net/tcp", produces = MediaType.TEXT_PLAIN_VALUE)
+    @Operation(summary = "/proc/net/tcp exactly as Linux formats it",
+            description = "Listeners, then the established table bucket by bucket; addresses as little-endian hex, st from "
+                    + "include/net/tcp_states.h, tx_queue:rx_queue, timers in clock ticks, inode 0 while no FD refers to the socket")
+    ResponseEntity<String> procNetTcp(@PathVariable String k) {
+        return Formats.plain(kernels.get(k).inspect(ProcNetTcpText::render));
     }
 
     @GetMapping(value = "/memory", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})

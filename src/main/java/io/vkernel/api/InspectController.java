@@ -45,11 +45,11 @@ class InspectController {
     }
 
     @GetMapping(value = "/connections", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
-    @Operation(summary = "Every connection in the established table, with its TCB", description = "?format=text prints listeners and connections as ss -tan does")
+    @Operation(summary = "Every connection in the established table, with its TCB", description = "?format=text prints listeners and connections as ss -tanp does into a pipe: Recv-Q/Send-Q are the accept queue's length and the backlog for a listener, unread and unacknowledged bytes for a connection")
     ResponseEntity<?> connections(@PathVariable String k, @RequestParam(required = false) String format) {
         Kernel kernel = kernels.get(k);
         if (Formats.text(format)) {
-            return Formats.plain(kernel.inspect(Views::ss));
+            return Formats.plain(kernel.inspect(SsText::render));
         }
         return ResponseEntity.ok(kernel.inspect(kk -> kk.established().all().stream().map(t -> Views.connection(kk, t)).toList()));
     }
