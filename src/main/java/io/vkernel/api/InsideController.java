@@ -2,21 +2,35 @@ package io.vkernel.api;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import io.vkernel.kernel.HashDemo;
+import io.vkernel.kernel.KernelConfig;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** "See inside": /proc/net/tcp and the memory charged per connection and per kernel. */
+import java.util.Locale;
+import java.util.concurrent.Semaphore;
+
+/** "See inside": /proc/net/tcp, memory charged, and the hash-table demonstration. */
 @RestController
 @RequestMapping("/api/v1/kernels/{k}")
 @Tag(name = "inspect", description = "Connections, the demux hash table, listeners, the clock, events and sysctls")
 class InsideController {
 
+    /** Settings for the hash demonstration; every field may be left out. */
+    record DemoRequest(String pattern, Integer connections, Integer buckets) {
+    }
+
     private final Kernels kernels;
+    /** One demonstration at a time in the whole service: each builds up to 100 000 connections twice. */
+    private final Semaphore demos = new Semaphore(1);
 
     InsideController(Kernels kernels) {
         this.kernels = kernels;
@@ -42,5 +56,50 @@ class InsideController {
         boolean text = Formats.text(format);
         MemoryViews.MemoryView view = kernels.get(k).inspect(kernel -> MemoryViews.of(kernel, bounded));
         return text ? Formats.plain(MemoryViews.text(view)) : ResponseEntity.ok(view);
+    }
+
+    @PostMapping(value = "/demux/demo", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
+    @Operation(summary = "Demonstrate the seed's XOR hash against Linux's keyed jhash, and measure the seed's performance table",
+            description = "Builds `connections` (1-100000, default 10000) connections of a `pattern` (nat: one client address, "
+                    + "sequential ports; flood: addresses and ports aimed at one XOR hash; random) in two scratch kernels shaped like "
+                    + "this one (its bucket count unless `buckets` is given, its seed), one per hash, and reports each table's "
+                    + "distribution; then looks up the first 100, 1000, 10000 and 100000 connections by linear scan and in each "
+                    + "table, reporting entries examined (exact) and ns per lookup (measured). This kernel is not changed. "
+                    + "One demonstration runs at a time (429 otherwise). ?format=text prints the seed-style table")
+    ResponseEntity<?> demo(@PathVariable String k, @RequestBody(required = false) DemoRequest body,
+                           @RequestParam(required = false) String format) {
+        DemoRequest request = body != null ? body : new DemoRequest(null, null, null);
+        HashDemo.Pattern pattern = pattern(request.pattern());
+        int connections = Inputs.range("connections", request.connections(), 10_000, 1, HashDemo.MAX_CONNECTIONS);
+        boolean text = Formats.text(format);
+        KernelConfig config = kernels.get(k).config();
+        int buckets = request.buckets() != null ? request.buckets() : config.buckets();
+        if (buckets < 1 || buckets > (1 << 22) || Integer.bitCount(buckets) != 1) {
+            throw ApiException.badField("buckets", "buckets must be a power of two between 1 and 4194304, got " + buckets);
+        }
+        if (!demos.tryAcquire()) {
+            throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "limit-reached", "Sandbox limit reached",
+                    "a hash demonstration is already running in this service; try again in a moment", null);
+        }
+        HashDemo.Result result;
+        long started = System.nanoTime();
+        try {
+            result = HashDemo.run(config, pattern, connections, buckets, System::nanoTime);
+        } finally {
+            demos.release();
+        }
+        long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+        return text ? Formats.plain(DemuxText.performance(result)) : ResponseEntity.ok(DemoView.of(result, elapsedMs));
+    }
+
+    private static HashDemo.Pattern pattern(String text) {
+        if (text == null) {
+            return HashDemo.Pattern.NAT;
+        }
+        try {
+            return HashDemo.Pattern.valueOf(text.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badField("pattern", "pattern must be 'nat', 'flood' or 'random', got '" + text + "'");
+        }
     }
 }

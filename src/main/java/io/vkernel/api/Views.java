@@ -1,6 +1,7 @@
 package io.vkernel.api;
 
 import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.demux.EstablishedTable;
 import io.vkernel.kernel.fd.OpenFile;
 import io.vkernel.kernel.nic.WireRecord;
 import io.vkernel.kernel.proc.Process;
@@ -191,11 +192,12 @@ final class Views {
     }
 
     record DemuxView(String hash, String formula, int buckets, int entries, int usedBuckets, int longestChain,
-                     double loadFactor, List<BucketView> nonEmptyBuckets, boolean truncated) {
+                     double loadFactor, Map<Integer, Integer> chainLengths, double examinedPerLookup, String distribution,
+                     List<BucketView> nonEmptyBuckets, boolean truncated) {
     }
 
     static DemuxView demux(Kernel k, int maxBuckets) {
-        int[] usage = k.established().usedAndLongest();
+        EstablishedTable.Distribution d = k.established().distribution();
         List<BucketView> nonEmpty = new ArrayList<>();
         boolean truncated = false;
         for (int i = 0; i < k.established().bucketCount(); i++) {
@@ -208,8 +210,8 @@ final class Views {
             }
         }
         return new DemuxView(k.established().hashFunction().name(), k.established().hashFunction().formula(),
-                k.established().bucketCount(), k.established().size(), usage[0], usage[1],
-                (double) k.established().size() / k.established().bucketCount(), nonEmpty, truncated);
+                d.buckets(), d.entries(), d.usedBuckets(), d.longestChain(), d.loadFactor(), d.chainLengths(),
+                Math.round(d.examinedPerLookup() * 100) / 100.0, DemuxText.summary(d), nonEmpty, truncated);
     }
 
     record ListenerView(String local, int backlog, int acceptQueueCapacity, List<String> acceptQueue, int synRecv,

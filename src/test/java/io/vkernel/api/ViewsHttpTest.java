@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The familiar renderings and the views a learner reads: ss -tanp, lsof -nP -p, /proc/net/tcp, and memory side
- * by side with the seed's model.
+ * The familiar renderings and the views a learner reads: ss -tanp, lsof -nP -p, /proc/net/tcp, memory side by
+ * side with the seed's model, the demux distribution and the hash demonstration.
  * The text layouts were checked against iproute2's ss, lsof 4.95 and Linux 6.18's /proc/net/tcp.
  */
 @SpringBootTest
