@@ -3,7 +3,9 @@ package io.vkernel.api;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.vkernel.kernel.HashDemo;
+import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.KernelConfig;
+import io.vkernel.kernel.proc.Process;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -18,7 +20,7 @@ import org.springframework.web.bind.annotation.RestController;
 import java.util.Locale;
 import java.util.concurrent.Semaphore;
 
-/** "See inside": /proc/net/tcp, memory charged, and the hash-table demonstration. */
+/** "See inside": /proc/net/tcp, one FD followed to its hash entry, memory charged, and the hash-table demonstration. */
 @RestController
 @RequestMapping("/api/v1/kernels/{k}")
 @Tag(name = "inspect", description = "Connections, the demux hash table, listeners, the clock, events and sysctls")
@@ -42,6 +44,22 @@ class InsideController {
                     + "include/net/tcp_states.h, tx_queue:rx_queue, timers in clock ticks, inode 0 while no FD refers to the socket")
     ResponseEntity<String> procNetTcp(@PathVariable String k) {
         return Formats.plain(kernels.get(k).inspect(ProcNetTcpText::render));
+    }
+
+    @GetMapping("/processes/{pid}/fds/{fd}")
+    @Operation(summary = "One FD followed down: open file, socket, TCB and its place in the hash table",
+            description = "process -> FD -> open file (refcount, flags, who shares it) -> socket (inode, options, wait queue) -> "
+                    + "TCB (state, sequence variables, queues) -> established-table entry (hash, bucket, position in the chain); "
+                    + "a listener shows its listening-table entry and queues instead")
+    FdChainView.Chain fd(@PathVariable String k, @PathVariable int pid, @PathVariable int fd) {
+        return kernels.get(k).inspect(kernel -> {
+            Process process = kernel.requireProcess(pid);
+            if (!process.fds().isOpen(fd)) {
+                throw new ApiException(HttpStatus.NOT_FOUND, "fd-not-found", "Not found", "fd " + fd + " is not open in pid "
+                        + pid + "; its open FDs are " + process.fds().entries().keySet(), "fd");
+            }
+            return FdChainView.of(kernel, process, fd);
+        });
     }
 
     @GetMapping(value = "/memory", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
