@@ -48,11 +48,11 @@ class InspectController {
     }
 
     @GetMapping(value = "/connections", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
-    @Operation(summary = "Every connection in the established table, with its TCB", description = "?format=text prints listeners and connections as ss -tan does")
+    @Operation(summary = "Every connection in the established table, with its TCB", description = "?format=text prints listeners and connections as ss -tanp does into a pipe: Recv-Q/Send-Q are the accept queue's length and the backlog for a listener, unread and unacknowledged bytes for a connection")
     ResponseEntity<?> connections(@PathVariable String k, @RequestParam(required = false) String format) {
         Kernel kernel = kernels.get(k);
         if (Formats.text(format)) {
-            return Formats.plain(kernel.inspect(Views::ss));
+            return Formats.plain(kernel.inspect(SsText::render));
         }
         return ResponseEntity.ok(kernel.inspect(kk -> kk.established().all().stream().map(t -> Views.connection(kk, t)).toList()));
     }
@@ -73,7 +73,7 @@ class InspectController {
     }
 
     @GetMapping("/demux")
-    @Operation(summary = "The established hash table", description = "Hash function, bucket count, distribution, and the non-empty buckets' chains")
+    @Operation(summary = "The established hash table", description = "Hash function, bucket count, the distribution (used buckets, longest chain, load factor, how many buckets have each chain length, entries a lookup examines on average) and the non-empty buckets' chains")
     Views.DemuxView demux(@PathVariable String k, @RequestParam(defaultValue = "256") int maxBuckets) {
         int bounded = Inputs.range("maxBuckets", maxBuckets, 256, 0, 4096);
         return kernels.get(k).inspect(kk -> Views.demux(kk, bounded));

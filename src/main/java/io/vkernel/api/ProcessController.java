@@ -70,11 +70,11 @@ class ProcessController {
     }
 
     @GetMapping(value = "/{pid}/fds", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
-    @Operation(summary = "The FD table", description = "?format=text prints it as lsof -p does")
+    @Operation(summary = "The FD table", description = "?format=text prints it as lsof -nP -p PID does")
     ResponseEntity<?> fds(@PathVariable String k, @PathVariable int pid, @RequestParam(required = false) String format) {
         Kernel kernel = kernels.get(k);
         if (Formats.text(format)) {
-            return Formats.plain(kernel.inspect(kk -> Views.lsof(kk.requireProcess(pid))));
+            return Formats.plain(kernel.inspect(kk -> LsofText.render(kk, kk.requireProcess(pid))));
         }
         return ResponseEntity.ok(kernel.inspect(kk -> Views.fds(kk.requireProcess(pid))));
     }

@@ -1,6 +1,7 @@
 package io.vkernel.api;
 
 import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.demux.EstablishedTable;
 import io.vkernel.kernel.fd.OpenFile;
 import io.vkernel.kernel.nic.WireRecord;
 import io.vkernel.kernel.proc.Process;
@@ -144,23 +145,6 @@ final class Views {
         return state == TcpState.CLOSE ? "CLOSED" : state.name();
     }
 
-    /** The FD table as {@code lsof -p PID} prints it. */
-    static String lsof(Process p) {
-        StringBuilder out = new StringBuilder(String.format("%-10s %6s %-5s %4s %-5s %8s %8s %5s %s%n",
-                "COMMAND", "PID", "USER", "FD", "TYPE", "DEVICE", "SIZE/OFF", "NODE", "NAME"));
-        p.fds().entries().forEach((fd, file) -> {
-            boolean sock = file.socket() != null;
-            out.append(String.format("%-10s %6d %-5s %4s %-5s %8s %8s %5s %s%n", truncate(p.name(), 10), p.pid(), "root",
-                    fd + "u", sock ? "IPv4" : "CHR", sock ? String.valueOf(file.socket().inode()) : "136,0", "0t0",
-                    sock ? "TCP" : "3", sock ? describe(file).substring(4) : "/dev/pts/0"));
-        });
-        return out.toString();
-    }
-
-    private static String truncate(String s, int n) {
-        return s.length() > n ? s.substring(0, n) : s;
-    }
-
     // ---------------------------------------------------------------- system calls
 
     record PendingView(long id, int pid, int tid, String call, String waitChannel, long sleepingSinceMs, String href) {
@@ -209,24 +193,9 @@ final class Views {
                 t.outOfOrderSegments(), t.pendingError() == null ? null : t.pendingError().name())
                 : null;
         return new ConnectionView(t.tuple().toString(), t.state().name(), t.tuple().local().toString(),
-                t.tuple().remote().toString(), t.receiveQueued(), t.sendQueued(), k.ownerOf(t), hash,
+                t.tuple().remote().toString(), SocketFacts.recvQ(t), SocketFacts.sendQ(t), k.ownerOf(t), hash,
                 hash & (k.established().bucketCount() - 1), tcb, timerText,
                 "/api/v1/kernels/" + k.id() + "/connections/" + t.tuple());
-    }
-
-    /** Connections and listeners as {@code ss -tan} prints them. */
-    static String ss(Kernel k) {
-        StringBuilder out = new StringBuilder(String.format("%-10s %-6s %-6s %-22s %-22s %s%n",
-                "State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port", "Process"));
-        for (Socket l : k.listeners().all()) {
-            String local = l.local().isWildcard() ? "0.0.0.0:" + l.local().port() : l.local().toString();
-            out.append(String.format("%-10s %-6d %-6d %-22s %-22s%n", "LISTEN", l.acceptQueue().size(), l.backlog(), local, "0.0.0.0:*"));
-        }
-        for (Tcb t : k.established().all()) {
-            out.append(String.format("%-10s %-6d %-6d %-22s %-22s %s%n", t.state().ssName(), t.receiveQueued(),
-                    t.sendQueued(), t.tuple().local(), t.tuple().remote(), k.ownerOf(t)));
-        }
-        return out.toString();
     }
 
     record ChainEntry(String tuple, String state, String hash) {
@@ -243,11 +212,12 @@ final class Views {
     }
 
     record DemuxView(String hash, String formula, int buckets, int entries, int usedBuckets, int longestChain,
-                     double loadFactor, List<BucketView> nonEmptyBuckets, boolean truncated) {
+                     double loadFactor, Map<Integer, Integer> chainLengths, double examinedPerLookup, String distribution,
+                     List<BucketView> nonEmptyBuckets, boolean truncated) {
     }
 
     static DemuxView demux(Kernel k, int maxBuckets) {
-        int[] usage = k.established().usedAndLongest();
+        EstablishedTable.Distribution d = k.established().distribution();
         List<BucketView> nonEmpty = new ArrayList<>();
         boolean truncated = false;
         for (int i = 0; i < k.established().bucketCount(); i++) {
@@ -260,8 +230,8 @@ final class Views {
             }
         }
         return new DemuxView(k.established().hashFunction().name(), k.established().hashFunction().formula(),
-                k.established().bucketCount(), k.established().size(), usage[0], usage[1],
-                (double) k.established().size() / k.established().bucketCount(), nonEmpty, truncated);
+                d.buckets(), d.entries(), d.usedBuckets(), d.longestChain(), d.loadFactor(), d.chainLengths(),
+                Math.round(d.examinedPerLookup() * 100) / 100.0, DemuxText.summary(d), nonEmpty, truncated);
     }
 
     record ListenerView(String local, int backlog, int acceptQueueCapacity, List<String> acceptQueue, int synRecv,

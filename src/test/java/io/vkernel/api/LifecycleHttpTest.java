@@ -25,8 +25,8 @@ class LifecycleHttpTest extends HttpKernelTest {
         assertThat(accepted.<String>at("$.peer")).isEqualTo("192.168.1.150:55555");
 
         String lsof = http.get(base + "/processes/" + pid + "/fds?format=text").body();
-        assertThat(lsof).contains("4u IPv4").contains("TCP 10.0.0.50:8080->192.168.1.150:55555 (ESTABLISHED)")
-                .contains("3u IPv4").contains("TCP *:8080 (LISTEN)");
+        assertThat(lsof).contains("4u  IPv4").contains("TCP 10.0.0.50:8080->192.168.1.150:55555 (ESTABLISHED)")
+                .contains("3u  IPv4").contains("TCP *:8080 (LISTEN)");
     }
 
     @Test

@@ -5,6 +5,8 @@ import io.vkernel.kernel.wire.FourTuple;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The established hash table (Linux's {@code ehash}): a hand-built chained hash table from 4-tuple to TCB.
@@ -24,6 +26,27 @@ public final class EstablishedTable {
             this.hash = hash;
             this.next = next;
         }
+    }
+
+    /**
+     * The table's shape: how many buckets hold something, the longest chain, how many buckets have each chain
+     * length, and the entries a lookup examines when it looks up every entry once ({@code sum of L(L+1)/2}).
+     */
+    public record Distribution(int buckets, int entries, int usedBuckets, int longestChain, int longestBucket,
+                               SortedMap<Integer, Integer> chainLengths, long examinedToFindAll) {
+
+        public double loadFactor() {
+            return (double) entries / buckets;
+        }
+
+        /** Chain entries a successful lookup examines on average (1 is ideal). */
+        public double examinedPerLookup() {
+            return entries == 0 ? 0 : (double) examinedToFindAll / entries;
+        }
+    }
+
+    /** Where an entry sits: its stored hash, its bucket, its 0-based place in the chain and the chain's length. */
+    public record Position(int hash, int bucket, int index, int chainLength) {
     }
 
     /** What a traced lookup saw: the hash, the bucket and each chain entry compared on the way. */
@@ -166,17 +189,43 @@ public final class EstablishedTable {
         return problems;
     }
 
-    /** Used buckets and the longest chain, for the distribution view. */
-    public int[] usedAndLongest() {
+    /** The distribution over every bucket (one pass). */
+    public Distribution distribution() {
+        SortedMap<Integer, Integer> histogram = new TreeMap<>();
         int used = 0;
         int longest = 0;
+        int longestBucket = -1;
+        long examined = 0;
         for (int i = 0; i < buckets.length; i++) {
-            int length = chainLength(i);
+            int length = 0;
+            for (Entry entry = buckets[i]; entry != null; entry = entry.next) {
+                length++;
+            }
+            histogram.merge(length, 1, Integer::sum);
             if (length > 0) {
                 used++;
-                longest = Math.max(longest, length);
+                examined += (long) length * (length + 1) / 2;
+                if (length > longest) {
+                    longest = length;
+                    longestBucket = i;
+                }
             }
         }
-        return new int[] {used, longest};
+        return new Distribution(buckets.length, size, used, longest, longestBucket, histogram, examined);
+    }
+
+    /** Where {@code tcb} is chained, or null when it is not in the table. */
+    public Position positionOf(Tcb tcb) {
+        int hash = hashFunction.hash(tcb.tuple());
+        int index = hash & mask;
+        int position = -1;
+        int length = 0;
+        for (Entry entry = buckets[index]; entry != null; entry = entry.next) {
+            if (entry.tcb == tcb) {
+                position = length;
+            }
+            length++;
+        }
+        return position < 0 ? null : new Position(hash, index, position, length);
     }
 }

@@ -189,14 +189,19 @@ public final class Tcb implements BindTable.Owner {
         outOfOrder = null;
     }
 
-    public int bufferBytesHeld() {
-        int held = receiveQueue.capacity() + sendQueue.capacity();
+    /** Payload bytes held in out-of-order segments, waiting for the gap before them to fill. */
+    public int outOfOrderBytes() {
+        int bytes = 0;
         if (outOfOrder != null) {
-            for (byte[] bytes : outOfOrder.values()) {
-                held += bytes.length;
+            for (byte[] segment : outOfOrder.values()) {
+                bytes += segment.length;
             }
         }
-        return held;
+        return bytes;
+    }
+
+    public int bufferBytesHeld() {
+        return receiveQueue.capacity() + sendQueue.capacity() + outOfOrderBytes();
     }
 
     public boolean finReceived() {

@@ -3,12 +3,30 @@ package io.vkernel.kernel.trace;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
-/** A bounded log of kernel events: the oldest are forgotten first, sequence numbers keep counting. */
+/**
+ * A bounded log of kernel events: the oldest are forgotten first, sequence numbers keep counting. Listeners hear
+ * every new event as it is recorded; {@link #subscribe} hands a new listener what it missed and starts it in one
+ * step, so a live stream has neither gaps nor duplicates.
+ */
 public final class EventLog {
 
+    /**
+     * Hears each event as it is recorded, on the recording thread, usually while the kernel lock is held: it must
+     * return at once (queue the event and hand it to another thread), never block or call back into the kernel.
+     */
+    public interface Listener {
+        void onEvent(KernelEvent event);
+
+        /** Before a replay: this many events the subscriber asked for are no longer kept. */
+        default void onForgotten(long count) {
+        }
+    }
+
     private final ArrayDeque<KernelEvent> events = new ArrayDeque<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final int capacity;
     private final LongSupplier clock;
     private long nextSeq = 1;
@@ -18,17 +36,20 @@ public final class EventLog {
         this.clock = clock;
     }
 
-    public KernelEvent record(EventType type, String subject, String detail) {
+    public synchronized KernelEvent record(EventType type, String subject, String detail) {
         KernelEvent event = new KernelEvent(nextSeq++, clock.getAsLong(), type, subject, detail);
         if (events.size() == capacity) {
             events.removeFirst();
         }
         events.addLast(event);
+        for (Listener listener : listeners) {
+            listener.onEvent(event);
+        }
         return event;
     }
 
     /** Events with a sequence number above {@code after}, oldest first, at most {@code limit}. */
-    public List<KernelEvent> after(long after, int limit) {
+    public synchronized List<KernelEvent> after(long after, int limit) {
         List<KernelEvent> out = new ArrayList<>();
         for (KernelEvent event : events) {
             if (event.seq() > after) {
@@ -41,7 +62,38 @@ public final class EventLog {
         return out;
     }
 
-    public long lastSeq() {
+    /**
+     * Replays to {@code listener} the kept events after {@code after} (telling it first how many newer ones are
+     * already forgotten), then registers it for every event recorded from now on, all in one step: no event is
+     * missed or heard twice, and they arrive in order.
+     */
+    public synchronized void subscribe(long after, Listener listener) {
+        long firstKept = events.isEmpty() ? nextSeq : events.getFirst().seq();
+        long forgotten = Math.max(0, firstKept - Math.max(after, 0) - 1);
+        if (forgotten > 0) {
+            listener.onForgotten(forgotten);
+        }
+        for (KernelEvent event : events) {
+            if (event.seq() > after) {
+                listener.onEvent(event);
+            }
+        }
+        listeners.add(listener);
+    }
+
+    public void unsubscribe(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    public int listenerCount() {
+        return listeners.size();
+    }
+
+    public synchronized long lastSeq() {
         return nextSeq - 1;
+    }
+
+    public int capacity() {
+        return capacity;
     }
 }

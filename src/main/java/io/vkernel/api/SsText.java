@@ -1,0 +1,55 @@
+package io.vkernel.api;
+
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.socket.Socket;
+import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Ipv4;
+
+import java.util.List;
+import java.util.Map;
+
+import static io.vkernel.api.TextColumns.Align.LEFT;
+import static io.vkernel.api.TextColumns.Align.RIGHT;
+
+/**
+ * The sockets as {@code ss -tanp} prints them into a pipe (iproute2 6.x): listeners first, then the established
+ * table bucket by bucket, as inet_diag walks them. For a listener Recv-Q is the accept queue's length and Send-Q
+ * the backlog; for a connection Recv-Q is the unread bytes and Send-Q the unacknowledged ones (a FIN counts one).
+ * The Process column names every FD that refers to the socket; connections waiting in an accept queue, orphans,
+ * TIME-WAIT and SYN-RECV have none.
+ */
+final class SsText {
+
+    private SsText() {
+    }
+
+    static String render(Kernel kernel) {
+        TextColumns table = new TextColumns(true,
+                new TextColumns.Column("State", LEFT, ""),
+                new TextColumns.Column("Recv-Q", LEFT, " "),
+                new TextColumns.Column("Send-Q", LEFT, " "),
+                new TextColumns.Column("Local Address:", RIGHT, " "),
+                new TextColumns.Column("Port", LEFT, ""),
+                new TextColumns.Column("Peer Address:", RIGHT, " "),
+                new TextColumns.Column("Port", LEFT, ""),
+                new TextColumns.Column("Process", LEFT, ""));
+        Map<Socket, List<SocketFacts.Holder>> holders = SocketFacts.holders(kernel);
+        for (Socket listener : kernel.listeners().all()) {
+            Endpoint local = listener.local();
+            table.row("LISTEN", String.valueOf(listener.acceptQueue().size()), String.valueOf(listener.backlog()),
+                    Ipv4.format(local.address()) + ":", String.valueOf(local.port()), "0.0.0.0:", "*",
+                    SocketFacts.ssUsers(holders.getOrDefault(listener, List.of())));
+        }
+        for (Tcb tcb : kernel.established().all()) {
+            Endpoint local = tcb.tuple().local();
+            Endpoint remote = tcb.tuple().remote();
+            Socket file = SocketFacts.fileSocket(tcb);
+            table.row(tcb.state().ssName(), String.valueOf(SocketFacts.recvQ(tcb)), String.valueOf(SocketFacts.sendQ(tcb)),
+                    Ipv4.format(local.address()) + ":", String.valueOf(local.port()),
+                    Ipv4.format(remote.address()) + ":", String.valueOf(remote.port()),
+                    SocketFacts.ssUsers(file == null ? List.of() : holders.getOrDefault(file, List.of())));
+        }
+        return table.render();
+    }
+}
