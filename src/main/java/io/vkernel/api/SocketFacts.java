@@ -30,9 +30,12 @@ final class SocketFacts {
         }
     }
 
-    /** Recv-Q of a connection: {@code rcv_nxt - copied_seq}, the bytes received and not yet read. */
+    /**
+     * Recv-Q of a connection: {@code rcv_nxt - copied_seq}, the bytes received and not yet read, plus one for a FIN
+     * the application has not yet read as EOF (tcp_recvmsg() moves copied_seq past the FIN when read() returns 0).
+     */
     static int recvQ(Tcb tcb) {
-        return isMiniSocket(tcb) || tcb.state() == TcpState.SYN_RECV ? 0 : tcb.receiveQueued();
+        return isMiniSocket(tcb) || tcb.state() == TcpState.SYN_RECV ? 0 : tcb.receiveQueued() + (tcb.finUnread() ? 1 : 0);
     }
 
     /**

@@ -134,4 +134,14 @@ class LifecycleHttpTest extends HttpKernelTest {
         assertThat(reply.<String>at("$.results[0].packet.options")).isEqualTo("mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7");
         assertThat(reply.<String>at("$.results[0].sent[0].summary")).contains("options [mss 1460,sackOK,TS val").contains("ecr 100,nop,wscale 7]");
     }
+
+    @Test
+    void closeWait_theUnreadFinCountsInRecvQ_untilReadReturnsEof() {
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        inject("192.168.1.100", 54321, "F.", 1001, ack("192.168.1.100", 54321), null);
+        assertThat(http.get(base + "/connections?format=text").body()).containsPattern("CLOSE-WAIT\\s+1\\s+0\\s");
+        assertThat(syscall("read", "{\"fd\":4}").<Integer>at("$.ret")).isZero();
+        assertThat(http.get(base + "/connections?format=text").body()).containsPattern("CLOSE-WAIT\\s+0\\s+0\\s");
+    }
 }

@@ -38,6 +38,8 @@ public final class Tcb implements BindTable.Owner {
     private TreeMap<Integer, byte[]> outOfOrder;
 
     boolean finReceived;
+    /** read() has returned 0 for the peer's FIN, so copied_seq is past it. */
+    boolean finConsumed;
     boolean finQueued;
     int finSeq;
     boolean readShutdown;
@@ -206,6 +208,11 @@ public final class Tcb implements BindTable.Owner {
 
     public boolean finReceived() {
         return finReceived;
+    }
+
+    /** The peer's FIN arrived and the application has not read the EOF yet (it counts in ss's Recv-Q). */
+    public boolean finUnread() {
+        return finReceived && !finConsumed && !orphan;
     }
 
     public boolean isOrphan() {

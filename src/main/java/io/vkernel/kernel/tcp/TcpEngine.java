@@ -680,6 +680,7 @@ public final class TcpEngine {
             return data;
         }
         if (tcb.finReceived) {
+            tcb.finConsumed = true;
             return new byte[0];
         }
         if (tcb.pendingError != null) {
