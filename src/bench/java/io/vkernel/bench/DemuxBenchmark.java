@@ -47,7 +47,7 @@ public class DemuxBenchmark {
 
     @Setup(Level.Trial)
     public void build() {
-        Kernel kernel = BenchKernels.withConnections(connections, BenchKernels.bucketsFor(connections), false);
+        Kernel kernel = BenchKernels.withConnections(connections, BenchKernels.bucketsFor(connections), true);
         table = kernel.established();
         list = new ArrayList<>(table.all());
         hashMap = new HashMap<>();
