@@ -4,6 +4,7 @@ import io.vkernel.kernel.demux.BindTable;
 import io.vkernel.kernel.demux.EstablishedTable;
 import io.vkernel.kernel.demux.JenkinsHash;
 import io.vkernel.kernel.demux.ListenerTable;
+import io.vkernel.kernel.demux.PortAllocator;
 import io.vkernel.kernel.demux.TupleHash;
 import io.vkernel.kernel.demux.XorHash;
 import io.vkernel.kernel.fd.OpenFile;
@@ -17,11 +18,13 @@ import io.vkernel.kernel.tcp.IsnGenerator;
 import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.tcp.TcpEngine;
 import io.vkernel.kernel.tcp.TcpHost;
+import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.EventLog;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Ipv4;
 import io.vkernel.kernel.wire.MalformedPacketException;
@@ -30,6 +33,7 @@ import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
 import io.vkernel.kernel.wire.WirePacket;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -65,9 +69,9 @@ public final class Kernel implements TcpHost {
             return size() > 1024 && eldest.getValue().isDone();
         }
     };
-    private final io.vkernel.kernel.demux.PortAllocator ports;
+    private final PortAllocator ports;
     /** Segments sent to one of our own addresses, delivered once the current operation finishes (the lo device). */
-    private final java.util.ArrayDeque<Segment> loopback = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Segment> loopback = new ArrayDeque<>();
     private boolean delivering;
     private long nextInode = 40_000;
     private int nextPid = 12_345;
@@ -78,9 +82,9 @@ public final class Kernel implements TcpHost {
         this.config = config;
         this.events = new EventLog(config.eventCapacity(), clock::now);
         this.nic = new Nic(config.wireCapacity(), clock::now);
-        TupleHash hash = "xor".equals(config.hash()) ? new XorHash() : new JenkinsHash((int) IsnGeneratorSeed.hashSecret(config.seed()));
+        TupleHash hash = "xor".equals(config.hash()) ? new XorHash() : new JenkinsHash((int) Secrets.hashSecret(config.seed()));
         this.established = new EstablishedTable(hash, config.buckets());
-        this.ports = new io.vkernel.kernel.demux.PortAllocator(IsnGeneratorSeed.hashSecret(config.seed() + 1));
+        this.ports = new PortAllocator(Secrets.hashSecret(config.seed() + 1));
         this.tcp = new TcpEngine(established, listeners, binds, clock, sysctls, new IsnGenerator(config.seed()), this, config.maxConnections());
     }
 
@@ -230,7 +234,7 @@ public final class Kernel implements TcpHost {
                 }
             }
         }
-        if (tcb.state() == io.vkernel.kernel.tcp.TcpState.SYN_RECV) {
+        if (tcb.state() == TcpState.SYN_RECV) {
             return "request for listener " + tcb.listener().local() + " (SYN queue)";
         }
         if (tcb.isOrphan()) {
@@ -374,7 +378,7 @@ public final class Kernel implements TcpHost {
         return deliveringAfter(syscalls.socket(requireProcess(pid)));
     }
 
-    public synchronized Syscalls.Outcome bind(int pid, int fd, io.vkernel.kernel.wire.Endpoint address) {
+    public synchronized Syscalls.Outcome bind(int pid, int fd, Endpoint address) {
         return deliveringAfter(syscalls.bind(requireProcess(pid), fd, address));
     }
 
@@ -402,7 +406,7 @@ public final class Kernel implements TcpHost {
         return deliveringAfter(syscalls.fcntl(requireProcess(pid), fd, command, flags));
     }
 
-    public synchronized Syscalls.Outcome connect(int pid, int fd, io.vkernel.kernel.wire.Endpoint remote, PacketReport report) {
+    public synchronized Syscalls.Outcome connect(int pid, int fd, Endpoint remote, PacketReport report) {
         return deliveringAfter(syscalls.connect(requireProcess(pid), fd, remote, report));
     }
 
@@ -457,7 +461,7 @@ public final class Kernel implements TcpHost {
         wake(socket, report);
     }
 
-    public io.vkernel.kernel.demux.PortAllocator ports() {
+    public PortAllocator ports() {
         return ports;
     }
 
@@ -603,8 +607,8 @@ public final class Kernel implements TcpHost {
         calls.put(call.id(), call);
     }
 
-    /** Derives the demux hash secret from the kernel seed, apart from the ISN secret. */
-    private static final class IsnGeneratorSeed {
+    /** Derives the demux hash and port secrets from the kernel seed, independent of the ISN secret. */
+    private static final class Secrets {
         static long hashSecret(long seed) {
             long z = seed + 0x632be59bd9b4e019L;
             z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;

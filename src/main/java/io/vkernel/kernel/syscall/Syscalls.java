@@ -1,6 +1,7 @@
 package io.vkernel.kernel.syscall;
 
 import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.fd.OpenFile;
 import io.vkernel.kernel.proc.Process;
 import io.vkernel.kernel.proc.Task;
@@ -8,11 +9,15 @@ import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.socket.SyscallException;
 import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Ipv4;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -78,7 +83,7 @@ public final class Syscalls {
                 // vkernel has no autobind yet: listen() on an unbound socket is refused rather than picking a port
                 throw new SyscallException(Errno.EINVAL);
             }
-            int somaxconn = kernel.sysctls().getInt(io.vkernel.kernel.Sysctls.SOMAXCONN);
+            int somaxconn = kernel.sysctls().getInt(Sysctls.SOMAXCONN);
             // __sys_listen_socket(): (unsigned) backlog > somaxconn => somaxconn, so a negative backlog becomes somaxconn
             int effective = Integer.compareUnsigned(backlog, somaxconn) > 0 ? somaxconn : backlog;
             if (!socket.isListening()) {
@@ -184,7 +189,7 @@ public final class Syscalls {
         Supplier<SyscallResult> attempt = () -> {
             try {
                 Tcb tcb = socket.tcb();
-                byte[] rest = written[0] == 0 ? data : java.util.Arrays.copyOfRange(data, written[0], data.length);
+                byte[] rest = written[0] == 0 ? data : Arrays.copyOfRange(data, written[0], data.length);
                 written[0] += kernel.tcp().write(tcb, rest, report);
                 boolean finished = written[0] == data.length || (file.nonBlocking() && written[0] > 0);
                 return finished ? SyscallResult.ok(written[0], call + " = " + written[0]) : null;
@@ -216,7 +221,7 @@ public final class Syscalls {
             }
             Tcb existing = socket.tcb();
             if (existing != null) {
-                if (existing.state() == io.vkernel.kernel.tcp.TcpState.SYN_SENT) {
+                if (existing.state() == TcpState.SYN_SENT) {
                     throw new SyscallException(Errno.EALREADY);
                 }
                 if (socket.isConnecting()) {
@@ -236,12 +241,12 @@ public final class Syscalls {
             int port;
             if (socket.local() != null) {
                 port = socket.local().port();
-                if (kernel.established().find(new io.vkernel.kernel.wire.FourTuple(remote, new Endpoint(localAddress, port))) != null) {
+                if (kernel.established().find(new FourTuple(remote, new Endpoint(localAddress, port))) != null) {
                     throw new SyscallException(Errno.EADDRNOTAVAIL);
                 }
             } else {
-                port = kernel.ports().pick(localAddress, remote, kernel.sysctls().getInt(io.vkernel.kernel.Sysctls.PORT_RANGE_LOW),
-                        kernel.sysctls().getInt(io.vkernel.kernel.Sysctls.PORT_RANGE_HIGH), kernel.binds(), kernel.established());
+                port = kernel.ports().pick(localAddress, remote, kernel.sysctls().getInt(Sysctls.PORT_RANGE_LOW),
+                        kernel.sysctls().getInt(Sysctls.PORT_RANGE_HIGH), kernel.binds(), kernel.established());
                 if (port < 0) {
                     throw new SyscallException(Errno.EADDRNOTAVAIL);
                 }
@@ -252,13 +257,13 @@ public final class Syscalls {
             }
             socket.bindTo(local);
             socket.setConnecting(true);
-            socket.attach(kernel.tcp().connect(socket, new io.vkernel.kernel.wire.FourTuple(remote, local), report));
+            socket.attach(kernel.tcp().connect(socket, new FourTuple(remote, local), report));
         } catch (SyscallException e) {
             return failed(call, e.errno());
         }
         Supplier<SyscallResult> attempt = () -> {
             Tcb tcb = socket.tcb();
-            if (tcb.state() == io.vkernel.kernel.tcp.TcpState.SYN_SENT || tcb.state() == io.vkernel.kernel.tcp.TcpState.SYN_RECV) {
+            if (tcb.state() == TcpState.SYN_SENT || tcb.state() == TcpState.SYN_RECV) {
                 return null;
             }
             socket.setConnecting(false);
@@ -289,7 +294,7 @@ public final class Syscalls {
                 return SyscallResult.ok(0, call + " = 0");
             }
             Tcb tcb = socket.tcb();
-            if (tcb == null || tcb.state() == io.vkernel.kernel.tcp.TcpState.CLOSE) {
+            if (tcb == null || tcb.state() == TcpState.CLOSE) {
                 throw new SyscallException(Errno.ENOTCONN);
             }
             kernel.tcp().shutdown(tcb, how != 1, how != 0, report);
@@ -387,10 +392,10 @@ public final class Syscalls {
     }
 
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
-    public static final java.util.List<String> SOCKET_OPTIONS = java.util.List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE");
+    public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
-    public static final java.util.List<String> READABLE_OPTIONS = java.util.List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE");
+    public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE");
 
     public Outcome setsockopt(Process process, int fd, String option, long value, boolean on) {
         String shown = switch (option) {

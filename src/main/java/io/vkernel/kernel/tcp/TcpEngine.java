@@ -18,6 +18,9 @@ import io.vkernel.kernel.wire.TcpFlags;
 import io.vkernel.kernel.wire.TcpOption;
 import io.vkernel.kernel.wire.TcpOptions;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The TCP state machine: the passive open through the listener, segment arrival for a known TCB in RFC 9293
  * §3.10.7 order, the user calls that act on a connection (accept, read, write, close) and the timers they arm.
@@ -1042,7 +1045,7 @@ public final class TcpEngine {
         boolean sack = active || tcb.sackOk;
         boolean ts = active || tcb.tsOk;
         boolean wscale = active || tcb.wscaleOk;
-        java.util.List<TcpOption> list = new java.util.ArrayList<>();
+        List<TcpOption> list = new ArrayList<>();
         list.add(new TcpOption.Mss(ADVERTISED_MSS));
         if (ts) {
             if (sack) {
