@@ -119,21 +119,30 @@ public final class Scenarios {
         return entry(id).map(Entry::info);
     }
 
-    /**
-     * Plays scenario {@code id} on a new kernel and returns every step. Throws {@link UnknownScenarioException} for
-     * an unknown id and the registry's {@code KernelLimitException} when no kernel can be created.
-     */
+    /** Plays scenario {@code id} on a new kernel with a registry-chosen id and {@link #SEED}. */
     public ScenarioRun run(String id) {
+        return run(id, null, null);
+    }
+
+    /**
+     * Plays scenario {@code id} on a new kernel named {@code kernelId} (null: the registry picks one) seeded with
+     * {@code seed} (null: {@link #SEED}) and returns every step. Throws {@link UnknownScenarioException} for an
+     * unknown id, and what {@link KernelRegistry#create} throws when the kernel cannot be created: the limit
+     * exception when the sandbox is full, {@link IllegalArgumentException} for a bad id, {@link IllegalStateException}
+     * when the id is taken. A script that fails half-way throws {@link ScenarioFailedException}, its kernel removed.
+     */
+    public ScenarioRun run(String id, String kernelId, Long seed) {
         Entry entry = entry(id).orElseThrow(() -> new UnknownScenarioException(id, ids()));
-        Kernel kernel = registry.create(null, null, SEED, null, null);
+        long kernelSeed = seed != null ? seed : SEED;
+        Kernel kernel = registry.create(kernelId, null, kernelSeed, null, null);
         try {
             Stage stage = new Stage(kernel);
             entry.script().accept(stage);
             ScenarioInfo info = entry.info();
-            return new ScenarioRun(info.id(), info.title(), info.seedSection(), kernel.id(), SEED, stage.pid(), stage.steps());
+            return new ScenarioRun(info.id(), info.title(), info.seedSection(), kernel.id(), kernelSeed, stage.pid(), stage.steps());
         } catch (RuntimeException e) {
             registry.delete(kernel.id()); // a half-played kernel would only mislead
-            throw e;
+            throw new ScenarioFailedException(id, e);
         }
     }
 
