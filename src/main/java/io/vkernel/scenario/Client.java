@@ -25,7 +25,6 @@ final class Client {
     private int sndNxt = ISN;
     private int rcvNxt;
     private int serverIsn;
-    private boolean sawFin;
     private Segment last;
 
     Client(Stage stage, String name, String endpoint) {
@@ -54,9 +53,6 @@ final class Client {
             rcvNxt = segment.seq() + 1;
         } else if (segment.length() > 0 && Seq.after(segment.seq() + segment.length(), rcvNxt)) {
             rcvNxt = segment.seq() + segment.length();
-        }
-        if (segment.has(TcpFlags.FIN)) {
-            sawFin = true;
         }
     }
 
@@ -116,19 +112,11 @@ final class Client {
         return send(segment);
     }
 
-    int sndNxt() {
-        return sndNxt;
-    }
-
     int rcvNxt() {
         return rcvNxt;
     }
 
     int serverIsn() {
         return serverIsn;
-    }
-
-    boolean sawFin() {
-        return sawFin;
     }
 }

@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * What one step did to the kernel: a packet injected ({@code packet-in}, its tcpdump line), a system call
  * ({@code syscall}, {@code syscall-blocked}, {@code syscall-resumed}, its strace line), time moved ({@code clock}),
- * a tunable set ({@code sysctl}) or many of these at once ({@code batch}). {@code kernelPath} is the kernel's own
- * account: the receive path's steps for a packet, the events for a call or a timer.
+ * the server process started ({@code process}) or many calls and packets at once ({@code batch}). {@code kernelPath}
+ * is the kernel's own account: the receive path's steps for a packet, the events of a call or of the timers fired.
  */
 public record ScenarioAction(String kind, String text, String verdict, List<String> kernelPath) {
 }

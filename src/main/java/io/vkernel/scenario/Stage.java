@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Where a scenario plays: one fresh kernel with the seed's server process, driven through the kernel's public API
@@ -112,14 +113,6 @@ final class Stage {
         return fired;
     }
 
-    void sysctl(String name, long value) {
-        kernel.inspect(k -> {
-            k.sysctls().set(name, value);
-            return null;
-        });
-        record(new ScenarioAction("sysctl", "sysctl -w " + name + "=" + value, null, null));
-    }
-
     // ---------------------------------------------------------------- packets
 
     PacketReport inject(Segment segment) {
@@ -133,54 +126,50 @@ final class Stage {
     // ---------------------------------------------------------------- system calls
 
     int socket() {
-        return (int) done(kernel.socket(pid), null).ret();
+        return (int) done(() -> kernel.socket(pid), null).ret();
     }
 
     SyscallResult bind(int fd, String address) {
-        return done(kernel.bind(pid, fd, Endpoint.parse(address)), null);
+        return done(() -> kernel.bind(pid, fd, Endpoint.parse(address)), null);
     }
 
     SyscallResult listen(int fd, int backlog) {
-        return done(kernel.listen(pid, fd, backlog), null);
+        return done(() -> kernel.listen(pid, fd, backlog), null);
     }
 
     SyscallResult accept(int fd) {
-        return done(kernel.accept(pid, fd), null);
+        return done(() -> kernel.accept(pid, fd), null);
     }
 
     /** accept() on an empty queue: the thread sleeps until a connection completes its handshake. */
     PendingCall acceptBlocking(int fd) {
-        return blocked(kernel.accept(pid, fd));
+        return blocked(() -> kernel.accept(pid, fd));
     }
 
     SyscallResult read(int fd) {
-        return done(kernel.read(pid, fd, 4096), null);
+        return done(() -> kernel.read(pid, fd, 4096), null);
     }
 
     PendingCall readBlocking(int fd) {
-        return blocked(kernel.read(pid, fd, 4096));
+        return blocked(() -> kernel.read(pid, fd, 4096));
     }
 
     SyscallResult write(int fd, String text) {
         PacketReport report = new PacketReport(null);
-        return done(kernel.write(pid, fd, text.getBytes(StandardCharsets.UTF_8), report), report);
+        return done(() -> kernel.write(pid, fd, text.getBytes(StandardCharsets.UTF_8), report), report);
     }
 
     SyscallResult close(int fd) {
         PacketReport report = new PacketReport(null);
-        return done(kernel.close(pid, fd, report), report);
+        return done(() -> kernel.close(pid, fd, report), report);
     }
 
     SyscallResult dup(int fd) {
-        return done(kernel.dup(pid, fd), null);
-    }
-
-    SyscallResult nonBlocking(int fd) {
-        return done(kernel.fcntl(pid, fd, "F_SETFL", io.vkernel.kernel.fd.OpenFile.O_NONBLOCK), null);
+        return done(() -> kernel.dup(pid, fd), null);
     }
 
     SyscallResult setsockopt(int fd, String option, long value) {
-        return done(kernel.setsockopt(pid, fd, option, value, true), null);
+        return done(() -> kernel.setsockopt(pid, fd, option, value, true), null);
     }
 
     /** The seed's server: socket() = 3, bind() to 0.0.0.0:8080, listen() with backlog 128. */
@@ -222,8 +211,10 @@ final class Stage {
         record(new ScenarioAction("batch", text, null, shown));
     }
 
-    private SyscallResult done(Syscalls.Outcome outcome, PacketReport report) {
+    /** Makes a call that must finish; its action's path is what the kernel reported and the events it recorded. */
+    private SyscallResult done(Supplier<Syscalls.Outcome> syscall, PacketReport report) {
         long mark = eventMark();
+        Syscalls.Outcome outcome = syscall.get();
         if (!(outcome instanceof Syscalls.Done done)) {
             throw new IllegalStateException("a call the scenario expected to finish blocked: " + ((Syscalls.Pending) outcome).call().call());
         }
@@ -231,11 +222,15 @@ final class Stage {
         if (report != null) {
             report.steps().forEach(s -> path.add(s.step() + ": " + s.detail()));
         }
+        path.addAll(eventsAfter(mark));
         record(new ScenarioAction("syscall", done.result().strace(), null, path.isEmpty() ? null : path));
         return done.result();
     }
 
-    private PendingCall blocked(Syscalls.Outcome outcome) {
+    /** Makes a call that must block: its thread sleeps until a packet or a timer wakes it. */
+    private PendingCall blocked(Supplier<Syscalls.Outcome> syscall) {
+        long mark = eventMark();
+        Syscalls.Outcome outcome = syscall.get();
         if (!(outcome instanceof Syscalls.Pending pending)) {
             throw new IllegalStateException("a call the scenario expected to block finished: " + ((Syscalls.Done) outcome).result().strace());
         }
@@ -243,8 +238,7 @@ final class Stage {
         waiting.add(call);
         int comma = call.call().indexOf(", ");
         String unfinished = (comma > 0 ? call.call().substring(0, comma + 2) : call.call()) + "<unfinished ...>";
-        record(new ScenarioAction("syscall-blocked", unfinished, null,
-                List.of("thread " + call.tid() + " SLEEPING in " + call.waitChannel() + " on the socket's wait queue")));
+        record(new ScenarioAction("syscall-blocked", unfinished, null, eventsAfter(mark)));
         return call;
     }
 
@@ -261,7 +255,7 @@ final class Stage {
                 it.remove();
                 if (!quiet) {
                     actions.add(new ScenarioAction("syscall-resumed", call.result().strace(), null,
-                            List.of("thread " + call.tid() + " woken: RUNNABLE, " + call.call() + " returns")));
+                            List.of("thread " + call.tid() + " RUNNABLE again: " + call.call() + " returns")));
                 }
             }
         }
