@@ -3,7 +3,9 @@ package io.vkernel.scenario;
 import io.vkernel.kernel.syscall.SyscallResult;
 import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
 
 import static io.vkernel.scenario.Stage.seq;
 
@@ -148,7 +150,7 @@ final class SeedScenarios {
                 + "sends RST. What Linux does: the lookup succeeds (" + s.hashOf(a) + " finds the orphan in FIN_WAIT1), "
                 + "but its application has closed, so these 9 bytes can never be read: RFC 1122 says the kernel MUST reset "
                 + "(tcp_rcv_state_process(), the TCPAbortOnData counter). It sends "
-                + (rst == null ? "a RST" : "RST [" + io.vkernel.kernel.wire.TcpFlags.format(rst.flags()) + "] seq "
+                + (rst == null ? "a RST" : "RST [" + TcpFlags.format(rst.flags()) + "] seq "
                 + seq(rst.seq()) + " ack " + seq(rst.ack())) + " and removes the connection at once: it is now "
                 + s.state(a) + ", without a TIME_WAIT. Client A's kernel reports the reset to its application as "
                 + "ECONNRESET, 'Connection reset by peer', as the seed says: the outcome is right, the reason differs.");
@@ -160,7 +162,7 @@ final class SeedScenarios {
                 + "arrives late. Now the seed's picture is literal: " + s.hashOf(a) + " and that bucket holds no entry for "
                 + "the 4-tuple. The segment falls through to the listener on 0.0.0.0:8080, and a listener answers any "
                 + "segment that carries an ACK with a RST whose sequence number is the segment's ACK (RFC 9293 "
-                + "§3.10.7.2): " + (second == null ? "RST" : "[" + io.vkernel.kernel.wire.TcpFlags.format(second.flags())
+                + "§3.10.7.2): " + (second == null ? "RST" : "[" + TcpFlags.format(second.flags())
                 + "] seq " + seq(second.seq())) + ". With no listener on the port the answer would be the same RST "
                 + "(§3.10.7.1).");
     }
@@ -220,7 +222,7 @@ final class SeedScenarios {
 
     static String timer(Stage s, Client client) {
         return s.inspect(k -> {
-            Tcb tcb = k.established().find(new io.vkernel.kernel.wire.FourTuple(client.endpoint(), Stage.SERVER));
+            Tcb tcb = k.established().find(new FourTuple(client.endpoint(), Stage.SERVER));
             if (tcb == null || tcb.stateTimer() == null || tcb.stateTimer().isCancelled()) {
                 return "no timer";
             }

@@ -14,6 +14,7 @@ import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
+import io.vkernel.kernel.wire.TcpFlags;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -62,10 +63,6 @@ final class Stage {
         actions.add(new ScenarioAction("process", "server started: pid " + pid + ", FDs 0, 1, 2 open on the terminal", null, null));
     }
 
-    Kernel kernel() {
-        return kernel;
-    }
-
     int pid() {
         return pid;
     }
@@ -103,7 +100,7 @@ final class Stage {
     }
 
     /** Moves the virtual clock, firing the timers that fall due; the events they caused are the action's path. */
-    int advance(long ms) {
+    private int advance(long ms) {
         long before = kernel.inspect(k -> k.clock().now());
         long mark = eventMark();
         int fired = kernel.advance(ms);
@@ -263,10 +260,11 @@ final class Stage {
 
     /** Reads what the kernel sent since the last look and gives each segment to the client it is for. */
     private void collectSent() {
-        List<WireRecord> fresh = kernel.inspect(k -> k.nic().wire(wireMark, Integer.MAX_VALUE));
-        long total = kernel.inspect(k -> k.nic().packetsIn() + k.nic().packetsOut());
-        long out = kernel.inspect(k -> k.nic().packetsOut());
-        for (WireRecord record : fresh) {
+        record Fresh(List<WireRecord> records, long total, long out) {
+        }
+        Fresh fresh = kernel.inspect(k -> new Fresh(k.nic().wire(wireMark, Integer.MAX_VALUE),
+                k.nic().packetsIn() + k.nic().packetsOut(), k.nic().packetsOut()));
+        for (WireRecord record : fresh.records()) {
             if (!record.inbound()) {
                 sent.add(record.segment());
                 Client client = clients.get(record.segment().dst());
@@ -275,9 +273,9 @@ final class Stage {
                 }
             }
         }
-        sentTotal += (int) (out - outMark);
-        wireMark = total;
-        outMark = out;
+        sentTotal += (int) (fresh.out() - outMark);
+        wireMark = fresh.total();
+        outMark = fresh.out();
     }
 
     /** Closes the current step: its narration, the actions since the last step, what was sent, the kernel's state. */
@@ -298,8 +296,8 @@ final class Stage {
     }
 
     private static ScenarioPacket packet(Segment s) {
-        return new ScenarioPacket(s.src().toString(), s.dst().toString(), io.vkernel.kernel.wire.TcpFlags.format(s.flags()),
-                Seq.unsigned(s.seq()), s.has(io.vkernel.kernel.wire.TcpFlags.ACK) ? Seq.unsigned(s.ack()) : null,
+        return new ScenarioPacket(s.src().toString(), s.dst().toString(), TcpFlags.format(s.flags()),
+                Seq.unsigned(s.seq()), s.has(TcpFlags.ACK) ? Seq.unsigned(s.ack()) : null,
                 s.payload().length, s.summary());
     }
 

@@ -1,5 +1,6 @@
 package io.vkernel.scenario;
 
+import io.vkernel.kernel.nic.WireRecord;
 import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.syscall.SyscallResult;
 import io.vkernel.kernel.tcp.Tcb;
@@ -147,7 +148,7 @@ final class TimeoutAndLimit {
     }
 
     private static Segment lastSentTo(Stage s, Client client) {
-        List<io.vkernel.kernel.nic.WireRecord> wire = s.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE));
+        List<WireRecord> wire = s.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE));
         for (int i = wire.size() - 1; i >= 0; i--) {
             if (!wire.get(i).inbound() && wire.get(i).segment().dst().equals(client.endpoint())) {
                 return wire.get(i).segment();
