@@ -23,6 +23,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +97,8 @@ class ScenarioController {
         }
         URI location = URI.create("/api/v1/kernels/" + run.kernel());
         if (text) {
-            return ResponseEntity.created(location).contentType(MediaType.TEXT_PLAIN).body(run.transcript());
+            return ResponseEntity.created(location).contentType(new MediaType(MediaType.TEXT_PLAIN, StandardCharsets.UTF_8))
+                    .body(run.transcript());
         }
         return ResponseEntity.created(location).body(new ScenarioRunView(run.scenario(), run.title(), run.seedSection(),
                 run.kernel(), run.seed(), run.serverPid(), links(run), run.steps()));

@@ -396,7 +396,7 @@ class ScenariosHttpTest {
         Http.Reply reply = http.post("/api/v1/scenarios/scenario-3-packet-after-close/runs?format=text", null);
         assertThat(reply.status()).isEqualTo(201);
         kernels.add(reply.location().substring("/api/v1/kernels/".length()));
-        assertThat(reply.contentType()).startsWith("text/plain");
+        assertThat(reply.contentType()).isEqualTo("text/plain;charset=UTF-8");
         assertThat(reply.body()).contains("Scenario 3: a packet after close gets RST").contains("$ close(4) = 0")
                 .contains("Flags [R.]").contains("| ");
     }
