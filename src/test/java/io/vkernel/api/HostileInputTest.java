@@ -33,7 +33,8 @@ class HostileInputTest extends HttpKernelTest {
                     continue;
                 }
                 String url = path.getKey().replace("{k}", base.substring("/api/v1/kernels/".length()))
-                        .replace("{pid}", String.valueOf(pid)).replace("{name}", "net.core.somaxconn").replace("{call}", "socket");
+                        .replace("{pid}", String.valueOf(pid)).replace("{name}", "net.core.somaxconn").replace("{call}", "socket")
+                        .replace("{id}", "big-picture");
                 for (String body : badBodies(doc, operation)) {
                     Http.Reply reply = http.send(request(method.equals("post") ? org.springframework.http.HttpMethod.POST
                             : org.springframework.http.HttpMethod.PUT, url).contentType(MediaType.APPLICATION_JSON).content(body));
