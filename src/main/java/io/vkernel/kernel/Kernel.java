@@ -227,10 +227,15 @@ public final class Kernel implements TcpHost {
     public String ownerOf(Tcb tcb) {
         if (tcb.socket() != null) {
             for (Process process : processes.values()) {
+                List<Integer> fds = new ArrayList<>();
                 for (var entry : process.fds().entries().entrySet()) {
                     if (entry.getValue().socket() == tcb.socket()) {
-                        return "pid " + process.pid() + " (" + process.name() + ") fd " + entry.getKey();
+                        fds.add(entry.getKey());
                     }
+                }
+                if (!fds.isEmpty()) {
+                    String numbers = fds.toString().replaceAll("[\\[\\]]", "");
+                    return "pid " + process.pid() + " (" + process.name() + ") fd" + (fds.size() > 1 ? "s " : " ") + numbers;
                 }
             }
         }

@@ -142,10 +142,10 @@ final class SeedScenarios {
                 + "this point. Linux keeps it: the connection is an orphan in " + s.state(a) + ", with no FD but still in "
                 + "bucket " + s.bucket(a) + ", waiting for its FIN to be acknowledged.");
 
-        s.at("t=1.5", 1.5);
+        s.at("t=1.1", 1.1); // before the FIN's first retransmission, one RTO (200 ms) after close()
         PacketReport late = a.dataAcking("more data", ackBeforeFin);
         Segment rst = late.sentSegments().isEmpty() ? null : late.sentSegments().get(0);
-        s.step("Client A, not having seen the FIN, sends more data: RST", "Half a second later (the seed's t=2), "
+        s.step("Client A, not having seen the FIN, sends more data: RST", "100 ms later (the seed's t=2), "
                 + "Client A's segment acknowledges only " + seq(ackBeforeFin) + ": our FIN has not reached it. The seed's kernel computes the hash, finds NULL and "
                 + "sends RST. What Linux does: the lookup succeeds (" + s.hashOf(a) + " finds the orphan in FIN_WAIT1), "
                 + "but its application has closed, so these 9 bytes can never be read: RFC 1122 says the kernel MUST reset "

@@ -135,6 +135,7 @@ public final class TcpEngine {
         report.step("tcp.syn", "SYN for listener " + listener.local() + ": request socket created in SYN_RECV and inserted in the established table"
                 + " (ISN " + Seq.unsigned(tcb.iss) + ", peer MSS " + tcb.peerMss + ")");
         sendSynAck(tcb, report);
+        startRttTiming(tcb, tcb.iss + 1); // tcp_synack_rtt_meas(): the handshake gives the first RTT sample
         armSynAckTimer(tcb, 0);
         report.connection(tuple.toString(), tcb.state.name());
     }
@@ -156,6 +157,7 @@ public final class TcpEngine {
                 return;
             }
             host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "SYN-ACK retransmission #" + (retries + 1));
+            tcb.rttSentAt = -1; // Karn: no sample from a retransmitted SYN-ACK
             sendSynAck(tcb, null);
             armSynAckTimer(tcb, retries + 1);
         });
@@ -186,6 +188,7 @@ public final class TcpEngine {
         tcb.ownsPort = true;
         host.event(EventType.STATE_CHANGE, tuple.toString(), "CLOSED -> SYN_SENT: connect() sends a SYN from " + tuple.local());
         sendSyn(tcb, report);
+        startRttTiming(tcb, tcb.iss + 1);
         armSynTimer(tcb);
         return tcb;
     }
@@ -214,6 +217,7 @@ public final class TcpEngine {
                 return;
             }
             tcb.synRetries++;
+            tcb.rttSentAt = -1;
             host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "SYN retransmission #" + tcb.synRetries);
             sendSyn(tcb, null);
             armSynTimer(tcb);
@@ -258,6 +262,7 @@ public final class TcpEngine {
         negotiateOptions(tcb, segment, false);
         if (hasAck) {
             tcb.sndUna = segment.ack();
+            sampleRtt(tcb, segment.ack());
             setState(tcb, TcpState.ESTABLISHED, "SYN-ACK received; connect() returns 0");
             report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED, ACK sent");
             sendAck(tcb, report);
@@ -366,6 +371,7 @@ public final class TcpEngine {
         }
         cancelTimer(tcb);
         tcb.sndUna = segment.ack();
+        sampleRtt(tcb, segment.ack());
         tcb.sndWnd = segment.window() << tcb.sndWscale;
         listener.synRecvChanged(-1);
         setState(tcb, TcpState.ESTABLISHED, "third segment of the handshake");
@@ -471,6 +477,9 @@ public final class TcpEngine {
                         + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
             }
             sampleRtt(tcb, segment.ack());
+            if (tcb.retransmits > 0 && tcb.srttMs >= 0) {
+                tcb.rtoMs = baseRto(tcb); // the ACK of new data undoes the exponential backoff
+            }
             tcb.retransmits = 0;
             cancelRetransmit(tcb);
             if (tcb.sndUna != tcb.sndNxt) {
@@ -895,7 +904,11 @@ public final class TcpEngine {
             tcb.rttvarMs = (3 * tcb.rttvarMs + Math.abs(tcb.srttMs - r)) / 4;
             tcb.srttMs = (7 * tcb.srttMs + r) / 8;
         }
-        tcb.rtoMs = Math.min(RTO_MAX_MS, Math.max(RTO_MIN_MS, tcb.srttMs + Math.max(1, 4 * tcb.rttvarMs)));
+        tcb.rtoMs = baseRto(tcb);
+    }
+
+    private static long baseRto(Tcb tcb) {
+        return Math.min(RTO_MAX_MS, Math.max(RTO_MIN_MS, tcb.srttMs + Math.max(1, 4 * tcb.rttvarMs)));
     }
 
     private void armRetransmit(Tcb tcb) {
