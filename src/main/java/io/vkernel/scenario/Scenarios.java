@@ -136,10 +136,13 @@ public final class Scenarios {
         long kernelSeed = seed != null ? seed : SEED;
         Kernel kernel = registry.create(kernelId, null, kernelSeed, null, null);
         try {
-            Stage stage = new Stage(kernel);
-            entry.script().accept(stage);
-            ScenarioInfo info = entry.info();
-            return new ScenarioRun(info.id(), info.title(), info.seedSection(), kernel.id(), kernelSeed, stage.pid(), stage.steps());
+            // the whole run holds the kernel's lock, so a request naming this kernel waits until the story is told
+            return kernel.inspect(k -> {
+                Stage stage = new Stage(k);
+                entry.script().accept(stage);
+                ScenarioInfo info = entry.info();
+                return new ScenarioRun(info.id(), info.title(), info.seedSection(), k.id(), kernelSeed, stage.pid(), stage.steps());
+            });
         } catch (RuntimeException e) {
             registry.delete(kernel.id()); // a half-played kernel would only mislead
             throw new ScenarioFailedException(id, e);
