@@ -10,13 +10,13 @@ public final class ReportText {
 
     public static String render(ScriptReport report) {
         StringBuilder out = new StringBuilder();
-        ScriptReport.Setup setup = report.setup();
+        ScriptReport.ScriptSetup setup = report.setup();
         out.append(report.passed() ? "PASS" : "FAIL").append(": ").append(report.summary()).append('\n');
         out.append("local ").append(setup.local()).append(", remote ").append(setup.remote()).append(", seed ").append(setup.seed())
                 .append(", tolerance ").append(setup.toleranceUsecs()).append(" us");
         setup.sysctls().forEach((name, value) -> out.append(", ").append(name).append('=').append(value));
         out.append('\n');
-        for (ScriptReport.LineResult line : report.lines()) {
+        for (ScriptReport.ScriptLine line : report.lines()) {
             String time = line.time() == null ? "" : String.format(Locale.ROOT, "%.3f", line.time());
             out.append(String.format(Locale.ROOT, "%5s %-7s %9s  %s%n", line.line() == null ? "" : line.line(),
                     mark(line.status()), time, line.text()));

@@ -48,7 +48,7 @@ public final class ScriptRunner {
     private long previousEventUs;
     private Blocked blocked;
     private Line endLine;
-    private ScriptReport.Failure failure;
+    private ScriptReport.ScriptFailure failure;
     private int budget = STEP_BUDGET;
 
     /** A packet the kernel sent that no outbound line has claimed yet, and the line that was running then. */
@@ -254,7 +254,7 @@ public final class ScriptRunner {
                 return null;
             }
             if (--budget < 0) {
-                failure = new ScriptReport.Failure(lineNo, "the run fired " + STEP_BUDGET + " timers while waiting; stopped");
+                failure = new ScriptReport.ScriptFailure(lineNo, "the run fired " + STEP_BUDGET + " timers while waiting; stopped");
                 return null;
             }
             kernel.advance(next - kernel.inspect(k -> k.clock().now()));
@@ -389,7 +389,7 @@ public final class ScriptRunner {
         line.status = "fail";
         line.detail = detail;
         if (failure == null) {
-            failure = new ScriptReport.Failure(line.event == null ? null : line.event.line(), detail);
+            failure = new ScriptReport.ScriptFailure(line.event == null ? null : line.event.line(), detail);
         }
         return false;
     }
@@ -456,7 +456,7 @@ public final class ScriptRunner {
     // ---------------------------------------------------------------- the report
 
     private ScriptReport report() {
-        List<ScriptReport.LineResult> results = new ArrayList<>();
+        List<ScriptReport.ScriptLine> results = new ArrayList<>();
         int passed = 0;
         for (Line line : lines) {
             results.add(result(line));
@@ -467,17 +467,17 @@ public final class ScriptRunner {
         }
         String summary = passed + " of " + lines.size() + " lines passed"
                 + (failure == null ? "" : failure.line() == null ? "; unexpected packets after the last line" : "; line " + failure.line() + " failed");
-        List<ScriptReport.WireLine> wire = kernel.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE)).stream()
-                .map(r -> new ScriptReport.WireLine(r.no(), r.timeMs() / 1000.0, r.inbound() ? "in" : "out",
+        List<ScriptReport.ScriptPacket> wire = kernel.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE)).stream()
+                .map(r -> new ScriptReport.ScriptPacket(r.no(), r.timeMs() / 1000.0, r.inbound() ? "in" : "out",
                         r.segment() == null ? r.length() + " raw bytes" : r.segment().summary()))
                 .toList();
-        ScriptReport.Setup setup = new ScriptReport.Setup(Harness.LOCAL_IP + ":" + Harness.LOCAL_PORT,
+        ScriptReport.ScriptSetup setup = new ScriptReport.ScriptSetup(Harness.LOCAL_IP + ":" + Harness.LOCAL_PORT,
                 Harness.REMOTE_IP + ":" + Harness.REMOTE_PORT, seed, script.toleranceUs(), script.sysctls(), nowUs() / 1e6);
         return new ScriptReport(failure == null ? "pass" : "fail", summary, failure, setup, results, wire);
     }
 
-    private static ScriptReport.LineResult result(Line line) {
-        return new ScriptReport.LineResult(line.event == null ? null : line.event.line(),
+    private static ScriptReport.ScriptLine result(Line line) {
+        return new ScriptReport.ScriptLine(line.event == null ? null : line.event.line(),
                 line.event == null ? "(end of script)" : line.event.text(), line.kind, line.status,
                 line.timeUs == null ? null : line.timeUs / 1e6, line.returnedUs == null ? null : line.returnedUs / 1e6,
                 line.expected, line.actual, line.wire, line.detail);

@@ -39,7 +39,7 @@ class ScriptRunnerTest {
         return ScriptRunner.run(ScriptParser.parse(text, ScriptLimits.defaults()), seed, ScriptLimits.defaults());
     }
 
-    static ScriptReport.LineResult line(ScriptReport report, int line) {
+    static ScriptReport.ScriptLine line(ScriptReport report, int line) {
         return report.lines().stream().filter(l -> l.line() != null && l.line() == line).findFirst().orElseThrow();
     }
 
@@ -55,7 +55,7 @@ class ScriptRunnerTest {
         assertThat(line(report, 6).wire()).startsWith("192.168.0.1:8080 > 192.0.2.1:" + Harness.REMOTE_PORT + ": Flags [S.]");
         assertThat(line(report, 8).actual()).isEqualTo("accept(3, {sa_family=AF_INET, sin_port=htons(" + Harness.REMOTE_PORT
                 + "), sin_addr=inet_addr(\"192.0.2.1\")}, [16]) = 4");
-        assertThat(report.wire()).extracting(ScriptReport.WireLine::direction).containsExactly("in", "out", "in");
+        assertThat(report.wire()).extracting(ScriptReport.ScriptPacket::direction).containsExactly("in", "out", "in");
         assertThat(report.wire().get(2).time()).isEqualTo(0.1);
     }
 
@@ -68,7 +68,7 @@ class ScriptRunnerTest {
                 """);
         assertThat(report.result()).isEqualTo("fail");
         assertThat(report.failure().line()).isEqualTo(10);
-        ScriptReport.LineResult fin = line(report, 10);
+        ScriptReport.ScriptLine fin = line(report, 10);
         assertThat(fin.status()).isEqualTo("fail");
         assertThat(fin.expected()).isEqualTo("F. 1:1(0) ack 2");
         assertThat(fin.actual()).isEqualTo("F. 1:1(0) ack 1 win 64240");
@@ -83,7 +83,7 @@ class ScriptRunnerTest {
                 +.1  < P. 1:11(10) ack 1 win 32792
                 +0   read(4, ..., 10) = 10
                 """);
-        ScriptReport.LineResult read = line(report, 10);
+        ScriptReport.ScriptLine read = line(report, 10);
         assertThat(read.status()).isEqualTo("fail");
         assertThat(read.detail()).isEqualTo("unexpected outbound packet before this line: the kernel sent . 1:1(0) ack 11 "
                 + "win 64240 at 0.200 s (after line 9), which no '>' line expects");
@@ -95,7 +95,7 @@ class ScriptRunnerTest {
         assertThat(report.result()).isEqualTo("fail");
         assertThat(report.failure().line()).isNull();
         assertThat(report.failure().detail()).contains("after the last line: the kernel sent F. 1:1(0) ack 1");
-        ScriptReport.LineResult end = report.lines().get(report.lines().size() - 1);
+        ScriptReport.ScriptLine end = report.lines().get(report.lines().size() - 1);
         assertThat(end.kind()).isEqualTo("end");
         assertThat(end.text()).isEqualTo("(end of script)");
     }
@@ -163,7 +163,7 @@ class ScriptRunnerTest {
                 +0   > . 1:1(0) ack 11
                 """);
         assertThat(report.result()).isEqualTo("pass");
-        ScriptReport.LineResult read = line(report, 9);
+        ScriptReport.ScriptLine read = line(report, 9);
         assertThat(read.time()).isEqualTo(0.1);
         assertThat(read.returned()).isEqualTo(0.35);
         assertThat(read.detail()).isEqualTo("the call blocked from 0.100 until 0.350 s; packetdrill writes such a call with "
@@ -212,8 +212,8 @@ class ScriptRunnerTest {
 
     @Test
     void sameSeed_sameWire_andAnotherSeed_anotherIsn_butTheSameVerdict() {
-        List<String> first = run(ESTABLISHED, 7).wire().stream().map(ScriptReport.WireLine::packet).toList();
-        List<String> again = run(ESTABLISHED, 7).wire().stream().map(ScriptReport.WireLine::packet).toList();
+        List<String> first = run(ESTABLISHED, 7).wire().stream().map(ScriptReport.ScriptPacket::packet).toList();
+        List<String> again = run(ESTABLISHED, 7).wire().stream().map(ScriptReport.ScriptPacket::packet).toList();
         ScriptReport other = run(ESTABLISHED, 8);
         assertThat(again).isEqualTo(first);
         assertThat(other.result()).isEqualTo("pass");
