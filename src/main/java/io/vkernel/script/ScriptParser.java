@@ -1,6 +1,7 @@
 package io.vkernel.script;
 
 import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import io.vkernel.kernel.wire.TcpOption;
 import io.vkernel.script.Lexer.Kind;
@@ -214,7 +215,7 @@ public final class ScriptParser {
         c.expect(":");
         long end = c.unsigned("the end sequence number (start:end(length))", 0xffffffffL);
         c.expect("(");
-        int length = (int) c.unsigned("the payload length (start:end(length))", 0xffff);
+        int length = (int) c.unsigned("the payload length (start:end(length))", Segment.MAX_PAYLOAD);
         c.expect(")");
         if (end != seq + length) {
             throw c.error("inconsistent sequence numbers and payload length: " + seq + ":" + end + "(" + length

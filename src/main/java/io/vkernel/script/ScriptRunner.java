@@ -210,6 +210,9 @@ public final class ScriptRunner {
         if (failure != null) {
             return false;
         }
+        if (budget < 0) {
+            return fail(line, "the run fired " + STEP_BUDGET + " timers while waiting for this packet; stopped");
+        }
         if (sniffed == null) {
             advanceTo(horizon);
             line.timeUs = nowUs();
@@ -254,7 +257,6 @@ public final class ScriptRunner {
                 return null;
             }
             if (--budget < 0) {
-                failure = new ScriptReport.ScriptFailure(lineNo, "the run fired " + STEP_BUDGET + " timers while waiting; stopped");
                 return null;
             }
             kernel.advance(next - kernel.inspect(k -> k.clock().now()));
