@@ -8,7 +8,7 @@ import com.tngtech.archunit.lang.ArchRule;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-/** The layering DESIGN.md draws: api -> sandbox -> kernel, and a kernel core that is plain Java. */
+/** The layering DESIGN.md draws: api -> sandbox -> kernel (and api -> script -> kernel), plain Java below api. */
 @AnalyzeClasses(packages = "io.vkernel", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
@@ -24,6 +24,12 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule sandboxKnowsNothingOfHttp = noClasses().that().resideInAPackage("io.vkernel.sandbox..")
             .should().dependOnClassesThat().resideInAnyPackage("io.vkernel.api..", "org.springframework.web..");
+
+    @ArchTest
+    static final ArchRule scriptRunnerIsPlainJava = noClasses().that().resideInAPackage("io.vkernel.script..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "jakarta..", "io.vkernel.api..",
+                    "io.vkernel.sandbox..")
+            .because("the script runner drives a private kernel and is testable without Spring");
 
     @ArchTest
     static final ArchRule layersHaveNoCycles = slices().matching("io.vkernel.(*)..").should().beFreeOfCycles();

@@ -2,6 +2,8 @@ package io.vkernel.api;
 
 import io.vkernel.kernel.KernelLimitException;
 import io.vkernel.kernel.NoSuchProcessException;
+import io.vkernel.script.ScriptException;
+import io.vkernel.script.ScriptTooLargeException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -45,6 +47,20 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(KernelLimitException.class)
     ResponseEntity<ProblemDetail> limit(KernelLimitException e) {
         return problem(HttpStatus.TOO_MANY_REQUESTS, "limit-reached", "Sandbox limit reached", e.getMessage(), null);
+    }
+
+    @ExceptionHandler(ScriptTooLargeException.class)
+    ResponseEntity<ProblemDetail> scriptTooLarge(ScriptTooLargeException e) {
+        return problem(HttpStatus.CONTENT_TOO_LARGE, "script-too-large", "Script too large", e.getMessage(), "script");
+    }
+
+    /** A script that cannot be run as written: the detail and the {@code line} property say where and why. */
+    @ExceptionHandler(ScriptException.class)
+    ResponseEntity<ProblemDetail> script(ScriptException e) {
+        ResponseEntity<ProblemDetail> response = problem(HttpStatus.BAD_REQUEST, "script-error", "Script error",
+                "line " + e.line() + ": " + e.getMessage(), "script");
+        response.getBody().setProperty("line", e.line());
+        return response;
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)

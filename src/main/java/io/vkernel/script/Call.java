@@ -1,0 +1,55 @@
+package io.vkernel.script;
+
+import io.vkernel.kernel.wire.Endpoint;
+
+/**
+ * A system call the runner can make, with its arguments already resolved: the script's {@code ...} for an address
+ * became the harness's address, {@code O_RDWR|O_NONBLOCK} became flags, {@code {onoff=1, linger=0}} an option value.
+ */
+sealed interface Call {
+
+    record Socket() implements Call {
+    }
+
+    record Bind(int fd, Endpoint address) implements Call {
+    }
+
+    record Listen(int fd, int backlog) implements Call {
+    }
+
+    record Accept(int fd) implements Call {
+    }
+
+    record Connect(int fd, Endpoint address) implements Call {
+    }
+
+    record Read(int fd, int count) implements Call {
+    }
+
+    record Write(int fd, byte[] data) implements Call {
+    }
+
+    record Close(int fd) implements Call {
+    }
+
+    /** how: 0 SHUT_RD, 1 SHUT_WR, 2 SHUT_RDWR. */
+    record Shutdown(int fd, int how) implements Call {
+    }
+
+    record Fcntl(int fd, String command, int flags) implements Call {
+    }
+
+    /** value: 0/1 for flags, l_linger for SO_LINGER (with {@code on} its l_onoff), milliseconds for timeouts. */
+    record SetSockOpt(int fd, String option, long value, boolean on) implements Call {
+    }
+
+    /** {@code expectedValue} is the {@code [N]} the script expects in optval, or null when it is not checked. */
+    record GetSockOpt(int fd, String option, Long expectedValue) implements Call {
+    }
+
+    record Dup(int fd) implements Call {
+    }
+
+    record Dup2(int oldFd, int newFd) implements Call {
+    }
+}

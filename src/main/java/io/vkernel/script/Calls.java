@@ -1,0 +1,323 @@
+package io.vkernel.script;
+
+import io.vkernel.kernel.fd.OpenFile;
+import io.vkernel.kernel.socket.Errno;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Ipv4;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a system call as the script writes it into a {@link Call} the runner can make, checking arguments as
+ * packetdrill would and refusing what vkernel does not model (other socket types, TCP-level socket options,
+ * poll/epoll, sendmsg...) with the line and the reason.
+ */
+final class Calls {
+
+    static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write",
+            "send", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "dup", "dup2");
+
+    private static final Map<String, Long> SYMBOLS = Map.ofEntries(
+            Map.entry("O_RDONLY", 0L), Map.entry("O_WRONLY", 1L), Map.entry("O_RDWR", (long) OpenFile.O_RDWR),
+            Map.entry("O_NONBLOCK", (long) OpenFile.O_NONBLOCK), Map.entry("SHUT_RD", 0L), Map.entry("SHUT_WR", 1L),
+            Map.entry("SHUT_RDWR", 2L));
+
+    private static final List<String> SOCKET_OPTIONS = List.of("SO_REUSEADDR", "SO_KEEPALIVE", "SO_LINGER", "SO_RCVTIMEO", "SO_SNDTIMEO");
+
+    private static final int MAX_IO = 1 << 20;
+
+    private Calls() {
+    }
+
+    static Call build(String name, List<Expr> args, int line) {
+        Args a = new Args(name, args, line);
+        return switch (name) {
+            case "socket" -> socket(a);
+            case "bind" -> {
+                a.arity(3);
+                yield new Call.Bind(a.fd(0), a.address(1, Harness.BIND_ADDRESS));
+            }
+            case "listen" -> {
+                a.arity(2);
+                yield new Call.Listen(a.fd(0), (int) a.number(1, "the backlog", Integer.MIN_VALUE, Integer.MAX_VALUE));
+            }
+            case "accept" -> {
+                a.arity(3);
+                yield new Call.Accept(a.fd(0));
+            }
+            case "connect" -> {
+                a.arity(3);
+                yield new Call.Connect(a.fd(0), a.address(1, Harness.CONNECT_ADDRESS));
+            }
+            case "read", "recv" -> {
+                a.arity(name.equals("recv") ? 4 : 3);
+                a.flagsZero(3);
+                yield new Call.Read(a.fd(0), (int) a.number(2, "the byte count", 0, MAX_IO));
+            }
+            case "write", "send" -> {
+                a.arity(name.equals("send") ? 4 : 3);
+                a.flagsZero(3);
+                yield new Call.Write(a.fd(0), a.buffer(1, (int) a.number(2, "the byte count", 0, MAX_IO)));
+            }
+            case "close" -> {
+                a.arity(1);
+                yield new Call.Close(a.fd(0));
+            }
+            case "shutdown" -> {
+                a.arity(2);
+                yield new Call.Shutdown(a.fd(0), (int) a.symbolic(1, "how (SHUT_RD, SHUT_WR or SHUT_RDWR)", 0, 2));
+            }
+            case "fcntl" -> fcntl(a);
+            case "setsockopt" -> setsockopt(a);
+            case "getsockopt" -> getsockopt(a);
+            case "dup" -> {
+                a.arity(1);
+                yield new Call.Dup(a.fd(0));
+            }
+            case "dup2" -> {
+                a.arity(2);
+                yield new Call.Dup2(a.fd(0), a.fd(1));
+            }
+            default -> throw new ScriptException(line, "system call '" + name + "' is not supported; the runner makes "
+                    + String.join(", ", SUPPORTED));
+        };
+    }
+
+    /** Evaluates a return value or flag expression: numbers, O_/SHUT_ symbols, and their '|'. */
+    static long value(Expr expr, int line, String what) {
+        if (expr instanceof Expr.Num num) {
+            return num.value();
+        }
+        if (expr instanceof Expr.Word word && SYMBOLS.containsKey(word.name())) {
+            return SYMBOLS.get(word.name());
+        }
+        if (expr instanceof Expr.Or or) {
+            long value = 0;
+            for (Expr part : or.parts()) {
+                value |= value(part, line, what);
+            }
+            return value;
+        }
+        throw new ScriptException(line, what + " must be a number or flags such as O_RDWR|O_NONBLOCK, got '" + expr + "'");
+    }
+
+    private static Call socket(Args a) {
+        a.arity(3);
+        a.oneOf(0, "the domain", "AF_INET");
+        a.oneOf(1, "the type", "SOCK_STREAM");
+        if (!(a.arg(2) instanceof Expr.Ellipsis) && !a.isWord(2, "IPPROTO_TCP") && !a.isNumber(2, 0)) {
+            throw a.error("the protocol must be IPPROTO_TCP, 0 or ...: vkernel emulates TCP only");
+        }
+        return new Call.Socket();
+    }
+
+    private static Call fcntl(Args a) {
+        if (a.size() != 2 && a.size() != 3) {
+            throw a.error("fcntl takes 2 or 3 arguments: fcntl(fd, F_GETFL) or fcntl(fd, F_SETFL, O_RDWR|O_NONBLOCK)");
+        }
+        String command = a.isWord(1, "F_GETFL") ? "F_GETFL" : a.isWord(1, "F_SETFL") ? "F_SETFL" : null;
+        if (command == null) {
+            throw a.error("fcntl supports F_GETFL and F_SETFL, got '" + a.arg(1) + "'");
+        }
+        if (command.equals("F_SETFL") && a.size() != 3) {
+            throw a.error("fcntl(fd, F_SETFL, flags) needs the flags, e.g. O_RDWR|O_NONBLOCK");
+        }
+        int flags = command.equals("F_SETFL") ? (int) value(a.arg(2), a.line, "the fcntl flags") : 0;
+        return new Call.Fcntl(a.fd(0), command, flags);
+    }
+
+    private static Call setsockopt(Args a) {
+        a.arity(5);
+        String option = a.socketOption();
+        Expr value = a.arg(3);
+        return switch (option) {
+            case "SO_LINGER" -> {
+                Expr.Struct linger = a.struct(3, "SO_LINGER takes {onoff=1, linger=0} (or {l_onoff=1, l_linger=0})");
+                long onoff = a.field(linger, "onoff", "l_onoff");
+                yield new Call.SetSockOpt(a.fd(0), option, a.field(linger, "linger", "l_linger"), onoff != 0);
+            }
+            case "SO_RCVTIMEO", "SO_SNDTIMEO" -> {
+                Expr.Struct tv = a.struct(3, option + " takes {tv_sec=1, tv_usec=0}");
+                long ms = a.field(tv, "tv_sec") * 1000 + a.field(tv, "tv_usec") / 1000;
+                yield new Call.SetSockOpt(a.fd(0), option, ms, ms > 0);
+            }
+            default -> {
+                long flag = a.bracketed(value, option + " takes [0] or [1]");
+                yield new Call.SetSockOpt(a.fd(0), option, flag, flag != 0);
+            }
+        };
+    }
+
+    private static Call getsockopt(Args a) {
+        a.arity(5);
+        String option = a.arg(2) instanceof Expr.Word w && w.name().equals("SO_ERROR") ? "SO_ERROR" : a.socketOption();
+        Long expected = null;
+        if (a.arg(3) instanceof Expr.ListOf list && list.items().size() == 1) {
+            Expr item = list.items().get(0);
+            if (item instanceof Expr.Word word && word.name().matches("E[A-Z0-9]+")) {
+                expected = (long) errno(word.name(), a);
+            } else if (!(item instanceof Expr.Ellipsis)) {
+                expected = value(item, a.line, "the expected option value");
+            }
+        }
+        return new Call.GetSockOpt(a.fd(0), option, expected);
+    }
+
+    private static int errno(String name, Args a) {
+        try {
+            return Errno.valueOf(name).number();
+        } catch (IllegalArgumentException e) {
+            throw a.error("unknown errno " + name + "; vkernel knows " + Arrays.toString(Errno.values()));
+        }
+    }
+
+    /** The arguments of one call, with checks that name the call and the line. */
+    private static final class Args {
+        private final String name;
+        private final List<Expr> args;
+        private final int line;
+
+        Args(String name, List<Expr> args, int line) {
+            this.name = name;
+            this.args = args;
+            this.line = line;
+        }
+
+        int size() {
+            return args.size();
+        }
+
+        Expr arg(int i) {
+            return args.get(i);
+        }
+
+        void arity(int n) {
+            if (args.size() != n) {
+                throw error(name + " takes " + n + " arguments, got " + args.size());
+            }
+        }
+
+        int fd(int i) {
+            return (int) number(i, "the file descriptor", 0, MAX_IO);
+        }
+
+        long number(int i, String what, long min, long max) {
+            if (!(args.get(i) instanceof Expr.Num num)) {
+                throw error(what + " must be a number, got '" + args.get(i) + "'");
+            }
+            if (num.value() < min || num.value() > max) {
+                throw error(what + " must be between " + min + " and " + max + ", got " + num.value());
+            }
+            return num.value();
+        }
+
+        long symbolic(int i, String what, long min, long max) {
+            long value = value(args.get(i), line, what);
+            if (value < min || value > max) {
+                throw error(what + " must be between " + min + " and " + max + ", got " + value);
+            }
+            return value;
+        }
+
+        boolean isWord(int i, String word) {
+            return args.get(i) instanceof Expr.Word w && w.name().equals(word);
+        }
+
+        boolean isNumber(int i, long value) {
+            return args.get(i) instanceof Expr.Num n && n.value() == value;
+        }
+
+        void oneOf(int i, String what, String word) {
+            if (!(args.get(i) instanceof Expr.Ellipsis) && !isWord(i, word)) {
+                throw error(what + " must be " + word + " or ...: vkernel emulates IPv4 TCP only, got '" + args.get(i) + "'");
+            }
+        }
+
+        void flagsZero(int i) {
+            if (args.size() > i && !isNumber(i, 0)) {
+                throw error(name + " flags must be 0: vkernel models no MSG_ flags");
+            }
+        }
+
+        /** {@code ...} is the harness's address; a sockaddr struct is read field by field. */
+        Endpoint address(int i, Endpoint harness) {
+            Expr expr = args.get(i);
+            if (expr instanceof Expr.Ellipsis) {
+                return harness;
+            }
+            if (!(expr instanceof Expr.Struct sockaddr)) {
+                throw error("the address must be ... or {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"192.168.0.1\")}");
+            }
+            Expr port = sockaddr.get("sin_port");
+            Expr address = sockaddr.get("sin_addr");
+            if (!(port instanceof Expr.Apply p && p.function().equals("htons") && p.args().size() == 1 && p.args().get(0) instanceof Expr.Num n)
+                    || !(address instanceof Expr.Apply ap && ap.function().equals("inet_addr") && ap.args().size() == 1
+                    && ap.args().get(0) instanceof Expr.Str s)) {
+                throw error("write the address as {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"192.168.0.1\")}");
+            }
+            try {
+                return new Endpoint(Ipv4.parse(s.value()), (int) n.value());
+            } catch (IllegalArgumentException e) {
+                throw error("bad address: " + e.getMessage());
+            }
+        }
+
+        /** {@code ...} is as many zero bytes as the count; a string supplies the bytes itself. */
+        byte[] buffer(int i, int count) {
+            Expr expr = args.get(i);
+            if (expr instanceof Expr.Ellipsis) {
+                return new byte[count];
+            }
+            if (expr instanceof Expr.Str str) {
+                byte[] bytes = str.value().getBytes(StandardCharsets.UTF_8);
+                if (bytes.length < count) {
+                    throw error("the string holds " + bytes.length + " bytes but the count is " + count);
+                }
+                return Arrays.copyOf(bytes, count);
+            }
+            throw error("the buffer must be ... or a \"string\"");
+        }
+
+        String socketOption() {
+            if (!isWord(1, "SOL_SOCKET")) {
+                throw error("only SOL_SOCKET options are modelled (got level '" + args.get(1) + "'): " + String.join(", ", SOCKET_OPTIONS));
+            }
+            for (String option : SOCKET_OPTIONS) {
+                if (isWord(2, option)) {
+                    return option;
+                }
+            }
+            throw error("socket option '" + args.get(2) + "' is not modelled; vkernel knows " + String.join(", ", SOCKET_OPTIONS)
+                    + (name.equals("getsockopt") ? " and SO_ERROR" : ""));
+        }
+
+        Expr.Struct struct(int i, String usage) {
+            if (args.get(i) instanceof Expr.Struct struct) {
+                return struct;
+            }
+            throw error(usage);
+        }
+
+        long field(Expr.Struct struct, String... names) {
+            Expr value = struct.get(names);
+            if (!(value instanceof Expr.Num num)) {
+                throw error("the struct needs a number for " + names[0]);
+            }
+            return num.value();
+        }
+
+        long bracketed(Expr expr, String usage) {
+            if (expr instanceof Expr.ListOf list && list.items().size() == 1 && list.items().get(0) instanceof Expr.Num num) {
+                return num.value();
+            }
+            throw error(usage);
+        }
+
+        ScriptException error(String message) {
+            return new ScriptException(line, message);
+        }
+    }
+}

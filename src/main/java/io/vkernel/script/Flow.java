@@ -1,0 +1,72 @@
+package io.vkernel.script;
+
+import io.vkernel.kernel.wire.Endpoint;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One connection as the script sees it, and how its numbers map between script and wire, as packetdrill maps
+ * them: the remote side's sequence numbers are the script's own (its ISN is whatever its SYN says); the kernel's
+ * are relative to the ISN learned from the kernel's SYN or SYN-ACK; TS ecr values the script echoes are mapped
+ * back to the TS val the kernel really sent.
+ */
+final class Flow {
+
+    /** The kernel's port and the remote endpoint. */
+    record Key(int localPort, Endpoint remote) {
+        @Override
+        public String toString() {
+            return localPort + ">" + remote.port();
+        }
+    }
+
+    private boolean isnKnown;
+    private int liveIsn;
+    private long scriptIsn;
+    private final Map<Long, Long> tsValues = new HashMap<>();
+    private boolean tsBaseline;
+    private long firstScriptTs;
+    private long firstLiveTs;
+
+    /** The kernel sent a SYN or SYN-ACK the script writes with sequence number {@code scriptSeq}. */
+    void learnIsn(int liveSeq, long scriptSeq) {
+        isnKnown = true;
+        liveIsn = liveSeq;
+        scriptIsn = scriptSeq;
+    }
+
+    /** A kernel sequence number in script space. */
+    long toScript(int liveSeq) {
+        return isnKnown ? ((liveSeq - liveIsn) + scriptIsn) & 0xffffffffL : liveSeq & 0xffffffffL;
+    }
+
+    /** A script acknowledgment of the kernel's data, on the wire. */
+    int toLive(long scriptSeq) {
+        return isnKnown ? (int) (scriptSeq - scriptIsn) + liveIsn : (int) scriptSeq;
+    }
+
+    /** Remembers that the script's TS val {@code script} was really {@code live} on the wire. */
+    void learnTs(long script, long live) {
+        tsValues.put(script, live);
+        if (!tsBaseline) {
+            tsBaseline = true;
+            firstScriptTs = script;
+            firstLiveTs = live;
+        }
+    }
+
+    /** The TS ecr to put on the wire for a script's ecr: the exact val it names, else interpolated, else as written. */
+    long liveEcr(long scriptEcr) {
+        Long exact = tsValues.get(scriptEcr);
+        if (exact != null) {
+            return exact;
+        }
+        return tsBaseline ? (scriptEcr - firstScriptTs + firstLiveTs) & 0xffffffffL : scriptEcr;
+    }
+
+    /** A kernel TS val in script space, from the first one seen (packetdrill's baseline). */
+    long scriptTs(long liveTs) {
+        return tsBaseline ? (firstScriptTs + liveTs - firstLiveTs) & 0xffffffffL : liveTs;
+    }
+}

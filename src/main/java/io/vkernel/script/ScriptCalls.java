@@ -1,0 +1,46 @@
+package io.vkernel.script;
+
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.syscall.Syscalls;
+import io.vkernel.kernel.trace.PacketReport;
+
+/** Makes a script's {@link Call} on the kernel, as the process the runner spawned. */
+final class ScriptCalls {
+
+    private ScriptCalls() {
+    }
+
+    static Syscalls.Outcome invoke(Kernel kernel, int pid, Call call) {
+        PacketReport report = new PacketReport(null);
+        if (call instanceof Call.Socket) {
+            return kernel.socket(pid);
+        } else if (call instanceof Call.Bind c) {
+            return kernel.bind(pid, c.fd(), c.address());
+        } else if (call instanceof Call.Listen c) {
+            return kernel.listen(pid, c.fd(), c.backlog());
+        } else if (call instanceof Call.Accept c) {
+            return kernel.accept(pid, c.fd());
+        } else if (call instanceof Call.Connect c) {
+            return kernel.connect(pid, c.fd(), c.address(), report);
+        } else if (call instanceof Call.Read c) {
+            return kernel.read(pid, c.fd(), c.count());
+        } else if (call instanceof Call.Write c) {
+            return kernel.write(pid, c.fd(), c.data(), report);
+        } else if (call instanceof Call.Close c) {
+            return kernel.close(pid, c.fd(), report);
+        } else if (call instanceof Call.Shutdown c) {
+            return kernel.shutdown(pid, c.fd(), c.how(), report);
+        } else if (call instanceof Call.Fcntl c) {
+            return kernel.fcntl(pid, c.fd(), c.command(), c.flags());
+        } else if (call instanceof Call.SetSockOpt c) {
+            return kernel.setsockopt(pid, c.fd(), c.option(), c.value(), c.on());
+        } else if (call instanceof Call.GetSockOpt c) {
+            return kernel.getsockopt(pid, c.fd(), c.option());
+        } else if (call instanceof Call.Dup c) {
+            return kernel.dup(pid, c.fd());
+        } else if (call instanceof Call.Dup2 c) {
+            return kernel.dup2(pid, c.oldFd(), c.newFd(), report);
+        }
+        throw new IllegalStateException("unhandled call " + call);
+    }
+}

@@ -1,0 +1,561 @@
+package io.vkernel.script;
+
+import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOption;
+import io.vkernel.script.Lexer.Kind;
+import io.vkernel.script.Lexer.Token;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a script in packetdrill's format, one event per line: a time, then a packet ({@code < S 0:0(0) win 32792})
+ * or a system call ({@code accept(3, ..., ...) = 4}). Options lines ({@code --tolerance_usecs=10000}) may come
+ * first; {@code // vkernel-sysctl name=value} comments set tunables. Anything it cannot run exactly as packetdrill
+ * would is refused with the line and the reason, before the kernel is touched.
+ */
+public final class ScriptParser {
+
+    private static final Map<String, String> OPTIONS = new LinkedHashMap<>();
+
+    static {
+        OPTIONS.put("tolerance_usecs", "timing tolerance in microseconds (default 4000)");
+        OPTIONS.put("tolerance_percent", "timing tolerance as a percentage of the time since the previous event");
+        OPTIONS.put("tcp_ts_tick_usecs", "check outbound TS val, one tick being this many microseconds (vkernel ticks 1000)");
+    }
+
+    private ScriptParser() {
+    }
+
+    public static Script parse(String text, ScriptLimits limits) {
+        ScriptSource source = ScriptSource.of(text, limits);
+        long tolerance = Script.DEFAULT_TOLERANCE_US;
+        int percent = 0;
+        long tsTick = 0;
+        List<ScriptEvent> events = new ArrayList<>();
+        for (int i = 0; i < source.lines().size(); i++) {
+            int line = i + 1;
+            String code = source.lines().get(i).strip();
+            if (code.isEmpty()) {
+                continue;
+            }
+            if (code.startsWith("--")) {
+                if (!events.isEmpty()) {
+                    throw new ScriptException(line, "options (--name=value) must come before the first event");
+                }
+                long value = option(code, line);
+                String name = code.substring(2, code.indexOf('='));
+                switch (name) {
+                    case "tolerance_usecs" -> tolerance = value;
+                    case "tolerance_percent" -> percent = (int) Math.min(value, 1000);
+                    default -> tsTick = value;
+                }
+                continue;
+            }
+            events.add(event(line, code));
+        }
+        if (events.isEmpty()) {
+            throw new ScriptException(1, "the script has no events: start with e.g. '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3'");
+        }
+        Map<String, Long> sysctls = sysctls(source.directives(), events.get(0).line());
+        checkTimeline(events, limits);
+        return new Script(events, tolerance, percent, tsTick, sysctls);
+    }
+
+    // ---------------------------------------------------------------- options and directives
+
+    private static long option(String code, int line) {
+        int eq = code.indexOf('=');
+        String name = eq < 0 ? code.substring(2) : code.substring(2, eq);
+        if (!OPTIONS.containsKey(name)) {
+            throw new ScriptException(line, "option --" + name + " is not supported; vkernel's runner takes "
+                    + String.join(", ", OPTIONS.keySet().stream().map(o -> "--" + o + "=N").toList())
+                    + " (addresses are fixed: local " + Harness.LOCAL_IP + ":" + Harness.LOCAL_PORT + ", remote " + Harness.REMOTE_IP + ")");
+        }
+        try {
+            long value = Long.parseLong(code.substring(eq + 1).strip());
+            if (value < 0 || value > 60_000_000L) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+            throw new ScriptException(line, "--" + name + " needs a whole number between 0 and 60000000: " + OPTIONS.get(name));
+        }
+    }
+
+    private static Map<String, Long> sysctls(List<ScriptSource.Directive> directives, int firstEventLine) {
+        Map<String, Long> sysctls = new LinkedHashMap<>();
+        Sysctls check = new Sysctls();
+        for (ScriptSource.Directive directive : directives) {
+            if (!directive.name().equals("sysctl")) {
+                throw new ScriptException(directive.line(), "unknown directive '// vkernel-" + directive.name()
+                        + "': the runner knows '// vkernel-sysctl name=value'");
+            }
+            if (directive.line() > firstEventLine) {
+                throw new ScriptException(directive.line(), "// vkernel-sysctl must come before the first event (line "
+                        + firstEventLine + "): tunables are set before time 0");
+            }
+            String[] parts = directive.argument().split("=", 2);
+            if (parts.length != 2) {
+                throw new ScriptException(directive.line(), "write the directive as '// vkernel-sysctl name=value', e.g. "
+                        + "'// vkernel-sysctl net.ipv4.tcp_abort_on_overflow=1'");
+            }
+            String name = parts[0].strip();
+            try {
+                long value = Long.parseLong(parts[1].strip());
+                check.set(name, value);
+                sysctls.put(name, value);
+            } catch (NumberFormatException e) {
+                throw new ScriptException(directive.line(), "sysctl " + name + " needs a whole number, got '" + parts[1].strip() + "'");
+            } catch (IllegalArgumentException e) {
+                throw new ScriptException(directive.line(), e.getMessage());
+            }
+        }
+        return sysctls;
+    }
+
+    /** First event at 0, absolute times never going back, nothing past the virtual time limit. */
+    private static void checkTimeline(List<ScriptEvent> events, ScriptLimits limits) {
+        ScriptEvent first = events.get(0);
+        if (!first.time().isRelative() && !first.time().isAny() && first.time().startUs() != 0) {
+            throw new ScriptException(first.line(), "the first event must be at time 0 (write 0 or +0)");
+        }
+        long t = 0;
+        Long lastAbsolute = null;
+        for (ScriptEvent event : events) {
+            EventTime time = event.time();
+            long start = switch (time.type()) {
+                case ABSOLUTE, ABSOLUTE_RANGE -> time.startUs();
+                case RELATIVE, RELATIVE_RANGE -> t + time.startUs();
+                case ANY -> t;
+            };
+            long end = time.type() == EventTime.Type.ABSOLUTE_RANGE ? time.endUs()
+                    : time.type() == EventTime.Type.RELATIVE_RANGE ? t + time.endUs() : start;
+            if (event.action() instanceof SyscallLine call && call.endUs() != null) {
+                end = Math.max(end, time.isRelative() ? t + call.endUs() : call.endUs());
+            }
+            if (!time.isRelative() && !time.isAny()) {
+                if (lastAbsolute != null && time.startUs() < lastAbsolute) {
+                    throw new ScriptException(event.line(), "time goes backward in the script, from "
+                            + Notation.seconds(lastAbsolute) + " to " + Notation.seconds(time.startUs()) + " s");
+                }
+                lastAbsolute = time.startUs();
+            }
+            if (end > limits.maxVirtualMicros()) {
+                throw new ScriptException(event.line(), "this event is at " + Notation.seconds(end) + " s of virtual time, "
+                        + "beyond the limit of " + limits.maxVirtualSeconds() + " s (vkernel.scripts.max-virtual-seconds)");
+            }
+            t = start;
+        }
+    }
+
+    // ---------------------------------------------------------------- events
+
+    private static ScriptEvent event(int line, String code) {
+        Cursor c = new Cursor(Lexer.lex(code, line), line);
+        EventTime time = time(c);
+        ScriptEvent.Action action;
+        if (c.peekIs("<") || c.peekIs(">")) {
+            action = packet(c);
+        } else if (c.peekIs("...") || c.peekKind(Kind.WORD)) {
+            action = syscall(c);
+        } else {
+            throw c.error("after the time comes a packet ('<' inbound, '>' outbound) or a system call, not '" + c.peekText() + "'");
+        }
+        c.expectEnd();
+        return new ScriptEvent(line, code, time, action);
+    }
+
+    private static EventTime time(Cursor c) {
+        if (!c.peekIs("*") && !c.peekIs("+") && !c.peekKind(Kind.NUMBER)) {
+            throw c.error("each event starts with its time: 0.100 (absolute), +0.1 (after the previous event), * (any time) "
+                    + "or a range such as +0.1~+0.2");
+        }
+        if (c.accept("*")) {
+            return new EventTime(EventTime.Type.ANY, 0, 0);
+        }
+        boolean relative = c.accept("+");
+        long start = c.seconds("a time in seconds");
+        if (!c.accept("~")) {
+            return new EventTime(relative ? EventTime.Type.RELATIVE : EventTime.Type.ABSOLUTE, start, start);
+        }
+        if (relative != c.accept("+")) {
+            throw c.error(relative ? "a relative range is written +0.1~+0.2" : "an absolute range is written 0.1~0.2");
+        }
+        long end = c.seconds("the end of the time range");
+        if (end < start) {
+            throw c.error("the time range ends (" + Notation.seconds(end) + ") before it starts (" + Notation.seconds(start) + ")");
+        }
+        return new EventTime(relative ? EventTime.Type.RELATIVE_RANGE : EventTime.Type.ABSOLUTE_RANGE, start, end);
+    }
+
+    // ---------------------------------------------------------------- packets
+
+    private static PacketLine packet(Cursor c) {
+        boolean inbound = c.next().is("<");
+        if (c.peekIs("[") || c.peekIs("(")) {
+            throw c.error("IP-level annotations such as [ect0] or (tos 0x..) are not supported: vkernel's packets are plain IPv4");
+        }
+        PacketLine.Ports ports = null;
+        if (c.peekKind(Kind.NUMBER) && c.peekIs(1, ">")) {
+            int src = (int) c.unsigned("the source port", 0xffff);
+            c.expect(">");
+            int dst = (int) c.unsigned("the destination port", 0xffff);
+            ports = new PacketLine.Ports(src, dst);
+        }
+        int flags = flags(c);
+        long seq = c.unsigned("the start sequence number (start:end(length))", 0xffffffffL);
+        c.expect(":");
+        long end = c.unsigned("the end sequence number (start:end(length))", 0xffffffffL);
+        c.expect("(");
+        int length = (int) c.unsigned("the payload length (start:end(length))", Segment.MAX_PAYLOAD);
+        c.expect(")");
+        if (end != seq + length) {
+            throw c.error("inconsistent sequence numbers and payload length: " + seq + ":" + end + "(" + length
+                    + ") needs end = start + length = " + (seq + length));
+        }
+        Long ack = null;
+        Integer window = null;
+        List<TcpOption> options = List.of();
+        while (!c.atEnd()) {
+            if (c.accept("ack")) {
+                ack = c.unsigned("the acknowledgment number after 'ack'", 0xffffffffL);
+            } else if (c.accept("win")) {
+                window = (int) c.unsigned("the window after 'win'", 0xffff);
+            } else if (c.peekIs("urg")) {
+                throw c.error("urgent pointers (urg N) are not supported: vkernel does not model URG");
+            } else if (c.accept("<")) {
+                options = options(c);
+            } else {
+                throw c.error("unexpected '" + c.peekText() + "' in the packet: after start:end(length) come ack N, win N and <options>");
+            }
+        }
+        if ((flags & TcpFlags.ACK) != 0 && ack == null) {
+            ack = 0L;
+        }
+        if (inbound && window == null) {
+            throw c.error("an inbound packet needs its window, e.g. 'win 32792' (packetdrill requires it too)");
+        }
+        if (inbound && options == null) {
+            throw c.error("<...> (any options) only makes sense for outbound packets; list the options to send, or none");
+        }
+        return new PacketLine(inbound, ports, flags, seq, length, ack, window, options);
+    }
+
+    private static int flags(Cursor c) {
+        if (c.accept(".")) {
+            return TcpFlags.ACK;
+        }
+        if (c.accept("-")) {
+            return 0;
+        }
+        if (!c.peekKind(Kind.WORD)) {
+            throw c.error("expected TCP flags (S, S., ., P., F., R, R. ...), got '" + c.peekText() + "'");
+        }
+        String letters = c.next().text();
+        int flags = 0;
+        for (char letter : letters.toCharArray()) {
+            flags |= switch (letter) {
+                case 'F' -> TcpFlags.FIN;
+                case 'S' -> TcpFlags.SYN;
+                case 'R' -> TcpFlags.RST;
+                case 'P' -> TcpFlags.PSH;
+                case 'U' -> TcpFlags.URG;
+                case 'E', 'W', 'A' -> throw c.error("ECN flags (E, W, A) are not supported: vkernel does not model ECN");
+                default -> throw c.error("'" + letter + "' is not a TCP flag: use F, S, R, P, U, and '.' for ACK (e.g. S., P., F.)");
+            };
+        }
+        if (c.accept(".")) {
+            flags |= TcpFlags.ACK;
+        }
+        return flags;
+    }
+
+    /** After '<': {@code ...} for any options (returns null), or a comma-separated list closed by '>'. */
+    private static List<TcpOption> options(Cursor c) {
+        if (c.accept("...")) {
+            c.expect(">");
+            return null;
+        }
+        List<TcpOption> options = new ArrayList<>();
+        do {
+            options.add(option(c));
+        } while (c.accept(","));
+        c.expect(">");
+        int size = options.stream().mapToInt(TcpOption::size).sum();
+        if (size > 40) {
+            throw c.error("the options take " + size + " bytes; a TCP header holds at most 40");
+        }
+        if (size % 4 != 0) {
+            throw c.error("the options take " + size + " bytes, not a multiple of 4: pad them with nop (packetdrill requires it)");
+        }
+        return options;
+    }
+
+    private static TcpOption option(Cursor c) {
+        if (!c.peekKind(Kind.WORD)) {
+            throw c.error("expected a TCP option (mss N, sackOK, TS val N ecr N, nop, wscale N, eol, sack L:R), got '" + c.peekText() + "'");
+        }
+        String name = c.next().text();
+        return switch (name) {
+            case "nop" -> new TcpOption.Nop();
+            case "eol" -> new TcpOption.End();
+            case "sackOK" -> new TcpOption.SackPermitted();
+            case "mss" -> new TcpOption.Mss((int) c.unsigned("the MSS after 'mss'", 0xffff));
+            case "wscale" -> new TcpOption.WindowScale((int) c.unsigned("the shift after 'wscale'", 0xff));
+            case "TS" -> {
+                c.expect("val");
+                long value = c.unsigned("TS val", 0xffffffffL);
+                c.expect("ecr");
+                yield new TcpOption.Timestamps(value, c.unsigned("TS ecr", 0xffffffffL));
+            }
+            case "sack" -> sack(c);
+            case "FO", "FOEXP", "md5" -> throw c.error("the " + name + " option is not supported: vkernel models mss, sackOK, "
+                    + "TS, nop, wscale, eol and sack blocks");
+            default -> throw c.error("unknown TCP option '" + name + "': use mss N, sackOK, TS val N ecr N, nop, wscale N, eol, sack L:R");
+        };
+    }
+
+    private static TcpOption sack(Cursor c) {
+        ByteBuffer blocks = ByteBuffer.allocate(32);
+        int count = 0;
+        while (c.peekKind(Kind.NUMBER)) {
+            if (count == 4) {
+                throw c.error("a SACK option holds at most 4 blocks");
+            }
+            blocks.putInt((int) c.unsigned("a SACK block's left edge", 0xffffffffL));
+            c.expect(":");
+            blocks.putInt((int) c.unsigned("a SACK block's right edge", 0xffffffffL));
+            count++;
+        }
+        if (count == 0) {
+            throw c.error("sack needs at least one block, e.g. 'sack 1001:2001'");
+        }
+        byte[] value = new byte[count * 8];
+        blocks.flip().get(value);
+        return new TcpOption.Unknown(Notation.KIND_SACK, value);
+    }
+
+    // ---------------------------------------------------------------- system calls
+
+    private static SyscallLine syscall(Cursor c) {
+        Long endUs = null;
+        if (c.accept("...")) {
+            endUs = c.seconds("the time the call returns, after '...'");
+        }
+        if (!c.peekKind(Kind.WORD)) {
+            throw c.error("expected a system call name, got '" + c.peekText() + "'");
+        }
+        String name = c.next().text();
+        c.expect("(");
+        List<Expr> args = new ArrayList<>();
+        if (!c.accept(")")) {
+            do {
+                args.add(expr(c));
+            } while (c.accept(","));
+            c.expect(")");
+        }
+        c.expect("=");
+        long expected = Calls.value(expr(c), c.line(), "the expected return value");
+        String errno = null;
+        if (c.peekKind(Kind.WORD) && c.peekText().matches("E[A-Z0-9]+")) {
+            errno = c.next().text();
+        }
+        if (c.accept("(")) {
+            c.skipNote();
+        }
+        Call call = Calls.build(name, args, c.line());
+        return new SyscallLine(call, expected, errno, endUs);
+    }
+
+    private static Expr expr(Cursor c) {
+        Expr first = primary(c);
+        if (!c.peekIs("|")) {
+            return first;
+        }
+        List<Expr> parts = new ArrayList<>(List.of(first));
+        while (c.accept("|")) {
+            parts.add(primary(c));
+        }
+        return new Expr.Or(parts);
+    }
+
+    private static Expr primary(Cursor c) {
+        if (c.accept("...")) {
+            return new Expr.Ellipsis();
+        }
+        if (c.accept("-")) {
+            return new Expr.Num(-c.integer("a number after '-'"));
+        }
+        if (c.peekKind(Kind.NUMBER)) {
+            return new Expr.Num(c.integer("a whole number"));
+        }
+        if (c.peekKind(Kind.STRING)) {
+            Expr.Str string = new Expr.Str(c.next().text());
+            c.accept("...");
+            return string;
+        }
+        if (c.accept("[")) {
+            List<Expr> items = new ArrayList<>();
+            if (!c.accept("]")) {
+                do {
+                    items.add(expr(c));
+                } while (c.accept(","));
+                c.expect("]");
+            }
+            return new Expr.ListOf(items);
+        }
+        if (c.accept("{")) {
+            List<Expr.Field> fields = new ArrayList<>();
+            if (!c.accept("}")) {
+                do {
+                    String name = null;
+                    if (c.peekKind(Kind.WORD) && c.peekIs(1, "=")) {
+                        name = c.next().text();
+                        c.expect("=");
+                    }
+                    fields.add(new Expr.Field(name, expr(c)));
+                } while (c.accept(","));
+                c.expect("}");
+            }
+            return new Expr.Struct(fields);
+        }
+        if (c.peekKind(Kind.WORD)) {
+            String word = c.next().text();
+            if (c.accept("(")) {
+                List<Expr> args = new ArrayList<>();
+                if (!c.accept(")")) {
+                    do {
+                        args.add(expr(c));
+                    } while (c.accept(","));
+                    c.expect(")");
+                }
+                return new Expr.Apply(word, args);
+            }
+            return new Expr.Word(word);
+        }
+        throw c.error("expected an argument (a number, a symbol, ..., [N], {...}), got '" + c.peekText() + "'");
+    }
+
+    // ---------------------------------------------------------------- the token cursor
+
+    /** Walks one line's tokens; every error names the line and, when there is one, the token's column. */
+    static final class Cursor {
+        private final List<Token> tokens;
+        private final int line;
+        private int at;
+
+        Cursor(List<Token> tokens, int line) {
+            this.tokens = tokens;
+            this.line = line;
+        }
+
+        int line() {
+            return line;
+        }
+
+        boolean atEnd() {
+            return at >= tokens.size();
+        }
+
+        boolean peekIs(String text) {
+            return peekIs(0, text);
+        }
+
+        boolean peekIs(int ahead, String text) {
+            return at + ahead < tokens.size() && tokens.get(at + ahead).is(text);
+        }
+
+        boolean peekKind(Kind kind) {
+            return !atEnd() && tokens.get(at).kind() == kind;
+        }
+
+        String peekText() {
+            return atEnd() ? "end of line" : tokens.get(at).toString();
+        }
+
+        Token next() {
+            if (atEnd()) {
+                throw error("the line ends too early");
+            }
+            return tokens.get(at++);
+        }
+
+        boolean accept(String text) {
+            if (peekIs(text)) {
+                at++;
+                return true;
+            }
+            return false;
+        }
+
+        void expect(String text) {
+            if (!accept(text)) {
+                throw error("expected '" + text + "', got '" + peekText() + "'");
+            }
+        }
+
+        void expectEnd() {
+            if (!atEnd()) {
+                throw error("unexpected '" + peekText() + "' at the end of the event");
+            }
+        }
+
+        /** The rest of the line is a note in parentheses, such as {@code (Resource temporarily unavailable)}. */
+        void skipNote() {
+            if (atEnd() || !tokens.get(tokens.size() - 1).is(")")) {
+                throw error("the note after the result needs a closing ')'");
+            }
+            at = tokens.size();
+        }
+
+        long seconds(String what) {
+            if (!peekKind(Kind.NUMBER) || peekText().startsWith("0x")) {
+                throw error("expected " + what + ", got '" + peekText() + "'");
+            }
+            try {
+                return new BigDecimal(next().text()).movePointRight(6).setScale(0, RoundingMode.HALF_UP).longValueExact();
+            } catch (ArithmeticException e) {
+                throw error(what + " is too large");
+            }
+        }
+
+        long integer(String what) {
+            if (!peekKind(Kind.NUMBER)) {
+                throw error("expected " + what + ", got '" + peekText() + "'");
+            }
+            String text = next().text();
+            try {
+                if (text.startsWith("0x") || text.startsWith("0X")) {
+                    return Long.parseLong(text.substring(2), 16);
+                }
+                if (text.contains(".")) {
+                    throw error("expected " + what + ", got '" + text + "'");
+                }
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw error(what + " '" + text + "' is out of range");
+            }
+        }
+
+        long unsigned(String what, long max) {
+            long value = integer(what);
+            if (value < 0 || value > max) {
+                throw error(what + " must be between 0 and " + max + ", got " + value);
+            }
+            return value;
+        }
+
+        ScriptException error(String message) {
+            String where = atEnd() ? "" : " (column " + tokens.get(at).column() + ")";
+            return new ScriptException(line, message + where);
+        }
+    }
+}

@@ -1,0 +1,487 @@
+package io.vkernel.script;
+
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.KernelConfig;
+import io.vkernel.kernel.KernelLimitException;
+import io.vkernel.kernel.nic.WireRecord;
+import io.vkernel.kernel.socket.Errno;
+import io.vkernel.kernel.syscall.PendingCall;
+import io.vkernel.kernel.syscall.SyscallResult;
+import io.vkernel.kernel.syscall.Syscalls;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Ipv4;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a parsed script against a fresh, private kernel (192.168.0.1, a fixed seed) on virtual time, as packetdrill
+ * runs one against a live kernel: inbound packets are injected at their time; system calls are made at theirs, a
+ * blocking one going on in the background until it returns; an outbound line waits (moving the virtual clock from
+ * timer to timer) for the next packet the kernel sends and compares it. A packet the script did not expect, one
+ * that never comes, a wrong field, result or time fails that line, and the run stops there, as packetdrill does.
+ * The kernel is discarded afterwards; the report keeps its wire.
+ */
+public final class ScriptRunner {
+
+    /** Timer firings a run may cause while waiting for packets, however the script is written. */
+    private static final int STEP_BUDGET = 1_000_000;
+
+    private final Script script;
+    private final ScriptLimits limits;
+    private final long seed;
+    private final Kernel kernel;
+    private final int pid;
+    private final int localAddress = Ipv4.parse(Harness.LOCAL_IP);
+    private final Deque<Sniffed> unmatched = new ArrayDeque<>();
+    private final Map<Flow.Key, Flow> flows = new HashMap<>();
+    private final List<Line> lines = new ArrayList<>();
+    private Flow.Key defaultFlow = new Flow.Key(Harness.LOCAL_PORT, Endpoint.of(Harness.REMOTE_IP, Harness.REMOTE_PORT));
+    private long lastWireNo;
+    private long previousEventUs;
+    private Blocked blocked;
+    private Line endLine;
+    private ScriptReport.ScriptFailure failure;
+    private int budget = STEP_BUDGET;
+
+    /** A packet the kernel sent that no outbound line has claimed yet, and the line that was running then. */
+    private record Sniffed(WireRecord record, int afterLine) {
+    }
+
+    /** A call that blocked, the line it belongs to and, once it returns, when. */
+    private static final class Blocked {
+        final ScriptEvent event;
+        final Line line;
+        final SyscallLine call;
+        final PendingCall pending;
+        final Long endUs;
+        final long tolerance;
+        long returnedUs = -1;
+
+        Blocked(ScriptEvent event, Line line, SyscallLine call, PendingCall pending, Long endUs, long tolerance) {
+            this.event = event;
+            this.line = line;
+            this.call = call;
+            this.pending = pending;
+            this.endUs = endUs;
+            this.tolerance = tolerance;
+        }
+    }
+
+    /** One line's outcome as it is being worked out. */
+    private static final class Line {
+        final ScriptEvent event;
+        final String kind;
+        String status = "not-run";
+        Long timeUs;
+        Long returnedUs;
+        String expected;
+        String actual;
+        String wire;
+        String detail;
+
+        Line(ScriptEvent event, String kind) {
+            this.event = event;
+            this.kind = kind;
+        }
+    }
+
+    private ScriptRunner(Script script, long seed, ScriptLimits limits) {
+        this.script = script;
+        this.seed = seed;
+        this.limits = limits;
+        this.kernel = new Kernel(new KernelConfig("script-run", localAddress, seed, 1024, "jhash", 1_000, 10_000, 16, 10_000));
+        script.sysctls().forEach((name, value) -> kernel.inspect(k -> {
+            k.sysctls().set(name, value);
+            return null;
+        }));
+        this.pid = kernel.spawn("packetdrill").pid();
+    }
+
+    public static ScriptReport run(Script script, long seed, ScriptLimits limits) {
+        return new ScriptRunner(script, seed, limits).execute();
+    }
+
+    private ScriptReport execute() {
+        for (ScriptEvent event : script.events()) {
+            lines.add(new Line(event, kindOf(event)));
+        }
+        for (Line line : lines) {
+            boolean ok;
+            try {
+                ok = step(line);
+            } catch (KernelLimitException e) {
+                ok = fail(line, "the kernel refused: " + e.getMessage());
+            }
+            if (!ok || failure != null) {
+                break;
+            }
+        }
+        if (failure == null) {
+            finish();
+        }
+        return report();
+    }
+
+    private static String kindOf(ScriptEvent event) {
+        if (event.action() instanceof PacketLine packet) {
+            return packet.inbound() ? "inbound" : "outbound";
+        }
+        return "syscall";
+    }
+
+    // ---------------------------------------------------------------- one event
+
+    private boolean step(Line line) {
+        ScriptEvent event = line.event;
+        EventTime time = event.time();
+        long offset = nowUs();
+        long start = switch (time.type()) {
+            case ABSOLUTE, ABSOLUTE_RANGE -> time.startUs();
+            case RELATIVE, RELATIVE_RANGE -> offset + time.startUs();
+            case ANY -> offset;
+        };
+        long end = time.type() == EventTime.Type.ABSOLUTE_RANGE ? time.endUs()
+                : time.type() == EventTime.Type.RELATIVE_RANGE ? offset + time.endUs() : start;
+        long tolerance = tolerance(start);
+        boolean ok;
+        if (event.action() instanceof PacketLine packet && packet.inbound()) {
+            ok = inbound(line, packet, time, start, end, tolerance);
+        } else if (event.action() instanceof PacketLine packet) {
+            ok = outbound(line, packet, time, start, end, tolerance);
+        } else {
+            SyscallLine call = (SyscallLine) event.action();
+            Long callEnd = call.endUs() == null ? null : time.isRelative() || time.isAny() ? offset + call.endUs() : call.endUs();
+            ok = syscall(line, call, time, start, end, callEnd, tolerance);
+        }
+        previousEventUs = start;
+        return ok;
+    }
+
+    private long tolerance(long startUs) {
+        long dynamic = script.tolerancePercent() * Math.max(0, startUs - previousEventUs) / 100;
+        return Math.max(script.toleranceUs(), dynamic);
+    }
+
+    /** Moves time to the event, then checks nothing unexpected happened meanwhile and the event is on time. */
+    private boolean reach(Line line, EventTime time, long start, long end, long tolerance, String what) {
+        advanceTo(start);
+        collect(line.event.line());
+        line.timeUs = nowUs();
+        if (!checkBlocked()) {
+            return false;
+        }
+        if (!unmatched.isEmpty()) {
+            return fail(line, unexpected("before this line"));
+        }
+        String late = timing(time, start, end, line.timeUs, tolerance, what);
+        return late == null || fail(line, late);
+    }
+
+    private boolean inbound(Line line, PacketLine packet, EventTime time, long start, long end, long tolerance) {
+        line.expected = (packet.ports() == null ? "" : packet.ports() + " ") + packet.describe();
+        if (!reach(line, time, start, end, tolerance, "inbound packet")) {
+            return false;
+        }
+        Flow.Key key = packet.ports() == null ? defaultFlow
+                : new Flow.Key(packet.ports().dst(), Endpoint.of(Harness.REMOTE_IP, packet.ports().src()));
+        Segment segment = Packets.inbound(packet, key, flow(key), localAddress);
+        PacketReport report = kernel.receive(segment);
+        line.wire = segment.summary();
+        line.detail = "kernel: " + report.verdict() + (report.dropReason() == null ? "" : " (" + report.dropReason() + ")")
+                + (report.state() == null ? "" : "; connection " + report.state());
+        line.status = "pass";
+        collect(line.event.line());
+        return checkBlocked();
+    }
+
+    private boolean outbound(Line line, PacketLine packet, EventTime time, long start, long end, long tolerance) {
+        line.expected = (packet.ports() == null ? "" : packet.ports() + " ") + packet.describe();
+        long horizon = Math.min(limits.maxVirtualMicros(), time.isAny() ? limits.maxVirtualMicros()
+                : (time.isRange() ? end : start) + tolerance);
+        Sniffed sniffed = awaitOutbound(horizon, line.event.line());
+        if (failure != null) {
+            return false;
+        }
+        if (budget < 0) {
+            return fail(line, "the run fired " + STEP_BUDGET + " timers while waiting for this packet; stopped");
+        }
+        if (sniffed == null) {
+            advanceTo(horizon);
+            line.timeUs = nowUs();
+            return fail(line, "expected the kernel to send " + line.expected + (time.isAny() ? "" : " at " + window(time, start, end))
+                    + ", but it sent nothing by " + Notation.seconds(nowUs()) + " s");
+        }
+        unmatched.poll();
+        Segment segment = sniffed.record().segment();
+        Flow.Key expectedKey = packet.ports() == null ? defaultFlow
+                : new Flow.Key(packet.ports().src(), Endpoint.of(Harness.REMOTE_IP, packet.ports().dst()));
+        Flow.Key actualKey = new Flow.Key(segment.src().port(), segment.dst());
+        Flow flow = flow(actualKey);
+        if (packet.has(TcpFlags.SYN) && segment.has(TcpFlags.SYN)) {
+            flow.learnIsn(segment.seq(), packet.seq());
+        }
+        line.timeUs = sniffed.record().timeMs() * 1000;
+        line.wire = segment.summary();
+        line.actual = Packets.describe(segment, flow, packet.ports() != null || !actualKey.equals(expectedKey));
+        List<String> problems = new ArrayList<>();
+        if (!actualKey.equals(expectedKey)) {
+            problems.add("connection: expected a packet " + expectedKey + " (to " + expectedKey.remote() + ") but it went "
+                    + actualKey + " (to " + actualKey.remote() + ")");
+        }
+        Packets.learnTimestamps(segment, packet, flow);
+        problems.addAll(Packets.compare(segment, packet, flow, script.tsTickUs(), tolerance));
+        String late = timing(time, start, end, line.timeUs, tolerance, "outbound packet");
+        if (late != null) {
+            problems.add(late);
+        }
+        if (!problems.isEmpty()) {
+            return fail(line, String.join("; ", problems));
+        }
+        line.status = "pass";
+        return true;
+    }
+
+    /** The next packet the kernel sends, moving the clock timer by timer up to {@code horizonUs}; null if none. */
+    private Sniffed awaitOutbound(long horizonUs, int lineNo) {
+        while (unmatched.isEmpty()) {
+            Long next = kernel.inspect(k -> k.clock().nextDeadline());
+            if (next == null || next * 1000 > horizonUs) {
+                return null;
+            }
+            if (--budget < 0) {
+                return null;
+            }
+            kernel.advance(next - kernel.inspect(k -> k.clock().now()));
+            collect(lineNo);
+            if (!checkBlocked()) {
+                return null;
+            }
+        }
+        return unmatched.peek();
+    }
+
+    private boolean syscall(Line line, SyscallLine call, EventTime time, long start, long end, Long callEnd, long tolerance) {
+        line.expected = call.expected() + (callEnd == null ? "" : " by " + Notation.seconds(callEnd) + " s");
+        if (!reach(line, time, start, end, tolerance, "system call")) {
+            return false;
+        }
+        if (blocked != null && call.endUs() != null) {
+            return fail(line, "blocking system call while another blocking system call (line " + blocked.event.line()
+                    + ") is already in progress");
+        }
+        Syscalls.Outcome outcome = ScriptCalls.invoke(kernel, pid, call.call());
+        collect(line.event.line());
+        if (call.call() instanceof Call.Connect connect) {
+            followConnect(connect);
+        }
+        if (outcome instanceof Syscalls.Done done) {
+            boolean ok = judge(line, call, done.result(), nowUs(), callEnd, time, tolerance);
+            return checkBlocked() && ok;
+        }
+        PendingCall pending = ((Syscalls.Pending) outcome).call();
+        if (blocked != null) {
+            return fail(line, "this call blocked while line " + blocked.event.line() + "'s call is still blocked; "
+                    + "the runner follows one blocked call at a time, as packetdrill does");
+        }
+        Blocked b = new Blocked(line.event, line, call, pending, callEnd, tolerance);
+        blocked = b;
+        pending.onDone(result -> b.returnedUs = kernel.clock().now() * 1000);
+        line.status = "blocked";
+        line.actual = pending.call() + " blocks in " + pending.waitChannel();
+        return true;
+    }
+
+    /** After connect(), packets without explicit ports belong to the new connection (packetdrill's socket under test). */
+    private void followConnect(Call.Connect connect) {
+        Endpoint local = kernel.inspect(k -> {
+            try {
+                var file = k.requireProcess(pid).fds().get(connect.fd());
+                return file.socket() == null ? null : file.socket().local();
+            } catch (RuntimeException e) {
+                return null;
+            }
+        });
+        if (local != null && local.port() != 0) {
+            defaultFlow = new Flow.Key(local.port(), connect.address());
+        }
+    }
+
+    /** Checks a finished call's result, errno, option value and return time against the line. */
+    private boolean judge(Line line, SyscallLine call, SyscallResult result, long returnedUs, Long callEnd, EventTime time,
+                          long tolerance) {
+        line.actual = result.strace();
+        line.returnedUs = returnedUs;
+        List<String> problems = new ArrayList<>();
+        if (result.ret() != call.expectedRet()) {
+            problems.add("expected the call to return " + call.expectedRet() + " but it returned " + result.ret()
+                    + (result.errno() == null ? "" : " " + result.errno().name() + " (" + result.errno().message() + ")"));
+        } else if (call.expectedErrno() != null && (result.errno() == null || !result.errno().name().equals(call.expectedErrno()))) {
+            problems.add("expected errno " + call.expectedErrno() + " but it was " + (result.errno() == null ? "not set" : result.errno().name()));
+        }
+        if (call.call() instanceof Call.GetSockOpt get && get.expectedValue() != null && result.value() != null
+                && !result.value().equals(get.expectedValue())) {
+            problems.add("expected optval [" + optval(get.option(), get.expectedValue()) + "] but it was ["
+                    + optval(get.option(), result.value()) + "]");
+        }
+        if (callEnd != null && !time.isAny() && Math.abs(returnedUs - callEnd) > tolerance) {
+            problems.add("timing error: expected the call to return at " + Notation.seconds(callEnd) + " s (tolerance "
+                    + Notation.seconds(tolerance) + " s) but it returned at " + Notation.seconds(returnedUs) + " s");
+        }
+        if (!problems.isEmpty()) {
+            return fail(line, String.join("; ", problems));
+        }
+        line.status = "pass";
+        return true;
+    }
+
+    private static String optval(String option, long value) {
+        if (option.equals("SO_ERROR") && value != 0) {
+            try {
+                return Errno.byNumber((int) value).name();
+            } catch (IllegalArgumentException e) {
+                return String.valueOf(value);
+            }
+        }
+        return String.valueOf(value);
+    }
+
+    /** A blocked call that has returned is judged now, against its own line. */
+    private boolean checkBlocked() {
+        if (blocked == null || !blocked.pending.isDone()) {
+            return true;
+        }
+        Blocked b = blocked;
+        blocked = null;
+        long returned = b.returnedUs >= 0 ? b.returnedUs : nowUs();
+        boolean ok = judge(b.line, b.call, b.pending.result(), returned, b.endUs, b.event.time(), b.tolerance);
+        if (ok && b.endUs == null && returned > b.line.timeUs) {
+            b.line.detail = "the call blocked from " + Notation.seconds(b.line.timeUs) + " until " + Notation.seconds(returned)
+                    + " s; packetdrill writes such a call with its return time, e.g. +0..." + Notation.seconds(returned - b.line.timeUs);
+        }
+        return ok;
+    }
+
+    // ---------------------------------------------------------------- end of the script
+
+    private void finish() {
+        checkBlocked();
+        if (failure != null) {
+            return;
+        }
+        if (blocked != null) {
+            fail(blocked.line, "the script ended while this call was still blocked (since " + Notation.seconds(blocked.line.timeUs) + " s)");
+            return;
+        }
+        if (!unmatched.isEmpty()) {
+            endLine = new Line(null, "end");
+            endLine.timeUs = nowUs();
+            fail(endLine, unexpected("after the last line"));
+        }
+    }
+
+    private boolean fail(Line line, String detail) {
+        line.status = "fail";
+        line.detail = detail;
+        if (failure == null) {
+            failure = new ScriptReport.ScriptFailure(line.event == null ? null : line.event.line(), detail);
+        }
+        return false;
+    }
+
+    private String unexpected(String where) {
+        List<String> packets = new ArrayList<>();
+        for (Sniffed sniffed : unmatched) {
+            Segment segment = sniffed.record().segment();
+            Flow.Key key = new Flow.Key(segment.src().port(), segment.dst());
+            packets.add(Packets.describe(segment, flow(key), !key.equals(defaultFlow)) + " at "
+                    + Notation.seconds(sniffed.record().timeMs() * 1000) + " s (after line " + sniffed.afterLine() + ")");
+        }
+        return "unexpected outbound packet" + (packets.size() > 1 ? "s " : " ") + where + ": the kernel sent "
+                + String.join(", then ", packets) + ", which no '>' line expects";
+    }
+
+    // ---------------------------------------------------------------- time and the wire
+
+    private long nowUs() {
+        return kernel.inspect(k -> k.clock().now()) * 1000;
+    }
+
+    /** Moves the virtual clock to {@code us} (rounded to the kernel's millisecond), firing timers on the way. */
+    private void advanceTo(long us) {
+        long target = (us + 500) / 1000;
+        long now = kernel.inspect(k -> k.clock().now());
+        if (target > now) {
+            kernel.advance(target - now);
+        }
+    }
+
+    /** null when {@code actualUs} is within the event's time (or range) and tolerance, else packetdrill's message. */
+    private static String timing(EventTime time, long start, long end, long actualUs, long tolerance, String what) {
+        if (time.isAny()) {
+            return null;
+        }
+        long high = time.isRange() ? end : start;
+        if (actualUs >= start - tolerance && actualUs <= high + tolerance) {
+            return null;
+        }
+        return "timing error: expected " + what + " at " + window(time, start, end) + " (tolerance "
+                + Notation.seconds(tolerance) + " s) but it happened at " + Notation.seconds(actualUs) + " s";
+    }
+
+    private static String window(EventTime time, long start, long end) {
+        return time.isRange() ? Notation.seconds(start) + "~" + Notation.seconds(end) + " s" : Notation.seconds(start) + " s";
+    }
+
+    /** Takes the packets the kernel sent since the last look into the unmatched queue. */
+    private void collect(int lineNo) {
+        List<WireRecord> records = kernel.inspect(k -> k.nic().wire(lastWireNo, Integer.MAX_VALUE));
+        for (WireRecord record : records) {
+            lastWireNo = record.no();
+            if (!record.inbound() && record.segment() != null) {
+                unmatched.addLast(new Sniffed(record, lineNo));
+            }
+        }
+    }
+
+    private Flow flow(Flow.Key key) {
+        return flows.computeIfAbsent(key, k -> new Flow());
+    }
+
+    // ---------------------------------------------------------------- the report
+
+    private ScriptReport report() {
+        List<ScriptReport.ScriptLine> results = new ArrayList<>();
+        int passed = 0;
+        for (Line line : lines) {
+            results.add(result(line));
+            passed += line.status.equals("pass") ? 1 : 0;
+        }
+        if (endLine != null) {
+            results.add(result(endLine));
+        }
+        String summary = passed + " of " + lines.size() + " lines passed"
+                + (failure == null ? "" : failure.line() == null ? "; unexpected packets after the last line" : "; line " + failure.line() + " failed");
+        List<ScriptReport.ScriptPacket> wire = kernel.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE)).stream()
+                .map(r -> new ScriptReport.ScriptPacket(r.no(), r.timeMs() / 1000.0, r.inbound() ? "in" : "out",
+                        r.segment() == null ? r.length() + " raw bytes" : r.segment().summary()))
+                .toList();
+        ScriptReport.ScriptSetup setup = new ScriptReport.ScriptSetup(Harness.LOCAL_IP + ":" + Harness.LOCAL_PORT,
+                Harness.REMOTE_IP + ":" + Harness.REMOTE_PORT, seed, script.toleranceUs(), script.sysctls(), nowUs() / 1e6);
+        return new ScriptReport(failure == null ? "pass" : "fail", summary, failure, setup, results, wire);
+    }
+
+    private static ScriptReport.ScriptLine result(Line line) {
+        return new ScriptReport.ScriptLine(line.event == null ? null : line.event.line(),
+                line.event == null ? "(end of script)" : line.event.text(), line.kind, line.status,
+                line.timeUs == null ? null : line.timeUs / 1e6, line.returnedUs == null ? null : line.returnedUs / 1e6,
+                line.expected, line.actual, line.wire, line.detail);
+    }
+}

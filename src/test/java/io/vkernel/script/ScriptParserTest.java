@@ -1,0 +1,162 @@
+package io.vkernel.script;
+
+import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOption;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The grammar a script may use, and the line and reason given for what it may not. */
+class ScriptParserTest {
+
+    private static final String PREAMBLE = """
+            0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+            +0   bind(3, ..., ...) = 0
+            +0   listen(3, 1) = 0
+            """;
+
+    static Script parse(String text) {
+        return ScriptParser.parse(text, ScriptLimits.defaults());
+    }
+
+    static void refused(String text, int line, String reason) {
+        assertThatThrownBy(() -> parse(text)).isInstanceOf(ScriptException.class)
+                .satisfies(e -> assertThat(((ScriptException) e).line()).isEqualTo(line))
+                .hasMessageContaining(reason);
+    }
+
+    @Test
+    void times_absoluteRelativeRangesAnyAndBlockingEnd() {
+        Script script = parse("""
+                0.000 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+                +.1 bind(3, ..., ...) = 0
+                +0.2~+0.3 listen(3, 1) = 0
+                1.5~2 accept(3, ..., ...) = -1 EAGAIN (Resource temporarily unavailable)
+                * close(3) = 0
+                2.000...2.100 close(3) = -1 EBADF
+                """);
+        List<EventTime> times = script.events().stream().map(ScriptEvent::time).toList();
+        assertThat(times).containsExactly(
+                new EventTime(EventTime.Type.ABSOLUTE, 0, 0),
+                new EventTime(EventTime.Type.RELATIVE, 100_000, 100_000),
+                new EventTime(EventTime.Type.RELATIVE_RANGE, 200_000, 300_000),
+                new EventTime(EventTime.Type.ABSOLUTE_RANGE, 1_500_000, 2_000_000),
+                new EventTime(EventTime.Type.ANY, 0, 0),
+                new EventTime(EventTime.Type.ABSOLUTE, 2_000_000, 2_000_000));
+        SyscallLine blocking = (SyscallLine) script.events().get(5).action();
+        assertThat(blocking.endUs()).isEqualTo(2_100_000);
+        assertThat(blocking.expectedErrno()).isEqualTo("EBADF");
+        assertThat(((SyscallLine) script.events().get(3).action()).expected()).isEqualTo("= -1 EAGAIN");
+    }
+
+    @Test
+    void packets_flagsSequenceAckWindowAndOptions() {
+        Script script = parse(PREAMBLE + """
+                +0 < S 0:0(0) win 32792 <mss 1000,sackOK,TS val 100 ecr 0,nop,wscale 7>
+                +0 > S. 0:0(0) ack 1 <...>
+                +0 < P. 1:1001(1000) ack 1 win 257
+                +0 > . 1:1(0) ack 1001
+                +0 < 40001>8080 R. 1001:1001(0) ack 1 win 0
+                +0 > F. 1:1(0) ack 1001 win 509 <nop,nop,sack 1:2>
+                """);
+        PacketLine syn = (PacketLine) script.events().get(3).action();
+        assertThat(syn.inbound()).isTrue();
+        assertThat(syn.flags()).isEqualTo(TcpFlags.SYN);
+        assertThat(syn.window()).isEqualTo(32792);
+        assertThat(syn.options()).containsExactly(new TcpOption.Mss(1000), new TcpOption.SackPermitted(),
+                new TcpOption.Timestamps(100, 0), new TcpOption.Nop(), new TcpOption.WindowScale(7));
+        PacketLine synAck = (PacketLine) script.events().get(4).action();
+        assertThat(synAck.options()).as("<...>: any options").isNull();
+        assertThat(synAck.window()).as("not given: not checked").isNull();
+        PacketLine data = (PacketLine) script.events().get(5).action();
+        assertThat(data.describe()).isEqualTo("P. 1:1001(1000) ack 1 win 257");
+        PacketLine ack = (PacketLine) script.events().get(6).action();
+        assertThat(ack.options()).as("no options written: none expected").isEmpty();
+        PacketLine rst = (PacketLine) script.events().get(7).action();
+        assertThat(rst.ports()).isEqualTo(new PacketLine.Ports(40001, 8080));
+        assertThat(((PacketLine) script.events().get(8).action()).describe()).isEqualTo("F. 1:1(0) ack 1001 win 509 <nop,nop,sack 1:2>");
+    }
+
+    @Test
+    void comments_directivesAndOptions_areReadAndLineNumbersKept() {
+        Script script = parse("""
+                --tolerance_usecs=10000
+                // vkernel-sysctl net.ipv4.tcp_abort_on_overflow=1
+                /* a comment
+                   over two lines */ 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3   // trailing
+                +0 bind(3, ..., ...) = 0
+                """);
+        assertThat(script.toleranceUs()).isEqualTo(10_000);
+        assertThat(script.sysctls()).containsEntry("net.ipv4.tcp_abort_on_overflow", 1L);
+        assertThat(script.events()).extracting(ScriptEvent::line).containsExactly(4, 5);
+        assertThat(script.events().get(0).text()).isEqualTo("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3");
+    }
+
+    @Test
+    void backquotedShellCommand_isRefusedWithItsLine() {
+        refused(PREAMBLE + "`sysctl -q net.ipv4.tcp_sack=0`\n", 4, "backquoted shell commands");
+        refused("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `rm -rf /` \n", 2, "never runs commands");
+    }
+
+    @Test
+    void codeBlock_isRefusedWithItsLine() {
+        refused(PREAMBLE + "+0 %{\nimport os\nos.system('id')\n}%\n", 4, "%{ }% code blocks are refused");
+    }
+
+    @Test
+    void backquotesInsideComments_areOnlyComments() {
+        assertThat(parse("// `../common/defaults.sh`\n/* `x` %{ y }% */\n" + PREAMBLE).events()).hasSize(3);
+    }
+
+    @Test
+    void malformedLines_areRefusedWithTheLineAndWhatIsWrong() {
+        refused(PREAMBLE + "+0 < S 0:0(0) <mss 1000>\n", 4, "an inbound packet needs its window");
+        refused(PREAMBLE + "+0 < S 0:10(0) win 100\n", 4, "inconsistent sequence numbers and payload length");
+        refused(PREAMBLE + "+0 < SX 0:0(0) win 100\n", 4, "'X' is not a TCP flag");
+        refused(PREAMBLE + "+0 < SE 0:0(0) win 100\n", 4, "ECN flags");
+        refused(PREAMBLE + "+0 < S 0:0(0) win 100 <mss 1000,wscale 7>\n", 4, "not a multiple of 4");
+        refused(PREAMBLE + "+0 < S 0:0(0) win 100 <FO abcd>\n", 4, "the FO option is not supported");
+        refused(PREAMBLE + "+0 < S 0:0(0) win 100 <...>\n", 4, "only makes sense for outbound");
+        refused(PREAMBLE + "+0 < S 0:0(0) win 70000\n", 4, "between 0 and 65535");
+        refused(PREAMBLE + "+0 poll(3, 1, 0) = 0\n", 4, "system call 'poll' is not supported");
+        refused(PREAMBLE + "+0 setsockopt(3, IPPROTO_TCP, TCP_NODELAY, [1], 4) = 0\n", 4, "only SOL_SOCKET options");
+        refused(PREAMBLE + "+0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 4\n", 4, "the type must be SOCK_STREAM");
+        refused(PREAMBLE + "< S 0:0(0) win 100\n", 4, "each event starts with its time");
+        refused(PREAMBLE + "+0 read(4, ..., 10) = \n", 4, "expected an argument");
+        refused(PREAMBLE + "+0.1~0.2 read(4, ..., 10) = 10\n", 4, "a relative range is written +0.1~+0.2");
+    }
+
+    @Test
+    void timeline_mustStartAtZero_notGoBackward_andStayWithinTheVirtualLimit() {
+        refused("1.0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", 1, "the first event must be at time 0");
+        refused("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n0.5 close(3) = 0\n0.2 close(3) = -1 EBADF\n", 3, "time goes backward");
+        refused("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+90000 close(3) = 0\n", 2, "beyond the limit of 86400 s");
+    }
+
+    @Test
+    void optionsAndDirectives_thatCannotBeHonoured_areRefused() {
+        refused("--local_ip=10.0.0.1\n" + PREAMBLE, 1, "option --local_ip is not supported");
+        refused(PREAMBLE + "--tolerance_usecs=1\n", 4, "options (--name=value) must come before the first event");
+        refused("// vkernel-sysctl net.ipv4.no_such=1\n" + PREAMBLE, 1, "unknown sysctl");
+        refused("// vkernel-sysctl net.core.somaxconn=-5\n" + PREAMBLE, 1, "must be between");
+        refused(PREAMBLE + "// vkernel-sysctl net.core.somaxconn=5\n", 4, "must come before the first event");
+        refused("// vkernel-shell ls\n" + PREAMBLE, 1, "unknown directive");
+    }
+
+    @Test
+    void oversizedScripts_areRefusedAsTooLarge() {
+        ScriptLimits small = new ScriptLimits(100, 3, 60);
+        assertThatThrownBy(() -> ScriptParser.parse("// " + "x".repeat(200), small))
+                .isInstanceOf(ScriptTooLargeException.class).hasMessageContaining("at most 100 are accepted");
+        assertThatThrownBy(() -> ScriptParser.parse("\n\n\n\n", small))
+                .isInstanceOf(ScriptTooLargeException.class).hasMessageContaining("the script has 4 lines; at most 3");
+    }
+
+    @Test
+    void emptyScript_isRefused() {
+        refused("// only a comment\n", 1, "the script has no events");
+    }
+}
