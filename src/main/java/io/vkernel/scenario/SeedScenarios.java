@@ -150,8 +150,8 @@ final class SeedScenarios {
                 + "sends RST. What Linux does: the lookup succeeds (" + s.hashOf(a) + " finds the orphan in FIN_WAIT1), "
                 + "but its application has closed, so these 9 bytes can never be read: RFC 1122 says the kernel MUST reset "
                 + "(tcp_rcv_state_process(), the TCPAbortOnData counter). It sends "
-                + (rst == null ? "a RST" : "RST [" + TcpFlags.format(rst.flags()) + "] seq "
-                + seq(rst.seq()) + " ack " + seq(rst.ack())) + " and removes the connection at once: it is now "
+                + (rst == null ? "a RST" : "RST [" + TcpFlags.format(rst.flags()) + "] seq " + seq(rst.seq())
+                + ", answering the segment itself (tcp_v4_send_reset(): <SEQ=SEG.ACK>)") + " and removes the connection at once: it is now "
                 + s.state(a) + ", without a TIME_WAIT. Client A's kernel reports the reset to its application as "
                 + "ECONNRESET, 'Connection reset by peer', as the seed says: the outcome is right, the reason differs.");
 

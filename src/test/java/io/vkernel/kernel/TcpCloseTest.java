@@ -103,10 +103,11 @@ class TcpCloseTest {
     }
 
     @Test
-    void dataArrivingAfterClose_inFinWait2_isAnsweredWithRst() {
+    void dataArrivingAfterClose_inFinWait2_isAnsweredWithRstAtSegAck() {
         t.finWait2();
         PacketReport late = t.peer.data("too late");
-        assertThat(late.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly("R.");
+        assertThat(late.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly("R");
+        assertThat(late.sentSegments().get(0).seq()).isEqualTo(late.segment().ack());
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
     }
 

@@ -168,7 +168,8 @@ class TcpDataTest {
         second.send(TcpFlags.SYN, "");
         first.ack(); // the accept queue (backlog 0 + 1) is now full
         PacketReport overflow = second.ack();
-        assertThat(overflow.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly("R.");
+        assertThat(overflow.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly("R");
+        assertThat(overflow.sentSegments().get(0).seq()).as("<SEQ=SEG.ACK>").isEqualTo(overflow.segment().ack());
         assertThat(t.kernel.inspect(k -> k.established().size()).intValue()).isEqualTo(1);
     }
 

@@ -74,16 +74,25 @@ public final class TcpEngine {
             report.drop(DropReason.RST_NO_SOCKET, "no socket, and a RST is never answered with a RST");
             return;
         }
+        report.verdict("reset");
+        resetFor(segment, report);
+    }
+
+    /**
+     * tcp_v4_send_reset(): the reply to one segment, built from its own numbers — {@code <SEQ=SEG.ACK><CTL=RST>}
+     * when it carried an ACK, else {@code <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>} — window 0, no options.
+     */
+    private void resetFor(Segment segment, PacketReport report) {
         Segment reply;
         if (segment.has(TcpFlags.ACK)) {
             reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null);
-            report.step("tcp.reset", "no socket: RST with <SEQ=SEG.ACK> = " + Seq.unsigned(segment.ack()) + " (RFC 9293 §3.10.7.1)");
+            report.step("tcp.reset", "RST with <SEQ=SEG.ACK> = " + Seq.unsigned(segment.ack()) + " (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
         } else {
             int ack = segment.seq() + segment.length();
             reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST | TcpFlags.ACK, 0, ack, 0, 0, null);
-            report.step("tcp.reset", "no socket: RST,ACK with <SEQ=0><ACK=SEG.SEQ+SEG.LEN> = " + Seq.unsigned(ack) + " (RFC 9293 §3.10.7.1)");
+            report.step("tcp.reset", "RST,ACK with <SEQ=0><ACK=SEG.SEQ+SEG.LEN> = " + Seq.unsigned(ack)
+                    + " (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
         }
-        report.verdict("reset");
         host.transmit(reply, report);
     }
 
@@ -339,7 +348,7 @@ public final class TcpEngine {
                 sendSynAck(tcb, report);
             } else {
                 report.step("tcp.syn", "a new SYN on a pending request: reset and drop the request (embryonic reset)");
-                sendReset(tcb, report);
+                resetFor(segment, report);
                 dropRequest(tcb);
             }
             return;
@@ -358,8 +367,8 @@ public final class TcpEngine {
         Socket listener = tcb.listener;
         if (listener.acceptQueueFull()) {
             if (sysctls.getInt(Sysctls.TCP_ABORT_ON_OVERFLOW) == 1) {
-                report.step("tcp.overflow", "accept queue full and tcp_abort_on_overflow=1: RST");
-                sendReset(tcb, report);
+                report.step("tcp.overflow", "accept queue full and tcp_abort_on_overflow=1: the request is reset (embryonic_reset)");
+                resetFor(segment, report);
                 dropRequest(tcb);
             } else {
                 tcb.ackedWhileQueueFull = true;
@@ -415,9 +424,17 @@ public final class TcpEngine {
                 return;
             }
         }
+        if (segment.seq() == tcb.rcvNxt && segment.length() == 0) {
+            // tcp_timewait_state_process(): an in-window bare ACK is taken silently (TCP_TW_SUCCESS)
+            report.step("tcp.time_wait", "TIME_WAIT still holds " + tcb.tuple() + ": an in-window bare ACK is taken "
+                    + "silently and the 60 s timer restarts");
+            armTimeWait(tcb);
+            return;
+        }
         report.step("tcp.time_wait", "TIME_WAIT still holds " + tcb.tuple() + ": it answers with an ACK"
-                + (segment.has(TcpFlags.FIN) ? " and restarts its 60 s timer (retransmitted FIN)" : ""));
-        if (segment.has(TcpFlags.FIN)) {
+                + (segment.has(TcpFlags.ACK) ? " and restarts its 60 s timer" : "")
+                + (segment.has(TcpFlags.FIN) ? " (a retransmitted FIN: our ACK of it was lost)" : ""));
+        if (segment.has(TcpFlags.ACK)) {
             armTimeWait(tcb);
         }
         sendAck(tcb, report);
@@ -529,8 +546,9 @@ public final class TcpEngine {
         if (payload.length > 0) {
             if (tcb.orphan && (tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2)) {
                 // tcp_rcv_state_process(): new data for a closed socket; RFC 1122 says we MUST reset (TCPAbortOnData).
-                report.step("tcp.data", "data for a socket the application already closed: RST (RFC 1122 §4.2.2.13)");
-                sendReset(tcb, report);
+                report.step("tcp.data", "data for a socket the application already closed: RST (RFC 1122 §4.2.2.13; "
+                        + "tcp_reset(), then tcp_v4_do_rcv() answers the segment itself)");
+                resetFor(segment, report);
                 closeTcb(tcb, "data arrived after close()");
                 report.verdict("reset");
                 return;
@@ -1113,9 +1131,11 @@ public final class TcpEngine {
         report.verdict("challenge ack");
     }
 
-    /** tcp_send_active_reset(): RST,ACK with SEQ=SND.NXT, ACK=RCV.NXT. */
+    /**
+     * tcp_send_active_reset(): RST,ACK with SEQ=SND.NXT, ACK=RCV.NXT, sent through tcp_transmit_skb() like any
+     * segment of the connection, so it carries the current window and, when agreed, timestamps.
+     */
     private void sendReset(Tcb tcb, PacketReport report) {
-        host.transmit(new Segment(tcb.tuple().local(), tcb.tuple().remote(), TcpFlags.RST | TcpFlags.ACK,
-                tcb.sndNxt, tcb.rcvNxt, 0, 0, null), report);
+        host.transmit(out(tcb, TcpFlags.RST | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
     }
 }
