@@ -104,10 +104,7 @@ final class Misconceptions {
         Client a = s.client("Client A", "192.168.1.100:54321");
 
         s.at("t=0");
-        a.connect();
-        int fd = (int) s.accept(listener).ret();
-        s.step("Connection established: FD " + fd, "192.168.1.100:54321 -> 10.0.0.50:8080, " + s.hashOf(a)
-                + ", accepted at FD " + fd + ".");
+        int fd = s.established(a, listener, "");
 
         s.at("t=1", 1);
         s.close(fd);

@@ -178,6 +178,15 @@ final class Stage {
     }
 
     /** The common first step: the seed's server listening on 0.0.0.0:8080 with its socket at FD 3. */
+    /** The client connects and the server accepts it: one step names the FD and the hash bucket; returns the FD. */
+    int established(Client client, int listener, String aside) {
+        client.connect();
+        int fd = (int) accept(listener).ret();
+        step("Connection established: FD " + fd, client.endpoint() + " -> 10.0.0.50:8080, " + hashOf(client)
+                + ", accepted at FD " + fd + aside + ".");
+        return fd;
+    }
+
     int listeningServer() {
         int fd = serverListens();
         int limit = inspect(k -> k.process(pid).fds().limit());
