@@ -51,6 +51,11 @@ class ApiConfig {
         return new KernelRegistry(properties.toLimits());
     }
 
+    @Bean(destroyMethod = "close")
+    io.vkernel.sandbox.RealtimeClocks realtimeClocks(KernelRegistry registry) {
+        return new io.vkernel.sandbox.RealtimeClocks(registry);
+    }
+
     @Bean
     OpenAPI vkernelOpenApi() {
         return new OpenAPI()

@@ -29,6 +29,9 @@ class InspectController {
     record Advance(Long ms) {
     }
 
+    record ClockMode(String mode) {
+    }
+
     record AdvanceView(long advancedMs, long nowMs, int timersFired) {
     }
 
@@ -42,9 +45,11 @@ class InspectController {
     }
 
     private final Kernels kernels;
+    private final io.vkernel.sandbox.RealtimeClocks clocks;
 
-    InspectController(Kernels kernels) {
+    InspectController(Kernels kernels, io.vkernel.sandbox.RealtimeClocks clocks) {
         this.kernels = kernels;
+        this.clocks = clocks;
     }
 
     @GetMapping(value = "/connections", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
@@ -101,7 +106,22 @@ class InspectController {
     @GetMapping("/clock")
     @Operation(summary = "The virtual clock and its pending timers")
     Views.ClockView clock(@PathVariable String k) {
-        return kernels.get(k).inspect(Views::clock);
+        Kernel kernel = kernels.get(k);
+        boolean realtime = clocks.isRealtime(kernel);
+        return kernel.inspect(kk -> Views.clock(kk, realtime));
+    }
+
+    @PutMapping("/clock")
+    @Operation(summary = "Switch the clock between manual and realtime", description = "manual (the default): time moves only "
+            + "with POST .../clock/advance. realtime: virtual time follows the wall clock, so timers fire on their own.")
+    Views.ClockView setClock(@PathVariable String k, @RequestBody ClockMode body) {
+        String mode = Inputs.required("mode", body.mode(), "manual or realtime");
+        if (!mode.equals("manual") && !mode.equals("realtime")) {
+            throw ApiException.badField("mode", "mode must be 'manual' or 'realtime', got '" + mode + "'");
+        }
+        Kernel kernel = kernels.get(k);
+        clocks.setRealtime(kernel, mode.equals("realtime"));
+        return clock(k);
     }
 
     @PostMapping("/clock/advance")

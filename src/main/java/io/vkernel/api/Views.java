@@ -253,9 +253,9 @@ final class Views {
     record ClockView(String mode, long nowMs, List<TimerView> timers) {
     }
 
-    static ClockView clock(Kernel k) {
+    static ClockView clock(Kernel k, boolean realtime) {
         long now = k.clock().now();
-        return new ClockView("manual", now, k.clock().pending().stream()
+        return new ClockView(realtime ? "realtime" : "manual", now, k.clock().pending().stream()
                 .map(t -> new TimerView(t.name(), t.owner(), t.deadline(), t.deadline() - now)).toList());
     }
 

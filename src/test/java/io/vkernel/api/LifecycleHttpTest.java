@@ -144,4 +144,19 @@ class LifecycleHttpTest extends HttpKernelTest {
         assertThat(syscall("read", "{\"fd\":4}").<Integer>at("$.ret")).isZero();
         assertThat(http.get(base + "/connections?format=text").body()).containsPattern("CLOSE-WAIT\\s+0\\s+0\\s");
     }
+
+    @Test
+    void realtimeClock_firesSoRcvtimeoOnItsOwn_andManualIsTheDefault() {
+        assertThat(http.get(base + "/clock").<String>at("$.mode")).isEqualTo("manual");
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        syscall("setsockopt", "{\"fd\":4,\"option\":\"SO_RCVTIMEO\",\"value\":300}");
+        assertThat(http.send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put(base + "/clock")
+                .contentType("application/json").content("{\"mode\":\"realtime\"}")).<String>at("$.mode")).isEqualTo("realtime");
+
+        MvcResult reading = http.start(base + "/processes/" + pid + "/read", "{\"fd\":4}");
+        Http.Reply timedOut = http.finish(reading); // nobody advances the clock: wall time does
+        assertThat(timedOut.<String>at("$.errno")).isEqualTo("EAGAIN");
+        assertThat(http.get(base + "/clock").<Integer>at("$.nowMs")).isGreaterThanOrEqualTo(300);
+    }
 }
