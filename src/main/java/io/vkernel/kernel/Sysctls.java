@@ -28,6 +28,7 @@ public final class Sysctls {
     public static final String PORT_RANGE_HIGH = "net.ipv4.ip_local_port_range.high";
     public static final String TCP_RFC1337 = "net.ipv4.tcp_rfc1337";
     public static final String VKERNEL_TRACE = "vkernel.trace";
+    public static final String TCP_SYNCOOKIES = "net.ipv4.tcp_syncookies";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -52,6 +53,7 @@ public final class Sysctls {
         SPECS.put(PORT_RANGE_LOW, new Spec(32768, 1, 65535, "lowest ephemeral port connect() picks"));
         SPECS.put(PORT_RANGE_HIGH, new Spec(60999, 1, 65535, "highest ephemeral port connect() picks"));
         SPECS.put(TCP_RFC1337, new Spec(0, 0, 1, "1: a RST does not end TIME_WAIT early (RFC 1337)"));
+        SPECS.put(TCP_SYNCOOKIES, new Spec(1, 0, 2, "1: answer SYNs with a cookie once a listener has more pending requests than its backlog; 0: drop them; 2: always"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }
 

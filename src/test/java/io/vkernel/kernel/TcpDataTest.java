@@ -157,20 +157,61 @@ class TcpDataTest {
 
     @Test
     void abortOnOverflow_answersTheFinalAckWithRst() {
-        done(t.kernel.listen(t.pid, t.listenFd, 0));
+        done(t.kernel.listen(t.pid, t.listenFd, 1));
         t.kernel.inspect(k -> {
             k.sysctls().set(Sysctls.TCP_ABORT_ON_OVERFLOW, 1);
             return null;
         });
-        Peer first = new Peer(t.kernel, "192.168.1.100:1001", TcpFixture.SERVER);
-        Peer second = new Peer(t.kernel, "192.168.1.100:1002", TcpFixture.SERVER);
-        first.send(TcpFlags.SYN, "");
-        second.send(TcpFlags.SYN, "");
-        first.ack(); // the accept queue (backlog 0 + 1) is now full
-        PacketReport overflow = second.ack();
+        Peer a = new Peer(t.kernel, "192.168.1.100:1001", TcpFixture.SERVER);
+        Peer b = new Peer(t.kernel, "192.168.1.100:1002", TcpFixture.SERVER);
+        Peer c = new Peer(t.kernel, "192.168.1.100:1003", TcpFixture.SERVER);
+        a.send(TcpFlags.SYN, "");
+        b.send(TcpFlags.SYN, "");
+        a.ack();
+        c.send(TcpFlags.SYN, "");
+        b.ack(); // the accept queue (backlog 1 + 1) is now full
+        PacketReport overflow = c.ack();
         assertThat(overflow.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly("R");
         assertThat(overflow.sentSegments().get(0).seq()).as("<SEQ=SEG.ACK>").isEqualTo(overflow.segment().ack());
-        assertThat(t.kernel.inspect(k -> k.established().size()).intValue()).isEqualTo(1);
+        assertThat(t.kernel.inspect(k -> k.established().size()).intValue()).isEqualTo(2);
+    }
+
+    @Test
+    void moreSynsThanTheBacklog_areAnsweredWithCookies_andACookieCompletesTheHandshakeWithoutState() {
+        done(t.kernel.listen(t.pid, t.listenFd, 4));
+        List<Peer> peers = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            Peer p = new Peer(t.kernel, "192.168.1.100:" + (2000 + i), TcpFixture.SERVER);
+            p.send(TcpFlags.SYN, "");
+            peers.add(p);
+        }
+        assertThat(peers).extracting(p -> p.last.verdict())
+                .as("request socks while qlen is not above the backlog (0..4), then cookies, as Linux")
+                .containsExactly("accepted", "accepted", "accepted", "accepted", "accepted", "syn cookie", "syn cookie", "syn cookie");
+        assertThat(t.kernel.inspect(k -> k.established().size()).intValue()).as("cookies keep no state").isEqualTo(5);
+
+        PacketReport completed = peers.get(7).ack();
+        assertThat(completed.state()).isEqualTo("ESTABLISHED");
+        assertThat(done(t.kernel.accept(t.pid, t.listenFd)).peer()).isEqualTo("192.168.1.100:2007");
+
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.TCP_SYNCOOKIES, 0);
+            return null;
+        });
+        Peer dropped = new Peer(t.kernel, "192.168.1.100:3000", TcpFixture.SERVER);
+        dropped.send(TcpFlags.SYN, "");
+        assertThat(dropped.last.dropReason()).isEqualTo(DropReason.SYN_QUEUE_FULL);
+    }
+
+    @Test
+    void forgedCookie_isAnsweredWithRst() {
+        done(t.kernel.listen(t.pid, t.listenFd, 0));
+        new Peer(t.kernel, "192.168.1.100:1001", TcpFixture.SERVER).send(TcpFlags.SYN, "");
+        Peer flooder = new Peer(t.kernel, "192.168.1.100:1002", TcpFixture.SERVER);
+        flooder.send(TcpFlags.SYN, "");
+        assertThat(flooder.last.verdict()).isEqualTo("syn cookie");
+        PacketReport forged = flooder.sendAt(TcpFlags.ACK, flooder.sndNxt(), flooder.rcvNxt() + 12345, "");
+        assertThat(forged.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly("R");
     }
 
     @Test

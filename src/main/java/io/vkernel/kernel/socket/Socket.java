@@ -24,6 +24,8 @@ public final class Socket implements BindTable.Owner {
     private Tcb tcb;
     private boolean released;
     private boolean connecting;
+    /** When this listener last had to answer a SYN with a cookie; cookies are checked only for a while after. */
+    private long lastSynFloodAt = -1;
 
     public Socket(long inode) {
         this.inode = inode;
@@ -96,6 +98,14 @@ public final class Socket implements BindTable.Owner {
 
     public void attach(Tcb tcb) {
         this.tcb = tcb;
+    }
+
+    public long lastSynFloodAt() {
+        return lastSynFloodAt;
+    }
+
+    public void synFlood(long now) {
+        lastSynFloodAt = now;
     }
 
     /** A connect() is in progress or finished without being reported yet (SS_CONNECTING). */

@@ -23,6 +23,34 @@ public final class IsnGenerator {
         return keyed + clock;
     }
 
+    /**
+     * A SYN cookie (net/ipv4/syncookies.c, in spirit): the ISN carries a keyed hash of the 4-tuple and the client's
+     * ISN, a minute counter in its top byte and the index of the client's MSS in {@link #COOKIE_MSS} in its low two
+     * bits, so the final ACK alone proves the handshake without any state kept.
+     */
+    public int cookie(FourTuple tuple, int clientIsn, long nowMs, int mssIndex) {
+        int minute = (int) (nowMs / 60_000) & 0xff;
+        return (minute << 24) | (cookieHash(tuple, clientIsn, minute) & 0x00fffffc) | mssIndex;
+    }
+
+    /** The MSS index a valid cookie carries, or -1 when it is forged or older than two minutes. */
+    public int checkCookie(FourTuple tuple, int clientIsn, int cookie, long nowMs) {
+        int minute = cookie >>> 24;
+        long age = ((nowMs / 60_000) - minute) & 0xff;
+        if (age > 1) {
+            return -1;
+        }
+        return (cookieHash(tuple, clientIsn, minute) & 0x00fffffc) == (cookie & 0x00fffffc) ? cookie & 3 : -1;
+    }
+
+    /** msstab[] of syncookies.c: the MSS values a cookie can encode. */
+    public static final int[] COOKIE_MSS = {536, 1300, 1440, 1460};
+
+    private int cookieHash(FourTuple tuple, int clientIsn, int minute) {
+        return (int) mix(mix(secret ^ 0x2545f4914f6cdd1dL ^ minute) ^ ((long) tuple.remote().address() << 32)
+                ^ ((long) tuple.remote().port() << 16) ^ tuple.local().port() ^ ((long) clientIsn << 20));
+    }
+
     /** The per-connection timestamp offset (secure_tcp_ts_off()), so TSval does not reveal uptime. */
     public int tsOffset(FourTuple tuple) {
         return (int) mix(mix(secret ^ 0x5bd1e995L) ^ ((long) tuple.remote().address() << 16) ^ tuple.remote().port()

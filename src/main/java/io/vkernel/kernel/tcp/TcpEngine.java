@@ -105,6 +105,9 @@ public final class TcpEngine {
             report.drop(DropReason.LISTEN_BAD_FLAGS, "a listener ignores RST");
             return;
         }
+        if (segment.has(TcpFlags.ACK) && !segment.has(TcpFlags.SYN) && cookieAccepted(listener, segment, report)) {
+            return;
+        }
         if (segment.has(TcpFlags.ACK)) {
             report.step("tcp.listen", "an ACK reached the listener with no request for this 4-tuple: reset <SEQ=SEG.ACK>");
             Segment reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null);
@@ -124,6 +127,17 @@ public final class TcpEngine {
         }
         if (established.size() >= maxConnections) {
             report.drop(DropReason.CONNECTION_LIMIT, established.size() + " connections already (limit " + maxConnections + ")");
+            return;
+        }
+        int cookies = sysctls.getInt(Sysctls.TCP_SYNCOOKIES);
+        // inet_csk_reqsk_queue_is_full(): more pending requests than the backlog
+        if (cookies == 2 || listener.synRecv() > listener.backlog()) {
+            if (cookies == 0) {
+                report.drop(DropReason.SYN_QUEUE_FULL, listener.synRecv() + " requests pending for backlog " + listener.backlog()
+                        + " and tcp_syncookies=0: the SYN is dropped");
+                return;
+            }
+            sendCookie(listener, segment, report);
             return;
         }
         Tcb tcb = new Tcb(tuple, TcpState.SYN_RECV, clock.now());
@@ -147,6 +161,73 @@ public final class TcpEngine {
         startRttTiming(tcb, tcb.iss + 1); // tcp_synack_rtt_meas(): the handshake gives the first RTT sample
         armSynAckTimer(tcb, 0);
         report.connection(tuple.toString(), tcb.state.name());
+    }
+
+    /**
+     * tcp_syn_flood_action(): no request is kept; the SYN-ACK's ISN is a cookie that encodes what the final ACK
+     * must prove. Without timestamps a cookie can carry only the MSS, so the SYN-ACK offers nothing else.
+     */
+    private void sendCookie(Socket listener, Segment syn, PacketReport report) {
+        FourTuple tuple = FourTuple.ofInbound(syn);
+        int peerMss = syn.mss() > 0 ? syn.mss() : DEFAULT_MSS;
+        int index = 0;
+        for (int i = 0; i < IsnGenerator.COOKIE_MSS.length; i++) {
+            if (IsnGenerator.COOKIE_MSS[i] <= peerMss) {
+                index = i;
+            }
+        }
+        int cookie = isns.cookie(tuple, syn.seq(), clock.now(), index);
+        listener.synFlood(clock.now());
+        report.step("tcp.syncookie", listener.synRecv() + " requests pending for backlog " + listener.backlog()
+                + ": \"Possible SYN flooding on port " + listener.local().port() + ". Sending cookies.\" The SYN-ACK's ISN "
+                + Seq.unsigned(cookie) + " is a cookie (MSS " + IsnGenerator.COOKIE_MSS[index] + "); no state is kept");
+        host.event(EventType.PACKET_DROP, tuple.toString(), "SYN answered with a SYN cookie: no request socket kept");
+        host.transmit(new Segment(syn.dst(), syn.src(), TcpFlags.SYN | TcpFlags.ACK, cookie, syn.seq() + 1, 64240,
+                ADVERTISED_MSS, null), report);
+        report.verdict("syn cookie");
+    }
+
+    /**
+     * cookie_v4_check(): an ACK with no request behind it, shortly after this listener sent cookies, may complete
+     * a cookie handshake: SEG.ACK - 1 must be a cookie for this 4-tuple and SEG.SEQ - 1. Then the connection is
+     * created ESTABLISHED straight into the accept queue (or dropped when that is full).
+     */
+    private boolean cookieAccepted(Socket listener, Segment ack, PacketReport report) {
+        if (listener.lastSynFloodAt() < 0 || clock.now() - listener.lastSynFloodAt() > 120_000) {
+            return false; // tcp_synq_no_recent_overflow()
+        }
+        FourTuple tuple = FourTuple.ofInbound(ack);
+        int index = isns.checkCookie(tuple, ack.seq() - 1, ack.ack() - 1, clock.now());
+        if (index < 0) {
+            return false;
+        }
+        if (listener.acceptQueueFull()) {
+            report.drop(DropReason.ACCEPT_QUEUE_FULL, "a valid SYN cookie, but the accept queue is full: the ACK is dropped");
+            return true;
+        }
+        Tcb tcb = new Tcb(tuple, TcpState.ESTABLISHED, clock.now());
+        tcb.listener = listener;
+        tcb.reuseAddr = listener.reuseAddr();
+        tcb.irs = ack.seq() - 1;
+        tcb.rcvNxt = ack.seq();
+        tcb.rcvBufLimit = sysctls.getInt(Sysctls.TCP_RMEM_DEFAULT);
+        tcb.iss = ack.ack() - 1;
+        tcb.sndUna = ack.ack();
+        tcb.sndNxt = ack.ack();
+        tcb.sndWnd = ack.window();
+        tcb.peerMss = IsnGenerator.COOKIE_MSS[index];
+        tcb.lastHeard = clock.now();
+        established.insert(tcb);
+        binds.add(tcb);
+        tcb.ownsPort = true;
+        listener.acceptQueue().addLast(tcb);
+        host.event(EventType.STATE_CHANGE, tuple.toString(), "LISTEN -> ESTABLISHED: a valid SYN cookie completes the handshake");
+        report.step("tcp.syncookie", "SEG.ACK - 1 = " + Seq.unsigned(ack.ack() - 1) + " is a valid cookie (MSS "
+                + tcb.peerMss + "): the connection is created ESTABLISHED in the accept queue of " + listener.local());
+        receiveDataAndFin(tcb, ack, report);
+        host.wake(listener, report);
+        report.connection(tuple.toString(), tcb.state.name());
+        return true;
     }
 
     private void sendSynAck(Tcb tcb, PacketReport report) {

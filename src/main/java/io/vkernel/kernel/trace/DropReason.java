@@ -20,6 +20,7 @@ public enum DropReason {
     RST_NO_SOCKET("a RST for no socket is dropped silently; a RST is never answered with a RST"),
     LISTEN_BAD_FLAGS("a listener only takes a SYN; other segments are dropped or reset"),
     CONNECTION_LIMIT("the sandbox's connections-per-kernel bound is reached; the SYN is dropped"),
+    SYN_QUEUE_FULL("more requests are pending than the listen backlog and SYN cookies are off"),
     ACCEPT_QUEUE_FULL("the listener's accept queue is full (backlog + 1)"),
     OUT_OF_WINDOW("the sequence number is outside the receive window"),
     ACK_UNSENT_DATA("the ACK acknowledges data that was never sent"),
