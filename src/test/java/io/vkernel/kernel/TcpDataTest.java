@@ -248,4 +248,30 @@ class TcpDataTest {
         t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
         assertErrno(t.read(), Errno.ECONNRESET);
     }
+
+    @Test
+    void zeroWindow_isProbedWithBackoff_andAWindowUpdateResumesSending() {
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.peer.window = 0;
+        t.peer.connect();
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        PacketReport report = new PacketReport(null);
+        done(t.kernel.fcntl(t.pid, t.fd, "F_SETFL", 04000));
+        done(t.kernel.write(t.pid, t.fd, "waiting".getBytes(), report));
+        assertThat(report.sentSegments()).as("nothing fits a zero window").isEmpty();
+        int sndUna = t.tcb().sndUna();
+        List<Long> probes = new java.util.ArrayList<>();
+        for (int ms = 0; ms < 2000; ms += 100) {
+            int before = t.peer.received().size();
+            t.kernel.advance(100);
+            if (t.peer.received().size() > before) {
+                probes.add(t.kernel.inspect(k -> k.clock().now()));
+                assertThat(t.peer.lastReceived().seq()).as("a probe: SEQ = SND.UNA - 1, no data").isEqualTo(sndUna - 1);
+            }
+        }
+        assertThat(probes).as("RTO 200 ms, then backing off").containsExactly(200L, 600L, 1400L);
+        t.peer.window = 65535;
+        PacketReport update = t.peer.ack();
+        assertThat(update.sentSegments()).extracting(s -> s.payloadText()).containsExactly("waiting");
+    }
 }

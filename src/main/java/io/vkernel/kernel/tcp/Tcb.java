@@ -68,6 +68,10 @@ public final class Tcb implements BindTable.Owner {
     int rttSeq;
     long rttSentAt = -1;
 
+    // Zero-window probes (tcp_probe_timer()): armed while the peer's window is 0 and data waits.
+    VirtualClock.Timer persistTimer;
+    int zeroWindowProbes;
+
     // Keepalive (SO_KEEPALIVE): idle since lastHeard, probes sent without an answer.
     VirtualClock.Timer keepaliveTimer;
     long lastHeard;

@@ -588,6 +588,11 @@ public final class TcpEngine {
             }
         }
         tcb.sndWnd = segment.window() << tcb.sndWscale;
+        if (tcb.sndWnd > 0 && tcb.persistTimer != null) {
+            tcb.persistTimer.cancel();
+            tcb.persistTimer = null;
+            tcb.zeroWindowProbes = 0;
+        }
         if (windowWasClosed && tcb.sndWnd > 0) {
             report.step("tcp.window", "the peer's window reopened to " + tcb.sndWnd + " bytes: sending resumes");
         }
@@ -833,6 +838,9 @@ public final class TcpEngine {
             int usable = tcb.sndWnd - (tcb.sndNxt - tcb.sndUna);
             int size = Math.min(Math.min(unsent, tcb.peerMss), usable);
             if (size <= 0) {
+                if (tcb.sndWnd == 0 && tcb.sndNxt == tcb.sndUna) {
+                    armPersist(tcb); // nothing in flight to bring a window update: probe for it
+                }
                 return;
             }
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
@@ -1061,6 +1069,36 @@ public final class TcpEngine {
         armRetransmit(tcb);
     }
 
+    /**
+     * tcp_probe_timer(): while the peer advertises a zero window and data waits, probe it with SEQ = SND.UNA - 1 so
+     * a lost window update cannot stall the connection; the interval backs off like the RTO, and after tcp_retries2
+     * unanswered probes the connection fails with ETIMEDOUT.
+     */
+    private void armPersist(Tcb tcb) {
+        if (tcb.persistTimer != null && !tcb.persistTimer.isCancelled()) {
+            return;
+        }
+        long delay = Math.min(RTO_MAX_MS, tcb.rtoMs << Math.min(tcb.zeroWindowProbes, 10));
+        tcb.persistTimer = clock.schedule(delay, "zero-window-probe", tcb.tuple().toString(), () -> {
+            tcb.persistTimer = null;
+            if (tcb.state == TcpState.CLOSE || tcb.sndWnd > 0) {
+                return;
+            }
+            if (tcb.zeroWindowProbes >= sysctls.getInt(Sysctls.TCP_RETRIES2)) {
+                host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.zeroWindowProbes
+                        + " zero-window probes unanswered: the connection fails with ETIMEDOUT");
+                tcb.pendingError = tcb.orphan ? null : Errno.ETIMEDOUT;
+                closeTcb(tcb, "zero-window probes unanswered");
+                wakeOwner(tcb, null);
+                return;
+            }
+            tcb.zeroWindowProbes++;
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "zero-window probe #" + tcb.zeroWindowProbes);
+            host.transmit(out(tcb, TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt, null), null);
+            armPersist(tcb);
+        });
+    }
+
     /** Arms the keepalive timer when the socket has SO_KEEPALIVE (tcp_set_keepalive()); off by default. */
     public void armKeepalive(Tcb tcb) {
         if (tcb.keepaliveTimer != null) {
@@ -1117,6 +1155,10 @@ public final class TcpEngine {
         if (tcb.keepaliveTimer != null) {
             tcb.keepaliveTimer.cancel();
             tcb.keepaliveTimer = null;
+        }
+        if (tcb.persistTimer != null) {
+            tcb.persistTimer.cancel();
+            tcb.persistTimer = null;
         }
         setState(tcb, TcpState.CLOSE, why + "; removed from the established table, buffers freed");
         established.remove(tcb);
