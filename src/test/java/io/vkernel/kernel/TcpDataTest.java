@@ -3,6 +3,7 @@ package io.vkernel.kernel;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.syscall.SyscallResult;
+import io.vkernel.kernel.tcp.TcpEngine;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.PacketReport;
@@ -273,5 +274,23 @@ class TcpDataTest {
         t.peer.window = 65535;
         PacketReport update = t.peer.ack();
         assertThat(update.sentSegments()).extracting(s -> s.payloadText()).containsExactly("waiting");
+    }
+
+    @Test
+    void afterSixteenQuickAcks_smallSegmentsWaitForTheDelayedAck_andEverySecondFullSegmentIsAckedAtOnce() {
+        t.established();
+        for (int i = 0; i < TcpEngine.MAX_QUICKACKS; i++) {
+            assertThat(t.peer.data("q").sentSegments()).as("quick-ack mode: segment %d ACKed at once", i + 1).hasSize(1);
+        }
+        assertThat(t.peer.data("slow").sentSegments()).as("delayed").isEmpty();
+        t.kernel.advance(39);
+        int before = t.peer.received().size();
+        t.kernel.advance(1);
+        assertThat(t.peer.received()).as("the 40 ms delayed-ACK timer").hasSize(before + 1);
+        assertThat(t.peer.lastReceived().ack()).isEqualTo(t.peer.sndNxt());
+
+        String full = "x".repeat(1460);
+        assertThat(t.peer.data(full).sentSegments()).isEmpty();
+        assertThat(t.peer.data(full).sentSegments()).as("the second full-sized segment").hasSize(1);
     }
 }

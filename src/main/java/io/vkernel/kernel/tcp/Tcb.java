@@ -68,6 +68,12 @@ public final class Tcb implements BindTable.Owner {
     int rttSeq;
     long rttSentAt = -1;
 
+    // Delayed ACK (tcp_event_data_recv(), tcp_send_delayed_ack()): the first segments are ACKed at once
+    // (quick-ack mode, TCP_MAX_QUICKACKS), later ones every second full segment or after 40 ms.
+    int quickAcks = TcpEngine.MAX_QUICKACKS;
+    int unackedBytes;
+    VirtualClock.Timer delackTimer;
+
     // Zero-window probes (tcp_probe_timer()): armed while the peer's window is 0 and data waits.
     VirtualClock.Timer persistTimer;
     int zeroWindowProbes;

@@ -42,6 +42,10 @@ public final class TcpEngine {
     public static final long RTO_MIN_MS = 200;
     /** Linux TCP_RTO_MAX. */
     public static final long RTO_MAX_MS = 120_000;
+    /** TCP_MAX_QUICKACKS: segments ACKed at once at the start of a connection. */
+    public static final int MAX_QUICKACKS = 16;
+    /** TCP_DELACK_MIN: the shortest delayed-ACK timeout. */
+    public static final long DELACK_MS = 40;
     /** The window scale we offer: ilog2(tcp_rmem[2] = 6 MiB) - 15 = 7, as on Linux 6.12. */
     public static final int RCV_WSCALE = 7;
 
@@ -656,8 +660,10 @@ public final class TcpEngine {
                         + Seq.unsigned(tcb.rcvNxt) + ")");
             }
         }
-        if (took || fin || (payload.length > 0 && tcb.state != TcpState.CLOSE)) {
-            sendAck(tcb, report);
+        if (fin || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)) {
+            sendAck(tcb, report); // a FIN, a gap or a duplicate is answered at once
+        } else if (took) {
+            ackData(tcb, payload.length, report);
         }
         if ((took || fin) && tcb.socket != null) {
             host.wake(tcb.socket, report);
@@ -1160,6 +1166,10 @@ public final class TcpEngine {
             tcb.persistTimer.cancel();
             tcb.persistTimer = null;
         }
+        if (tcb.delackTimer != null) {
+            tcb.delackTimer.cancel();
+            tcb.delackTimer = null;
+        }
         setState(tcb, TcpState.CLOSE, why + "; removed from the established table, buffers freed");
         established.remove(tcb);
         if (tcb.ownsPort) {
@@ -1183,6 +1193,11 @@ public final class TcpEngine {
 
     /** A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them. */
     private Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload) {
+        tcb.unackedBytes = 0; // every segment of the connection carries the ACK
+        if (tcb.delackTimer != null) {
+            tcb.delackTimer.cancel();
+            tcb.delackTimer = null;
+        }
         int window = Math.min(65535, tcb.rcvWnd() >> tcb.rcvWscale);
         TcpOptions options = tcb.tsOk
                 ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
@@ -1242,6 +1257,37 @@ public final class TcpEngine {
     /** TSval: a millisecond clock with a per-connection offset (Linux's ts_off from secure_tcp_ts_off()). */
     private long tsVal(Tcb tcb) {
         return (clock.now() + (tcb.tsOffset & 0xffffffffL)) & 0xffffffffL;
+    }
+
+    /**
+     * __tcp_ack_snd_check(): in quick-ack mode every segment is ACKed at once; after it, an ACK goes out for every
+     * second full-sized segment, or when the 40 ms delayed-ACK timer fires, unless data going the other way
+     * carries it first.
+     */
+    private void ackData(Tcb tcb, int bytes, PacketReport report) {
+        if (tcb.quickAcks > 0) {
+            tcb.quickAcks--;
+            sendAck(tcb, report);
+            return;
+        }
+        tcb.unackedBytes += bytes;
+        int fullSegment = ADVERTISED_MSS - (tcb.tsOk ? 12 : 0);
+        if (tcb.unackedBytes >= 2 * fullSegment) {
+            sendAck(tcb, report);
+            return;
+        }
+        if (report.tracing()) {
+            report.step("tcp.delack", "ACK delayed up to " + DELACK_MS + " ms (quick-ack mode ended after " + MAX_QUICKACKS
+                    + " segments): it goes with the next data, the next full segment, or when the timer fires");
+        }
+        if (tcb.delackTimer == null) {
+            tcb.delackTimer = clock.schedule(DELACK_MS, "delayed-ack", tcb.tuple().toString(), () -> {
+                tcb.delackTimer = null;
+                if (tcb.state != TcpState.CLOSE && tcb.state != TcpState.TIME_WAIT) {
+                    sendAck(tcb, null);
+                }
+            });
+        }
     }
 
     private void sendAck(Tcb tcb, PacketReport report) {
