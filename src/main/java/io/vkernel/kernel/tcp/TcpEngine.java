@@ -15,11 +15,6 @@ import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
-import io.vkernel.kernel.wire.TcpOption;
-import io.vkernel.kernel.wire.TcpOptions;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The TCP state machine: the passive open through the listener, segment arrival for a known TCB in RFC 9293
@@ -57,10 +52,13 @@ public final class TcpEngine {
     private final IsnGenerator isns;
     private final TcpHost host;
     private final int maxConnections;
+    private final TcpOutput output;
+    private final TcpTimers timers;
 
     public TcpEngine(EstablishedTable established, ListenerTable listeners, BindTable binds, VirtualClock clock,
                      Sysctls sysctls, IsnGenerator isns, TcpHost host, int maxConnections) {
         this.maxConnections = maxConnections;
+        this.output = new TcpOutput(clock, isns, host);
         this.established = established;
         this.listeners = listeners;
         this.binds = binds;
@@ -68,6 +66,7 @@ public final class TcpEngine {
         this.sysctls = sysctls;
         this.isns = isns;
         this.host = host;
+        this.timers = new TcpTimers(this, output, clock, sysctls, host);
     }
 
     // ---------------------------------------------------------------- no socket (RFC 9293 §3.10.7.1)
@@ -79,25 +78,7 @@ public final class TcpEngine {
             return;
         }
         report.verdict("reset");
-        resetFor(segment, report);
-    }
-
-    /**
-     * tcp_v4_send_reset(): the reply to one segment, built from its own numbers — {@code <SEQ=SEG.ACK><CTL=RST>}
-     * when it carried an ACK, else {@code <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>} — window 0, no options.
-     */
-    private void resetFor(Segment segment, PacketReport report) {
-        Segment reply;
-        if (segment.has(TcpFlags.ACK)) {
-            reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null);
-            report.step("tcp.reset", "RST with <SEQ=SEG.ACK> = " + Seq.unsigned(segment.ack()) + " (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
-        } else {
-            int ack = segment.seq() + segment.length();
-            reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST | TcpFlags.ACK, 0, ack, 0, 0, null);
-            report.step("tcp.reset", "RST,ACK with <SEQ=0><ACK=SEG.SEQ+SEG.LEN> = " + Seq.unsigned(ack)
-                    + " (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
-        }
-        host.transmit(reply, report);
+        output.resetFor(segment, report);
     }
 
     // ---------------------------------------------------------------- LISTEN (RFC 9293 §3.10.7.2)
@@ -155,14 +136,14 @@ public final class TcpEngine {
         tcb.sndNxt = tcb.iss + 1;
         tcb.sndWnd = segment.window();
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
-        negotiateOptions(tcb, segment, true);
+        output.negotiateOptions(tcb, segment, true);
         established.insert(tcb);
         listener.synRecvChanged(+1);
         host.event(EventType.STATE_CHANGE, tuple.toString(), "LISTEN -> SYN_RECV: request created for listener " + listener.local());
         report.step("tcp.syn", "SYN for listener " + listener.local() + ": request socket created in SYN_RECV and inserted in the established table"
                 + " (ISN " + Seq.unsigned(tcb.iss) + ", peer MSS " + tcb.peerMss + ")");
         sendSynAck(tcb, report);
-        startRttTiming(tcb, tcb.iss + 1); // tcp_synack_rtt_meas(): the handshake gives the first RTT sample
+        timers.startRttTiming(tcb, tcb.iss + 1); // tcp_synack_rtt_meas(): the handshake gives the first RTT sample
         armSynAckTimer(tcb, 0);
         report.connection(tuple.toString(), tcb.state.name());
     }
@@ -235,7 +216,7 @@ public final class TcpEngine {
     }
 
     private void sendSynAck(Tcb tcb, PacketReport report) {
-        host.transmit(synSegment(tcb, TcpFlags.SYN | TcpFlags.ACK, tcb.rcvNxt), report);
+        host.transmit(output.synSegment(tcb, TcpFlags.SYN | TcpFlags.ACK, tcb.rcvNxt), report);
     }
 
     /** reqsk_timer_handler(): retransmit the SYN-ACK after 1, 2, 4, ... s; give the request up after the last. */
@@ -282,13 +263,13 @@ public final class TcpEngine {
         tcb.ownsPort = true;
         host.event(EventType.STATE_CHANGE, tuple.toString(), "CLOSED -> SYN_SENT: connect() sends a SYN from " + tuple.local());
         sendSyn(tcb, report);
-        startRttTiming(tcb, tcb.iss + 1);
+        timers.startRttTiming(tcb, tcb.iss + 1);
         armSynTimer(tcb);
         return tcb;
     }
 
     private void sendSyn(Tcb tcb, PacketReport report) {
-        host.transmit(synSegment(tcb, TcpFlags.SYN, 0), report);
+        host.transmit(output.synSegment(tcb, TcpFlags.SYN, 0), report);
     }
 
     /**
@@ -353,22 +334,22 @@ public final class TcpEngine {
         tcb.sndWnd = segment.window();
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         tcb.lastHeard = clock.now();
-        negotiateOptions(tcb, segment, false);
+        output.negotiateOptions(tcb, segment, false);
         if (hasAck) {
             tcb.sndUna = segment.ack();
-            sampleRtt(tcb, segment.ack());
+            timers.sampleRtt(tcb, segment.ack());
             setState(tcb, TcpState.ESTABLISHED, "SYN-ACK received; connect() returns 0");
             report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED, ACK sent");
-            sendAck(tcb, report);
-            armKeepalive(tcb);
+            output.sendAck(tcb, report);
+            timers.armKeepalive(tcb);
             wakeOwner(tcb, report);
         } else {
             setState(tcb, TcpState.SYN_RECV, "simultaneous open: a SYN crossed ours");
-            host.transmit(synSegment(tcb, TcpFlags.SYN | TcpFlags.ACK, tcb.rcvNxt), report);
+            host.transmit(output.synSegment(tcb, TcpFlags.SYN | TcpFlags.ACK, tcb.rcvNxt), report);
         }
     }
 
-    private void wakeOwner(Tcb tcb, PacketReport report) {
+    void wakeOwner(Tcb tcb, PacketReport report) {
         if (tcb.socket != null) {
             host.wake(tcb.socket, report);
         }
@@ -408,7 +389,7 @@ public final class TcpEngine {
         if (segment.has(TcpFlags.ACK) && segment.ack() == tcb.sndNxt) {
             tcb.sndUna = segment.ack();
             setState(tcb, TcpState.ESTABLISHED, "simultaneous open completed");
-            armKeepalive(tcb);
+            timers.armKeepalive(tcb);
             wakeOwner(tcb, report);
             receiveDataAndFin(tcb, segment, report);
         } else {
@@ -423,7 +404,7 @@ public final class TcpEngine {
                 report.step("tcp.rst", "RST at RCV.NXT: the request is dropped and the listener carries on");
                 dropRequest(tcb);
             } else {
-                challengeAck(tcb, report, "RST not at RCV.NXT");
+                output.challengeAck(tcb, report, "RST not at RCV.NXT");
             }
             return;
         }
@@ -433,7 +414,7 @@ public final class TcpEngine {
                 sendSynAck(tcb, report);
             } else {
                 report.step("tcp.syn", "a new SYN on a pending request: reset and drop the request (embryonic reset)");
-                resetFor(segment, report);
+                output.resetFor(segment, report);
                 dropRequest(tcb);
             }
             return;
@@ -453,7 +434,7 @@ public final class TcpEngine {
         if (listener.acceptQueueFull()) {
             if (sysctls.getInt(Sysctls.TCP_ABORT_ON_OVERFLOW) == 1) {
                 report.step("tcp.overflow", "accept queue full and tcp_abort_on_overflow=1: the request is reset (embryonic_reset)");
-                resetFor(segment, report);
+                output.resetFor(segment, report);
                 dropRequest(tcb);
             } else {
                 tcb.ackedWhileQueueFull = true;
@@ -465,7 +446,7 @@ public final class TcpEngine {
         }
         cancelTimer(tcb);
         tcb.sndUna = segment.ack();
-        sampleRtt(tcb, segment.ack());
+        timers.sampleRtt(tcb, segment.ack());
         tcb.sndWnd = segment.window() << tcb.sndWscale;
         listener.synRecvChanged(-1);
         setState(tcb, TcpState.ESTABLISHED, "third segment of the handshake");
@@ -522,14 +503,14 @@ public final class TcpEngine {
         if (segment.has(TcpFlags.ACK)) {
             armTimeWait(tcb);
         }
-        sendAck(tcb, report);
+        output.sendAck(tcb, report);
     }
 
     private void synchronizedReceives(Tcb tcb, Segment segment, PacketReport report) {
         // first: sequence number acceptability
         if (!acceptable(tcb, segment)) {
             if (!segment.has(TcpFlags.RST)) {
-                sendAck(tcb, report);
+                output.sendAck(tcb, report);
             }
             boolean old = Seq.beforeOrEqual(segment.seq() + segment.length(), tcb.rcvNxt) && segment.length() > 0;
             report.drop(old ? DropReason.DUPLICATE : DropReason.OUT_OF_WINDOW, "SEG.SEQ=" + Seq.unsigned(segment.seq())
@@ -539,7 +520,7 @@ public final class TcpEngine {
         // second: RST (RFC 5961 §3.2 as RFC 9293 §3.10.7.4 adopts it)
         if (segment.has(TcpFlags.RST)) {
             if (segment.seq() != tcb.rcvNxt) {
-                challengeAck(tcb, report, "RST in window but not exactly at RCV.NXT");
+                output.challengeAck(tcb, report, "RST in window but not exactly at RCV.NXT");
                 return;
             }
             peerReset(tcb, report);
@@ -547,7 +528,7 @@ public final class TcpEngine {
         }
         // fourth: SYN on a synchronized connection
         if (segment.has(TcpFlags.SYN)) {
-            challengeAck(tcb, report, "SYN on a synchronized connection");
+            output.challengeAck(tcb, report, "SYN on a synchronized connection");
             return;
         }
         // fifth: ACK
@@ -578,14 +559,14 @@ public final class TcpEngine {
                 report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
                         + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
             }
-            sampleRtt(tcb, segment.ack());
+            timers.sampleRtt(tcb, segment.ack());
             if (tcb.retransmits > 0 && tcb.srttMs >= 0) {
-                tcb.rtoMs = baseRto(tcb); // the ACK of new data undoes the exponential backoff
+                tcb.rtoMs = timers.baseRto(tcb); // the ACK of new data undoes the exponential backoff
             }
             tcb.retransmits = 0;
-            cancelRetransmit(tcb);
+            timers.cancelRetransmit(tcb);
             if (tcb.sndUna != tcb.sndNxt) {
-                armRetransmit(tcb);
+                timers.armRetransmit(tcb);
             }
             if (dataAcked > 0 && tcb.socket != null) {
                 host.wake(tcb.socket, report); // writers blocked on a full send buffer
@@ -638,7 +619,7 @@ public final class TcpEngine {
                 // tcp_rcv_state_process(): new data for a closed socket; RFC 1122 says we MUST reset (TCPAbortOnData).
                 report.step("tcp.data", "data for a socket the application already closed: RST (RFC 1122 §4.2.2.13; "
                         + "tcp_reset(), then tcp_v4_do_rcv() answers the segment itself)");
-                resetFor(segment, report);
+                output.resetFor(segment, report);
                 closeTcb(tcb, "data arrived after close()");
                 report.verdict("reset");
                 return;
@@ -661,9 +642,9 @@ public final class TcpEngine {
             }
         }
         if (fin || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)) {
-            sendAck(tcb, report); // a FIN, a gap or a duplicate is answered at once
+            output.sendAck(tcb, report); // a FIN, a gap or a duplicate is answered at once
         } else if (took) {
-            ackData(tcb, payload.length, report);
+            output.ackData(tcb, payload.length, report);
         }
         if ((took || fin) && tcb.socket != null) {
             host.wake(tcb.socket, report);
@@ -774,6 +755,11 @@ public final class TcpEngine {
 
     // ---------------------------------------------------------------- user calls
 
+    /** Arms the keepalive timer when the socket has SO_KEEPALIVE (tcp_set_keepalive()); off by default. */
+    public void armKeepalive(Tcb tcb) {
+        timers.armKeepalive(tcb);
+    }
+
     /** The accepted connection gets its socket: from now on wake-ups for it go to that socket's wait queue. */
     public void attach(Tcb tcb, Socket socket) {
         tcb.socket = socket;
@@ -797,7 +783,7 @@ public final class TcpEngine {
             int before = tcb.rcvWnd();
             byte[] data = tcb.receiveQueue.take(max);
             if (before < ADVERTISED_MSS && tcb.rcvWnd() >= ADVERTISED_MSS && tcb.state != TcpState.CLOSE) {
-                sendAck(tcb, report); // window update once the window reopens by at least one MSS
+                output.sendAck(tcb, report); // window update once the window reopens by at least one MSS
             }
             return data;
         }
@@ -845,22 +831,22 @@ public final class TcpEngine {
             int size = Math.min(Math.min(unsent, tcb.peerMss), usable);
             if (size <= 0) {
                 if (tcb.sndWnd == 0 && tcb.sndNxt == tcb.sndUna) {
-                    armPersist(tcb); // nothing in flight to bring a window update: probe for it
+                    timers.armPersist(tcb); // nothing in flight to bring a window update: probe for it
                 }
                 return;
             }
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
             int flags = TcpFlags.ACK | (size == unsent ? TcpFlags.PSH : 0);
-            host.transmit(out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
-            startRttTiming(tcb, tcb.sndNxt + size);
+            host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
+            timers.startRttTiming(tcb, tcb.sndNxt + size);
             tcb.sndNxt += size;
             unsent -= size;
-            armRetransmit(tcb);
+            timers.armRetransmit(tcb);
         }
         if (tcb.finQueued && tcb.sndNxt == tcb.finSeq) {
-            host.transmit(out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
+            host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
             tcb.sndNxt += 1;
-            armRetransmit(tcb);
+            timers.armRetransmit(tcb);
         }
     }
 
@@ -888,14 +874,14 @@ public final class TcpEngine {
         if (unread > 0 && tcb.state != TcpState.TIME_WAIT) {
             // RFC 2525 §2.17, __tcp_close(): "we send a RST here because data was lost" (TCPAbortOnClose).
             report.step("tcp.close", unread + " unread bytes discarded: RST instead of FIN (RFC 2525 §2.17)");
-            sendReset(tcb, report);
+            output.sendReset(tcb, report);
             closeTcb(tcb, "close() with unread data");
             return;
         }
         if (lingerZero) {
             report.step("tcp.close", "SO_LINGER {1, 0}: abort with RST");
             if (needsReset(tcb.state)) {
-                sendReset(tcb, report);
+                output.sendReset(tcb, report);
             }
             closeTcb(tcb, "close() with SO_LINGER {1, 0}");
             return;
@@ -938,7 +924,7 @@ public final class TcpEngine {
             report.step("tcp.close", "listener closed: queued connection " + child.tuple() + " is reset");
             child.orphan = true;
             if (needsReset(child.state)) {
-                sendReset(child, report);
+                output.sendReset(child, report);
             }
             closeTcb(child, "its listener was closed before accept()");
         }
@@ -968,7 +954,7 @@ public final class TcpEngine {
         setState(tcb, TcpState.TIME_WAIT, why + "; the 4-tuple stays in the established table for 60 s");
         tcb.receiveQueue.clear();
         tcb.sendQueue.clear();
-        cancelRetransmit(tcb);
+        timers.cancelRetransmit(tcb);
         if (tcb.keepaliveTimer != null) {
             tcb.keepaliveTimer.cancel();
             tcb.keepaliveTimer = null;
@@ -994,156 +980,6 @@ public final class TcpEngine {
         });
     }
 
-    // ---------------------------------------------------------------- retransmission (RFC 6298) and keepalive
-
-    private void startRttTiming(Tcb tcb, int endSeq) {
-        if (tcb.rttSentAt < 0) {
-            tcb.rttSeq = endSeq;
-            tcb.rttSentAt = clock.now();
-        }
-    }
-
-    /** RFC 6298 §2.2-2.3 with Linux's floor: RTO = SRTT + max(G, 4 x RTTVAR), at least 200 ms. */
-    private void sampleRtt(Tcb tcb, int ack) {
-        if (tcb.rttSentAt < 0 || Seq.before(ack, tcb.rttSeq)) {
-            return;
-        }
-        long r = clock.now() - tcb.rttSentAt;
-        tcb.rttSentAt = -1;
-        if (tcb.srttMs < 0) {
-            tcb.srttMs = r;
-            tcb.rttvarMs = r / 2;
-        } else {
-            tcb.rttvarMs = (3 * tcb.rttvarMs + Math.abs(tcb.srttMs - r)) / 4;
-            tcb.srttMs = (7 * tcb.srttMs + r) / 8;
-        }
-        tcb.rtoMs = baseRto(tcb);
-    }
-
-    private static long baseRto(Tcb tcb) {
-        return Math.min(RTO_MAX_MS, Math.max(RTO_MIN_MS, tcb.srttMs + Math.max(1, 4 * tcb.rttvarMs)));
-    }
-
-    private void armRetransmit(Tcb tcb) {
-        if (tcb.retransmitTimer != null && !tcb.retransmitTimer.isCancelled()) {
-            return;
-        }
-        tcb.retransmitTimer = clock.schedule(tcb.rtoMs, "retransmit", tcb.tuple().toString(), () -> retransmitTimeout(tcb));
-    }
-
-    private static void cancelRetransmit(Tcb tcb) {
-        if (tcb.retransmitTimer != null) {
-            tcb.retransmitTimer.cancel();
-            tcb.retransmitTimer = null;
-        }
-    }
-
-    /**
-     * tcp_retransmit_timer(): resend the oldest unacknowledged segment, double the RTO (capped at 120 s) and give
-     * up after tcp_retries2 (tcp_orphan_retries, 0 meaning 8, for an orphan) with ETIMEDOUT and no RST.
-     */
-    private void retransmitTimeout(Tcb tcb) {
-        tcb.retransmitTimer = null;
-        if (tcb.sndUna == tcb.sndNxt || tcb.state == TcpState.CLOSE || tcb.state == TcpState.TIME_WAIT) {
-            return;
-        }
-        int orphanRetries = sysctls.getInt(Sysctls.TCP_ORPHAN_RETRIES);
-        int limit = tcb.orphan ? (orphanRetries == 0 ? 8 : orphanRetries) : sysctls.getInt(Sysctls.TCP_RETRIES2);
-        if (tcb.retransmits >= limit) {
-            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.retransmits
-                    + " retransmissions unanswered: the connection fails with ETIMEDOUT (no RST is sent)");
-            if (!tcb.orphan) {
-                tcb.pendingError = Errno.ETIMEDOUT;
-            }
-            closeTcb(tcb, "retransmission timeout");
-            wakeOwner(tcb, null);
-            return;
-        }
-        tcb.retransmits++;
-        tcb.rttSentAt = -1; // Karn's algorithm: no RTT sample from a retransmitted segment
-        int inFlightData = Math.min(tcb.sndNxt - tcb.sndUna, tcb.sendQueue.size());
-        if (inFlightData > 0) {
-            int size = Math.min(inFlightData, tcb.peerMss);
-            byte[] chunk = tcb.sendQueue.peek(0, size);
-            host.transmit(out(tcb, TcpFlags.ACK | TcpFlags.PSH, tcb.sndUna, tcb.rcvNxt, chunk), null);
-        } else if (tcb.finQueued) {
-            host.transmit(out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
-        }
-        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "retransmission #" + tcb.retransmits + " after RTO "
-                + tcb.rtoMs + " ms; next RTO " + Math.min(RTO_MAX_MS, tcb.rtoMs * 2) + " ms");
-        tcb.rtoMs = Math.min(RTO_MAX_MS, tcb.rtoMs * 2);
-        armRetransmit(tcb);
-    }
-
-    /**
-     * tcp_probe_timer(): while the peer advertises a zero window and data waits, probe it with SEQ = SND.UNA - 1 so
-     * a lost window update cannot stall the connection; the interval backs off like the RTO, and after tcp_retries2
-     * unanswered probes the connection fails with ETIMEDOUT.
-     */
-    private void armPersist(Tcb tcb) {
-        if (tcb.persistTimer != null && !tcb.persistTimer.isCancelled()) {
-            return;
-        }
-        long delay = Math.min(RTO_MAX_MS, tcb.rtoMs << Math.min(tcb.zeroWindowProbes, 10));
-        tcb.persistTimer = clock.schedule(delay, "zero-window-probe", tcb.tuple().toString(), () -> {
-            tcb.persistTimer = null;
-            if (tcb.state == TcpState.CLOSE || tcb.sndWnd > 0) {
-                return;
-            }
-            if (tcb.zeroWindowProbes >= sysctls.getInt(Sysctls.TCP_RETRIES2)) {
-                host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.zeroWindowProbes
-                        + " zero-window probes unanswered: the connection fails with ETIMEDOUT");
-                tcb.pendingError = tcb.orphan ? null : Errno.ETIMEDOUT;
-                closeTcb(tcb, "zero-window probes unanswered");
-                wakeOwner(tcb, null);
-                return;
-            }
-            tcb.zeroWindowProbes++;
-            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "zero-window probe #" + tcb.zeroWindowProbes);
-            host.transmit(out(tcb, TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt, null), null);
-            armPersist(tcb);
-        });
-    }
-
-    /** Arms the keepalive timer when the socket has SO_KEEPALIVE (tcp_set_keepalive()); off by default. */
-    public void armKeepalive(Tcb tcb) {
-        if (tcb.keepaliveTimer != null) {
-            tcb.keepaliveTimer.cancel();
-            tcb.keepaliveTimer = null;
-        }
-        boolean on = tcb.socket != null ? tcb.socket.options().keepAlive : tcb.listener != null && tcb.listener.options().keepAlive;
-        if (!on || !(tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.CLOSE_WAIT || tcb.state == TcpState.FIN_WAIT2)) {
-            return;
-        }
-        long idle = sysctls.get(Sysctls.TCP_KEEPALIVE_TIME) * 1000;
-        long due = tcb.keepaliveProbes == 0 ? Math.max(0, tcb.lastHeard + idle - clock.now())
-                : sysctls.get(Sysctls.TCP_KEEPALIVE_INTVL) * 1000;
-        tcb.keepaliveTimer = clock.schedule(due, "keepalive", tcb.tuple().toString(), () -> keepaliveTimeout(tcb));
-    }
-
-    /** tcp_keepalive_timer(): probe an idle peer with SEQ = SND.UNA - 1; after the last probe, RST and ETIMEDOUT. */
-    private void keepaliveTimeout(Tcb tcb) {
-        tcb.keepaliveTimer = null;
-        long idle = sysctls.get(Sysctls.TCP_KEEPALIVE_TIME) * 1000;
-        if (tcb.keepaliveProbes == 0 && clock.now() - tcb.lastHeard < idle) {
-            armKeepalive(tcb);
-            return;
-        }
-        if (tcb.keepaliveProbes >= sysctls.getInt(Sysctls.TCP_KEEPALIVE_PROBES)) {
-            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.keepaliveProbes
-                    + " keepalive probes unanswered: RST, and the next call fails with ETIMEDOUT");
-            sendReset(tcb, null);
-            tcb.pendingError = Errno.ETIMEDOUT;
-            closeTcb(tcb, "keepalive timeout");
-            wakeOwner(tcb, null);
-            return;
-        }
-        tcb.keepaliveProbes++;
-        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "keepalive probe #" + tcb.keepaliveProbes);
-        host.transmit(out(tcb, TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt, null), null);
-        armKeepalive(tcb);
-    }
-
     private static void cancelTimer(Tcb tcb) {
         if (tcb.stateTimer != null) {
             tcb.stateTimer.cancel();
@@ -1152,12 +988,12 @@ public final class TcpEngine {
     }
 
     /** tcp_set_state(TCP_CLOSE): out of the established table, port released, buffers freed. */
-    private void closeTcb(Tcb tcb, String why) {
+    void closeTcb(Tcb tcb, String why) {
         if (tcb.state == TcpState.CLOSE) {
             return;
         }
         cancelTimer(tcb);
-        cancelRetransmit(tcb);
+        timers.cancelRetransmit(tcb);
         if (tcb.keepaliveTimer != null) {
             tcb.keepaliveTimer.cancel();
             tcb.keepaliveTimer = null;
@@ -1187,124 +1023,5 @@ public final class TcpEngine {
         TcpState previous = tcb.state;
         tcb.state = next;
         host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), previous + " -> " + (next == TcpState.CLOSE ? "CLOSED" : next) + ": " + why);
-    }
-
-    // ---------------------------------------------------------------- output helpers
-
-    /** A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them. */
-    private Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload) {
-        tcb.unackedBytes = 0; // every segment of the connection carries the ACK
-        if (tcb.delackTimer != null) {
-            tcb.delackTimer.cancel();
-            tcb.delackTimer = null;
-        }
-        int window = Math.min(65535, tcb.rcvWnd() >> tcb.rcvWscale);
-        TcpOptions options = tcb.tsOk
-                ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
-                : TcpOptions.NONE;
-        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options);
-    }
-
-    /**
-     * SYN and SYN-ACK with the options in Linux's order (tcp_options_write()): mss, then sackOK and TS together
-     * (or nop,nop before either alone), then nop,wscale. A SYN offers all of them; a SYN-ACK only what the SYN did.
-     */
-    private Segment synSegment(Tcb tcb, int flags, int ack) {
-        boolean active = (flags & TcpFlags.ACK) == 0;
-        boolean sack = active || tcb.sackOk;
-        boolean ts = active || tcb.tsOk;
-        boolean wscale = active || tcb.wscaleOk;
-        List<TcpOption> list = new ArrayList<>();
-        list.add(new TcpOption.Mss(ADVERTISED_MSS));
-        if (ts) {
-            if (sack) {
-                list.add(new TcpOption.SackPermitted());
-            } else {
-                list.add(new TcpOption.Nop());
-                list.add(new TcpOption.Nop());
-            }
-            list.add(new TcpOption.Timestamps(tsVal(tcb), active ? 0 : tcb.tsRecent));
-        } else if (sack) {
-            list.add(new TcpOption.Nop());
-            list.add(new TcpOption.Nop());
-            list.add(new TcpOption.SackPermitted());
-        }
-        if (wscale) {
-            list.add(new TcpOption.Nop());
-            list.add(new TcpOption.WindowScale(RCV_WSCALE));
-        }
-        // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
-        int window = Math.min(65535, tcb.rcvWnd());
-        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.iss, ack, window, 0, null, new TcpOptions(list));
-    }
-
-    /** What both SYNs agreed on (RFC 7323, RFC 2018): timestamps, SACK permitted, window scaling. */
-    private void negotiateOptions(Tcb tcb, Segment syn, boolean passive) {
-        TcpOption.Timestamps ts = syn.timestamps();
-        tcb.tsOk = ts != null;
-        if (ts != null) {
-            tcb.tsRecent = ts.value();
-            if (passive) {
-                tcb.tsOffset = isns.tsOffset(tcb.tuple());
-            }
-        }
-        tcb.sackOk = syn.sackPermitted();
-        tcb.wscaleOk = syn.windowScale() >= 0;
-        tcb.sndWscale = tcb.wscaleOk ? Math.min(14, syn.windowScale()) : 0;
-        tcb.rcvWscale = tcb.wscaleOk ? RCV_WSCALE : 0;
-    }
-
-    /** TSval: a millisecond clock with a per-connection offset (Linux's ts_off from secure_tcp_ts_off()). */
-    private long tsVal(Tcb tcb) {
-        return (clock.now() + (tcb.tsOffset & 0xffffffffL)) & 0xffffffffL;
-    }
-
-    /**
-     * __tcp_ack_snd_check(): in quick-ack mode every segment is ACKed at once; after it, an ACK goes out for every
-     * second full-sized segment, or when the 40 ms delayed-ACK timer fires, unless data going the other way
-     * carries it first.
-     */
-    private void ackData(Tcb tcb, int bytes, PacketReport report) {
-        if (tcb.quickAcks > 0) {
-            tcb.quickAcks--;
-            sendAck(tcb, report);
-            return;
-        }
-        tcb.unackedBytes += bytes;
-        int fullSegment = ADVERTISED_MSS - (tcb.tsOk ? 12 : 0);
-        if (tcb.unackedBytes >= 2 * fullSegment) {
-            sendAck(tcb, report);
-            return;
-        }
-        if (report.tracing()) {
-            report.step("tcp.delack", "ACK delayed up to " + DELACK_MS + " ms (quick-ack mode ended after " + MAX_QUICKACKS
-                    + " segments): it goes with the next data, the next full segment, or when the timer fires");
-        }
-        if (tcb.delackTimer == null) {
-            tcb.delackTimer = clock.schedule(DELACK_MS, "delayed-ack", tcb.tuple().toString(), () -> {
-                tcb.delackTimer = null;
-                if (tcb.state != TcpState.CLOSE && tcb.state != TcpState.TIME_WAIT) {
-                    sendAck(tcb, null);
-                }
-            });
-        }
-    }
-
-    private void sendAck(Tcb tcb, PacketReport report) {
-        host.transmit(out(tcb, TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
-    }
-
-    private void challengeAck(Tcb tcb, PacketReport report, String why) {
-        report.step("tcp.challenge_ack", why + ": challenge ACK (RFC 5961), the segment is dropped");
-        sendAck(tcb, report);
-        report.verdict("challenge ack");
-    }
-
-    /**
-     * tcp_send_active_reset(): RST,ACK with SEQ=SND.NXT, ACK=RCV.NXT, sent through tcp_transmit_skb() like any
-     * segment of the connection, so it carries the current window and, when agreed, timestamps.
-     */
-    private void sendReset(Tcb tcb, PacketReport report) {
-        host.transmit(out(tcb, TcpFlags.RST | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
     }
 }

@@ -1,0 +1,170 @@
+package io.vkernel.kernel.tcp;
+
+import io.vkernel.kernel.time.VirtualClock;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.Seq;
+import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOption;
+import io.vkernel.kernel.wire.TcpOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.vkernel.kernel.tcp.TcpEngine.ADVERTISED_MSS;
+import static io.vkernel.kernel.tcp.TcpEngine.DELACK_MS;
+import static io.vkernel.kernel.tcp.TcpEngine.MAX_QUICKACKS;
+import static io.vkernel.kernel.tcp.TcpEngine.RCV_WSCALE;
+
+/**
+ * What a connection puts on the wire: its segments with the window and options both sides agreed on
+ * (tcp_options_write()), SYN and SYN-ACK options in Linux's order, ACK policy (quick-ack, then delayed ACKs)
+ * and the two kinds of reset: an active one from the connection, and one answering a single segment.
+ */
+final class TcpOutput {
+
+    private final VirtualClock clock;
+    private final IsnGenerator isns;
+    private final TcpHost host;
+
+    TcpOutput(VirtualClock clock, IsnGenerator isns, TcpHost host) {
+        this.clock = clock;
+        this.isns = isns;
+        this.host = host;
+    }
+
+    /** A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them. */
+    Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload) {
+        tcb.unackedBytes = 0; // every segment of the connection carries the ACK
+        if (tcb.delackTimer != null) {
+            tcb.delackTimer.cancel();
+            tcb.delackTimer = null;
+        }
+        int window = Math.min(65535, tcb.rcvWnd() >> tcb.rcvWscale);
+        TcpOptions options = tcb.tsOk
+                ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
+                : TcpOptions.NONE;
+        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options);
+    }
+
+    /**
+     * SYN and SYN-ACK with the options in Linux's order (tcp_options_write()): mss, then sackOK and TS together
+     * (or nop,nop before either alone), then nop,wscale. A SYN offers all of them; a SYN-ACK only what the SYN did.
+     */
+    Segment synSegment(Tcb tcb, int flags, int ack) {
+        boolean active = (flags & TcpFlags.ACK) == 0;
+        boolean sack = active || tcb.sackOk;
+        boolean ts = active || tcb.tsOk;
+        boolean wscale = active || tcb.wscaleOk;
+        List<TcpOption> list = new ArrayList<>();
+        list.add(new TcpOption.Mss(ADVERTISED_MSS));
+        if (ts) {
+            if (sack) {
+                list.add(new TcpOption.SackPermitted());
+            } else {
+                list.add(new TcpOption.Nop());
+                list.add(new TcpOption.Nop());
+            }
+            list.add(new TcpOption.Timestamps(tsVal(tcb), active ? 0 : tcb.tsRecent));
+        } else if (sack) {
+            list.add(new TcpOption.Nop());
+            list.add(new TcpOption.Nop());
+            list.add(new TcpOption.SackPermitted());
+        }
+        if (wscale) {
+            list.add(new TcpOption.Nop());
+            list.add(new TcpOption.WindowScale(RCV_WSCALE));
+        }
+        // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
+        int window = Math.min(65535, tcb.rcvWnd());
+        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.iss, ack, window, 0, null, new TcpOptions(list));
+    }
+
+    /** What both SYNs agreed on (RFC 7323, RFC 2018): timestamps, SACK permitted, window scaling. */
+    void negotiateOptions(Tcb tcb, Segment syn, boolean passive) {
+        TcpOption.Timestamps ts = syn.timestamps();
+        tcb.tsOk = ts != null;
+        if (ts != null) {
+            tcb.tsRecent = ts.value();
+            if (passive) {
+                tcb.tsOffset = isns.tsOffset(tcb.tuple());
+            }
+        }
+        tcb.sackOk = syn.sackPermitted();
+        tcb.wscaleOk = syn.windowScale() >= 0;
+        tcb.sndWscale = tcb.wscaleOk ? Math.min(14, syn.windowScale()) : 0;
+        tcb.rcvWscale = tcb.wscaleOk ? RCV_WSCALE : 0;
+    }
+
+    /** TSval: a millisecond clock with a per-connection offset (Linux's ts_off from secure_tcp_ts_off()). */
+    long tsVal(Tcb tcb) {
+        return (clock.now() + (tcb.tsOffset & 0xffffffffL)) & 0xffffffffL;
+    }
+
+    /**
+     * __tcp_ack_snd_check(): in quick-ack mode every segment is ACKed at once; after it, an ACK goes out for every
+     * second full-sized segment, or when the 40 ms delayed-ACK timer fires, unless data going the other way
+     * carries it first.
+     */
+    void ackData(Tcb tcb, int bytes, PacketReport report) {
+        if (tcb.quickAcks > 0) {
+            tcb.quickAcks--;
+            sendAck(tcb, report);
+            return;
+        }
+        tcb.unackedBytes += bytes;
+        int fullSegment = ADVERTISED_MSS - (tcb.tsOk ? 12 : 0);
+        if (tcb.unackedBytes >= 2 * fullSegment) {
+            sendAck(tcb, report);
+            return;
+        }
+        if (report.tracing()) {
+            report.step("tcp.delack", "ACK delayed up to " + DELACK_MS + " ms (quick-ack mode ended after " + MAX_QUICKACKS
+                    + " segments): it goes with the next data, the next full segment, or when the timer fires");
+        }
+        if (tcb.delackTimer == null) {
+            tcb.delackTimer = clock.schedule(DELACK_MS, "delayed-ack", tcb.tuple().toString(), () -> {
+                tcb.delackTimer = null;
+                if (tcb.state != TcpState.CLOSE && tcb.state != TcpState.TIME_WAIT) {
+                    sendAck(tcb, null);
+                }
+            });
+        }
+    }
+
+    void sendAck(Tcb tcb, PacketReport report) {
+        host.transmit(out(tcb, TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
+    }
+
+    void challengeAck(Tcb tcb, PacketReport report, String why) {
+        report.step("tcp.challenge_ack", why + ": challenge ACK (RFC 5961), the segment is dropped");
+        sendAck(tcb, report);
+        report.verdict("challenge ack");
+    }
+
+    /**
+     * tcp_send_active_reset(): RST,ACK with SEQ=SND.NXT, ACK=RCV.NXT, sent through tcp_transmit_skb() like any
+     * segment of the connection, so it carries the current window and, when agreed, timestamps.
+     */
+    void sendReset(Tcb tcb, PacketReport report) {
+        host.transmit(out(tcb, TcpFlags.RST | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
+    }
+
+    /**
+     * tcp_v4_send_reset(): the reply to one segment, built from its own numbers — {@code <SEQ=SEG.ACK><CTL=RST>}
+     * when it carried an ACK, else {@code <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>} — window 0, no options.
+     */
+    void resetFor(Segment segment, PacketReport report) {
+        Segment reply;
+        if (segment.has(TcpFlags.ACK)) {
+            reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null);
+            report.step("tcp.reset", "RST with <SEQ=SEG.ACK> = " + Seq.unsigned(segment.ack()) + " (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
+        } else {
+            int ack = segment.seq() + segment.length();
+            reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST | TcpFlags.ACK, 0, ack, 0, 0, null);
+            report.step("tcp.reset", "RST,ACK with <SEQ=0><ACK=SEG.SEQ+SEG.LEN> = " + Seq.unsigned(ack)
+                    + " (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
+        }
+        host.transmit(reply, report);
+    }
+}

@@ -1,0 +1,181 @@
+package io.vkernel.kernel.tcp;
+
+import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.socket.Errno;
+import io.vkernel.kernel.time.VirtualClock;
+import io.vkernel.kernel.trace.EventType;
+import io.vkernel.kernel.wire.Seq;
+import io.vkernel.kernel.wire.TcpFlags;
+
+import static io.vkernel.kernel.tcp.TcpEngine.RTO_MAX_MS;
+import static io.vkernel.kernel.tcp.TcpEngine.RTO_MIN_MS;
+
+/**
+ * The timers of an established connection: retransmission with an RFC 6298 RTO (tcp_retransmit_timer()),
+ * zero-window probes (tcp_probe_timer()) and keepalive (tcp_keepalive_timer()). The handshake and close timers
+ * (SYN and SYN-ACK retries, TIME_WAIT, FIN_WAIT2) stay with the states that arm them in {@link TcpEngine}.
+ */
+final class TcpTimers {
+
+    private final TcpEngine engine;
+    private final TcpOutput output;
+    private final VirtualClock clock;
+    private final Sysctls sysctls;
+    private final TcpHost host;
+
+    TcpTimers(TcpEngine engine, TcpOutput output, VirtualClock clock, Sysctls sysctls, TcpHost host) {
+        this.engine = engine;
+        this.output = output;
+        this.clock = clock;
+        this.sysctls = sysctls;
+        this.host = host;
+    }
+
+    void startRttTiming(Tcb tcb, int endSeq) {
+        if (tcb.rttSentAt < 0) {
+            tcb.rttSeq = endSeq;
+            tcb.rttSentAt = clock.now();
+        }
+    }
+
+    /** RFC 6298 §2.2-2.3 with Linux's floor: RTO = SRTT + max(G, 4 x RTTVAR), at least 200 ms. */
+    void sampleRtt(Tcb tcb, int ack) {
+        if (tcb.rttSentAt < 0 || Seq.before(ack, tcb.rttSeq)) {
+            return;
+        }
+        long r = clock.now() - tcb.rttSentAt;
+        tcb.rttSentAt = -1;
+        if (tcb.srttMs < 0) {
+            tcb.srttMs = r;
+            tcb.rttvarMs = r / 2;
+        } else {
+            tcb.rttvarMs = (3 * tcb.rttvarMs + Math.abs(tcb.srttMs - r)) / 4;
+            tcb.srttMs = (7 * tcb.srttMs + r) / 8;
+        }
+        tcb.rtoMs = baseRto(tcb);
+    }
+
+    static long baseRto(Tcb tcb) {
+        return Math.min(RTO_MAX_MS, Math.max(RTO_MIN_MS, tcb.srttMs + Math.max(1, 4 * tcb.rttvarMs)));
+    }
+
+    void armRetransmit(Tcb tcb) {
+        if (tcb.retransmitTimer != null && !tcb.retransmitTimer.isCancelled()) {
+            return;
+        }
+        tcb.retransmitTimer = clock.schedule(tcb.rtoMs, "retransmit", tcb.tuple().toString(), () -> retransmitTimeout(tcb));
+    }
+
+    static void cancelRetransmit(Tcb tcb) {
+        if (tcb.retransmitTimer != null) {
+            tcb.retransmitTimer.cancel();
+            tcb.retransmitTimer = null;
+        }
+    }
+
+    /**
+     * tcp_retransmit_timer(): resend the oldest unacknowledged segment, double the RTO (capped at 120 s) and give
+     * up after tcp_retries2 (tcp_orphan_retries, 0 meaning 8, for an orphan) with ETIMEDOUT and no RST.
+     */
+    void retransmitTimeout(Tcb tcb) {
+        tcb.retransmitTimer = null;
+        if (tcb.sndUna == tcb.sndNxt || tcb.state == TcpState.CLOSE || tcb.state == TcpState.TIME_WAIT) {
+            return;
+        }
+        int orphanRetries = sysctls.getInt(Sysctls.TCP_ORPHAN_RETRIES);
+        int limit = tcb.orphan ? (orphanRetries == 0 ? 8 : orphanRetries) : sysctls.getInt(Sysctls.TCP_RETRIES2);
+        if (tcb.retransmits >= limit) {
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.retransmits
+                    + " retransmissions unanswered: the connection fails with ETIMEDOUT (no RST is sent)");
+            if (!tcb.orphan) {
+                tcb.pendingError = Errno.ETIMEDOUT;
+            }
+            engine.closeTcb(tcb, "retransmission timeout");
+            engine.wakeOwner(tcb, null);
+            return;
+        }
+        tcb.retransmits++;
+        tcb.rttSentAt = -1; // Karn's algorithm: no RTT sample from a retransmitted segment
+        int inFlightData = Math.min(tcb.sndNxt - tcb.sndUna, tcb.sendQueue.size());
+        if (inFlightData > 0) {
+            int size = Math.min(inFlightData, tcb.peerMss);
+            byte[] chunk = tcb.sendQueue.peek(0, size);
+            host.transmit(output.out(tcb, TcpFlags.ACK | TcpFlags.PSH, tcb.sndUna, tcb.rcvNxt, chunk), null);
+        } else if (tcb.finQueued) {
+            host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
+        }
+        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "retransmission #" + tcb.retransmits + " after RTO "
+                + tcb.rtoMs + " ms; next RTO " + Math.min(RTO_MAX_MS, tcb.rtoMs * 2) + " ms");
+        tcb.rtoMs = Math.min(RTO_MAX_MS, tcb.rtoMs * 2);
+        armRetransmit(tcb);
+    }
+
+    /**
+     * tcp_probe_timer(): while the peer advertises a zero window and data waits, probe it with SEQ = SND.UNA - 1 so
+     * a lost window update cannot stall the connection; the interval backs off like the RTO, and after tcp_retries2
+     * unanswered probes the connection fails with ETIMEDOUT.
+     */
+    void armPersist(Tcb tcb) {
+        if (tcb.persistTimer != null && !tcb.persistTimer.isCancelled()) {
+            return;
+        }
+        long delay = Math.min(RTO_MAX_MS, tcb.rtoMs << Math.min(tcb.zeroWindowProbes, 10));
+        tcb.persistTimer = clock.schedule(delay, "zero-window-probe", tcb.tuple().toString(), () -> {
+            tcb.persistTimer = null;
+            if (tcb.state == TcpState.CLOSE || tcb.sndWnd > 0) {
+                return;
+            }
+            if (tcb.zeroWindowProbes >= sysctls.getInt(Sysctls.TCP_RETRIES2)) {
+                host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.zeroWindowProbes
+                        + " zero-window probes unanswered: the connection fails with ETIMEDOUT");
+                tcb.pendingError = tcb.orphan ? null : Errno.ETIMEDOUT;
+                engine.closeTcb(tcb, "zero-window probes unanswered");
+                engine.wakeOwner(tcb, null);
+                return;
+            }
+            tcb.zeroWindowProbes++;
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "zero-window probe #" + tcb.zeroWindowProbes);
+            host.transmit(output.out(tcb, TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt, null), null);
+            armPersist(tcb);
+        });
+    }
+
+    /** Arms the keepalive timer when the socket has SO_KEEPALIVE (tcp_set_keepalive()); off by default. */
+    void armKeepalive(Tcb tcb) {
+        if (tcb.keepaliveTimer != null) {
+            tcb.keepaliveTimer.cancel();
+            tcb.keepaliveTimer = null;
+        }
+        boolean on = tcb.socket != null ? tcb.socket.options().keepAlive : tcb.listener != null && tcb.listener.options().keepAlive;
+        if (!on || !(tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.CLOSE_WAIT || tcb.state == TcpState.FIN_WAIT2)) {
+            return;
+        }
+        long idle = sysctls.get(Sysctls.TCP_KEEPALIVE_TIME) * 1000;
+        long due = tcb.keepaliveProbes == 0 ? Math.max(0, tcb.lastHeard + idle - clock.now())
+                : sysctls.get(Sysctls.TCP_KEEPALIVE_INTVL) * 1000;
+        tcb.keepaliveTimer = clock.schedule(due, "keepalive", tcb.tuple().toString(), () -> keepaliveTimeout(tcb));
+    }
+
+    /** tcp_keepalive_timer(): probe an idle peer with SEQ = SND.UNA - 1; after the last probe, RST and ETIMEDOUT. */
+    void keepaliveTimeout(Tcb tcb) {
+        tcb.keepaliveTimer = null;
+        long idle = sysctls.get(Sysctls.TCP_KEEPALIVE_TIME) * 1000;
+        if (tcb.keepaliveProbes == 0 && clock.now() - tcb.lastHeard < idle) {
+            armKeepalive(tcb);
+            return;
+        }
+        if (tcb.keepaliveProbes >= sysctls.getInt(Sysctls.TCP_KEEPALIVE_PROBES)) {
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.keepaliveProbes
+                    + " keepalive probes unanswered: RST, and the next call fails with ETIMEDOUT");
+            output.sendReset(tcb, null);
+            tcb.pendingError = Errno.ETIMEDOUT;
+            engine.closeTcb(tcb, "keepalive timeout");
+            engine.wakeOwner(tcb, null);
+            return;
+        }
+        tcb.keepaliveProbes++;
+        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "keepalive probe #" + tcb.keepaliveProbes);
+        host.transmit(output.out(tcb, TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt, null), null);
+        armKeepalive(tcb);
+    }
+}
