@@ -293,4 +293,27 @@ class TcpDataTest {
         assertThat(t.peer.data(full).sentSegments()).isEmpty();
         assertThat(t.peer.data(full).sentSegments()).as("the second full-sized segment").hasSize(1);
     }
+
+    @Test
+    void nagle_holdsASmallWriteWhileASmallSegmentIsUnacked_andTcpNodelayTurnsItOff() {
+        t.established();
+        PacketReport first = new PacketReport(null);
+        done(t.kernel.write(t.pid, t.fd, "GET ".getBytes(), first));
+        PacketReport second = new PacketReport(null);
+        done(t.kernel.write(t.pid, t.fd, "/hello".getBytes(), second));
+        assertThat(first.sentSegments()).hasSize(1);
+        assertThat(second.sentSegments()).as("held by Nagle: 'GET ' is still unacknowledged").isEmpty();
+        t.peer.consumeSent();
+        PacketReport ack = t.peer.ack();
+        assertThat(ack.sentSegments()).extracting(Segment::payloadText).containsExactly("/hello");
+
+        t.peer.consumeSent();
+        t.peer.ack();
+        done(t.kernel.setsockopt(t.pid, t.fd, "TCP_NODELAY", 1, true));
+        PacketReport a = new PacketReport(null);
+        PacketReport b = new PacketReport(null);
+        done(t.kernel.write(t.pid, t.fd, "a".getBytes(), a));
+        done(t.kernel.write(t.pid, t.fd, "b".getBytes(), b));
+        assertThat(b.sentSegments()).as("TCP_NODELAY: no waiting").hasSize(1);
+    }
 }

@@ -5,6 +5,8 @@ public final class SocketOptions {
 
     public boolean reuseAddr;
     public boolean keepAlive;
+    /** TCP_NODELAY (IPPROTO_TCP): off by default, so Nagle's algorithm holds small segments. */
+    public boolean noDelay;
     public boolean lingerOn;
     public int lingerSeconds;
     /** SO_RCVTIMEO in milliseconds; 0 means block forever. */

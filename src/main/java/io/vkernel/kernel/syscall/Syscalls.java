@@ -342,7 +342,7 @@ public final class Syscalls {
 
     /** getsockopt(): SO_ERROR returns and clears the pending error; the others read back what setsockopt() set. */
     public Outcome getsockopt(Process process, int fd, String option) {
-        String call = "getsockopt(" + fd + ", SOL_SOCKET, " + option + ")";
+        String call = "getsockopt(" + fd + ", " + (option.startsWith("TCP_") ? "SOL_TCP" : "SOL_SOCKET") + ", " + option + ")";
         return run(call, () -> {
             Socket socket = socketOf(process, fd);
             long value = switch (option) {
@@ -355,6 +355,7 @@ public final class Syscalls {
                 case "SO_LINGER" -> socket.options().lingerOn ? socket.options().lingerSeconds : -1;
                 case "SO_REUSEADDR" -> socket.options().reuseAddr ? 1 : 0;
                 case "SO_KEEPALIVE" -> socket.options().keepAlive ? 1 : 0;
+                case "TCP_NODELAY" -> socket.options().noDelay ? 1 : 0;
                 default -> throw new SyscallException(Errno.EINVAL);
             };
             String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
@@ -392,10 +393,12 @@ public final class Syscalls {
     }
 
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
-    public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE");
+    public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
+            "TCP_NODELAY");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
-    public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE");
+    public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
+            "TCP_NODELAY");
 
     public Outcome setsockopt(Process process, int fd, String option, long value, boolean on) {
         String shown = switch (option) {
@@ -403,7 +406,8 @@ public final class Syscalls {
             case "SO_RCVTIMEO", "SO_SNDTIMEO" -> "{tv_sec=" + value / 1000 + ", tv_usec=" + value % 1000 * 1000 + "}, 16";
             default -> "[" + value + "], 4";
         };
-        String call = "setsockopt(" + fd + ", SOL_SOCKET, " + option + ", " + shown + ")";
+        String level = option.startsWith("TCP_") ? "SOL_TCP" : "SOL_SOCKET";
+        String call = "setsockopt(" + fd + ", " + level + ", " + option + ", " + shown + ")";
         return run(call, () -> {
             Socket socket = socketOf(process, fd);
             switch (option) {
@@ -420,6 +424,7 @@ public final class Syscalls {
                         kernel.tcp().armKeepalive(socket.tcb());
                     }
                 }
+                case "TCP_NODELAY" -> socket.options().noDelay = value != 0;
                 default -> throw new SyscallException(Errno.EINVAL);
             }
             return SyscallResult.ok(0, call + " = 0");

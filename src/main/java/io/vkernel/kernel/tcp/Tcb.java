@@ -74,6 +74,9 @@ public final class Tcb implements BindTable.Owner {
     int unackedBytes;
     VirtualClock.Timer delackTimer;
 
+    /** SND.SML (Minshall's Nagle variant): the end of the last segment sent smaller than the MSS. */
+    int sndSml;
+
     // Zero-window probes (tcp_probe_timer()): armed while the peer's window is 0 and data waits.
     VirtualClock.Timer persistTimer;
     int zeroWindowProbes;

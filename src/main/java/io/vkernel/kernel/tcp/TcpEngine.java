@@ -835,11 +835,22 @@ public final class TcpEngine {
                 }
                 return;
             }
+            boolean small = size < tcb.peerMss;
+            if (small && nagleHolds(tcb)) {
+                if (report.tracing()) {
+                    report.step("tcp.nagle", size + " bytes wait: a smaller-than-MSS segment is still unacknowledged "
+                            + "(Nagle's algorithm, tcp_nagle_check(); TCP_NODELAY turns it off)");
+                }
+                return;
+            }
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
             int flags = TcpFlags.ACK | (size == unsent ? TcpFlags.PSH : 0);
             host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
             timers.startRttTiming(tcb, tcb.sndNxt + size);
             tcb.sndNxt += size;
+            if (small) {
+                tcb.sndSml = tcb.sndNxt;
+            }
             unsent -= size;
             timers.armRetransmit(tcb);
         }
@@ -848,6 +859,18 @@ public final class TcpEngine {
             tcb.sndNxt += 1;
             timers.armRetransmit(tcb);
         }
+    }
+
+    /**
+     * tcp_nagle_check() with tcp_minshall_check(): a small segment waits while an earlier small segment is still
+     * unacknowledged, unless TCP_NODELAY is set or a FIN is queued behind it.
+     */
+    private static boolean nagleHolds(Tcb tcb) {
+        boolean noDelay = tcb.socket != null && tcb.socket.options().noDelay;
+        if (noDelay || tcb.finQueued) {
+            return false;
+        }
+        return Seq.after(tcb.sndSml, tcb.sndUna) && Seq.beforeOrEqual(tcb.sndSml, tcb.sndNxt);
     }
 
     /**
