@@ -175,7 +175,23 @@ final class Views {
     // ---------------------------------------------------------------- connections, demux, listeners
 
     record TcbView(long iss, long sndUna, long sndNxt, int sndWnd, long irs, long rcvNxt, int rcvWnd, int peerMss,
-                   int rcvBufLimit, int outOfOrderSegments, String pendingError) {
+                   int rcvBufLimit, int outOfOrderSegments, String pendingError, long rtoMs, Long srttMs, int retransmits,
+                   String options) {
+    }
+
+    /** What both SYNs agreed on, as ss -i would summarise it: {@code ts sack wscale:7,7}. */
+    private static String negotiated(Tcb t) {
+        StringBuilder out = new StringBuilder();
+        if (t.timestampsOk()) {
+            out.append("ts ");
+        }
+        if (t.sackOk()) {
+            out.append("sack ");
+        }
+        if (t.sndWscale() >= 0) {
+            out.append("wscale:").append(t.sndWscale()).append(',').append(t.rcvWscale());
+        }
+        return out.length() == 0 ? "none" : out.toString().strip();
     }
 
     record ConnectionView(String tuple, String state, String local, String remote, int recvQ, int sendQ, String owner,
@@ -190,7 +206,8 @@ final class Views {
         TcbView tcb = t.state() == TcpState.SYN_RECV || t.state().isSynchronized() || t.state() == TcpState.CLOSE
                 ? new TcbView(Seq.unsigned(t.iss()), Seq.unsigned(t.sndUna()), Seq.unsigned(t.sndNxt()), t.sndWnd(),
                 Seq.unsigned(t.irs()), Seq.unsigned(t.rcvNxt()), t.rcvWnd(), t.peerMss(), t.rcvBufLimit(),
-                t.outOfOrderSegments(), t.pendingError() == null ? null : t.pendingError().name())
+                t.outOfOrderSegments(), t.pendingError() == null ? null : t.pendingError().name(), t.rtoMs(),
+                t.srttMs() < 0 ? null : t.srttMs(), t.retransmits(), negotiated(t))
                 : null;
         return new ConnectionView(t.tuple().toString(), t.state().name(), t.tuple().local().toString(),
                 t.tuple().remote().toString(), SocketFacts.recvQ(t), SocketFacts.sendQ(t), k.ownerOf(t), hash,

@@ -133,6 +133,9 @@ class LifecycleHttpTest extends HttpKernelTest {
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.<String>at("$.results[0].packet.options")).isEqualTo("mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7");
         assertThat(reply.<String>at("$.results[0].sent[0].summary")).contains("options [mss 1460,sackOK,TS val").contains("ecr 100,nop,wscale 7]");
+        Http.Reply tcb = http.get(base + "/connections/192.168.1.100:5000-10.0.0.50:8080");
+        assertThat(tcb.<String>at("$.tcb.options")).isEqualTo("ts sack wscale:7,7");
+        assertThat(tcb.<Integer>at("$.tcb.rtoMs")).as("no RTT sample before the handshake completes").isEqualTo(1000);
     }
 
     @Test

@@ -43,10 +43,6 @@ public final class BindTable {
         }
     }
 
-    public boolean inUse(int port) {
-        return byPort.containsKey(port);
-    }
-
     /** A port someone took with bind() (or a listener holds) is never handed out by connect()'s autobind. */
     public boolean explicitlyBound(int port) {
         for (Owner owner : byPort.getOrDefault(port, List.of())) {

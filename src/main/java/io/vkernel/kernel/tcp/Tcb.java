@@ -49,7 +49,6 @@ public final class Tcb implements BindTable.Owner {
     /** Set after a reset: writes fail with EPIPE once the first error was reported. */
     boolean reset;
     boolean orphan;
-    boolean ackedWhileQueueFull;
     /** SO_REUSEADDR inherited from the listener or socket, kept by TIME_WAIT for bind conflicts. */
     boolean reuseAddr;
     boolean ownsPort;
@@ -219,10 +218,6 @@ public final class Tcb implements BindTable.Owner {
         return receiveQueue.capacity() + sendQueue.capacity() + outOfOrderBytes();
     }
 
-    public boolean finReceived() {
-        return finReceived;
-    }
-
     /** The peer's FIN arrived and the application has not read the EOF yet (it counts in ss's Recv-Q). */
     public boolean finUnread() {
         return finReceived && !finConsumed && !orphan;
@@ -268,10 +263,7 @@ public final class Tcb implements BindTable.Owner {
         return retransmits;
     }
 
-    /** Free room in the send buffer (tcp_wmem default minus queued bytes). */
-    public int sendSpace(int limit) {
-        return Math.max(0, limit - sendQueue.size());
-    }
+
 
     @Override
     public Endpoint localEndpoint() {

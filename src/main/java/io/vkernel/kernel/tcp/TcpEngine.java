@@ -437,7 +437,6 @@ public final class TcpEngine {
                 output.resetFor(segment, report);
                 dropRequest(tcb);
             } else {
-                tcb.ackedWhileQueueFull = true;
                 report.drop(DropReason.ACCEPT_QUEUE_FULL, "accept queue full (" + listener.acceptQueue().size()
                         + " of backlog+1 = " + (listener.backlog() + 1) + "): the final ACK is dropped; the client thinks it is"
                         + " connected and the SYN-ACK will be retransmitted");
