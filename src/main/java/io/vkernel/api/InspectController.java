@@ -97,10 +97,14 @@ class InspectController {
         });
     }
 
-    @GetMapping("/listeners")
+    @GetMapping(value = "/listeners", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
     @Operation(summary = "Listening sockets with their accept queues and SYN_RECV counts")
-    List<Views.ListenerView> listeners(@PathVariable String k) {
-        return kernels.get(k).inspect(kk -> kk.listeners().all().stream().map(Views::listener).toList());
+    ResponseEntity<?> listeners(@PathVariable String k, @RequestParam(required = false) String format) {
+        Kernel kernel = kernels.get(k);
+        if (Formats.text(format)) {
+            return Formats.plain(kernel.inspect(SsText::listeners));
+        }
+        return ResponseEntity.ok(kernel.inspect(kk -> kk.listeners().all().stream().map(Views::listener).toList()));
     }
 
     @GetMapping("/clock")
@@ -136,12 +140,22 @@ class InspectController {
         return new AdvanceView(ms, kernel.inspect(kk -> kk.clock().now()), fired);
     }
 
-    @GetMapping("/events")
+    @GetMapping(value = "/events", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
     @Operation(summary = "Kernel events, oldest first", description = "after= returns only events with a higher sequence number")
-    List<Views.EventView> events(@PathVariable String k, @RequestParam(defaultValue = "0") long after,
-                                 @RequestParam(defaultValue = "500") int limit) {
+    ResponseEntity<?> events(@PathVariable String k, @RequestParam(defaultValue = "0") long after,
+                             @RequestParam(defaultValue = "500") int limit, @RequestParam(required = false) String format) {
         int bounded = Inputs.range("limit", limit, 500, 1, 10_000);
-        return kernels.get(k).inspect(kk -> kk.events().after(after, bounded).stream().map(Views::event).toList());
+        boolean text = Formats.text(format);
+        List<Views.EventView> events = kernels.get(k).inspect(kk -> kk.events().after(after, bounded).stream().map(Views::event).toList());
+        if (text) {
+            StringBuilder out = new StringBuilder();
+            for (Views.EventView e : events) {
+                out.append(String.format("#%-5d %4d.%03d %-13s %s: %s%n", e.seq(), e.timeMs() / 1000, e.timeMs() % 1000,
+                        e.type(), e.subject(), e.detail()));
+            }
+            return Formats.plain(out.toString());
+        }
+        return ResponseEntity.ok(events);
     }
 
     @GetMapping("/check")

@@ -73,12 +73,19 @@ class PacketController {
         return new Views.InjectResponse(results);
     }
 
-    @GetMapping
-    @Operation(summary = "The wire log", description = "Every packet received and sent, oldest first; after= skips what you have seen")
-    List<Views.PacketView> wire(@PathVariable String k, @RequestParam(defaultValue = "0") long after,
-                                @RequestParam(defaultValue = "1000") int limit) {
+    @GetMapping(produces = {org.springframework.http.MediaType.APPLICATION_JSON_VALUE, org.springframework.http.MediaType.TEXT_PLAIN_VALUE})
+    @Operation(summary = "The wire log", description = "Every packet received and sent, oldest first; after= skips what you have "
+            + "seen; ?format=text prints it as tcpdump -n -S -tt does")
+    org.springframework.http.ResponseEntity<?> wire(@PathVariable String k, @RequestParam(defaultValue = "0") long after,
+                                                    @RequestParam(defaultValue = "1000") int limit,
+                                                    @RequestParam(required = false) String format) {
         int bounded = Inputs.range("limit", limit, 1000, 1, 10_000);
-        return kernels.get(k).inspect(kernel -> kernel.nic().wire(after, bounded).stream().map(Views::wire).toList());
+        boolean text = Formats.text(format);
+        var records = kernels.get(k).inspect(kernel -> kernel.nic().wire(after, bounded));
+        if (text) {
+            return Formats.plain(TcpdumpText.render(records));
+        }
+        return org.springframework.http.ResponseEntity.ok(records.stream().map(Views::wire).toList());
     }
 
     private Inbound toInbound(PacketRequest p, String prefix) {

@@ -24,23 +24,17 @@ final class SsText {
     private SsText() {
     }
 
+    /** The listeners alone, as {@code ss -ltnp} prints them. */
+    static String listeners(Kernel kernel) {
+        TextColumns table = table();
+        listenerRows(table, kernel, SocketFacts.holders(kernel));
+        return table.render();
+    }
+
     static String render(Kernel kernel) {
-        TextColumns table = new TextColumns(true,
-                new TextColumns.Column("State", LEFT, ""),
-                new TextColumns.Column("Recv-Q", LEFT, " "),
-                new TextColumns.Column("Send-Q", LEFT, " "),
-                new TextColumns.Column("Local Address:", RIGHT, " "),
-                new TextColumns.Column("Port", LEFT, ""),
-                new TextColumns.Column("Peer Address:", RIGHT, " "),
-                new TextColumns.Column("Port", LEFT, ""),
-                new TextColumns.Column("Process", LEFT, ""));
+        TextColumns table = table();
         Map<Socket, List<SocketFacts.Holder>> holders = SocketFacts.holders(kernel);
-        for (Socket listener : kernel.listeners().all()) {
-            Endpoint local = listener.local();
-            table.row("LISTEN", String.valueOf(listener.acceptQueue().size()), String.valueOf(listener.backlog()),
-                    Ipv4.format(local.address()) + ":", String.valueOf(local.port()), "0.0.0.0:", "*",
-                    SocketFacts.ssUsers(holders.getOrDefault(listener, List.of())));
-        }
+        listenerRows(table, kernel, holders);
         for (Tcb tcb : kernel.established().all()) {
             Endpoint local = tcb.tuple().local();
             Endpoint remote = tcb.tuple().remote();
@@ -51,5 +45,26 @@ final class SsText {
                     SocketFacts.ssUsers(file == null ? List.of() : holders.getOrDefault(file, List.of())));
         }
         return table.render();
+    }
+
+    private static TextColumns table() {
+        return new TextColumns(true,
+                new TextColumns.Column("State", LEFT, ""),
+                new TextColumns.Column("Recv-Q", LEFT, " "),
+                new TextColumns.Column("Send-Q", LEFT, " "),
+                new TextColumns.Column("Local Address:", RIGHT, " "),
+                new TextColumns.Column("Port", LEFT, ""),
+                new TextColumns.Column("Peer Address:", RIGHT, " "),
+                new TextColumns.Column("Port", LEFT, ""),
+                new TextColumns.Column("Process", LEFT, ""));
+    }
+
+    private static void listenerRows(TextColumns table, Kernel kernel, Map<Socket, List<SocketFacts.Holder>> holders) {
+        for (Socket listener : kernel.listeners().all()) {
+            Endpoint local = listener.local();
+            table.row("LISTEN", String.valueOf(listener.acceptQueue().size()), String.valueOf(listener.backlog()),
+                    Ipv4.format(local.address()) + ":", String.valueOf(local.port()), "0.0.0.0:", "*",
+                    SocketFacts.ssUsers(holders.getOrDefault(listener, List.of())));
+        }
     }
 }

@@ -162,4 +162,17 @@ class LifecycleHttpTest extends HttpKernelTest {
         assertThat(timedOut.<String>at("$.errno")).isEqualTo("EAGAIN");
         assertThat(http.get(base + "/clock").<Integer>at("$.nowMs")).isGreaterThanOrEqualTo(300);
     }
+
+    @Test
+    void wireEventsAndListeners_readAsTerminalToolsPrintThem() {
+        connect("192.168.1.100", 54321);
+        String tcpdump = http.get(base + "/packets?format=text").body();
+        assertThat(tcpdump.lines().findFirst().orElseThrow())
+                .isEqualTo("0.000000 IP 192.168.1.100.54321 > 10.0.0.50.8080: Flags [S], seq 1000, win 65535, length 0");
+        assertThat(tcpdump).contains("IP 10.0.0.50.8080 > 192.168.1.100.54321: Flags [S.], seq ")
+                .contains(", ack 1001, win 64240, options [mss 1460], length 0");
+        assertThat(http.get(base + "/events?format=text").body()).contains("STATE_CHANGE").contains("SYN_RECV -> ESTABLISHED");
+        assertThat(http.get(base + "/listeners?format=text").body())
+                .containsPattern("LISTEN\\s+1\\s+128\\s+0\\.0\\.0\\.0:8080\\s+0\\.0\\.0\\.0:\\*");
+    }
 }
