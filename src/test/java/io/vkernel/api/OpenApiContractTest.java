@@ -42,4 +42,15 @@ class OpenApiContractTest {
                 .isEqualTo(published);
         assertThat(running).contains("/api/v1/kernels/{k}/packets").contains("/api/v1/kernels/{k}/processes/{pid}/accept");
     }
+
+    @Test
+    void swaggerUi_isServedAtTheAddressTheReadmeGives() throws Exception {
+        var redirect = mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get("/swagger-ui.html")).andReturn();
+        assertThat(redirect.getResponse().getStatus()).isBetween(300, 399);
+        String location = redirect.getResponse().getHeader("Location");
+        assertThat(location).contains("swagger-ui/index.html");
+        var page = mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get("/swagger-ui/index.html")).andReturn();
+        assertThat(page.getResponse().getStatus()).isEqualTo(200);
+        assertThat(page.getResponse().getContentAsString()).contains("Swagger UI");
+    }
 }
