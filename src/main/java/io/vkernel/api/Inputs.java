@@ -7,6 +7,7 @@ import io.vkernel.kernel.wire.TcpFlags;
 
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /** Parses the text forms a user types (addresses, flags, sequence numbers) into kernel values, naming the field on error. */
@@ -113,5 +114,14 @@ final class Inputs {
             }
         }
         return -1;
+    }
+
+    /** A required text field that must be one of {@code allowed}; the error lists them. */
+    static String oneOf(String field, String value, List<String> allowed) {
+        String text = required(field, value, "one of " + String.join(", ", allowed));
+        if (!allowed.contains(text)) {
+            throw ApiException.badField(field, field + " must be one of " + String.join(", ", allowed) + ", got '" + text + "'");
+        }
+        return text;
     }
 }

@@ -159,10 +159,7 @@ class SyscallController {
     @Operation(summary = "fcntl(fd, F_GETFL | F_SETFL, flags)", description = "F_SETFL with flags [\"O_NONBLOCK\"] makes reads and accepts answer EAGAIN instead of blocking")
     DeferredResult<ResponseEntity<Views.SyscallView>> fcntl(@PathVariable String k, @PathVariable int pid, @RequestBody FcntlCall body) {
         int fd = fd(body.fd());
-        String cmd = Inputs.required("cmd", body.cmd(), "F_GETFL or F_SETFL");
-        if (!cmd.equals("F_GETFL") && !cmd.equals("F_SETFL")) {
-            throw ApiException.badField("cmd", "cmd must be F_GETFL or F_SETFL, got '" + cmd + "'");
-        }
+        String cmd = Inputs.oneOf("cmd", body.cmd(), List.of("F_GETFL", "F_SETFL"));
         int flags = 0;
         for (String flag : body.flags() == null ? List.<String>of() : body.flags()) {
             if ("O_NONBLOCK".equals(flag)) {
@@ -179,10 +176,7 @@ class SyscallController {
     @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE (value 0 or 1)")
     DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {
         int fd = fd(body.fd());
-        String option = Inputs.required("option", body.option(), String.join(", ", Syscalls.SOCKET_OPTIONS));
-        if (!Syscalls.SOCKET_OPTIONS.contains(option)) {
-            throw ApiException.badField("option", "option must be one of " + String.join(", ", Syscalls.SOCKET_OPTIONS) + ", got '" + option + "'");
-        }
+        String option = Inputs.oneOf("option", body.option(), Syscalls.SOCKET_OPTIONS);
         long value = Inputs.required("value", body.value(), "a number: milliseconds for SO_RCVTIMEO, seconds for SO_LINGER, else 0 or 1");
         if (value < 0 || value > 86_400_000L) {
             throw ApiException.badField("value", "value must be between 0 and 86400000, got " + value);
@@ -224,10 +218,7 @@ class SyscallController {
     @Operation(summary = "getsockopt(fd, SOL_SOCKET, option)", description = "SO_ERROR returns and clears the pending error")
     DeferredResult<ResponseEntity<Views.SyscallView>> getsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody GetsockoptCall body) {
         int fd = fd(body.fd());
-        String option = Inputs.required("option", body.option(), String.join(", ", Syscalls.READABLE_OPTIONS));
-        if (!Syscalls.READABLE_OPTIONS.contains(option)) {
-            throw ApiException.badField("option", "option must be one of " + String.join(", ", Syscalls.READABLE_OPTIONS) + ", got '" + option + "'");
-        }
+        String option = Inputs.oneOf("option", body.option(), Syscalls.READABLE_OPTIONS);
         Kernel kernel = kernels.get(k);
         return answer(kernel, kernel.getsockopt(pid, fd, option), null, 0L);
     }

@@ -375,6 +375,18 @@ public final class ScriptParser {
         return new SyscallLine(call, expected, errno, endUs);
     }
 
+    /** A comma-separated list of expressions up to {@code close} (the opening bracket is already read). */
+    private static List<Expr> exprsUntil(Cursor c, String close) {
+        List<Expr> items = new ArrayList<>();
+        if (!c.accept(close)) {
+            do {
+                items.add(expr(c));
+            } while (c.accept(","));
+            c.expect(close);
+        }
+        return items;
+    }
+
     private static Expr expr(Cursor c) {
         Expr first = primary(c);
         if (!c.peekIs("|")) {
@@ -403,14 +415,7 @@ public final class ScriptParser {
             return string;
         }
         if (c.accept("[")) {
-            List<Expr> items = new ArrayList<>();
-            if (!c.accept("]")) {
-                do {
-                    items.add(expr(c));
-                } while (c.accept(","));
-                c.expect("]");
-            }
-            return new Expr.ListOf(items);
+            return new Expr.ListOf(exprsUntil(c, "]"));
         }
         if (c.accept("{")) {
             List<Expr.Field> fields = new ArrayList<>();
@@ -430,14 +435,7 @@ public final class ScriptParser {
         if (c.peekKind(Kind.WORD)) {
             String word = c.next().text();
             if (c.accept("(")) {
-                List<Expr> args = new ArrayList<>();
-                if (!c.accept(")")) {
-                    do {
-                        args.add(expr(c));
-                    } while (c.accept(","));
-                    c.expect(")");
-                }
-                return new Expr.Apply(word, args);
+                return new Expr.Apply(word, exprsUntil(c, ")"));
             }
             return new Expr.Word(word);
         }
