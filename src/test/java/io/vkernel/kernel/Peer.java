@@ -55,6 +55,12 @@ final class Peer {
         return last;
     }
 
+    /** Moves the peer's next sequence number, as a new incarnation of the same 4-tuple would choose its ISN. */
+    Peer jumpTo(int seq) {
+        sndNxt = seq;
+        return this;
+    }
+
     /** SYN, then the ACK of the SYN-ACK: the handshake the seed draws. */
     Peer connect() {
         send(TcpFlags.SYN, "");

@@ -85,6 +85,14 @@ public final class TcpEngine {
 
     /** A segment for a listener: a SYN starts a request in SYN_RECV, anything with ACK is reset. */
     public void listenerReceives(Socket listener, Segment segment, PacketReport report) {
+        listenerReceives(listener, segment, report, 0);
+    }
+
+    /**
+     * tcp_conn_request() with {@code twIsn}, the ISN a TIME_WAIT that let this SYN through chose for it (0 = none):
+     * such a SYN skips the SYN-queue check (no cookie) and its request uses that ISN on the wire and in the TCB.
+     */
+    private void listenerReceives(Socket listener, Segment segment, PacketReport report, int twIsn) {
         FourTuple tuple = FourTuple.ofInbound(segment);
         if (segment.has(TcpFlags.RST)) {
             report.drop(DropReason.LISTEN_BAD_FLAGS, "a listener ignores RST");
@@ -116,7 +124,7 @@ public final class TcpEngine {
         }
         int cookies = sysctls.getInt(Sysctls.TCP_SYNCOOKIES);
         // inet_csk_reqsk_queue_is_full(): more pending requests than the backlog
-        if (cookies == 2 || listener.synRecv() > listener.backlog()) {
+        if (twIsn == 0 && (cookies == 2 || listener.synRecv() > listener.backlog())) {
             if (cookies == 0) {
                 report.drop(DropReason.SYN_QUEUE_FULL, listener.synRecv() + " requests pending for backlog " + listener.backlog()
                         + " and tcp_syncookies=0: the SYN is dropped");
@@ -131,7 +139,7 @@ public final class TcpEngine {
         tcb.irs = segment.seq();
         tcb.rcvNxt = segment.seq() + 1;
         tcb.rcvBufLimit = sysctls.getInt(Sysctls.TCP_RMEM_DEFAULT);
-        tcb.iss = isns.isn(tuple, clock.now());
+        tcb.iss = twIsn != 0 ? twIsn : isns.isn(tuple, clock.now());
         tcb.sndUna = tcb.iss;
         tcb.sndNxt = tcb.iss + 1;
         tcb.sndWnd = segment.window();
@@ -365,7 +373,7 @@ public final class TcpEngine {
         }
         tcb.lastHeard = clock.now();
         tcb.keepaliveProbes = 0;
-        if (tcb.tsOk && segment.timestamps() != null && !segment.has(TcpFlags.RST)) {
+        if (tcb.tsOk && segment.timestamps() != null && !segment.has(TcpFlags.RST) && tcb.state != TcpState.TIME_WAIT) {
             tcb.tsRecent = segment.timestamps().value(); // RFC 7323 §4.3, simplified: the latest TSval is echoed
         }
         if (tcb.state == TcpState.SYN_SENT) {
@@ -472,20 +480,15 @@ public final class TcpEngine {
             }
             return;
         }
-        if (segment.has(TcpFlags.SYN) && Seq.after(segment.seq(), tcb.rcvNxt)) {
+        if (TimeWaitReuse.acceptsSyn(tcb, segment)) {
             Socket listener = listeners.find(tcb.tuple().local());
             if (listener != null && listener.isListening()) {
-                // RFC 9293 §3.6.1 MAY-2: a new SYN above RCV.NXT may reopen the 4-tuple; ISN = old SND.NXT + 65537.
-                int nextIss = tcb.sndNxt + 65537;
-                report.step("tcp.time_wait", "SYN above RCV.NXT with a listener: TIME_WAIT ends, a new connection starts");
+                // RFC 9293 §3.6.1 MAY-2; tcp_timewait_state_process() TCP_TW_SYN: ISN = tw_snd_nxt + 65535 + 2
+                int nextIss = TimeWaitReuse.isn(tcb);
+                report.step("tcp.time_wait", "SYN above RCV.NXT with a listener: TIME_WAIT ends, a new connection starts"
+                        + " with ISN = old SND.NXT + 65537 = " + Seq.unsigned(nextIss));
                 closeTcb(tcb, "new SYN reuses the 4-tuple");
-                listenerReceives(listener, segment, report);
-                Tcb fresh = established.find(tcb.tuple());
-                if (fresh != null && fresh.state == TcpState.SYN_RECV) {
-                    fresh.iss = nextIss;
-                    fresh.sndUna = nextIss;
-                    fresh.sndNxt = nextIss + 1;
-                }
+                listenerReceives(listener, segment, report, nextIss);
                 return;
             }
         }
