@@ -54,10 +54,21 @@ public final class BindTable {
     }
 
     /**
-     * Two owners of one port conflict when their addresses overlap (a wildcard overlaps every address) unless both
-     * set SO_REUSEADDR and the existing one is not listening.
+     * inet_bind_conflict() as bind() and listen() use it ({@code relax} true): two owners of one port conflict when
+     * their addresses overlap (a wildcard overlaps every address) unless both set SO_REUSEADDR and the existing one
+     * is not listening. Whether the candidate itself is about to listen does not matter: listen() re-runs this check
+     * (inet_csk_listen_start() calls get_port() again), so of two SO_REUSEADDR sockets on one port the first listen()
+     * succeeds and the second fails.
      */
-    public boolean conflicts(Owner candidate, boolean candidateWillListen) {
+    public boolean conflicts(Owner candidate) {
+        return conflicts(candidate, true);
+    }
+
+    /**
+     * With {@code relax} false (inet_csk_find_open_port(), the search of bind() to port 0) SO_REUSEADDR does not
+     * share a port: any overlapping owner is a conflict.
+     */
+    public boolean conflicts(Owner candidate, boolean relax) {
         Endpoint wanted = candidate.localEndpoint();
         for (Owner existing : byPort.getOrDefault(wanted.port(), List.of())) {
             if (existing == candidate) {
@@ -68,11 +79,19 @@ public final class BindTable {
             if (!overlap) {
                 continue;
             }
-            boolean reuse = candidate.reuseAddr() && existing.reuseAddr() && !existing.listening() && !candidateWillListen;
+            boolean reuse = relax && candidate.reuseAddr() && existing.reuseAddr() && !existing.listening();
             if (!reuse) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** A would-be owner of {@code local}: what bind() to port 0 tests each candidate port with. */
+    public record Probe(Endpoint localEndpoint, boolean reuseAddr) implements Owner {
+        @Override
+        public boolean listening() {
+            return false;
+        }
     }
 }

@@ -63,10 +63,11 @@ public final class Syscalls {
                 throw new SyscallException(Errno.EADDRNOTAVAIL);
             }
             if (address.port() == 0) {
-                throw new SyscallException(Errno.EINVAL); // vkernel needs an explicit port for now
+                autobind(socket, address); // inet_csk_get_port(sk, 0)
+                return SyscallResult.ok(0, call + " = 0");
             }
             socket.bindTo(address);
-            if (kernel.binds().conflicts(socket, false)) {
+            if (kernel.binds().conflicts(socket)) {
                 socket.bindTo(null);
                 throw new SyscallException(Errno.EADDRINUSE);
             }
@@ -79,16 +80,17 @@ public final class Syscalls {
         String call = "listen(" + fd + ", " + backlog + ")";
         return run(call, () -> {
             Socket socket = socketOf(process, fd);
-            if (socket.tcb() != null || socket.local() == null) {
-                // vkernel has no autobind yet: listen() on an unbound socket is refused rather than picking a port
+            if (socket.tcb() != null) {
                 throw new SyscallException(Errno.EINVAL);
             }
             int somaxconn = kernel.sysctls().getInt(Sysctls.SOMAXCONN);
             // __sys_listen_socket(): (unsigned) backlog > somaxconn => somaxconn, so a negative backlog becomes somaxconn
             int effective = Integer.compareUnsigned(backlog, somaxconn) > 0 ? somaxconn : backlog;
             if (!socket.isListening()) {
-                if (kernel.binds().conflicts(socket, true)) {
-                    throw new SyscallException(Errno.EADDRINUSE);
+                if (socket.local() == null) {
+                    autobind(socket, new Endpoint(0, 0)); // inet_csk_listen_start() -> get_port(sk, 0)
+                } else if (kernel.binds().conflicts(socket)) {
+                    throw new SyscallException(Errno.EADDRINUSE); // inet_csk_listen_start() re-runs get_port()
                 }
                 kernel.listeners().add(socket);
             }
@@ -432,6 +434,19 @@ public final class Syscalls {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** inet_csk_find_open_port(): binds {@code socket} to a free ephemeral port on {@code address}, or EADDRINUSE. */
+    private void autobind(Socket socket, Endpoint address) {
+        int port = kernel.ports().pickForBind(address, socket.reuseAddr(), kernel.sysctls().getInt(Sysctls.PORT_RANGE_LOW),
+                kernel.sysctls().getInt(Sysctls.PORT_RANGE_HIGH), kernel.binds());
+        if (port < 0) {
+            throw new SyscallException(Errno.EADDRINUSE);
+        }
+        socket.bindTo(new Endpoint(address.address(), port));
+        kernel.binds().add(socket);
+        kernel.event(EventType.STATE_CHANGE, socket.local().toString(), "autobind: ephemeral port " + port
+                + " (inet_csk_find_open_port() prefers odd ports; connect() takes even ones first)");
+    }
 
     private int install(Process process, OpenFile file) {
         int fd = process.fds().allocate(file);
