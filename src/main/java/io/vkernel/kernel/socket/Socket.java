@@ -13,7 +13,7 @@ import java.util.ArrayDeque;
 public final class Socket implements BindTable.Owner {
 
     private final long inode;
-    private final SocketOptions options = new SocketOptions();
+    private SocketOptions options = new SocketOptions();
     private final WaitQueue waitQueue = new WaitQueue();
     /** Only a listener has one; created by listen(). */
     private ArrayDeque<Tcb> acceptQueue;
@@ -37,6 +37,11 @@ public final class Socket implements BindTable.Owner {
 
     public SocketOptions options() {
         return options;
+    }
+
+    /** An accepted socket starts with the options its listener had when the connection was cloned (sk_clone_lock()). */
+    public void inheritOptions(SocketOptions listenerOptions) {
+        options = listenerOptions.copy();
     }
 
     public WaitQueue waitQueue() {

@@ -1,6 +1,9 @@
 package io.vkernel.kernel.socket;
 
-/** Per-socket options set with setsockopt(); defaults are Linux's. */
+/**
+ * Per-socket options set with setsockopt(); defaults are Linux's. An accepted connection starts with a copy of its
+ * listener's (sk_clone_lock() copies the whole socket), so every option added here must be added to {@link #copy}.
+ */
 public final class SocketOptions {
 
     public boolean reuseAddr;
@@ -13,4 +16,17 @@ public final class SocketOptions {
     public long rcvTimeoutMs;
     /** SO_SNDTIMEO in milliseconds; 0 means block forever. */
     public long sndTimeoutMs;
+
+    /** sk_clone_lock(): the child socket starts with the listener's options, whatever they are. */
+    public SocketOptions copy() {
+        SocketOptions copy = new SocketOptions();
+        copy.reuseAddr = reuseAddr;
+        copy.keepAlive = keepAlive;
+        copy.noDelay = noDelay;
+        copy.lingerOn = lingerOn;
+        copy.lingerSeconds = lingerSeconds;
+        copy.rcvTimeoutMs = rcvTimeoutMs;
+        copy.sndTimeoutMs = sndTimeoutMs;
+        return copy;
+    }
 }

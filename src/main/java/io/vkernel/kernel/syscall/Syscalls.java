@@ -125,7 +125,9 @@ public final class Syscalls {
                 child.bindTo(tcb.tuple().local());
                 child.attach(tcb);
                 kernel.attachSocket(tcb, child);
-                child.options().keepAlive = listener.options().keepAlive; // inherited, as sock_copy() does
+                // sk_clone_lock(): every socket option comes from the listener; O_NONBLOCK is a file flag and does not
+                // ("File flags are not inherited via accept() unlike another OSes", do_accept())
+                child.inheritOptions(tcb.inheritedOptions() != null ? tcb.inheritedOptions() : listener.options());
                 kernel.tcp().armKeepalive(tcb);
                 int newFd = install(process, OpenFile.socket(child));
                 Endpoint peer = tcb.tuple().remote();

@@ -3,6 +3,7 @@ package io.vkernel.kernel.tcp;
 import io.vkernel.kernel.demux.BindTable;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.socket.Socket;
+import io.vkernel.kernel.socket.SocketOptions;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.FourTuple;
@@ -55,6 +56,8 @@ public final class Tcb implements BindTable.Owner {
 
     Socket socket;
     Socket listener;
+    /** The listener's options when the handshake completed: what the accepted socket gets (sk_clone_lock()). */
+    SocketOptions inherited;
     VirtualClock.Timer stateTimer;
 
     // Retransmission (RFC 6298): RTO starts at 1 s, never below Linux's TCP_RTO_MIN of 200 ms.
@@ -233,6 +236,10 @@ public final class Tcb implements BindTable.Owner {
 
     public Socket socket() {
         return socket;
+    }
+
+    public SocketOptions inheritedOptions() {
+        return inherited;
     }
 
     public Socket listener() {

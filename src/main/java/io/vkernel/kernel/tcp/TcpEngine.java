@@ -210,10 +210,12 @@ public final class TcpEngine {
         tcb.sndWnd = ack.window();
         tcb.peerMss = IsnGenerator.COOKIE_MSS[index];
         tcb.lastHeard = clock.now();
+        tcb.inherited = listener.options().copy(); // sk_clone_lock()
         established.insert(tcb);
         binds.add(tcb);
         tcb.ownsPort = true;
         listener.acceptQueue().addLast(tcb);
+        timers.armKeepalive(tcb); // tcp_create_openreq_child(): SO_KEEPALIVE inherited, timer from now
         host.event(EventType.STATE_CHANGE, tuple.toString(), "LISTEN -> ESTABLISHED: a valid SYN cookie completes the handshake");
         report.step("tcp.syncookie", "SEG.ACK - 1 = " + Seq.unsigned(ack.ack() - 1) + " is a valid cookie (MSS "
                 + tcb.peerMss + "): the connection is created ESTABLISHED in the accept queue of " + listener.local());
@@ -460,7 +462,9 @@ public final class TcpEngine {
         binds.add(tcb);
         tcb.ownsPort = true;
         tcb.lastHeard = clock.now();
+        tcb.inherited = listener.options().copy(); // sk_clone_lock(): the child is a copy of the listener
         listener.acceptQueue().addLast(tcb);
+        timers.armKeepalive(tcb); // tcp_create_openreq_child(): SO_KEEPALIVE inherited, timer from now
         report.step("tcp.established", "handshake complete: the connection waits in the accept queue of " + listener.local()
                 + " (" + listener.acceptQueue().size() + " queued); accept() will give it an FD");
         receiveDataAndFin(tcb, segment, report);

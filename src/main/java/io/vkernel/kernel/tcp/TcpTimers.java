@@ -146,7 +146,7 @@ final class TcpTimers {
             tcb.keepaliveTimer.cancel();
             tcb.keepaliveTimer = null;
         }
-        boolean on = tcb.socket != null ? tcb.socket.options().keepAlive : tcb.listener != null && tcb.listener.options().keepAlive;
+        boolean on = tcb.socket != null ? tcb.socket.options().keepAlive : tcb.inherited != null && tcb.inherited.keepAlive;
         if (!on || !(tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.CLOSE_WAIT || tcb.state == TcpState.FIN_WAIT2)) {
             return;
         }
