@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.sandbox.KernelRegistry;
 import org.springframework.stereotype.Component;
 
@@ -42,6 +43,11 @@ class KernelMetrics {
             list.add(FunctionCounter.builder("vkernel.packets.dropped", kernel,
                             k -> k.inspect(kk -> kk.nic().drops().getOrDefault(reason, 0L)))
                     .tag("kernel", id).tag("reason", reason.name()).description("inbound packets dropped, by reason").register(meters));
+        }
+        for (SnmpCounter counter : SnmpCounter.values()) {
+            list.add(FunctionCounter.builder("vkernel.nstat", kernel, k -> k.inspect(kk -> kk.snmp().get(counter)))
+                    .tag("kernel", id).tag("counter", counter.nstatName()).description("TCP MIB counters as nstat names them: "
+                            + "TcpExtListenOverflows, TcpExtListenDrops, TcpExtTCPChallengeACK, ...").register(meters));
         }
         for (TcpState state : TcpState.values()) {
             list.add(Gauge.builder("vkernel.connections", kernel,

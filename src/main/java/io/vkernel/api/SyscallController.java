@@ -161,11 +161,19 @@ class SyscallController {
         int fd = fd(body.fd());
         String cmd = Inputs.oneOf("cmd", body.cmd(), List.of("F_GETFL", "F_SETFL"));
         int flags = 0;
-        for (String flag : body.flags() == null ? List.<String>of() : body.flags()) {
-            if ("O_NONBLOCK".equals(flag)) {
-                flags |= OpenFile.O_NONBLOCK;
-            } else if (!"O_RDWR".equals(flag)) {
-                throw ApiException.badField("flags", "flags may hold O_NONBLOCK (and O_RDWR, which F_SETFL ignores), got '" + flag + "'");
+        List<String> given = body.flags() == null ? List.of() : body.flags();
+        if (given.stream().filter(f -> f != null && f.matches("O_(RDONLY|WRONLY|RDWR)")).count() > 1) {
+            throw ApiException.badField("flags", "flags may hold at most one access mode (O_RDONLY, O_WRONLY or O_RDWR), got " + given);
+        }
+        for (String flag : given) {
+            // the access mode is part of the argument strace prints, even though F_SETFL ignores it
+            switch (flag == null ? "" : flag) {
+                case "O_NONBLOCK" -> flags |= OpenFile.O_NONBLOCK;
+                case "O_RDWR" -> flags |= OpenFile.O_RDWR;
+                case "O_WRONLY" -> flags |= 01;
+                case "O_RDONLY" -> flags |= 0;
+                default -> throw ApiException.badField("flags", "flags may hold O_NONBLOCK and one access mode (O_RDONLY, "
+                        + "O_WRONLY, O_RDWR, which F_SETFL ignores), got '" + flag + "'");
             }
         }
         Kernel kernel = kernels.get(k);

@@ -21,6 +21,8 @@ import io.vkernel.kernel.tcp.TcpHost;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.SnmpCounter;
+import io.vkernel.kernel.trace.SnmpCounters;
 import io.vkernel.kernel.trace.EventLog;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
@@ -55,6 +57,7 @@ public final class Kernel implements TcpHost {
     private final VirtualClock clock = new VirtualClock();
     private final EventLog events;
     private final Nic nic;
+    private final SnmpCounters snmp = new SnmpCounters();
     private final EstablishedTable established;
     private final ListenerTable listeners = new ListenerTable();
     private final BindTable binds = new BindTable();
@@ -107,7 +110,9 @@ public final class Kernel implements TcpHost {
                 return report;
             }
             FourTuple tuple = extractTuple(segment, report);
+            snmp.increment(SnmpCounter.TCP_IN_SEGS);
             demux(tuple, segment, report);
+            countDrop(report);
             return report;
         } finally {
             current = outer;
@@ -195,6 +200,7 @@ public final class Kernel implements TcpHost {
                 tcp.listenerReceives(listener, segment, report);
             } else {
                 nic.countDrop(DropReason.NO_SOCKET);
+                report.markDropCounted();
                 tcp.resetNoSocket(segment, report);
             }
             return;
@@ -220,6 +226,7 @@ public final class Kernel implements TcpHost {
         }
         report.step("demux.miss", "no connection and no listener on " + tuple.local() + " or 0.0.0.0:" + tuple.local().port());
         nic.countDrop(DropReason.NO_SOCKET);
+        report.markDropCounted();
         tcp.resetNoSocket(segment, report);
     }
 
@@ -254,7 +261,21 @@ public final class Kernel implements TcpHost {
     private void dropped(PacketReport report, DropReason reason, String detail) {
         nic.countDrop(reason);
         report.drop(reason, detail);
+        report.markDropCounted();
         event(EventType.PACKET_DROP, reason.name(), detail);
+    }
+
+    /** A drop the TCP layer reported (accept queue full, out of window, ...) is counted and logged here, once. */
+    private void countDrop(PacketReport report) {
+        DropReason reason = report.dropReason();
+        if (reason == null || report.dropCounted()) {
+            return;
+        }
+        report.markDropCounted();
+        nic.countDrop(reason);
+        if (report.tracing()) {
+            event(EventType.PACKET_DROP, reason.name(), report.dropDetail());
+        }
     }
 
     // ---------------------------------------------------------------- the receive path for raw bytes
@@ -291,6 +312,13 @@ public final class Kernel implements TcpHost {
         nicReceiveRaw(packet, decoded, segment, report);
         if (malformed != null) {
             DropReason reason = DropReason.of(malformed.reason());
+            if (reason == DropReason.BAD_TCP_CHECKSUM || reason == DropReason.BAD_TCP_HEADER) {
+                snmp.increment(SnmpCounter.TCP_IN_SEGS); // tcp_v4_rcv() counts the segment, then the error
+                snmp.increment(SnmpCounter.TCP_IN_ERRS);
+                if (reason == DropReason.BAD_TCP_CHECKSUM) {
+                    snmp.increment(SnmpCounter.TCP_IN_CSUM_ERRORS);
+                }
+            }
             dropped(report, reason, malformed.getMessage() + ". Dropped without a reply: " + reason.explanation());
             return;
         }
@@ -300,7 +328,9 @@ public final class Kernel implements TcpHost {
         }
         report.step("tcp.header", decoded.tcp().describe() + ": checksum verified over the pseudo-header (tcp_v4_rcv)");
         FourTuple tuple = extractTuple(segment, report);
+        snmp.increment(SnmpCounter.TCP_IN_SEGS);
         demux(tuple, segment, report);
+        countDrop(report);
     }
 
     /** Step 1 for raw bytes: the NIC copies them into kernel memory whether or not they make sense. */
@@ -318,6 +348,10 @@ public final class Kernel implements TcpHost {
     @Override
     public void transmit(Segment segment, PacketReport report) {
         long no = nic.transmit(segment).no();
+        snmp.increment(SnmpCounter.TCP_OUT_SEGS);
+        if (segment.has(TcpFlags.RST)) {
+            snmp.increment(SnmpCounter.TCP_OUT_RSTS);
+        }
         PacketReport target = report != null ? report : current;
         if (target == null || target.tracing()) {
             event(EventType.PACKET_OUT, "#" + no, segment.summary());
@@ -328,6 +362,16 @@ public final class Kernel implements TcpHost {
         if (isLocalAddress(segment.dst().address())) {
             loopback.addLast(segment);
         }
+    }
+
+    @Override
+    public void count(SnmpCounter counter) {
+        snmp.increment(counter);
+    }
+
+    /** The MIB counters nstat would show for this kernel. */
+    public SnmpCounters snmp() {
+        return snmp;
     }
 
     @Override
@@ -581,6 +625,23 @@ public final class Kernel implements TcpHost {
     }
 
     /** Counts of connections by state, listeners included, as the metrics report them. */
+    /**
+     * What {@code nstat -az} prints for this kernel, in /proc order: the MIB counters, with TcpCurrEstab (a gauge in
+     * /proc/net/snmp: connections in ESTABLISHED or CLOSE_WAIT) after TcpEstabResets, where Linux lists it.
+     */
+    public Map<String, Long> nstat() {
+        long currEstab = established.all().stream()
+                .filter(t -> t.state() == TcpState.ESTABLISHED || t.state() == TcpState.CLOSE_WAIT).count();
+        Map<String, Long> all = new LinkedHashMap<>();
+        snmp.byName().forEach((name, value) -> {
+            all.put(name, value);
+            if (name.equals(SnmpCounter.TCP_ESTAB_RESETS.nstatName())) {
+                all.put("TcpCurrEstab", currEstab);
+            }
+        });
+        return all;
+    }
+
     public Map<String, Integer> connectionsByState() {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (Tcb tcb : established.all()) {

@@ -11,6 +11,7 @@ import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
@@ -114,6 +115,7 @@ public final class TcpEngine {
         }
         if (listener.acceptQueueFull()) {
             // tcp_conn_request(): a full accept queue drops the SYN (ListenOverflows); the client retries.
+            listenDrop(true);
             report.drop(DropReason.ACCEPT_QUEUE_FULL, "accept queue holds " + listener.acceptQueue().size()
                     + " of backlog+1 = " + (listener.backlog() + 1) + "; the SYN is dropped and the client will retransmit it");
             return;
@@ -126,10 +128,13 @@ public final class TcpEngine {
         // inet_csk_reqsk_queue_is_full(): more pending requests than the backlog
         if (twIsn == 0 && (cookies == 2 || listener.synRecv() > listener.backlog())) {
             if (cookies == 0) {
+                host.count(SnmpCounter.TCP_REQ_Q_FULL_DROP); // tcp_syn_flood_action()
+                listenDrop(false);
                 report.drop(DropReason.SYN_QUEUE_FULL, listener.synRecv() + " requests pending for backlog " + listener.backlog()
                         + " and tcp_syncookies=0: the SYN is dropped");
                 return;
             }
+            host.count(SnmpCounter.TCP_REQ_Q_FULL_DO_COOKIES);
             sendCookie(listener, segment, report);
             return;
         }
@@ -171,6 +176,7 @@ public final class TcpEngine {
         }
         int cookie = isns.cookie(tuple, syn.seq(), clock.now(), index);
         listener.synFlood(clock.now());
+        host.count(SnmpCounter.SYNCOOKIES_SENT);
         report.step("tcp.syncookie", listener.synRecv() + " requests pending for backlog " + listener.backlog()
                 + ": \"Possible SYN flooding on port " + listener.local().port() + ". Sending cookies.\" The SYN-ACK's ISN "
                 + Seq.unsigned(cookie) + " is a cookie (MSS " + IsnGenerator.COOKIE_MSS[index] + "); no state is kept");
@@ -194,7 +200,9 @@ public final class TcpEngine {
         if (index < 0) {
             return false;
         }
+        host.count(SnmpCounter.SYNCOOKIES_RECV);
         if (listener.acceptQueueFull()) {
+            listenDrop(true); // tcp_v4_syn_recv_sock(): exit_overflow
             report.drop(DropReason.ACCEPT_QUEUE_FULL, "a valid SYN cookie, but the accept queue is full: the ACK is dropped");
             return true;
         }
@@ -211,6 +219,7 @@ public final class TcpEngine {
         tcb.peerMss = IsnGenerator.COOKIE_MSS[index];
         tcb.lastHeard = clock.now();
         tcb.inherited = listener.options().copy(); // sk_clone_lock()
+        host.count(SnmpCounter.TCP_PASSIVE_OPENS);
         established.insert(tcb);
         binds.add(tcb);
         tcb.ownsPort = true;
@@ -223,6 +232,14 @@ public final class TcpEngine {
         host.wake(listener, report);
         report.connection(tuple.toString(), tcb.state.name());
         return true;
+    }
+
+    /** tcp_listendrop(): every segment a listener drops; a full accept queue is also an overflow. */
+    private void listenDrop(boolean overflow) {
+        if (overflow) {
+            host.count(SnmpCounter.LISTEN_OVERFLOWS);
+        }
+        host.count(SnmpCounter.LISTEN_DROPS);
     }
 
     private void sendSynAck(Tcb tcb, PacketReport report) {
@@ -272,6 +289,7 @@ public final class TcpEngine {
         binds.add(tcb);
         tcb.ownsPort = true;
         host.event(EventType.STATE_CHANGE, tuple.toString(), "CLOSED -> SYN_SENT: connect() sends a SYN from " + tuple.local());
+        host.count(SnmpCounter.TCP_ACTIVE_OPENS);
         sendSyn(tcb, report);
         timers.startRttTiming(tcb, tcb.iss + 1);
         armSynTimer(tcb);
@@ -412,6 +430,7 @@ public final class TcpEngine {
         if (segment.has(TcpFlags.RST)) {
             if (segment.seq() == tcb.rcvNxt) {
                 report.step("tcp.rst", "RST at RCV.NXT: the request is dropped and the listener carries on");
+                host.count(SnmpCounter.TCP_ATTEMPT_FAILS); // tcp_check_req(): embryonic reset
                 dropRequest(tcb);
             } else {
                 output.challengeAck(tcb, report, "RST not at RCV.NXT");
@@ -424,6 +443,7 @@ public final class TcpEngine {
                 sendSynAck(tcb, report);
             } else {
                 report.step("tcp.syn", "a new SYN on a pending request: reset and drop the request (embryonic reset)");
+                host.count(SnmpCounter.TCP_ATTEMPT_FAILS);
                 output.resetFor(segment, report);
                 dropRequest(tcb);
             }
@@ -442,6 +462,7 @@ public final class TcpEngine {
         }
         Socket listener = tcb.listener;
         if (listener.acceptQueueFull()) {
+            listenDrop(true); // tcp_v4_syn_recv_sock(): exit_overflow
             if (sysctls.getInt(Sysctls.TCP_ABORT_ON_OVERFLOW) == 1) {
                 report.step("tcp.overflow", "accept queue full and tcp_abort_on_overflow=1: the request is reset (embryonic_reset)");
                 output.resetFor(segment, report);
@@ -463,6 +484,7 @@ public final class TcpEngine {
         tcb.ownsPort = true;
         tcb.lastHeard = clock.now();
         tcb.inherited = listener.options().copy(); // sk_clone_lock(): the child is a copy of the listener
+        host.count(SnmpCounter.TCP_PASSIVE_OPENS);
         listener.acceptQueue().addLast(tcb);
         timers.armKeepalive(tcb); // tcp_create_openreq_child(): SO_KEEPALIVE inherited, timer from now
         report.step("tcp.established", "handshake complete: the connection waits in the accept queue of " + listener.local()
@@ -625,6 +647,7 @@ public final class TcpEngine {
                 // tcp_rcv_state_process(): new data for a closed socket; RFC 1122 says we MUST reset (TCPAbortOnData).
                 report.step("tcp.data", "data for a socket the application already closed: RST (RFC 1122 §4.2.2.13; "
                         + "tcp_reset(), then tcp_v4_do_rcv() answers the segment itself)");
+                host.count(SnmpCounter.TCP_ABORT_ON_DATA);
                 output.resetFor(segment, report);
                 closeTcb(tcb, "data arrived after close()");
                 report.verdict("reset");
@@ -903,12 +926,14 @@ public final class TcpEngine {
         if (unread > 0 && tcb.state != TcpState.TIME_WAIT) {
             // RFC 2525 §2.17, __tcp_close(): "we send a RST here because data was lost" (TCPAbortOnClose).
             report.step("tcp.close", unread + " unread bytes discarded: RST instead of FIN (RFC 2525 §2.17)");
+            host.count(SnmpCounter.TCP_ABORT_ON_CLOSE);
             output.sendReset(tcb, report);
             closeTcb(tcb, "close() with unread data");
             return;
         }
         if (lingerZero) {
             report.step("tcp.close", "SO_LINGER {1, 0}: abort with RST");
+            host.count(SnmpCounter.TCP_ABORT_ON_LINGER);
             if (needsReset(tcb.state)) {
                 output.sendReset(tcb, report);
             }
@@ -995,6 +1020,7 @@ public final class TcpEngine {
         cancelTimer(tcb);
         tcb.stateTimer = clock.schedule(TIME_WAIT_MS, "time-wait", tcb.tuple().toString(), () -> {
             host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "TIME_WAIT expired after 60 s");
+            host.count(SnmpCounter.TIME_WAITED);
             closeTcb(tcb, "TIME_WAIT expired");
         });
     }
@@ -1034,6 +1060,12 @@ public final class TcpEngine {
         if (tcb.delackTimer != null) {
             tcb.delackTimer.cancel();
             tcb.delackTimer = null;
+        }
+        TcpState before = tcb.state;
+        if (before == TcpState.ESTABLISHED || before == TcpState.CLOSE_WAIT) {
+            host.count(SnmpCounter.TCP_ESTAB_RESETS); // tcp_set_state(TCP_CLOSE)
+        } else if (before == TcpState.SYN_SENT || before == TcpState.SYN_RECV) {
+            host.count(SnmpCounter.TCP_ATTEMPT_FAILS); // tcp_done()
         }
         setState(tcb, TcpState.CLOSE, why + "; removed from the established table, buffers freed");
         established.remove(tcb);

@@ -3,6 +3,7 @@ package io.vkernel.kernel.tcp;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.Segment;
 
 /** What the TCP engine needs from the kernel around it: a way to send, to record events and to wake sleepers. */
@@ -11,6 +12,9 @@ public interface TcpHost {
     void transmit(Segment segment, PacketReport report);
 
     void event(EventType type, String subject, String detail);
+
+    /** Counts one occurrence of a MIB counter (NET_INC_STATS()). */
+    void count(SnmpCounter counter);
 
     /** Wakes the threads sleeping on the socket's wait queue; names those that finished go into the report. */
     void wake(Socket socket, PacketReport report);

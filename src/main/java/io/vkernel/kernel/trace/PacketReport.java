@@ -18,6 +18,8 @@ public final class PacketReport {
     private List<String> woken;
     private String verdict = "accepted";
     private DropReason dropReason;
+    private String dropDetail;
+    private boolean dropCounted;
     private String connection;
     private String state;
     private final boolean tracing;
@@ -62,7 +64,21 @@ public final class PacketReport {
     public void drop(DropReason reason, String detail) {
         this.verdict = "dropped";
         this.dropReason = reason;
+        this.dropDetail = detail;
         step("drop", reason.name() + ": " + detail);
+    }
+
+    public String dropDetail() {
+        return dropDetail;
+    }
+
+    /** True once the kernel has counted this packet's drop, so it is counted once whichever layer dropped it. */
+    public boolean dropCounted() {
+        return dropCounted;
+    }
+
+    public void markDropCounted() {
+        dropCounted = true;
     }
 
     public void verdict(String verdict) {
