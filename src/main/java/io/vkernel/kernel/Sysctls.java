@@ -29,6 +29,8 @@ public final class Sysctls {
     public static final String TCP_RFC1337 = "net.ipv4.tcp_rfc1337";
     public static final String VKERNEL_TRACE = "vkernel.trace";
     public static final String TCP_SYNCOOKIES = "net.ipv4.tcp_syncookies";
+    public static final String TCP_INVALID_RATELIMIT = "net.ipv4.tcp_invalid_ratelimit";
+    public static final String TCP_CHALLENGE_ACK_LIMIT = "net.ipv4.tcp_challenge_ack_limit";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -54,6 +56,11 @@ public final class Sysctls {
         SPECS.put(PORT_RANGE_HIGH, new Spec(60999, 1, 65535, "highest ephemeral port connect() picks"));
         SPECS.put(TCP_RFC1337, new Spec(0, 0, 1, "1: a RST does not end TIME_WAIT early (RFC 1337)"));
         SPECS.put(TCP_SYNCOOKIES, new Spec(1, 0, 2, "1: answer SYNs with a cookie once a listener has more pending requests than its backlog; 0: drop them; 2: always"));
+        SPECS.put(TCP_INVALID_RATELIMIT, new Spec(500, 0, 3_600_000, "ms: at most one duplicate or challenge ACK per connection "
+                + "this often in answer to invalid segments (__tcp_oow_rate_limited())"));
+        // tcp_sk_init(): INT_MAX since Linux 6.0 (commit 79e3602caa6f), which turns the per-netns budget off
+        SPECS.put(TCP_CHALLENGE_ACK_LIMIT, new Spec(Integer.MAX_VALUE, 0, Integer.MAX_VALUE, "challenge ACKs per second for "
+                + "the whole kernel (RFC 5961 §7), randomised around this value; 2147483647 means no limit"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }
 

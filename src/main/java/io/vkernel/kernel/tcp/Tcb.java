@@ -58,6 +58,8 @@ public final class Tcb implements BindTable.Owner {
     Socket listener;
     /** The listener's options when the handshake completed: what the accepted socket gets (sk_clone_lock()). */
     SocketOptions inherited;
+    /** tp->last_oow_ack_time: when the last rate-limited ACK to an invalid segment left, in ms; -1 = never. */
+    long lastOowAckTime = -1;
     VirtualClock.Timer stateTimer;
 
     // Retransmission (RFC 6298): RTO starts at 1 s, never below Linux's TCP_RTO_MIN of 200 ms.

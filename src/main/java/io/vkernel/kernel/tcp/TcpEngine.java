@@ -59,7 +59,7 @@ public final class TcpEngine {
     public TcpEngine(EstablishedTable established, ListenerTable listeners, BindTable binds, VirtualClock clock,
                      Sysctls sysctls, IsnGenerator isns, TcpHost host, int maxConnections) {
         this.maxConnections = maxConnections;
-        this.output = new TcpOutput(clock, isns, host);
+        this.output = new TcpOutput(clock, isns, host, sysctls);
         this.established = established;
         this.listeners = listeners;
         this.binds = binds;
@@ -556,6 +556,8 @@ public final class TcpEngine {
         }
         // fourth: SYN on a synchronized connection
         if (segment.has(TcpFlags.SYN)) {
+            host.count(SnmpCounter.TCP_SYN_CHALLENGE); // tcp_validate_incoming(): syn_challenge
+            host.count(SnmpCounter.TCP_IN_ERRS);
             output.challengeAck(tcb, report, "SYN on a synchronized connection");
             return;
         }

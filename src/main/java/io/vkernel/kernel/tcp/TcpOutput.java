@@ -1,6 +1,8 @@
 package io.vkernel.kernel.tcp;
 
+import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.time.VirtualClock;
+import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
@@ -26,11 +28,13 @@ final class TcpOutput {
     private final VirtualClock clock;
     private final IsnGenerator isns;
     private final TcpHost host;
+    private final ChallengeAckLimit challengeLimit;
 
-    TcpOutput(VirtualClock clock, IsnGenerator isns, TcpHost host) {
+    TcpOutput(VirtualClock clock, IsnGenerator isns, TcpHost host, Sysctls sysctls) {
         this.clock = clock;
         this.isns = isns;
         this.host = host;
+        this.challengeLimit = new ChallengeAckLimit(clock, sysctls, host);
     }
 
     /** A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them. */
@@ -136,7 +140,15 @@ final class TcpOutput {
         host.transmit(out(tcb, TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
     }
 
+    /** tcp_send_challenge_ack(): an ACK that tells the real peer where we are, rate-limited (RFC 5961 §7). */
     void challengeAck(Tcb tcb, PacketReport report, String why) {
+        String refused = challengeLimit.refuse(tcb);
+        if (refused != null) {
+            report.step("tcp.challenge_ack", why + ": the segment is dropped, and no challenge ACK goes out: " + refused);
+            report.verdict("challenge ack rate-limited");
+            return;
+        }
+        host.count(SnmpCounter.TCP_CHALLENGE_ACK);
         report.step("tcp.challenge_ack", why + ": challenge ACK (RFC 5961), the segment is dropped");
         sendAck(tcb, report);
         report.verdict("challenge ack");

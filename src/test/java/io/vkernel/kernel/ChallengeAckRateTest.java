@@ -1,0 +1,69 @@
+package io.vkernel.kernel;
+
+import io.vkernel.kernel.trace.SnmpCounter;
+import io.vkernel.kernel.wire.TcpFlags;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Challenge ACKs (RFC 5961) are rate-limited as tcp_send_challenge_ack() limits them. */
+class ChallengeAckRateTest {
+
+    private final TcpFixture f = new TcpFixture().established();
+
+    /** A RST inside the window but not at RCV.NXT: answered with a challenge ACK unless rate-limited. */
+    private int blindRst(Peer peer) {
+        int before = peer.received().size();
+        peer.sendAt(TcpFlags.RST, peer.sndNxt() + 100, 0, "");
+        return peer.received().size() - before;
+    }
+
+    private long counter(SnmpCounter c) {
+        return f.kernel.inspect(k -> k.snmp().get(c));
+    }
+
+    @Test
+    void established_secondBlindRstWithin500ms_drawsNoChallengeAck_afterwardsOneAgain() {
+        assertThat(blindRst(f.peer)).isEqualTo(1);
+        f.advanceSeconds(0.1);
+        assertThat(blindRst(f.peer)).as("tcp_invalid_ratelimit = 500 ms").isZero();
+        f.advanceSeconds(0.45);
+        assertThat(blindRst(f.peer)).isEqualTo(1);
+
+        assertThat(counter(SnmpCounter.TCP_CHALLENGE_ACK)).isEqualTo(2);
+        assertThat(counter(SnmpCounter.TCP_ACK_SKIPPED_CHALLENGE)).isEqualTo(1);
+        assertThat(f.state()).isEqualTo(io.vkernel.kernel.tcp.TcpState.ESTABLISHED);
+    }
+
+    @Test
+    void invalidRatelimitZero_turnsThePerSocketLimitOff() {
+        f.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.TCP_INVALID_RATELIMIT, 0);
+            return null;
+        });
+        assertThat(blindRst(f.peer)).isEqualTo(1);
+        assertThat(blindRst(f.peer)).isEqualTo(1);
+    }
+
+    @Test
+    void challengeAckLimit_isOneBudgetPerSecondForTheWholeKernel() {
+        f.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.TCP_CHALLENGE_ACK_LIMIT, 1); // a budget of exactly 1 per second
+            return null;
+        });
+        Peer other = new Peer(f.kernel, "192.168.1.101:40000", TcpFixture.SERVER).connect();
+        assertThat(blindRst(f.peer)).isEqualTo(1);
+        assertThat(blindRst(other)).as("another socket, same second: the kernel's budget is spent").isZero();
+        f.advanceSeconds(1);
+        assertThat(blindRst(other)).isEqualTo(1);
+        assertThat(counter(SnmpCounter.TCP_CHALLENGE_ACK)).isEqualTo(2);
+    }
+
+    @Test
+    void synOnAnEstablishedConnection_isASynChallenge_sharingTheSameLimit() {
+        f.peer.sendAt(TcpFlags.SYN, f.peer.sndNxt() + 5, 0, "");
+        assertThat(TcpFlags.format(f.peer.lastReceived().flags())).isEqualTo(".");
+        assertThat(blindRst(f.peer)).isZero();
+        assertThat(counter(SnmpCounter.TCP_SYN_CHALLENGE)).isEqualTo(1);
+    }
+}
