@@ -290,7 +290,12 @@ public final class Syscalls {
                 throw new SyscallException(Errno.EINVAL);
             }
             if (socket.isListening()) {
-                kernel.stopListening(socket, report); // inet_shutdown() on a listener: tcp_disconnect()
+                // inet_shutdown() on TCP_LISTEN: only a shutdown that includes the receive side (SHUT_RD,
+                // SHUT_RDWR) disconnects the listener (tcp_disconnect()); SHUT_WR breaks out of the switch and
+                // returns 0 with the socket still listening, its queues untouched.
+                if (how != 1) {
+                    kernel.stopListening(socket, report);
+                }
                 return SyscallResult.ok(0, call + " = 0");
             }
             Tcb tcb = socket.tcb();
