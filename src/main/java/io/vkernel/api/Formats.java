@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * The {@code ?format=} switch: {@code json} (the default) or {@code text}, as the familiar tool prints it.
  * Without {@code ?format=}, an {@code Accept} header that prefers {@code text/plain} to JSON means the same as
- * {@code ?format=text}, so {@code curl -H 'accept: text/plain'} and a browser's "view as text" both work.
+ * {@code ?format=text}, so {@code curl -H 'accept: text/plain'} works too ({@link FormatParameterFilter} makes an
+ * explicit {@code ?format=} override the Accept header).
  */
 final class Formats {
 
@@ -29,11 +30,6 @@ final class Formats {
         }
         if (!format.equals("json")) {
             throw ApiException.badField("format", "format must be 'json' or 'text', got '" + format + "'");
-        }
-        String accept = accept();
-        if (accept != null && !acceptsJson(accept)) {
-            throw new ApiException(HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "Not Acceptable",
-                    "?format=json asks for JSON but Accept: " + accept + " refuses it; drop one of the two", "format");
         }
         return false;
     }
@@ -61,10 +57,6 @@ final class Formats {
             }
         }
         return text;
-    }
-
-    private static boolean acceptsJson(String accept) {
-        return parse(accept).stream().anyMatch(t -> t.getQualityValue() > 0 && t.isCompatibleWith(MediaType.APPLICATION_JSON));
     }
 
     private static List<MediaType> parse(String accept) {

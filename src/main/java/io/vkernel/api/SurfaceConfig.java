@@ -10,8 +10,16 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
+import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.web.servlet.config.annotation.CorsRegistry;
+import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
+
+import java.util.List;
 
 /** What a client sees at the edges: problem pages from Tomcat itself, Content-Type checks, JSON that ends in a newline. */
 @Configuration
@@ -57,18 +65,77 @@ class SurfaceConfig {
         return registration;
     }
 
+    @Bean
+    FilterRegistrationBean<FormatParameterFilter> formatParameterFilter() {
+        var registration = new FilterRegistrationBean<>(new FormatParameterFilter());
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 2);
+        return registration;
+    }
+
     /**
-     * Every JSON answer ends with a newline, so a terminal's prompt starts on its own line after curl prints it.
-     * Spring Boot backs off its own JSON converter when this bean exists; the mapper is Boot's, with the
-     * spring.jackson settings.
+     * {@code GET /} goes to Swagger UI, unless the jar carries a page of its own at static/index.html: then Spring
+     * Boot's welcome page serves it, and this redirect, which would shadow it, is not registered at all.
      */
     @Bean
-    JacksonJsonHttpMessageConverter jsonConverterEndingInNewline(JsonMapper mapper) {
-        return new JacksonJsonHttpMessageConverter(mapper) {
+    WebMvcConfigurer rootRedirect() {
+        boolean ownIndex = new ClassPathResource("static/index.html").exists();
+        return new WebMvcConfigurer() {
             @Override
-            protected void writeSuffix(JsonGenerator generator, Object object) {
-                generator.writeRaw('\n');
+            public void addViewControllers(ViewControllerRegistry registry) {
+                if (!ownIndex) {
+                    registry.addRedirectViewController("/", "/swagger-ui.html");
+                }
             }
         };
+    }
+
+    /**
+     * Cross-origin requests are refused (no CORS headers) unless {@code vkernel.cors.allowed-origins} lists the
+     * origins a browser page may call the API from, e.g. {@code http://localhost:3000}, or {@code *}.
+     */
+    @Bean
+    WebMvcConfigurer cors(@Value("${vkernel.cors.allowed-origins:}") List<String> origins) {
+        List<String> allowed = origins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
+        return new WebMvcConfigurer() {
+            @Override
+            public void addCorsMappings(CorsRegistry registry) {
+                if (!allowed.isEmpty()) {
+                    registry.addMapping("/api/**").allowedOriginPatterns(allowed.toArray(String[]::new))
+                            .allowedMethods("GET", "POST", "PUT", "DELETE").exposedHeaders("Location", "Allow");
+                }
+            }
+        };
+    }
+
+    /**
+     * Injections and system calls rendered for a terminal, after JSON so JSON stays what a client that accepts
+     * anything gets; and the JSON converter swapped in place for one whose answers end with a newline, so a
+     * terminal's prompt starts on its own line after curl prints one. (Declaring the converter as a bean instead
+     * would move it ahead of the String converter and quote springdoc's /v3/api-docs as a JSON string.)
+     */
+    @Bean
+    WebMvcConfigurer terminalText() {
+        return new WebMvcConfigurer() {
+            @Override
+            public void extendMessageConverters(List<HttpMessageConverter<?>> converters) {
+                for (int i = 0; i < converters.size(); i++) {
+                    if (converters.get(i) instanceof JacksonJsonHttpMessageConverter json && !(json instanceof NewlineJson)) {
+                        converters.set(i, new NewlineJson(json.getMapper()));
+                    }
+                }
+                converters.add(new TerminalText());
+            }
+        };
+    }
+
+    static final class NewlineJson extends JacksonJsonHttpMessageConverter {
+        NewlineJson(JsonMapper mapper) {
+            super(mapper);
+        }
+
+        @Override
+        protected void writeSuffix(JsonGenerator generator, Object object) {
+            generator.writeRaw('\n');
+        }
     }
 }

@@ -111,8 +111,75 @@ class ErrorSurfaceHttpTest {
         assertProblem(image, 406, "not-acceptable");
         assertThat(detail(image)).contains("application/json").contains("text/plain");
 
-        var contradiction = send("GET", base + "/events?format=json", null, "text/plain", null);
-        assertProblem(contradiction, 406, "not-acceptable");
+        var explicitJson = send("GET", base + "/events?format=json", null, "text/plain", null);
+        assertThat(explicitJson.statusCode()).as("?format= is the explicit choice and wins over Accept").isEqualTo(200);
+        assertThat(explicitJson.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+
+        var noTextHere = send("GET", base + "/clock?format=text", null, null, null);
+        assertProblem(noTextHere, 406, "not-acceptable");
+    }
+
+    @Test
+    void injectionsAndSyscalls_haveATextRendering_byAcceptOrFormat() {
+        var socket = send("POST", base + "/processes/12345/socket", null, "text/plain", null);
+        assertThat(socket.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        assertThat(socket.body()).isEqualTo("socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 3\n");
+        send("POST", base + "/processes/12345/bind", "application/json", null, "{\"fd\":3,\"addr\":\"0.0.0.0:8080\"}");
+        send("POST", base + "/processes/12345/listen", "application/json", null, "{\"fd\":3,\"backlog\":8}");
+        var syn = send("POST", base + "/packets?format=text", "application/json", null,
+                "{\"src\":\"192.168.1.100:54321\",\"dst\":\"10.0.0.50:8080\",\"flags\":\"S\",\"seq\":1000,\"mss\":1460}");
+        java.util.List<String> lines = syn.body().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("< IP 192.168.1.100.54321 > 10.0.0.50.8080: Flags [S], seq 1000, win 65535, options [mss 1460], length 0");
+        assertThat(lines).filteredOn(l -> l.startsWith("    ") && !l.startsWith("    =")).extracting(l -> l.trim().split(" ")[0])
+                .containsExactly("nic.receive", "ip.validate", "tcp.tuple", "demux.hash", "demux.chain", "demux.listener", "tcp.syn");
+        assertThat(lines).anyMatch(l -> l.startsWith("> IP 10.0.0.50.8080 > 192.168.1.100.54321: Flags [S.], seq "));
+        assertThat(lines.get(lines.size() - 1)).startsWith("    = accepted, 192.168.1.100:54321-10.0.0.50:8080 SYN_RECV");
+        // The JSON answer is unchanged for a client that asks for nothing in particular.
+        var json = send("POST", base + "/processes/12345/socket", null, null, null);
+        assertThat(json.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+    }
+
+    @Test
+    void fdsZeroToTwo_areATerminal_readingGivesEof_writingSucceeds() {
+        var read = send("POST", base + "/processes/12345/read", "application/json", null, "{\"fd\":1}");
+        assertThat(JsonPath.<Integer>read(read.body(), "$.ret")).isZero();
+        assertThat(JsonPath.<String>read(read.body(), "$.strace")).isEqualTo("read(1, \"\", 4096) = 0");
+        var write = send("POST", base + "/processes/12345/write", "application/json", null, "{\"fd\":2,\"data\":\"hello\"}");
+        assertThat(JsonPath.<Integer>read(write.body(), "$.ret")).isEqualTo(5);
+        var listen = send("POST", base + "/processes/12345/listen", "application/json", null, "{\"fd\":0,\"backlog\":1}");
+        assertThat(JsonPath.<String>read(listen.body(), "$.errno")).as("socket calls on a terminal").isEqualTo("ENOTSOCK");
+    }
+
+    @Test
+    void discovery_rootGoesToSwaggerUi_andApiV1ListsLinks() {
+        var root = send("GET", "/", null, null, null);
+        assertThat(root.statusCode()).isEqualTo(302);
+        assertThat(root.headers().firstValue("Location").orElse("")).endsWith("/swagger-ui.html");
+        var index = send("GET", "/api/v1", null, null, null);
+        assertThat(index.statusCode()).isEqualTo(200);
+        assertThat(JsonPath.<String>read(index.body(), "$.links.kernels.href")).isEqualTo("/api/v1/kernels");
+        assertThat(JsonPath.<String>read(index.body(), "$.links.swagger-ui.href")).isEqualTo("/swagger-ui.html");
+        for (String link : JsonPath.<java.util.List<String>>read(index.body(), "$.links.*.href")) {
+            if (!link.contains("scripts")) {
+                assertThat(send("GET", link, null, null, null).statusCode()).as(link).isLessThan(400);
+            }
+        }
+    }
+
+    @Test
+    void cors_isOffByDefault() {
+        HttpRequest preflight = HttpRequest.newBuilder(URI.create("http://localhost:" + port + base + "/clock"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://evil.example")
+                .header("Access-Control-Request-Method", "POST").build();
+        try {
+            var reply = client.send(preflight, HttpResponse.BodyHandlers.ofString());
+            assertThat(reply.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+            var get = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + base + "/clock"))
+                    .header("Origin", "http://evil.example").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(get.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
