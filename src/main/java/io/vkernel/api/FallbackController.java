@@ -10,30 +10,32 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.net.URI;
+
 /**
- * Problems for what no controller handles: an unknown path under /api answers 404 naming the entry points, and
- * any error the servlet container raises itself (an oversized body, a bad URL) is rendered as a problem too.
+ * Errors the servlet container raises itself after a request reached it (an oversized body, a failure outside
+ * Spring MVC) come to /error; they are answered as problems too. Unknown paths and wrong methods are handled
+ * by {@link ProblemHandler} (404, and 405 with {@code Allow}); requests Tomcat refuses before any servlet runs
+ * by {@link ProblemReportValve}.
  */
 @RestController
 @Hidden
 class FallbackController implements ErrorController {
-
-    @RequestMapping("/api/**")
-    ResponseEntity<ProblemDetail> unknownPath(HttpServletRequest request) {
-        return ProblemHandler.problem(HttpStatus.NOT_FOUND, "path-not-found", "Not found",
-                "no endpoint " + request.getMethod() + " " + request.getRequestURI()
-                        + "; the API starts at /api/v1/kernels and is described at /swagger-ui.html", null);
-    }
 
     @RequestMapping("/error")
     ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         HttpStatus status = code instanceof Integer c && HttpStatus.resolve(c) != null ? HttpStatus.valueOf(c) : HttpStatus.INTERNAL_SERVER_ERROR;
         String detail = switch (status) {
-            case NOT_FOUND -> "no such path; the API starts at /api/v1/kernels and is described at /swagger-ui.html";
+            case NOT_FOUND -> "no such path; the API starts at /api/v1 and is described at /swagger-ui.html";
             case CONTENT_TOO_LARGE -> "the request body is too large";
+            case BAD_REQUEST -> "the request could not be read: check the URL's %-escapes and the body";
             default -> status.getReasonPhrase();
         };
-        return ProblemHandler.problem(status, "http-" + status.value(), status.getReasonPhrase(), detail, null);
+        ResponseEntity<ProblemDetail> problem = ProblemHandler.problem(status, "http-" + status.value(), status.getReasonPhrase(), detail, null);
+        if (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri) {
+            problem.getBody().setInstance(URI.create(uri.replace(" ", "%20")));
+        }
+        return problem;
     }
 }

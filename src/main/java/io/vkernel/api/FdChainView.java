@@ -35,6 +35,7 @@ final class FdChainView {
     record SocketView(long inode, String type, String local, String role, OptionsView options, List<String> waitQueue) {
     }
 
+    /** positionInChain counts from 1 (the chain's head), as "entry 1 of 1" in the walk does. */
     record HashEntryView(String function, String hash, int buckets, int bucket, int positionInChain, int chainLength,
                          List<String> chainAhead, String lookup) {
     }
@@ -84,7 +85,7 @@ final class FdChainView {
                     + tcb.tuple() + " finds no socket and is answered with RST");
         } else {
             walk.add("established table: " + entry.function() + " = " + entry.hash() + ", bucket " + entry.bucket() + " of "
-                    + entry.buckets() + ", entry " + (entry.positionInChain() + 1) + " of " + entry.chainLength() + " in its chain"
+                    + entry.buckets() + ", entry " + entry.positionInChain() + " of " + entry.chainLength() + " in its chain"
                     + (MemoryAccount.kind(tcb) == MemoryAccount.Kind.TIMEWAIT
                     ? " (on Linux a timewait mini-socket has taken the full socket's place there)" : ""));
         }
@@ -156,11 +157,11 @@ final class FdChainView {
         for (int i = 0; i < position.index() && ahead.size() < 16; i++) {
             ahead.add(chain.get(i).tuple() + " (" + chain.get(i).state() + ")");
         }
-        String hash = "0x" + Integer.toHexString(position.hash());
+        String hash = Views.hex(position.hash());
         String lookup = "a segment from " + tcb.tuple().remote() + " to " + tcb.tuple().local() + " hashes to " + hash
                 + ", takes bucket " + hash + " & " + (table.bucketCount() - 1) + " = " + position.bucket()
                 + " and compares " + (position.index() + 1) + (position.index() == 0 ? " entry" : " entries") + " to find it";
-        return new HashEntryView(table.hashFunction().name(), hash, table.bucketCount(), position.bucket(), position.index(),
+        return new HashEntryView(table.hashFunction().name(), hash, table.bucketCount(), position.bucket(), position.index() + 1,
                 position.chainLength(), ahead, lookup);
     }
 }

@@ -149,6 +149,16 @@ class PacketController {
                 throw ApiException.badField(prefix + "options", prefix + "options: " + e.getMessage());
             }
         }
+        // An IPv4 total length is 16 bits (RFC 791): IP header, TCP header with its padded options, payload.
+        int optionBytes = options != null ? options.paddedLength() : mss > 0 ? 4 : 0;
+        int totalLength = 20 + 20 + optionBytes + payload.length;
+        if (totalLength > 65_535) {
+            throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
+                    prefix + "payload: 20 bytes of IPv4 header, " + (20 + optionBytes) + " of TCP header with options and "
+                            + payload.length + " of payload make an IPv4 total length of " + totalLength
+                            + ", above 65535; send at most " + (65_535 - 40 - optionBytes) + " payload bytes with these options",
+                    prefix + "payload");
+        }
         return new Segment(src, dst, flags, seq, ack, window, mss, payload, options);
     }
 }

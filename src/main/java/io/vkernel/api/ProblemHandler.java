@@ -16,9 +16,19 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
-import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
+
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 import java.net.URI;
 import java.util.stream.Collectors;
@@ -61,13 +71,6 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 "line " + e.line() + ": " + e.getMessage(), "script");
         response.getBody().setProperty("line", e.line());
         return response;
-    }
-
-    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
-    ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
-        String expected = e.getRequiredType() == null ? "a valid value" : e.getRequiredType().getSimpleName().toLowerCase();
-        return problem(HttpStatus.BAD_REQUEST, "invalid-field", "Invalid field",
-                "'" + e.getValue() + "' is not a valid " + e.getName() + ": expected " + expected, e.getName());
     }
 
     @ExceptionHandler(Exception.class)
@@ -135,12 +138,92 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return asObject(problem(HttpStatus.BAD_REQUEST, "invalid-field", "Invalid field", detail, field));
     }
 
+    /**
+     * Every exception Spring MVC raises itself (415, 405, 406, 404 for an unknown path, missing or mistyped
+     * parameters...) ends here: it becomes one of our problems with a detail saying what to do, keeping the
+     * headers Spring prepared ({@code Allow} on a 405, {@code Accept} on a 415). A client error is logged as one
+     * line at debug level, never with a stack trace.
+     */
     @Override
-    protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
-        if (body instanceof ProblemDetail detail && detail.getType().equals(URI.create("about:blank"))) {
-            detail.setType(URI.create(TYPE_BASE + "http-" + statusCode.value()));
+    protected ResponseEntity<Object> handleExceptionInternal(Exception e, Object body, HttpHeaders headers,
+                                                             HttpStatusCode statusCode, WebRequest request) {
+        HttpStatus status = HttpStatus.resolve(statusCode.value());
+        if (status == null) {
+            status = statusCode.is4xxClientError() ? HttpStatus.BAD_REQUEST : HttpStatus.INTERNAL_SERVER_ERROR;
         }
-        return super.createResponseEntity(body, headers, statusCode, request);
+        String type = "http-" + status.value();
+        String title = status.getReasonPhrase();
+        String detail = body instanceof ProblemDetail pd && pd.getDetail() != null ? pd.getDetail() : title;
+        String field = null;
+        if (e instanceof HttpMediaTypeNotSupportedException unsupported) {
+            type = "unsupported-media-type";
+            String got = unsupported.getContentType() == null ? "no Content-Type" : "Content-Type '" + unsupported.getContentType() + "'";
+            detail = "send JSON: add -H 'content-type: application/json' (got " + got + "; this endpoint takes "
+                    + mediaTypes(unsupported.getSupportedMediaTypes()) + ")";
+        } else if (e instanceof HttpRequestMethodNotSupportedException method) {
+            type = "method-not-allowed";
+            String allowed = method.getSupportedHttpMethods() == null ? "" : method.getSupportedHttpMethods().stream()
+                    .map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
+            detail = method.getMethod() + " is not allowed on " + path(request) + "; allowed: " + allowed
+                    + " (see /swagger-ui.html)";
+        } else if (e instanceof HttpMediaTypeNotAcceptableException notAcceptable) {
+            type = "not-acceptable";
+            detail = "this resource is offered as " + mediaTypes(notAcceptable.getSupportedMediaTypes())
+                    + "; send one of them in Accept, or leave Accept out"
+                    + (notAcceptable.getSupportedMediaTypes().contains(MediaType.TEXT_PLAIN) ? " (text also with ?format=text)" : "");
+        } else if (e instanceof NoResourceFoundException) {
+            type = "path-not-found";
+            title = "Not found";
+            detail = "no endpoint " + method(request) + " " + path(request)
+                    + "; the API starts at /api/v1 and is described at /swagger-ui.html";
+        } else if (e instanceof MissingServletRequestParameterException missing) {
+            type = "invalid-field";
+            title = "Invalid field";
+            field = missing.getParameterName();
+            detail = "the query parameter '" + missing.getParameterName() + "' (" + missing.getParameterType()
+                    + ") is required, e.g. ?" + missing.getParameterName() + "=...";
+        } else if (e instanceof TypeMismatchException mismatch) {
+            type = "invalid-field";
+            title = "Invalid field";
+            field = mismatch.getPropertyName();
+            String expected = mismatch.getRequiredType() == null ? "a valid value" : mismatch.getRequiredType().getSimpleName().toLowerCase();
+            detail = "'" + mismatch.getValue() + "' is not a valid " + field + ": expected " + expected;
+        } else if (e instanceof AsyncRequestTimeoutException) {
+            type = "timeout";
+            detail = "the request timed out; retry it";
+        }
+        if (status.is4xxClientError()) {
+            logger.debug("client error " + status.value() + " on " + method(request) + " " + path(request) + ": " + e.getMessage());
+        } else {
+            logger.warn("server error " + status.value() + " on " + method(request) + " " + path(request) + ": " + e);
+        }
+        ResponseEntity<ProblemDetail> problem = problem(status, type, title, shorten(detail), field);
+        HttpHeaders merged = new HttpHeaders();
+        if (headers != null) {
+            merged.putAll(headers);
+        }
+        merged.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return new ResponseEntity<>(problem.getBody(), merged, status);
+    }
+
+    /** A form body with a broken %-escape fails in Tomcat's parameter parser before any converter sees it. */
+    @ExceptionHandler(org.apache.tomcat.util.http.InvalidParameterException.class)
+    ResponseEntity<ProblemDetail> badForm(Exception e) {
+        return problem(HttpStatus.BAD_REQUEST, "malformed-body", "Malformed request body",
+                "the body is not a valid form (a bad %-escape?), and this API takes JSON anyway: send JSON with "
+                        + "-H 'content-type: application/json'", null);
+    }
+
+    private static String mediaTypes(java.util.List<MediaType> types) {
+        return types.stream().map(t -> t.removeQualityValue().toString()).distinct().collect(Collectors.joining(", "));
+    }
+
+    private static String path(WebRequest request) {
+        return request instanceof ServletWebRequest servlet ? servlet.getRequest().getRequestURI() : "";
+    }
+
+    private static String method(WebRequest request) {
+        return request instanceof ServletWebRequest servlet ? servlet.getRequest().getMethod() : "";
     }
 
     static ResponseEntity<ProblemDetail> problem(HttpStatus status, String type, String title, String detail, String field) {

@@ -47,4 +47,31 @@ final class TcpdumpText {
         }
         return line.append(", length ").append(s.payload().length).toString();
     }
+
+    /** The same line from a packet view (a packet already reported as JSON fields); undecodable bytes keep their summary. */
+    static String line(Views.PacketView p) {
+        if (p.src() == null) {
+            return p.summary();
+        }
+        StringBuilder line = new StringBuilder("IP ").append(dotted(p.src())).append(" > ").append(dotted(p.dst()))
+                .append(": Flags [").append(p.flags()).append("], seq ").append(p.seq());
+        int length = p.length() == null ? 0 : p.length();
+        if (length > 0) {
+            line.append(':').append((p.seq() + length) & 0xffffffffL);
+        }
+        if (p.ack() != null) {
+            line.append(", ack ").append(p.ack());
+        }
+        line.append(", win ").append(p.window());
+        if (p.options() != null) {
+            line.append(", options [").append(p.options()).append(']');
+        }
+        return line.append(", length ").append(length).toString();
+    }
+
+    /** tcpdump writes ip.port, not ip:port. */
+    private static String dotted(String endpoint) {
+        int colon = endpoint.lastIndexOf(':');
+        return colon < 0 ? endpoint : endpoint.substring(0, colon) + '.' + endpoint.substring(colon + 1);
+    }
 }

@@ -195,7 +195,12 @@ final class Views {
     }
 
     record ConnectionView(String tuple, String state, String local, String remote, int recvQ, int sendQ, String owner,
-                          int hash, int bucket, TcbView tcb, String timer, String href) {
+                          String hash, int bucket, TcbView tcb, String timer, String href) {
+    }
+
+    /** A 32-bit hash as the kernel prints a u32 and the demux steps show it: 0x and eight hex digits. */
+    static String hex(int hash) {
+        return String.format("0x%08x", hash);
     }
 
     static ConnectionView connection(Kernel k, Tcb t) {
@@ -210,7 +215,7 @@ final class Views {
                 t.srttMs() < 0 ? null : t.srttMs(), t.retransmits(), negotiated(t))
                 : null;
         return new ConnectionView(t.tuple().toString(), t.state().name(), t.tuple().local().toString(),
-                t.tuple().remote().toString(), SocketFacts.recvQ(t), SocketFacts.sendQ(t), k.ownerOf(t), hash,
+                t.tuple().remote().toString(), SocketFacts.recvQ(t), SocketFacts.sendQ(t), k.ownerOf(t), hex(hash),
                 hash & (k.established().bucketCount() - 1), tcb, timerText,
                 "/api/v1/kernels/" + k.id() + "/connections/" + t.tuple());
     }
@@ -224,7 +229,7 @@ final class Views {
     static BucketView bucket(Kernel k, int index) {
         List<ChainEntry> chain = k.established().chain(index).stream()
                 .map(t -> new ChainEntry(t.tuple().toString(), t.state().name(),
-                        "0x" + Integer.toHexString(k.established().hashFunction().hash(t.tuple())))).toList();
+                        hex(k.established().hashFunction().hash(t.tuple())))).toList();
         return new BucketView(index, chain.size(), chain);
     }
 

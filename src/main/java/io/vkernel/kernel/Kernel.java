@@ -206,8 +206,8 @@ public final class Kernel implements TcpHost {
             return;
         }
         EstablishedTable.Lookup lookup = established.trace(tuple);
-        report.step("demux.hash", established.hashFunction().name() + "(" + tuple + ") = 0x"
-                + Integer.toHexString(lookup.hash()) + "; bucket = hash & " + (established.bucketCount() - 1)
+        report.step("demux.hash", established.hashFunction().name() + "(" + tuple + ") = "
+                + String.format("0x%08x", lookup.hash()) + "; bucket = hash & " + (established.bucketCount() - 1)
                 + " = " + lookup.bucket() + " of " + established.bucketCount());
         report.step("demux.chain", lookup.compared().isEmpty() ? "bucket " + lookup.bucket() + " is empty"
                 : "bucket " + lookup.bucket() + " chain: " + String.join("; ", lookup.compared()));

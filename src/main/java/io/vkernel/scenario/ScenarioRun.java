@@ -17,14 +17,15 @@ public record ScenarioRun(String scenario, String title, String seedSection, Str
         for (ScenarioStep step : steps) {
             out.append("\n[").append(step.step()).append("] ").append(step.time()).append(" (clock ")
                     .append(step.clockMs()).append(" ms) ").append(step.title()).append('\n');
+            // Time order: each action, then what the kernel sent in answer to it. Packets are marked as
+            // packetdrill marks them: '<' for a packet coming in to the kernel, '>' for one it sends.
             for (ScenarioAction action : step.actions()) {
                 out.append("  ").append(marker(action.kind())).append(' ').append(action.text()).append('\n');
-            }
-            for (ScenarioPacket packet : step.sent()) {
-                out.append("  < ").append(packet.summary()).append('\n');
-            }
-            if (step.sentOmitted() != null) {
-                out.append("  < ... ").append(step.sentOmitted()).append(" more packets sent\n");
+                if (action.sent() != null) {
+                    for (String packet : action.sent()) {
+                        out.append("  > ").append(packet).append('\n');
+                    }
+                }
             }
             out.append(wrap(step.narration(), "  | ")).append('\n');
             for (KernelSnapshot.SnapshotConnection c : step.state().connections()) {
@@ -39,7 +40,7 @@ public record ScenarioRun(String scenario, String title, String seedSection, Str
 
     private static String marker(String kind) {
         return switch (kind) {
-            case "packet-in" -> ">";
+            case "packet-in" -> "<";
             case "clock" -> "~";
             default -> "$";
         };

@@ -201,6 +201,8 @@ final class Stage {
     /** Runs {@code body} as one action (many connections at once): its calls and packets are not listed one by one. */
     void batch(String text, Runnable body) {
         long mark = eventMark();
+        int sentBefore = sent.size();
+        int totalBefore = sentTotal;
         quiet = true;
         try {
             body.run();
@@ -214,7 +216,7 @@ final class Stage {
             shown.add("... " + (path.size() - SENT_SHOWN) + " more events ...");
             shown.addAll(path.subList(path.size() - SENT_SHOWN / 2, path.size()));
         }
-        record(new ScenarioAction("batch", text, null, shown));
+        record(new ScenarioAction("batch", text, null, shown), sentBefore, totalBefore);
     }
 
     /** Makes a call that must finish; its action's path is what the kernel reported and the events it recorded. */
@@ -251,10 +253,15 @@ final class Stage {
     // ---------------------------------------------------------------- recording
 
     private void record(ScenarioAction action) {
-        if (!quiet) {
-            actions.add(action);
-        }
+        record(action, sent.size(), sentTotal);
+    }
+
+    /** Records an action with the packets sent since {@code before} (a batch counts those of its quiet calls). */
+    private void record(ScenarioAction action, int before, int totalBefore) {
         collectSent();
+        if (!quiet) {
+            actions.add(action.withSent(shownSent(sent.subList(before, sent.size()), sentTotal - totalBefore)));
+        }
         for (Iterator<PendingCall> it = waiting.iterator(); it.hasNext(); ) {
             PendingCall call = it.next();
             if (call.isDone()) {
@@ -265,6 +272,19 @@ final class Stage {
                 }
             }
         }
+    }
+
+    /** The packets one action sent, as tcpdump lines; a long run of them keeps its ends around a count. */
+    private static List<String> shownSent(List<Segment> segments, int total) {
+        List<String> lines = segments.stream().map(Segment::summary).toList();
+        if (lines.size() <= SENT_SHOWN && total <= lines.size()) {
+            return lines;
+        }
+        List<String> shown = new ArrayList<>(lines.subList(0, Math.min(SENT_SHOWN / 2, lines.size())));
+        int tail = Math.max(0, Math.min(SENT_SHOWN / 2, lines.size() - shown.size()));
+        shown.add("... " + (total - shown.size() - tail) + " more packets ...");
+        shown.addAll(lines.subList(lines.size() - tail, lines.size()));
+        return shown;
     }
 
     /** Reads what the kernel sent since the last look and gives each segment to the client it is for. */

@@ -402,6 +402,32 @@ class ScenariosHttpTest {
     }
 
     @Test
+    void transcript_marksInboundWithLessThan_outboundWithGreaterThan_eachReplyRightAfterWhatCausedIt() {
+        Http.Reply reply = http.post("/api/v1/scenarios/scenario-3-packet-after-close/runs?format=text", null);
+        kernels.add(reply.location().substring("/api/v1/kernels/".length()));
+        java.util.List<String> lines = reply.body().lines().toList();
+        // packetdrill's convention: '<' a packet the kernel receives, '>' one it sends.
+        int syn = indexOf(lines, "  < 192.168.1.100:54321 > 10.0.0.50:8080: Flags [S],");
+        int synAck = indexOf(lines, "  > 10.0.0.50:8080 > 192.168.1.100:54321: Flags [S.],");
+        int ack = indexOf(lines, "  < 192.168.1.100:54321 > 10.0.0.50:8080: Flags [.],");
+        assertThat(synAck).as("the SYN-ACK follows the SYN, before the client's ACK:\n" + reply.body()).isEqualTo(syn + 1);
+        assertThat(ack).isGreaterThan(synAck);
+        int close = indexOf(lines, "  $ close(4) = 0");
+        assertThat(lines.get(close + 1)).startsWith("  > 10.0.0.50:8080 > 192.168.1.100:54321: Flags [F.],");
+        int lateData = indexOf(lines, "  < 192.168.1.100:54321 > 10.0.0.50:8080: Flags [P.],");
+        assertThat(lines.get(lateData + 1)).startsWith("  > 10.0.0.50:8080 > 192.168.1.100:54321: Flags [R],");
+    }
+
+    private static int indexOf(java.util.List<String> lines, String prefix) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no line starting with '" + prefix + "' in\n" + String.join("\n", lines));
+    }
+
+    @Test
     void everyScenario_narratesEveryStep_andLeavesASoundKernel() {
         for (String id : http.get("/api/v1/scenarios").<List<String>>at("$[*].id")) {
             Run run = run(id);

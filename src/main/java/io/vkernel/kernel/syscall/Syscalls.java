@@ -145,10 +145,13 @@ public final class Syscalls {
         OpenFile file;
         try {
             file = process.fds().get(fd);
-            socket = socketOf(process, fd);
             if (count < 0) {
                 throw new SyscallException(Errno.EINVAL);
             }
+            if (file.socket() == null) {
+                return terminalRead(fd, count);
+            }
+            socket = socketOf(process, fd);
         } catch (SyscallException e) {
             return failed(call, e.errno());
         }
@@ -182,6 +185,9 @@ public final class Syscalls {
         OpenFile file;
         try {
             file = process.fds().get(fd);
+            if (file.socket() == null) {
+                return terminalWrite(process, fd, data);
+            }
             socket = socketOf(process, fd);
             if (socket.tcb() == null) {
                 throw new SyscallException(socket.isListening() || socket.isConnecting() ? Errno.ENOTCONN : Errno.EPIPE);
@@ -294,7 +300,12 @@ public final class Syscalls {
                 throw new SyscallException(Errno.EINVAL);
             }
             if (socket.isListening()) {
-                kernel.stopListening(socket, report); // inet_shutdown() on a listener: tcp_disconnect()
+                // inet_shutdown() on TCP_LISTEN: only a shutdown that includes the receive side (SHUT_RD,
+                // SHUT_RDWR) disconnects the listener (tcp_disconnect()); SHUT_WR breaks out of the switch and
+                // returns 0 with the socket still listening, its queues untouched.
+                if (how != 1) {
+                    kernel.stopListening(socket, report);
+                }
                 return SyscallResult.ok(0, call + " = 0");
             }
             Tcb tcb = socket.tcb();
@@ -433,6 +444,26 @@ public final class Syscalls {
             }
             return SyscallResult.ok(0, call + " = 0");
         });
+    }
+
+    // ---------------------------------------------------------------- the terminal (FDs 0, 1, 2)
+
+    /*
+     * FDs 0, 1 and 2 are one terminal opened O_RDWR, as a shell leaves them, so read() and write() work on any of
+     * the three (reading FD 1 of a terminal is legal on Linux; only socket calls answer ENOTSOCK). vkernel's
+     * terminal has no keyboard: nobody can ever type a line, so a read that waited for one would sleep forever.
+     * It answers as a terminal does after the user presses Ctrl-D at the start of a line: n_tty_read() returns 0,
+     * end of file. What is written is accepted whole, as a terminal that is never stopped accepts it, and shown in
+     * the event log as the terminal's output.
+     */
+    private Outcome terminalRead(int fd, int count) {
+        String strace = "read(" + fd + ", \"\", " + count + ") = 0";
+        return record(new Done(new SyscallResult(0, null, strace, new byte[0], null)));
+    }
+
+    private Outcome terminalWrite(Process process, int fd, byte[] data) {
+        kernel.event(EventType.SYSCALL, "pid " + process.pid(), "fd " + fd + " (the terminal) printed " + quote(data));
+        return record(new Done(SyscallResult.ok(data.length, "write(" + fd + ", " + quote(data) + ", " + data.length + ") = " + data.length)));
     }
 
     // ---------------------------------------------------------------- helpers

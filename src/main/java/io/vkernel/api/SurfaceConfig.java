@@ -1,0 +1,141 @@
+package io.vkernel.api;
+
+import org.apache.catalina.Valve;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
+import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.web.servlet.config.annotation.CorsRegistry;
+import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.util.List;
+
+/** What a client sees at the edges: problem pages from Tomcat itself, Content-Type checks, JSON that ends in a newline. */
+@Configuration
+class SurfaceConfig {
+
+    /** Tomcat's own error pages (requests refused before a servlet runs) are problems too, not HTML. */
+    @Bean
+    ProblemErrorReports problemErrorReports() {
+        return new ProblemErrorReports();
+    }
+
+    /**
+     * Runs after Spring Boot's Tomcat customizer (which may add a plain ErrorReportValve) and swaps every
+     * ErrorReportValve in the host's pipeline for ours; the host then adds none of its own when it starts,
+     * because one of the configured class is already there.
+     */
+    static final class ProblemErrorReports implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
+        @Override
+        public void customize(TomcatServletWebServerFactory factory) {
+            factory.addContextCustomizers(context -> {
+                if (context.getParent() instanceof StandardHost host) {
+                    for (Valve valve : host.getPipeline().getValves()) {
+                        if (valve instanceof ErrorReportValve) {
+                            host.getPipeline().removeValve(valve);
+                        }
+                    }
+                    host.setErrorReportValveClass(ProblemReportValve.class.getName());
+                    host.getPipeline().addValve(new ProblemReportValve());
+                }
+            });
+        }
+
+        @Override
+        public int getOrder() {
+            return Ordered.LOWEST_PRECEDENCE;
+        }
+    }
+
+    @Bean
+    FilterRegistrationBean<ContentTypeFilter> contentTypeFilter() {
+        var registration = new FilterRegistrationBean<>(new ContentTypeFilter());
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
+        return registration;
+    }
+
+    @Bean
+    FilterRegistrationBean<FormatParameterFilter> formatParameterFilter() {
+        var registration = new FilterRegistrationBean<>(new FormatParameterFilter());
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 2);
+        return registration;
+    }
+
+    /**
+     * {@code GET /} goes to Swagger UI, unless the jar carries a page of its own at static/index.html: then Spring
+     * Boot's welcome page serves it, and this redirect, which would shadow it, is not registered at all.
+     */
+    @Bean
+    WebMvcConfigurer rootRedirect() {
+        boolean ownIndex = new ClassPathResource("static/index.html").exists();
+        return new WebMvcConfigurer() {
+            @Override
+            public void addViewControllers(ViewControllerRegistry registry) {
+                if (!ownIndex) {
+                    registry.addRedirectViewController("/", "/swagger-ui.html");
+                }
+            }
+        };
+    }
+
+    /**
+     * Cross-origin requests are refused (no CORS headers) unless {@code vkernel.cors.allowed-origins} lists the
+     * origins a browser page may call the API from, e.g. {@code http://localhost:3000}, or {@code *}.
+     */
+    @Bean
+    WebMvcConfigurer cors(@Value("${vkernel.cors.allowed-origins:}") List<String> origins) {
+        List<String> allowed = origins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
+        return new WebMvcConfigurer() {
+            @Override
+            public void addCorsMappings(CorsRegistry registry) {
+                if (!allowed.isEmpty()) {
+                    registry.addMapping("/api/**").allowedOriginPatterns(allowed.toArray(String[]::new))
+                            .allowedMethods("GET", "POST", "PUT", "DELETE").exposedHeaders("Location", "Allow");
+                }
+            }
+        };
+    }
+
+    /**
+     * Injections and system calls rendered for a terminal, after JSON so JSON stays what a client that accepts
+     * anything gets; and the JSON converter swapped in place for one whose answers end with a newline, so a
+     * terminal's prompt starts on its own line after curl prints one. (Declaring the converter as a bean instead
+     * would move it ahead of the String converter and quote springdoc's /v3/api-docs as a JSON string.)
+     */
+    @Bean
+    WebMvcConfigurer terminalText() {
+        return new WebMvcConfigurer() {
+            @Override
+            public void extendMessageConverters(List<HttpMessageConverter<?>> converters) {
+                for (int i = 0; i < converters.size(); i++) {
+                    if (converters.get(i) instanceof JacksonJsonHttpMessageConverter json && !(json instanceof NewlineJson)) {
+                        converters.set(i, new NewlineJson(json.getMapper()));
+                    }
+                }
+                converters.add(new TerminalText());
+            }
+        };
+    }
+
+    static final class NewlineJson extends JacksonJsonHttpMessageConverter {
+        NewlineJson(JsonMapper mapper) {
+            super(mapper);
+        }
+
+        @Override
+        protected void writeSuffix(JsonGenerator generator, Object object) {
+            generator.writeRaw('\n');
+        }
+    }
+}
