@@ -33,7 +33,7 @@ class ApiConfig {
                     or(serviceFraction, BudgetSettings.DEFAULT_SERVICE_FRACTION));
         }
 
-        /** The share of the service budget in use at which health reports OUT_OF_SERVICE. */
+        /** The share of the service budget in use past which health reports DOWN. */
         double downAt() {
             return healthDownAt != null && healthDownAt > 0 && healthDownAt <= 1 ? healthDownAt : 0.9;
         }

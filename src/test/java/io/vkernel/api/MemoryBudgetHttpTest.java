@@ -126,12 +126,19 @@ class MemoryBudgetHttpTest {
         }
         assertBudgetProblem(last, "service");
         assertThat(http.get("/api/v1/kernels").status()).isEqualTo(200);
+        Http.Reply full = http.get("/actuator/health");
+        assertThat(full.status()).as("past 90 % of the service budget health says so: " + full.body()).isEqualTo(503);
+        assertThat(full.<String>at("$.components.memoryBudget.status")).isEqualTo("DOWN");
+        assertThat(full.<Number>at("$.components.memoryBudget.details.usedPercent").doubleValue()).isGreaterThan(90);
         for (int i = 0; i < 20; i++) {
             http.send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete("/api/v1/kernels/wide-" + i));
         }
         assertThat(http.post("/api/v1/kernels", "{\"id\":\"wide-again\",\"buckets\":65536}").status())
                 .as("deleting kernels gives their memory back").isEqualTo(201);
         http.send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete("/api/v1/kernels/wide-again"));
+        Http.Reply healthy = http.get("/actuator/health");
+        assertThat(healthy.status()).as(healthy.body()).isEqualTo(200);
+        assertThat(healthy.<String>at("$.components.memoryBudget.status")).isEqualTo("UP");
     }
 
     private static String kernel(Http http, String id) {
