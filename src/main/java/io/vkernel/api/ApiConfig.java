@@ -47,7 +47,8 @@ class ApiConfig {
     @ConfigurationProperties("vkernel.limits")
     record LimitsProperties(Integer maxKernels, Integer processesPerKernel, Integer connectionsPerKernel,
                             Integer eventsPerKernel, Integer packetsLoggedPerKernel, Integer defaultBuckets,
-                            Integer maxPayloadBytes, Integer maxBatch, Long maxWaitMs, Long defaultWaitMs, Long maxBodyBytes) {
+                            Integer maxPayloadBytes, Integer maxBatch, Long maxWaitMs, Long defaultWaitMs, Long maxBodyBytes,
+                            Integer parkedCallsPerProcess, Integer parkedCallsPerKernel) {
 
         SandboxLimits toLimits() {
             SandboxLimits d = SandboxLimits.defaults();
@@ -55,7 +56,8 @@ class ApiConfig {
                     or(connectionsPerKernel, d.connectionsPerKernel()), or(eventsPerKernel, d.eventsPerKernel()),
                     or(packetsLoggedPerKernel, d.packetsLoggedPerKernel()), or(defaultBuckets, d.defaultBuckets()),
                     or(maxPayloadBytes, d.maxPayloadBytes()), or(maxBatch, d.maxBatch()),
-                    or(maxWaitMs, d.maxWaitMs()), or(defaultWaitMs, d.defaultWaitMs()));
+                    or(maxWaitMs, d.maxWaitMs()), or(defaultWaitMs, d.defaultWaitMs()),
+                    or(parkedCallsPerProcess, d.parkedCallsPerProcess()), or(parkedCallsPerKernel, d.parkedCallsPerKernel()));
         }
 
         private static <T> T or(T value, T fallback) {

@@ -75,6 +75,8 @@ public final class Kernel implements TcpHost {
         }
     };
     private final KernelMemory memory;
+    private int parkedPerProcess = Integer.MAX_VALUE;
+    private int parkedPerKernel = Integer.MAX_VALUE;
     private final PortAllocator ports;
     /** Segments sent to one of our own addresses, delivered once the current operation finishes (the lo device). */
     private final ArrayDeque<Segment> loopback = new ArrayDeque<>();
@@ -638,7 +640,23 @@ public final class Kernel implements TcpHost {
      * has no room for one more parked call.
      */
     public void beforePark(Process process, String call) {
+        if (process.sleepingCount() >= parkedPerProcess) {
+            throw new KernelLimitException("pid " + process.pid() + " already has " + process.sleepingCount()
+                    + " threads asleep in blocking calls (limit " + parkedPerProcess + ", vkernel.limits.parked-calls-per-process), "
+                    + "as clone() fails with EAGAIN at RLIMIT_NPROC: end some (a packet that wakes them, exit, SO_RCVTIMEO) "
+                    + "or use O_NONBLOCK");
+        }
+        if (calls.size() >= parkedPerKernel) {
+            throw new KernelLimitException("kernel '" + id() + "' already has " + calls.size() + " calls asleep (limit "
+                    + parkedPerKernel + ", vkernel.limits.parked-calls-per-kernel): end some, or use O_NONBLOCK");
+        }
         memory.admit(KernelMemory.PENDING_CALL, "parking " + call + " (a blocked call)");
+    }
+
+    /** Bounds the calls that may sleep at once, per process and in the whole kernel. */
+    public synchronized void limitParkedCalls(int perProcess, int perKernel) {
+        this.parkedPerProcess = Math.max(1, perProcess);
+        this.parkedPerKernel = Math.max(1, perKernel);
     }
 
     /** Counts of connections by state, listeners included, as the metrics report them. */

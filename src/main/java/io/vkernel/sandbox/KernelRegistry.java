@@ -44,7 +44,7 @@ public final class KernelRegistry {
     public KernelRegistry(SandboxLimits limits, KernelBudget budget) {
         this.limits = limits;
         this.budget = budget;
-        kernels.put(DEFAULT_ID, new Kernel(config(DEFAULT_ID, null, DEFAULT_SEED, null, null), budget));
+        kernels.put(DEFAULT_ID, bounded(new Kernel(config(DEFAULT_ID, null, DEFAULT_SEED, null, null), budget)));
     }
 
     public SandboxLimits limits() {
@@ -93,7 +93,7 @@ public final class KernelRegistry {
         }
         KernelConfig config = config(kernelId, address, seed != null ? seed : random.nextLong(), buckets, hash);
         admitNewKernel(config.buckets());
-        Kernel kernel = new Kernel(config, budget);
+        Kernel kernel = bounded(new Kernel(config, budget));
         kernels.put(kernelId, kernel);
         createdListeners.forEach(listener -> listener.accept(kernel));
         return kernel;
@@ -127,7 +127,7 @@ public final class KernelRegistry {
         removed.releaseBudget();
         removedListeners.forEach(listener -> listener.accept(removed));
         if (DEFAULT_ID.equals(id)) {
-            Kernel fresh = new Kernel(config(DEFAULT_ID, null, DEFAULT_SEED, null, null), budget);
+            Kernel fresh = bounded(new Kernel(config(DEFAULT_ID, null, DEFAULT_SEED, null, null), budget));
             kernels.put(DEFAULT_ID, fresh);
             createdListeners.forEach(listener -> listener.accept(fresh));
         }
@@ -139,6 +139,11 @@ public final class KernelRegistry {
         for (Kernel kernel : kernels.values()) {
             kernel.settleBudget();
         }
+    }
+
+    private Kernel bounded(Kernel kernel) {
+        kernel.limitParkedCalls(limits.parkedCallsPerProcess(), limits.parkedCallsPerKernel());
+        return kernel;
     }
 
     private KernelConfig config(String id, Integer address, long seed, Integer buckets, String hash) {
