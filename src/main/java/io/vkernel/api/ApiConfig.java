@@ -4,6 +4,8 @@ import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.info.License;
 import io.swagger.v3.oas.models.servers.Server;
+import io.vkernel.sandbox.BudgetKeeper;
+import io.vkernel.sandbox.BudgetSettings;
 import io.vkernel.sandbox.KernelRegistry;
 import io.vkernel.sandbox.SandboxLimits;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -15,14 +17,38 @@ import java.util.List;
 
 /** Wires the sandbox registry from {@code vkernel.limits.*} settings and describes the API for springdoc. */
 @Configuration
-@EnableConfigurationProperties(ApiConfig.LimitsProperties.class)
+@EnableConfigurationProperties({ApiConfig.LimitsProperties.class, ApiConfig.BudgetProperties.class})
 class ApiConfig {
+
+    /**
+     * {@code vkernel.budget.*}: the heap kernels may retain. Unset or 0 sizes come from {@code Runtime.maxMemory()}
+     * (see {@link BudgetSettings}).
+     */
+    @ConfigurationProperties("vkernel.budget")
+    record BudgetProperties(Long serviceBytes, Long kernelBytes, Long wireLogBytes, Long eventLogBytes, Double serviceFraction,
+                            Double healthDownAt) {
+
+        BudgetSettings toSettings() {
+            return new BudgetSettings(or(serviceBytes, 0L), or(kernelBytes, 0L), or(wireLogBytes, 0L), or(eventLogBytes, 0L),
+                    or(serviceFraction, BudgetSettings.DEFAULT_SERVICE_FRACTION));
+        }
+
+        /** The share of the service budget in use past which health reports DOWN. */
+        double downAt() {
+            return healthDownAt != null && healthDownAt > 0 && healthDownAt <= 1 ? healthDownAt : 0.9;
+        }
+
+        private static <T> T or(T value, T fallback) {
+            return value != null ? value : fallback;
+        }
+    }
 
     /** {@code vkernel.limits.*} in application.yaml; unset values keep {@link SandboxLimits#defaults()}. */
     @ConfigurationProperties("vkernel.limits")
     record LimitsProperties(Integer maxKernels, Integer processesPerKernel, Integer connectionsPerKernel,
                             Integer eventsPerKernel, Integer packetsLoggedPerKernel, Integer defaultBuckets,
-                            Integer maxPayloadBytes, Integer maxBatch, Long maxWaitMs, Long defaultWaitMs, Long maxBodyBytes) {
+                            Integer maxPayloadBytes, Integer maxBatch, Long maxWaitMs, Long defaultWaitMs, Long maxBodyBytes,
+                            Integer parkedCallsPerProcess, Integer parkedCallsPerKernel) {
 
         SandboxLimits toLimits() {
             SandboxLimits d = SandboxLimits.defaults();
@@ -30,7 +56,8 @@ class ApiConfig {
                     or(connectionsPerKernel, d.connectionsPerKernel()), or(eventsPerKernel, d.eventsPerKernel()),
                     or(packetsLoggedPerKernel, d.packetsLoggedPerKernel()), or(defaultBuckets, d.defaultBuckets()),
                     or(maxPayloadBytes, d.maxPayloadBytes()), or(maxBatch, d.maxBatch()),
-                    or(maxWaitMs, d.maxWaitMs()), or(defaultWaitMs, d.defaultWaitMs()));
+                    or(maxWaitMs, d.maxWaitMs()), or(defaultWaitMs, d.defaultWaitMs()),
+                    or(parkedCallsPerProcess, d.parkedCallsPerProcess()), or(parkedCallsPerKernel, d.parkedCallsPerKernel()));
         }
 
         private static <T> T or(T value, T fallback) {
@@ -47,8 +74,13 @@ class ApiConfig {
     }
 
     @Bean
-    KernelRegistry kernelRegistry(LimitsProperties properties) {
-        return new KernelRegistry(properties.toLimits());
+    KernelRegistry kernelRegistry(LimitsProperties properties, BudgetProperties budget) {
+        return new KernelRegistry(properties.toLimits(), budget.toSettings().resolve(Runtime.getRuntime().maxMemory()));
+    }
+
+    @Bean(destroyMethod = "close")
+    BudgetKeeper budgetKeeper(KernelRegistry registry) {
+        return new BudgetKeeper(registry, 1000);
     }
 
     @Bean(destroyMethod = "close")

@@ -31,7 +31,8 @@ class EventStreamController {
     @Operation(summary = "Live kernel events (Server-Sent Events)",
             description = "Each event is sent with id = its sequence number, event = its type (PACKET_IN, STATE_CHANGE, ...) and "
                     + "data = the JSON of GET .../events. Without after= or Last-Event-ID only new events are sent; with either, the "
-                    + "kept events after that number come first (a reconnecting EventSource resumes where it stopped). Comments "
+                    + "kept events after that number come first (a reconnecting EventSource resumes where it stopped); a client that was dropped for not reading gets a first "
+                    + "STREAM_DROPPED event saying why. Comments "
                     + "(lines starting with ':') say when events were forgotten and keep the connection alive. A kernel takes a "
                     + "bounded number of streams (429 beyond)")
     SseEmitter stream(@PathVariable String k,
@@ -51,7 +52,7 @@ class EventStreamController {
         } else {
             from = kernel.events().lastSeq();
         }
-        return streams.open(kernel, from);
+        return streams.open(kernel, from, lastEventId != null && !lastEventId.isBlank());
     }
 
     private static long lastEventId(String text) {

@@ -30,10 +30,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Live event streams (Server-Sent Events). Each subscriber is an {@link EventLog.Listener} that only queues the
- * event, so the kernel never waits for a client; two sender threads write the queued events to the clients.
- * A reconnecting client names the last event it saw ({@code Last-Event-ID} or {@code ?after=}) and gets what it
- * missed first. Subscribers per kernel are bounded; a stream ends on timeout, on a write error, when its client is
- * too slow (more than {@code max-queued} events behind) or when its kernel is deleted.
+ * event, so the kernel never waits for a client. Each subscriber is drained by its own sender task, so a client that
+ * does not read blocks only its own write, never another stream. Its queue is bounded (events and bytes); a client
+ * too far behind, or whose write has been stuck for {@code stall-ms}, is dropped, and when it comes back with
+ * {@code Last-Event-ID} its first event ({@code STREAM_DROPPED}) says why and where the stream resumes. A reconnecting
+ * client names the last event it saw ({@code Last-Event-ID} or {@code ?after=}) and gets what it missed first.
+ * Subscribers per kernel are bounded; a stream ends on timeout, on a write error, when dropped, or when its kernel is
+ * deleted.
  */
 @Component
 @EnableConfigurationProperties(EventStreams.Settings.class)
@@ -41,7 +44,7 @@ class EventStreams {
 
     /** {@code vkernel.streams.*}: unset values take the defaults below. */
     @ConfigurationProperties("vkernel.streams")
-    record Settings(Integer perKernel, Long timeoutMs, Long heartbeatMs, Integer maxQueued) {
+    record Settings(Integer perKernel, Long timeoutMs, Long heartbeatMs, Integer maxQueued, Long maxQueuedBytes, Long stallMs) {
         int subscribers() {
             return perKernel != null ? perKernel : 8;
         }
@@ -57,20 +60,37 @@ class EventStreams {
         int queued() {
             return maxQueued != null ? maxQueued : 10_000;
         }
+
+        long queuedBytes() {
+            return maxQueuedBytes != null ? maxQueuedBytes : 1L << 20;
+        }
+
+        long stall() {
+            return stallMs != null ? stallMs : 5_000L;
+        }
     }
+
+    /** Why and where a subscriber was dropped, kept a while so it can be told when it reconnects. */
+    record Drop(long openedAfter, long lastSent, String reason, long atMs) {
+    }
+
+    private static final int DROPS_KEPT = 32;
+    private static final long DROP_MEMORY_MS = 30 * 60_000L;
 
     private final Settings settings;
     private final ObjectWriter json;
     private final Map<Kernel, Set<Subscriber>> byKernel = new ConcurrentHashMap<>();
     private final AtomicInteger threads = new AtomicInteger();
-    private final ExecutorService senders = Executors.newFixedThreadPool(2, this::daemon);
+    /** One task per subscriber with something to send; the subscriber bound per kernel bounds the threads. */
+    private final ExecutorService senders = Executors.newCachedThreadPool(this::daemon);
+    private final Map<Kernel, java.util.Deque<Drop>> drops = new ConcurrentHashMap<>();
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(this::daemon);
 
     EventStreams(Settings settings, JsonMapper mapper, KernelRegistry registry) {
         this.settings = settings;
         this.json = mapper.writer().without(SerializationFeature.INDENT_OUTPUT);
         registry.onRemoved(this::kernelRemoved);
-        long every = Math.max(100, settings.heartbeat());
+        long every = Math.max(100, Math.min(settings.heartbeat(), Math.max(100, settings.stall() / 2)));
         heartbeats.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -79,9 +99,17 @@ class EventStreams {
      * already has its maximum of subscribers.
      */
     SseEmitter open(Kernel kernel, long after) {
+        return open(kernel, after, false);
+    }
+
+    /**
+     * As {@link #open(Kernel, long)}; {@code reconnect} is true when the client sent {@code Last-Event-ID}: if it was
+     * dropped from an earlier stream of this kernel that had sent event {@code after}, its first event says why.
+     */
+    SseEmitter open(Kernel kernel, long after, boolean reconnect) {
         Set<Subscriber> subscribers = byKernel.computeIfAbsent(kernel, k -> ConcurrentHashMap.newKeySet());
         SseEmitter emitter = new SseEmitter(settings.timeout());
-        Subscriber subscriber = new Subscriber(kernel, emitter);
+        Subscriber subscriber = new Subscriber(kernel, emitter, after);
         synchronized (subscribers) {
             if (subscribers.size() >= settings.subscribers()) {
                 throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "limit-reached", "Sandbox limit reached",
@@ -95,11 +123,47 @@ class EventStreams {
         emitter.onError(error -> subscriber.close(false));
         subscriber.enqueue(SseEmitter.event().comment("events of kernel '" + kernel.id() + "' after #" + after
                 + ": id = sequence number, event = type, data = JSON"));
+        Drop drop = reconnect ? dropFor(kernel, after) : null;
+        if (drop != null) {
+            subscriber.enqueue(SseEmitter.event().name("STREAM_DROPPED").data(json.writeValueAsString(Map.of(
+                    "reason", drop.reason(), "resumesAfter", after, "lastSentBeforeDrop", drop.lastSent(),
+                    "detail", "your earlier stream was dropped: " + drop.reason() + "; it resumes after event #" + after
+                            + " from the kernel's log (events it no longer keeps are reported as forgotten)"))));
+        }
         kernel.events().subscribe(after, subscriber);
         if (byKernel.get(kernel) != subscribers) {
             subscriber.closeAfterQueued(); // the kernel was deleted while the stream opened
         }
         return emitter;
+    }
+
+    /** The most recent drop of a stream of {@code kernel} that had reached event {@code lastEventId}, if any. */
+    private Drop dropFor(Kernel kernel, long lastEventId) {
+        java.util.Deque<Drop> kept = drops.get(kernel);
+        if (kept == null) {
+            return null;
+        }
+        long now = System.currentTimeMillis();
+        synchronized (kept) {
+            kept.removeIf(d -> now - d.atMs() > DROP_MEMORY_MS);
+            for (java.util.Iterator<Drop> it = kept.descendingIterator(); it.hasNext(); ) {
+                Drop drop = it.next();
+                if (drop.openedAfter() <= lastEventId && lastEventId <= drop.lastSent()) {
+                    return drop;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void remember(Kernel kernel, Drop drop) {
+        java.util.Deque<Drop> kept = drops.computeIfAbsent(kernel, k -> new java.util.ArrayDeque<>());
+        synchronized (kept) {
+            if (kept.size() == DROPS_KEPT) {
+                kept.removeFirst();
+            }
+            kept.addLast(drop);
+        }
     }
 
     /** Live streams of one kernel, for tests and metrics. */
@@ -109,6 +173,7 @@ class EventStreams {
     }
 
     private void kernelRemoved(Kernel kernel) {
+        drops.remove(kernel);
         Set<Subscriber> subscribers = byKernel.remove(kernel);
         if (subscribers != null) {
             for (Subscriber subscriber : subscribers) {
@@ -118,10 +183,16 @@ class EventStreams {
         }
     }
 
+    /** Keeps idle streams open, and drops a subscriber whose write has been stuck for {@code stall-ms}. */
     private void heartbeat() {
+        long now = System.nanoTime();
         for (Set<Subscriber> subscribers : byKernel.values()) {
             for (Subscriber subscriber : subscribers) {
-                subscriber.enqueue(SseEmitter.event().comment("keep-alive"));
+                if (subscriber.stalledFor(now) > settings.stall() * 1_000_000) {
+                    subscriber.drop("it read nothing for " + settings.stall() + " ms while events waited (a client must keep reading)");
+                } else {
+                    subscriber.enqueue(SseEmitter.event().comment("keep-alive"));
+                }
             }
         }
     }
@@ -145,26 +216,47 @@ class EventStreams {
         senders.shutdownNow();
     }
 
+    /** One item waiting to be sent: a kernel event ({@code seq} > 0) or a comment, and the bytes it holds. */
+    private record Queued(long seq, SseEmitter.SseEventBuilder event, long bytes) {
+    }
+
     /** One client: a queue of events to send, drained by one sender task at a time. */
     private final class Subscriber implements EventLog.Listener {
         private final Kernel kernel;
         private final SseEmitter emitter;
-        private final ConcurrentLinkedQueue<SseEmitter.SseEventBuilder> queue = new ConcurrentLinkedQueue<>();
+        private final ConcurrentLinkedQueue<Queued> queue = new ConcurrentLinkedQueue<>();
         private final AtomicInteger queued = new AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
         private final AtomicBoolean draining = new AtomicBoolean();
         private final AtomicBoolean closed = new AtomicBoolean();
         private volatile boolean endWhenDrained;
+        private final long openedAfter;
+        /** The newest event handed to the connection (the client has at most this one). */
+        private volatile long lastSent;
+        /** When the write in progress started (System.nanoTime()), or 0 when none is. */
+        private volatile long writingSince;
 
-        Subscriber(Kernel kernel, SseEmitter emitter) {
+        Subscriber(Kernel kernel, SseEmitter emitter, long openedAfter) {
             this.kernel = kernel;
             this.emitter = emitter;
+            this.openedAfter = openedAfter;
+            this.lastSent = openedAfter;
+        }
+
+        long stalledFor(long now) {
+            long since = writingSince;
+            return since == 0 ? 0 : now - since;
         }
 
         /** Called by the kernel with its lock held: only queues. */
         @Override
         public void onEvent(KernelEvent event) {
+            if (closed.get() || endWhenDrained) {
+                return;
+            }
             String data = json.writeValueAsString(Views.event(event));
-            enqueue(SseEmitter.event().id(Long.toString(event.seq())).name(event.type().name()).data(data));
+            enqueue(new Queued(event.seq(), SseEmitter.event().id(Long.toString(event.seq())).name(event.type().name()).data(data),
+                    200 + 2L * data.length()));
         }
 
         @Override
@@ -174,20 +266,49 @@ class EventStreams {
         }
 
         void enqueue(SseEmitter.SseEventBuilder item) {
-            if (closed.get()) {
+            enqueue(new Queued(-1, item, 64));
+        }
+
+        void enqueue(Queued item) {
+            if (closed.get() || endWhenDrained) {
                 return;
             }
-            if (queued.incrementAndGet() > settings.queued()) {
+            if (queued.incrementAndGet() > settings.queued() || queuedBytes.addAndGet(item.bytes()) > settings.queuedBytes()) {
                 // A client this far behind is cut off; it reconnects with Last-Event-ID and replays from the log.
+                String reason = "it fell more than " + settings.queued() + " events or " + settings.queuedBytes()
+                        + " bytes behind";
                 queue.clear();
-                queue.add(SseEmitter.event().comment("more than " + settings.queued()
-                        + " events behind: the stream ends; reconnect with Last-Event-ID to resume"));
+                queued.set(1);
+                queuedBytes.set(0);
+                queue.add(new Queued(-1, SseEmitter.event().comment(reason + ": the stream ends; reconnect with Last-Event-ID to resume"), 0));
                 endWhenDrained = true;
                 kernel.events().unsubscribe(this);
+                remember(kernel, new Drop(openedAfter, lastSent, reason, System.currentTimeMillis()));
             } else {
                 queue.add(item);
             }
             schedule();
+        }
+
+        /** A client whose write is stuck: forget it now; its thread is freed when the write fails or times out. */
+        void drop(String reason) {
+            if (closed.get()) {
+                return;
+            }
+            remember(kernel, new Drop(openedAfter, lastSent, reason, System.currentTimeMillis()));
+            close(false);
+            // completing may wait for the stuck write: do it on a sender thread, never on the heartbeat's
+            try {
+                senders.execute(() -> {
+                    try {
+                        emitter.complete();
+                    } catch (RuntimeException alreadyDone) {
+                        // the response already ended
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                // the service is stopping
+            }
         }
 
         void closeAfterQueued() {
@@ -208,10 +329,14 @@ class EventStreams {
 
         private void drain() {
             do {
-                SseEmitter.SseEventBuilder item;
+                Queued item;
                 while ((item = queue.poll()) != null) {
                     queued.decrementAndGet();
-                    if (!send(item)) {
+                    queuedBytes.addAndGet(-item.bytes());
+                    if (item.seq() > 0) {
+                        lastSent = item.seq();
+                    }
+                    if (!send(item.event())) {
                         return;
                     }
                 }
@@ -226,12 +351,15 @@ class EventStreams {
             if (closed.get()) {
                 return false;
             }
+            writingSince = System.nanoTime();
             try {
                 emitter.send(item);
                 return true;
             } catch (IOException | IllegalStateException gone) {
                 close(false);
                 return false;
+            } finally {
+                writingSince = 0;
             }
         }
 

@@ -1,6 +1,8 @@
 package io.vkernel.api;
 
 import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.KernelBudget;
+import io.vkernel.kernel.KernelMemory;
 import io.vkernel.kernel.MemoryAccount;
 import io.vkernel.kernel.Sysctls;
 
@@ -26,8 +28,34 @@ final class MemoryViews {
                   long vkernelBytes, long hashTableBytes, String seedOverLinux) {
     }
 
+    /** One budget: its limit, what is charged against it, and the share used. */
+    record BudgetUse(long limitBytes, long usedBytes, double usedPercent, String setting) {
+        static BudgetUse of(long limit, long used, String setting) {
+            return new BudgetUse(limit, used, Math.round(1000.0 * used / limit) / 10.0, setting);
+        }
+    }
+
+    /**
+     * The JVM heap this kernel retains (vkernel's own objects, not Linux's), part by part, charged against the
+     * kernel's budget and the service-wide one. A request that would pass either is refused with 507.
+     */
+    record Budget(BudgetUse kernel, BudgetUse service, KernelMemory.Retained retained, long wireLogLimitBytes,
+                  long eventLogLimitBytes, String note) {
+    }
+
     record MemoryView(String explanation, SeedModel seedModel, LinuxModel linuxModel, Totals totals,
-                      List<MemoryAccount.Connection> connections, List<MemoryAccount.SocketCost> sockets, boolean truncated) {
+                      List<MemoryAccount.Connection> connections, List<MemoryAccount.SocketCost> sockets, boolean truncated,
+                      Budget budget) {
+    }
+
+    static Budget budget(Kernel kernel) {
+        KernelMemory.Retained retained = kernel.retained();
+        KernelBudget limits = kernel.budget();
+        return new Budget(BudgetUse.of(limits.limitBytes(), retained.total(), "vkernel.budget.kernel-bytes"),
+                BudgetUse.of(limits.service().limitBytes(), limits.service().usedBytes(), "vkernel.budget.service-bytes"),
+                retained, kernel.nic().capacityBytes(), limits.eventLogBytes(),
+                "estimated heap of vkernel's own objects; the wire log and the event log forget their oldest entries past their "
+                        + "limits, anything else that would pass a budget is refused with 507 before it changes the kernel");
     }
 
     static MemoryView of(Kernel kernel, int limit) {
@@ -55,7 +83,7 @@ final class MemoryViews {
         Totals totals = new Totals(t.connections(), t.listeners(), t.otherSockets(), t.seedBytes(), t.linuxBytes(),
                 t.linuxTcpMemPages(), t.vkernelBytes(), t.hashTableBytes(), ratio);
         return new MemoryView(explanation(t, rmem, wmem), seed, linux, totals, report.connections(), report.sockets(),
-                report.connections().size() < t.connections());
+                report.connections().size() < t.connections(), budget(kernel));
     }
 
     private static String explanation(MemoryAccount.Totals t, long rmem, long wmem) {

@@ -3,6 +3,7 @@ package io.vkernel.api;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import io.vkernel.kernel.BudgetExceededException;
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Segment;
@@ -68,7 +69,16 @@ class PacketController {
         }
         List<Views.PacketResult> results = new ArrayList<>(inbound.size());
         for (Inbound packet : inbound) {
-            results.add(Views.report(packet.raw() != null ? kernel.receiveRaw(packet.raw()) : kernel.receive(packet.segment())));
+            try {
+                results.add(Views.report(packet.raw() != null ? kernel.receiveRaw(packet.raw()) : kernel.receive(packet.segment())));
+            } catch (BudgetExceededException e) {
+                if (results.isEmpty()) {
+                    throw e;
+                }
+                throw new BudgetExceededException(e.budget(), "the first " + results.size() + " packets of the batch were received; "
+                        + "packet [" + results.size() + "] and those after it were not: " + e.getMessage(), e.usedBytes(),
+                        e.requestedBytes(), e.limitBytes());
+            }
         }
         return new Views.InjectResponse(results);
     }

@@ -53,6 +53,9 @@ import java.util.function.Function;
  */
 public final class Kernel implements TcpHost {
 
+    /** Finished calls kept for polling (GET .../calls/{id}). */
+    public static final int FINISHED_CALLS_KEPT = 1024;
+
     private final KernelConfig config;
     private final VirtualClock clock = new VirtualClock();
     private final EventLog events;
@@ -65,13 +68,18 @@ public final class Kernel implements TcpHost {
     private final TcpEngine tcp;
     private final Syscalls syscalls = new Syscalls(this);
     private final Map<Integer, Process> processes = new LinkedHashMap<>();
-    /** Blocked calls, and the most recent finished ones so a client polling for a result still finds it. */
-    private final Map<Long, PendingCall> calls = new LinkedHashMap<>() {
+    /** Blocked calls, oldest first. */
+    private final Map<Long, PendingCall> calls = new LinkedHashMap<>();
+    /** The most recent finished calls, so a client polling for a result still finds it. */
+    private final Map<Long, PendingCall> finishedCalls = new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, PendingCall> eldest) {
-            return size() > 1024 && eldest.getValue().isDone();
+            return size() > FINISHED_CALLS_KEPT;
         }
     };
+    private final KernelMemory memory;
+    private int parkedPerProcess = Integer.MAX_VALUE;
+    private int parkedPerKernel = Integer.MAX_VALUE;
     private final PortAllocator ports;
     /** Segments sent to one of our own addresses, delivered once the current operation finishes (the lo device). */
     private final ArrayDeque<Segment> loopback = new ArrayDeque<>();
@@ -82,19 +90,28 @@ public final class Kernel implements TcpHost {
     private PacketReport current;
 
     public Kernel(KernelConfig config) {
+        this(config, KernelBudget.unlimited());
+    }
+
+    /** A kernel whose retained memory is charged against {@code budget} (see {@link KernelMemory}). */
+    public Kernel(KernelConfig config, KernelBudget budget) {
         this.config = config;
         this.events = new EventLog(config.eventCapacity(), clock::now);
+        this.events.limitBytes(budget.eventLogBytes());
         this.nic = new Nic(config.wireCapacity(), clock::now);
+        this.nic.limitBytes(budget.wireLogBytes());
         TupleHash hash = "xor".equals(config.hash()) ? new XorHash() : new JenkinsHash((int) Secrets.hashSecret(config.seed()));
         this.established = new EstablishedTable(hash, config.buckets());
         this.ports = new PortAllocator(Secrets.hashSecret(config.seed() + 1));
         this.tcp = new TcpEngine(established, listeners, binds, clock, sysctls, new IsnGenerator(config.seed()), this, config.maxConnections());
+        this.memory = new KernelMemory(this, budget);
     }
 
     // ---------------------------------------------------------------- the receive path (the seed's six steps)
 
     /** An inbound segment arrives at the NIC; the report tells what each step did. */
     public synchronized PacketReport receive(Segment segment) {
+        memory.admit(KernelMemory.REQUEST + 2L * segment.payload().length, "this packet");
         PacketReport report = receiveOne(segment);
         deliverLoopback();
         return report;
@@ -288,6 +305,7 @@ public final class Kernel implements TcpHost {
      * damaged, not as {@link DropReason#NOT_FOR_THIS_HOST}.
      */
     public synchronized PacketReport receiveRaw(byte[] packet) {
+        memory.admit(KernelMemory.REQUEST + 3L * packet.length, "this packet");
         WirePacket decoded = null;
         MalformedPacketException malformed = null;
         try {
@@ -400,6 +418,7 @@ public final class Kernel implements TcpHost {
         if (processes.size() >= config.maxProcesses()) {
             throw new KernelLimitException("this kernel already runs " + processes.size() + " processes (limit " + config.maxProcesses() + ")");
         }
+        memory.admit(KernelMemory.REQUEST + KernelMemory.PROCESS + 72L * 64, "a new process");
         Process process = new Process(newPid(), name, sysctls.getInt(Sysctls.RLIMIT_NOFILE));
         processes.put(process.pid(), process);
         event(EventType.PROCESS, "pid " + process.pid(), "process '" + name + "' started with fds 0, 1, 2 on the terminal");
@@ -409,6 +428,7 @@ public final class Kernel implements TcpHost {
     /** exit(): every FD is closed as close() would, blocked calls end, the process goes away. */
     public synchronized PacketReport exit(int pid) {
         Process process = requireProcess(pid);
+        memory.changed();
         PacketReport report = new PacketReport(null);
         for (PendingCall call : pendingCalls()) {
             if (call.pid() == pid) {
@@ -424,50 +444,62 @@ public final class Kernel implements TcpHost {
     }
 
     public synchronized Syscalls.Outcome socket(int pid) {
+        memory.admit(KernelMemory.REQUEST + KernelMemory.SOCKET + KernelMemory.FD, "socket()");
         return deliveringAfter(syscalls.socket(requireProcess(pid)));
     }
 
     public synchronized Syscalls.Outcome bind(int pid, int fd, Endpoint address) {
+        memory.admit(KernelMemory.REQUEST, "bind()");
         return deliveringAfter(syscalls.bind(requireProcess(pid), fd, address));
     }
 
     public synchronized Syscalls.Outcome listen(int pid, int fd, int backlog) {
+        memory.admit(KernelMemory.REQUEST, "listen()");
         return deliveringAfter(syscalls.listen(requireProcess(pid), fd, backlog));
     }
 
     public synchronized Syscalls.Outcome accept(int pid, int fd) {
+        memory.changed();
         return deliveringAfter(syscalls.accept(requireProcess(pid), fd));
     }
 
     public synchronized Syscalls.Outcome read(int pid, int fd, int count) {
+        memory.changed();
         return deliveringAfter(syscalls.read(requireProcess(pid), fd, count));
     }
 
     public synchronized Syscalls.Outcome write(int pid, int fd, byte[] data, PacketReport report) {
+        memory.admit(KernelMemory.REQUEST + 3L * data.length, "this write()");
         return deliveringAfter(syscalls.write(requireProcess(pid), fd, data, report));
     }
 
     public synchronized Syscalls.Outcome close(int pid, int fd, PacketReport report) {
+        memory.changed();
         return deliveringAfter(syscalls.close(requireProcess(pid), fd, report));
     }
 
     public synchronized Syscalls.Outcome fcntl(int pid, int fd, String command, int flags) {
+        memory.admit(KernelMemory.REQUEST, "fcntl()");
         return deliveringAfter(syscalls.fcntl(requireProcess(pid), fd, command, flags));
     }
 
     public synchronized Syscalls.Outcome connect(int pid, int fd, Endpoint remote, PacketReport report) {
+        memory.admit(KernelMemory.REQUEST + KernelMemory.CONNECTION, "connect()");
         return deliveringAfter(syscalls.connect(requireProcess(pid), fd, remote, report));
     }
 
     public synchronized Syscalls.Outcome shutdown(int pid, int fd, int how, PacketReport report) {
+        memory.changed();
         return deliveringAfter(syscalls.shutdown(requireProcess(pid), fd, how, report));
     }
 
     public synchronized Syscalls.Outcome dup(int pid, int fd) {
+        memory.admit(KernelMemory.REQUEST + KernelMemory.FD, "dup()");
         return syscalls.dup(requireProcess(pid), fd);
     }
 
     public synchronized Syscalls.Outcome dup2(int pid, int oldFd, int newFd, PacketReport report) {
+        memory.admit(KernelMemory.REQUEST + KernelMemory.FD, "dup2()");
         return deliveringAfter(syscalls.dup2(requireProcess(pid), oldFd, newFd, report));
     }
 
@@ -476,6 +508,7 @@ public final class Kernel implements TcpHost {
     }
 
     public synchronized Syscalls.Outcome setsockopt(int pid, int fd, String option, long value, boolean on) {
+        memory.admit(KernelMemory.REQUEST, "setsockopt()");
         return deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, value, on));
     }
 
@@ -522,6 +555,7 @@ public final class Kernel implements TcpHost {
 
     /** Advances the virtual clock, firing due timers (TIME_WAIT, SYN-ACK retries, SO_RCVTIMEO, ...). */
     public synchronized int advance(long ms) {
+        memory.changed();
         int fired = 0;
         long target = clock.now() + ms;
         // fire timers one deadline at a time so loopback replies land before later timers
@@ -610,18 +644,63 @@ public final class Kernel implements TcpHost {
 
     /** A blocked call, or a recently finished one, by id. */
     public PendingCall call(long id) {
-        return calls.get(id);
+        PendingCall call = calls.get(id);
+        return call != null ? call : finishedCalls.get(id);
     }
 
     /** Calls still blocked, oldest first. */
     public List<PendingCall> pendingCalls() {
-        List<PendingCall> pending = new ArrayList<>();
-        for (PendingCall call : calls.values()) {
-            if (!call.isDone()) {
-                pending.add(call);
-            }
+        return new ArrayList<>(calls.values());
+    }
+
+    public int pendingCallCount() {
+        return calls.size();
+    }
+
+    // ---------------------------------------------------------------- memory budget
+
+    /** The memory this kernel retains, part by part, counted now (call with the lock held, e.g. in {@link #inspect}). */
+    public KernelMemory.Retained retained() {
+        memory.settle();
+        return memory.retained();
+    }
+
+    public KernelBudget budget() {
+        return memory.budget();
+    }
+
+    /** Counts the retained memory again if anything changed, so the service budget sees what was freed. */
+    public synchronized void settleBudget() {
+        memory.settle();
+    }
+
+    /** The kernel is deleted: its memory leaves the service budget. */
+    public synchronized void releaseBudget() {
+        memory.release();
+    }
+
+    /**
+     * A blocking call is about to park a thread: refused (before anything changed) when the kernel's memory budget
+     * has no room for one more parked call.
+     */
+    public void beforePark(Process process, String call) {
+        if (process.sleepingCount() >= parkedPerProcess) {
+            throw new KernelLimitException("pid " + process.pid() + " already has " + process.sleepingCount()
+                    + " threads asleep in blocking calls (limit " + parkedPerProcess + ", vkernel.limits.parked-calls-per-process), "
+                    + "as clone() fails with EAGAIN at RLIMIT_NPROC: end some (a packet that wakes them, exit, SO_RCVTIMEO) "
+                    + "or use O_NONBLOCK");
         }
-        return pending;
+        if (calls.size() >= parkedPerKernel) {
+            throw new KernelLimitException("kernel '" + id() + "' already has " + calls.size() + " calls asleep (limit "
+                    + parkedPerKernel + ", vkernel.limits.parked-calls-per-kernel): end some, or use O_NONBLOCK");
+        }
+        memory.admit(KernelMemory.PENDING_CALL, "parking " + call + " (a blocked call)");
+    }
+
+    /** Bounds the calls that may sleep at once, per process and in the whole kernel. */
+    public synchronized void limitParkedCalls(int perProcess, int perKernel) {
+        this.parkedPerProcess = Math.max(1, perProcess);
+        this.parkedPerKernel = Math.max(1, perKernel);
     }
 
     /** Counts of connections by state, listeners included, as the metrics report them. */
@@ -671,6 +750,10 @@ public final class Kernel implements TcpHost {
 
     public void registerPending(PendingCall call) {
         calls.put(call.id(), call);
+        call.onDone(result -> {
+            calls.remove(call.id());
+            finishedCalls.put(call.id(), call);
+        });
     }
 
     /** Derives the demux hash and port secrets from the kernel seed, independent of the ISN secret. */

@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * The kernel's invariants, checked on demand: the hash table's structure, hash entries ↔ live sockets, FDs ↔ open
  * files and their reference counts, listeners ↔ their queues, sleeping threads ↔ wait queues, queues within their
- * bounds. A violation names the structure and the value that is wrong.
+ * bounds. A violation names the structure and the value that is wrong. Linear in the kernel's size: each structure is
+ * walked once, with lookups by key.
  */
 public final class KernelCheck {
 
@@ -88,7 +89,13 @@ public final class KernelCheck {
             }
         });
 
-        // listeners ↔ their queues
+        // listeners ↔ their queues (SYN_RECV requests counted per listener in one pass over the table)
+        Map<Socket, Integer> requestsByListener = new IdentityHashMap<>();
+        for (Tcb tcb : hashed) {
+            if (tcb.state() == TcpState.SYN_RECV && tcb.listener() != null) {
+                requestsByListener.merge(tcb.listener(), 1, Integer::sum);
+            }
+        }
         int listeners = 0;
         for (Socket listener : kernel.listeners().all()) {
             listeners++;
@@ -99,7 +106,7 @@ public final class KernelCheck {
                 violations.add(listener.local() + "'s accept queue holds " + listener.acceptQueue().size() + ", above backlog+1 = "
                         + (listener.backlog() + 1));
             }
-            long requests = hashed.stream().filter(t -> t.state() == TcpState.SYN_RECV && t.listener() == listener).count();
+            int requests = requestsByListener.getOrDefault(listener, 0);
             if (requests != listener.synRecv()) {
                 violations.add(listener.local() + " counts " + listener.synRecv() + " SYN_RECV requests but the table holds " + requests);
             }
@@ -123,7 +130,8 @@ public final class KernelCheck {
                 violations.add("call " + call.id() + " sleeps for pid " + call.pid() + ", which has exited");
                 continue;
             }
-            boolean asleep = process.threads().stream().anyMatch(t -> t.tid() == call.tid() && t.state() == Task.State.SLEEPING);
+            Task thread = process.thread(call.tid());
+            boolean asleep = thread != null && thread.state() == Task.State.SLEEPING;
             if (!asleep) {
                 violations.add("call " + call.id() + " (" + call.call() + ") is pending but thread " + call.tid() + " is not SLEEPING");
             }

@@ -1,8 +1,11 @@
 package io.vkernel.sandbox;
 
+import io.vkernel.kernel.BudgetExceededException;
 import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.KernelBudget;
 import io.vkernel.kernel.KernelConfig;
 import io.vkernel.kernel.KernelLimitException;
+import io.vkernel.kernel.KernelMemory;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -31,14 +34,25 @@ public final class KernelRegistry {
     private final List<Consumer<Kernel>> removedListeners = new CopyOnWriteArrayList<>();
     private final SecureRandom random = new SecureRandom();
     private final SandboxLimits limits;
+    private final KernelBudget budget;
 
     public KernelRegistry(SandboxLimits limits) {
+        this(limits, KernelBudget.unlimited());
+    }
+
+    /** Kernels whose retained memory is charged against {@code budget} (each) and its service budget (all together). */
+    public KernelRegistry(SandboxLimits limits, KernelBudget budget) {
         this.limits = limits;
-        kernels.put(DEFAULT_ID, new Kernel(config(DEFAULT_ID, null, DEFAULT_SEED, null, null)));
+        this.budget = budget;
+        kernels.put(DEFAULT_ID, bounded(new Kernel(config(DEFAULT_ID, null, DEFAULT_SEED, null, null), budget)));
     }
 
     public SandboxLimits limits() {
         return limits;
+    }
+
+    public KernelBudget budget() {
+        return budget;
     }
 
     public void onCreated(Consumer<Kernel> listener) {
@@ -77,10 +91,31 @@ public final class KernelRegistry {
         if (kernels.containsKey(kernelId)) {
             throw new IllegalStateException("a kernel with id '" + kernelId + "' already exists");
         }
-        Kernel kernel = new Kernel(config(kernelId, address, seed != null ? seed : random.nextLong(), buckets, hash));
+        KernelConfig config = config(kernelId, address, seed != null ? seed : random.nextLong(), buckets, hash);
+        admitNewKernel(config.buckets());
+        Kernel kernel = bounded(new Kernel(config, budget));
         kernels.put(kernelId, kernel);
         createdListeners.forEach(listener -> listener.accept(kernel));
         return kernel;
+    }
+
+    /** A new kernel's tables (its hash buckets above all) must fit its own budget and the service's. */
+    private void admitNewKernel(int buckets) {
+        long base = KernelMemory.baseBytes(buckets);
+        if (base > budget.limitBytes()) {
+            throw new BudgetExceededException(BudgetExceededException.Budget.KERNEL, "a kernel with " + buckets
+                    + " buckets retains " + base + " bytes before its first packet, past the kernel budget of "
+                    + budget.limitBytes() + " bytes (vkernel.budget.kernel-bytes); ask for at most "
+                    + Integer.highestOneBit((int) Math.min(1 << 22, Math.max(1, (budget.limitBytes() - KernelMemory.KERNEL_BASE) / 2 / KernelMemory.BUCKET)))
+                    + " buckets", base, base, budget.limitBytes());
+        }
+        if (!budget.service().fits(base)) {
+            throw new BudgetExceededException(BudgetExceededException.Budget.SERVICE, "a kernel with " + buckets
+                    + " buckets retains " + base + " bytes; all kernels together already retain " + budget.service().usedBytes()
+                    + " of the service budget of " + budget.service().limitBytes() + " bytes (vkernel.budget.service-bytes); "
+                    + "delete kernels that are no longer used, or ask for fewer buckets", budget.service().usedBytes(), base,
+                    budget.service().limitBytes());
+        }
     }
 
     /** Removes a kernel; the default kernel is replaced by a fresh one, so it always exists. */
@@ -89,13 +124,26 @@ public final class KernelRegistry {
         if (removed == null) {
             return false;
         }
+        removed.releaseBudget();
         removedListeners.forEach(listener -> listener.accept(removed));
         if (DEFAULT_ID.equals(id)) {
-            Kernel fresh = new Kernel(config(DEFAULT_ID, null, DEFAULT_SEED, null, null));
+            Kernel fresh = bounded(new Kernel(config(DEFAULT_ID, null, DEFAULT_SEED, null, null), budget));
             kernels.put(DEFAULT_ID, fresh);
             createdListeners.forEach(listener -> listener.accept(fresh));
         }
         return true;
+    }
+
+    /** Counts each kernel's memory again where something changed, so the service budget sees what was freed. */
+    public void settleBudgets() {
+        for (Kernel kernel : kernels.values()) {
+            kernel.settleBudget();
+        }
+    }
+
+    private Kernel bounded(Kernel kernel) {
+        kernel.limitParkedCalls(limits.parkedCallsPerProcess(), limits.parkedCallsPerKernel());
+        return kernel;
     }
 
     private KernelConfig config(String id, Integer address, long seed, Integer buckets, String hash) {

@@ -33,7 +33,7 @@ import static org.awaitility.Awaitility.await;
  * the stream when its kernel goes away. Waits are on conditions with timeouts.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"vkernel.streams.per-kernel=2", "vkernel.streams.heartbeat-ms=100"})
+        properties = {"vkernel.streams.per-kernel=2", "vkernel.streams.heartbeat-ms=100", "vkernel.streams.stall-ms=1000"})
 class EventStreamHttpTest {
 
     private static final AtomicInteger KERNELS = new AtomicInteger();
@@ -193,6 +193,48 @@ class EventStreamHttpTest {
                 .statusCode()).isEqualTo(204);
         assertThat(stream.untilEnd()).anyMatch(line -> line.contains("kernel '" + id + "' was deleted"));
         assertThat(kernel.events().listenerCount()).isZero();
+    }
+
+    @Test
+    void clientsThatNeverRead_areDropped_withoutDelayingAnotherKernelsStream_andAreToldWhyWhenTheyComeBack() throws Exception {
+        String other = "sse-other-" + KERNELS.incrementAndGet();
+        assertThat(post("/api/v1/kernels", "{\"id\":\"" + other + "\"}").statusCode()).isEqualTo(201);
+        try (java.net.Socket slow1 = neverReading(base + "/events/stream"); java.net.Socket slow2 = neverReading(base + "/events/stream")) {
+            await().atMost(WAIT).until(() -> streams.subscribers(kernel()) == 2);
+            Reader reader = stream("/api/v1/kernels/" + other + "/events/stream", null);
+            StringBuilder batch = new StringBuilder("[");
+            for (int i = 0; i < 1000; i++) {
+                batch.append(i == 0 ? "" : ",").append("{\"src\":\"192.168.7.7:").append(1000 + i)
+                        .append("\",\"dst\":\"10.0.0.50:9\",\"flags\":\"S\"}");
+            }
+            for (int round = 0; round < 20 && streams.subscribers(kernel()) > 0; round++) {
+                assertThat(post(base + "/packets", batch.append(']').toString()).statusCode()).isEqualTo(200);
+                batch.setLength(batch.length() - 1);
+            }
+            post("/api/v1/kernels/" + other + "/processes", "{\"name\":\"meanwhile\"}");
+            assertThat(reader.nextEvent().get("event")).as("another kernel's stream is not held up").isEqualTo("PROCESS");
+            await().atMost(WAIT).until(() -> streams.subscribers(kernel()) == 0);
+            assertThat(kernel().events().listenerCount()).isZero();
+
+            Reader back = stream(base + "/events/stream", "1");
+            Map<String, String> first = back.nextEvent();
+            assertThat(first.get("event")).isEqualTo("STREAM_DROPPED");
+            assertThat(first.get("data")).contains("\"resumesAfter\":1").containsPattern("read nothing for 1000 ms|events or \\d+ bytes behind");
+            assertThat(back.nextEvent().get("id")).as("then the replay from the log").isNotNull();
+        } finally {
+            registry.delete(other);
+        }
+    }
+
+    /** A client that asks for a stream and never reads a byte of the answer, with the smallest receive buffer. */
+    private java.net.Socket neverReading(String path) throws Exception {
+        java.net.Socket socket = new java.net.Socket();
+        socket.setReceiveBufferSize(1024);
+        socket.connect(new java.net.InetSocketAddress("localhost", port));
+        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        return socket;
     }
 
     @Test

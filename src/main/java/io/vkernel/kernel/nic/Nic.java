@@ -22,6 +22,9 @@ public final class Nic {
     private final ArrayDeque<WireRecord> wire = new ArrayDeque<>();
     private final int capacity;
     private final LongSupplier clock;
+    /** The wire log forgets its oldest records when they would retain more than this. */
+    private long capacityBytes = Long.MAX_VALUE;
+    private long retainedBytes;
     private final EnumMap<DropReason, Long> drops = new EnumMap<>(DropReason.class);
     private long nextNo = 1;
     private long packetsIn;
@@ -60,10 +63,44 @@ public final class Nic {
     private WireRecord log(boolean inbound, Segment segment, byte[] raw) {
         WireRecord record = new WireRecord(nextNo++, clock.getAsLong(), inbound, segment, raw);
         if (wire.size() == capacity) {
-            wire.removeFirst();
+            retainedBytes -= retained(wire.removeFirst());
+        }
+        long bytes = retained(record);
+        while (!wire.isEmpty() && retainedBytes + bytes > capacityBytes) {
+            retainedBytes -= retained(wire.removeFirst());
         }
         wire.addLast(record);
+        retainedBytes += bytes;
         return record;
+    }
+
+    /** Bounds the wire log by the bytes it retains as well as by its number of records. */
+    public void limitBytes(long bytes) {
+        this.capacityBytes = Math.max(1, bytes);
+    }
+
+    public long capacityBytes() {
+        return capacityBytes;
+    }
+
+    /** The heap the wire log holds, estimated: each record's payload (twice for raw bytes, kept decoded too) and its objects. */
+    public long retainedBytes() {
+        return retainedBytes;
+    }
+
+    public int recordCount() {
+        return wire.size();
+    }
+
+    static long retained(WireRecord record) {
+        long bytes = 160;
+        if (record.segment() != null) {
+            bytes += record.segment().payload().length + 4L * record.segment().options().length();
+        }
+        if (record.raw() != null) {
+            bytes += record.raw().length + 16;
+        }
+        return bytes;
     }
 
     public List<WireRecord> wire(long after, int limit) {

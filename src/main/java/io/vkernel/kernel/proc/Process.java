@@ -3,8 +3,9 @@ package io.vkernel.kernel.proc;
 import io.vkernel.kernel.fd.FdTable;
 import io.vkernel.kernel.fd.OpenFile;
 
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** A process: a pid, a name, its file descriptor table (0, 1, 2 open on the terminal) and its threads. */
 public final class Process {
@@ -12,7 +13,8 @@ public final class Process {
     private final int pid;
     private final String name;
     private final FdTable fds;
-    private final List<Task> threads = new ArrayList<>();
+    /** Threads by tid, the main thread (tid = pid) first; extra threads exist only while they sleep in a call. */
+    private final Map<Integer, Task> threads = new LinkedHashMap<>();
 
     public Process(int pid, String name, int fdLimit) {
         this.pid = pid;
@@ -21,7 +23,7 @@ public final class Process {
         for (String stdio : new String[] {"stdin", "stdout", "stderr"}) {
             fds.allocate(OpenFile.terminal("/dev/pts/0 (" + stdio + ")"));
         }
-        threads.add(new Task(pid));
+        threads.put(pid, new Task(pid));
     }
 
     public int pid() {
@@ -37,18 +39,31 @@ public final class Process {
     }
 
     public List<Task> threads() {
-        return List.copyOf(threads);
+        return List.copyOf(threads.values());
+    }
+
+    public int threadCount() {
+        return threads.size();
+    }
+
+    /** Threads asleep in a blocking call. */
+    public int sleepingCount() {
+        return threads.size() - (threads.get(pid).state() == Task.State.RUNNING ? 1 : 0);
+    }
+
+    /** The thread with this tid, or null. */
+    public Task thread(int tid) {
+        return threads.get(tid);
     }
 
     /** A thread to run a call: the main thread when it is free, else a new one with the given tid. */
     public Task idleThread(int newTid) {
-        for (Task task : threads) {
-            if (task.state() == Task.State.RUNNING) {
-                return task;
-            }
+        Task main = threads.get(pid);
+        if (main.state() == Task.State.RUNNING) {
+            return main;
         }
         Task task = new Task(newTid);
-        threads.add(task);
+        threads.put(newTid, task);
         return task;
     }
 
@@ -56,7 +71,7 @@ public final class Process {
     public void finished(Task task) {
         task.run();
         if (task.tid() != pid) {
-            threads.remove(task);
+            threads.remove(task.tid());
         }
     }
 }

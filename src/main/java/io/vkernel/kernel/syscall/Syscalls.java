@@ -534,6 +534,7 @@ public final class Syscalls {
         if (file.nonBlocking()) {
             return failed(call, nonBlockingErrno);
         }
+        kernel.beforePark(process, call);
         Task task = process.idleThread(kernel.newPid());
         task.sleep(waitChannel, call);
         PendingCall pending = new PendingCall(kernel.newCallId(), process, task, call, socket, attempt, kernel.clock().now());

@@ -29,6 +29,9 @@ public final class EventLog {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final int capacity;
     private final LongSupplier clock;
+    /** The log forgets its oldest events when they would retain more than this. */
+    private long capacityBytes = Long.MAX_VALUE;
+    private long retainedBytes;
     private long nextSeq = 1;
 
     public EventLog(int capacity, LongSupplier clock) {
@@ -39,9 +42,14 @@ public final class EventLog {
     public synchronized KernelEvent record(EventType type, String subject, String detail) {
         KernelEvent event = new KernelEvent(nextSeq++, clock.getAsLong(), type, subject, detail);
         if (events.size() == capacity) {
-            events.removeFirst();
+            retainedBytes -= retained(events.removeFirst());
+        }
+        long bytes = retained(event);
+        while (!events.isEmpty() && retainedBytes + bytes > capacityBytes) {
+            retainedBytes -= retained(events.removeFirst());
         }
         events.addLast(event);
+        retainedBytes += bytes;
         for (Listener listener : listeners) {
             listener.onEvent(event);
         }
@@ -95,5 +103,23 @@ public final class EventLog {
 
     public int capacity() {
         return capacity;
+    }
+
+    /** Bounds the log by the bytes its events retain as well as by their number. */
+    public synchronized void limitBytes(long bytes) {
+        this.capacityBytes = Math.max(1, bytes);
+    }
+
+    /** The heap the kept events hold, estimated: two strings (two bytes a character at worst) and the record. */
+    public synchronized long retainedBytes() {
+        return retainedBytes;
+    }
+
+    public synchronized int size() {
+        return events.size();
+    }
+
+    private static long retained(KernelEvent event) {
+        return 160 + 2L * (event.subject().length() + event.detail().length());
     }
 }
