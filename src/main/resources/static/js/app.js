@@ -73,7 +73,7 @@ function setStream(state) {
   el.dataset.gaps = s.gaps;
   el.dataset.reconnects = Math.max(0, s.opens - 1);
   const words = { live: '● live', reconnecting: '◌ reconnecting…', closed: '✕ disconnected', connecting: '◌ connecting…' };
-  el.textContent = `${words[state] || state} · ${s.received} events` + (s.opens > 1 ? ` · ${s.opens - 1} reconnects` : '');
+  el.textContent = `${words[state] || state} · ${s.received} events` + (s.opens > 1 ? ` · ${s.opens - 1} reconnect${s.opens === 2 ? '' : 's'}` : '');
 }
 
 function onEvent(e) {
@@ -157,7 +157,15 @@ async function refresh() {
     const tab = activeTab();
     if (views[tab] && views[tab].fetch) await views[tab].fetch();
     await pollPending();
-    requestAnimationFrame(render);
+    const fetched = performance.now();
+    requestAnimationFrame(() => {
+      const t = performance.now();
+      render();
+      // How long a refresh takes, for anyone checking that the page keeps up (fetch, then drawing).
+      const el = $('#stream-status');
+      el.dataset.fetchMs = Math.round(fetched - lastRun);
+      el.dataset.renderMs = Math.round(performance.now() - t);
+    });
   } catch (err) {
     setKernelInfo('⚠ ' + err.message);
   } finally {
@@ -180,9 +188,14 @@ async function fetchPackets() {
 function render() {
   renderHeader();
   syncProcesses();
+  const t0 = performance.now();
   views.ladder.render();
+  const t1 = performance.now();
   const tab = activeTab();
   if (views[tab]) views[tab].render();
+  const el = $('#stream-status');
+  el.dataset.ladderMs = Math.round(t1 - t0);
+  el.dataset.viewMs = Math.round(performance.now() - t1);
   setStream($('#stream-status').dataset.state);
 }
 
@@ -244,6 +257,7 @@ export function selectTab(name) {
     tab.tabIndex = on ? 0 : -1;
     $('#' + tab.getAttribute('aria-controls')).hidden = !on;
   }
+  history.replaceState(null, '', location.pathname + location.search + '#' + name);
   schedule();
 }
 
@@ -259,15 +273,16 @@ function initTabs() {
       selectTab(next.id.replace('tab-', ''));
     });
   });
-  selectTab('send');
+  const wanted = location.hash.replace('#', '');
+  selectTab(tabs.some((t) => t.id === 'tab-' + wanted) ? wanted : 'send');
 }
 
 /** One connection selected everywhere: the state diagram, the time-sequence graph, the packet form. */
 export function selectConnection(tuple) {
   store.selTuple = tuple;
-  for (const id of ['#state-conn', '#tsg-conn', '#wire-filter']) {
+  for (const id of ['#state-conn', '#tsg-conn']) {
     const s = $(id);
-    if (id !== '#wire-filter' && [...s.options].some((o) => o.value === tuple)) s.value = tuple;
+    if ([...s.options].some((o) => o.value === tuple)) s.value = tuple;
   }
   schedule();
 }

@@ -7,8 +7,12 @@ import { tupleOf } from './ladder.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
+/** The first 100 connections and the selected one: the full list is the windowed list on the States tab. */
 function connOptions() {
-  return store.conns.slice(0, 5000).map((c) => ({ value: c.tuple, label: `${c.tuple} ${c.state}` }));
+  const first = store.conns.slice(0, 100);
+  const sel = store.connByTuple.get(store.selTuple);
+  if (sel && !first.includes(sel)) first.push(sel);
+  return first.map((c) => ({ value: c.tuple, label: `${c.tuple} ${c.state}` }));
 }
 
 function syncConnSelect(select) {
@@ -111,20 +115,28 @@ export class ProcessView {
 const NODES = {
   CLOSE: [280, 24, 'CLOSED'], LISTEN: [280, 86, 'LISTEN'], SYN_RECV: [95, 150, 'SYN-RECEIVED'], SYN_SENT: [465, 150, 'SYN-SENT'],
   ESTABLISHED: [280, 212, 'ESTABLISHED'], FIN_WAIT1: [95, 282, 'FIN-WAIT-1'], CLOSE_WAIT: [465, 282, 'CLOSE-WAIT'],
-  CLOSING: [280, 330, 'CLOSING'], FIN_WAIT2: [95, 400, 'FIN-WAIT-2'], TIME_WAIT: [280, 400, 'TIME-WAIT'], LAST_ACK: [465, 352, 'LAST-ACK'],
+  CLOSING: [280, 330, 'CLOSING'], FIN_WAIT2: [95, 400, 'FIN-WAIT-2'], TIME_WAIT: [280, 400, 'TIME-WAIT'], LAST_ACK: [465, 345, 'LAST-ACK'],
+  GONE: [465, 412, 'CLOSED (freed)'],
 };
+// As RFC 9293's figure 5 draws them, with Linux's SYN cookie shortcut; the connection's end is drawn bottom right.
 const EDGES = [
-  ['CLOSE', 'LISTEN', 'listen()'], ['CLOSE', 'SYN_SENT', 'connect() / SYN', [420, 40]], ['LISTEN', 'SYN_RECV', 'SYN / SYN,ACK'],
-  ['SYN_RECV', 'LISTEN', 'RST', [210, 100]], ['SYN_SENT', 'SYN_RECV', 'SYN / SYN,ACK'], ['SYN_SENT', 'ESTABLISHED', 'SYN,ACK / ACK'],
-  ['SYN_RECV', 'ESTABLISHED', 'ACK'], ['LISTEN', 'ESTABLISHED', 'valid SYN cookie', [330, 150]], ['SYN_RECV', 'FIN_WAIT1', 'close() / FIN'],
+  ['CLOSE', 'LISTEN', 'listen()'], ['CLOSE', 'SYN_SENT', 'connect() / SYN', [430, 40]], ['LISTEN', 'SYN_RECV', 'SYN / SYN,ACK'],
+  ['SYN_RECV', 'LISTEN', 'RST', [215, 150]], ['SYN_SENT', 'SYN_RECV', 'SYN / SYN,ACK', [280, 180]], ['SYN_SENT', 'ESTABLISHED', 'SYN,ACK / ACK'],
+  ['SYN_RECV', 'ESTABLISHED', 'ACK'], ['LISTEN', 'ESTABLISHED', 'SYN cookie', [390, 115]], ['SYN_RECV', 'FIN_WAIT1', 'close() / FIN'],
   ['ESTABLISHED', 'FIN_WAIT1', 'close() / FIN'], ['ESTABLISHED', 'CLOSE_WAIT', 'FIN / ACK'], ['FIN_WAIT1', 'FIN_WAIT2', 'ACK of FIN'],
   ['FIN_WAIT1', 'CLOSING', 'FIN / ACK'], ['FIN_WAIT2', 'TIME_WAIT', 'FIN / ACK'], ['CLOSING', 'TIME_WAIT', 'ACK of FIN'],
-  ['CLOSE_WAIT', 'LAST_ACK', 'close() / FIN'], ['LAST_ACK', 'CLOSE', 'ACK of FIN', [548, 200]], ['TIME_WAIT', 'CLOSE', '2MSL (60 s)', [12, 210]],
-  ['SYN_SENT', 'CLOSE', 'RST / timeout', [370, 95]],
+  ['CLOSE_WAIT', 'LAST_ACK', 'close() / FIN'], ['LAST_ACK', 'GONE', 'ACK of FIN'], ['TIME_WAIT', 'GONE', '60 s'],
+  ['SYN_SENT', 'CLOSE', 'RST / timeout', [520, 60]],
 ];
 const W = 118;
 const H = 28;
 const alias = (s) => (s === 'CLOSED' ? 'CLOSE' : s);
+/** A transition's edge: a connection that leaves LAST_ACK, TIME_WAIT, ... for CLOSED ends in the bottom-right box. */
+const edgeOf = (t) => {
+  const from = alias(t.from);
+  const to = alias(t.to);
+  return [from, to === 'CLOSE' && from !== 'SYN_SENT' && from !== 'LISTEN' ? 'GONE' : to];
+};
 
 function clip(x1, y1, x2, y2) {
   // Where the line from the centre (x1, y1) towards (x2, y2) leaves the box around (x1, y1).
@@ -192,12 +204,15 @@ export class StateView {
     }
     for (const g of document.querySelectorAll('#state-diagram .edge')) {
       const [from, to] = g.dataset.edge.split('>');
-      const hits = recent.map((t, i) => (alias(t.from) === from && alias(t.to) === to ? i + 1 : 0)).filter(Boolean);
+      const hits = recent.map((t, i) => {
+        const [f, e] = edgeOf(t);
+        return f === from && e === to ? i + 1 : 0;
+      }).filter(Boolean);
       g.classList.toggle('recent', hits.length > 0);
       g.querySelector('.badge').textContent = hits.length ? hits.map((i) => '#' + i).join(' ') : '';
     }
     const all = store.transitions.get(store.selTuple) || [];
-    $('#transitions').innerHTML = all.length ? all.slice(-5).map((t) => `<li>#${all.length > 3 ? '' : ''}<b>${esc(t.from)} → ${esc(t.to)}</b>
+    $('#transitions').innerHTML = all.length ? all.slice(-5).map((t) => `<li><b>${esc(t.from)} → ${esc(t.to)}</b>
       at ${t.timeMs} ms <span class="muted">${esc(t.detail.replace(/^[A-Z_0-9]+ -> [A-Z_0-9]+:?\s*/, ''))}</span></li>`).join('')
       : `<li class="muted">${store.selTuple ? 'no transition seen yet for ' + esc(store.selTuple) : 'no connection selected'}</li>`;
     $('#conn-count').textContent = `${store.conns.length} (windowed list)`;
