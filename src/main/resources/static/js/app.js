@@ -29,6 +29,7 @@ export const store = {
   transitions: new Map(),  // tuple or listener address -> [{seq, timeMs, from, to, detail}]
   selTuple: '',
   selPacket: null,
+  until: null,             // while a scenario is stepped through: its clock, later packets are greyed out
   stream: { received: 0, duplicates: 0, gaps: 0, opens: 0 },
 };
 
@@ -192,6 +193,7 @@ function render() {
   views.ladder.render();
   const t1 = performance.now();
   const tab = activeTab();
+  if (tab !== 'scenario') store.until = null;
   if (views[tab]) views[tab].render();
   const el = $('#stream-status');
   el.dataset.ladderMs = Math.round(t1 - t0);
@@ -230,7 +232,7 @@ export async function switchKernel(id) {
   Object.assign(store, {
     clock: { mode: 'manual', nowMs: 0, timers: [] }, conns: [], connByTuple: new Map(), listeners: [], processes: [],
     packets: [], lastNo: 0, events: [], lastSeq: 0, drops: new Map(), reports: new Map(), related: new Map(),
-    transitions: new Map(), selTuple: '', selPacket: null, stream: { received: 0, duplicates: 0, gaps: 0, opens: 0 },
+    transitions: new Map(), selTuple: '', selPacket: null, until: null, stream: { received: 0, duplicates: 0, gaps: 0, opens: 0 },
   });
   curPacket = null;
   const url = new URL(location.href);
@@ -245,7 +247,7 @@ export async function switchKernel(id) {
   schedule();
 }
 
-function activeTab() {
+export function activeTab() {
   const t = $('[role=tab][aria-selected=true]');
   return t ? t.id.replace('tab-', '') : 'send';
 }

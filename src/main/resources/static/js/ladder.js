@@ -60,12 +60,13 @@ export class Ladder {
     const peer = p.direction === 'in' ? p.src : p.dst;
     const label = describe(p) + (p.payload ? ` "${showText(p.payload).slice(0, 24)}"` : '');
     const arrow = p.direction === 'in' ? '→' : '←';
-    return `<div class="pkt ${p.direction}${drop ? ' drop' : ''}${sel ? ' selected' : ''}" role="option" aria-selected="${sel}"
+    const future = store.until != null && p.timeMs > store.until;
+    return `<div class="pkt ${p.direction}${drop ? ' drop' : ''}${sel ? ' selected' : ''}${future ? ' future' : ''}" role="option" aria-selected="${sel}"
       data-no="${p.no}" data-flags="${esc(p.flags || '')}" data-dir="${p.direction}" style="${style}"
       title="${esc(p.summary)}">
       <span class="no">#${p.no}</span><span class="t">${p.timeMs} ms</span><span class="peer">${esc(peer || '?')}</span>
-      <span class="lane"><span class="line"></span><span class="lbl"><b>${arrow}</b> ${esc(label)}${drop
-        ? ` <em class="dropmark">✕ dropped: ${esc(drop.reason)}</em>` : ''}</span></span>
+      <span class="lane"><span class="line"></span><span class="lbl"><b>${arrow}</b> ${drop
+        ? `<em class="dropmark">✕ dropped: ${esc(drop.reason)}</em> ` : ''}${esc(label)}</span></span>
       <span class="kport">${esc(p.direction === 'in' ? (p.dst || '').replace(/^.*:/, ':') : (p.src || '').replace(/^.*:/, ':'))}</span>
     </div>`;
   }

@@ -439,6 +439,7 @@ export class ScenarioView {
     if (!this.run) return;
     this.pos = Math.max(0, Math.min(this.run.steps.length - 1, this.pos + d));
     this.render();
+    schedule();
   }
 
   render() {
@@ -452,11 +453,13 @@ export class ScenarioView {
     $('#scenario-next').disabled = !r || this.pos >= r.steps.length - 1;
     if (!r) return;
     const s = r.steps[this.pos];
+    // The ladder greys out what the story has not reached yet.
+    store.until = r.kernel === store.kernel ? s.clockMs : null;
     $('#scenario-pos').textContent = `step ${this.pos + 1} of ${r.steps.length} · kernel ${r.kernel}`;
     const actions = (s.actions || []).map((a) => `<li><span class="tag">${esc(a.kind)}</span> <span class="mono">${esc(showText(a.text))}</span>`
       + (a.kernelPath ? '<ul>' + a.kernelPath.map((k) => `<li class="muted">${esc(k)}</li>`).join('') + '</ul>' : '') + '</li>').join('');
     const conns = (s.state && s.state.connections || []).map((c) => `<li class="mono">${esc(c.state)} ${esc(c.tuple)}${c.bucket != null ? ' · bucket ' + c.bucket : ''}${c.owner ? ' · ' + esc(c.owner) : ''}</li>`).join('');
-    $('#scenario-step').innerHTML = `<h3>${s.step}. ${esc(s.title)} <span class="muted">t=${esc(s.time)} (clock ${s.clockMs} ms)</span></h3>
+    $('#scenario-step').innerHTML = `<h3>${s.step}. ${esc(s.title)} <span class="muted">${esc(String(s.time).startsWith('t=') ? s.time : 't=' + s.time)} (clock ${s.clockMs} ms)</span></h3>
       <p>${esc(s.narration)}</p><h4>What happened</h4><ul class="steps">${actions}</ul>
       ${s.sent && s.sent.length ? '<h4>Sent by the kernel</h4><ul class="steps">' + s.sent.map((p) => `<li class="mono">${esc(p.summary || p)}</li>`).join('') + '</ul>' : ''}
       <h4>Connections afterwards</h4><ul class="steps">${conns || '<li class="muted">none</li>'}</ul>`;

@@ -26,6 +26,11 @@ class LiveStreamBrowserTest extends BrowserSupport {
         assertThat(all("#wire .pkt").stream().map(e -> e.getAttribute("data-flags")).toList()).containsExactly("S", "S.");
         screenshot("syn-recv");
 
+        // A packet for another host is dropped without a reply: dashed on the ladder, with the reason in words.
+        api("POST", k + "/packets", "{\"src\":\"192.168.1.100:54321\",\"dst\":\"10.0.0.99:8080\",\"flags\":\"S\",\"seq\":5}");
+        waitFor(d -> all("#wire .pkt.drop").size() == 1);
+        assertThat(el("#wire .pkt.drop").getText()).contains("✕ dropped: NOT_FOR_THIS_HOST", "[S] seq 5");
+
         @SuppressWarnings("unchecked")
         List<String> loaded = (List<String>) js("return performance.getEntriesByType('resource').map(e => e.name)"
                 + ".concat([location.href])");
