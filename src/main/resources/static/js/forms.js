@@ -83,6 +83,10 @@ async function sendPacket(e) {
     logLine('err', problemText(err));
   }
   await refreshNow();
+  // The TCB as it stands right after this packet: the 'after' to the report's 'before' (tcp.tcb).
+  for (const [no, r] of store.reports) {
+    if (!r.tcbAfter && r.connection) r.tcbAfter = store.connByTuple.get(r.connection) || { state: 'gone from the table' };
+  }
   f.dataset.sent = String(Date.now());
 }
 

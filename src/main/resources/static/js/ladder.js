@@ -124,6 +124,12 @@ export class Ladder {
       html += `<li><h4>${g.title}</h4>` + (g.items.length
         ? '<ul>' + g.items.map((s) => `<li><code>${esc(s.step)}</code> ${esc(s.detail)}</li>`).join('') + '</ul>'
         : '<p class="muted">not reached</p>');
+      if (g.title.startsWith('5') && r.tcbAfter) {
+        const a = r.tcbAfter;
+        const t = a.tcb;
+        html += `<p>TCB after: <b>${esc(a.state)}</b>${t ? ` · SND.UNA ${t.sndUna} SND.NXT ${t.sndNxt} RCV.NXT ${t.rcvNxt} RCV.WND ${t.rcvWnd}`
+          + ` · Recv-Q ${a.recvQ} Send-Q ${a.sendQ}` : ''}</p>`;
+      }
       if (g.title.startsWith('5') && r.sent && r.sent.length) {
         html += '<p>sent: ' + r.sent.map((s) => `<code>${esc(s.summary)}</code>`).join('<br>') + '</p>';
       }

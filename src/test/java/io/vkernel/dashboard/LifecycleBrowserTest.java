@@ -55,7 +55,7 @@ class LifecycleBrowserTest extends BrowserSupport {
         });
         assertThat(detail).contains("1. NIC receive", "2. IP validation", "3. 4-tuple", "4. Hash table lookup",
                 "jhash(192.168.1.100:54321-10.0.0.50:8080) = 0xf2fc132d", "bucket = hash & 65535 = 4909",
-                "21 bytes appended to the receive buffer");
+                "21 bytes appended to the receive buffer", "TCB after: ESTABLISHED", "RCV.NXT 1022", "Recv-Q 21");
         screenshot("ladder");
     }
 
