@@ -24,6 +24,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +54,13 @@ class OpenApiDocs implements OpenApiCustomizer {
     private static final List<Class<?>> UNTYPED_VIEWS = List.of(Views.PacketView.class, Views.ConnectionView.class,
             Views.ListenerView.class, Views.FdView.class, Views.EventView.class, MemoryViews.MemoryView.class, DemoView.class,
             Views.SyscallView.class);
+
+    /** The records controllers answer with (the walk to {@link #alwaysPresent()} starts here). */
+    private static final List<Class<?>> RESPONSE_ROOTS = List.of(Views.KernelView.class, Views.ProcessView.class,
+            Views.InjectResponse.class, Views.DemuxView.class, Views.BucketView.class, Views.ClockView.class,
+            FdChainView.Chain.class, ScenarioController.ScenarioRunView.class, ScenarioController.ScenarioView.class,
+            io.vkernel.script.ScriptReport.class, InspectController.CheckView.class, InspectController.AdvanceView.class,
+            InspectController.SysctlView.class, ProcessController.ExitView.class);
 
     private final Map<String, Object> docs;
 
@@ -89,7 +99,11 @@ class OpenApiDocs implements OpenApiCustomizer {
         }
         schemas.put(PROBLEM, problemSchema());
         Map<String, Object> docSchemas = map(docs.get("schemas"));
+        Map<String, List<String>> alwaysPresent = alwaysPresent();
         for (Map.Entry<String, Schema> entry : schemas.entrySet()) {
+            if (alwaysPresent.containsKey(entry.getKey()) && !alwaysPresent.get(entry.getKey()).isEmpty()) {
+                entry.getValue().setRequired(alwaysPresent.get(entry.getKey()));
+            }
             Map<String, Object> doc = map(docSchemas.get(entry.getKey()));
             Schema<?> schema = entry.getValue();
             if (doc.get("description") != null) {
@@ -107,6 +121,41 @@ class OpenApiDocs implements OpenApiCustomizer {
             }
         }
         api.getComponents().setSchemas(new TreeMap<>(schemas));
+    }
+
+    /**
+     * The fields every answer carries: Jackson leaves out only null values, so a record component of a primitive
+     * type is always there. Found by walking the response records from the controllers' return types down.
+     */
+    private static Map<String, List<String>> alwaysPresent() {
+        Map<String, List<String>> required = new TreeMap<>();
+        List<Class<?>> pending = new ArrayList<>(RESPONSE_ROOTS);
+        pending.addAll(UNTYPED_VIEWS);
+        while (!pending.isEmpty()) {
+            Class<?> type = pending.remove(pending.size() - 1);
+            if (!type.isRecord() || required.containsKey(type.getSimpleName())) {
+                continue;
+            }
+            List<String> fields = new ArrayList<>();
+            for (RecordComponent component : type.getRecordComponents()) {
+                if (component.getType().isPrimitive()) {
+                    fields.add(component.getName());
+                }
+                collect(component.getGenericType(), pending);
+            }
+            required.put(type.getSimpleName(), fields);
+        }
+        return required;
+    }
+
+    private static void collect(Type type, List<Class<?>> into) {
+        if (type instanceof Class<?> c) {
+            into.add(c);
+        } else if (type instanceof ParameterizedType p) {
+            for (Type argument : p.getActualTypeArguments()) {
+                collect(argument, into);
+            }
+        }
     }
 
     /** RFC 9457's members plus vkernel's two extensions, {@code field} and {@code line}. */
