@@ -78,6 +78,7 @@ class OpenApiDocs implements OpenApiCustomizer {
     @Override
     public void customise(OpenAPI api) {
         api.getInfo().getLicense().setUrl("https://opensource.org/license/mit");
+        api.getInfo().setContact(new io.swagger.v3.oas.models.info.Contact().name("the vkernel project (its issue tracker)"));
         // No operation needs credentials: an empty requirement list says so (OpenAPI 3.1 §4.8.30).
         api.setSecurity(new ArrayList<>());
         api.setTags(new ArrayList<>());
@@ -250,7 +251,7 @@ class OpenApiDocs implements OpenApiCustomizer {
                 op.setDescription(str(doc.get("description")));
             }
             documentParameters(op, map(doc.get("parameters")), common);
-            documentBody(op, doc);
+            documentBody(op, doc, api.getComponents().getSchemas());
             documentResponses(op, doc, problems);
         }
         Paths ordered = new Paths();
@@ -289,7 +290,7 @@ class OpenApiDocs implements OpenApiCustomizer {
         }
     }
 
-    private static void documentBody(Operation op, Map<String, Object> doc) {
+    private static void documentBody(Operation op, Map<String, Object> doc, Map<String, Schema> schemas) {
         RequestBody body = op.getRequestBody();
         if (body == null) {
             return;
@@ -297,6 +298,13 @@ class OpenApiDocs implements OpenApiCustomizer {
         Map<String, Object> d = map(doc.get("body"));
         if (d.get("description") != null) {
             body.setDescription(str(d.get("description")));
+        } else {
+            // Otherwise the body is described by its schema: "bind(fd, addr).", "How far to move the virtual clock."
+            body.getContent().values().stream().map(MediaType::getSchema)
+                    .filter(schema -> schema != null && schema.get$ref() != null)
+                    .map(schema -> schemas.get(schema.get$ref().substring(REF.length())))
+                    .filter(schema -> schema != null && schema.getDescription() != null)
+                    .findFirst().ifPresent(schema -> body.setDescription(schema.getDescription()));
         }
         if (d.get("required") != null) {
             body.setRequired((Boolean) d.get("required"));
@@ -361,8 +369,18 @@ class OpenApiDocs implements OpenApiCustomizer {
                 new MediaType().schema(new Schema<>().$ref(REF + PROBLEM))));
     }
 
-    /** {@code Name} refers to a component schema, {@code Name[]} to an array of them, {@code string} to text. */
+    /**
+     * {@code Name} refers to a component schema, {@code Name[]} to an array of them, {@code A|B} to one of them,
+     * {@code string} to text.
+     */
     private static Schema<?> schemaRef(String name) {
+        if (name.contains("|")) {
+            io.swagger.v3.oas.models.media.ComposedSchema either = new io.swagger.v3.oas.models.media.ComposedSchema();
+            for (String alternative : name.split("\\|")) {
+                either.addOneOfItem(schemaRef(alternative));
+            }
+            return either;
+        }
         if (name.endsWith("[]")) {
             return new ArraySchema().items(schemaRef(name.substring(0, name.length() - 2)));
         }
