@@ -5,6 +5,7 @@ import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleRequest;
 import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.ValidationReport;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -67,6 +68,15 @@ class OpenApiExamplesTest {
         String text = Files.readString(CONTRACT, StandardCharsets.UTF_8);
         validator = OpenApiInteractionValidator.createForInlineApiSpecification(text).build();
         spec = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+    }
+
+    /** Leaves the shared service as a fresh one: other test classes may run in this Spring context after this one. */
+    @AfterAll
+    void removeTheKernelsTheWalkMade() throws Exception {
+        Exchange list = send("GET", "/api/v1/kernels", null, null, "application/json", Map.of());
+        for (Object kernel : json.readValue(list.body(), List.class)) {
+            send("DELETE", "/api/v1/kernels/" + map(kernel).get("id"), null, null, "*/*", Map.of());
+        }
     }
 
     @Test
