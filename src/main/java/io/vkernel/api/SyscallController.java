@@ -250,6 +250,7 @@ class SyscallController {
     }
 
     @PostMapping("/{call}")
+    @io.swagger.v3.oas.annotations.Hidden
     @Operation(summary = "Any other system call", description = "Answers 404 naming the calls vkernel implements")
     ResponseEntity<Void> unknownSyscall(@PathVariable String k, @PathVariable int pid, @PathVariable String call) {
         throw ApiException.notFound("syscall", "vkernel does not implement '" + call + "' yet; calls: " + String.join(", ", CALLS));
