@@ -33,6 +33,7 @@ import io.vkernel.kernel.wire.MalformedPacketException;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOption;
 import io.vkernel.kernel.wire.WirePacket;
 
 import java.util.ArrayDeque;
@@ -345,6 +346,12 @@ public final class Kernel implements TcpHost {
             return;
         }
         report.step("tcp.header", decoded.tcp().describe() + ": checksum verified over the pseudo-header (tcp_v4_rcv)");
+        for (TcpOption option : decoded.tcp().options().list()) {
+            if (option instanceof TcpOption.Malformed bad) {
+                report.step("tcp.options", bad.problem() + ": tcp_parse_options() stops reading options there (\"silly "
+                        + "options\"); the ones before it count and the segment is processed as usual");
+            }
+        }
         FourTuple tuple = extractTuple(segment, report);
         snmp.increment(SnmpCounter.TCP_IN_SEGS);
         demux(tuple, segment, report);

@@ -13,7 +13,6 @@ public enum DropReason {
     NOT_TCP("the IPv4 protocol is not 6 (TCP); vkernel speaks only TCP, Linux would pass it to UDP, ICMP, ... or answer ICMP protocol unreachable"),
     BAD_TCP_HEADER("the TCP data offset is below 5 words or runs past the segment (Linux: tcp_v4_rcv() bad_packet, InErrs)"),
     BAD_TCP_CHECKSUM("the TCP checksum over pseudo-header, header and payload does not verify (RFC 9293 §3.1; Linux: InCsumErrors)"),
-    BAD_TCP_OPTIONS("a TCP option's length is below 2 or runs past the header; Linux's tcp_parse_options() stops reading there and keeps the segment, vkernel drops it"),
     NOT_FOR_THIS_HOST("the destination address is not one of this kernel's addresses"),
     BAD_SOURCE("the source address cannot be a TCP peer (0/8, multicast or broadcast)"),
     NO_SOCKET("no connection or listener matches the 4-tuple"),
@@ -48,7 +47,6 @@ public enum DropReason {
             case NOT_TCP -> NOT_TCP;
             case BAD_TCP_HEADER -> BAD_TCP_HEADER;
             case BAD_TCP_CHECKSUM -> BAD_TCP_CHECKSUM;
-            case BAD_TCP_OPTIONS -> BAD_TCP_OPTIONS;
         };
     }
 }

@@ -22,9 +22,7 @@ public final class MalformedPacketException extends Exception {
         /** A TCP data offset below 5 words or beyond the segment. */
         BAD_TCP_HEADER,
         /** The TCP checksum over pseudo-header, header and payload does not verify. */
-        BAD_TCP_CHECKSUM,
-        /** A TCP option whose length is below 2 or runs past the header. */
-        BAD_TCP_OPTIONS
+        BAD_TCP_CHECKSUM
     }
 
     private final Reason reason;

@@ -272,4 +272,48 @@ public sealed interface TcpOption {
             return "unknown-" + kind + (value.length > 0 ? " 0x" + HexFormat.of().formatHex(value) : "");
         }
     }
+
+    /**
+     * The rest of the option space from an option Linux's tcp_parse_options() will not read: a kind with no length
+     * byte, a length below 2 ("silly options") or a length running past the header. Parsing stops there, the options
+     * before it count, the segment is processed as usual; the bytes are kept so the header is emitted unchanged.
+     */
+    record Malformed(byte[] bytes, String problem) implements TcpOption {
+        public Malformed {
+            if (bytes == null || bytes.length == 0 || bytes.length > 40) {
+                throw new IllegalArgumentException("a malformed option keeps 1 to 40 bytes");
+            }
+        }
+
+        @Override
+        public int kind() {
+            return bytes[0] & 0xff;
+        }
+
+        @Override
+        public int size() {
+            return bytes.length;
+        }
+
+        @Override
+        public void write(byte[] out, int at) {
+            System.arraycopy(bytes, 0, out, at, bytes.length);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Malformed m && java.util.Arrays.equals(bytes, m.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(bytes);
+        }
+
+        /** tcpdump's words for an option it cannot read. */
+        @Override
+        public String toString() {
+            return "[bad opt]";
+        }
+    }
 }

@@ -45,27 +45,27 @@ public record TcpOptions(List<TcpOption> list) {
                 i++;
                 continue;
             }
-            if (i + 1 >= length) {
-                throw bad("option kind " + kind + " at option byte " + i + " has no length byte before the data begins");
+            // tcp_parse_options(): a kind with no length byte, a length below 2 ("silly options") or one running
+            // past the header ends the parsing there; the options before it count and the segment is processed.
+            String silly = i + 1 >= length ? "option kind " + kind + " at option byte " + i + " has no length byte"
+                    : Bytes.u8(data, offset + i + 1) < 2 ? "option kind " + kind + " at option byte " + i + " has length "
+                    + Bytes.u8(data, offset + i + 1) + " (at least 2: kind and length)"
+                    : i + Bytes.u8(data, offset + i + 1) > length ? "option kind " + kind + " at option byte " + i
+                    + " has length " + Bytes.u8(data, offset + i + 1) + ", which runs past the " + length
+                    + " option bytes the data offset leaves" : null;
+            if (silly != null) {
+                byte[] rest = new byte[length - i];
+                System.arraycopy(data, offset + i, rest, 0, rest.length);
+                options.add(new TcpOption.Malformed(rest, silly));
+                break;
             }
             int size = Bytes.u8(data, offset + i + 1);
-            if (size < 2) {
-                throw bad("option kind " + kind + " at option byte " + i + " has length " + size + " (at least 2: kind and length)");
-            }
-            if (i + size > length) {
-                throw bad("option kind " + kind + " at option byte " + i + " has length " + size + ", which runs past the "
-                        + length + " option bytes the data offset leaves");
-            }
             byte[] value = new byte[size - 2];
             System.arraycopy(data, offset + i + 2, value, 0, value.length);
             options.add(TcpOption.decode(kind, value));
             i += size;
         }
         return new TcpOptions(options);
-    }
-
-    private static MalformedPacketException bad(String detail) {
-        return new MalformedPacketException(MalformedPacketException.Reason.BAD_TCP_OPTIONS, detail);
     }
 
     /** Bytes the options take, without padding. */

@@ -3,6 +3,8 @@ package io.vkernel.kernel.wire;
 import io.vkernel.kernel.wire.MalformedPacketException.Reason;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import java.util.Arrays;
 
 import static io.vkernel.kernel.wire.WireFixtures.LINUX_SYN;
@@ -224,21 +226,39 @@ class WirePacketTest {
     }
 
     @Test
-    void optionRunningPastTheHeader_isRefused() {
-        // The timestamps option (option byte 6) claims 16 bytes where 14 are left before the data.
+    void optionRunningPastTheHeader_endsParsingThere_andThePacketIsKept() throws Exception {
+        // The timestamps option (option byte 6) claims 16 bytes where 14 are left before the data: tcp_parse_options()
+        // stops there (MSS and SACK-permitted before it still count) and the segment goes on.
         byte[] packet = tcpFixed(set(LINUX_SYN, 47, 16));
-        assertThat(refused(packet, Reason.BAD_TCP_OPTIONS).getMessage()).contains("kind 8").contains("length 16");
+        WirePacket parsed = WirePacket.parse(packet);
+        List<TcpOption> options = parsed.tcp().options().list();
+        assertThat(options.get(0)).isEqualTo(new TcpOption.Mss(65495));
+        TcpOption last = options.get(options.size() - 1);
+        assertThat(last).isInstanceOf(TcpOption.Malformed.class);
+        assertThat(((TcpOption.Malformed) last).problem()).contains("kind 8").contains("length 16");
+        assertThat(parsed.segment().timestamps()).isNull();
+        assertThat(parsed.emit()).as("re-emitted byte for byte").isEqualTo(packet);
     }
 
     @Test
-    void optionShorterThanItsOwnKindAndLength_isRefused() {
-        byte[] packet = tcpFixed(set(LINUX_SYN, 41, 1));
-        assertThat(refused(packet, Reason.BAD_TCP_OPTIONS).getMessage()).contains("kind 2").contains("length 1");
+    void optionShorterThanItsOwnKindAndLength_isASillyOption_parsingStopsAndTheRestIsIgnored() throws Exception {
+        byte[] packet = tcpFixed(set(LINUX_SYN, 41, 1)); // the MSS option (first) now says length 1
+        WirePacket parsed = WirePacket.parse(packet);
+        assertThat(parsed.tcp().options().list()).hasSize(1);
+        assertThat(((TcpOption.Malformed) parsed.tcp().options().list().get(0)).problem()).contains("kind 2").contains("length 1");
+        assertThat(parsed.segment().mss()).isZero();
+        assertThat(parsed.segment().windowScale()).as("options after a silly one are not read").isLessThan(0);
+        assertThat(parsed.tcp().options()).hasToString("[[bad opt]]");
+        assertThat(parsed.emit()).isEqualTo(packet);
     }
 
     @Test
-    void optionKindAsTheLastHeaderByte_hasNoLength_andIsRefused() throws Exception {
-        refused(tcpWithOptions(hex("01 01 01 08")), Reason.BAD_TCP_OPTIONS);
+    void optionKindAsTheLastHeaderByte_hasNoLength_theNopsBeforeItCount() throws Exception {
+        byte[] packet = tcpWithOptions(hex("01 01 01 08"));
+        WirePacket parsed = WirePacket.parse(packet);
+        assertThat(parsed.tcp().options().list()).containsExactly(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Nop(),
+                new TcpOption.Malformed(hex("08"), "no length byte"));
+        assertThat(parsed.emit()).isEqualTo(packet);
     }
 
     // ---------------------------------------------------------------- helpers
