@@ -107,6 +107,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             } else if (original != null) {
                 int cut = original.indexOf(" at [Source");
                 detail = (field != null ? "field '" + field + "': " : "") + jsonWords(cut > 0 ? original.substring(0, cut) : original);
+                if (jackson instanceof tools.jackson.core.exc.StreamReadException && field == null) {
+                    var where = jackson.getLocation();
+                    detail = "the body is not valid JSON" + (where == null ? "" : " (line " + where.getLineNr() + ", column "
+                            + where.getColumnNr() + ")") + ": " + detail + "; check its quotes, commas and braces, and in a "
+                            + "shell wrap it in single quotes: -d '{\"name\":\"server\"}'";
+                }
             }
         } else if (e.getMessage() != null && e.getMessage().startsWith("Required request body is missing")) {
             detail = "a JSON request body is required";

@@ -198,7 +198,9 @@ class ErrorSurfaceHttpTest {
 
     @Test
     void unreadableBody_unknownPath_badParameter_areProblems(CapturedOutput output) {
-        assertProblem(send("POST", base + "/processes", "application/json", null, "{\"name\":"), 400, "malformed-body");
+        var truncated = send("POST", base + "/processes", "application/json", null, "{\"name\":");
+        assertProblem(truncated, 400, "malformed-body");
+        assertThat(detail(truncated)).startsWith("the body is not valid JSON (line 1, column ").contains("single quotes");
         var unknown = send("GET", "/api/v1/nope", null, null, null);
         assertProblem(unknown, 404, "path-not-found");
         assertThat(detail(unknown)).contains("/api/v1").contains("swagger-ui");
