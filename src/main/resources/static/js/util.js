@@ -66,7 +66,11 @@ export class WindowedList {
     for (let i = first; i < last; i++) {
       html += this.rowHtml(this.items[i], i, 'top:' + i * this.rowHeight + 'px;height:' + this.rowHeight + 'px');
     }
-    this.body.innerHTML = html;
+    // Unchanged rows stay the same DOM nodes: a redraw with nothing new costs no layout and loses no focus.
+    if (html !== this.lastHtml) {
+      this.lastHtml = html;
+      this.body.innerHTML = html;
+    }
   }
 }
 

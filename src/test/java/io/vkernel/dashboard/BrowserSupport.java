@@ -145,6 +145,18 @@ abstract class BrowserSupport {
         });
     }
 
+    /** One attribute of every element css finds, read in one step so a redraw cannot come in between. */
+    @SuppressWarnings("unchecked")
+    List<String> attributes(String css, String attribute) {
+        return (List<String>) js("return Array.from(document.querySelectorAll(arguments[0])).map(e => e.getAttribute(arguments[1]))",
+                css, attribute);
+    }
+
+    /** The rendered text of the first element css finds, or "" (read in one step, as above). */
+    String text(String css) {
+        return (String) js("const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css);
+    }
+
     void tab(String name) {
         el("#tab-" + name).click();
     }

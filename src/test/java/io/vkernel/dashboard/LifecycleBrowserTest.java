@@ -39,18 +39,18 @@ class LifecycleBrowserTest extends BrowserSupport {
         send();
 
         List<String> wire = waitFor(d -> {
-            List<String> flags = all("#wire .pkt").stream().map(e -> e.getAttribute("data-flags")).toList();
+            List<String> flags = attributes("#wire .pkt", "data-flags");
             return flags.size() >= 7 ? flags : null;
         });
         assertThat(wire).containsSubsequence("S", "S.", ".", "P.", "F.");
         assertThat(wire).isEqualTo(apiFlags());
-        assertThat(all("#wire .pkt.in").stream().map(e -> e.getAttribute("data-flags")).toList())
+        assertThat(attributes("#wire .pkt.in", "data-flags"))
                 .containsExactly("S", ".", "P.", "F.");
 
         // The data segment, clicked: the seed's six steps with the real hash, bucket and bytes queued.
         click("#wire .pkt[data-flags='P.']");
         String detail = waitFor(d -> {
-            String text = el("#packet-detail").getText();
+            String text = text("#packet-detail");
             return text.contains("6. Wake-up") ? text : null;
         });
         assertThat(detail).contains("1. NIC receive", "2. IP validation", "3. 4-tuple", "4. Hash table lookup",
@@ -64,11 +64,11 @@ class LifecycleBrowserTest extends BrowserSupport {
         establishedOnFd4();
         openDashboard();
         tab("process");
-        WebElement fd4 = waitFor(d -> all("#fd-table tr[data-fd='4']").stream().findFirst().orElse(null));
-        assertThat(fd4.getText()).contains("10.0.0.50:8080->192.168.1.100:54321 (ESTABLISHED)");
+        waitFor(d -> !text("#fd-table tr[data-fd='4']").isEmpty());
+        assertThat(text("#fd-table tr[data-fd='4']")).contains("10.0.0.50:8080->192.168.1.100:54321 (ESTABLISHED)");
         // Followed all the way down: open file, socket, TCB and the hash entry the API reports.
-        waitFor(d -> el("#fd-chain").getText().contains("bucket 4909"));
-        assertThat(el("#fd-chain").getText()).contains("FD table slot 4", "socket:[40001]", "inode 40001", "ESTABLISHED",
+        waitFor(d -> text("#fd-chain").contains("bucket 4909"));
+        assertThat(text("#fd-chain")).contains("FD table slot 4", "socket:[40001]", "inode 40001", "ESTABLISHED",
                 "0xf2fc132d", "entry 1 of 1");
         screenshot("fd4");
 
@@ -118,7 +118,7 @@ class LifecycleBrowserTest extends BrowserSupport {
             String bucket = m.group(2);
             click("#bucket-list [data-bucket='" + bucket + "']");
             waitFor(d -> bucket.equals(el("#bucket-chain").getAttribute("data-bucket")));
-            assertThat(el("#bucket-chain").getText()).contains("bucket " + bucket, tuple);
+            assertThat(text("#bucket-chain")).contains("bucket " + bucket, tuple);
             checked++;
         }
         assertThat(checked).isEqualTo(3);
@@ -129,7 +129,7 @@ class LifecycleBrowserTest extends BrowserSupport {
     }
 
     private boolean lit(String state) {
-        return el("#state-diagram [data-state=" + state + "]").getAttribute("class").contains("lit");
+        return attributes("#state-diagram [data-state=" + state + "]", "class").get(0).contains("lit");
     }
 
     private void call(String name) {
@@ -158,7 +158,7 @@ class LifecycleBrowserTest extends BrowserSupport {
     }
 
     private String lastResult() {
-        return el("#console li").getText();
+        return text("#console li");
     }
 
     private List<String> apiFlags() {

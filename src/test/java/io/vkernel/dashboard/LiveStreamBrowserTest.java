@@ -21,15 +21,15 @@ class LiveStreamBrowserTest extends BrowserSupport {
         syscall("listen", "{\"fd\":3,\"backlog\":128}");
         packet("S", 1000, null, null);
         waitFor(d -> lit("LISTEN") && lit("SYN_RECV"));
-        assertThat(el("#conn-list").getText()).contains("SYN_RECV", "192.168.1.100:54321-10.0.0.50:8080");
+        assertThat(text("#conn-list")).contains("SYN_RECV", "192.168.1.100:54321-10.0.0.50:8080");
         waitFor(d -> all("#wire .pkt").size() == 2);
-        assertThat(all("#wire .pkt").stream().map(e -> e.getAttribute("data-flags")).toList()).containsExactly("S", "S.");
+        assertThat(attributes("#wire .pkt", "data-flags")).containsExactly("S", "S.");
         screenshot("syn-recv");
 
         // A packet for another host is dropped without a reply: dashed on the ladder, with the reason in words.
         api("POST", k + "/packets", "{\"src\":\"192.168.1.100:54321\",\"dst\":\"10.0.0.99:8080\",\"flags\":\"S\",\"seq\":5}");
         waitFor(d -> all("#wire .pkt.drop").size() == 1);
-        assertThat(el("#wire .pkt.drop").getText()).contains("✕ dropped: NOT_FOR_THIS_HOST", "[S] seq 5");
+        assertThat(text("#wire .pkt.drop")).contains("✕ dropped: NOT_FOR_THIS_HOST", "[S] seq 5");
 
         @SuppressWarnings("unchecked")
         List<String> loaded = (List<String>) js("return performance.getEntriesByType('resource').map(e => e.name)"
@@ -66,18 +66,18 @@ class LiveStreamBrowserTest extends BrowserSupport {
         // Every packet once on the ladder (a windowed list: the rows in view are in the DOM), numbered as the API numbers them.
         tab("send");
         waitFor(d -> el("#wire-count").getText().equals("20 packets"));
-        List<Integer> numbers = all("#wire .pkt").stream().map(e -> Integer.parseInt(e.getAttribute("data-no"))).toList();
+        List<Integer> numbers = attributes("#wire .pkt", "data-no").stream().map(Integer::parseInt).toList();
         assertThat(numbers).isNotEmpty().doesNotHaveDuplicates().isSorted().endsWith(20);
         assertThat(numbers.get(numbers.size() - 1) - numbers.get(0)).isEqualTo(numbers.size() - 1);
         screenshot("after-reconnect");
     }
 
     private boolean lit(String state) {
-        return el("#state-diagram [data-state=" + state + "]").getAttribute("class").contains("lit");
+        return attributes("#state-diagram [data-state=" + state + "]", "class").get(0).contains("lit");
     }
 
     private String status(String attribute) {
-        return el("#stream-status").getAttribute(attribute);
+        return attributes("#stream-status", attribute).get(0);
     }
 
     private int received() {
