@@ -73,6 +73,15 @@ public final class Tcb implements BindTable.Owner {
     int unackedBytes;
     VirtualClock.Timer delackTimer;
 
+    /** tp->max_window: the largest window the peer has offered (MAX.SND.WND of RFC 5961 §5.2). */
+    int maxSndWnd;
+    /** TS.Recent before this segment updated it, restored when the segment turns out unacceptable. */
+    long tsRecentPrior;
+    /** icsk_ack.ato != 0: in-order data has arrived, so the delayed-ACK engine is running (tcp_event_data_recv()). */
+    boolean dataReceived;
+    /** icsk_ack.rcv_mss: the receiver's estimate of the peer's segment size (tcp_measure_rcv_mss()). */
+    int rcvMss = TcpEngine.DEFAULT_MSS;
+
     /** SND.SML (Minshall's Nagle variant): the end of the last segment sent smaller than the MSS. */
     int sndSml;
 

@@ -365,6 +365,7 @@ public final class TcpEngine {
         }
         tcb.lastHeard = clock.now();
         tcb.keepaliveProbes = 0;
+        tcb.tsRecentPrior = tcb.tsRecent;
         if (tcb.tsOk && segment.timestamps() != null && !segment.has(TcpFlags.RST)) {
             tcb.tsRecent = segment.timestamps().value(); // RFC 7323 §4.3, simplified: the latest TSval is echoed
         }
@@ -535,15 +536,35 @@ public final class TcpEngine {
             report.drop(DropReason.NO_ACK_FLAG, "segments on a synchronized connection must carry ACK");
             return;
         }
-        if (Seq.after(segment.ack(), tcb.sndNxt)) {
-            // Linux tcp_ack(): acknowledges unsent data -> dropped without an ACK (RFC 9293 says to ACK).
-            report.drop(DropReason.ACK_UNSENT_DATA, "SEG.ACK=" + Seq.unsigned(segment.ack()) + " is beyond SND.NXT=" + Seq.unsigned(tcb.sndNxt));
+        if (unacceptableAck(tcb, segment, report)) {
             return;
         }
         if (!processAck(tcb, segment, report)) {
             return;
         }
         receiveDataAndFin(tcb, segment, report);
+    }
+
+    /**
+     * RFC 5961 §5.2 as tcp_ack() applies it: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT], where Linux bounds
+     * MAX.SND.WND by the bytes acknowledged so far; outside it the segment is dropped and answered with a challenge
+     * ACK (also for SEG.ACK > SND.NXT since Linux 6.19), and TS.Recent keeps its old value.
+     */
+    private boolean unacceptableAck(Tcb tcb, Segment segment, PacketReport report) {
+        long maxWindow = Math.min(Math.max(tcb.maxSndWnd, tcb.sndWnd) & 0xffffffffL, Integer.toUnsignedLong(tcb.sndUna - tcb.iss));
+        DropReason reason;
+        if (Seq.after(segment.ack(), tcb.sndNxt)) {
+            reason = DropReason.ACK_UNSENT_DATA;
+        } else if (Seq.before(segment.ack(), tcb.sndUna - (int) maxWindow)) {
+            reason = DropReason.ACK_TOO_OLD;
+        } else {
+            return false;
+        }
+        tcb.tsRecent = tcb.tsRecentPrior;
+        report.drop(reason, "SEG.ACK=" + Seq.unsigned(segment.ack()) + " is outside [SND.UNA - MAX.SND.WND, SND.NXT] = ["
+                + Seq.unsigned(tcb.sndUna - (int) maxWindow) + ", " + Seq.unsigned(tcb.sndNxt) + "]");
+        output.challengeAck(tcb, report, "unacceptable ACK");
+        return true;
     }
 
     /** Applies SEG.ACK; returns false when the connection ended here (LAST_ACK acknowledged). */
@@ -572,6 +593,7 @@ public final class TcpEngine {
             }
         }
         tcb.sndWnd = segment.window() << tcb.sndWscale;
+        tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tcp_ack_update_window()
         if (tcb.sndWnd > 0 && tcb.persistTimer != null) {
             tcb.persistTimer.cancel();
             tcb.persistTimer = null;
@@ -640,7 +662,12 @@ public final class TcpEngine {
                         + Seq.unsigned(tcb.rcvNxt) + ")");
             }
         }
-        if (fin || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)) {
+        if (fin && finAckMayWait(tcb, took ? payload.length : 0)) {
+            report.step("tcp.delack", "the ACK of the FIN waits for the delayed-ACK timer (" + TcpEngine.DELACK_MS
+                    + " ms): data came before it, and tcp_fin() put the socket in pingpong mode, which ends quick-ack mode");
+            tcb.unackedBytes += took ? payload.length : 0;
+            output.scheduleDelayedAck(tcb);
+        } else if (fin || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)) {
             output.sendAck(tcb, report); // a FIN, a gap or a duplicate is answered at once
         } else if (took) {
             output.ackData(tcb, payload.length, report);
@@ -648,6 +675,18 @@ public final class TcpEngine {
         if ((took || fin) && tcb.socket != null) {
             host.wake(tcb.socket, report);
         }
+    }
+
+    /**
+     * tcp_fin() in ESTABLISHED schedules the ACK (inet_csk_schedule_ack()) and enters pingpong mode, so
+     * __tcp_ack_snd_check() sends it at once only when more than one full segment is unacknowledged; otherwise
+     * tcp_send_delayed_ack() waits ato: 40 ms once data has arrived, 0 (at once) when none ever did.
+     */
+    private static boolean finAckMayWait(Tcb tcb, int dataBytes) {
+        if (tcb.state != TcpState.CLOSE_WAIT || !tcb.dataReceived) {
+            return false;
+        }
+        return tcb.unackedBytes + dataBytes + 1 <= tcb.rcvMss;
     }
 
     private boolean queueData(Tcb tcb, Segment segment, PacketReport report) {
@@ -674,6 +713,10 @@ public final class TcpEngine {
         }
         tcb.receiveQueue.append(payload, offset, take);
         tcb.rcvNxt += take;
+        tcb.dataReceived = true;
+        if (payload.length >= tcb.rcvMss) {
+            tcb.rcvMss = Math.min(payload.length, ADVERTISED_MSS); // tcp_measure_rcv_mss()
+        }
         if (report.tracing()) {
             report.step("tcp.data", take + " bytes appended to the receive buffer (" + tcb.receiveQueue.size() + " / "
                     + tcb.rcvBufLimit + " bytes used); RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
@@ -854,6 +897,15 @@ public final class TcpEngine {
             timers.armRetransmit(tcb);
         }
         if (tcb.finQueued && tcb.sndNxt == tcb.finSeq) {
+            if (Seq.after(tcb.sndNxt + 1, tcb.sndUna + tcb.sndWnd)) {
+                // tcp_snd_wnd_test(): the FIN takes a sequence number, so it too waits for window; with nothing in
+                // flight to bring an update, tcp_check_probe_timer() starts the zero-window probes.
+                if (tcb.sndNxt == tcb.sndUna) {
+                    timers.armPersist(tcb);
+                }
+                report.step("tcp.window", "the FIN waits: the peer's window is full (SND.WND=" + tcb.sndWnd + ")");
+                return;
+            }
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
             tcb.sndNxt += 1;
             timers.armRetransmit(tcb);

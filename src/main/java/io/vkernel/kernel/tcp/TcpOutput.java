@@ -122,6 +122,11 @@ final class TcpOutput {
             report.step("tcp.delack", "ACK delayed up to " + DELACK_MS + " ms (quick-ack mode ended after " + MAX_QUICKACKS
                     + " segments): it goes with the next data, the next full segment, or when the timer fires");
         }
+        scheduleDelayedAck(tcb);
+    }
+
+    /** tcp_send_delayed_ack(): the ACK leaves when the 40 ms timer fires, unless a segment carries it first. */
+    void scheduleDelayedAck(Tcb tcb) {
         if (tcb.delackTimer == null) {
             tcb.delackTimer = clock.schedule(DELACK_MS, "delayed-ack", tcb.tuple().toString(), () -> {
                 tcb.delackTimer = null;
