@@ -29,6 +29,8 @@ public final class Sysctls {
     public static final String TCP_RFC1337 = "net.ipv4.tcp_rfc1337";
     public static final String VKERNEL_TRACE = "vkernel.trace";
     public static final String TCP_SYNCOOKIES = "net.ipv4.tcp_syncookies";
+    public static final String TCP_SACK = "net.ipv4.tcp_sack";
+    public static final String TCP_DSACK = "net.ipv4.tcp_dsack";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -54,6 +56,8 @@ public final class Sysctls {
         SPECS.put(PORT_RANGE_HIGH, new Spec(60999, 1, 65535, "highest ephemeral port connect() picks"));
         SPECS.put(TCP_RFC1337, new Spec(0, 0, 1, "1: a RST does not end TIME_WAIT early (RFC 1337)"));
         SPECS.put(TCP_SYNCOOKIES, new Spec(1, 0, 2, "1: answer SYNs with a cookie once a listener has more pending requests than its backlog; 0: drop them; 2: always"));
+        SPECS.put(TCP_SACK, new Spec(1, 0, 1, "1: offer and accept selective acknowledgments (RFC 2018) in the handshake"));
+        SPECS.put(TCP_DSACK, new Spec(1, 0, 1, "1: report data received twice with a D-SACK block (RFC 2883)"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }
 

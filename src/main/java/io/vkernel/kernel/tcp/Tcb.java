@@ -82,6 +82,9 @@ public final class Tcb implements BindTable.Owner {
     /** icsk_ack.rcv_mss: the receiver's estimate of the peer's segment size (tcp_measure_rcv_mss()). */
     int rcvMss = TcpEngine.DEFAULT_MSS;
 
+    /** SACK blocks we report as a receiver; created by the first out-of-order or duplicate segment. */
+    ReceiverSack rcvSack;
+
     /** SND.SML (Minshall's Nagle variant): the end of the last segment sent smaller than the MSS. */
     int sndSml;
 
@@ -210,6 +213,9 @@ public final class Tcb implements BindTable.Owner {
 
     void clearOfo() {
         outOfOrder = null;
+        if (rcvSack != null) {
+            rcvSack.clear();
+        }
     }
 
     /** Payload bytes held in out-of-order segments, waiting for the gap before them to fill. */

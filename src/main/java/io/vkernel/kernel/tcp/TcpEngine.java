@@ -58,7 +58,7 @@ public final class TcpEngine {
     public TcpEngine(EstablishedTable established, ListenerTable listeners, BindTable binds, VirtualClock clock,
                      Sysctls sysctls, IsnGenerator isns, TcpHost host, int maxConnections) {
         this.maxConnections = maxConnections;
-        this.output = new TcpOutput(clock, isns, host);
+        this.output = new TcpOutput(clock, isns, host, sysctls);
         this.established = established;
         this.listeners = listeners;
         this.binds = binds;
@@ -510,6 +510,10 @@ public final class TcpEngine {
         // first: sequence number acceptability
         if (!acceptable(tcb, segment)) {
             if (!segment.has(TcpFlags.RST)) {
+                if (segment.length() > 0 && Seq.before(segment.seq(), tcb.rcvNxt)) {
+                    int end = segment.seq() + segment.length();
+                    reportDuplicate(tcb, segment.seq(), Seq.after(end, tcb.rcvNxt) ? tcb.rcvNxt : end); // tcp_send_dupack()
+                }
                 output.sendAck(tcb, report);
             }
             boolean old = Seq.beforeOrEqual(segment.seq() + segment.length(), tcb.rcvNxt) && segment.length() > 0;
@@ -695,6 +699,7 @@ public final class TcpEngine {
         if (offset < 0) {
             int room = tcb.rcvBufLimit - tcb.receiveQueue.size();
             if (payload.length <= room) {
+                noteOutOfOrder(tcb, segment.seq(), payload.length);
                 // keep the longer of two held segments that start at the same byte (tcp_data_queue_ofo() merges)
                 tcb.ofo().merge(segment.seq(), payload, (held, fresh) -> held.length >= fresh.length ? held : fresh);
                 report.step("tcp.ofo", payload.length + " bytes at " + Seq.unsigned(segment.seq()) + " are ahead of RCV.NXT="
@@ -703,6 +708,9 @@ public final class TcpEngine {
                 report.drop(DropReason.RECEIVE_BUFFER_FULL, "no room to hold an out-of-order segment");
             }
             return false;
+        }
+        if (offset > 0) {
+            reportDuplicate(tcb, segment.seq(), tcb.rcvNxt); // tcp_data_queue(): partial packet, seq < rcv_nxt < end_seq
         }
         int fresh = payload.length - offset;
         int room = Math.max(0, tcb.rcvBufLimit - tcb.receiveQueue.size());
@@ -722,7 +730,39 @@ public final class TcpEngine {
                     + tcb.rcvBufLimit + " bytes used); RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
         }
         reassemble(tcb, report);
+        if (tcb.rcvSack != null) {
+            tcb.rcvSack.advanced(tcb.rcvNxt, tcb.hasOfo()); // tcp_sack_remove()
+        }
         return true;
+    }
+
+    /**
+     * tcp_data_queue_ofo(): a segment beyond a gap; when sackOK was agreed its range becomes the first SACK block
+     * (tcp_sack_new_ofo_skb()), and bytes already held are reported once more as a D-SACK (tcp_dsack_set()).
+     */
+    private void noteOutOfOrder(Tcb tcb, int seq, int length) {
+        if (!tcb.sackOk) {
+            return;
+        }
+        var held = tcb.ofo().floorEntry(seq);
+        if (held != null && Seq.beforeOrEqual(seq + length, held.getKey() + held.getValue().length)) {
+            reportDuplicate(tcb, seq, seq + length);
+        }
+        if (tcb.rcvSack == null) {
+            tcb.rcvSack = new ReceiverSack();
+        }
+        tcb.rcvSack.outOfOrder(seq, seq + length);
+    }
+
+    /** tcp_dsack_set(): RFC 2883 D-SACK for data received twice, when SACK was agreed and tcp_dsack is on. */
+    private void reportDuplicate(Tcb tcb, int start, int end) {
+        if (!tcb.sackOk || sysctls.getInt(Sysctls.TCP_DSACK) == 0) {
+            return;
+        }
+        if (tcb.rcvSack == null) {
+            tcb.rcvSack = new ReceiverSack();
+        }
+        tcb.rcvSack.duplicate(start, end);
     }
 
     private void reassemble(Tcb tcb, PacketReport report) {

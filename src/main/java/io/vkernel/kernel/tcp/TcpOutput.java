@@ -1,5 +1,6 @@
 package io.vkernel.kernel.tcp;
 
+import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Segment;
@@ -26,8 +27,10 @@ final class TcpOutput {
     private final VirtualClock clock;
     private final IsnGenerator isns;
     private final TcpHost host;
+    private final Sysctls sysctls;
 
-    TcpOutput(VirtualClock clock, IsnGenerator isns, TcpHost host) {
+    TcpOutput(VirtualClock clock, IsnGenerator isns, TcpHost host, Sysctls sysctls) {
+        this.sysctls = sysctls;
         this.clock = clock;
         this.isns = isns;
         this.host = host;
@@ -41,9 +44,19 @@ final class TcpOutput {
             tcb.delackTimer = null;
         }
         int window = Math.min(65535, tcb.rcvWnd() >> tcb.rcvWscale);
-        TcpOptions options = tcb.tsOk
-                ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
-                : TcpOptions.NONE;
+        TcpOptions options;
+        if (tcb.rcvSack != null && !tcb.rcvSack.isEmpty()) {
+            // tcp_options_write(): TS first, then nop,nop,sack with the blocks that still fit
+            TcpOption sack = tcb.rcvSack.option(tcb.tsOk);
+            options = tcb.tsOk
+                    ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent),
+                            new TcpOption.Nop(), new TcpOption.Nop(), sack)
+                    : TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), sack);
+        } else {
+            options = tcb.tsOk
+                    ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
+                    : TcpOptions.NONE;
+        }
         return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options);
     }
 
@@ -53,7 +66,7 @@ final class TcpOutput {
      */
     Segment synSegment(Tcb tcb, int flags, int ack) {
         boolean active = (flags & TcpFlags.ACK) == 0;
-        boolean sack = active || tcb.sackOk;
+        boolean sack = active ? sysctls.getInt(Sysctls.TCP_SACK) == 1 : tcb.sackOk;
         boolean ts = active || tcb.tsOk;
         boolean wscale = active || tcb.wscaleOk;
         List<TcpOption> list = new ArrayList<>();
@@ -90,7 +103,7 @@ final class TcpOutput {
                 tcb.tsOffset = isns.tsOffset(tcb.tuple());
             }
         }
-        tcb.sackOk = syn.sackPermitted();
+        tcb.sackOk = syn.sackPermitted() && sysctls.getInt(Sysctls.TCP_SACK) == 1; // tcp_parse_options()
         tcb.wscaleOk = syn.windowScale() >= 0;
         tcb.sndWscale = tcb.wscaleOk ? Math.min(14, syn.windowScale()) : 0;
         tcb.rcvWscale = tcb.wscaleOk ? RCV_WSCALE : 0;
