@@ -82,6 +82,10 @@ public final class Tcb implements BindTable.Owner {
     /** icsk_ack.rcv_mss: the receiver's estimate of the peer's segment size (tcp_measure_rcv_mss()). */
     int rcvMss = TcpEngine.DEFAULT_MSS;
 
+    /** PSH marks in the send queue (tcp_push(), forced_push()); tp->pushed_seq is the last forced or write-end push. */
+    final PushMarks pushMarks = new PushMarks();
+    int pushedSeq;
+
     /** SACK blocks we report as a receiver; created by the first out-of-order or duplicate segment. */
     ReceiverSack rcvSack;
 

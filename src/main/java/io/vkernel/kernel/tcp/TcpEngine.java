@@ -135,6 +135,7 @@ public final class TcpEngine {
         tcb.sndUna = tcb.iss;
         tcb.sndNxt = tcb.iss + 1;
         tcb.sndWnd = segment.window();
+        tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tp->max_window
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         output.negotiateOptions(tcb, segment, true);
         established.insert(tcb);
@@ -332,6 +333,7 @@ public final class TcpEngine {
         tcb.irs = segment.seq();
         tcb.rcvNxt = segment.seq() + 1;
         tcb.sndWnd = segment.window();
+        tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tp->max_window
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         tcb.lastHeard = clock.now();
         output.negotiateOptions(tcb, segment, false);
@@ -448,6 +450,7 @@ public final class TcpEngine {
         tcb.sndUna = segment.ack();
         timers.sampleRtt(tcb, segment.ack());
         tcb.sndWnd = segment.window() << tcb.sndWscale;
+        tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tp->max_window
         listener.synRecvChanged(-1);
         setState(tcb, TcpState.ESTABLISHED, "third segment of the handshake");
         binds.add(tcb);
@@ -579,6 +582,7 @@ public final class TcpEngine {
             int dataAcked = Math.min(acked, tcb.sendQueue.size());
             tcb.sendQueue.drop(dataAcked);
             tcb.sndUna = segment.ack();
+            tcb.pushMarks.acked(tcb.sndUna);
             if (report.tracing()) {
                 report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
                         + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
@@ -899,25 +903,103 @@ public final class TcpEngine {
         }
         int limit = sysctls.getInt(Sysctls.TCP_WMEM_DEFAULT);
         int take = Math.min(data.length, Math.max(0, limit - tcb.sendQueue.size()));
+        int oldEnd = tcb.sndUna + tcb.sendQueue.size();
         tcb.sendQueue.append(data, 0, take);
-        transmitPending(tcb, report);
+        if (take > 0) {
+            markPushes(tcb, oldEnd, oldEnd + take);
+        }
+        transmitPending(tcb, report, true);
         return take;
     }
 
-    /** Sends unsent bytes from the send buffer within the peer's window, MSS at a time, then a queued FIN. */
+    /**
+     * tcp_sendmsg_locked(): new bytes join an unsent tail skb (its PSH moves to the new end) or fill new skbs of
+     * size_goal; each full skb is pushed with PSH when more than half the peer's largest window went unpushed
+     * (forced_push(), tcp_mark_push()), and tcp_push() marks the end of the write.
+     */
+    private void markPushes(Tcb tcb, int oldEnd, int end) {
+        if (Seq.after(oldEnd, tcb.sndNxt)) {
+            tcb.pushMarks.removeLastIf(oldEnd);
+        }
+        if (Seq.before(tcb.pushedSeq, tcb.sndUna)) {
+            tcb.pushedSeq = tcb.sndUna;
+        }
+        int half = maxWindow(tcb) >> 1;
+        int goal = sizeGoal(tcb);
+        for (int boundary = oldEnd + goal; Seq.before(boundary, end); boundary += goal) {
+            if (Seq.after(boundary, tcb.pushedSeq + half)) {
+                tcb.pushMarks.add(boundary);
+                tcb.pushedSeq = boundary;
+            }
+        }
+        tcb.pushMarks.add(end);
+        tcb.pushedSeq = end;
+    }
+
+    private static int maxWindow(Tcb tcb) {
+        return Math.max(tcb.maxSndWnd, tcb.sndWnd);
+    }
+
+    /**
+     * tcp_current_mss(): the peer's MSS (at most what a 1500-byte MTU carries) less the timestamp option, and never
+     * more than half the largest window the peer offered (tcp_sync_mss() -> tcp_bound_to_half_wnd()).
+     */
+    static int sendMss(Tcb tcb) {
+        int mss = Math.min(tcb.peerMss, ADVERTISED_MSS) - (tcb.tsOk ? 12 : 0);
+        int window = Math.max(tcb.maxSndWnd, tcb.sndWnd);
+        int cutoff = window > DEFAULT_MSS ? window >> 1 : window;
+        if (cutoff > 0 && mss > cutoff) {
+            return Math.max(cutoff, 68 - (tcb.tsOk ? 32 : 20));
+        }
+        return mss;
+    }
+
+    /** sk_gso_max_size: 64 KB less MAX_TCP_HEADER + 1, as sk_setup_caps() leaves it. */
+    static final int GSO_MAX_BYTES = 65536 - 321;
+
+    /**
+     * tcp_xmit_size_goal(): with segmentation offload a send is built in super-segments of whole MSS up to 64 KB,
+     * bounded by half the peer's largest window (tcp_bound_to_half_wnd()); without it, one MSS.
+     */
+    private int sizeGoal(Tcb tcb) {
+        int mss = sendMss(tcb);
+        if (!sysctls.gso()) {
+            return mss;
+        }
+        int window = maxWindow(tcb);
+        int cutoff = window > DEFAULT_MSS ? window >> 1 : window;
+        int bound = cutoff > 0 ? Math.min(GSO_MAX_BYTES, cutoff) : GSO_MAX_BYTES;
+        return Math.max(mss, bound / mss * mss);
+    }
+
     private void transmitPending(Tcb tcb, PacketReport report) {
+        transmitPending(tcb, report, false);
+    }
+
+    /**
+     * tcp_write_xmit(): unsent bytes leave within the peer's window, cut at push marks, one MSS at a time or, with
+     * GSO (vkernel.gso=1), as super-segments of up to 64 KB the way a tun device hands them to packetdrill; then a
+     * queued FIN. A burst straight from write() that the window stops carries PSH on its last segment, as Linux's
+     * do on the wire; later segments that end mid-write do not.
+     */
+    private void transmitPending(Tcb tcb, PacketReport report, boolean fromWrite) {
         int inFlight = tcb.sndNxt - tcb.sndUna;
         int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
+        int mss = sendMss(tcb);
+        int maxSegment = sizeGoal(tcb);
         while (unsent > 0) {
             int usable = tcb.sndWnd - (tcb.sndNxt - tcb.sndUna);
-            int size = Math.min(Math.min(unsent, tcb.peerMss), usable);
+            int want = Math.min(unsent, maxSegment);
+            int mark = tcb.pushMarks.nextAfter(tcb.sndNxt, tcb.sndNxt + want);
+            want = Math.min(want, mark - tcb.sndNxt);
+            int size = Math.min(want, usable);
             if (size <= 0) {
                 if (tcb.sndWnd == 0 && tcb.sndNxt == tcb.sndUna) {
                     timers.armPersist(tcb); // nothing in flight to bring a window update: probe for it
                 }
                 return;
             }
-            boolean small = size < tcb.peerMss;
+            boolean small = size < mss;
             if (small && nagleHolds(tcb)) {
                 if (report.tracing()) {
                     report.step("tcp.nagle", size + " bytes wait: a smaller-than-MSS segment is still unacknowledged "
@@ -926,7 +1008,9 @@ public final class TcpEngine {
                 return;
             }
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
-            int flags = TcpFlags.ACK | (size == unsent ? TcpFlags.PSH : 0);
+            boolean push = tcb.pushMarks.isMark(tcb.sndNxt + size) || (fromWrite && size == usable && size < unsent)
+                    || (fromWrite && size < want);
+            int flags = TcpFlags.ACK | (push ? TcpFlags.PSH : 0);
             host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
             timers.startRttTiming(tcb, tcb.sndNxt + size);
             tcb.sndNxt += size;
