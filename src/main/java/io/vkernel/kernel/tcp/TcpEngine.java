@@ -54,6 +54,7 @@ public final class TcpEngine {
     private final int maxConnections;
     private final TcpOutput output;
     private final TcpTimers timers;
+    private final Recovery recovery;
 
     public TcpEngine(EstablishedTable established, ListenerTable listeners, BindTable binds, VirtualClock clock,
                      Sysctls sysctls, IsnGenerator isns, TcpHost host, int maxConnections) {
@@ -67,6 +68,7 @@ public final class TcpEngine {
         this.isns = isns;
         this.host = host;
         this.timers = new TcpTimers(this, output, clock, sysctls, host);
+        this.recovery = new Recovery(output, host, clock, sysctls);
     }
 
     // ---------------------------------------------------------------- no socket (RFC 9293 §3.10.7.1)
@@ -577,6 +579,9 @@ public final class TcpEngine {
     /** Applies SEG.ACK; returns false when the connection ended here (LAST_ACK acknowledged). */
     private boolean processAck(Tcb tcb, Segment segment, PacketReport report) {
         boolean windowWasClosed = tcb.sndWnd == 0;
+        int priorUna = tcb.sndUna;
+        int priorWnd = tcb.sndWnd;
+        int priorInFlight = tcb.sndNxt - tcb.sndUna;
         if (Seq.after(segment.ack(), tcb.sndUna)) {
             int acked = segment.ack() - tcb.sndUna;
             int dataAcked = Math.min(acked, tcb.sendQueue.size());
@@ -609,6 +614,11 @@ public final class TcpEngine {
         }
         if (windowWasClosed && tcb.sndWnd > 0) {
             report.step("tcp.window", "the peer's window reopened to " + tcb.sndWnd + " bytes: sending resumes");
+        }
+        if (priorInFlight > 0 || tcb.caState != CaState.OPEN) {
+            // tcp_ack(): a duplicate ACK acknowledges nothing new, carries no data and leaves the window alone
+            boolean duplicate = segment.ack() == priorUna && segment.length() == 0 && tcb.sndWnd == priorWnd;
+            recovery.onAck(tcb, segment, tcb.sndUna - priorUna, duplicate, priorInFlight, sendMss(tcb), report);
         }
         boolean finAcked = tcb.finQueued && tcb.sndNxt == tcb.finSeq + 1 && tcb.sndUna == tcb.sndNxt;
         switch (tcb.state) {
@@ -992,7 +1002,9 @@ public final class TcpEngine {
             int want = Math.min(unsent, maxSegment);
             int mark = tcb.pushMarks.nextAfter(tcb.sndNxt, tcb.sndNxt + want);
             want = Math.min(want, mark - tcb.sndNxt);
-            int size = Math.min(want, usable);
+            int room = Recovery.cwndRoom(tcb, mss);
+            tcb.cwndLimited = room < want && room <= usable;
+            int size = Math.min(Math.min(want, usable), room);
             if (size <= 0) {
                 if (tcb.sndWnd == 0 && tcb.sndNxt == tcb.sndUna) {
                     timers.armPersist(tcb); // nothing in flight to bring a window update: probe for it
@@ -1183,6 +1195,11 @@ public final class TcpEngine {
             tcb.stateTimer.cancel();
             tcb.stateTimer = null;
         }
+    }
+
+    /** The retransmission timer resent the head up to {@code resentEnd}: Loss state, cwnd 1 (tcp_enter_loss()). */
+    void lossOnTimeout(Tcb tcb, int resentEnd) {
+        recovery.onRetransmitTimeout(tcb, resentEnd);
     }
 
     /** tcp_set_state(TCP_CLOSE): out of the established table, port released, buffers freed. */

@@ -104,6 +104,7 @@ final class TcpTimers {
             byte[] chunk = tcb.sendQueue.peek(0, size);
             int push = tcb.pushMarks.isMark(tcb.sndUna + size) ? TcpFlags.PSH : 0;
             host.transmit(output.out(tcb, TcpFlags.ACK | push, tcb.sndUna, tcb.rcvNxt, chunk), null);
+            engine.lossOnTimeout(tcb, tcb.sndUna + size);
         } else if (tcb.finQueued) {
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
         }
