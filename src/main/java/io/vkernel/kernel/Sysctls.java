@@ -31,6 +31,9 @@ public final class Sysctls {
     public static final String TCP_SYNCOOKIES = "net.ipv4.tcp_syncookies";
     public static final String TCP_INVALID_RATELIMIT = "net.ipv4.tcp_invalid_ratelimit";
     public static final String TCP_CHALLENGE_ACK_LIMIT = "net.ipv4.tcp_challenge_ack_limit";
+    public static final String TCP_SACK = "net.ipv4.tcp_sack";
+    public static final String TCP_DSACK = "net.ipv4.tcp_dsack";
+    public static final String VKERNEL_GSO = "vkernel.gso";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -61,12 +64,17 @@ public final class Sysctls {
         // tcp_sk_init(): INT_MAX since Linux 6.0 (commit 79e3602caa6f), which turns the per-netns budget off
         SPECS.put(TCP_CHALLENGE_ACK_LIMIT, new Spec(Integer.MAX_VALUE, 0, Integer.MAX_VALUE, "challenge ACKs per second for "
                 + "the whole kernel (RFC 5961 §7), randomised around this value; 2147483647 means no limit"));
+        SPECS.put(TCP_SACK, new Spec(1, 0, 1, "1: offer and accept selective acknowledgments (RFC 2018) in the handshake"));
+        SPECS.put(TCP_DSACK, new Spec(1, 0, 1, "1: report data received twice with a D-SACK block (RFC 2883)"));
+        SPECS.put(VKERNEL_GSO, new Spec(1, 0, 1, "segmentation offload (GSO/TSO, as 'ethtool -K dev gso on'): 1 hands the NIC one super-segment of up to 64 KB, 0 MSS-sized segments"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }
 
     private final Map<String, Long> values = new LinkedHashMap<>();
     /** vkernel.trace, read on every packet, kept apart from the map. */
     private boolean tracing = true;
+    /** vkernel.gso, read on every transmit, kept apart from the map. */
+    private boolean gso = true;
 
     public Sysctls() {
         SPECS.forEach((name, spec) -> values.put(name, spec.defaultValue()));
@@ -96,10 +104,17 @@ public final class Sysctls {
         if (name.equals(VKERNEL_TRACE)) {
             tracing = value != 0;
         }
+        if (name.equals(VKERNEL_GSO)) {
+            gso = value != 0;
+        }
     }
 
     public boolean tracing() {
         return tracing;
+    }
+
+    public boolean gso() {
+        return gso;
     }
 
     public static boolean exists(String name) {

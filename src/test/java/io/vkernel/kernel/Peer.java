@@ -4,6 +4,8 @@ import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOption;
+import io.vkernel.kernel.wire.TcpOptions;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -23,6 +25,8 @@ final class Peer {
     private int rcvNxt;
     int window = 65535;
     int mss = 1460;
+    /** Offer SACK in the SYN (RFC 2018 sackOK). */
+    boolean sackOk;
     PacketReport last;
 
     Peer(Kernel kernel, String self, String server) {
@@ -33,7 +37,10 @@ final class Peer {
 
     PacketReport send(int flags, String payload) {
         byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
-        Segment segment = new Segment(self, server, flags, sndNxt, rcvNxt, window, flags == TcpFlags.SYN ? mss : 0, bytes);
+        boolean syn = flags == TcpFlags.SYN;
+        TcpOptions options = syn && sackOk ? TcpOptions.of(new TcpOption.Mss(mss), new TcpOption.Nop(), new TcpOption.Nop(),
+                new TcpOption.SackPermitted()) : null;
+        Segment segment = new Segment(self, server, flags, sndNxt, rcvNxt, window, syn ? mss : 0, bytes, options);
         sndNxt += segment.length();
         return deliver(segment);
     }

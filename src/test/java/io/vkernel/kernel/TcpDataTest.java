@@ -79,6 +79,7 @@ class TcpDataTest {
 
     @Test
     void write_isCutIntoSegmentsOfThePeersMss() {
+        gsoOff();
         t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
         t.peer.mss = 536;
         t.peer.connect();
@@ -97,12 +98,53 @@ class TcpDataTest {
         t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
         PacketReport report = new PacketReport(null);
         done(t.kernel.write(t.pid, t.fd, new byte[3000], report));
-        assertThat(report.sentSegments()).extracting(s -> s.payload().length).containsExactly(1000);
+        // tcp_bound_to_half_wnd(): a peer that never offers more than 1000 bytes gets segments of at most 500
+        assertThat(report.sentSegments()).extracting(s -> s.payload().length).containsExactly(500, 500);
         assertThat(t.tcb().sendQueued()).isEqualTo(3000);
         t.peer.consumeSent();
         PacketReport ack = t.peer.ack();
-        assertThat(ack.sentSegments()).extracting(s -> s.payload().length).containsExactly(1000);
+        assertThat(ack.sentSegments()).extracting(s -> s.payload().length).containsExactly(500, 500);
         assertThat(t.tcb().sendQueued()).isEqualTo(2000);
+    }
+
+    @Test
+    void write_withGso_leavesAsOneSuperSegment_withPsh() {
+        t.established();
+        PacketReport report = new PacketReport(null);
+        done(t.kernel.write(t.pid, t.fd, new byte[5000], report));
+        assertThat(report.sentSegments()).singleElement().satisfies(s -> {
+            assertThat(s.payload()).hasSize(5000);
+            assertThat(TcpFlags.format(s.flags())).isEqualTo("P.");
+        });
+    }
+
+    @Test
+    void write_withGsoOff_leavesInMssSegments() {
+        gsoOff();
+        t.established();
+        PacketReport report = new PacketReport(null);
+        done(t.kernel.write(t.pid, t.fd, new byte[5000], report));
+        assertThat(report.sentSegments()).extracting(s -> s.payload().length).containsExactly(1460, 1460, 1460, 620);
+    }
+
+    @Test
+    void write_intoASmallerWindow_sendsWhatFits_withPsh() {
+        t.established();
+        t.peer.window = 1000;
+        t.peer.ack();
+        PacketReport report = new PacketReport(null);
+        done(t.kernel.write(t.pid, t.fd, new byte[2000], report));
+        assertThat(report.sentSegments()).singleElement().satisfies(s -> {
+            assertThat(s.payload()).hasSize(1000);
+            assertThat(TcpFlags.format(s.flags())).as("tcp_mark_push()").isEqualTo("P.");
+        });
+    }
+
+    private void gsoOff() {
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            return null;
+        });
     }
 
     @Test

@@ -78,6 +78,45 @@ public final class Tcb implements BindTable.Owner {
     int unackedBytes;
     VirtualClock.Timer delackTimer;
 
+    /** tp->max_window: the largest window the peer has offered (MAX.SND.WND of RFC 5961 §5.2). */
+    int maxSndWnd;
+    /** TS.Recent before this segment updated it, restored when the segment turns out unacceptable. */
+    long tsRecentPrior;
+    /** icsk_ack.ato != 0: in-order data has arrived, so the delayed-ACK engine is running (tcp_event_data_recv()). */
+    boolean dataReceived;
+    /** icsk_ack.rcv_mss: the receiver's estimate of the peer's segment size (tcp_measure_rcv_mss()). */
+    int rcvMss = TcpEngine.DEFAULT_MSS;
+
+    // Congestion control (tp->snd_cwnd, snd_ssthresh, icsk_ca_state): RFC 5681, RFC 6928, RFC 6937; see Recovery.
+    int cwnd = Recovery.INITIAL_CWND;
+    int ssthresh = Recovery.INFINITE_SSTHRESH;
+    int cwndCnt;
+    CaState caState = CaState.OPEN;
+    CongestionControl cc = Cubic.INSTANCE;
+    /** The algorithm's own per-connection state (struct bictcp for CUBIC). */
+    Object ccState;
+    /** tp->high_seq: the recovery point, SND.NXT when recovery or loss began. */
+    int highSeq;
+    /** The end of what was retransmitted in this recovery episode (tp->retransmit_high). */
+    int retransmitHigh;
+    int dupAcks;
+    int priorCwnd;
+    int prrDelivered;
+    int prrOut;
+    /** tcpi_total_retrans. */
+    int totalRetransmits;
+    /** The last transmit stopped because of cwnd (tcp_is_cwnd_limited()): only then does cwnd grow. */
+    boolean cwndLimited;
+    /** What the peer SACKed of [SND.UNA, SND.NXT). */
+    final SackScoreboard scoreboard = new SackScoreboard();
+
+    /** PSH marks in the send queue (tcp_push(), forced_push()); tp->pushed_seq is the last forced or write-end push. */
+    final PushMarks pushMarks = new PushMarks();
+    int pushedSeq;
+
+    /** SACK blocks we report as a receiver; created by the first out-of-order or duplicate segment. */
+    ReceiverSack rcvSack;
+
     /** SND.SML (Minshall's Nagle variant): the end of the last segment sent smaller than the MSS. */
     int sndSml;
 
@@ -206,6 +245,9 @@ public final class Tcb implements BindTable.Owner {
 
     void clearOfo() {
         outOfOrder = null;
+        if (rcvSack != null) {
+            rcvSack.clear();
+        }
     }
 
     /** Payload bytes held in out-of-order segments, waiting for the gap before them to fill. */
@@ -270,6 +312,41 @@ public final class Tcb implements BindTable.Owner {
 
     public int retransmits() {
         return retransmits;
+    }
+
+    /** snd_cwnd in segments. */
+    public int cwnd() {
+        return cwnd;
+    }
+
+    /** snd_ssthresh in segments; Integer.MAX_VALUE until the first loss. */
+    public int ssthresh() {
+        return ssthresh;
+    }
+
+    public CaState caState() {
+        return caState;
+    }
+
+    public String congestionControl() {
+        return cc.name();
+    }
+
+    public int totalRetransmits() {
+        return totalRetransmits;
+    }
+
+    /** TCP_CONGESTION: picks the algorithm for this connection; false for a name vkernel does not know. */
+    public boolean useCongestionControl(String name) {
+        CongestionControl next = CongestionControl.named(name);
+        if (next == null) {
+            return false;
+        }
+        if (next != cc) {
+            cc = next;
+            ccState = null;
+        }
+        return true;
     }
 
 

@@ -55,6 +55,7 @@ public final class TcpEngine {
     private final int maxConnections;
     private final TcpOutput output;
     private final TcpTimers timers;
+    private final Recovery recovery;
 
     public TcpEngine(EstablishedTable established, ListenerTable listeners, BindTable binds, VirtualClock clock,
                      Sysctls sysctls, IsnGenerator isns, TcpHost host, int maxConnections) {
@@ -68,6 +69,7 @@ public final class TcpEngine {
         this.isns = isns;
         this.host = host;
         this.timers = new TcpTimers(this, output, clock, sysctls, host);
+        this.recovery = new Recovery(output, host, clock, sysctls);
     }
 
     // ---------------------------------------------------------------- no socket (RFC 9293 §3.10.7.1)
@@ -148,6 +150,7 @@ public final class TcpEngine {
         tcb.sndUna = tcb.iss;
         tcb.sndNxt = tcb.iss + 1;
         tcb.sndWnd = segment.window();
+        tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tp->max_window
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         output.negotiateOptions(tcb, segment, true);
         established.insert(tcb);
@@ -360,6 +363,7 @@ public final class TcpEngine {
         tcb.irs = segment.seq();
         tcb.rcvNxt = segment.seq() + 1;
         tcb.sndWnd = segment.window();
+        tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tp->max_window
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         tcb.lastHeard = clock.now();
         output.negotiateOptions(tcb, segment, false);
@@ -393,6 +397,7 @@ public final class TcpEngine {
         }
         tcb.lastHeard = clock.now();
         tcb.keepaliveProbes = 0;
+        tcb.tsRecentPrior = tcb.tsRecent;
         if (tcb.tsOk && segment.timestamps() != null && !segment.has(TcpFlags.RST) && tcb.state != TcpState.TIME_WAIT) {
             tcb.tsRecent = segment.timestamps().value(); // RFC 7323 §4.3, simplified: the latest TSval is echoed
         }
@@ -478,6 +483,7 @@ public final class TcpEngine {
         tcb.sndUna = segment.ack();
         timers.sampleRtt(tcb, segment.ack());
         tcb.sndWnd = segment.window() << tcb.sndWscale;
+        tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tp->max_window
         listener.synRecvChanged(-1);
         setState(tcb, TcpState.ESTABLISHED, "third segment of the handshake");
         binds.add(tcb);
@@ -538,6 +544,10 @@ public final class TcpEngine {
         // first: sequence number acceptability
         if (!acceptable(tcb, segment)) {
             if (!segment.has(TcpFlags.RST)) {
+                if (segment.length() > 0 && Seq.before(segment.seq(), tcb.rcvNxt)) {
+                    int end = segment.seq() + segment.length();
+                    reportDuplicate(tcb, segment.seq(), Seq.after(end, tcb.rcvNxt) ? tcb.rcvNxt : end); // tcp_send_dupack()
+                }
                 output.sendAck(tcb, report);
             }
             boolean old = Seq.beforeOrEqual(segment.seq() + segment.length(), tcb.rcvNxt) && segment.length() > 0;
@@ -566,9 +576,7 @@ public final class TcpEngine {
             report.drop(DropReason.NO_ACK_FLAG, "segments on a synchronized connection must carry ACK");
             return;
         }
-        if (Seq.after(segment.ack(), tcb.sndNxt)) {
-            // Linux tcp_ack(): acknowledges unsent data -> dropped without an ACK (RFC 9293 says to ACK).
-            report.drop(DropReason.ACK_UNSENT_DATA, "SEG.ACK=" + Seq.unsigned(segment.ack()) + " is beyond SND.NXT=" + Seq.unsigned(tcb.sndNxt));
+        if (unacceptableAck(tcb, segment, report)) {
             return;
         }
         if (!processAck(tcb, segment, report)) {
@@ -577,14 +585,40 @@ public final class TcpEngine {
         receiveDataAndFin(tcb, segment, report);
     }
 
+    /**
+     * RFC 5961 §5.2 as tcp_ack() applies it: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT], where Linux bounds
+     * MAX.SND.WND by the bytes acknowledged so far; outside it the segment is dropped and answered with a challenge
+     * ACK (also for SEG.ACK > SND.NXT since Linux 6.19), and TS.Recent keeps its old value.
+     */
+    private boolean unacceptableAck(Tcb tcb, Segment segment, PacketReport report) {
+        long maxWindow = Math.min(Math.max(tcb.maxSndWnd, tcb.sndWnd) & 0xffffffffL, Integer.toUnsignedLong(tcb.sndUna - tcb.iss));
+        DropReason reason;
+        if (Seq.after(segment.ack(), tcb.sndNxt)) {
+            reason = DropReason.ACK_UNSENT_DATA;
+        } else if (Seq.before(segment.ack(), tcb.sndUna - (int) maxWindow)) {
+            reason = DropReason.ACK_TOO_OLD;
+        } else {
+            return false;
+        }
+        tcb.tsRecent = tcb.tsRecentPrior;
+        report.drop(reason, "SEG.ACK=" + Seq.unsigned(segment.ack()) + " is outside [SND.UNA - MAX.SND.WND, SND.NXT] = ["
+                + Seq.unsigned(tcb.sndUna - (int) maxWindow) + ", " + Seq.unsigned(tcb.sndNxt) + "]");
+        output.challengeAck(tcb, report, "unacceptable ACK");
+        return true;
+    }
+
     /** Applies SEG.ACK; returns false when the connection ended here (LAST_ACK acknowledged). */
     private boolean processAck(Tcb tcb, Segment segment, PacketReport report) {
         boolean windowWasClosed = tcb.sndWnd == 0;
+        int priorUna = tcb.sndUna;
+        int priorWnd = tcb.sndWnd;
+        int priorInFlight = tcb.sndNxt - tcb.sndUna;
         if (Seq.after(segment.ack(), tcb.sndUna)) {
             int acked = segment.ack() - tcb.sndUna;
             int dataAcked = Math.min(acked, tcb.sendQueue.size());
             tcb.sendQueue.drop(dataAcked);
             tcb.sndUna = segment.ack();
+            tcb.pushMarks.acked(tcb.sndUna);
             if (report.tracing()) {
                 report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
                         + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
@@ -603,6 +637,7 @@ public final class TcpEngine {
             }
         }
         tcb.sndWnd = segment.window() << tcb.sndWscale;
+        tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tcp_ack_update_window()
         if (tcb.sndWnd > 0 && tcb.persistTimer != null) {
             tcb.persistTimer.cancel();
             tcb.persistTimer = null;
@@ -610,6 +645,11 @@ public final class TcpEngine {
         }
         if (windowWasClosed && tcb.sndWnd > 0) {
             report.step("tcp.window", "the peer's window reopened to " + tcb.sndWnd + " bytes: sending resumes");
+        }
+        if (priorInFlight > 0 || tcb.caState != CaState.OPEN) {
+            // tcp_ack(): a duplicate ACK acknowledges nothing new, carries no data and leaves the window alone
+            boolean duplicate = segment.ack() == priorUna && segment.length() == 0 && tcb.sndWnd == priorWnd;
+            recovery.onAck(tcb, segment, tcb.sndUna - priorUna, duplicate, priorInFlight, sendMss(tcb), report);
         }
         boolean finAcked = tcb.finQueued && tcb.sndNxt == tcb.finSeq + 1 && tcb.sndUna == tcb.sndNxt;
         switch (tcb.state) {
@@ -672,7 +712,12 @@ public final class TcpEngine {
                         + Seq.unsigned(tcb.rcvNxt) + ")");
             }
         }
-        if (fin || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)) {
+        if (fin && finAckMayWait(tcb, took ? payload.length : 0)) {
+            report.step("tcp.delack", "the ACK of the FIN waits for the delayed-ACK timer (" + TcpEngine.DELACK_MS
+                    + " ms): data came before it, and tcp_fin() put the socket in pingpong mode, which ends quick-ack mode");
+            tcb.unackedBytes += took ? payload.length : 0;
+            output.scheduleDelayedAck(tcb);
+        } else if (fin || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)) {
             output.sendAck(tcb, report); // a FIN, a gap or a duplicate is answered at once
         } else if (took) {
             output.ackData(tcb, payload.length, report);
@@ -682,12 +727,25 @@ public final class TcpEngine {
         }
     }
 
+    /**
+     * tcp_fin() in ESTABLISHED schedules the ACK (inet_csk_schedule_ack()) and enters pingpong mode, so
+     * __tcp_ack_snd_check() sends it at once only when more than one full segment is unacknowledged; otherwise
+     * tcp_send_delayed_ack() waits ato: 40 ms once data has arrived, 0 (at once) when none ever did.
+     */
+    private static boolean finAckMayWait(Tcb tcb, int dataBytes) {
+        if (tcb.state != TcpState.CLOSE_WAIT || !tcb.dataReceived) {
+            return false;
+        }
+        return tcb.unackedBytes + dataBytes + 1 <= tcb.rcvMss;
+    }
+
     private boolean queueData(Tcb tcb, Segment segment, PacketReport report) {
         byte[] payload = segment.payload();
         int offset = tcb.rcvNxt - segment.seq();
         if (offset < 0) {
             int room = tcb.rcvBufLimit - tcb.receiveQueue.size();
             if (payload.length <= room) {
+                noteOutOfOrder(tcb, segment.seq(), payload.length);
                 // keep the longer of two held segments that start at the same byte (tcp_data_queue_ofo() merges)
                 tcb.ofo().merge(segment.seq(), payload, (held, fresh) -> held.length >= fresh.length ? held : fresh);
                 report.step("tcp.ofo", payload.length + " bytes at " + Seq.unsigned(segment.seq()) + " are ahead of RCV.NXT="
@@ -696,6 +754,9 @@ public final class TcpEngine {
                 report.drop(DropReason.RECEIVE_BUFFER_FULL, "no room to hold an out-of-order segment");
             }
             return false;
+        }
+        if (offset > 0) {
+            reportDuplicate(tcb, segment.seq(), tcb.rcvNxt); // tcp_data_queue(): partial packet, seq < rcv_nxt < end_seq
         }
         int fresh = payload.length - offset;
         int room = Math.max(0, tcb.rcvBufLimit - tcb.receiveQueue.size());
@@ -706,12 +767,48 @@ public final class TcpEngine {
         }
         tcb.receiveQueue.append(payload, offset, take);
         tcb.rcvNxt += take;
+        tcb.dataReceived = true;
+        if (payload.length >= tcb.rcvMss) {
+            tcb.rcvMss = Math.min(payload.length, ADVERTISED_MSS); // tcp_measure_rcv_mss()
+        }
         if (report.tracing()) {
             report.step("tcp.data", take + " bytes appended to the receive buffer (" + tcb.receiveQueue.size() + " / "
                     + tcb.rcvBufLimit + " bytes used); RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
         }
         reassemble(tcb, report);
+        if (tcb.rcvSack != null) {
+            tcb.rcvSack.advanced(tcb.rcvNxt, tcb.hasOfo()); // tcp_sack_remove()
+        }
         return true;
+    }
+
+    /**
+     * tcp_data_queue_ofo(): a segment beyond a gap; when sackOK was agreed its range becomes the first SACK block
+     * (tcp_sack_new_ofo_skb()), and bytes already held are reported once more as a D-SACK (tcp_dsack_set()).
+     */
+    private void noteOutOfOrder(Tcb tcb, int seq, int length) {
+        if (!tcb.sackOk) {
+            return;
+        }
+        var held = tcb.ofo().floorEntry(seq);
+        if (held != null && Seq.beforeOrEqual(seq + length, held.getKey() + held.getValue().length)) {
+            reportDuplicate(tcb, seq, seq + length);
+        }
+        if (tcb.rcvSack == null) {
+            tcb.rcvSack = new ReceiverSack();
+        }
+        tcb.rcvSack.outOfOrder(seq, seq + length);
+    }
+
+    /** tcp_dsack_set(): RFC 2883 D-SACK for data received twice, when SACK was agreed and tcp_dsack is on. */
+    private void reportDuplicate(Tcb tcb, int start, int end) {
+        if (!tcb.sackOk || sysctls.getInt(Sysctls.TCP_DSACK) == 0) {
+            return;
+        }
+        if (tcb.rcvSack == null) {
+            tcb.rcvSack = new ReceiverSack();
+        }
+        tcb.rcvSack.duplicate(start, end);
     }
 
     private void reassemble(Tcb tcb, PacketReport report) {
@@ -848,25 +945,105 @@ public final class TcpEngine {
         }
         int limit = sysctls.getInt(Sysctls.TCP_WMEM_DEFAULT);
         int take = Math.min(data.length, Math.max(0, limit - tcb.sendQueue.size()));
+        int oldEnd = tcb.sndUna + tcb.sendQueue.size();
         tcb.sendQueue.append(data, 0, take);
-        transmitPending(tcb, report);
+        if (take > 0) {
+            markPushes(tcb, oldEnd, oldEnd + take);
+        }
+        transmitPending(tcb, report, true);
         return take;
     }
 
-    /** Sends unsent bytes from the send buffer within the peer's window, MSS at a time, then a queued FIN. */
+    /**
+     * tcp_sendmsg_locked(): new bytes join an unsent tail skb (its PSH moves to the new end) or fill new skbs of
+     * size_goal; each full skb is pushed with PSH when more than half the peer's largest window went unpushed
+     * (forced_push(), tcp_mark_push()), and tcp_push() marks the end of the write.
+     */
+    private void markPushes(Tcb tcb, int oldEnd, int end) {
+        if (Seq.after(oldEnd, tcb.sndNxt)) {
+            tcb.pushMarks.removeLastIf(oldEnd);
+        }
+        if (Seq.before(tcb.pushedSeq, tcb.sndUna)) {
+            tcb.pushedSeq = tcb.sndUna;
+        }
+        int half = maxWindow(tcb) >> 1;
+        int goal = sizeGoal(tcb);
+        for (int boundary = oldEnd + goal; Seq.before(boundary, end); boundary += goal) {
+            if (Seq.after(boundary, tcb.pushedSeq + half)) {
+                tcb.pushMarks.add(boundary);
+                tcb.pushedSeq = boundary;
+            }
+        }
+        tcb.pushMarks.add(end);
+        tcb.pushedSeq = end;
+    }
+
+    private static int maxWindow(Tcb tcb) {
+        return Math.max(tcb.maxSndWnd, tcb.sndWnd);
+    }
+
+    /**
+     * tcp_current_mss(): the peer's MSS (at most what a 1500-byte MTU carries) less the timestamp option, and never
+     * more than half the largest window the peer offered (tcp_sync_mss() -> tcp_bound_to_half_wnd()).
+     */
+    static int sendMss(Tcb tcb) {
+        int mss = Math.min(tcb.peerMss, ADVERTISED_MSS) - (tcb.tsOk ? 12 : 0);
+        int window = Math.max(tcb.maxSndWnd, tcb.sndWnd);
+        int cutoff = window > DEFAULT_MSS ? window >> 1 : window;
+        if (cutoff > 0 && mss > cutoff) {
+            return Math.max(cutoff, 68 - (tcb.tsOk ? 32 : 20));
+        }
+        return mss;
+    }
+
+    /** sk_gso_max_size: 64 KB less MAX_TCP_HEADER + 1, as sk_setup_caps() leaves it. */
+    static final int GSO_MAX_BYTES = 65536 - 321;
+
+    /**
+     * tcp_xmit_size_goal(): with segmentation offload a send is built in super-segments of whole MSS up to 64 KB,
+     * bounded by half the peer's largest window (tcp_bound_to_half_wnd()); without it, one MSS.
+     */
+    private int sizeGoal(Tcb tcb) {
+        int mss = sendMss(tcb);
+        if (!sysctls.gso()) {
+            return mss;
+        }
+        int window = maxWindow(tcb);
+        int cutoff = window > DEFAULT_MSS ? window >> 1 : window;
+        int bound = cutoff > 0 ? Math.min(GSO_MAX_BYTES, cutoff) : GSO_MAX_BYTES;
+        return Math.max(mss, bound / mss * mss);
+    }
+
     private void transmitPending(Tcb tcb, PacketReport report) {
+        transmitPending(tcb, report, false);
+    }
+
+    /**
+     * tcp_write_xmit(): unsent bytes leave within the peer's window, cut at push marks, one MSS at a time or, with
+     * GSO (vkernel.gso=1), as super-segments of up to 64 KB the way a tun device hands them to packetdrill; then a
+     * queued FIN. A burst straight from write() that the window stops carries PSH on its last segment, as Linux's
+     * do on the wire; later segments that end mid-write do not.
+     */
+    private void transmitPending(Tcb tcb, PacketReport report, boolean fromWrite) {
         int inFlight = tcb.sndNxt - tcb.sndUna;
         int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
+        int mss = sendMss(tcb);
+        int maxSegment = sizeGoal(tcb);
         while (unsent > 0) {
             int usable = tcb.sndWnd - (tcb.sndNxt - tcb.sndUna);
-            int size = Math.min(Math.min(unsent, tcb.peerMss), usable);
+            int want = Math.min(unsent, maxSegment);
+            int mark = tcb.pushMarks.nextAfter(tcb.sndNxt, tcb.sndNxt + want);
+            want = Math.min(want, mark - tcb.sndNxt);
+            int room = Recovery.cwndRoom(tcb, mss);
+            tcb.cwndLimited = room < want && room <= usable;
+            int size = Math.min(Math.min(want, usable), room);
             if (size <= 0) {
                 if (tcb.sndWnd == 0 && tcb.sndNxt == tcb.sndUna) {
                     timers.armPersist(tcb); // nothing in flight to bring a window update: probe for it
                 }
                 return;
             }
-            boolean small = size < tcb.peerMss;
+            boolean small = size < mss;
             if (small && nagleHolds(tcb)) {
                 if (report.tracing()) {
                     report.step("tcp.nagle", size + " bytes wait: a smaller-than-MSS segment is still unacknowledged "
@@ -875,7 +1052,9 @@ public final class TcpEngine {
                 return;
             }
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
-            int flags = TcpFlags.ACK | (size == unsent ? TcpFlags.PSH : 0);
+            boolean push = tcb.pushMarks.isMark(tcb.sndNxt + size) || (fromWrite && size == usable && size < unsent)
+                    || (fromWrite && size < want);
+            int flags = TcpFlags.ACK | (push ? TcpFlags.PSH : 0);
             host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
             timers.startRttTiming(tcb, tcb.sndNxt + size);
             tcb.sndNxt += size;
@@ -886,6 +1065,15 @@ public final class TcpEngine {
             timers.armRetransmit(tcb);
         }
         if (tcb.finQueued && tcb.sndNxt == tcb.finSeq) {
+            if (Seq.after(tcb.sndNxt + 1, tcb.sndUna + tcb.sndWnd)) {
+                // tcp_snd_wnd_test(): the FIN takes a sequence number, so it too waits for window; with nothing in
+                // flight to bring an update, tcp_check_probe_timer() starts the zero-window probes.
+                if (tcb.sndNxt == tcb.sndUna) {
+                    timers.armPersist(tcb);
+                }
+                report.step("tcp.window", "the FIN waits: the peer's window is full (SND.WND=" + tcb.sndWnd + ")");
+                return;
+            }
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
             tcb.sndNxt += 1;
             timers.armRetransmit(tcb);
@@ -1042,6 +1230,11 @@ public final class TcpEngine {
             tcb.stateTimer.cancel();
             tcb.stateTimer = null;
         }
+    }
+
+    /** The retransmission timer resent the head up to {@code resentEnd}: Loss state, cwnd 1 (tcp_enter_loss()). */
+    void lossOnTimeout(Tcb tcb, int resentEnd) {
+        recovery.onRetransmitTimeout(tcb, resentEnd);
     }
 
     /** tcp_set_state(TCP_CLOSE): out of the established table, port released, buffers freed. */

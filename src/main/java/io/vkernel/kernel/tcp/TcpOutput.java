@@ -29,8 +29,10 @@ final class TcpOutput {
     private final IsnGenerator isns;
     private final TcpHost host;
     private final ChallengeAckLimit challengeLimit;
+    private final Sysctls sysctls;
 
     TcpOutput(VirtualClock clock, IsnGenerator isns, TcpHost host, Sysctls sysctls) {
+        this.sysctls = sysctls;
         this.clock = clock;
         this.isns = isns;
         this.host = host;
@@ -45,9 +47,19 @@ final class TcpOutput {
             tcb.delackTimer = null;
         }
         int window = Math.min(65535, tcb.rcvWnd() >> tcb.rcvWscale);
-        TcpOptions options = tcb.tsOk
-                ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
-                : TcpOptions.NONE;
+        TcpOptions options;
+        if (tcb.rcvSack != null && !tcb.rcvSack.isEmpty()) {
+            // tcp_options_write(): TS first, then nop,nop,sack with the blocks that still fit
+            TcpOption sack = tcb.rcvSack.option(tcb.tsOk);
+            options = tcb.tsOk
+                    ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent),
+                            new TcpOption.Nop(), new TcpOption.Nop(), sack)
+                    : TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), sack);
+        } else {
+            options = tcb.tsOk
+                    ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
+                    : TcpOptions.NONE;
+        }
         return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options);
     }
 
@@ -57,7 +69,7 @@ final class TcpOutput {
      */
     Segment synSegment(Tcb tcb, int flags, int ack) {
         boolean active = (flags & TcpFlags.ACK) == 0;
-        boolean sack = active || tcb.sackOk;
+        boolean sack = active ? sysctls.getInt(Sysctls.TCP_SACK) == 1 : tcb.sackOk;
         boolean ts = active || tcb.tsOk;
         boolean wscale = active || tcb.wscaleOk;
         List<TcpOption> list = new ArrayList<>();
@@ -94,7 +106,7 @@ final class TcpOutput {
                 tcb.tsOffset = isns.tsOffset(tcb.tuple());
             }
         }
-        tcb.sackOk = syn.sackPermitted();
+        tcb.sackOk = syn.sackPermitted() && sysctls.getInt(Sysctls.TCP_SACK) == 1; // tcp_parse_options()
         tcb.wscaleOk = syn.windowScale() >= 0;
         tcb.sndWscale = tcb.wscaleOk ? Math.min(14, syn.windowScale()) : 0;
         tcb.rcvWscale = tcb.wscaleOk ? RCV_WSCALE : 0;
@@ -126,6 +138,11 @@ final class TcpOutput {
             report.step("tcp.delack", "ACK delayed up to " + DELACK_MS + " ms (quick-ack mode ended after " + MAX_QUICKACKS
                     + " segments): it goes with the next data, the next full segment, or when the timer fires");
         }
+        scheduleDelayedAck(tcb);
+    }
+
+    /** tcp_send_delayed_ack(): the ACK leaves when the 40 ms timer fires, unless a segment carries it first. */
+    void scheduleDelayedAck(Tcb tcb) {
         if (tcb.delackTimer == null) {
             tcb.delackTimer = clock.schedule(DELACK_MS, "delayed-ack", tcb.tuple().toString(), () -> {
                 tcb.delackTimer = null;

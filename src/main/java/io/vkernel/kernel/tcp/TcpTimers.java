@@ -98,9 +98,13 @@ final class TcpTimers {
         tcb.rttSentAt = -1; // Karn's algorithm: no RTT sample from a retransmitted segment
         int inFlightData = Math.min(tcb.sndNxt - tcb.sndUna, tcb.sendQueue.size());
         if (inFlightData > 0) {
-            int size = Math.min(inFlightData, tcb.peerMss);
+            // tcp_retransmit_skb() resends one MSS; PSH only when it ends where a write did (tcp_fragment() moves PSH)
+            int size = Math.min(inFlightData, TcpEngine.sendMss(tcb));
+            size = Math.min(size, tcb.pushMarks.nextAfter(tcb.sndUna, tcb.sndUna + size) - tcb.sndUna);
             byte[] chunk = tcb.sendQueue.peek(0, size);
-            host.transmit(output.out(tcb, TcpFlags.ACK | TcpFlags.PSH, tcb.sndUna, tcb.rcvNxt, chunk), null);
+            int push = tcb.pushMarks.isMark(tcb.sndUna + size) ? TcpFlags.PSH : 0;
+            host.transmit(output.out(tcb, TcpFlags.ACK | push, tcb.sndUna, tcb.rcvNxt, chunk), null);
+            engine.lossOnTimeout(tcb, tcb.sndUna + size);
         } else if (tcb.finQueued) {
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
         }

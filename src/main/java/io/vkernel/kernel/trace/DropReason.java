@@ -23,6 +23,7 @@ public enum DropReason {
     ACCEPT_QUEUE_FULL("the listener's accept queue is full (backlog + 1)"),
     OUT_OF_WINDOW("the sequence number is outside the receive window"),
     ACK_UNSENT_DATA("the ACK acknowledges data that was never sent"),
+    ACK_TOO_OLD("the ACK is below SND.UNA minus the largest window the peer ever offered (RFC 5961 §5.2)"),
     NO_ACK_FLAG("a segment without ACK on a synchronized connection is dropped"),
     RECEIVE_BUFFER_FULL("the receive buffer has no room for the payload"),
     DUPLICATE("the segment carries only bytes already received");

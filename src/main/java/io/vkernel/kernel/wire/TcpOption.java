@@ -269,6 +269,15 @@ public sealed interface TcpOption {
 
         @Override
         public String toString() {
+            if (kind == 5 && value.length % 8 == 0 && value.length > 0) {
+                // tcpdump: sack 2 {2001:3001}{4001:5001}
+                StringBuilder out = new StringBuilder("sack ").append(value.length / 8).append(' ');
+                for (int at = 0; at < value.length; at += 8) {
+                    out.append('{').append(Bytes.u32(value, at) & 0xffffffffL).append(':')
+                            .append(Bytes.u32(value, at + 4) & 0xffffffffL).append('}');
+                }
+                return out.toString();
+            }
             return "unknown-" + kind + (value.length > 0 ? " 0x" + HexFormat.of().formatHex(value) : "");
         }
     }

@@ -1,0 +1,266 @@
+package io.vkernel.kernel.tcp;
+
+import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.time.VirtualClock;
+import io.vkernel.kernel.trace.EventType;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.Seq;
+import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOption;
+
+/**
+ * Congestion window and loss recovery as tcp_ack() runs them after the cumulative ACK is applied: slow start and
+ * congestion avoidance through the connection's {@link CongestionControl}, the CA state machine of
+ * tcp_fastretrans_alert() (Open, Disorder, Recovery, Loss), fast retransmit after three duplicate ACKs or three
+ * SACKed segments, Proportional Rate Reduction while recovering (RFC 6937, tcp_cwnd_reduction()), and the RTO's
+ * Loss state with cwnd 1 (tcp_enter_loss()). In flight counts what the SACK scoreboard says the network still holds
+ * (tcp_packets_in_flight(): out - SACKed - lost + retransmitted).
+ */
+final class Recovery {
+
+    /** TCP_INIT_CWND (RFC 6928). */
+    static final int INITIAL_CWND = 10;
+    /** TCP_INFINITE_SSTHRESH. */
+    static final int INFINITE_SSTHRESH = 0x7fffffff;
+    /** The duplicate-ACK threshold, tp->reordering's default (TCP_FASTRETRANS_THRESH). */
+    static final int DUP_THRESH = 3;
+
+    private final TcpOutput output;
+    private final TcpHost host;
+    private final VirtualClock clock;
+    private final Sysctls sysctls;
+
+    Recovery(TcpOutput output, TcpHost host, VirtualClock clock, Sysctls sysctls) {
+        this.sysctls = sysctls;
+        this.output = output;
+        this.host = host;
+        this.clock = clock;
+    }
+
+    /** tcp_cong_avoid_ai(): one more segment each time {@code w} segments have been acknowledged. */
+    static void additiveIncrease(Tcb tcb, int w, int acked) {
+        if (tcb.cwndCnt >= w) {
+            tcb.cwndCnt = 0;
+            tcb.cwnd++;
+        }
+        tcb.cwndCnt += acked;
+        if (tcb.cwndCnt >= w) {
+            int delta = tcb.cwndCnt / w;
+            tcb.cwndCnt -= delta * w;
+            tcb.cwnd += delta;
+        }
+    }
+
+    /** The first byte not presumed lost: everything the peer lacks below it is lost (tcp_mark_head_lost(), IsLost()). */
+    private static int lossLine(Tcb tcb, int mss) {
+        return switch (tcb.caState) {
+            case LOSS -> tcb.highSeq;
+            case RECOVERY -> {
+                int line = tcb.sackOk ? tcb.scoreboard.lossLine(tcb.sndUna, mss) : tcb.sndUna;
+                int head = Math.min(tcb.sndUna + mss, tcb.highSeq); // the head is lost once recovery starts
+                yield Seq.after(head, line) ? head : line;
+            }
+            default -> tcb.sndUna;
+        };
+    }
+
+    /** tcp_packets_in_flight() in bytes: outstanding, less what the peer holds, less what is lost and not resent. */
+    static int pipe(Tcb tcb, int mss) {
+        int outstanding = tcb.sndNxt - tcb.sndUna;
+        int sacked = tcb.scoreboard.sackedBytes();
+        int line = lossLine(tcb, mss);
+        int from = Seq.after(tcb.retransmitHigh, tcb.sndUna) ? tcb.retransmitHigh : tcb.sndUna;
+        int lostNotResent = tcb.scoreboard.unsackedIn(from, line);
+        return Math.max(0, outstanding - sacked - lostNotResent);
+    }
+
+    /** tcp_cwnd_test(): how many bytes cwnd lets leave now, whole segments, counting segments in flight. */
+    static int cwndRoom(Tcb tcb, int mss) {
+        int inFlightSegments = (pipe(tcb, mss) + mss - 1) / mss;
+        return Math.max(0, tcb.cwnd - inFlightSegments) * mss;
+    }
+
+    /**
+     * After the cumulative ACK of {@code segment} was applied ({@code ackedBytes} newly acknowledged): reads its SACK
+     * blocks, moves the CA state machine, sets cwnd, and resends what is presumed lost.
+     */
+    void onAck(Tcb tcb, Segment segment, int ackedBytes, boolean duplicate, int priorInFlight, int mss, PacketReport report) {
+        int priorSegments = (priorInFlight + mss - 1) / mss;
+        int newlySacked = 0;
+        if (tcb.sackOk) {
+            tcb.scoreboard.acked(tcb.sndUna);
+            for (TcpOption option : segment.options().list()) {
+                newlySacked += tcb.scoreboard.update(option, segment.ack(), tcb.sndUna, tcb.sndNxt);
+            }
+        }
+        if (ackedBytes > 0) {
+            tcb.dupAcks = 0;
+        } else if (duplicate) {
+            tcb.dupAcks++;
+        }
+        int delivered = (ackedBytes + newlySacked + mss - 1) / mss;
+        switch (tcb.caState) {
+            case RECOVERY -> {
+                if (!Seq.before(tcb.sndUna, tcb.highSeq)) {
+                    // tcp_end_cwnd_reduction(): the recovery point is acknowledged; cwnd settles at ssthresh
+                    tcb.cwnd = tcb.ssthresh;
+                    setState(tcb, CaState.OPEN, "recovery point acknowledged: cwnd = ssthresh = " + tcb.ssthresh, report);
+                    tcb.scoreboard.clear();
+                } else {
+                    proportionalRateReduction(tcb, delivered, mss, report);
+                }
+            }
+            case LOSS -> {
+                if (!Seq.before(tcb.sndUna, tcb.highSeq)) {
+                    setState(tcb, CaState.OPEN, "everything outstanding at the timeout is acknowledged", report);
+                    tcb.scoreboard.clear();
+                }
+                grow(tcb, delivered, priorSegments, report);
+                resendLost(tcb, cwndRoom(tcb, mss) / mss, mss, report);
+            }
+            default -> {
+                boolean timeToRecover = tcb.sackOk
+                        ? tcb.scoreboard.sackedBytes() >= DUP_THRESH * mss || tcb.dupAcks >= DUP_THRESH
+                        : tcb.dupAcks >= DUP_THRESH;
+                if (timeToRecover && tcb.sndNxt != tcb.sndUna) {
+                    enterRecovery(tcb, report);
+                    proportionalRateReduction(tcb, delivered, mss, report);
+                } else if (!tcb.scoreboard.isEmpty() || tcb.dupAcks > 0) {
+                    if (tcb.caState != CaState.DISORDER) {
+                        setState(tcb, CaState.DISORDER, "SACK or duplicate ACK: a segment may be lost", report);
+                    }
+                    grow(tcb, ackedBytes / Math.max(1, mss), priorSegments, report);
+                } else {
+                    if (tcb.caState == CaState.DISORDER) {
+                        setState(tcb, CaState.OPEN, "no more holes", report);
+                    }
+                    grow(tcb, delivered, priorSegments, report);
+                }
+            }
+        }
+    }
+
+    /** tcp_enter_recovery(): ssthresh from the algorithm, PRR starts, the recovery point is SND.NXT. */
+    private void enterRecovery(Tcb tcb, PacketReport report) {
+        tcb.priorCwnd = tcb.cwnd;
+        tcb.ssthresh = tcb.cc.ssthresh(tcb);
+        tcb.cc.onLoss(tcb);
+        tcb.prrDelivered = 0;
+        tcb.prrOut = 0;
+        tcb.highSeq = tcb.sndNxt;
+        tcb.retransmitHigh = tcb.sndUna;
+        tcb.cwndCnt = 0;
+        setState(tcb, CaState.RECOVERY, (tcb.sackOk ? "three segments SACKed" : "three duplicate ACKs")
+                + ": fast retransmit, ssthresh = " + tcb.ssthresh + " (" + tcb.cc.name() + "), recovery point "
+                + Seq.unsigned(tcb.highSeq), report);
+    }
+
+    /**
+     * tcp_cwnd_reduction() (RFC 6937): while more than ssthresh is in flight, send in proportion to what is
+     * delivered (prr_delivered x ssthresh / prior_cwnd - prr_out); below it, slow-start back up to ssthresh, at most
+     * one segment more than delivered (PRR-SSRB). The fast retransmit itself always goes.
+     */
+    private void proportionalRateReduction(Tcb tcb, int delivered, int mss, PacketReport report) {
+        tcb.prrDelivered += delivered;
+        int inFlight = (pipe(tcb, mss) + mss - 1) / mss;
+        int delta = tcb.ssthresh - inFlight;
+        int sndcnt;
+        if (delta < 0) {
+            long share = ((long) tcb.prrDelivered * tcb.ssthresh + tcb.priorCwnd - 1) / Math.max(1, tcb.priorCwnd);
+            sndcnt = (int) share - tcb.prrOut;
+        } else {
+            sndcnt = Math.min(delta, Math.max(tcb.prrDelivered - tcb.prrOut, delivered) + 1);
+        }
+        sndcnt = Math.max(sndcnt, tcb.prrOut == 0 ? 1 : 0);
+        tcb.cwnd = Math.max(1, inFlight + sndcnt);
+        int sent = resendLost(tcb, sndcnt, mss, report);
+        tcb.prrOut += sent;
+    }
+
+    /**
+     * tcp_xmit_retransmit_queue(): resend lost, un-SACKed data in order, at most {@code budget} segments; with GSO a
+     * retransmission may carry several of them at once (__tcp_retransmit_skb() with segs > 1).
+     */
+    private int resendLost(Tcb tcb, int budget, int mss, PacketReport report) {
+        int line = lossLine(tcb, mss);
+        int seq = Seq.after(tcb.retransmitHigh, tcb.sndUna) ? tcb.retransmitHigh : tcb.sndUna;
+        int dataEnd = tcb.sndUna + tcb.sendQueue.size();
+        int sent = 0;
+        while (sent < budget) {
+            seq = tcb.scoreboard.skipSacked(seq);
+            if (!Seq.before(seq, line) || !Seq.before(seq, dataEnd)) {
+                break;
+            }
+            int most = sysctls.gso() ? (budget - sent) * mss : mss;
+            int limit = Seq.before(line, dataEnd) ? line : dataEnd;
+            int end = Seq.before(seq + most, limit) ? seq + most : limit;
+            int sacked = tcb.scoreboard.nextSackedAfter(seq, end);
+            end = Seq.before(sacked, end) ? sacked : end;
+            int mark = tcb.pushMarks.nextAfter(seq, end);
+            end = Seq.before(mark, end) ? mark : end;
+            int size = end - seq;
+            if (size <= 0) {
+                break;
+            }
+            byte[] chunk = tcb.sendQueue.peek(seq - tcb.sndUna, size);
+            int push = tcb.pushMarks.isMark(end) ? TcpFlags.PSH : 0;
+            host.transmit(output.out(tcb, TcpFlags.ACK | push, seq, tcb.rcvNxt, chunk), report);
+            tcb.totalRetransmits++;
+            tcb.rttSentAt = -1; // Karn: no RTT sample across a retransmission
+            seq = end;
+            tcb.retransmitHigh = end;
+            sent += (size + mss - 1) / mss;
+        }
+        return sent;
+    }
+
+    /**
+     * Slow start up to ssthresh (tcp_slow_start()), then the algorithm's congestion avoidance, but only while cwnd is
+     * what limits the sender (tcp_is_cwnd_limited(): in slow start, while cwnd < 2 x the segments in flight).
+     */
+    private void grow(Tcb tcb, int acked, int priorSegments, PacketReport report) {
+        boolean limited = tcb.cwndLimited || (tcb.cwnd < tcb.ssthresh && tcb.cwnd < 2 * priorSegments);
+        if (acked <= 0 || !limited) {
+            return;
+        }
+        if (tcb.cwnd < tcb.ssthresh) {
+            int room = tcb.ssthresh - tcb.cwnd;
+            int step = Math.min(acked, room);
+            tcb.cwnd += step;
+            acked -= step;
+            if (acked <= 0) {
+                return;
+            }
+        }
+        tcb.cc.congestionAvoidance(tcb, acked, clock.now());
+    }
+
+    /**
+     * tcp_enter_loss() from the retransmission timer: ssthresh from the algorithm (once per episode), cwnd 1,
+     * everything outstanding presumed lost; the timer itself resends the head.
+     */
+    void onRetransmitTimeout(Tcb tcb, int resentEnd) {
+        if (tcb.caState != CaState.LOSS || tcb.retransmits == 0) {
+            tcb.priorCwnd = tcb.cwnd;
+            tcb.ssthresh = tcb.caState == CaState.RECOVERY ? tcb.ssthresh : tcb.cc.ssthresh(tcb);
+        }
+        tcb.cc.onLoss(tcb);
+        tcb.cwnd = 1;
+        tcb.cwndCnt = 0;
+        tcb.highSeq = tcb.sndNxt;
+        tcb.retransmitHigh = resentEnd;
+        tcb.dupAcks = 0;
+        tcb.caState = CaState.LOSS;
+        tcb.totalRetransmits++;
+        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "RTO: Loss state, cwnd 1, ssthresh " + tcb.ssthresh);
+    }
+
+    private void setState(Tcb tcb, CaState next, String why, PacketReport report) {
+        tcb.caState = next;
+        if (report != null && report.tracing()) {
+            report.step("tcp.ca_state", next + ": " + why + " (cwnd " + tcb.cwnd + ", ssthresh "
+                    + (tcb.ssthresh == INFINITE_SSTHRESH ? "infinite" : String.valueOf(tcb.ssthresh)) + ")");
+        }
+    }
+}
