@@ -29,6 +29,25 @@ public final class Sysctls {
     public static final String TCP_RFC1337 = "net.ipv4.tcp_rfc1337";
     public static final String VKERNEL_TRACE = "vkernel.trace";
     public static final String TCP_SYNCOOKIES = "net.ipv4.tcp_syncookies";
+    // net.ipv4.tcp_rmem / tcp_wmem are three values in Linux ("min default max"); each is its own name here.
+    public static final String TCP_RMEM_MIN = "net.ipv4.tcp_rmem.min";
+    public static final String TCP_RMEM_MAX = "net.ipv4.tcp_rmem.max";
+    public static final String TCP_WMEM_MIN = "net.ipv4.tcp_wmem.min";
+    public static final String TCP_WMEM_MAX = "net.ipv4.tcp_wmem.max";
+    public static final String CORE_RMEM_MAX = "net.core.rmem_max";
+    public static final String CORE_WMEM_MAX = "net.core.wmem_max";
+    public static final String CORE_RMEM_DEFAULT = "net.core.rmem_default";
+    public static final String CORE_WMEM_DEFAULT = "net.core.wmem_default";
+    public static final String TCP_ADV_WIN_SCALE = "net.ipv4.tcp_adv_win_scale";
+    public static final String TCP_MODERATE_RCVBUF = "net.ipv4.tcp_moderate_rcvbuf";
+    public static final String TCP_TIMESTAMPS = "net.ipv4.tcp_timestamps";
+    public static final String TCP_WINDOW_SCALING = "net.ipv4.tcp_window_scaling";
+    public static final String TCP_SACK = "net.ipv4.tcp_sack";
+    public static final String TCP_DSACK = "net.ipv4.tcp_dsack";
+    /** Linux takes a name; here 0 = reno, 1 = cubic (the script runner translates "reno"/"cubic"). */
+    public static final String TCP_CONGESTION_CONTROL = "net.ipv4.tcp_congestion_control";
+    /** vkernel's own: 1 = the NIC offers GSO/TSO, so the stack may send super-segments (ethtool -K dev gso|tso on). */
+    public static final String VKERNEL_GSO = "vkernel.gso";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -54,6 +73,22 @@ public final class Sysctls {
         SPECS.put(PORT_RANGE_HIGH, new Spec(60999, 1, 65535, "highest ephemeral port connect() picks"));
         SPECS.put(TCP_RFC1337, new Spec(0, 0, 1, "1: a RST does not end TIME_WAIT early (RFC 1337)"));
         SPECS.put(TCP_SYNCOOKIES, new Spec(1, 0, 2, "1: answer SYNs with a cookie once a listener has more pending requests than its backlog; 0: drop them; 2: always"));
+        SPECS.put(TCP_RMEM_MIN, new Spec(4096, 1, 64L * 1024 * 1024, "tcp_rmem min: the receive buffer a socket keeps under memory pressure, bytes"));
+        SPECS.put(TCP_RMEM_MAX, new Spec(6291456, 4096, 1L << 30, "tcp_rmem max: how far receive autotuning may grow a buffer, bytes"));
+        SPECS.put(TCP_WMEM_MIN, new Spec(4096, 1, 64L * 1024 * 1024, "tcp_wmem min, bytes"));
+        SPECS.put(TCP_WMEM_MAX, new Spec(4194304, 4096, 1L << 30, "tcp_wmem max: how far send autotuning may grow a buffer, bytes"));
+        SPECS.put(CORE_RMEM_MAX, new Spec(212992, 2304, Integer.MAX_VALUE, "largest SO_RCVBUF a process may ask for (before doubling), bytes"));
+        SPECS.put(CORE_WMEM_MAX, new Spec(212992, 4608, Integer.MAX_VALUE, "largest SO_SNDBUF a process may ask for (before doubling), bytes"));
+        SPECS.put(CORE_RMEM_DEFAULT, new Spec(212992, 2304, Integer.MAX_VALUE, "default receive buffer of non-TCP sockets, bytes"));
+        SPECS.put(CORE_WMEM_DEFAULT, new Spec(212992, 4608, Integer.MAX_VALUE, "default send buffer of non-TCP sockets, bytes"));
+        SPECS.put(TCP_ADV_WIN_SCALE, new Spec(1, -31, 31, "share of the receive buffer advertised as window: space - space/2^n (n > 0) or space/2^-n (n <= 0)"));
+        SPECS.put(TCP_MODERATE_RCVBUF, new Spec(1, 0, 1, "1: receive autotuning grows the buffer (and window) to what the flow needs"));
+        SPECS.put(TCP_TIMESTAMPS, new Spec(1, 0, 2, "1: offer and accept TCP timestamps (RFC 7323)"));
+        SPECS.put(TCP_WINDOW_SCALING, new Spec(1, 0, 1, "1: offer and accept window scaling (RFC 7323)"));
+        SPECS.put(TCP_SACK, new Spec(1, 0, 1, "1: offer and accept selective acknowledgments (RFC 2018)"));
+        SPECS.put(TCP_DSACK, new Spec(1, 0, 1, "1: report duplicate segments with D-SACK blocks (RFC 2883)"));
+        SPECS.put(TCP_CONGESTION_CONTROL, new Spec(1, 0, 1, "congestion control of new connections: 0 = reno, 1 = cubic"));
+        SPECS.put(VKERNEL_GSO, new Spec(0, 0, 1, "vkernel's own: 1 = the NIC offers GSO/TSO, so TCP may hand it super-segments (ethtool -K dev gso on)"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }
 

@@ -25,7 +25,11 @@ final class Calls {
             Map.entry("O_NONBLOCK", (long) OpenFile.O_NONBLOCK), Map.entry("SHUT_RD", 0L), Map.entry("SHUT_WR", 1L),
             Map.entry("SHUT_RDWR", 2L));
 
-    private static final List<String> SOCKET_OPTIONS = List.of("SO_REUSEADDR", "SO_KEEPALIVE", "SO_LINGER", "SO_RCVTIMEO", "SO_SNDTIMEO");
+    private static final List<String> SOCKET_OPTIONS = List.of("SO_REUSEADDR", "SO_KEEPALIVE", "SO_LINGER", "SO_RCVTIMEO", "SO_SNDTIMEO",
+            "SO_RCVBUF", "SO_SNDBUF");
+    /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
+    private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY");
+    private static final List<String> TCP_READABLE = List.of("TCP_NODELAY", "TCP_MAXSEG");
 
     private static final int MAX_IO = 1 << 20;
 
@@ -143,6 +147,10 @@ final class Calls {
                 Expr.Struct tv = a.struct(3, option + " takes {tv_sec=1, tv_usec=0}");
                 long ms = a.field(tv, "tv_sec") * 1000 + a.field(tv, "tv_usec") / 1000;
                 yield new Call.SetSockOpt(a.fd(0), option, ms, ms > 0);
+            }
+            case "SO_RCVBUF", "SO_SNDBUF" -> {
+                long bytes = a.bracketed(value, option + " takes the size in brackets, e.g. [65536]");
+                yield new Call.SetSockOpt(a.fd(0), option, bytes, bytes != 0);
             }
             default -> {
                 long flag = a.bracketed(value, option + " takes [0] or [1]");
@@ -282,16 +290,23 @@ final class Calls {
         }
 
         String socketOption() {
-            if (!isWord(1, "SOL_SOCKET")) {
-                throw error("only SOL_SOCKET options are modelled (got level '" + args.get(1) + "'): " + String.join(", ", SOCKET_OPTIONS));
+            boolean get = name.equals("getsockopt");
+            List<String> known;
+            if (isWord(1, "SOL_SOCKET")) {
+                known = SOCKET_OPTIONS;
+            } else if (isWord(1, "SOL_TCP") || isWord(1, "IPPROTO_TCP") || isNumber(1, 6)) {
+                known = get ? TCP_READABLE : TCP_OPTIONS;
+            } else {
+                throw error("the level must be SOL_SOCKET or SOL_TCP (IPPROTO_TCP), got '" + args.get(1) + "'; vkernel models "
+                        + String.join(", ", SOCKET_OPTIONS) + " and " + String.join(", ", get ? TCP_READABLE : TCP_OPTIONS));
             }
-            for (String option : SOCKET_OPTIONS) {
+            for (String option : known) {
                 if (isWord(2, option)) {
                     return option;
                 }
             }
-            throw error("socket option '" + args.get(2) + "' is not modelled; vkernel knows " + String.join(", ", SOCKET_OPTIONS)
-                    + (name.equals("getsockopt") ? " and SO_ERROR" : ""));
+            throw error("socket option '" + args.get(2) + "' at level " + args.get(1) + " is not modelled; vkernel knows "
+                    + String.join(", ", known) + (get && known == SOCKET_OPTIONS ? " and SO_ERROR" : ""));
         }
 
         Expr.Struct struct(int i, String usage) {

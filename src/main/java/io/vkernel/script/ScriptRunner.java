@@ -50,6 +50,12 @@ public final class ScriptRunner {
     private Line endLine;
     private ScriptReport.ScriptFailure failure;
     private int budget = STEP_BUDGET;
+    /** What set_sysctls.py would write into its restore script: each name's value before it first set it. */
+    private final Map<String, Long> restoreValues = new java.util.LinkedHashMap<>();
+    /** Variables the script's %{ }% blocks assigned. */
+    private final Map<String, Long> codeVars = CodeBlock.newVars();
+    /** packetdrill's socket under test: the last socket socket() or accept() returned; TCP_INFO is read from it. */
+    private Integer socketUnderTest;
 
     /** A packet the kernel sent that no outbound line has claimed yet, and the line that was running then. */
     private record Sniffed(WireRecord record, int afterLine) {
@@ -98,11 +104,27 @@ public final class ScriptRunner {
         this.seed = seed;
         this.limits = limits;
         this.kernel = new Kernel(new KernelConfig("script-run", localAddress, seed, 1024, "jhash", 1_000, 10_000, 16, 10_000));
-        script.sysctls().forEach((name, value) -> kernel.inspect(k -> {
+        Harness.DEFAULT_SYSCTLS.forEach(this::setSysctl);
+        script.setup().forEach(this::apply);
+        this.pid = kernel.spawn("packetdrill").pid();
+    }
+
+    private void setSysctl(String name, long value) {
+        kernel.inspect(k -> {
             k.sysctls().set(name, value);
             return null;
-        }));
-        this.pid = kernel.spawn("packetdrill").pid();
+        });
+    }
+
+    private void apply(SetupCommands.Setup setup) {
+        if (setup.restore()) {
+            restoreValues.forEach(this::setSysctl);
+            restoreValues.clear();
+        }
+        for (String name : setup.saved()) {
+            restoreValues.putIfAbsent(name, kernel.inspect(k -> k.sysctls().get(name)));
+        }
+        setup.sysctls().forEach(this::setSysctl);
     }
 
     public static ScriptReport run(Script script, long seed, ScriptLimits limits) {
@@ -134,7 +156,10 @@ public final class ScriptRunner {
         if (event.action() instanceof PacketLine packet) {
             return packet.inbound() ? "inbound" : "outbound";
         }
-        return "syscall";
+        if (event.action() instanceof SetupCommands.Setup) {
+            return "setup";
+        }
+        return event.action() instanceof CodeBlock ? "code" : "syscall";
     }
 
     // ---------------------------------------------------------------- one event
@@ -156,6 +181,16 @@ public final class ScriptRunner {
             ok = inbound(line, packet, time, start, end, tolerance);
         } else if (event.action() instanceof PacketLine packet) {
             ok = outbound(line, packet, time, start, end, tolerance);
+        } else if (event.action() instanceof SetupCommands.Setup setup) {
+            ok = reach(line, time, start, end, tolerance, "setup command");
+            if (ok) {
+                apply(setup);
+                line.status = "pass";
+                line.actual = setup.sysctls().isEmpty() ? "nothing to set" : "set " + setup.sysctls();
+                line.detail = setup.notes().isEmpty() ? null : String.join("; ", setup.notes());
+            }
+        } else if (event.action() instanceof CodeBlock code) {
+            ok = reach(line, time, start, end, tolerance, "%{ }% block") && code(line, code);
         } else {
             SyscallLine call = (SyscallLine) event.action();
             Long callEnd = call.endUs() == null ? null : time.isRelative() || time.isAny() ? offset + call.endUs() : call.endUs();
@@ -299,6 +334,31 @@ public final class ScriptRunner {
         return true;
     }
 
+    /** Evaluates a %{ }% block against TCP_INFO of the socket under test, as packetdrill's code events do. */
+    private boolean code(Line line, CodeBlock code) {
+        Map<String, Long> info = socketUnderTest == null ? Map.of() : kernel.inspect(k -> {
+            try {
+                var socket = k.requireProcess(pid).fds().get(socketUnderTest).socket();
+                return socket == null || socket.tcb() == null ? Map.<String, Long>of()
+                        : io.vkernel.kernel.tcp.TcpInfo.of(socket.tcb());
+            } catch (RuntimeException e) {
+                return Map.<String, Long>of();
+            }
+        });
+        String failed;
+        try {
+            failed = code.run(info, codeVars);
+        } catch (IllegalStateException e) {
+            failed = e.getMessage();
+        }
+        if (failed != null) {
+            return fail(line, failed + (socketUnderTest == null ? "" : " (TCP_INFO of fd " + socketUnderTest + ")"));
+        }
+        line.status = "pass";
+        line.actual = socketUnderTest == null ? null : "TCP_INFO of fd " + socketUnderTest;
+        return true;
+    }
+
     /** After connect(), packets without explicit ports belong to the new connection (packetdrill's socket under test). */
     private void followConnect(Call.Connect connect) {
         Endpoint local = kernel.inspect(k -> {
@@ -337,6 +397,9 @@ public final class ScriptRunner {
         }
         if (!problems.isEmpty()) {
             return fail(line, String.join("; ", problems));
+        }
+        if (result.ret() >= 0 && (call.call() instanceof Call.Socket || call.call() instanceof Call.Accept)) {
+            socketUnderTest = (int) result.ret();
         }
         line.status = "pass";
         return true;
@@ -474,7 +537,8 @@ public final class ScriptRunner {
                         r.segment() == null ? r.length() + " raw bytes" : r.segment().summary()))
                 .toList();
         ScriptReport.ScriptSetup setup = new ScriptReport.ScriptSetup(Harness.LOCAL_IP + ":" + Harness.LOCAL_PORT,
-                Harness.REMOTE_IP + ":" + Harness.REMOTE_PORT, seed, script.toleranceUs(), script.sysctls(), nowUs() / 1e6);
+                Harness.REMOTE_IP + ":" + Harness.REMOTE_PORT, seed, script.toleranceUs(), script.sysctls(), script.notes(),
+                nowUs() / 1e6);
         return new ScriptReport(failure == null ? "pass" : "fail", summary, failure, setup, results, wire);
     }
 

@@ -117,7 +117,7 @@ class ScriptHttpTest {
     }
 
     @Test
-    void backquotedShellLine_isRefused_andNothingIsRun(@TempDir Path dir) {
+    void backquotedShellLine_thatIsNoSetupIdiom_isRefused_andNothingIsRun(@TempDir Path dir) {
         Path proof = dir.resolve("ran");
         Http.Reply reply = run("""
                 0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
@@ -126,12 +126,13 @@ class ScriptHttpTest {
                 """.formatted(proof));
         assertThat(reply.status()).isEqualTo(400);
         assertThat(reply.<Integer>at("$.line")).isEqualTo(2);
-        assertThat(reply.<String>at("$.detail")).startsWith("line 2: backquoted shell commands (`...`) are refused");
+        assertThat(reply.<String>at("$.detail")).startsWith("line 2: the backquoted command 'touch " + proof + "' is not understood")
+                .contains("never runs commands");
         assertThat(proof).doesNotExist();
     }
 
     @Test
-    void codeBlock_isRefused_andNothingIsRun(@TempDir Path dir) {
+    void codeBlock_outsideTheAssertionGrammar_isRefused_andNothingIsRun(@TempDir Path dir) {
         Path proof = dir.resolve("ran");
         Http.Reply reply = run("""
                 0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
@@ -140,8 +141,8 @@ class ScriptHttpTest {
                 }%%
                 """.formatted(proof));
         assertThat(reply.status()).isEqualTo(400);
-        assertThat(reply.<Integer>at("$.line")).isEqualTo(2);
-        assertThat(reply.<String>at("$.detail")).startsWith("line 2: %{ }% code blocks are refused");
+        assertThat(reply.<Integer>at("$.line")).isEqualTo(3);
+        assertThat(reply.<String>at("$.detail")).startsWith("line 3: '.' is not understood in %{ }%").contains("never Python");
         assertThat(proof).doesNotExist();
     }
 
