@@ -13,4 +13,8 @@ public final class SocketOptions {
     public long rcvTimeoutMs;
     /** SO_SNDTIMEO in milliseconds; 0 means block forever. */
     public long sndTimeoutMs;
+    /** SO_RCVBUF as stored (the request doubled, sock_setsockopt()); 0 = not set: tcp_rmem[1], autotuned. */
+    public int rcvBuf;
+    /** SO_SNDBUF as stored (doubled); 0 = not set: tcp_wmem[1]. */
+    public int sndBuf;
 }

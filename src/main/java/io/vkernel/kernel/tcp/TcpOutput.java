@@ -1,5 +1,6 @@
 package io.vkernel.kernel.tcp;
 
+import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Segment;
@@ -14,7 +15,6 @@ import java.util.List;
 import static io.vkernel.kernel.tcp.TcpEngine.ADVERTISED_MSS;
 import static io.vkernel.kernel.tcp.TcpEngine.DELACK_MS;
 import static io.vkernel.kernel.tcp.TcpEngine.MAX_QUICKACKS;
-import static io.vkernel.kernel.tcp.TcpEngine.RCV_WSCALE;
 
 /**
  * What a connection puts on the wire: its segments with the window and options both sides agreed on
@@ -26,11 +26,13 @@ final class TcpOutput {
     private final VirtualClock clock;
     private final IsnGenerator isns;
     private final TcpHost host;
+    private final Sysctls sysctls;
 
-    TcpOutput(VirtualClock clock, IsnGenerator isns, TcpHost host) {
+    TcpOutput(VirtualClock clock, IsnGenerator isns, TcpHost host, Sysctls sysctls) {
         this.clock = clock;
         this.isns = isns;
         this.host = host;
+        this.sysctls = sysctls;
     }
 
     /** A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them. */
@@ -53,9 +55,10 @@ final class TcpOutput {
      */
     Segment synSegment(Tcb tcb, int flags, int ack) {
         boolean active = (flags & TcpFlags.ACK) == 0;
-        boolean sack = active || tcb.sackOk;
-        boolean ts = active || tcb.tsOk;
-        boolean wscale = active || tcb.wscaleOk;
+        // tcp_syn_options(): a SYN offers what the sysctls allow; a SYN-ACK only what both agreed on
+        boolean sack = active ? sysctls.get(Sysctls.TCP_SACK) != 0 : tcb.sackOk;
+        boolean ts = active ? sysctls.get(Sysctls.TCP_TIMESTAMPS) != 0 : tcb.tsOk;
+        boolean wscale = active ? sysctls.get(Sysctls.TCP_WINDOW_SCALING) != 0 : tcb.wscaleOk;
         List<TcpOption> list = new ArrayList<>();
         list.add(new TcpOption.Mss(ADVERTISED_MSS));
         if (ts) {
@@ -73,7 +76,7 @@ final class TcpOutput {
         }
         if (wscale) {
             list.add(new TcpOption.Nop());
-            list.add(new TcpOption.WindowScale(RCV_WSCALE));
+            list.add(new TcpOption.WindowScale(tcb.offeredWscale));
         }
         // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
         int window = Math.min(65535, tcb.rcvWnd());
@@ -82,7 +85,8 @@ final class TcpOutput {
 
     /** What both SYNs agreed on (RFC 7323, RFC 2018): timestamps, SACK permitted, window scaling. */
     void negotiateOptions(Tcb tcb, Segment syn, boolean passive) {
-        TcpOption.Timestamps ts = syn.timestamps();
+        // tcp_parse_options(): a SYN's TS, sackOK and wscale count only where the sysctls enable them
+        TcpOption.Timestamps ts = sysctls.get(Sysctls.TCP_TIMESTAMPS) != 0 ? syn.timestamps() : null;
         tcb.tsOk = ts != null;
         if (ts != null) {
             tcb.tsRecent = ts.value();
@@ -90,10 +94,10 @@ final class TcpOutput {
                 tcb.tsOffset = isns.tsOffset(tcb.tuple());
             }
         }
-        tcb.sackOk = syn.sackPermitted();
-        tcb.wscaleOk = syn.windowScale() >= 0;
+        tcb.sackOk = syn.sackPermitted() && sysctls.get(Sysctls.TCP_SACK) != 0;
+        tcb.wscaleOk = syn.windowScale() >= 0 && sysctls.get(Sysctls.TCP_WINDOW_SCALING) != 0;
         tcb.sndWscale = tcb.wscaleOk ? Math.min(14, syn.windowScale()) : 0;
-        tcb.rcvWscale = tcb.wscaleOk ? RCV_WSCALE : 0;
+        tcb.rcvWscale = tcb.wscaleOk ? tcb.offeredWscale : 0;
     }
 
     /** TSval: a millisecond clock with a per-connection offset (Linux's ts_off from secure_tcp_ts_off()). */
