@@ -18,7 +18,7 @@ import java.util.Map;
 final class Calls {
 
     static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write",
-            "send", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "dup", "dup2");
+            "send", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2");
 
     private static final Map<String, Long> SYMBOLS = Map.ofEntries(
             Map.entry("O_RDONLY", 0L), Map.entry("O_WRONLY", 1L), Map.entry("O_RDWR", (long) OpenFile.O_RDWR),
@@ -77,6 +77,19 @@ final class Calls {
             case "fcntl" -> fcntl(a);
             case "setsockopt" -> setsockopt(a);
             case "getsockopt" -> getsockopt(a);
+            case "ioctl" -> {
+                a.arity(3);
+                String request = io.vkernel.kernel.syscall.Syscalls.IOCTLS.stream().filter(r -> a.isWord(1, r)).findFirst()
+                        .orElseThrow(() -> a.error("ioctl requests vkernel answers: "
+                                + String.join(", ", io.vkernel.kernel.syscall.Syscalls.IOCTLS) + "; got '" + a.arg(1) + "'"));
+                Long expected = null;
+                if (a.arg(2) instanceof Expr.ListOf list && list.items().size() == 1 && !(list.items().get(0) instanceof Expr.Ellipsis)) {
+                    expected = value(list.items().get(0), line, "the expected ioctl value");
+                } else if (!(a.arg(2) instanceof Expr.Ellipsis) && !(a.arg(2) instanceof Expr.ListOf)) {
+                    throw a.error("the ioctl value is written [N] (checked) or ... (not checked)");
+                }
+                yield new Call.Ioctl(a.fd(0), request, expected);
+            }
             case "dup" -> {
                 a.arity(1);
                 yield new Call.Dup(a.fd(0));

@@ -147,6 +147,25 @@ class ScriptHttpTest {
     }
 
     @Test
+    void sysctlParameter_setsTheReceiveBufferOfAnOlderSuite_andABadOneIs400NamingIt() {
+        String script = """
+                0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+                +0   bind(3, ..., ...) = 0
+                +0   listen(3, 1) = 0
+                +0   < S 0:0(0) win 65535 <mss 1460,nop,wscale 7>
+                +0   > S. 0:0(0) ack 1 <mss 1460,nop,wscale 6>
+                """;
+        Http.Reply reply = run(RUNS + "?sysctl=net.ipv4.tcp_rmem=4096 87380 3145728", script);
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.<String>at("$.result")).isEqualTo("pass");
+        assertThat(reply.<Integer>at("$.setup.sysctls['net.ipv4.tcp_rmem.max']")).isEqualTo(3145728);
+        assertThat(run(script).<String>at("$.result")).isEqualTo("fail");
+        Http.Reply bad = run(RUNS + "?sysctl=net.ipv4.tcp_rmem=4096", script);
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.<String>at("$.detail")).contains("net.ipv4.tcp_rmem takes three values");
+    }
+
+    @Test
     void oversizedScript_is413() {
         Http.Reply reply = run("// " + "x".repeat(70_000) + "\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n");
         assertThat(reply.status()).isEqualTo(413);

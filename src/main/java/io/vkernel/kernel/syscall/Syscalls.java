@@ -373,6 +373,31 @@ public final class Syscalls {
         });
     }
 
+    /** The ioctl requests vkernel answers (tcp_ioctl()). */
+    public static final List<String> IOCTLS = List.of("SIOCINQ", "FIONREAD", "SIOCOUTQ", "SIOCOUTQNSD");
+
+    /**
+     * ioctl() on a TCP socket, as tcp_ioctl(): SIOCINQ (FIONREAD) is the bytes a read would get, SIOCOUTQ the
+     * bytes written but not yet acknowledged, SIOCOUTQNSD those not yet sent; EINVAL on a listener.
+     */
+    public Outcome ioctl(Process process, int fd, String request) {
+        String call = "ioctl(" + fd + ", " + request;
+        return run(call + ")", () -> {
+            Socket socket = socketOf(process, fd);
+            if (socket.isListening()) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+            Tcb tcb = socket.tcb();
+            long value = switch (request) {
+                case "SIOCINQ", "FIONREAD" -> tcb == null ? 0 : tcb.receiveQueued();
+                case "SIOCOUTQ" -> tcb == null ? 0 : tcb.sendQueued();
+                case "SIOCOUTQNSD" -> tcb == null ? 0 : Math.max(0, tcb.sendQueued() - (tcb.sndNxt() - tcb.sndUna()));
+                default -> throw new SyscallException(Errno.EINVAL);
+            };
+            return SyscallResult.ok(0, call + ", [" + value + "]) = 0").withValue(value);
+        });
+    }
+
     public Outcome close(Process process, int fd, PacketReport report) {
         String call = "close(" + fd + ")";
         return run(call, () -> {
