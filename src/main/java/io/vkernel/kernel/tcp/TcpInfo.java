@@ -15,7 +15,7 @@ public final class TcpInfo {
     /** The field names {@link #of} fills, for callers that check a name before reading it. */
     public static final List<String> FIELDS = List.of("tcpi_state", "tcpi_ca_state", "tcpi_retransmits", "tcpi_probes",
             "tcpi_backoff", "tcpi_options", "tcpi_snd_wscale", "tcpi_rcv_wscale", "tcpi_rto", "tcpi_ato", "tcpi_snd_mss",
-            "tcpi_rcv_mss", "tcpi_unacked", "tcpi_retrans", "tcpi_rtt", "tcpi_rttvar", "tcpi_snd_ssthresh", "tcpi_advmss",
+            "tcpi_unacked", "tcpi_retrans", "tcpi_rtt", "tcpi_rttvar", "tcpi_snd_ssthresh", "tcpi_advmss",
             "tcpi_pmtu", "tcpi_rcv_space", "tcpi_total_retrans", "tcpi_bytes_acked", "tcpi_bytes_received",
             "tcpi_snd_wnd", "tcpi_rcv_wnd");
 
@@ -38,7 +38,6 @@ public final class TcpInfo {
         info.put("tcpi_rto", tcb.rtoMs * 1000);
         info.put("tcpi_ato", TcpEngine.DELACK_MS * 1000L);
         info.put("tcpi_snd_mss", (long) mss);
-        info.put("tcpi_rcv_mss", (long) Math.min(TcpEngine.ADVERTISED_MSS, mss));
         long inFlight = synced ? Integer.toUnsignedLong(tcb.sndNxt - tcb.sndUna) : 0;
         info.put("tcpi_unacked", (inFlight + mss - 1) / mss);
         info.put("tcpi_retrans", 0L);
