@@ -15,6 +15,7 @@ import io.vkernel.script.ScriptException;
 import io.vkernel.script.ScriptParser;
 import io.vkernel.script.ScriptReport;
 import io.vkernel.script.ScriptRunner;
+import io.vkernel.script.ScriptTooLargeException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -77,7 +78,8 @@ class ScriptController {
         try {
             parsed = ScriptParser.parse(script, limits, sysctl == null ? List.of() : sysctl);
         } catch (ScriptException e) {
-            if (e.line() == 0) {
+            if (e.line() == 0 && !(e instanceof ScriptTooLargeException)) {
+                // line 0: a ?sysctl= parameter, not a line of the script
                 throw ApiException.badField("sysctl", e.getMessage());
             }
             throw e;
