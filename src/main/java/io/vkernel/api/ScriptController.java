@@ -1,6 +1,7 @@
 package io.vkernel.api;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -10,9 +11,11 @@ import io.vkernel.script.Harness;
 import io.vkernel.script.ReportText;
 import io.vkernel.script.Script;
 import io.vkernel.script.ScriptLimits;
+import io.vkernel.script.ScriptException;
 import io.vkernel.script.ScriptParser;
 import io.vkernel.script.ScriptReport;
 import io.vkernel.script.ScriptRunner;
+import io.vkernel.script.ScriptTooLargeException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -21,6 +24,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+
+import java.util.List;
 
 /**
  * Runs a packetdrill-format script against a fresh, private kernel on virtual time and answers with the verdict for
@@ -52,21 +57,33 @@ class ScriptController {
             + Harness.REMOTE_IP + ") on virtual time, with the seed given (default " + Harness.DEFAULT_SEED + ") so runs "
             + "repeat exactly. The answer is 200 whether the script passes or fails, with every line's verdict, the first "
             + "failure and the wire; ?format=text prints it as a terminal would. A script that cannot be run (a parse "
-            + "error, backquoted shell commands or %{ }% code, which are refused and never run) is a 400 problem naming "
+            + "error, or a setup line or %{ }% code outside what vkernel understands: nothing is ever run) is a 400 problem naming "
             + "the line; one over the size bounds is 413.",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(mediaType = MediaType.TEXT_PLAIN_VALUE,
                     schema = @Schema(type = "string"), examples = @ExampleObject(value = EXAMPLE))),
             responses = @ApiResponse(responseCode = "200", description = "the run's report",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = ScriptReport.class))))
     ResponseEntity<?> runScript(@RequestBody(required = false) String script, @RequestParam(required = false) Long seed,
-                          @RequestParam(required = false) String format, HttpServletRequest request) {
+                          @RequestParam(required = false) String format,
+                          @Parameter(description = "kernel settings before the script's own, as name=value (repeatable), "
+                                  + "e.g. net.ipv4.tcp_rmem=4096 87380 3145728 for scripts written for older defaults")
+                          @RequestParam(required = false) List<String> sysctl, HttpServletRequest request) {
         boolean text = Formats.text(format);
         requirePlainText(request.getContentType());
         if (script == null || script.isBlank()) {
             throw ApiException.badField("script", "send the script as the text/plain request body, e.g. "
                     + "curl --data-binary @test.pkt -H 'content-type: text/plain' ...");
         }
-        Script parsed = ScriptParser.parse(script, limits);
+        Script parsed;
+        try {
+            parsed = ScriptParser.parse(script, limits, sysctl == null ? List.of() : sysctl);
+        } catch (ScriptException e) {
+            if (e.line() == 0 && !(e instanceof ScriptTooLargeException)) {
+                // line 0: a ?sysctl= parameter, not a line of the script
+                throw ApiException.badField("sysctl", e.getMessage());
+            }
+            throw e;
+        }
         ScriptReport report = ScriptRunner.run(parsed, seed != null ? seed : Harness.DEFAULT_SEED, limits);
         return text ? Formats.plain(ReportText.render(report)) : ResponseEntity.ok(report);
     }

@@ -31,11 +31,11 @@ import java.util.List;
 @RestController
 @RequestMapping("/api/v1/kernels/{k}/processes/{pid}")
 @Tag(name = "syscalls", description = "System calls: socket, bind, listen, accept, connect, read, write, close, shutdown, "
-        + "setsockopt, getsockopt, fcntl, dup, dup2")
+        + "setsockopt, getsockopt, ioctl, fcntl, dup, dup2")
 class SyscallController {
 
     static final List<String> CALLS = List.of("socket", "bind", "listen", "accept", "connect", "read", "write", "close",
-            "shutdown", "setsockopt", "getsockopt", "fcntl", "dup", "dup2");
+            "shutdown", "setsockopt", "getsockopt", "ioctl", "fcntl", "dup", "dup2");
 
     record SocketCall(String domain, String type) {
     }
@@ -59,6 +59,9 @@ class SyscallController {
     }
 
     record SetsockoptCall(Integer fd, String option, Long value, Integer onoff) {
+    }
+
+    record IoctlCall(Integer fd, String request) {
     }
 
     record GetsockoptCall(Integer fd, String option) {
@@ -181,7 +184,8 @@ class SyscallController {
     }
 
     @PostMapping("/setsockopt")
-    @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE (value 0 or 1)")
+    @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY (value 0 or 1), "
+            + "SO_RCVBUF and SO_SNDBUF (bytes; stored doubled, capped by net.core.rmem_max/wmem_max, as Linux does)")
     DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {
         int fd = fd(body.fd());
         String option = Inputs.oneOf("option", body.option(), Syscalls.SOCKET_OPTIONS);
@@ -229,6 +233,16 @@ class SyscallController {
         String option = Inputs.oneOf("option", body.option(), Syscalls.READABLE_OPTIONS);
         Kernel kernel = kernels.get(k);
         return answer(kernel, kernel.getsockopt(pid, fd, option), null, 0L);
+    }
+
+    @PostMapping("/ioctl")
+    @Operation(summary = "ioctl(fd, request, &value)", description = "SIOCINQ (FIONREAD): bytes a read would return; "
+            + "SIOCOUTQ: bytes written and not yet acknowledged; SIOCOUTQNSD: bytes not yet sent. EINVAL on a listener.")
+    DeferredResult<ResponseEntity<Views.SyscallView>> ioctl(@PathVariable String k, @PathVariable int pid, @RequestBody IoctlCall body) {
+        int fd = fd(body.fd());
+        String request = Inputs.oneOf("request", body.request(), Syscalls.IOCTLS);
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.ioctl(pid, fd, request), null, 0L);
     }
 
     @PostMapping("/dup")

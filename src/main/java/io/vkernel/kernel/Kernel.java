@@ -510,6 +510,10 @@ public final class Kernel implements TcpHost {
         return deliveringAfter(syscalls.dup2(requireProcess(pid), oldFd, newFd, report));
     }
 
+    public synchronized Syscalls.Outcome ioctl(int pid, int fd, String request) {
+        return syscalls.ioctl(requireProcess(pid), fd, request);
+    }
+
     public synchronized Syscalls.Outcome getsockopt(int pid, int fd, String option) {
         return syscalls.getsockopt(requireProcess(pid), fd, option);
     }

@@ -31,8 +31,24 @@ public final class Sysctls {
     public static final String TCP_SYNCOOKIES = "net.ipv4.tcp_syncookies";
     public static final String TCP_INVALID_RATELIMIT = "net.ipv4.tcp_invalid_ratelimit";
     public static final String TCP_CHALLENGE_ACK_LIMIT = "net.ipv4.tcp_challenge_ack_limit";
+    // net.ipv4.tcp_rmem / tcp_wmem are three values in Linux ("min default max"); each is its own name here.
+    public static final String TCP_RMEM_MIN = "net.ipv4.tcp_rmem.min";
+    public static final String TCP_RMEM_MAX = "net.ipv4.tcp_rmem.max";
+    public static final String TCP_WMEM_MIN = "net.ipv4.tcp_wmem.min";
+    public static final String TCP_WMEM_MAX = "net.ipv4.tcp_wmem.max";
+    public static final String CORE_RMEM_MAX = "net.core.rmem_max";
+    public static final String CORE_WMEM_MAX = "net.core.wmem_max";
+    public static final String CORE_RMEM_DEFAULT = "net.core.rmem_default";
+    public static final String CORE_WMEM_DEFAULT = "net.core.wmem_default";
+    public static final String TCP_ADV_WIN_SCALE = "net.ipv4.tcp_adv_win_scale";
+    public static final String TCP_MODERATE_RCVBUF = "net.ipv4.tcp_moderate_rcvbuf";
+    public static final String TCP_TIMESTAMPS = "net.ipv4.tcp_timestamps";
+    public static final String TCP_WINDOW_SCALING = "net.ipv4.tcp_window_scaling";
     public static final String TCP_SACK = "net.ipv4.tcp_sack";
     public static final String TCP_DSACK = "net.ipv4.tcp_dsack";
+    /** Linux takes a name; here 0 = reno, 1 = cubic (the script runner translates "reno"/"cubic"). */
+    public static final String TCP_CONGESTION_CONTROL = "net.ipv4.tcp_congestion_control";
+    /** vkernel's own: 1 = the NIC offers GSO/TSO, so the stack may send super-segments (ethtool -K dev gso|tso on). */
     public static final String VKERNEL_GSO = "vkernel.gso";
 
     private record Spec(long defaultValue, long min, long max, String description) {
@@ -64,8 +80,21 @@ public final class Sysctls {
         // tcp_sk_init(): INT_MAX since Linux 6.0 (commit 79e3602caa6f), which turns the per-netns budget off
         SPECS.put(TCP_CHALLENGE_ACK_LIMIT, new Spec(Integer.MAX_VALUE, 0, Integer.MAX_VALUE, "challenge ACKs per second for "
                 + "the whole kernel (RFC 5961 §7), randomised around this value; 2147483647 means no limit"));
-        SPECS.put(TCP_SACK, new Spec(1, 0, 1, "1: offer and accept selective acknowledgments (RFC 2018) in the handshake"));
-        SPECS.put(TCP_DSACK, new Spec(1, 0, 1, "1: report data received twice with a D-SACK block (RFC 2883)"));
+        SPECS.put(TCP_RMEM_MIN, new Spec(4096, 1, 64L * 1024 * 1024, "tcp_rmem min: the receive buffer a socket keeps under memory pressure, bytes"));
+        SPECS.put(TCP_RMEM_MAX, new Spec(6291456, 4096, 1L << 30, "tcp_rmem max: how far receive autotuning may grow a buffer, bytes"));
+        SPECS.put(TCP_WMEM_MIN, new Spec(4096, 1, 64L * 1024 * 1024, "tcp_wmem min, bytes"));
+        SPECS.put(TCP_WMEM_MAX, new Spec(4194304, 4096, 1L << 30, "tcp_wmem max: how far send autotuning may grow a buffer, bytes"));
+        SPECS.put(CORE_RMEM_MAX, new Spec(212992, 2304, Integer.MAX_VALUE, "largest SO_RCVBUF a process may ask for (before doubling), bytes"));
+        SPECS.put(CORE_WMEM_MAX, new Spec(212992, 4608, Integer.MAX_VALUE, "largest SO_SNDBUF a process may ask for (before doubling), bytes"));
+        SPECS.put(CORE_RMEM_DEFAULT, new Spec(212992, 2304, Integer.MAX_VALUE, "default receive buffer of non-TCP sockets, bytes"));
+        SPECS.put(CORE_WMEM_DEFAULT, new Spec(212992, 4608, Integer.MAX_VALUE, "default send buffer of non-TCP sockets, bytes"));
+        SPECS.put(TCP_ADV_WIN_SCALE, new Spec(1, -31, 31, "share of the receive buffer advertised as window: space - space/2^n (n > 0) or space/2^-n (n <= 0)"));
+        SPECS.put(TCP_MODERATE_RCVBUF, new Spec(1, 0, 1, "1: receive autotuning grows the buffer (and window) to what the flow needs"));
+        SPECS.put(TCP_TIMESTAMPS, new Spec(1, 0, 2, "1: offer and accept TCP timestamps (RFC 7323)"));
+        SPECS.put(TCP_WINDOW_SCALING, new Spec(1, 0, 1, "1: offer and accept window scaling (RFC 7323)"));
+        SPECS.put(TCP_SACK, new Spec(1, 0, 1, "1: offer and accept selective acknowledgments (RFC 2018)"));
+        SPECS.put(TCP_DSACK, new Spec(1, 0, 1, "1: report duplicate segments with D-SACK blocks (RFC 2883)"));
+        SPECS.put(TCP_CONGESTION_CONTROL, new Spec(1, 0, 1, "congestion control of new connections: 0 = reno, 1 = cubic"));
         SPECS.put(VKERNEL_GSO, new Spec(1, 0, 1, "segmentation offload (GSO/TSO, as 'ethtool -K dev gso on'): 1 hands the NIC one super-segment of up to 64 KB, 0 MSS-sized segments"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }

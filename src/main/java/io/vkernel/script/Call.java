@@ -47,6 +47,10 @@ sealed interface Call {
     record GetSockOpt(int fd, String option, Long expectedValue) implements Call {
     }
 
+    /** {@code expectedValue}: the {@code [N]} the script expects the kernel to write, or null when not checked. */
+    record Ioctl(int fd, String request, Long expectedValue) implements Call {
+    }
+
     record Dup(int fd) implements Call {
     }
 

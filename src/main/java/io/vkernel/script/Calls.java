@@ -18,14 +18,18 @@ import java.util.Map;
 final class Calls {
 
     static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write",
-            "send", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "dup", "dup2");
+            "send", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2");
 
     private static final Map<String, Long> SYMBOLS = Map.ofEntries(
             Map.entry("O_RDONLY", 0L), Map.entry("O_WRONLY", 1L), Map.entry("O_RDWR", (long) OpenFile.O_RDWR),
             Map.entry("O_NONBLOCK", (long) OpenFile.O_NONBLOCK), Map.entry("SHUT_RD", 0L), Map.entry("SHUT_WR", 1L),
             Map.entry("SHUT_RDWR", 2L));
 
-    private static final List<String> SOCKET_OPTIONS = List.of("SO_REUSEADDR", "SO_KEEPALIVE", "SO_LINGER", "SO_RCVTIMEO", "SO_SNDTIMEO");
+    private static final List<String> SOCKET_OPTIONS = List.of("SO_REUSEADDR", "SO_KEEPALIVE", "SO_LINGER", "SO_RCVTIMEO", "SO_SNDTIMEO",
+            "SO_RCVBUF", "SO_SNDBUF");
+    /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
+    private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY");
+    private static final List<String> TCP_READABLE = List.of("TCP_NODELAY", "TCP_MAXSEG");
 
     private static final int MAX_IO = 1 << 20;
 
@@ -73,6 +77,19 @@ final class Calls {
             case "fcntl" -> fcntl(a);
             case "setsockopt" -> setsockopt(a);
             case "getsockopt" -> getsockopt(a);
+            case "ioctl" -> {
+                a.arity(3);
+                String request = io.vkernel.kernel.syscall.Syscalls.IOCTLS.stream().filter(r -> a.isWord(1, r)).findFirst()
+                        .orElseThrow(() -> a.error("ioctl requests vkernel answers: "
+                                + String.join(", ", io.vkernel.kernel.syscall.Syscalls.IOCTLS) + "; got '" + a.arg(1) + "'"));
+                Long expected = null;
+                if (a.arg(2) instanceof Expr.ListOf list && list.items().size() == 1 && !(list.items().get(0) instanceof Expr.Ellipsis)) {
+                    expected = value(list.items().get(0), line, "the expected ioctl value");
+                } else if (!(a.arg(2) instanceof Expr.Ellipsis) && !(a.arg(2) instanceof Expr.ListOf)) {
+                    throw a.error("the ioctl value is written [N] (checked) or ... (not checked)");
+                }
+                yield new Call.Ioctl(a.fd(0), request, expected);
+            }
             case "dup" -> {
                 a.arity(1);
                 yield new Call.Dup(a.fd(0));
@@ -143,6 +160,10 @@ final class Calls {
                 Expr.Struct tv = a.struct(3, option + " takes {tv_sec=1, tv_usec=0}");
                 long ms = a.field(tv, "tv_sec") * 1000 + a.field(tv, "tv_usec") / 1000;
                 yield new Call.SetSockOpt(a.fd(0), option, ms, ms > 0);
+            }
+            case "SO_RCVBUF", "SO_SNDBUF" -> {
+                long bytes = a.bracketed(value, option + " takes the size in brackets, e.g. [65536]");
+                yield new Call.SetSockOpt(a.fd(0), option, bytes, bytes != 0);
             }
             default -> {
                 long flag = a.bracketed(value, option + " takes [0] or [1]");
@@ -282,16 +303,23 @@ final class Calls {
         }
 
         String socketOption() {
-            if (!isWord(1, "SOL_SOCKET")) {
-                throw error("only SOL_SOCKET options are modelled (got level '" + args.get(1) + "'): " + String.join(", ", SOCKET_OPTIONS));
+            boolean get = name.equals("getsockopt");
+            List<String> known;
+            if (isWord(1, "SOL_SOCKET")) {
+                known = SOCKET_OPTIONS;
+            } else if (isWord(1, "SOL_TCP") || isWord(1, "IPPROTO_TCP") || isNumber(1, 6)) {
+                known = get ? TCP_READABLE : TCP_OPTIONS;
+            } else {
+                throw error("the level must be SOL_SOCKET or SOL_TCP (IPPROTO_TCP), got '" + args.get(1) + "'; vkernel models "
+                        + String.join(", ", SOCKET_OPTIONS) + " and " + String.join(", ", get ? TCP_READABLE : TCP_OPTIONS));
             }
-            for (String option : SOCKET_OPTIONS) {
+            for (String option : known) {
                 if (isWord(2, option)) {
                     return option;
                 }
             }
-            throw error("socket option '" + args.get(2) + "' is not modelled; vkernel knows " + String.join(", ", SOCKET_OPTIONS)
-                    + (name.equals("getsockopt") ? " and SO_ERROR" : ""));
+            throw error("socket option '" + args.get(2) + "' at level " + args.get(1) + " is not modelled; vkernel knows "
+                    + String.join(", ", known) + (get && known == SOCKET_OPTIONS ? " and SO_ERROR" : ""));
         }
 
         Expr.Struct struct(int i, String usage) {

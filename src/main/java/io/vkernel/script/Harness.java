@@ -1,6 +1,9 @@
 package io.vkernel.script;
 
+import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.wire.Endpoint;
+
+import java.util.Map;
 
 /**
  * The addresses packetdrill gives a test by default, which vkernel's runner uses too: the kernel under test is
@@ -16,6 +19,13 @@ public final class Harness {
     public static final int REMOTE_PORT = 48_004;
     public static final int CONNECT_PORT = 8080;
     public static final long DEFAULT_SEED = 1;
+
+    /**
+     * Settings of packetdrill's environment that differ from a fresh vkernel's: its tun device offers TSO
+     * (TUNSETOFFLOAD with TUN_F_TSO4, packetdrill's netdev.c), so TCP may hand it super-segments until a script
+     * runs {@code ethtool -K tun0 tso off gso off}.
+     */
+    static final Map<String, Long> DEFAULT_SYSCTLS = Map.of(Sysctls.VKERNEL_GSO, 1L);
 
     static final Endpoint BIND_ADDRESS = Endpoint.of(LOCAL_IP, LOCAL_PORT);
     static final Endpoint CONNECT_ADDRESS = Endpoint.of(REMOTE_IP, CONNECT_PORT);

@@ -102,6 +102,12 @@ final class Packets {
                     problems.add("TS val: expected " + script.value() + " but the kernel's is " + mapped + " in script time ("
                             + drift + " ticks of " + tsTickUs + " us off, tolerance " + toleranceUs + " us)");
                 }
+                // the peer's TS val go on the wire as the script writes them, so the kernel's ecr (RFC 7323 §4.3:
+                // TS.Recent, the TSval the peer last sent in order) must equal the script's ecr exactly, as in packetdrill
+                if (live.echoReply() != script.echoReply()) {
+                    problems.add("TS ecr: expected " + script.echoReply() + " but the kernel echoed " + live.echoReply()
+                            + " (ecr must be the TS val the peer last sent)");
+                }
             } else if (!(a instanceof TcpOption.Nop) && !(a instanceof TcpOption.End) && !a.equals(e)) {
                 problems.add("option " + (i + 1) + ": expected " + Notation.option(e) + " but the kernel sent " + Notation.option(a));
             }

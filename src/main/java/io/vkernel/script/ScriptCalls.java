@@ -36,6 +36,8 @@ final class ScriptCalls {
             return kernel.setsockopt(pid, c.fd(), c.option(), c.value(), c.on());
         } else if (call instanceof Call.GetSockOpt c) {
             return kernel.getsockopt(pid, c.fd(), c.option());
+        } else if (call instanceof Call.Ioctl c) {
+            return kernel.ioctl(pid, c.fd(), c.request());
         } else if (call instanceof Call.Dup c) {
             return kernel.dup(pid, c.fd());
         } else if (call instanceof Call.Dup2 c) {

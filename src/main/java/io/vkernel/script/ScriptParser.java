@@ -1,6 +1,6 @@
 package io.vkernel.script;
 
-import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.tcp.TcpInfo;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import io.vkernel.kernel.wire.TcpOption;
@@ -11,6 +11,8 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,17 +31,37 @@ public final class ScriptParser {
         OPTIONS.put("tolerance_usecs", "timing tolerance in microseconds (default 4000)");
         OPTIONS.put("tolerance_percent", "timing tolerance as a percentage of the time since the previous event");
         OPTIONS.put("tcp_ts_tick_usecs", "check outbound TS val, one tick being this many microseconds (vkernel ticks 1000)");
+        OPTIONS.put("tcp_ts_ecr_scaled", "TS ecr values are scaled from the script's TS val (vkernel always does this)");
+        OPTIONS.put("ip_version", "ipv4 only");
+        OPTIONS.put("local_ip", Harness.LOCAL_IP + " only");
+        OPTIONS.put("remote_ip", Harness.REMOTE_IP + " only");
+        OPTIONS.put("mtu", "1500 only (the tun device's default)");
+        OPTIONS.put("mss", "the MSS packetdrill's tun uses to split inbound GRO packets; vkernel injects packets as written");
+        OPTIONS.put("strict_segments", "outbound packets must match segment by segment (vkernel always does)");
     }
 
     private ScriptParser() {
     }
 
     public static Script parse(String text, ScriptLimits limits) {
+        return parse(text, limits, List.of());
+    }
+
+    /**
+     * Parses a script; {@code requestSysctls} ("name=value", as a {@code // vkernel-sysctl} directive takes them)
+     * are set before the script's own setup, for scripts written for other defaults.
+     */
+    public static Script parse(String text, ScriptLimits limits, List<String> requestSysctls) {
         ScriptSource source = ScriptSource.of(text, limits);
         long tolerance = Script.DEFAULT_TOLERANCE_US;
         int percent = 0;
         long tsTick = 0;
         List<ScriptEvent> events = new ArrayList<>();
+        List<SetupCommands.Setup> setup = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        Set<String> assigned = new HashSet<>();
+        Set<String> fields = new HashSet<>(TcpInfo.FIELDS);
+        setup.add(directives(requestSysctls, source.directives(), notes));
         for (int i = 0; i < source.lines().size(); i++) {
             int line = i + 1;
             String code = source.lines().get(i).strip();
@@ -50,12 +72,43 @@ public final class ScriptParser {
                 if (!events.isEmpty()) {
                     throw new ScriptException(line, "options (--name=value) must come before the first event");
                 }
-                long value = option(code, line);
-                String name = code.substring(2, code.indexOf('='));
-                switch (name) {
-                    case "tolerance_usecs" -> tolerance = value;
-                    case "tolerance_percent" -> percent = (int) Math.min(value, 1000);
-                    default -> tsTick = value;
+                for (String word : code.split("\\s+")) {
+                    String name = word.substring(2, word.contains("=") ? word.indexOf('=') : word.length());
+                    switch (name) {
+                        case "tolerance_usecs" -> tolerance = option(word, line);
+                        case "tolerance_percent" -> percent = (int) Math.min(option(word, line), 1000);
+                        case "tcp_ts_tick_usecs" -> tsTick = option(word, line);
+                        default -> notes.addAll(fixedOption(word, line));
+                    }
+                }
+                continue;
+            }
+            int mark = code.indexOf(ScriptSource.MARK);
+            if (mark >= 0) {
+                int close = code.indexOf(ScriptSource.MARK, mark + 1);
+                ScriptSource.Block block = source.blocks().get(Integer.parseInt(code.substring(mark + 1, close)));
+                String before = code.substring(0, mark).strip();
+                if (!code.substring(close + 1).isBlank()) {
+                    throw new ScriptException(line, "nothing may follow a " + (block.shell() ? "backquoted command" : "%{ }% block")
+                            + " on its line");
+                }
+                ScriptEvent.Action action = block.shell() ? SetupCommands.parse(block.text(), block.line())
+                        : CodeBlock.parse(block.text(), block.line(), fields, assigned);
+                if (!before.isEmpty()) {
+                    Cursor c = new Cursor(Lexer.lex(before, line), line);
+                    EventTime time = time(c);
+                    c.expectEnd();
+                    events.add(new ScriptEvent(line, before + (block.shell() ? " `" + block.text().strip() + "`"
+                            : " %{ " + block.text().strip() + " }%"), time, action));
+                } else if (action instanceof SetupCommands.Setup commands && events.isEmpty()) {
+                    setup.add(commands); // packetdrill's init command: before time 0
+                } else if (action instanceof SetupCommands.Setup commands) {
+                    // packetdrill's cleanup command runs after the script; the kernel is discarded then
+                    notes.add("line " + line + ": the cleanup command after the last event is understood and not needed: "
+                            + "each run's kernel is discarded");
+                    notes.addAll(commands.notes());
+                } else {
+                    throw new ScriptException(line, "a %{ }% block needs its time, e.g. '+0 %{ assert tcpi_snd_cwnd == 10 }%'");
                 }
                 continue;
             }
@@ -64,9 +117,20 @@ public final class ScriptParser {
         if (events.isEmpty()) {
             throw new ScriptException(1, "the script has no events: start with e.g. '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3'");
         }
-        Map<String, Long> sysctls = sysctls(source.directives(), events.get(0).line());
+        int firstEvent = events.get(0).line();
+        for (ScriptSource.Directive directive : source.directives()) {
+            if (directive.line() > firstEvent) {
+                throw new ScriptException(directive.line(), "// vkernel-" + directive.name() + " must come before the first "
+                        + "event (line " + firstEvent + "): tunables are set before time 0");
+            }
+        }
+        Map<String, Long> sysctls = new LinkedHashMap<>();
+        setup.forEach(s -> {
+            sysctls.putAll(s.sysctls());
+            notes.addAll(s.notes());
+        });
         checkTimeline(events, limits);
-        return new Script(events, tolerance, percent, tsTick, sysctls);
+        return new Script(events, tolerance, percent, tsTick, sysctls, setup, notes);
     }
 
     // ---------------------------------------------------------------- options and directives
@@ -74,11 +138,6 @@ public final class ScriptParser {
     private static long option(String code, int line) {
         int eq = code.indexOf('=');
         String name = eq < 0 ? code.substring(2) : code.substring(2, eq);
-        if (!OPTIONS.containsKey(name)) {
-            throw new ScriptException(line, "option --" + name + " is not supported; vkernel's runner takes "
-                    + String.join(", ", OPTIONS.keySet().stream().map(o -> "--" + o + "=N").toList())
-                    + " (addresses are fixed: local " + Harness.LOCAL_IP + ":" + Harness.LOCAL_PORT + ", remote " + Harness.REMOTE_IP + ")");
-        }
         try {
             long value = Long.parseLong(code.substring(eq + 1).strip());
             if (value < 0 || value > 60_000_000L) {
@@ -90,35 +149,52 @@ public final class ScriptParser {
         }
     }
 
-    private static Map<String, Long> sysctls(List<ScriptSource.Directive> directives, int firstEventLine) {
+    /** packetdrill's other command-line options: accepted where they agree with vkernel's fixed harness. */
+    private static List<String> fixedOption(String word, int line) {
+        int eq = word.indexOf('=');
+        String name = eq < 0 ? word.substring(2) : word.substring(2, eq);
+        String value = eq < 0 ? "" : word.substring(eq + 1).replace("\"", "");
+        boolean ok = switch (name) {
+            case "tcp_ts_ecr_scaled", "strict_segments" -> eq < 0;
+            case "ip_version" -> value.equals("ipv4");
+            case "local_ip" -> value.equals(Harness.LOCAL_IP);
+            case "remote_ip" -> value.equals(Harness.REMOTE_IP);
+            case "mtu" -> value.equals("1500");
+            case "mss" -> value.matches("[1-9][0-9]{0,4}");
+            default -> false;
+        };
+        if (!ok) {
+            throw new ScriptException(line, "option " + word + " is not supported; vkernel's runner takes "
+                    + String.join("; ", OPTIONS.entrySet().stream().map(o -> "--" + o.getKey() + " (" + o.getValue() + ")").toList()));
+        }
+        return name.equals("mss") ? List.of("line " + line + ": " + word + ": " + OPTIONS.get("mss")) : List.of();
+    }
+
+    private static SetupCommands.Setup directives(List<String> requestSysctls, List<ScriptSource.Directive> directives,
+                                                  List<String> notes) {
         Map<String, Long> sysctls = new LinkedHashMap<>();
-        Sysctls check = new Sysctls();
+        for (String assignment : requestSysctls) {
+            String[] parts = assignment.split("=", 2);
+            if (parts.length != 2) {
+                throw new ScriptException(0, "sysctl parameter '" + assignment + "': write name=value, e.g. "
+                        + "net.ipv4.tcp_rmem=4096 87380 3145728");
+            }
+            SetupCommands.set(parts[0].strip(), parts[1], 0, sysctls, notes);
+        }
         for (ScriptSource.Directive directive : directives) {
             if (!directive.name().equals("sysctl")) {
                 throw new ScriptException(directive.line(), "unknown directive '// vkernel-" + directive.name()
                         + "': the runner knows '// vkernel-sysctl name=value'");
             }
-            if (directive.line() > firstEventLine) {
-                throw new ScriptException(directive.line(), "// vkernel-sysctl must come before the first event (line "
-                        + firstEventLine + "): tunables are set before time 0");
-            }
             String[] parts = directive.argument().split("=", 2);
             if (parts.length != 2) {
                 throw new ScriptException(directive.line(), "write the directive as '// vkernel-sysctl name=value', e.g. "
-                        + "'// vkernel-sysctl net.ipv4.tcp_abort_on_overflow=1'");
+                        + "'// vkernel-sysctl net.ipv4.tcp_abort_on_overflow=1' or "
+                        + "'// vkernel-sysctl net.ipv4.tcp_rmem=4096 87380 3145728'");
             }
-            String name = parts[0].strip();
-            try {
-                long value = Long.parseLong(parts[1].strip());
-                check.set(name, value);
-                sysctls.put(name, value);
-            } catch (NumberFormatException e) {
-                throw new ScriptException(directive.line(), "sysctl " + name + " needs a whole number, got '" + parts[1].strip() + "'");
-            } catch (IllegalArgumentException e) {
-                throw new ScriptException(directive.line(), e.getMessage());
-            }
+            SetupCommands.set(parts[0].strip(), parts[1], directive.line(), sysctls, notes);
         }
-        return sysctls;
+        return new SetupCommands.Setup(sysctls, Set.of(), false, List.of());
     }
 
     /** First event at 0, absolute times never going back, nothing past the virtual time limit. */

@@ -14,9 +14,12 @@ public record ScriptReport(String result, String summary, ScriptFailure failure,
     public record ScriptFailure(Integer line, String detail) {
     }
 
-    /** The addresses, seed, tolerance and tunables the run used, and where its virtual clock ended. */
+    /**
+     * The addresses, seed, tolerance and tunables the run used before time 0, notes on setup lines accepted without
+     * modelling what they tune, and where its virtual clock ended.
+     */
     public record ScriptSetup(String local, String remote, long seed, long toleranceUsecs, Map<String, Long> sysctls,
-                              double virtualSeconds) {
+                              List<String> notes, double virtualSeconds) {
     }
 
     /**

@@ -30,6 +30,23 @@ class LifecycleHttpTest extends HttpKernelTest {
     }
 
     @Test
+    void ioctlAndBufferOptions_answerAsLinux_withTheirStraceLines() {
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        inject("192.168.1.100", 54321, "P.", 1001, ack("192.168.1.100", 54321), "hello");
+        assertThat(syscall("ioctl", "{\"fd\":4,\"request\":\"SIOCINQ\"}").<String>at("$.strace"))
+                .isEqualTo("ioctl(4, SIOCINQ, [5]) = 0");
+        assertThat(syscall("ioctl", "{\"fd\":3,\"request\":\"SIOCINQ\"}").<String>at("$.errno")).isEqualTo("EINVAL");
+        assertThat(syscall("ioctl", "{\"fd\":4,\"request\":\"SIOCGIFADDR\"}").status()).isEqualTo(400);
+
+        assertThat(syscall("setsockopt", "{\"fd\":4,\"option\":\"SO_RCVBUF\",\"value\":8192}").<Integer>at("$.ret")).isZero();
+        assertThat(syscall("getsockopt", "{\"fd\":4,\"option\":\"SO_RCVBUF\"}").<String>at("$.strace"))
+                .isEqualTo("getsockopt(4, SOL_SOCKET, SO_RCVBUF, [16384], [4]) = 0");
+        assertThat(syscall("getsockopt", "{\"fd\":4,\"option\":\"TCP_MAXSEG\"}").<String>at("$.strace"))
+                .startsWith("getsockopt(4, SOL_TCP, TCP_MAXSEG, [");
+    }
+
+    @Test
     void scenario1_packetForPort54322_isRoutedByTupleToFd5() {
         for (int port = 54321; port <= 54323; port++) {
             connect("192.168.1.100", port);

@@ -117,7 +117,7 @@ class ScriptHttpTest {
     }
 
     @Test
-    void backquotedShellLine_isRefused_andNothingIsRun(@TempDir Path dir) {
+    void backquotedShellLine_thatIsNoSetupIdiom_isRefused_andNothingIsRun(@TempDir Path dir) {
         Path proof = dir.resolve("ran");
         Http.Reply reply = run("""
                 0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
@@ -126,12 +126,13 @@ class ScriptHttpTest {
                 """.formatted(proof));
         assertThat(reply.status()).isEqualTo(400);
         assertThat(reply.<Integer>at("$.line")).isEqualTo(2);
-        assertThat(reply.<String>at("$.detail")).startsWith("line 2: backquoted shell commands (`...`) are refused");
+        assertThat(reply.<String>at("$.detail")).startsWith("line 2: the backquoted command 'touch " + proof + "' is not understood")
+                .contains("never runs commands");
         assertThat(proof).doesNotExist();
     }
 
     @Test
-    void codeBlock_isRefused_andNothingIsRun(@TempDir Path dir) {
+    void codeBlock_outsideTheAssertionGrammar_isRefused_andNothingIsRun(@TempDir Path dir) {
         Path proof = dir.resolve("ran");
         Http.Reply reply = run("""
                 0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
@@ -140,9 +141,28 @@ class ScriptHttpTest {
                 }%%
                 """.formatted(proof));
         assertThat(reply.status()).isEqualTo(400);
-        assertThat(reply.<Integer>at("$.line")).isEqualTo(2);
-        assertThat(reply.<String>at("$.detail")).startsWith("line 2: %{ }% code blocks are refused");
+        assertThat(reply.<Integer>at("$.line")).isEqualTo(3);
+        assertThat(reply.<String>at("$.detail")).startsWith("line 3: '.' is not understood in %{ }%").contains("never Python");
         assertThat(proof).doesNotExist();
+    }
+
+    @Test
+    void sysctlParameter_setsTheReceiveBufferOfAnOlderSuite_andABadOneIs400NamingIt() {
+        String script = """
+                0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+                +0   bind(3, ..., ...) = 0
+                +0   listen(3, 1) = 0
+                +0   < S 0:0(0) win 65535 <mss 1460,nop,wscale 7>
+                +0   > S. 0:0(0) ack 1 <mss 1460,nop,wscale 6>
+                """;
+        Http.Reply reply = run(RUNS + "?sysctl=net.ipv4.tcp_rmem=4096 87380 3145728", script);
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.<String>at("$.result")).isEqualTo("pass");
+        assertThat(reply.<Integer>at("$.setup.sysctls['net.ipv4.tcp_rmem.max']")).isEqualTo(3145728);
+        assertThat(run(script).<String>at("$.result")).isEqualTo("fail");
+        Http.Reply bad = run(RUNS + "?sysctl=net.ipv4.tcp_rmem=4096", script);
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.<String>at("$.detail")).contains("net.ipv4.tcp_rmem takes three values");
     }
 
     @Test

@@ -96,14 +96,23 @@ class ScriptParserTest {
     }
 
     @Test
-    void backquotedShellCommand_isRefusedWithItsLine() {
-        refused(PREAMBLE + "`sysctl -q net.ipv4.tcp_sack=0`\n", 4, "backquoted shell commands");
-        refused("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `rm -rf /` \n", 2, "never runs commands");
+    void backquotedShellCommand_notASetupIdiom_isRefusedWithItsLine() {
+        refused("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `rm -rf /` \n", 2, "'rm -rf /' is not understood");
+        refused("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `sysctl -q net.ipv4.tcp_rmem=1 $(id)` \n", 2,
+                "command substitutions");
+        refused("`sysctl -q net.ipv4.no_such_thing=1`\n" + PREAMBLE, 1, "sysctl net.ipv4.no_such_thing is not known to vkernel");
+        refused("`sysctl -q net.ipv4.tcp_rmem=\"4096 87380\"`\n" + PREAMBLE, 1, "takes three values");
+        refused("`ethtool -K tun0 lro off`\n" + PREAMBLE, 1, "the features understood are gso, tso and gro");
+        refused("`tc qdisc replace dev tun0 root fq`\n" + PREAMBLE, 1, "ethtool -K <dev> gso|tso|gro on|off");
     }
 
     @Test
-    void codeBlock_isRefusedWithItsLine() {
-        refused(PREAMBLE + "+0 %{\nimport os\nos.system('id')\n}%\n", 4, "%{ }% code blocks are refused");
+    void codeBlock_outsideTheAssertionGrammar_isRefusedWithItsLine() {
+        refused(PREAMBLE + "+0 %{\nimport os\nos.system('id')\n}%\n", 5, "it never runs Python");
+        refused(PREAMBLE + "+0 %{ assert open('x') }%\n", 4, "function calls");
+        refused(PREAMBLE + "+0 %{ assert tcpi_no_such_field == 1 }%\n", 4, "'tcpi_no_such_field' is not known");
+        refused(PREAMBLE + "+0 %{ assert tcpi_state == 1 $ 2 }%\n", 4, "'$' is not understood");
+        refused(PREAMBLE + "%{ assert tcpi_state == 1 }%\n", 4, "needs its time");
     }
 
     @Test
@@ -122,7 +131,8 @@ class ScriptParserTest {
         refused(PREAMBLE + "+0 < S 0:0(0) win 100 <...>\n", 4, "only makes sense for outbound");
         refused(PREAMBLE + "+0 < S 0:0(0) win 70000\n", 4, "between 0 and 65535");
         refused(PREAMBLE + "+0 poll(3, 1, 0) = 0\n", 4, "system call 'poll' is not supported");
-        refused(PREAMBLE + "+0 setsockopt(3, IPPROTO_TCP, TCP_NODELAY, [1], 4) = 0\n", 4, "only SOL_SOCKET options");
+        refused(PREAMBLE + "+0 setsockopt(3, SOL_IP, IP_TOS, [1], 4) = 0\n", 4, "the level must be SOL_SOCKET or SOL_TCP");
+        refused(PREAMBLE + "+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0\n", 4, "'TCP_FASTOPEN' at level SOL_TCP is not modelled");
         refused(PREAMBLE + "+0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 4\n", 4, "the type must be SOCK_STREAM");
         refused(PREAMBLE + "< S 0:0(0) win 100\n", 4, "each event starts with its time");
         refused(PREAMBLE + "+0 read(4, ..., 10) = \n", 4, "expected an argument");
@@ -138,9 +148,10 @@ class ScriptParserTest {
 
     @Test
     void optionsAndDirectives_thatCannotBeHonoured_areRefused() {
-        refused("--local_ip=10.0.0.1\n" + PREAMBLE, 1, "option --local_ip is not supported");
+        refused("--local_ip=10.0.0.1\n" + PREAMBLE, 1, "option --local_ip=10.0.0.1 is not supported");
+        refused("--ip_version=ipv6\n" + PREAMBLE, 1, "option --ip_version=ipv6 is not supported");
         refused(PREAMBLE + "--tolerance_usecs=1\n", 4, "options (--name=value) must come before the first event");
-        refused("// vkernel-sysctl net.ipv4.no_such=1\n" + PREAMBLE, 1, "unknown sysctl");
+        refused("// vkernel-sysctl net.ipv4.no_such=1\n" + PREAMBLE, 1, "is not known to vkernel");
         refused("// vkernel-sysctl net.core.somaxconn=-5\n" + PREAMBLE, 1, "must be between");
         refused(PREAMBLE + "// vkernel-sysctl net.core.somaxconn=5\n", 4, "must come before the first event");
         refused("// vkernel-shell ls\n" + PREAMBLE, 1, "unknown directive");

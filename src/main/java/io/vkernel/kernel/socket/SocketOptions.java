@@ -16,6 +16,10 @@ public final class SocketOptions {
     public long rcvTimeoutMs;
     /** SO_SNDTIMEO in milliseconds; 0 means block forever. */
     public long sndTimeoutMs;
+    /** SO_RCVBUF as stored (the request doubled, sock_setsockopt()); 0 = not set: tcp_rmem[1], autotuned. */
+    public int rcvBuf;
+    /** SO_SNDBUF as stored (doubled); 0 = not set: tcp_wmem[1]. */
+    public int sndBuf;
 
     /** sk_clone_lock(): the child socket starts with the listener's options, whatever they are. */
     public SocketOptions copy() {
@@ -27,6 +31,8 @@ public final class SocketOptions {
         copy.lingerSeconds = lingerSeconds;
         copy.rcvTimeoutMs = rcvTimeoutMs;
         copy.sndTimeoutMs = sndTimeoutMs;
+        copy.rcvBuf = rcvBuf;
+        copy.sndBuf = sndBuf;
         return copy;
     }
 }

@@ -8,7 +8,10 @@ import io.vkernel.kernel.proc.Task;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.socket.SyscallException;
+import io.vkernel.kernel.tcp.ReceiveBuffer;
 import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.tcp.TcpEngine;
+import io.vkernel.kernel.tcp.TcpInfo;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
@@ -371,10 +374,42 @@ public final class Syscalls {
                 case "SO_REUSEADDR" -> socket.options().reuseAddr ? 1 : 0;
                 case "SO_KEEPALIVE" -> socket.options().keepAlive ? 1 : 0;
                 case "TCP_NODELAY" -> socket.options().noDelay ? 1 : 0;
+                // sk_rcvbuf / sk_sndbuf: what SO_RCVBUF/SO_SNDBUF stored (doubled), else the connection's buffer
+                case "SO_RCVBUF" -> socket.options().rcvBuf > 0 ? socket.options().rcvBuf
+                        : socket.tcb() != null ? socket.tcb().rcvBufLimit() : kernel.sysctls().get(Sysctls.TCP_RMEM_DEFAULT);
+                case "SO_SNDBUF" -> socket.options().sndBuf > 0 ? socket.options().sndBuf : kernel.sysctls().get(Sysctls.TCP_WMEM_DEFAULT);
+                // do_tcp_getsockopt(): tp->mss_cache, TCP_MSS_DEFAULT (536) before a connection has one
+                case "TCP_MAXSEG" -> socket.tcb() != null && socket.tcb().state().isSynchronized()
+                        ? TcpInfo.of(socket.tcb()).get("tcpi_snd_mss") : TcpEngine.DEFAULT_MSS;
                 default -> throw new SyscallException(Errno.EINVAL);
             };
             String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
             return SyscallResult.ok(0, call.replace(")", ", [" + shown + "], [4]) = 0")).withValue(value);
+        });
+    }
+
+    /** The ioctl requests vkernel answers (tcp_ioctl()). */
+    public static final List<String> IOCTLS = List.of("SIOCINQ", "FIONREAD", "SIOCOUTQ", "SIOCOUTQNSD");
+
+    /**
+     * ioctl() on a TCP socket, as tcp_ioctl(): SIOCINQ (FIONREAD) is the bytes a read would get, SIOCOUTQ the
+     * bytes written but not yet acknowledged, SIOCOUTQNSD those not yet sent; EINVAL on a listener.
+     */
+    public Outcome ioctl(Process process, int fd, String request) {
+        String call = "ioctl(" + fd + ", " + request;
+        return run(call + ")", () -> {
+            Socket socket = socketOf(process, fd);
+            if (socket.isListening()) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+            Tcb tcb = socket.tcb();
+            long value = switch (request) {
+                case "SIOCINQ", "FIONREAD" -> tcb == null ? 0 : tcb.receiveQueued();
+                case "SIOCOUTQ" -> tcb == null ? 0 : tcb.sendQueued();
+                case "SIOCOUTQNSD" -> tcb == null ? 0 : Math.max(0, tcb.sendQueued() - (tcb.sndNxt() - tcb.sndUna()));
+                default -> throw new SyscallException(Errno.EINVAL);
+            };
+            return SyscallResult.ok(0, call + ", [" + value + "]) = 0").withValue(value);
         });
     }
 
@@ -409,11 +444,11 @@ public final class Syscalls {
 
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG");
 
     public Outcome setsockopt(Process process, int fd, String option, long value, boolean on) {
         String shown = switch (option) {
@@ -440,6 +475,13 @@ public final class Syscalls {
                     }
                 }
                 case "TCP_NODELAY" -> socket.options().noDelay = value != 0;
+                case "SO_RCVBUF" -> {
+                    socket.options().rcvBuf = ReceiveBuffer.rcvBufFromOption(kernel.sysctls(), value);
+                    if (socket.tcb() != null) {
+                        kernel.tcp().lockReceiveBuffer(socket.tcb(), socket.options().rcvBuf);
+                    }
+                }
+                case "SO_SNDBUF" -> socket.options().sndBuf = ReceiveBuffer.sndBufFromOption(kernel.sysctls(), value);
                 default -> throw new SyscallException(Errno.EINVAL);
             }
             return SyscallResult.ok(0, call + " = 0");

@@ -31,6 +31,10 @@ public final class Tcb implements BindTable.Owner {
     int irs;
     int rcvNxt;
     int rcvBufLimit;
+    /** SO_RCVBUF set the buffer (SOCK_RCVBUF_LOCK): no autotuning, and the window is clamped to it. */
+    boolean rcvBufLocked;
+    /** The window scale we offer in our SYN or SYN-ACK (tcp_select_initial_window()). */
+    int offeredWscale;
 
     final ByteQueue receiveQueue = new ByteQueue();
     /** Bytes written by the application: [sndUna, sndNxt) in flight first, then unsent bytes. */

@@ -42,8 +42,6 @@ public final class TcpEngine {
     public static final int MAX_QUICKACKS = 16;
     /** TCP_DELACK_MIN: the shortest delayed-ACK timeout. */
     public static final long DELACK_MS = 40;
-    /** The window scale we offer: ilog2(tcp_rmem[2] = 6 MiB) - 15 = 7, as on Linux 6.12. */
-    public static final int RCV_WSCALE = 7;
 
     private final EstablishedTable established;
     private final ListenerTable listeners;
@@ -145,7 +143,7 @@ public final class TcpEngine {
         tcb.reuseAddr = listener.reuseAddr();
         tcb.irs = segment.seq();
         tcb.rcvNxt = segment.seq() + 1;
-        tcb.rcvBufLimit = sysctls.getInt(Sysctls.TCP_RMEM_DEFAULT);
+        initReceiveBuffer(tcb, listener, segment.windowScale() >= 0);
         tcb.iss = twIsn != 0 ? twIsn : isns.isn(tuple, clock.now());
         tcb.sndUna = tcb.iss;
         tcb.sndNxt = tcb.iss + 1;
@@ -214,7 +212,7 @@ public final class TcpEngine {
         tcb.reuseAddr = listener.reuseAddr();
         tcb.irs = ack.seq() - 1;
         tcb.rcvNxt = ack.seq();
-        tcb.rcvBufLimit = sysctls.getInt(Sysctls.TCP_RMEM_DEFAULT);
+        initReceiveBuffer(tcb, listener, false);
         tcb.iss = ack.ack() - 1;
         tcb.sndUna = ack.ack();
         tcb.sndNxt = ack.ack();
@@ -278,12 +276,30 @@ public final class TcpEngine {
 
     // ---------------------------------------------------------------- active open (RFC 9293 §3.10.7.3)
 
+    /**
+     * The receive buffer and the window scale a new connection offers: tcp_rmem[1] or the owner's SO_RCVBUF
+     * (inherited from the listener), and tcp_select_initial_window()'s scale when both may scale windows.
+     */
+    private void initReceiveBuffer(Tcb tcb, Socket owner, boolean peerScales) {
+        int soRcvBuf = owner == null ? 0 : owner.options().rcvBuf;
+        tcb.rcvBufLocked = soRcvBuf > 0;
+        tcb.rcvBufLimit = ReceiveBuffer.initialBuffer(sysctls, soRcvBuf);
+        boolean wscaleOk = peerScales && sysctls.get(Sysctls.TCP_WINDOW_SCALING) != 0;
+        tcb.offeredWscale = ReceiveBuffer.wscale(sysctls, tcb.rcvBufLimit, tcb.rcvBufLocked, wscaleOk);
+    }
+
+    /** setsockopt(SO_RCVBUF) on a connection: the buffer is the new size and autotuning stops (SOCK_RCVBUF_LOCK). */
+    public void lockReceiveBuffer(Tcb tcb, int buffer) {
+        tcb.rcvBufLocked = true;
+        tcb.rcvBufLimit = buffer;
+    }
+
     /** tcp_v4_connect(): a TCB in SYN_SENT, hashed with its 4-tuple, owning its local port; the SYN goes out. */
     public Tcb connect(Socket socket, FourTuple tuple, PacketReport report) {
         Tcb tcb = new Tcb(tuple, TcpState.SYN_SENT, clock.now());
         tcb.socket = socket;
         tcb.reuseAddr = socket.reuseAddr();
-        tcb.rcvBufLimit = sysctls.getInt(Sysctls.TCP_RMEM_DEFAULT);
+        initReceiveBuffer(tcb, socket, true);
         tcb.iss = isns.isn(tuple, clock.now());
         tcb.sndUna = tcb.iss;
         tcb.sndNxt = tcb.iss + 1;
@@ -943,7 +959,9 @@ public final class TcpEngine {
         if (tcb.state != TcpState.ESTABLISHED && tcb.state != TcpState.CLOSE_WAIT) {
             throw new SyscallException(Errno.EPIPE);
         }
-        int limit = sysctls.getInt(Sysctls.TCP_WMEM_DEFAULT);
+        // sk_sndbuf: SO_SNDBUF's doubled value when set, else tcp_wmem[1]
+        int soSndBuf = tcb.socket == null ? 0 : tcb.socket.options().sndBuf;
+        int limit = soSndBuf > 0 ? soSndBuf : sysctls.getInt(Sysctls.TCP_WMEM_DEFAULT);
         int take = Math.min(data.length, Math.max(0, limit - tcb.sendQueue.size()));
         int oldEnd = tcb.sndUna + tcb.sendQueue.size();
         tcb.sendQueue.append(data, 0, take);

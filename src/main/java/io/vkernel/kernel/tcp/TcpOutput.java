@@ -16,7 +16,6 @@ import java.util.List;
 import static io.vkernel.kernel.tcp.TcpEngine.ADVERTISED_MSS;
 import static io.vkernel.kernel.tcp.TcpEngine.DELACK_MS;
 import static io.vkernel.kernel.tcp.TcpEngine.MAX_QUICKACKS;
-import static io.vkernel.kernel.tcp.TcpEngine.RCV_WSCALE;
 
 /**
  * What a connection puts on the wire: its segments with the window and options both sides agreed on
@@ -69,9 +68,10 @@ final class TcpOutput {
      */
     Segment synSegment(Tcb tcb, int flags, int ack) {
         boolean active = (flags & TcpFlags.ACK) == 0;
-        boolean sack = active ? sysctls.getInt(Sysctls.TCP_SACK) == 1 : tcb.sackOk;
-        boolean ts = active || tcb.tsOk;
-        boolean wscale = active || tcb.wscaleOk;
+        // tcp_syn_options(): a SYN offers what the sysctls allow; a SYN-ACK only what both agreed on
+        boolean sack = active ? sysctls.get(Sysctls.TCP_SACK) != 0 : tcb.sackOk;
+        boolean ts = active ? sysctls.get(Sysctls.TCP_TIMESTAMPS) != 0 : tcb.tsOk;
+        boolean wscale = active ? sysctls.get(Sysctls.TCP_WINDOW_SCALING) != 0 : tcb.wscaleOk;
         List<TcpOption> list = new ArrayList<>();
         list.add(new TcpOption.Mss(ADVERTISED_MSS));
         if (ts) {
@@ -89,7 +89,7 @@ final class TcpOutput {
         }
         if (wscale) {
             list.add(new TcpOption.Nop());
-            list.add(new TcpOption.WindowScale(RCV_WSCALE));
+            list.add(new TcpOption.WindowScale(tcb.offeredWscale));
         }
         // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
         int window = Math.min(65535, tcb.rcvWnd());
@@ -98,7 +98,8 @@ final class TcpOutput {
 
     /** What both SYNs agreed on (RFC 7323, RFC 2018): timestamps, SACK permitted, window scaling. */
     void negotiateOptions(Tcb tcb, Segment syn, boolean passive) {
-        TcpOption.Timestamps ts = syn.timestamps();
+        // tcp_parse_options(): a SYN's TS, sackOK and wscale count only where the sysctls enable them
+        TcpOption.Timestamps ts = sysctls.get(Sysctls.TCP_TIMESTAMPS) != 0 ? syn.timestamps() : null;
         tcb.tsOk = ts != null;
         if (ts != null) {
             tcb.tsRecent = ts.value();
@@ -106,10 +107,10 @@ final class TcpOutput {
                 tcb.tsOffset = isns.tsOffset(tcb.tuple());
             }
         }
-        tcb.sackOk = syn.sackPermitted() && sysctls.getInt(Sysctls.TCP_SACK) == 1; // tcp_parse_options()
-        tcb.wscaleOk = syn.windowScale() >= 0;
+        tcb.sackOk = syn.sackPermitted() && sysctls.get(Sysctls.TCP_SACK) != 0;
+        tcb.wscaleOk = syn.windowScale() >= 0 && sysctls.get(Sysctls.TCP_WINDOW_SCALING) != 0;
         tcb.sndWscale = tcb.wscaleOk ? Math.min(14, syn.windowScale()) : 0;
-        tcb.rcvWscale = tcb.wscaleOk ? RCV_WSCALE : 0;
+        tcb.rcvWscale = tcb.wscaleOk ? tcb.offeredWscale : 0;
     }
 
     /** TSval: a millisecond clock with a per-connection offset (Linux's ts_off from secure_tcp_ts_off()). */

@@ -1,0 +1,64 @@
+package io.vkernel.kernel.tcp;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * getsockopt(TCP_INFO) with Linux's field names (struct tcp_info, include/uapi/linux/tcp.h), filled by
+ * tcp_get_info() from the connection: times in microseconds, segments counted in MSS units. Only fields vkernel
+ * models are present; congestion-control fields come with the congestion control.
+ */
+public final class TcpInfo {
+
+    /** The field names {@link #of} fills, for callers that check a name before reading it. */
+    public static final List<String> FIELDS = List.of("tcpi_state", "tcpi_ca_state", "tcpi_retransmits", "tcpi_probes",
+            "tcpi_backoff", "tcpi_options", "tcpi_snd_wscale", "tcpi_rcv_wscale", "tcpi_rto", "tcpi_ato", "tcpi_snd_mss",
+            "tcpi_unacked", "tcpi_retrans", "tcpi_rtt", "tcpi_rttvar", "tcpi_snd_ssthresh", "tcpi_advmss",
+            "tcpi_pmtu", "tcpi_rcv_space", "tcpi_total_retrans", "tcpi_bytes_acked", "tcpi_bytes_received",
+            "tcpi_snd_wnd", "tcpi_rcv_wnd");
+
+    private TcpInfo() {
+    }
+
+    public static Map<String, Long> of(Tcb tcb) {
+        Map<String, Long> info = new LinkedHashMap<>();
+        int mss = sndMss(tcb);
+        boolean synced = tcb.state.isSynchronized();
+        info.put("tcpi_state", (long) tcb.state.linuxNumber());
+        // TCP_CA_Loss while retransmission timeouts are being recovered from, else TCP_CA_Open
+        info.put("tcpi_ca_state", tcb.retransmits > 0 ? 4L : 0L);
+        info.put("tcpi_retransmits", (long) tcb.retransmits);
+        info.put("tcpi_probes", (long) tcb.zeroWindowProbes);
+        info.put("tcpi_backoff", (long) tcb.retransmits);
+        info.put("tcpi_options", (tcb.tsOk ? 1L : 0) | (tcb.sackOk ? 2L : 0) | (tcb.wscaleOk ? 4L : 0));
+        info.put("tcpi_snd_wscale", tcb.wscaleOk ? (long) tcb.sndWscale : 0);
+        info.put("tcpi_rcv_wscale", tcb.wscaleOk ? (long) tcb.rcvWscale : 0);
+        info.put("tcpi_rto", tcb.rtoMs * 1000);
+        info.put("tcpi_ato", TcpEngine.DELACK_MS * 1000L);
+        info.put("tcpi_snd_mss", (long) mss);
+        long inFlight = synced ? Integer.toUnsignedLong(tcb.sndNxt - tcb.sndUna) : 0;
+        info.put("tcpi_unacked", (inFlight + mss - 1) / mss);
+        info.put("tcpi_retrans", 0L);
+        info.put("tcpi_rtt", tcb.srttMs < 0 ? 0 : tcb.srttMs * 1000);
+        info.put("tcpi_rttvar", tcb.rttvarMs * 1000);
+        // no loss seen: ssthresh keeps its initial TCP_INFINITE_SSTHRESH (tcp_init_sock())
+        info.put("tcpi_snd_ssthresh", 0x7fffffffL);
+        info.put("tcpi_advmss", (long) TcpEngine.ADVERTISED_MSS);
+        info.put("tcpi_pmtu", 1500L);
+        info.put("tcpi_rcv_space", (long) tcb.rcvWnd());
+        info.put("tcpi_total_retrans", (long) tcb.retransmits);
+        info.put("tcpi_bytes_acked", synced ? Math.max(0, Integer.toUnsignedLong(tcb.sndUna - tcb.iss) - 1) : 0);
+        info.put("tcpi_bytes_received", synced ? Math.max(0, Integer.toUnsignedLong(tcb.rcvNxt - tcb.irs) - 1
+                - (tcb.finReceived ? 1 : 0)) : 0);
+        info.put("tcpi_snd_wnd", (long) tcb.sndWnd);
+        info.put("tcpi_rcv_wnd", (long) tcb.rcvWnd());
+        return Collections.unmodifiableMap(info);
+    }
+
+    /** tp->mss_cache: the peer's MSS less the timestamp option when both use it (tcp_sync_mss()). */
+    static int sndMss(Tcb tcb) {
+        return Math.max(1, Math.min(tcb.peerMss, TcpEngine.ADVERTISED_MSS) - (tcb.tsOk ? 12 : 0));
+    }
+}

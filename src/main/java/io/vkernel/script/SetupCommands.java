@@ -1,0 +1,339 @@
+package io.vkernel.script;
+
+import io.vkernel.kernel.Sysctls;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Understands, without ever running them, the backquoted setup commands of the public packetdrill suites and turns
+ * them into kernel settings: {@code sysctl -q name=value ...}, {@code echo V > /proc/sys/net/...}, the suites'
+ * defaults scripts (read once and mapped here to the values they set), {@code set_sysctls.py} and its restore
+ * script, {@code ethtool -K <dev> gso|tso|gro on|off}, and the harmless {@code ip tcp_metrics flush} and
+ * {@code tc qdisc ... pfifo}. Anything else is refused with the line and this list.
+ */
+final class SetupCommands {
+
+    static final String UNDERSTOOD = "sysctl [-q] [-e] [-w] name=value ... (several per line, ';'-separated, quoted values); "
+            + "echo V > /proc/sys/net/...; ../common/defaults.sh (google/packetdrill) and ./defaults.sh (kernel selftests); "
+            + "set_sysctls.py /proc/sys/...=V ... and /tmp/sysctl_restore_${PPID}.sh; ethtool -K <dev> gso|tso|gro on|off; "
+            + "ip tcp_metrics flush; tc qdisc add|replace dev tun0 root pfifo";
+
+    /**
+     * google/packetdrill gtests/net/common/defaults.sh (and gtests/net/tcp/common/defaults.sh), as of 2025: the
+     * values it sets, in its order. Its {@code ip tcp_metrics flush} and {@code tc qdisc add dev tun0 root pfifo}
+     * have nothing to act on here (no metrics cache, no qdisc).
+     */
+    static final List<String[]> PACKETDRILL_DEFAULTS = List.of(
+            kv("net.ipv4.tcp_rmem", "4096 540000 15728640"),
+            kv("net.ipv4.tcp_wmem", "4096 262144 4194304"),
+            kv("net.ipv4.tcp_timestamps", "1"),
+            kv("net.ipv4.tcp_syn_retries", "5"),
+            kv("net.ipv4.tcp_synack_retries", "5"),
+            kv("net.ipv4.tcp_frto", "2"),
+            kv("net.ipv4.tcp_sack", "1"),
+            kv("net.ipv4.tcp_dsack", "1"),
+            kv("net.ipv4.tcp_fack", "0"),
+            kv("net.ipv4.tcp_reordering", "3"),
+            kv("net.ipv4.tcp_congestion_control", "cubic"),
+            kv("net.ipv4.tcp_slow_start_after_idle", "0"),
+            kv("net.ipv4.tcp_early_retrans", "4"),
+            kv("net.ipv4.tcp_recovery", "1"),
+            kv("net.ipv4.tcp_tso_win_divisor", "3"),
+            kv("net.ipv4.tcp_ecn", "0"),
+            kv("net.ipv4.tcp_ecn_option", "2"),
+            kv("net.ipv4.tcp_pacing_ss_ratio", "200"),
+            kv("net.ipv4.tcp_pacing_ca_ratio", "120"),
+            kv("net.ipv4.tcp_notsent_lowat", "4294967295"),
+            kv("net.ipv4.tcp_fastopen", "0x70403"),
+            kv("net.ipv4.tcp_fastopen_key", "a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4"),
+            kv("net.ipv4.tcp_syncookies", "1"));
+
+    /** The Linux kernel's tools/testing/selftests/net/packetdrill/defaults.sh: the same but no ecn_option, fastopen 0x3. */
+    static final List<String[]> SELFTESTS_DEFAULTS = PACKETDRILL_DEFAULTS.stream()
+            .filter(kv -> !kv[0].equals("net.ipv4.tcp_ecn_option"))
+            .map(kv -> kv[0].equals("net.ipv4.tcp_fastopen") ? kv("net.ipv4.tcp_fastopen", "0x3") : kv)
+            .toList();
+
+    /**
+     * Linux sysctls the suites set that vkernel accepts without modelling what they tune (fast recovery, pacing,
+     * Fast Open...): the run notes each one, and a script that depends on it fails on the packets, not here.
+     */
+    private static final Set<String> ACCEPTED = Set.of("net.ipv4.tcp_frto", "net.ipv4.tcp_fack", "net.ipv4.tcp_reordering",
+            "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_early_retrans", "net.ipv4.tcp_recovery",
+            "net.ipv4.tcp_tso_win_divisor", "net.ipv4.tcp_ecn", "net.ipv4.tcp_ecn_option", "net.ipv4.tcp_pacing_ss_ratio",
+            "net.ipv4.tcp_pacing_ca_ratio", "net.ipv4.tcp_notsent_lowat", "net.ipv4.tcp_fastopen", "net.ipv4.tcp_fastopen_key",
+            "net.ipv4.tcp_fastopen_blackhole_timeout_sec", "net.ipv4.tcp_min_tso_segs", "net.ipv4.tcp_mtu_probing",
+            "net.ipv4.tcp_base_mss", "net.ipv4.tcp_fastopen_cookies", "net.ipv4.tcp_app_win", "net.ipv4.tcp_autocorking",
+            "net.ipv4.tcp_limit_output_bytes", "net.ipv4.tcp_thin_linear_timeouts", "net.ipv4.tcp_no_metrics_save",
+            "net.ipv4.tcp_min_rtt_wlen", "net.ipv4.tcp_comp_sack_nr", "net.ipv4.tcp_comp_sack_delay_ns",
+            "net.ipv4.tcp_mtu_probe_floor", "net.ipv4.tcp_probe_interval", "net.ipv4.tcp_probe_threshold");
+
+    private static final String DEFAULTS_NOTE = "line %d: %s also flushes TCP metrics and sets a pfifo qdisc on tun0: "
+            + "vkernel keeps no metrics cache and its NIC has no qdisc";
+
+    private static final Pattern RESTORE = Pattern.compile("/tmp/sysctl_restore_\\$\\{?PPID}?\\.sh");
+    private static final Pattern NAME = Pattern.compile("[a-z0-9_]+([./][a-z0-9_]+)+");
+
+    /**
+     * A backquoted block as settings. {@code sysctls} are vkernel's names and values, {@code saved} the names
+     * set_sysctls.py would write a restore line for, {@code restore} whether this block runs that restore script.
+     */
+    record Setup(Map<String, Long> sysctls, Set<String> saved, boolean restore, List<String> notes)
+            implements ScriptEvent.Action {
+    }
+
+    private SetupCommands() {
+    }
+
+    private static String[] kv(String name, String value) {
+        return new String[] {name, value};
+    }
+
+    static Setup parse(String text, int line) {
+        Map<String, Long> sysctls = new LinkedHashMap<>();
+        Set<String> saved = new LinkedHashSet<>();
+        List<String> notes = new ArrayList<>();
+        boolean restore = false;
+        for (List<String> words : commands(text, line)) {
+            String cmd = words.get(0);
+            String shown = String.join(" ", words);
+            if (cmd.equals("sysctl")) {
+                boolean any = false;
+                for (String word : words.subList(1, words.size())) {
+                    if (word.matches("-[qewn]+")) {
+                        continue;
+                    }
+                    int eq = word.indexOf('=');
+                    if (eq < 0) {
+                        throw refuse(line, shown, "sysctl here only sets values (name=value); reading one has nothing to show");
+                    }
+                    set(word.substring(0, eq), word.substring(eq + 1), line, sysctls, notes);
+                    any = true;
+                }
+                if (!any) {
+                    throw refuse(line, shown, "sysctl without name=value");
+                }
+            } else if (cmd.equals("echo") && words.size() == 4 && words.get(2).equals(">") && words.get(3).startsWith("/proc/sys/")) {
+                set(words.get(3).substring("/proc/sys/".length()), words.get(1), line, sysctls, notes);
+            } else if (cmd.endsWith("common/defaults.sh") && words.size() == 1) {
+                PACKETDRILL_DEFAULTS.forEach(kv -> set(kv[0], kv[1], line, sysctls, notes));
+                notes.add(DEFAULTS_NOTE.formatted(line, cmd));
+            } else if ((cmd.equals("./defaults.sh") || cmd.equals("defaults.sh")) && words.size() == 1) {
+                SELFTESTS_DEFAULTS.forEach(kv -> set(kv[0], kv[1], line, sysctls, notes));
+                notes.add(DEFAULTS_NOTE.formatted(line, cmd));
+            } else if (cmd.endsWith("set_sysctls.py")) {
+                for (String word : words.subList(1, words.size())) {
+                    int eq = word.indexOf('=');
+                    if (eq < 0 || !word.startsWith("/proc/sys/")) {
+                        throw refuse(line, shown, "set_sysctls.py takes /proc/sys/<name>=<value> arguments");
+                    }
+                    String name = word.substring("/proc/sys/".length(), eq).replace('/', '.');
+                    saved.addAll(set(name, word.substring(eq + 1), line, sysctls, notes));
+                }
+            } else if (RESTORE.matcher(cmd).matches() && words.size() == 1) {
+                restore = true;
+            } else if (cmd.equals("ethtool")) {
+                ethtool(words, line, shown, sysctls, notes);
+            } else if (cmd.equals("ip") && words.size() >= 3 && words.get(1).equals("tcp_metrics") && words.get(2).equals("flush")) {
+                notes.add("line " + line + ": '" + shown + "': vkernel keeps no TCP metrics cache; nothing to flush");
+            } else if (cmd.equals("tc") && words.size() >= 7 && words.get(1).equals("qdisc") && words.subList(2, 7)
+                    .equals(List.of(words.get(2), "dev", words.get(4), "root", "pfifo")) && words.size() == 7
+                    && (words.get(2).equals("add") || words.get(2).equals("replace"))) {
+                notes.add("line " + line + ": '" + shown + "': vkernel's NIC has no qdisc; packets leave in order, unpaced");
+            } else {
+                throw refuse(line, shown, null);
+            }
+        }
+        return new Setup(sysctls, saved, restore, notes);
+    }
+
+    private static ScriptException refuse(int line, String command, String why) {
+        return new ScriptException(line, "the backquoted command '" + command + "' is not understood"
+                + (why == null ? "" : " (" + why + ")") + ". vkernel never runs commands from a script; it understands: "
+                + UNDERSTOOD + ". Or set a tunable with a directive: // vkernel-sysctl name=value");
+    }
+
+    private static void ethtool(List<String> words, int line, String shown, Map<String, Long> sysctls, List<String> notes) {
+        if (words.size() < 5 || !(words.get(1).equals("-K") || words.get(1).equals("--features") || words.get(1).equals("--offload"))
+                || (words.size() - 3) % 2 != 0) {
+            throw refuse(line, shown, "ethtool -K <dev> followed by pairs of feature on|off");
+        }
+        for (int i = 3; i < words.size(); i += 2) {
+            String feature = words.get(i);
+            String state = words.get(i + 1);
+            if (!state.equals("on") && !state.equals("off")) {
+                throw refuse(line, shown, "a feature is turned 'on' or 'off', not '" + state + "'");
+            }
+            switch (feature) {
+                // TSO and GSO both let TCP build super-segments; with either off packetdrill sees MSS-sized ones
+                // TSO and GSO both let TCP hand the NIC super-segments; packetdrill's tun sees them only while both are on
+                case "gso", "tso", "generic-segmentation-offload", "tcp-segmentation-offload" -> {
+                    long value = state.equals("on") ? 1 : 0;
+                    sysctls.merge(Sysctls.VKERNEL_GSO, value, Math::min);
+                }
+                case "gro", "generic-receive-offload" -> notes.add("line " + line + ": ethtool " + feature + " " + state
+                        + ": vkernel delivers each injected packet as it is written; there is no receive offload to turn "
+                        + state);
+                default -> throw refuse(line, shown, "the features understood are gso, tso and gro");
+            }
+        }
+    }
+
+    /**
+     * One Linux sysctl as vkernel settings; returns the vkernel names it set. tcp_rmem/tcp_wmem take their three
+     * values; tcp_congestion_control its name (reno, cubic); accepted-but-not-modelled ones are noted.
+     */
+    static Set<String> set(String linuxName, String value, int line, Map<String, Long> sysctls, List<String> notes) {
+        String name = linuxName.replace('/', '.');
+        if (!NAME.matcher(name).matches()) {
+            throw new ScriptException(line, "'" + linuxName + "' is not a sysctl name");
+        }
+        String v = value.strip();
+        Set<String> names = new LinkedHashSet<>();
+        if (name.equals("net.ipv4.tcp_rmem") || name.equals("net.ipv4.tcp_wmem")) {
+            String[] parts = v.split("\\s+");
+            if (parts.length != 3) {
+                throw new ScriptException(line, name + " takes three values, \"min default max\", got '" + v + "'");
+            }
+            String[] suffix = {".min", ".default", ".max"};
+            for (int i = 0; i < 3; i++) {
+                names.add(put(name + suffix[i], number(name, parts[i], line), line, sysctls));
+            }
+            return names;
+        }
+        if (name.equals(Sysctls.TCP_CONGESTION_CONTROL)) {
+            long cc = switch (v) {
+                case "reno" -> 0;
+                case "cubic" -> 1;
+                default -> throw new ScriptException(line, name + "=" + v + ": vkernel has reno and cubic");
+            };
+            names.add(put(name, cc, line, sysctls));
+            return names;
+        }
+        if (Sysctls.exists(name)) {
+            names.add(put(name, number(name, v, line), line, sysctls));
+            return names;
+        }
+        if (ACCEPTED.contains(name)) {
+            notes.add("line " + line + ": " + name + "=" + v + " accepted; vkernel does not model what it tunes");
+            return names;
+        }
+        throw new ScriptException(line, "sysctl " + name + " is not known to vkernel. It models: "
+                + String.join(", ", new Sysctls().all().keySet()) + ", and net.ipv4.tcp_rmem / tcp_wmem as three values; "
+                + "it accepts without modelling: " + String.join(", ", ACCEPTED.stream().sorted().toList()));
+    }
+
+    private static String put(String name, long value, int line, Map<String, Long> sysctls) {
+        try {
+            new Sysctls().set(name, value);
+        } catch (IllegalArgumentException e) {
+            throw new ScriptException(line, e.getMessage());
+        }
+        sysctls.put(name, value);
+        return name;
+    }
+
+    private static long number(String name, String text, int line) {
+        try {
+            return text.startsWith("0x") ? Long.parseLong(text.substring(2), 16) : Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new ScriptException(line, "sysctl " + name + " needs a whole number, got '" + text + "'");
+        }
+    }
+
+    // ---------------------------------------------------------------- a small shell-word reader (nothing is run)
+
+    /** The block's commands as words: continuations joined, '#' comments and redirections to /dev/null dropped. */
+    static List<List<String>> commands(String text, int line) {
+        String joined = text.replace("\\\n", " ");
+        List<List<String>> commands = new ArrayList<>();
+        List<String> words = new ArrayList<>();
+        StringBuilder word = null;
+        char quote = 0;
+        for (int i = 0; i <= joined.length(); i++) {
+            char c = i < joined.length() ? joined.charAt(i) : '\n';
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else if (c == '\n' && i == joined.length()) {
+                    throw new ScriptException(line, "unterminated " + quote + " quote in the backquoted command");
+                } else {
+                    word.append(c);
+                }
+                continue;
+            }
+            if (c == '\'' || c == '"') {
+                quote = c;
+                word = word == null ? new StringBuilder() : word;
+                continue;
+            }
+            if (c == '#' && word == null) {
+                while (i + 1 < joined.length() && joined.charAt(i + 1) != '\n') {
+                    i++;
+                }
+                continue;
+            }
+            if (Character.isWhitespace(c) || c == ';') {
+                if (word != null) {
+                    words.add(word.toString());
+                    word = null;
+                }
+                if (c == '\n' || c == ';') {
+                    addCommand(commands, words, line);
+                    words = new ArrayList<>();
+                }
+                continue;
+            }
+            if (c == '>' || c == '&' || c == '|' || c == '<' || c == '$' && joined.startsWith("$(", i)) {
+                if (c == '|' || c == '<' || c == '$') {
+                    throw new ScriptException(line, "pipes, input redirections and command substitutions in backquoted "
+                            + "commands are not understood; it understands: " + UNDERSTOOD);
+                }
+                if (word != null && !word.toString().matches("[0-9]")) {
+                    words.add(word.toString());
+                }
+                word = null;
+                StringBuilder op = new StringBuilder().append(c);
+                while (i + 1 < joined.length() && ">&12".indexOf(joined.charAt(i + 1)) >= 0) {
+                    op.append(joined.charAt(++i));
+                }
+                words.add(op.toString().equals("&&") ? ";" : ">");
+                if (op.toString().equals("&&")) {
+                    words.remove(words.size() - 1);
+                    addCommand(commands, words, line);
+                    words = new ArrayList<>();
+                }
+                continue;
+            }
+            word = word == null ? new StringBuilder() : word;
+            word.append(c);
+        }
+        return commands;
+    }
+
+    /** Drops '> /dev/null' and '2>&1' style redirections, keeps '> /proc/sys/...'. */
+    private static void addCommand(List<List<String>> commands, List<String> words, int line) {
+        List<String> kept = new ArrayList<>();
+        for (int i = 0; i < words.size(); i++) {
+            if (words.get(i).equals(">")) {
+                if (i + 1 < words.size() && words.get(i + 1).equals("/dev/null")) {
+                    i++;
+                    continue;
+                }
+                if (i + 1 == words.size() || words.get(i + 1).equals(">")) {
+                    continue; // 2>&1
+                }
+            }
+            kept.add(words.get(i));
+        }
+        if (!kept.isEmpty()) {
+            commands.add(kept);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.vkernel.script;
+
+import io.vkernel.kernel.Sysctls;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The public suites' setup lines are understood, never run: sysctl and /proc/sys writes become kernel settings,
+ * the suites' defaults scripts their known values, ethtool offloads vkernel.gso; %{ }% assertions are evaluated
+ * over TCP_INFO of the socket under test.
+ */
+class SetupLinesTest {
+
+    private static final String LISTEN = """
+            0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+            +0   bind(3, ..., ...) = 0
+            +0   listen(3, 1) = 0
+            """;
+
+    private static Script parse(String text) {
+        return ScriptParser.parse(text, ScriptLimits.defaults());
+    }
+
+    @Test
+    void sysctlLines_severalPerLine_semicolons_quotes_slashes_andContinuations_becomeSettings() {
+        Script script = parse("""
+                `sysctl -q net.ipv4.tcp_sack=0 net/ipv4/tcp_timestamps=0; sysctl -q -w net.ipv4.tcp_rmem="4096 10000 2097152"
+                 sysctl -e -q \\
+                   net.core.somaxconn=7 > /dev/null 2>&1
+                 echo 1 > /proc/sys/net/ipv4/tcp_abort_on_overflow`
+                """ + LISTEN);
+        assertThat(script.sysctls()).containsEntry(Sysctls.TCP_SACK, 0L).containsEntry(Sysctls.TCP_TIMESTAMPS, 0L)
+                .containsEntry(Sysctls.TCP_RMEM_MIN, 4096L).containsEntry(Sysctls.TCP_RMEM_DEFAULT, 10000L)
+                .containsEntry(Sysctls.TCP_RMEM_MAX, 2097152L).containsEntry(Sysctls.SOMAXCONN, 7L)
+                .containsEntry(Sysctls.TCP_ABORT_ON_OVERFLOW, 1L);
+    }
+
+    @Test
+    void defaultsScripts_setTheValuesTheirFilesSet_andNoteWhatIsNotModelled() {
+        Script google = parse("`../../common/defaults.sh`\n" + LISTEN);
+        assertThat(google.sysctls()).containsEntry(Sysctls.TCP_RMEM_DEFAULT, 540000L).containsEntry(Sysctls.TCP_RMEM_MAX, 15728640L)
+                .containsEntry(Sysctls.TCP_WMEM_DEFAULT, 262144L).containsEntry(Sysctls.TCP_SYN_RETRIES, 5L)
+                .containsEntry(Sysctls.TCP_CONGESTION_CONTROL, 1L).containsEntry(Sysctls.TCP_SYNCOOKIES, 1L);
+        assertThat(google.notes()).anyMatch(n -> n.contains("net.ipv4.tcp_frto=2 accepted; vkernel does not model"))
+                .anyMatch(n -> n.contains("net.ipv4.tcp_fastopen=0x70403")).anyMatch(n -> n.contains("no qdisc"));
+        Script selftests = parse("`./defaults.sh`\n" + LISTEN);
+        assertThat(selftests.notes()).anyMatch(n -> n.contains("net.ipv4.tcp_fastopen=0x3"))
+                .noneMatch(n -> n.contains("tcp_ecn_option"));
+    }
+
+    @Test
+    void ethtoolOffloads_setVkernelGso_andPacketdrillsTunOffersTsoByDefault() {
+        assertThat(parse("`ethtool -K tun0 gso off tso off`\n" + LISTEN).sysctls()).containsEntry(Sysctls.VKERNEL_GSO, 0L);
+        assertThat(parse("`ethtool -K tun0 tso on gso on`\n" + LISTEN).sysctls()).containsEntry(Sysctls.VKERNEL_GSO, 1L);
+        assertThat(Harness.DEFAULT_SYSCTLS).containsEntry(Sysctls.VKERNEL_GSO, 1L);
+    }
+
+    @Test
+    void directivesAndRequestParameters_takeTheThreeValueForm() {
+        Script script = ScriptParser.parse("// vkernel-sysctl net.ipv4.tcp_wmem=4096 16384 65536\n" + LISTEN,
+                ScriptLimits.defaults(), List.of("net.ipv4.tcp_rmem=4096 87380 3145728", "net.ipv4.tcp_congestion_control=reno"));
+        assertThat(script.sysctls()).containsEntry(Sysctls.TCP_RMEM_DEFAULT, 87380L).containsEntry(Sysctls.TCP_RMEM_MAX, 3145728L)
+                .containsEntry(Sysctls.TCP_WMEM_MAX, 65536L).containsEntry(Sysctls.TCP_CONGESTION_CONTROL, 0L);
+    }
+
+    @Test
+    void packetdrillOptions_agreeingWithTheHarness_areAccepted() {
+        Script script = parse("--ip_version=ipv4\n--local_ip=192.168.0.1 --remote_ip=192.0.2.1\n--tolerance_usecs=7000\n"
+                + "--tcp_ts_ecr_scaled\n--mss=1000\n" + LISTEN);
+        assertThat(script.toleranceUs()).isEqualTo(7000);
+        assertThat(script.notes()).anyMatch(n -> n.startsWith("line 5: --mss=1000"));
+    }
+
+    @Test
+    void timedSetupLine_changesTheKernelAtItsTime_andTheRestoreScriptPutsTheOldValueBack() {
+        // timestamps off for the first SYN-ACK only: set_sysctls.py's restore script turns them back on
+        ScriptReport report = ScriptRunnerTest.run("""
+                0    `../common/set_sysctls.py /proc/sys/net/ipv4/tcp_timestamps=0`
+                +0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+                +0   bind(3, ..., ...) = 0
+                +0   listen(3, 5) = 0
+                +0   < S 0:0(0) win 32792 <mss 1000,sackOK,TS val 1 ecr 0>
+                +0   > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>
+                +0   `/tmp/sysctl_restore_${PPID}.sh`
+                +0   < 40000>8080 S 0:0(0) win 32792 <mss 1000,sackOK,TS val 1 ecr 0>
+                +0   > 8080>40000 S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 0 ecr 1>
+                """);
+        assertThat(report.result()).as(ReportText.render(report)).isEqualTo("pass");
+        assertThat(ScriptRunnerTest.line(report, 1).kind()).isEqualTo("setup");
+    }
+
+    @Test
+    void codeBlocks_assertOverTcpInfoOfTheSocketUnderTest() {
+        String established = LISTEN + """
+                +0   < S 0:0(0) win 32792 <mss 1000,nop,nop,sackOK>
+                +0   > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>
+                +.1  < . 1:1(0) ack 1 win 32792
+                +0   accept(3, ..., ...) = 4
+                """;
+        ScriptReport pass = ScriptRunnerTest.run(established + """
+                +0   %{
+                mss = 1000
+                assert tcpi_state == TCP_ESTABLISHED, tcpi_state
+                assert tcpi_options & TCPI_OPT_SACK and not (tcpi_options & TCPI_OPT_TIMESTAMPS), 'opts=%d' % tcpi_options
+                assert tcpi_snd_mss == mss; assert 90000 <= tcpi_rtt <= 110000
+                }%
+                """);
+        assertThat(pass.result()).as(ReportText.render(pass)).isEqualTo("pass");
+        ScriptReport fail = ScriptRunnerTest.run(established + "+0 %{ assert tcpi_snd_mss == 1460, tcpi_snd_mss }%\n");
+        assertThat(fail.result()).isEqualTo("fail");
+        assertThat(fail.failure().line()).isEqualTo(8);
+        assertThat(fail.failure().detail()).isEqualTo("assertion failed: assert tcpi_snd_mss == 1460, tcpi_snd_mss "
+                + "(tcpi_snd_mss = 1000) (TCP_INFO of fd 4)");
+    }
+}
