@@ -85,6 +85,11 @@ public final class TcpEngine {
 
     /** A segment for a listener: a SYN starts a request in SYN_RECV, anything with ACK is reset. */
     public void listenerReceives(Socket listener, Segment segment, PacketReport report) {
+        listenerReceives(listener, segment, report, null);
+    }
+
+    /** {@code timeWaitIsn}: the ISN a SYN that reopened TIME_WAIT must use (tcp_conn_request()'s tw_isn), else null. */
+    private void listenerReceives(Socket listener, Segment segment, PacketReport report, Integer timeWaitIsn) {
         FourTuple tuple = FourTuple.ofInbound(segment);
         if (segment.has(TcpFlags.RST)) {
             report.drop(DropReason.LISTEN_BAD_FLAGS, "a listener ignores RST");
@@ -131,7 +136,7 @@ public final class TcpEngine {
         tcb.irs = segment.seq();
         tcb.rcvNxt = segment.seq() + 1;
         tcb.rcvBufLimit = sysctls.getInt(Sysctls.TCP_RMEM_DEFAULT);
-        tcb.iss = isns.isn(tuple, clock.now());
+        tcb.iss = timeWaitIsn != null ? timeWaitIsn : isns.isn(tuple, clock.now());
         tcb.sndUna = tcb.iss;
         tcb.sndNxt = tcb.iss + 1;
         tcb.sndWnd = segment.window();
@@ -479,13 +484,9 @@ public final class TcpEngine {
                 int nextIss = tcb.sndNxt + 65537;
                 report.step("tcp.time_wait", "SYN above RCV.NXT with a listener: TIME_WAIT ends, a new connection starts");
                 closeTcb(tcb, "new SYN reuses the 4-tuple");
-                listenerReceives(listener, segment, report);
-                Tcb fresh = established.find(tcb.tuple());
-                if (fresh != null && fresh.state == TcpState.SYN_RECV) {
-                    fresh.iss = nextIss;
-                    fresh.sndUna = nextIss;
-                    fresh.sndNxt = nextIss + 1;
-                }
+                // the SYN-ACK itself must carry that ISN (tcp_timewait_state_process() sets tw_isn before
+                // tcp_conn_request() builds it), or the peer's ACK of it would not match the request
+                listenerReceives(listener, segment, report, nextIss);
                 return;
             }
         }
