@@ -177,7 +177,6 @@ class ViewsHttpTest {
         assertThat(memory.<String>at("$.explanation")).contains("131 KB for every connection")
                 .contains("limits on what a socket may have charged");
 
-        long ack = ack("192.168.1.100", 54321);
         inject("192.168.1.100", 54321, "R", 1001, 0, null);
         syscall("close", "{\"fd\":4}");
         Http.Reply after = http.get(base + "/memory");
@@ -185,7 +184,6 @@ class ViewsHttpTest {
         assertThat(after.<Integer>at("$.totals.connections")).isZero();
         assertThat(after.<Integer>at("$.totals.vkernelBytes")).isZero();
         assertThat(after.<Integer>at("$.totals.linuxBytes")).as("the listener alone").isEqualTo(3584);
-        assertThat(ack).isPositive();
     }
 
     @Test

@@ -51,13 +51,16 @@ class HashDemoTest {
 
     @Test
     void performanceTable_hasTheSeedsFourSizes_linearScanExaminesHalfOfThem_jhashAboutOne() {
-        HashDemo.Result result = HashDemo.run(TEMPLATE, HashDemo.Pattern.NAT, 100, 65_536, ticking());
+        AtomicLong millisecondTicks = new AtomicLong();
+        HashDemo.Result result = HashDemo.run(TEMPLATE, HashDemo.Pattern.NAT, 100, 65_536, () -> millisecondTicks.addAndGet(1_000_000));
         assertThat(result.performance()).extracting(HashDemo.Row::connections).containsExactly(100, 1_000, 10_000, 100_000);
         HashDemo.Row last = result.performance().get(3);
         assertThat(last.linear().examinedPerLookup()).isEqualTo(50_000.5);
         assertThat(last.jhash().examinedPerLookup()).isLessThan(2.0);
         assertThat(last.xor().examinedPerLookup()).as("two NAT addresses, two chains").isGreaterThan(25_000);
-        assertThat(last.linear().nsPerLookup()).as("timed with the clock passed in: 1 ns per tick").isPositive();
+        // the clock passed in moves 1 ms per reading, so each measurement spans exactly 1 ms of its lookups
+        assertThat(last.linear().nsPerLookup() * last.linear().lookupsTimed()).isCloseTo(1_000_000.0, org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat(last.jhash().nsPerLookup() * last.jhash().lookupsTimed()).isCloseTo(1_000_000.0, org.assertj.core.data.Percentage.withPercentage(0.1));
         assertThat(last.linear().lookupsTimed()).isBetween(5, 20_000);
     }
 

@@ -28,11 +28,19 @@ class HostileScriptTest {
         }
         int refused = 0;
         int ran = 0;
+        int passed = 0;
         for (int i = 0; i < 3000; i++) {
             String mangled = mangle(originals.get(random.nextInt(originals.size())), random);
             try {
                 ScriptReport report = ScriptRunner.run(ScriptParser.parse(mangled, ScriptLimits.defaults()), i, ScriptLimits.defaults());
-                assertThat(report.result()).isIn("pass", "fail");
+                if (report.passed()) {
+                    assertThat(report.failure()).as("a passing run names no failure").isNull();
+                    passed++;
+                } else {
+                    assertThat(report.result()).isEqualTo("fail");
+                    assertThat(report.failure()).as("a failing run says where and why").isNotNull();
+                    assertThat(report.failure().detail()).isNotBlank();
+                }
                 ran++;
             } catch (ScriptException e) {
                 assertThat(e.line()).as(e.getMessage()).isPositive();
@@ -41,6 +49,8 @@ class HostileScriptTest {
         }
         assertThat(refused).isPositive();
         assertThat(ran).isPositive();
+        assertThat(passed).as("some mangling leaves a script that still passes").isPositive();
+        assertThat(ran - passed).as("and some breaks what the kernel must do").isPositive();
     }
 
     private static String mangle(String script, Random random) {
