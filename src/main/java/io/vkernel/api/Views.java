@@ -176,7 +176,8 @@ final class Views {
 
     record TcbView(long iss, long sndUna, long sndNxt, int sndWnd, long irs, long rcvNxt, int rcvWnd, int peerMss,
                    int rcvBufLimit, int outOfOrderSegments, String pendingError, long rtoMs, Long srttMs, int retransmits,
-                   String options) {
+                   String options, String congestionControl, int cwnd, Integer ssthresh, String caState,
+                   int totalRetransmits) {
     }
 
     /** What both SYNs agreed on, as ss -i would summarise it: {@code ts sack wscale:7,7}. */
@@ -212,7 +213,8 @@ final class Views {
                 ? new TcbView(Seq.unsigned(t.iss()), Seq.unsigned(t.sndUna()), Seq.unsigned(t.sndNxt()), t.sndWnd(),
                 Seq.unsigned(t.irs()), Seq.unsigned(t.rcvNxt()), t.rcvWnd(), t.peerMss(), t.rcvBufLimit(),
                 t.outOfOrderSegments(), t.pendingError() == null ? null : t.pendingError().name(), t.rtoMs(),
-                t.srttMs() < 0 ? null : t.srttMs(), t.retransmits(), negotiated(t))
+                t.srttMs() < 0 ? null : t.srttMs(), t.retransmits(), negotiated(t), t.congestionControl(), t.cwnd(),
+                t.ssthresh() == Integer.MAX_VALUE ? null : t.ssthresh(), t.caState().name(), t.totalRetransmits())
                 : null;
         return new ConnectionView(t.tuple().toString(), t.state().name(), t.tuple().local().toString(),
                 t.tuple().remote().toString(), SocketFacts.recvQ(t), SocketFacts.sendQ(t), k.ownerOf(t), hex(hash),

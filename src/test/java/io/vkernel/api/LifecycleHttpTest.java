@@ -153,6 +153,10 @@ class LifecycleHttpTest extends HttpKernelTest {
         Http.Reply tcb = http.get(base + "/connections/192.168.1.100:5000-10.0.0.50:8080");
         assertThat(tcb.<String>at("$.tcb.options")).isEqualTo("ts sack wscale:7,7");
         assertThat(tcb.<Integer>at("$.tcb.rtoMs")).as("no RTT sample before the handshake completes").isEqualTo(1000);
+        assertThat(tcb.<String>at("$.tcb.congestionControl")).isEqualTo("cubic");
+        assertThat(tcb.<Integer>at("$.tcb.cwnd")).as("RFC 6928 initial window").isEqualTo(10);
+        assertThat(tcb.body()).as("ssthresh is infinite, so absent, until the first loss").doesNotContain("\"ssthresh\"");
+        assertThat(tcb.<String>at("$.tcb.caState")).isEqualTo("OPEN");
     }
 
     @Test
