@@ -66,4 +66,43 @@ class ChallengeAckRateTest {
         assertThat(blindRst(f.peer)).isZero();
         assertThat(counter(SnmpCounter.TCP_SYN_CHALLENGE)).isEqualTo(1);
     }
+
+    // ---------------------------------------------------------------- the same clock for other invalid segments
+
+    private int outOfWindow(Peer peer, int flags, String payload) {
+        int before = peer.received().size();
+        peer.sendAt(flags, peer.sndNxt() + 1_000_000, peer.rcvNxt(), payload);
+        return peer.received().size() - before;
+    }
+
+    @Test
+    void established_outOfWindowBareAcks_areAnsweredOncePer500ms_dataAlways() {
+        assertThat(outOfWindow(f.peer, TcpFlags.ACK, "")).isEqualTo(1);
+        f.advanceSeconds(0.1);
+        assertThat(outOfWindow(f.peer, TcpFlags.ACK, "")).as("tcp_oow_rate_limited()").isZero();
+        assertThat(outOfWindow(f.peer, TcpFlags.ACK | TcpFlags.PSH, "data")).as("data is not an ACK loop").isEqualTo(1);
+        assertThat(counter(SnmpCounter.TCP_ACK_SKIPPED_SEQ)).isEqualTo(1);
+    }
+
+    @Test
+    void established_outOfWindowSyn_isASynChallenge() {
+        assertThat(outOfWindow(f.peer, TcpFlags.SYN, "")).isEqualTo(1);
+        assertThat(counter(SnmpCounter.TCP_SYN_CHALLENGE)).isEqualTo(1);
+        assertThat(counter(SnmpCounter.TCP_CHALLENGE_ACK)).isEqualTo(1);
+    }
+
+    @Test
+    void timeWait_outOfWindowBareAcksAreRateLimited_butRetransmittedFinsAreAlwaysAcked() {
+        TcpFixture tw = new TcpFixture().timeWait();
+        Peer peer = tw.peer;
+        int before = peer.received().size();
+        peer.sendAt(TcpFlags.ACK, peer.sndNxt() - 1, peer.rcvNxt(), "");
+        peer.sendAt(TcpFlags.ACK, peer.sndNxt() - 1, peer.rcvNxt(), "");
+        assertThat(peer.received().size() - before).as("one ACK for two old bare ACKs").isEqualTo(1);
+        peer.sendAt(TcpFlags.FIN | TcpFlags.ACK, peer.sndNxt() - 1, peer.rcvNxt(), "");
+        peer.sendAt(TcpFlags.FIN | TcpFlags.ACK, peer.sndNxt() - 1, peer.rcvNxt(), "");
+        assertThat(peer.received().size() - before).as("each retransmitted FIN is ACKed").isEqualTo(3);
+        long skipped = tw.kernel.inspect(k -> k.snmp().get(SnmpCounter.TCP_ACK_SKIPPED_TIME_WAIT));
+        assertThat(skipped).isEqualTo(1);
+    }
 }

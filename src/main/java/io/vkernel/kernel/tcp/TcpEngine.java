@@ -553,18 +553,22 @@ public final class TcpEngine {
         if (segment.has(TcpFlags.ACK)) {
             armTimeWait(tcb);
         }
-        output.sendAck(tcb, report);
+        output.outOfWindowAck(tcb, segment, SnmpCounter.TCP_ACK_SKIPPED_TIME_WAIT, report); // tcp_timewait_check_oow_rate_limit()
     }
 
     private void synchronizedReceives(Tcb tcb, Segment segment, PacketReport report) {
         // first: sequence number acceptability
         if (!acceptable(tcb, segment)) {
-            if (!segment.has(TcpFlags.RST)) {
+            if (segment.has(TcpFlags.SYN) && !segment.has(TcpFlags.RST)) {
+                host.count(SnmpCounter.TCP_SYN_CHALLENGE); // tcp_validate_incoming(): goto syn_challenge
+                host.count(SnmpCounter.TCP_IN_ERRS);
+                output.challengeAck(tcb, report, "SYN outside the window");
+            } else if (!segment.has(TcpFlags.RST)) {
                 if (segment.length() > 0 && Seq.before(segment.seq(), tcb.rcvNxt)) {
                     int end = segment.seq() + segment.length();
                     reportDuplicate(tcb, segment.seq(), Seq.after(end, tcb.rcvNxt) ? tcb.rcvNxt : end); // tcp_send_dupack()
                 }
-                output.sendAck(tcb, report);
+                output.outOfWindowAck(tcb, segment, SnmpCounter.TCP_ACK_SKIPPED_SEQ, report);
             }
             boolean old = Seq.beforeOrEqual(segment.seq() + segment.length(), tcb.rcvNxt) && segment.length() > 0;
             report.drop(old ? DropReason.DUPLICATE : DropReason.OUT_OF_WINDOW, "SEG.SEQ=" + Seq.unsigned(segment.seq())
@@ -1214,6 +1218,7 @@ public final class TcpEngine {
 
     private void enterTimeWait(Tcb tcb, String why) {
         setState(tcb, TcpState.TIME_WAIT, why + "; the 4-tuple stays in the established table for 60 s");
+        tcb.lastOowAckTime = -1; // tcp_time_wait(): tw_last_oow_ack_time = 0
         tcb.receiveQueue.clear();
         tcb.sendQueue.clear();
         timers.cancelRetransmit(tcb);

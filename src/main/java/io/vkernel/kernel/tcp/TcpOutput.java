@@ -158,6 +158,22 @@ final class TcpOutput {
         host.transmit(out(tcb, TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
     }
 
+    /**
+     * tcp_send_dupack() behind tcp_oow_rate_limited(): the ACK to a segment outside the window. One that occupies
+     * sequence space (data or FIN) without SYN is always answered — it is unlikely to be part of an ACK loop; a bare
+     * ACK at most once per tcp_invalid_ratelimit per connection, the same clock challenge ACKs use.
+     */
+    void outOfWindowAck(Tcb tcb, Segment segment, SnmpCounter skipped, PacketReport report) {
+        boolean loopable = segment.length() == 0 || segment.has(TcpFlags.SYN);
+        if (loopable && challengeLimit.oowRateLimited(tcb)) {
+            host.count(skipped);
+            report.step("tcp.oow_ack", "no ACK this time: the last one to an invalid segment left less than "
+                    + "tcp_invalid_ratelimit ago (tcp_oow_rate_limited())");
+            return;
+        }
+        sendAck(tcb, report);
+    }
+
     /** tcp_send_challenge_ack(): an ACK that tells the real peer where we are, rate-limited (RFC 5961 §7). */
     void challengeAck(Tcb tcb, PacketReport report, String why) {
         String refused = challengeLimit.refuse(tcb);
