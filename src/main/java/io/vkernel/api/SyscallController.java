@@ -78,10 +78,16 @@ class SyscallController {
 
     private final Kernels kernels;
     private final KernelRegistry registry;
+    /** HTTP requests that may wait for a blocked call at once (each holds its connection's buffers meanwhile). */
+    private final java.util.concurrent.Semaphore waiting;
 
-    SyscallController(Kernels kernels, KernelRegistry registry) {
+    SyscallController(Kernels kernels, KernelRegistry registry,
+                      @org.springframework.beans.factory.annotation.Value("${vkernel.limits.waiting-requests:0}") int waitingRequests) {
         this.kernels = kernels;
         this.registry = registry;
+        // 0 sizes it from the heap: a waiting request costs ~120 KB, so a quarter of the heap at most
+        this.waiting = new java.util.concurrent.Semaphore(waitingRequests > 0 ? waitingRequests
+                : (int) Math.max(64, Runtime.getRuntime().maxMemory() / 4 / (128 * 1024)));
     }
 
     @PostMapping("/socket")
@@ -296,10 +302,13 @@ class SyscallController {
         PendingCall call = ((Syscalls.Pending) outcome).call();
         String kernelId = kernel.id();
         DeferredResult<ResponseEntity<Views.SyscallView>> result = new DeferredResult<>(Math.max(1, waitMs), () -> accepted(kernel, call));
-        if (waitMs == 0) {
+        if (waitMs == 0 || !waiting.tryAcquire()) {
+            // past the bound on HTTP requests waiting at once, the call stays parked in the kernel (cheap) and the
+            // request answers 202 at once, as when its wait ends: a waiting request holds ~100 KB of Tomcat buffers
             result.setResult(accepted(kernel, call));
             return result;
         }
+        result.onCompletion(waiting::release);
         kernel.inspect(kk -> {
             call.onDone(done -> result.setResult(ResponseEntity.ok(Views.result(done, null))));
             return null;

@@ -9,6 +9,7 @@ import org.springframework.test.web.servlet.MockMvc;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Issue 10's memory attacks, bounded, against small budgets: a wire log flooded with large packets that draw no reply,
@@ -18,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(properties = {"vkernel.budget.service-bytes=9000000", "vkernel.budget.kernel-bytes=1500000",
         "vkernel.limits.default-buckets=1024", "vkernel.limits.parked-calls-per-process=100000",
-        "vkernel.limits.parked-calls-per-kernel=100000"})
+        "vkernel.limits.parked-calls-per-kernel=100000", "vkernel.limits.waiting-requests=2"})
 @AutoConfigureMockMvc
 class MemoryBudgetHttpTest {
 
@@ -109,6 +110,28 @@ class MemoryBudgetHttpTest {
         http.send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete(p));
         assertThat(http.post(k + "/packets", packet(3000, "S", 1, 0, null)).<String>at("$.results[0].sent[0].flags")).isEqualTo("R.");
         assertHealthy(http, k);
+    }
+
+    @Test
+    void httpRequestsWaitingOnBlockedCalls_areBounded_theRestAnswer202AtOnce() throws Exception {
+        Http http = new Http(mvc);
+        String k = kernel(http, "waits");
+        int pid = http.post(k + "/processes", "{}").at("$.pid");
+        String p = k + "/processes/" + pid;
+        http.post(p + "/socket", "{}");
+        http.post(p + "/bind", "{\"fd\":3,\"addr\":\"0.0.0.0:80\"}");
+        http.post(p + "/listen", "{\"fd\":3,\"backlog\":10}");
+        var first = http.start(p + "/accept?wait=100000", "{\"fd\":3}");
+        var second = http.start(p + "/accept?wait=100000", "{\"fd\":3}");
+        var third = http.start(p + "/accept?wait=100000", "{\"fd\":3}");
+        assertThat(first.getRequest().isAsyncStarted()).isTrue();
+        assertThatThrownBy(() -> first.getAsyncResult(0)).as("the first two wait").isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> second.getAsyncResult(0)).isInstanceOf(IllegalStateException.class);
+        Http.Reply answered = http.finish(third);
+        assertThat(answered.status()).as("the third does not hold its connection: 202 with the pending call").isEqualTo(202);
+        assertThat(answered.<String>at("$.pending.href")).contains("/calls/");
+        assertThat(http.get(k + "/processes/" + pid).<List<?>>at("$.threads")).as("all three calls sleep in the kernel").hasSize(3);
+        http.send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete(p));
     }
 
     @Test
