@@ -40,8 +40,6 @@ public final class Sysctls {
     public static final String CORE_WMEM_MAX = "net.core.wmem_max";
     public static final String CORE_RMEM_DEFAULT = "net.core.rmem_default";
     public static final String CORE_WMEM_DEFAULT = "net.core.wmem_default";
-    public static final String TCP_ADV_WIN_SCALE = "net.ipv4.tcp_adv_win_scale";
-    public static final String TCP_MODERATE_RCVBUF = "net.ipv4.tcp_moderate_rcvbuf";
     public static final String TCP_TIMESTAMPS = "net.ipv4.tcp_timestamps";
     public static final String TCP_WINDOW_SCALING = "net.ipv4.tcp_window_scaling";
     public static final String TCP_SACK = "net.ipv4.tcp_sack";
@@ -88,8 +86,6 @@ public final class Sysctls {
         SPECS.put(CORE_WMEM_MAX, new Spec(212992, 4608, Integer.MAX_VALUE, "largest SO_SNDBUF a process may ask for (before doubling), bytes"));
         SPECS.put(CORE_RMEM_DEFAULT, new Spec(212992, 2304, Integer.MAX_VALUE, "default receive buffer of non-TCP sockets, bytes"));
         SPECS.put(CORE_WMEM_DEFAULT, new Spec(212992, 4608, Integer.MAX_VALUE, "default send buffer of non-TCP sockets, bytes"));
-        SPECS.put(TCP_ADV_WIN_SCALE, new Spec(1, -31, 31, "share of the receive buffer advertised as window: space - space/2^n (n > 0) or space/2^-n (n <= 0)"));
-        SPECS.put(TCP_MODERATE_RCVBUF, new Spec(1, 0, 1, "1: receive autotuning grows the buffer (and window) to what the flow needs"));
         SPECS.put(TCP_TIMESTAMPS, new Spec(1, 0, 2, "1: offer and accept TCP timestamps (RFC 7323)"));
         SPECS.put(TCP_WINDOW_SCALING, new Spec(1, 0, 1, "1: offer and accept window scaling (RFC 7323)"));
         SPECS.put(TCP_SACK, new Spec(1, 0, 1, "1: offer and accept selective acknowledgments (RFC 2018)"));

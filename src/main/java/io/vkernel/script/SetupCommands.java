@@ -72,7 +72,10 @@ final class SetupCommands {
             "net.ipv4.tcp_base_mss", "net.ipv4.tcp_fastopen_cookies", "net.ipv4.tcp_app_win", "net.ipv4.tcp_autocorking",
             "net.ipv4.tcp_limit_output_bytes", "net.ipv4.tcp_thin_linear_timeouts", "net.ipv4.tcp_no_metrics_save",
             "net.ipv4.tcp_min_rtt_wlen", "net.ipv4.tcp_comp_sack_nr", "net.ipv4.tcp_comp_sack_delay_ns",
-            "net.ipv4.tcp_mtu_probe_floor", "net.ipv4.tcp_probe_interval", "net.ipv4.tcp_probe_threshold");
+            "net.ipv4.tcp_mtu_probe_floor", "net.ipv4.tcp_probe_interval", "net.ipv4.tcp_probe_threshold",
+            // Linux 6.6+ no longer reads tcp_adv_win_scale (the window share is the per-connection scaling_ratio);
+            // vkernel has no receive autotuning for tcp_moderate_rcvbuf to switch
+            "net.ipv4.tcp_adv_win_scale", "net.ipv4.tcp_moderate_rcvbuf");
 
     private static final String DEFAULTS_NOTE = "line %d: %s also flushes TCP metrics and sets a pfifo qdisc on tun0: "
             + "vkernel keeps no metrics cache and its NIC has no qdisc";

@@ -46,6 +46,8 @@ class SetupLinesTest {
                 .containsEntry(Sysctls.TCP_CONGESTION_CONTROL, 1L).containsEntry(Sysctls.TCP_SYNCOOKIES, 1L);
         assertThat(google.notes()).anyMatch(n -> n.contains("net.ipv4.tcp_frto=2 accepted; vkernel does not model"))
                 .anyMatch(n -> n.contains("net.ipv4.tcp_fastopen=0x70403")).anyMatch(n -> n.contains("no qdisc"));
+        assertThat(parse("`sysctl -q net.ipv4.tcp_adv_win_scale=2`\n" + LISTEN).notes())
+                .containsExactly("line 1: net.ipv4.tcp_adv_win_scale=2 accepted; vkernel does not model what it tunes");
         Script selftests = parse("`./defaults.sh`\n" + LISTEN);
         assertThat(selftests.notes()).anyMatch(n -> n.contains("net.ipv4.tcp_fastopen=0x3"))
                 .noneMatch(n -> n.contains("tcp_ecn_option"));
