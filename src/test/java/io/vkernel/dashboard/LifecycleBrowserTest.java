@@ -129,7 +129,9 @@ class LifecycleBrowserTest extends BrowserSupport {
     }
 
     private boolean lit(String state) {
-        return attributes("#state-diagram [data-state=" + state + "]", "class").get(0).contains("lit");
+        // Before the States tab first draws, the diagram has no nodes yet.
+        List<String> classes = attributes("#state-diagram [data-state=" + state + "]", "class");
+        return !classes.isEmpty() && classes.get(0).contains("lit");
     }
 
     private void call(String name) {

@@ -73,7 +73,9 @@ class LiveStreamBrowserTest extends BrowserSupport {
     }
 
     private boolean lit(String state) {
-        return attributes("#state-diagram [data-state=" + state + "]", "class").get(0).contains("lit");
+        // Before the States tab first draws, the diagram has no nodes yet.
+        List<String> classes = attributes("#state-diagram [data-state=" + state + "]", "class");
+        return !classes.isEmpty() && classes.get(0).contains("lit");
     }
 
     private String status(String attribute) {
