@@ -103,7 +103,7 @@ export class ProcessView {
     if (c.hashEntry) {
       const h = c.hashEntry;
       html += box('hash entry', [`${esc(h.function)} = ${esc(h.hash)}`, `bucket <b>${h.bucket}</b> of ${h.buckets}`,
-        `entry ${h.positionInChain + 1} of ${h.chainLength} in its chain`], 'hash');
+        `entry ${h.positionInChain} of ${h.chainLength} in its chain`], 'hash');
     }
     $('#fd-chain').innerHTML = html;
     $('#fd-chain').setAttribute('aria-label', (c.walk || []).join('; '));

@@ -12,9 +12,7 @@ import org.springframework.core.Ordered;
 import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
 import org.springframework.http.converter.HttpMessageConverter;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.web.servlet.config.annotation.CorsRegistry;
-import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
@@ -70,23 +68,6 @@ class SurfaceConfig {
         var registration = new FilterRegistrationBean<>(new FormatParameterFilter());
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 2);
         return registration;
-    }
-
-    /**
-     * {@code GET /} goes to Swagger UI, unless the jar carries a page of its own at static/index.html: then Spring
-     * Boot's welcome page serves it, and this redirect, which would shadow it, is not registered at all.
-     */
-    @Bean
-    WebMvcConfigurer rootRedirect() {
-        boolean ownIndex = new ClassPathResource("static/index.html").exists();
-        return new WebMvcConfigurer() {
-            @Override
-            public void addViewControllers(ViewControllerRegistry registry) {
-                if (!ownIndex) {
-                    registry.addRedirectViewController("/", "/swagger-ui.html");
-                }
-            }
-        };
     }
 
     /**

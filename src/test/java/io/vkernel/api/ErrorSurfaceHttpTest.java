@@ -151,10 +151,11 @@ class ErrorSurfaceHttpTest {
     }
 
     @Test
-    void discovery_rootGoesToSwaggerUi_andApiV1ListsLinks() {
+    void discovery_rootIsTheDashboard_andApiV1ListsLinks() {
         var root = send("GET", "/", null, null, null);
-        assertThat(root.statusCode()).isEqualTo(302);
-        assertThat(root.headers().firstValue("Location").orElse("")).endsWith("/swagger-ui.html");
+        assertThat(root.statusCode()).isEqualTo(200);
+        assertThat(root.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(root.body()).contains("vkernel");
         var index = send("GET", "/api/v1", null, null, null);
         assertThat(index.statusCode()).isEqualTo(200);
         assertThat(JsonPath.<String>read(index.body(), "$.links.kernels.href")).isEqualTo("/api/v1/kernels");
