@@ -86,6 +86,11 @@ public final class ScriptParser {
             int mark = code.indexOf(ScriptSource.MARK);
             if (mark >= 0) {
                 int close = code.indexOf(ScriptSource.MARK, mark + 1);
+                if (close < 0 || !code.substring(mark + 1, close).matches("[0-9]{1,9}")
+                        || Integer.parseInt(code.substring(mark + 1, close)) >= source.blocks().size()) {
+                    // the marker is a control character a script's own text may carry too
+                    throw new ScriptException(line, "unexpected control character in the script text");
+                }
                 ScriptSource.Block block = source.blocks().get(Integer.parseInt(code.substring(mark + 1, close)));
                 String before = code.substring(0, mark).strip();
                 if (!code.substring(close + 1).isBlank()) {

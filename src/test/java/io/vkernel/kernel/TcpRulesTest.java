@@ -241,6 +241,8 @@ class TcpRulesTest {
             assertThat(report.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly(".");
             assertThat(report.sentSegments().get(0).ack()).isEqualTo(rcvNxt);
             assertThat(t.state()).isEqualTo(TcpState.TIME_WAIT);
+            // tcp_timewait_check_oow_rate_limit(): one such ACK per tcp_invalid_ratelimit (500 ms)
+            t.advanceSeconds(0.6);
         }
     }
 
