@@ -15,7 +15,7 @@ public final class TcpInfo {
     /** The field names {@link #of} fills, for callers that check a name before reading it. */
     public static final List<String> FIELDS = List.of("tcpi_state", "tcpi_ca_state", "tcpi_retransmits", "tcpi_probes",
             "tcpi_backoff", "tcpi_options", "tcpi_snd_wscale", "tcpi_rcv_wscale", "tcpi_rto", "tcpi_ato", "tcpi_snd_mss",
-            "tcpi_unacked", "tcpi_retrans", "tcpi_rtt", "tcpi_rttvar", "tcpi_snd_ssthresh", "tcpi_advmss",
+            "tcpi_unacked", "tcpi_retrans", "tcpi_rtt", "tcpi_rttvar", "tcpi_snd_ssthresh", "tcpi_snd_cwnd", "tcpi_advmss",
             "tcpi_pmtu", "tcpi_rcv_space", "tcpi_total_retrans", "tcpi_bytes_acked", "tcpi_bytes_received",
             "tcpi_snd_wnd", "tcpi_rcv_wnd");
 
@@ -27,8 +27,8 @@ public final class TcpInfo {
         int mss = sndMss(tcb);
         boolean synced = tcb.state.isSynchronized();
         info.put("tcpi_state", (long) tcb.state.linuxNumber());
-        // TCP_CA_Loss while retransmission timeouts are being recovered from, else TCP_CA_Open
-        info.put("tcpi_ca_state", tcb.retransmits > 0 ? 4L : 0L);
+        // icsk_ca_state: CaState follows Linux's numbering (TCP_CA_Open 0 ... TCP_CA_Loss 4)
+        info.put("tcpi_ca_state", (long) tcb.caState.ordinal());
         info.put("tcpi_retransmits", (long) tcb.retransmits);
         info.put("tcpi_probes", (long) tcb.zeroWindowProbes);
         info.put("tcpi_backoff", (long) tcb.retransmits);
@@ -43,12 +43,13 @@ public final class TcpInfo {
         info.put("tcpi_retrans", 0L);
         info.put("tcpi_rtt", tcb.srttMs < 0 ? 0 : tcb.srttMs * 1000);
         info.put("tcpi_rttvar", tcb.rttvarMs * 1000);
-        // no loss seen: ssthresh keeps its initial TCP_INFINITE_SSTHRESH (tcp_init_sock())
-        info.put("tcpi_snd_ssthresh", 0x7fffffffL);
+        // TCP_INFINITE_SSTHRESH until the first loss (tcp_init_sock())
+        info.put("tcpi_snd_ssthresh", (long) tcb.ssthresh);
+        info.put("tcpi_snd_cwnd", (long) tcb.cwnd);
         info.put("tcpi_advmss", (long) TcpEngine.ADVERTISED_MSS);
         info.put("tcpi_pmtu", 1500L);
         info.put("tcpi_rcv_space", (long) tcb.rcvWnd());
-        info.put("tcpi_total_retrans", (long) tcb.retransmits);
+        info.put("tcpi_total_retrans", (long) tcb.totalRetransmits);
         info.put("tcpi_bytes_acked", synced ? Math.max(0, Integer.toUnsignedLong(tcb.sndUna - tcb.iss) - 1) : 0);
         info.put("tcpi_bytes_received", synced ? Math.max(0, Integer.toUnsignedLong(tcb.rcvNxt - tcb.irs) - 1
                 - (tcb.finReceived ? 1 : 0)) : 0);
