@@ -4,6 +4,7 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
@@ -24,7 +25,10 @@ class ContentTypeFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String header = request.getContentType();
-        if (header != null && !header.isBlank()) {
+        // only a request whose body is read needs a format: a GET's Content-Type names nothing anyone reads
+        boolean hasBody = !HttpMethod.GET.matches(request.getMethod()) && !HttpMethod.HEAD.matches(request.getMethod())
+                && !HttpMethod.DELETE.matches(request.getMethod()) && !HttpMethod.OPTIONS.matches(request.getMethod());
+        if (hasBody && header != null && !header.isBlank()) {
             String problem = null;
             try {
                 MediaType type = MediaType.parseMediaType(header);

@@ -63,6 +63,10 @@ class ErrorSurfaceHttpTest {
         assertProblem(reply, 415, "unsupported-media-type");
         assertThat(detail(reply)).contains("wildcard").contains("application/json");
         assertThat(send("POST", base + "/processes", "application/*", null, "{}").statusCode()).isEqualTo(415);
+        for (String type : new String[] {"*/*", "application/*", "not a type"}) {
+            assertThat(send("GET", base + "/connections", type, null, null).statusCode())
+                    .as("a GET reads no body, so its Content-Type (" + type + ") changes nothing").isEqualTo(200);
+        }
         assertNoStackTrace(output);
     }
 

@@ -107,6 +107,7 @@ class OpenApiFuzzTest {
                 + undocumented.size() + " operation/status pairs");
         assertThat(total).isGreaterThanOrEqualTo(operations.size() * 3 * ROUNDS);
         assertThat(failures).as("seed " + SEED).isEmpty();
+        assertThat(undocumented).as("answers whose status openapi/openapi.yaml does not list for the operation").isEmpty();
     }
 
     /** A kernel, a process with a listening socket on fd 3 and a connected-looking peer, fresh each round. */
