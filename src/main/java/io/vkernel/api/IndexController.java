@@ -40,6 +40,7 @@ class IndexController {
         links.put("scripts", new Link("/api/v1/scripts/runs", "POST a packetdrill-style script to run it"));
         links.put("openapi", new Link("/v3/api-docs", "the OpenAPI document"));
         links.put("swagger-ui", new Link("/swagger-ui.html", "Swagger UI"));
+        links.put("dashboard", new Link("/", "the live dashboard in the browser"));
         links.put("health", new Link("/actuator/health", "health"));
         return new Index("vkernel", "A virtual kernel driven over HTTP", links);
     }
