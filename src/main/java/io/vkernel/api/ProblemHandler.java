@@ -1,5 +1,6 @@
 package io.vkernel.api;
 
+import io.vkernel.kernel.BudgetExceededException;
 import io.vkernel.kernel.KernelLimitException;
 import io.vkernel.kernel.NoSuchProcessException;
 import io.vkernel.script.ScriptException;
@@ -52,6 +53,23 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> noProcess(NoSuchProcessException e) {
         return problem(HttpStatus.NOT_FOUND, "process-not-found", "Not found",
                 "no process with pid " + e.pid() + " in this kernel; list them with GET .../processes", "pid");
+    }
+
+    /**
+     * A memory budget is spent: 507 naming the budget ({@code kernel} or {@code service}), its setting, what is in
+     * use and what the request could have added. Nothing was changed.
+     */
+    @ExceptionHandler(BudgetExceededException.class)
+    ResponseEntity<ProblemDetail> budget(BudgetExceededException e) {
+        ResponseEntity<ProblemDetail> response = problem(HttpStatus.INSUFFICIENT_STORAGE, "memory-budget",
+                "Memory budget spent", e.getMessage(), null);
+        ProblemDetail body = response.getBody();
+        body.setProperty("budget", e.budget().name().toLowerCase(java.util.Locale.ROOT));
+        body.setProperty("setting", e.budget().setting());
+        body.setProperty("usedBytes", e.usedBytes());
+        body.setProperty("requestedBytes", e.requestedBytes());
+        body.setProperty("limitBytes", e.limitBytes());
+        return response;
     }
 
     @ExceptionHandler(KernelLimitException.class)
