@@ -8,6 +8,7 @@ import io.vkernel.kernel.demux.PortAllocator;
 import io.vkernel.kernel.demux.TupleHash;
 import io.vkernel.kernel.demux.XorHash;
 import io.vkernel.kernel.fd.OpenFile;
+import io.vkernel.kernel.nic.Egress;
 import io.vkernel.kernel.nic.Nic;
 import io.vkernel.kernel.proc.Process;
 import io.vkernel.kernel.socket.Socket;
@@ -89,6 +90,8 @@ public final class Kernel implements TcpHost {
     private int nextPid = 12_345;
     private long nextCallId = 1;
     private PacketReport current;
+    /** Where segments for other hosts go; null: they stay in the wire log only. */
+    private volatile Egress egress;
 
     public Kernel(KernelConfig config) {
         this(config, KernelBudget.unlimited());
@@ -386,7 +389,14 @@ public final class Kernel implements TcpHost {
         }
         if (isLocalAddress(segment.dst().address())) {
             loopback.addLast(segment);
+        } else if (egress != null) {
+            egress.send(segment);
         }
+    }
+
+    /** Attaches (or with null detaches) where segments for non-local addresses are sent. */
+    public void egress(Egress egress) {
+        this.egress = egress;
     }
 
     @Override
