@@ -47,7 +47,10 @@ class InspectController {
     private final Kernels kernels;
     private final io.vkernel.sandbox.RealtimeClocks clocks;
 
-    InspectController(Kernels kernels, io.vkernel.sandbox.RealtimeClocks clocks) {
+    private final io.vkernel.sandbox.NetworkRegistry networks;
+
+    InspectController(Kernels kernels, io.vkernel.sandbox.RealtimeClocks clocks, io.vkernel.sandbox.NetworkRegistry networks) {
+        this.networks = networks;
         this.kernels = kernels;
         this.clocks = clocks;
     }
@@ -111,7 +114,7 @@ class InspectController {
     @Operation(summary = "The virtual clock and its pending timers")
     Views.ClockView clock(@PathVariable String k) {
         Kernel kernel = kernels.get(k);
-        boolean realtime = clocks.isRealtime(kernel);
+        boolean realtime = networks.networkOf(kernel).map(clocks::isRealtime).orElseGet(() -> clocks.isRealtime(kernel));
         return kernel.inspect(kk -> Views.clock(kk, realtime));
     }
 
@@ -124,7 +127,13 @@ class InspectController {
             throw ApiException.badField("mode", "mode must be 'manual' or 'realtime', got '" + mode + "'");
         }
         Kernel kernel = kernels.get(k);
-        clocks.setRealtime(kernel, mode.equals("realtime"));
+        // a member's time belongs to its network: switching it switches the whole network
+        var network = networks.networkOf(kernel);
+        if (network.isPresent()) {
+            clocks.setRealtime(network.get(), mode.equals("realtime"));
+        } else {
+            clocks.setRealtime(kernel, mode.equals("realtime"));
+        }
         return clock(k);
     }
 
@@ -136,6 +145,12 @@ class InspectController {
             throw ApiException.badField("ms", "ms must be between 0 and 86400000 (one day), got " + ms);
         }
         Kernel kernel = kernels.get(k);
+        // a member's time belongs to its network: advancing it advances every member, in one time order
+        var network = networks.networkOf(kernel);
+        if (network.isPresent()) {
+            int fired = network.get().advance(ms).timersFired();
+            return new AdvanceView(ms, network.get().now(), fired);
+        }
         int fired = kernel.advance(ms);
         return new AdvanceView(ms, kernel.inspect(kk -> kk.clock().now()), fired);
     }

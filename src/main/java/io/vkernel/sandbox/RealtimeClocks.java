@@ -1,6 +1,7 @@
 package io.vkernel.sandbox;
 
 import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.link.Network;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,8 @@ public final class RealtimeClocks implements AutoCloseable {
     private static final long TICK_MS = 10;
 
     private final Map<Kernel, Long> lastTick = new ConcurrentHashMap<>();
+    /** Networks in realtime: the network moves all its members' clocks together. */
+    private final Map<Network, Long> networkTicks = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "vkernel-realtime-clocks");
         thread.setDaemon(true);
@@ -41,6 +44,20 @@ public final class RealtimeClocks implements AutoCloseable {
         return lastTick.containsKey(kernel);
     }
 
+    /** Realtime for a whole network; its members' own realtime mode is switched off, since the network owns their time. */
+    public void setRealtime(Network network, boolean realtime) {
+        if (realtime) {
+            network.members().forEach(lastTick::remove);
+            networkTicks.putIfAbsent(network, System.nanoTime());
+        } else {
+            networkTicks.remove(network);
+        }
+    }
+
+    public boolean isRealtime(Network network) {
+        return networkTicks.containsKey(network);
+    }
+
     private void tick() {
         long now = System.nanoTime();
         lastTick.forEach((kernel, last) -> {
@@ -52,6 +69,21 @@ public final class RealtimeClocks implements AutoCloseable {
                     kernel.advance(elapsedMs);
                 } catch (RuntimeException e) {
                     // one kernel's failure must not stop every other kernel's clock
+                }
+            }
+        });
+        networkTicks.forEach((network, last) -> {
+            if (network.isDissolved()) {
+                networkTicks.remove(network);
+                return;
+            }
+            long elapsedMs = (now - last) / 1_000_000;
+            if (elapsedMs > 0) {
+                networkTicks.replace(network, last, last + elapsedMs * 1_000_000);
+                try {
+                    network.advance(elapsedMs);
+                } catch (RuntimeException e) {
+                    // as for kernels: the other clocks keep going
                 }
             }
         });

@@ -145,17 +145,22 @@ public final class Network {
         }
     }
 
+    /** What one {@link #advance} did: timers that fired in the members, packets the link delivered. */
+    public record Advanced(int timersFired, int packetsDelivered) {
+    }
+
     /**
      * Moves every member's clock {@code ms} forward together, firing each timer and delivering each packet in time
-     * order, one deadline at a time; returns how many timers fired and packets were delivered.
+     * order, one deadline at a time.
      */
-    public int advance(long ms) {
+    public Advanced advance(long ms) {
         if (ms < 0) {
             throw new IllegalArgumentException("time only moves forward");
         }
         lock.lock();
         try {
-            int events = deliverDue();
+            int fired = 0;
+            int delivered = deliverDue();
             long target = now + ms;
             for (int budget = STEP_BUDGET; budget > 0; budget--) {
                 long next = nextDeadline();
@@ -164,15 +169,15 @@ public final class Network {
                 }
                 now = Math.max(now, next);
                 for (Kernel member : members) {
-                    events += catchUp(member);
+                    fired += catchUp(member);
                 }
-                events += deliverDue();
+                delivered += deliverDue();
             }
             now = target;
             for (Kernel member : members) {
-                events += catchUp(member);
+                fired += catchUp(member);
             }
-            return events + deliverDue();
+            return new Advanced(fired, delivered + deliverDue());
         } finally {
             lock.unlock();
         }
