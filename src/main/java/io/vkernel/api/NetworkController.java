@@ -51,12 +51,6 @@ class NetworkController {
     record NetworkView(String id, List<MemberView> members, LinkSettings link, Link.Counters counters, String clock, long nowMs) {
     }
 
-    record AdvanceBody(Long ms) {
-    }
-
-    record ClockMode(String mode) {
-    }
-
     record NetworkClockView(String mode, long nowMs) {
     }
 
@@ -73,7 +67,7 @@ class NetworkController {
 
     @GetMapping
     @Operation(summary = "List networks")
-    List<NetworkView> list() {
+    List<NetworkView> listNetworks() {
         return networks.all().stream().map(this::view).toList();
     }
 
@@ -82,7 +76,7 @@ class NetworkController {
             + "addresses, none already in a network. link: delayMs and jitterMs (0-60000), lossPercent, duplicatePercent, "
             + "reorderPercent (0-100; reordering needs a delay, as with tc netem), rateBytesPerSecond (0 = unlimited, else "
             + "1000-10^12), seed. Members' clocks move to the latest member's time.")
-    ResponseEntity<NetworkView> create(@RequestBody CreateNetwork body) {
+    ResponseEntity<NetworkView> createNetwork(@RequestBody CreateNetwork body) {
         String id = Inputs.required("id", body.id(), "the network's name, e.g. lab");
         List<String> members = Inputs.required("kernels", body.kernels(), "the kernels to join, e.g. [\"alice\",\"bob\"]");
         LinkSettings settings = settings(body.link());
@@ -102,13 +96,13 @@ class NetworkController {
 
     @GetMapping("/{id}")
     @Operation(summary = "One network: members, link settings and counters")
-    NetworkView get(@PathVariable String id) {
+    NetworkView getNetwork(@PathVariable String id) {
         return view(find(id));
     }
 
     @DeleteMapping("/{id}")
     @Operation(summary = "Take a network apart", description = "Members become standalone kernels; packets in flight are dropped")
-    ResponseEntity<Void> delete(@PathVariable String id) {
+    ResponseEntity<Void> deleteNetwork(@PathVariable String id) {
         Network network = find(id);
         clocks.setRealtime(network, false);
         networks.delete(id);
@@ -117,26 +111,26 @@ class NetworkController {
 
     @GetMapping("/{id}/clock")
     @Operation(summary = "The network's clock", description = "Every member's clock reads this time")
-    NetworkClockView clock(@PathVariable String id) {
+    NetworkClockView networkClock(@PathVariable String id) {
         Network network = find(id);
         return new NetworkClockView(clocks.isRealtime(network) ? "realtime" : "manual", network.now());
     }
 
     @PutMapping("/{id}/clock")
     @Operation(summary = "Switch the network's clock between manual and realtime")
-    NetworkClockView setClock(@PathVariable String id, @RequestBody ClockMode body) {
+    NetworkClockView setNetworkClock(@PathVariable String id, @RequestBody InspectController.ClockMode body) {
         String mode = Inputs.required("mode", body.mode(), "manual or realtime");
         if (!mode.equals("manual") && !mode.equals("realtime")) {
             throw ApiException.badField("mode", "mode must be 'manual' or 'realtime', got '" + mode + "'");
         }
         clocks.setRealtime(find(id), mode.equals("realtime"));
-        return clock(id);
+        return networkClock(id);
     }
 
     @PostMapping("/{id}/clock/advance")
     @Operation(summary = "Advance the network's time", description = "Every member's timers fire and packets on the link "
             + "arrive in one time order, one deadline at a time")
-    NetworkAdvanceView advance(@PathVariable String id, @RequestBody AdvanceBody body) {
+    NetworkAdvanceView advanceNetwork(@PathVariable String id, @RequestBody InspectController.Advance body) {
         long ms = Inputs.required("ms", body.ms(), "milliseconds to advance, e.g. 1000");
         if (ms < 0 || ms > 86_400_000L) {
             throw ApiException.badField("ms", "ms must be between 0 and 86400000 (one day), got " + ms);
@@ -151,7 +145,7 @@ class NetworkController {
             + "first, with the network time it was sent (lost ones included: the counters say how many were dropped)",
             responses = @ApiResponse(responseCode = "200", description = "a pcap file",
                     content = @Content(mediaType = CaptureController.PCAP, schema = @Schema(type = "string", format = "binary"))))
-    void capture(@PathVariable String id, HttpServletResponse response) throws IOException {
+    void networkCapture(@PathVariable String id, HttpServletResponse response) throws IOException {
         Network network = find(id);
         var records = network.link().capture();
         response.setContentType(CaptureController.PCAP);

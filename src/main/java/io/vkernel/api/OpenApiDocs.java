@@ -60,7 +60,8 @@ class OpenApiDocs implements OpenApiCustomizer {
             Views.InjectResponse.class, Views.DemuxView.class, Views.BucketView.class, Views.ClockView.class,
             FdChainView.Chain.class, ScenarioController.ScenarioRunView.class, ScenarioController.ScenarioView.class,
             io.vkernel.script.ScriptReport.class, InspectController.CheckView.class, InspectController.AdvanceView.class,
-            InspectController.SysctlView.class, ProcessController.ExitView.class);
+            InspectController.SysctlView.class, ProcessController.ExitView.class, NetworkController.NetworkView.class,
+            NetworkController.NetworkClockView.class, NetworkController.NetworkAdvanceView.class);
 
     private final Map<String, Object> docs;
 
