@@ -13,8 +13,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
 
-/** Networks of kernels over HTTP: the alice-and-bob check, three kernels demuxed apart, time, bad input. */
-@SpringBootTest
+/**
+ * Networks of kernels over HTTP: the issue's alice-and-bob check, three kernels demuxed apart, time, bad input. Its
+ * own Spring context (the property is the default's value), so kernels other classes leave in the shared one do not
+ * use up the kernel limit; each test deletes the networks and kernels it made.
+ */
+@SpringBootTest(properties = "vkernel.limits.max-kernels=64")
 @AutoConfigureMockMvc
 class NetworkHttpTest {
 
@@ -25,6 +29,7 @@ class NetworkHttpTest {
 
     Http http;
     String n;
+    private final List<String> made = new java.util.ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -36,7 +41,15 @@ class NetworkHttpTest {
         String id = name + "-" + n;
         Http.Reply created = http.post("/api/v1/kernels", "{\"id\":\"" + id + "\",\"address\":\"" + address + "\",\"seed\":3}");
         assertThat(created.status()).isEqualTo(201);
+        made.add(id);
         return id;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void deleteWhatTheTestMade() {
+        List<String> networks = http.get("/api/v1/networks").at("$[*].id");
+        networks.stream().filter(id -> id.endsWith("-" + n)).forEach(id -> http.send(delete("/api/v1/networks/" + id)));
+        made.forEach(id -> http.send(delete("/api/v1/kernels/" + id)));
     }
 
     int process(String kernel) {

@@ -26,8 +26,8 @@ public final class Link {
     /** netem's default queue limit (tc-netem(8) "limit packets", 1000): past it new packets are dropped. */
     public static final int LIMIT = 1000;
     /** Packets the link's capture keeps, oldest forgotten first. */
-    public static final int CAPTURE_PACKETS = 20_000;
-    public static final long CAPTURE_BYTES = 32L << 20;
+    public static final int CAPTURE_PACKETS = 10_000;
+    public static final long CAPTURE_BYTES = 4L << 20;
 
     private final LinkSettings settings;
     private final SplittableRandom random;
