@@ -44,7 +44,7 @@ class WorkshopController {
     @Operation(summary = "Every kernel at a glance", description = "owner (the attendee, absent for the instructor's and "
             + "'default'), connections by TCP state, and the last time the kernel was used over the API; in workshop mode "
             + "only with the instructor's token")
-    Summary summary() {
+    Summary workshopSummary() {
         Instant now = activity.clock().instant();
         List<KernelSummary> kernels = registry.all().stream().map(kernel -> {
             Instant last = activity.lastActivity(kernel.id()).orElse(null);
