@@ -15,6 +15,8 @@ WORKDIR /app
 COPY --from=build /src/vkernel.jar /app/vkernel.jar
 USER vkernel
 EXPOSE 8080
+# Open mode by default. For a workshop (README, "Running a workshop"):
+#   -e VKERNEL_WORKSHOP_ENABLED=true -e VKERNEL_WORKSHOP_INSTRUCTOR_TOKEN=<a secret of 16+ characters>
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD curl -fsS http://localhost:8080/actuator/health || exit 1
 # If the heap runs out anyway, die (and let the container restart) instead of limping on with dead threads.

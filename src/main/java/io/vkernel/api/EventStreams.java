@@ -172,6 +172,20 @@ class EventStreams {
         return subscribers == null ? 0 : subscribers.size();
     }
 
+    /**
+     * Tells every live stream of {@code kernel} something that is not a kernel event (an eviction, say), as a named
+     * SSE event with JSON data; it is sent before anything queued later, so before the stream ends.
+     */
+    void announce(Kernel kernel, String name, Map<String, ?> data) {
+        Set<Subscriber> subscribers = byKernel.get(kernel);
+        if (subscribers != null) {
+            String text = json.writeValueAsString(data);
+            for (Subscriber subscriber : subscribers) {
+                subscriber.enqueue(SseEmitter.event().name(name).data(text));
+            }
+        }
+    }
+
     private void kernelRemoved(Kernel kernel) {
         drops.remove(kernel);
         Set<Subscriber> subscribers = byKernel.remove(kernel);

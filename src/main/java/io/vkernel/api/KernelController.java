@@ -3,6 +3,7 @@ package io.vkernel.api;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.vkernel.kernel.Kernel;
+import io.vkernel.sandbox.Attendees;
 import io.vkernel.sandbox.KernelRegistry;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -29,27 +30,31 @@ class KernelController {
 
     private final KernelRegistry registry;
     private final Kernels kernels;
+    private final Workshop workshop;
 
-    KernelController(KernelRegistry registry, Kernels kernels) {
+    KernelController(KernelRegistry registry, Kernels kernels, Workshop workshop) {
         this.registry = registry;
         this.kernels = kernels;
+        this.workshop = workshop;
     }
 
     @GetMapping
-    @Operation(summary = "List kernels")
+    @Operation(summary = "List kernels", description = "in workshop mode an attendee sees their own kernels, the instructor all")
     List<Views.KernelView> listKernels() {
-        return registry.all().stream().map(k -> k.inspect(Views::kernel)).toList();
+        return workshop.visible(registry.all()).stream().map(k -> k.inspect(Views::kernel)).toList();
     }
 
     @PostMapping
     @Operation(summary = "Create a kernel", description = "address defaults to 10.0.0.50, hash to jhash (Linux's), buckets to 65536; "
-            + "a seed makes ISNs and hash buckets replay identically")
+            + "a seed makes ISNs and hash buckets replay identically. In workshop mode a request without a token makes a new "
+            + "attendee: the answer carries their `token`, shown only this once; with an attendee's token it makes another "
+            + "kernel for them, within vkernel.workshop.kernels-per-attendee")
     ResponseEntity<Views.KernelView> createKernel(@RequestBody(required = false) CreateKernel body) {
         CreateKernel request = body != null ? body : new CreateKernel(null, null, null, null, null);
         Integer address = request.address() == null ? null : Inputs.address("address", request.address());
-        Kernel kernel;
+        Attendees.Created created;
         try {
-            kernel = registry.create(request.id(), address, request.seed(), request.buckets(), request.hash());
+            created = workshop.create(() -> registry.create(request.id(), address, request.seed(), request.buckets(), request.hash()));
         } catch (IllegalStateException e) {
             throw new ApiException(HttpStatus.CONFLICT, "kernel-exists", "Kernel exists", e.getMessage(), "id");
         } catch (IllegalArgumentException e) {
@@ -58,7 +63,9 @@ class KernelController {
                     : message.startsWith("hash") ? "hash" : "address";
             throw ApiException.badField(field, message);
         }
-        return ResponseEntity.created(URI.create("/api/v1/kernels/" + kernel.id())).body(kernel.inspect(Views::kernel));
+        Kernel kernel = created.kernel();
+        return ResponseEntity.created(URI.create("/api/v1/kernels/" + kernel.id()))
+                .body(kernel.inspect(Views::kernel).withToken(created.token()));
     }
 
     @GetMapping("/{k}")

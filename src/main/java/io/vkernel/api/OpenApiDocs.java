@@ -45,6 +45,10 @@ import java.util.TreeMap;
 class OpenApiDocs implements OpenApiCustomizer {
 
     static final String PROBLEM = "Problem";
+    static final String BEARER = "bearer";
+    /** Problems nearly every operation can answer (workshop mode), kept once under components.responses. */
+    private static final Map<String, String> SHARED_RESPONSES = Map.of("401", "Unauthorized", "403", "Forbidden",
+            "429", "TooManyRequests");
     private static final String JSON = "application/json";
     private static final String TEXT = "text/plain";
     private static final String PROBLEM_JSON = "application/problem+json";
@@ -61,7 +65,8 @@ class OpenApiDocs implements OpenApiCustomizer {
             FdChainView.Chain.class, ScenarioController.ScenarioRunView.class, ScenarioController.ScenarioView.class,
             io.vkernel.script.ScriptReport.class, InspectController.CheckView.class, InspectController.AdvanceView.class,
             InspectController.SysctlView.class, ProcessController.ExitView.class, NetworkController.NetworkView.class,
-            NetworkController.NetworkClockView.class, NetworkController.NetworkAdvanceView.class);
+            NetworkController.NetworkClockView.class, NetworkController.NetworkAdvanceView.class,
+            WorkshopController.Summary.class);
 
     private final Map<String, Object> docs;
 
@@ -80,8 +85,15 @@ class OpenApiDocs implements OpenApiCustomizer {
     public void customise(OpenAPI api) {
         api.getInfo().getLicense().setUrl("https://opensource.org/license/mit");
         api.getInfo().setContact(new io.swagger.v3.oas.models.info.Contact().name("the vkernel project (its issue tracker)"));
-        // No operation needs credentials: an empty requirement list says so (OpenAPI 3.1 §4.8.30).
-        api.setSecurity(new ArrayList<>());
+        // Open mode (the default) needs no credentials ({}); workshop mode wants an attendee's or the instructor's
+        // bearer token, and answers the 401, 403 and 429 every operation lists.
+        api.getComponents().addSecuritySchemes(BEARER, new io.swagger.v3.oas.models.security.SecurityScheme()
+                .type(io.swagger.v3.oas.models.security.SecurityScheme.Type.HTTP).scheme("bearer")
+                .description(str(docs.get("bearer"))));
+        Map<String, Object> problems = map(docs.get("problems"));
+        new TreeMap<>(SHARED_RESPONSES).forEach((code, name) -> api.getComponents().addResponses(name, problemResponse(str(problems.get(code)))));
+        api.setSecurity(new ArrayList<>(List.of(new io.swagger.v3.oas.models.security.SecurityRequirement(),
+                new io.swagger.v3.oas.models.security.SecurityRequirement().addList(BEARER))));
         api.setTags(new ArrayList<>());
         for (Map<String, Object> tag : list(docs.get("tags"))) {
             api.getTags().add(new Tag().name(str(tag.get("name"))).description(str(tag.get("description"))));
@@ -253,7 +265,7 @@ class OpenApiDocs implements OpenApiCustomizer {
             }
             documentParameters(op, map(doc.get("parameters")), common);
             documentBody(op, doc, api.getComponents().getSchemas());
-            documentResponses(op, doc, problems);
+            documentResponses(op, withWorkshopProblems(doc, pathOf.get(id)), problems);
         }
         Paths ordered = new Paths();
         for (String path : order) {
@@ -267,6 +279,27 @@ class OpenApiDocs implements OpenApiCustomizer {
             }
         });
         api.setPaths(ordered);
+    }
+
+    /**
+     * Workshop mode can refuse any operation: 401 without a valid token, 429 past a token's request rate, and 403 on
+     * routes only the instructor (or the kernel's owner) may use. Listed on every operation it applies to, since the
+     * contract is one for both modes.
+     */
+    private static Map<String, Object> withWorkshopProblems(Map<String, Object> doc, String path) {
+        List<String> codes = new ArrayList<>(strings(doc.get("problems")));
+        List<String> workshop = new ArrayList<>(List.of("401", "429"));
+        if (path.contains("{k}") || path.startsWith("/api/v1/workshop") || path.startsWith("/api/v1/networks")) {
+            workshop.add("403");
+        }
+        for (String code : workshop) {
+            if (!codes.contains(code)) {
+                codes.add(code);
+            }
+        }
+        Map<String, Object> copy = new LinkedHashMap<>(doc);
+        copy.put("problems", codes);
+        return copy;
     }
 
     private static void documentParameters(Operation op, Map<String, Object> own, Map<String, Object> common) {
@@ -358,7 +391,9 @@ class OpenApiDocs implements OpenApiCustomizer {
             responses.addApiResponse(code, response);
         }
         for (String code : strings(doc.get("problems"))) {
-            responses.addApiResponse(code, problemResponse(str(problems.get(code))));
+            responses.addApiResponse(code, SHARED_RESPONSES.containsKey(code)
+                    ? new ApiResponse().$ref("#/components/responses/" + SHARED_RESPONSES.get(code))
+                    : problemResponse(str(problems.get(code))));
         }
         ApiResponses sorted = new ApiResponses();
         new TreeMap<>(responses).forEach(sorted::addApiResponse);

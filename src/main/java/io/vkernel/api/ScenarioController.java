@@ -48,9 +48,13 @@ class ScenarioController {
     }
 
     private final Scenarios scenarios;
+    private final KernelRegistry registry;
+    private final Workshop workshop;
 
-    ScenarioController(KernelRegistry registry) {
+    ScenarioController(KernelRegistry registry, Workshop workshop) {
         this.scenarios = new Scenarios(registry);
+        this.registry = registry;
+        this.workshop = workshop;
     }
 
     @GetMapping
@@ -85,9 +89,13 @@ class ScenarioController {
                                   @RequestBody(required = false) RunRequest body) {
         boolean text = Formats.text(format);
         RunRequest request = body != null ? body : new RunRequest(null, null);
-        ScenarioRun run;
+        ScenarioRun[] played = new ScenarioRun[1];
         try {
-            run = scenarios.run(id, request.kernel(), request.seed());
+            // in workshop mode the run's kernel is the caller's, and counts against their kernels-per-attendee
+            workshop.create(() -> {
+                played[0] = scenarios.run(id, request.kernel(), request.seed());
+                return registry.find(played[0].kernel()).orElseThrow();
+            });
         } catch (UnknownScenarioException e) {
             throw unknown(id);
         } catch (IllegalArgumentException e) {
@@ -95,6 +103,7 @@ class ScenarioController {
         } catch (IllegalStateException e) {
             throw new ApiException(HttpStatus.CONFLICT, "kernel-exists", "Kernel exists", e.getMessage(), "kernel");
         }
+        ScenarioRun run = played[0];
         URI location = URI.create("/api/v1/kernels/" + run.kernel());
         if (text) {
             return ResponseEntity.created(location).contentType(new MediaType(MediaType.TEXT_PLAIN, StandardCharsets.UTF_8))

@@ -37,7 +37,14 @@ final class Views {
     // ---------------------------------------------------------------- kernels
 
     record KernelView(String id, String address, String hash, int buckets, long clockMs, int processes,
-                      int connections, int listeners, long packetsIn, long packetsOut, Map<String, String> links) {
+                      int connections, int listeners, long packetsIn, long packetsOut, Map<String, String> links,
+                      String token) {
+
+        /** The same kernel with the bearer token a new workshop attendee gets once, when it is created. */
+        KernelView withToken(String token) {
+            return new KernelView(id, address, hash, buckets, clockMs, processes, connections, listeners, packetsIn,
+                    packetsOut, links, token);
+        }
     }
 
     static KernelView kernel(Kernel k) {
@@ -46,7 +53,8 @@ final class Views {
                 k.established().bucketCount(), k.clock().now(), k.processes().size(), k.established().size(),
                 k.listeners().all().size(), k.nic().packetsIn(), k.nic().packetsOut(),
                 Map.of("packets", base + "/packets", "processes", base + "/processes", "connections", base + "/connections",
-                        "demux", base + "/demux", "listeners", base + "/listeners", "clock", base + "/clock", "events", base + "/events"));
+                        "demux", base + "/demux", "listeners", base + "/listeners", "clock", base + "/clock", "events", base + "/events"),
+                null);
     }
 
     // ---------------------------------------------------------------- packets
