@@ -20,6 +20,8 @@ public final class SocketOptions {
     public int rcvBuf;
     /** SO_SNDBUF as stored (doubled); 0 = not set: tcp_wmem[1]. */
     public int sndBuf;
+    /** TCP_NOTSENT_LOWAT (tp->notsent_lowat): 0 = not set, the sysctl net.ipv4.tcp_notsent_lowat applies. */
+    public long notsentLowat;
 
     /** sk_clone_lock(): the child socket starts with the listener's options, whatever they are. */
     public SocketOptions copy() {
@@ -33,6 +35,7 @@ public final class SocketOptions {
         copy.sndTimeoutMs = sndTimeoutMs;
         copy.rcvBuf = rcvBuf;
         copy.sndBuf = sndBuf;
+        copy.notsentLowat = notsentLowat;
         return copy;
     }
 }

@@ -228,6 +228,26 @@ public final class Tcb implements BindTable.Owner {
     }
 
     /** Send-Q as ss shows it for a connection: bytes written and not yet acknowledged. */
+    /** recv(MSG_PEEK): up to {@code max} queued bytes, left in the queue (tcp_recvmsg_locked() with peek_seq). */
+    public byte[] peekReceived(int max) {
+        return receiveQueue.peek(0, max);
+    }
+
+    /** RCV_SHUTDOWN in sk_shutdown: the peer's FIN arrived (tcp_fin()) or shutdown(SHUT_RD). */
+    public boolean receiveShutdown() {
+        return finReceived || readShutdown;
+    }
+
+    /** SEND_SHUTDOWN in sk_shutdown: shutdown(SHUT_WR), close(), or a reset (tcp_done() sets SHUTDOWN_MASK). */
+    public boolean sendShutdown() {
+        return writeShutdown || reset;
+    }
+
+    /** A reset ended the connection (tcp_reset()). */
+    public boolean wasReset() {
+        return reset;
+    }
+
     public int sendQueued() {
         return sendQueue.size();
     }
