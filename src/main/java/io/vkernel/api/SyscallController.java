@@ -179,7 +179,8 @@ class SyscallController {
     }
 
     @PostMapping("/send")
-    @Operation(summary = "send(fd, data, flags)", description = "write() with flags: MSG_DONTWAIT queues what fits and never sleeps; MSG_NOSIGNAL is accepted (vkernel sends no SIGPIPE)")
+    @Operation(summary = "send(fd, data, flags)", description = "write() with flags: MSG_DONTWAIT queues what fits and never sleeps; MSG_MORE holds a partial segment; "
+            + "MSG_EOR ends a record; MSG_NOSIGNAL is accepted (vkernel sends no SIGPIPE)")
     DeferredResult<ResponseEntity<Views.SyscallView>> send(@PathVariable String k, @PathVariable int pid, @RequestBody SendCall body) {
         int fd = fd(body.fd());
         byte[] data = Inputs.required("data", body.data(), "the text to send").getBytes(StandardCharsets.UTF_8);
@@ -265,8 +266,9 @@ class SyscallController {
     }
 
     @PostMapping("/setsockopt")
-    @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY (value 0 or 1), "
-            + "SO_RCVBUF and SO_SNDBUF (bytes; stored doubled, capped by net.core.rmem_max/wmem_max, as Linux does)")
+    @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY, TCP_CORK (value 0 or 1), "
+            + "SO_RCVBUF and SO_SNDBUF (bytes; stored doubled, capped by net.core.rmem_max/wmem_max, as Linux does), "
+            + "TCP_MAXSEG (the MSS to offer and use, 88-32767), TCP_NOTSENT_LOWAT (bytes)")
     DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {
         int fd = fd(body.fd());
         String option = Inputs.oneOf("option", body.option(), Syscalls.SOCKET_OPTIONS);

@@ -53,6 +53,20 @@ class PollRecvSendHttpTest extends HttpKernelTest {
 
         Http.Reply sent = syscall("send", "{\"fd\":4,\"data\":\"hi\",\"flags\":[\"MSG_DONTWAIT\",\"MSG_NOSIGNAL\"]}");
         assertThat(sent.<String>at("$.strace")).isEqualTo("sendto(4, \"hi\", 2, MSG_DONTWAIT|MSG_NOSIGNAL, NULL, 0) = 2");
+        assertThat(sent.<List<String>>at("$.sent[*].flags")).containsExactly("P.");
+    }
+
+    @Test
+    void tcpCork_overHttp_holdsASmallWrite_untilUncorked() {
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        assertThat(syscall("setsockopt", "{\"fd\":4,\"option\":\"TCP_CORK\",\"value\":1}").<String>at("$.strace"))
+                .isEqualTo("setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0");
+        assertThat(syscall("write", "{\"fd\":4,\"data\":\"hello\"}").body()).doesNotContain("\"sent\"");
+        syscall("setsockopt", "{\"fd\":4,\"option\":\"TCP_CORK\",\"value\":0}");
+        List<String> wire = http.get(base + "/packets?limit=100").at("$[*].flags");
+        assertThat(wire.get(wire.size() - 1)).isEqualTo("P.");
+        assertThat(syscall("setsockopt", "{\"fd\":4,\"option\":\"TCP_MAXSEG\",\"value\":40}").<String>at("$.errno")).isEqualTo("EINVAL");
     }
 
     @Test

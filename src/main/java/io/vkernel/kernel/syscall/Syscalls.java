@@ -154,10 +154,11 @@ public final class Syscalls {
     }
 
     /** MSG_ flags recv() and send() take (include/linux/socket.h). */
-    public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_EOR = 0x80, MSG_NOSIGNAL = 0x4000, MSG_MORE = 0x8000;
     /** The recv() and send() flags vkernel models, by name. */
     public static final java.util.Map<String, Integer> RECV_FLAGS = java.util.Map.of("MSG_PEEK", MSG_PEEK, "MSG_DONTWAIT", MSG_DONTWAIT);
-    public static final java.util.Map<String, Integer> SEND_FLAGS = java.util.Map.of("MSG_DONTWAIT", MSG_DONTWAIT, "MSG_NOSIGNAL", MSG_NOSIGNAL);
+    public static final java.util.Map<String, Integer> SEND_FLAGS = java.util.Map.of("MSG_DONTWAIT", MSG_DONTWAIT, "MSG_NOSIGNAL", MSG_NOSIGNAL,
+            "MSG_MORE", MSG_MORE, "MSG_EOR", MSG_EOR);
 
     public Outcome read(Process process, int fd, int count) {
         return read(process, fd, count, 0, false);
@@ -244,7 +245,7 @@ public final class Syscalls {
             try {
                 Tcb tcb = socket.tcb();
                 byte[] rest = written[0] == 0 ? data : Arrays.copyOfRange(data, written[0], data.length);
-                written[0] += kernel.tcp().write(tcb, rest, report);
+                written[0] += kernel.tcp().write(tcb, rest, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0, report);
                 boolean finished = written[0] == data.length || ((file.nonBlocking() || (flags & MSG_DONTWAIT) != 0) && written[0] > 0);
                 return finished ? SyscallResult.ok(written[0], call + " = " + written[0]) : null;
             } catch (SyscallException e) {
@@ -420,8 +421,13 @@ public final class Syscalls {
                         : socket.tcb() != null ? socket.tcb().rcvBufLimit() : kernel.sysctls().get(Sysctls.TCP_RMEM_DEFAULT);
                 case "SO_SNDBUF" -> socket.options().sndBuf > 0 ? socket.options().sndBuf : kernel.sysctls().get(Sysctls.TCP_WMEM_DEFAULT);
                 // do_tcp_getsockopt(): tp->mss_cache, TCP_MSS_DEFAULT (536) before a connection has one
+                // do_tcp_getsockopt(): tp->mss_cache (TCP_MSS_DEFAULT, 536, before a connection has one); user_mss
+                // instead on a closed or listening socket that set it
                 case "TCP_MAXSEG" -> socket.tcb() != null && socket.tcb().state().isSynchronized()
-                        ? TcpInfo.of(socket.tcb()).get("tcpi_snd_mss") : TcpEngine.DEFAULT_MSS;
+                        ? TcpInfo.of(socket.tcb()).get("tcpi_snd_mss")
+                        : socket.options().userMss > 0 && (socket.tcb() == null || socket.isListening()) ? socket.options().userMss
+                        : TcpEngine.DEFAULT_MSS;
+                case "TCP_CORK" -> socket.options().cork ? 1 : 0;
                 // do_tcp_getsockopt(): tp->notsent_lowat as set (0 when the sysctl applies)
                 case "TCP_NOTSENT_LOWAT" -> socket.options().notsentLowat;
                 default -> throw new SyscallException(Errno.EINVAL);
@@ -635,11 +641,11 @@ public final class Syscalls {
 
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK");
 
     /** The level an option lives at, as strace names it. */
     static String level(String option) {
@@ -647,6 +653,7 @@ public final class Syscalls {
     }
 
     public Outcome setsockopt(Process process, int fd, String option, long value, boolean on) {
+        PacketReport report = new PacketReport(null); // TCP_NODELAY and TCP_CORK may push queued data
         String shown = switch (option) {
             case "SO_LINGER" -> "{l_onoff=" + (on ? 1 : 0) + ", l_linger=" + value + "}, 8";
             case "SO_RCVTIMEO", "SO_SNDTIMEO" -> "{tv_sec=" + value / 1000 + ", tv_usec=" + value % 1000 * 1000 + "}, 16";
@@ -669,7 +676,31 @@ public final class Syscalls {
                         kernel.tcp().armKeepalive(socket.tcb());
                     }
                 }
-                case "TCP_NODELAY" -> socket.options().noDelay = value != 0;
+                case "TCP_NODELAY" -> {
+                    socket.options().noDelay = value != 0;
+                    // __tcp_sock_set_nodelay(): turning it on pushes what waits (TCP_NAGLE_PUSH), TCP_CORK or not
+                    if (value != 0 && socket.tcb() != null) {
+                        kernel.tcp().pushPending(socket.tcb(), report);
+                    }
+                }
+                case "TCP_CORK" -> {
+                    socket.options().cork = value != 0;
+                    // __tcp_sock_set_cork(sk, false): push what waits, forcing it out only under TCP_NODELAY
+                    if (value == 0 && socket.tcb() != null) {
+                        if (socket.options().noDelay) {
+                            kernel.tcp().pushPending(socket.tcb(), report);
+                        } else {
+                            kernel.tcp().transmitPending(socket.tcb(), report);
+                        }
+                    }
+                }
+                case "TCP_MAXSEG" -> {
+                    // do_tcp_setsockopt(): 0 clears it, else TCP_MIN_MSS (88) to MAX_TCP_WINDOW (32767)
+                    if (value != 0 && (value < 88 || value > 32767)) {
+                        throw new SyscallException(Errno.EINVAL);
+                    }
+                    socket.options().userMss = (int) value;
+                }
                 case "SO_RCVBUF" -> {
                     socket.options().rcvBuf = ReceiveBuffer.rcvBufFromOption(kernel.sysctls(), value);
                     if (socket.tcb() != null) {
@@ -829,8 +860,8 @@ public final class Syscalls {
         }
         List<String> names = new java.util.ArrayList<>();
         // strace's order: by bit
-        String[] order = {"MSG_PEEK", "MSG_DONTWAIT", "MSG_NOSIGNAL"};
-        int[] bits = {MSG_PEEK, MSG_DONTWAIT, MSG_NOSIGNAL};
+        String[] order = {"MSG_PEEK", "MSG_DONTWAIT", "MSG_EOR", "MSG_NOSIGNAL", "MSG_MORE"};
+        int[] bits = {MSG_PEEK, MSG_DONTWAIT, MSG_EOR, MSG_NOSIGNAL, MSG_MORE};
         for (int i = 0; i < bits.length; i++) {
             if ((flags & bits[i]) != 0) {
                 names.add(order[i]);

@@ -52,6 +52,7 @@ final class ActiveOpen {
         Tcb tcb = new Tcb(tuple, TcpState.SYN_SENT, clock.now());
         tcb.socket = socket;
         tcb.reuseAddr = socket.reuseAddr();
+        tcb.advMss = Tcb.advMss(socket); // tcp_connect_init(): advmss and mss_clamp from user_mss
         ReceiveBuffer.init(tcb, socket, true, sysctls);
         tcb.iss = isns.isn(tuple, clock.now());
         tcb.sndUna = tcb.iss;

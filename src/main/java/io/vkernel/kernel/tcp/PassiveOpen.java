@@ -103,6 +103,7 @@ final class PassiveOpen {
         Tcb tcb = new Tcb(tuple, TcpState.SYN_RECV, clock.now());
         tcb.listener = listener;
         tcb.reuseAddr = listener.reuseAddr();
+        tcb.advMss = Tcb.advMss(listener); // tcp_openreq_init(): the listener's user_mss clamps the request's MSS
         tcb.irs = segment.seq();
         tcb.rcvNxt = segment.seq() + 1;
         ReceiveBuffer.init(tcb, listener, segment.windowScale() >= 0, sysctls);
@@ -145,7 +146,7 @@ final class PassiveOpen {
                 + Seq.unsigned(cookie) + " is a cookie (MSS " + IsnGenerator.COOKIE_MSS[index] + "); no state is kept");
         host.event(EventType.PACKET_DROP, tuple.toString(), "SYN answered with a SYN cookie: no request socket kept");
         host.transmit(new Segment(syn.dst(), syn.src(), TcpFlags.SYN | TcpFlags.ACK, cookie, syn.seq() + 1, 64240,
-                ADVERTISED_MSS, null), report);
+                Tcb.advMss(listener), null), report);
         report.verdict("syn cookie");
     }
 
@@ -172,6 +173,7 @@ final class PassiveOpen {
         Tcb tcb = new Tcb(tuple, TcpState.ESTABLISHED, clock.now());
         tcb.listener = listener;
         tcb.reuseAddr = listener.reuseAddr();
+        tcb.advMss = Tcb.advMss(listener);
         tcb.irs = ack.seq() - 1;
         tcb.rcvNxt = ack.seq();
         ReceiveBuffer.init(tcb, listener, false, sysctls);

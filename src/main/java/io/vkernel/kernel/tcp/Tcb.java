@@ -26,6 +26,13 @@ public final class Tcb implements BindTable.Owner {
     int sndNxt;
     int sndWnd;
     int peerMss = TcpEngine.DEFAULT_MSS;
+    /**
+     * tp->advmss: the MSS this end offers in its SYN or SYN-ACK and the most it sends (tp->rx_opt.mss_clamp):
+     * the route's 1460, or less when TCP_MAXSEG (user_mss) asked for less (tcp_mss_clamp()).
+     */
+    int advMss = TcpEngine.ADVERTISED_MSS;
+    /** The last write ended with MSG_EOR: the next write starts a new skb (tcp_skb_can_collapse_to()). */
+    boolean tailEor;
 
     // Receive sequence space (Figure 4)
     int irs;
@@ -184,6 +191,16 @@ public final class Tcb implements BindTable.Owner {
 
     public int rcvNxt() {
         return rcvNxt;
+    }
+
+    public int advMss() {
+        return advMss;
+    }
+
+    /** tcp_mss_clamp(): the route's advmss, clamped by the socket's TCP_MAXSEG when one was set. */
+    static int advMss(io.vkernel.kernel.socket.Socket owner) {
+        int userMss = owner == null ? 0 : owner.options().userMss;
+        return userMss > 0 ? Math.min(userMss, TcpEngine.ADVERTISED_MSS) : TcpEngine.ADVERTISED_MSS;
     }
 
     public int peerMss() {

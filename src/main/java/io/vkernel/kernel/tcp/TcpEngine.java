@@ -115,6 +115,25 @@ public final class TcpEngine {
         return sender.write(tcb, data, report);
     }
 
+    /** tcp_sendmsg() with MSG_MORE ({@code more}) or MSG_EOR ({@code eor}). */
+    public int write(Tcb tcb, byte[] data, boolean more, boolean eor, PacketReport report) {
+        return sender.write(tcb, data, more, eor, report);
+    }
+
+    /** tcp_push_pending_frames() with TCP_NAGLE_PUSH: TCP_NODELAY set, or TCP_CORK cleared with it set. */
+    public void pushPending(Tcb tcb, PacketReport report) {
+        if (tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.CLOSE_WAIT) {
+            sender.pushPending(tcb, report);
+        }
+    }
+
+    /** tcp_push_pending_frames() without forcing: what Nagle now lets go (TCP_CORK cleared without TCP_NODELAY). */
+    public void transmitPending(Tcb tcb, PacketReport report) {
+        if (tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.CLOSE_WAIT) {
+            sender.transmitPending(tcb, report);
+        }
+    }
+
     /** tcp_close(): the last reference is gone; RST or FIN as Linux decides. */
     public void close(Tcb tcb, boolean lingerZero, PacketReport report) {
         closer.close(tcb, lingerZero, report);

@@ -8,7 +8,6 @@ import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
 
 import static io.vkernel.kernel.tcp.TcpEngine.DEFAULT_MSS;
-import static io.vkernel.kernel.tcp.TcpEngine.ADVERTISED_MSS;
 
 /**
  * The send side (Linux tcp_sendmsg_locked(), tcp_write_xmit(), tcp_push(); gVisor's snd.go): write() into the send
@@ -34,6 +33,15 @@ final class TcpSender {
 
     /** tcp_sendmsg(): copies into the send buffer as room allows and transmits at the peer's MSS; 0 = would block. */
     public int write(Tcb tcb, byte[] data, PacketReport report) {
+        return write(tcb, data, false, false, report);
+    }
+
+    /**
+     * tcp_sendmsg() with flags: MSG_MORE pushes with TCP_NAGLE_CORK and leaves the end unmarked (tcp_push(): no
+     * PSH while more is coming), so a partial segment waits; MSG_EOR closes the tail skb, so the next write's bytes
+     * never join it (tcp_skb_can_collapse_to()) and no segment spans the record's end.
+     */
+    public int write(Tcb tcb, byte[] data, boolean more, boolean eor, PacketReport report) {
         if (tcb.pendingError != null) {
             Errno error = tcb.pendingError;
             tcb.pendingError = null;
@@ -52,9 +60,10 @@ final class TcpSender {
         int oldEnd = tcb.sndUna + tcb.sendQueue.size();
         tcb.sendQueue.append(data, 0, take);
         if (take > 0) {
-            markPushes(tcb, oldEnd, oldEnd + take);
+            markPushes(tcb, oldEnd, oldEnd + take, more);
+            tcb.tailEor = eor && take == data.length;
         }
-        transmitPending(tcb, report, true);
+        transmitPending(tcb, report, true, more, false);
         return take;
     }
 
@@ -63,8 +72,8 @@ final class TcpSender {
      * size_goal; each full skb is pushed with PSH when more than half the peer's largest window went unpushed
      * (forced_push(), tcp_mark_push()), and tcp_push() marks the end of the write.
      */
-    private void markPushes(Tcb tcb, int oldEnd, int end) {
-        if (Seq.after(oldEnd, tcb.sndNxt)) {
+    private void markPushes(Tcb tcb, int oldEnd, int end, boolean more) {
+        if (Seq.after(oldEnd, tcb.sndNxt) && !tcb.tailEor) {
             tcb.pushMarks.removeLastIf(oldEnd);
         }
         if (Seq.before(tcb.pushedSeq, tcb.sndUna)) {
@@ -78,8 +87,10 @@ final class TcpSender {
                 tcb.pushedSeq = boundary;
             }
         }
-        tcb.pushMarks.add(end);
-        tcb.pushedSeq = end;
+        if (!more) {
+            tcb.pushMarks.add(end);
+            tcb.pushedSeq = end;
+        }
     }
 
     private static int maxWindow(Tcb tcb) {
@@ -91,7 +102,7 @@ final class TcpSender {
      * more than half the largest window the peer offered (tcp_sync_mss() -> tcp_bound_to_half_wnd()).
      */
     static int sendMss(Tcb tcb) {
-        int mss = Math.min(tcb.peerMss, ADVERTISED_MSS) - (tcb.tsOk ? 12 : 0);
+        int mss = Math.min(tcb.peerMss, tcb.advMss) - (tcb.tsOk ? 12 : 0);
         int window = Math.max(tcb.maxSndWnd, tcb.sndWnd);
         int cutoff = window > DEFAULT_MSS ? window >> 1 : window;
         if (cutoff > 0 && mss > cutoff) {
@@ -116,7 +127,15 @@ final class TcpSender {
     }
 
     void transmitPending(Tcb tcb, PacketReport report) {
-        transmitPending(tcb, report, false);
+        transmitPending(tcb, report, false, false, false);
+    }
+
+    /**
+     * tcp_push_pending_frames() with TCP_NAGLE_PUSH, as setting TCP_NODELAY (or uncorking with it set) does: what
+     * waits goes out now, partial segments too, whatever Nagle or TCP_CORK would hold.
+     */
+    void pushPending(Tcb tcb, PacketReport report) {
+        transmitPending(tcb, report, false, false, true);
     }
 
     /**
@@ -125,7 +144,7 @@ final class TcpSender {
      * queued FIN. A burst straight from write() that the window stops carries PSH on its last segment, as Linux's
      * do on the wire; later segments that end mid-write do not.
      */
-    void transmitPending(Tcb tcb, PacketReport report, boolean fromWrite) {
+    void transmitPending(Tcb tcb, PacketReport report, boolean fromWrite, boolean more, boolean forcePush) {
         int inFlight = tcb.sndNxt - tcb.sndUna;
         int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
         int mss = sendMss(tcb);
@@ -144,8 +163,21 @@ final class TcpSender {
                 }
                 return;
             }
+            // tcp_write_xmit(): Nagle and TCP_CORK judge only the last skb of the write queue; one that more data
+            // follows (cut at an MSG_EOR record end) goes with TCP_NAGLE_PUSH
+            boolean last = size >= unsent;
+            if (size > mss && last && !forcePush && size % mss != 0 && (corked(tcb, more) || nagleHolds(tcb))) {
+                size -= size % mss; // tcp_mss_split_point(): whole segments go, the partial tail waits
+            }
             boolean small = size < mss;
-            if (small && nagleHolds(tcb)) {
+            if (small && last && !forcePush && corked(tcb, more)) {
+                if (report.tracing()) {
+                    report.step("tcp.cork", size + " bytes wait: " + (more ? "MSG_MORE" : "TCP_CORK")
+                            + " holds a partial segment until it fills or is pushed (tcp_nagle_check(), TCP_NAGLE_CORK)");
+                }
+                return;
+            }
+            if (small && last && !forcePush && nagleHolds(tcb)) {
                 if (report.tracing()) {
                     report.step("tcp.nagle", size + " bytes wait: a smaller-than-MSS segment is still unacknowledged "
                             + "(Nagle's algorithm, tcp_nagle_check(); TCP_NODELAY turns it off)");
@@ -191,6 +223,11 @@ final class TcpSender {
             return false;
         }
         return Seq.after(tcb.sndSml, tcb.sndUna) && Seq.beforeOrEqual(tcb.sndSml, tcb.sndNxt);
+    }
+
+    /** TCP_NAGLE_CORK: TCP_CORK, or MSG_MORE for this write; a FIN behind the data always goes (tcp_nagle_test()). */
+    private static boolean corked(Tcb tcb, boolean more) {
+        return !tcb.finQueued && (more || (tcb.socket != null && tcb.socket.options().cork));
     }
 
     void queueFin(Tcb tcb, PacketReport report) {
