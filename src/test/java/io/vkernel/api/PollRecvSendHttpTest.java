@@ -1,5 +1,6 @@
 package io.vkernel.api;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -8,6 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** poll(), recv() and send() over HTTP: what tcp_poll() reports, MSG_PEEK / MSG_DONTWAIT, and their strace lines. */
 class PollRecvSendHttpTest extends HttpKernelTest {
+
+    /** The service holds at most 64 kernels for every test class that shares its context: give this one back. */
+    @AfterEach
+    void deleteKernel() {
+        http.send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete(base));
+    }
 
     @Test
     void poll_reportsTheListenerReadable_onceAConnectionWaits_andAConnectionWritable() {
