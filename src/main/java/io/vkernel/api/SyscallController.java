@@ -30,12 +30,12 @@ import java.util.List;
  */
 @RestController
 @RequestMapping("/api/v1/kernels/{k}/processes/{pid}")
-@Tag(name = "syscalls", description = "System calls: socket, bind, listen, accept, connect, read, write, close, shutdown, "
-        + "setsockopt, getsockopt, ioctl, fcntl, dup, dup2")
+@Tag(name = "syscalls", description = "System calls: socket, bind, listen, accept, connect, read, recv, write, send, poll, close, "
+        + "shutdown, setsockopt, getsockopt, ioctl, fcntl, dup, dup2")
 class SyscallController {
 
-    static final List<String> CALLS = List.of("socket", "bind", "listen", "accept", "connect", "read", "write", "close",
-            "shutdown", "setsockopt", "getsockopt", "ioctl", "fcntl", "dup", "dup2");
+    static final List<String> CALLS = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write", "send",
+            "poll", "close", "shutdown", "setsockopt", "getsockopt", "ioctl", "fcntl", "dup", "dup2");
 
     record SocketCall(String domain, String type) {
     }
@@ -53,6 +53,18 @@ class SyscallController {
     }
 
     record WriteCall(Integer fd, String data) {
+    }
+
+    record RecvCall(Integer fd, Integer count, List<String> flags) {
+    }
+
+    record SendCall(Integer fd, String data, List<String> flags) {
+    }
+
+    record PollFdItem(Integer fd, List<String> events) {
+    }
+
+    record PollCall(List<PollFdItem> fds, Integer timeout) {
     }
 
     record FcntlCall(Integer fd, String cmd, List<String> flags) {
@@ -155,6 +167,70 @@ class SyscallController {
         return answer(kernel, kernel.write(pid, fd, data, report), report, 0L);
     }
 
+    @PostMapping("/recv")
+    @Operation(summary = "recv(fd, count, flags)", description = "read() with flags: MSG_PEEK leaves the bytes queued, MSG_DONTWAIT answers EAGAIN instead of sleeping")
+    DeferredResult<ResponseEntity<Views.SyscallView>> recv(@PathVariable String k, @PathVariable int pid, @RequestBody RecvCall body,
+                                                           @RequestParam(required = false) Long wait) {
+        int fd = fd(body.fd());
+        int count = Inputs.range("count", body.count(), 4096, 0, 1 << 20);
+        int flags = flags("flags", body.flags(), Syscalls.RECV_FLAGS);
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.recv(pid, fd, count, flags), null, wait);
+    }
+
+    @PostMapping("/send")
+    @Operation(summary = "send(fd, data, flags)", description = "write() with flags: MSG_DONTWAIT queues what fits and never sleeps; MSG_MORE holds a partial segment; "
+            + "MSG_EOR ends a record; MSG_NOSIGNAL is accepted (vkernel sends no SIGPIPE)")
+    DeferredResult<ResponseEntity<Views.SyscallView>> send(@PathVariable String k, @PathVariable int pid, @RequestBody SendCall body) {
+        int fd = fd(body.fd());
+        byte[] data = Inputs.required("data", body.data(), "the text to send").getBytes(StandardCharsets.UTF_8);
+        if (data.length > registry.limits().maxPayloadBytes()) {
+            throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
+                    "data is " + data.length + " bytes; one send takes at most " + registry.limits().maxPayloadBytes(), "data");
+        }
+        int flags = flags("flags", body.flags(), Syscalls.SEND_FLAGS);
+        Kernel kernel = kernels.get(k);
+        PacketReport report = new PacketReport(null);
+        return answer(kernel, kernel.send(pid, fd, data, flags, report), report, 0L);
+    }
+
+    @PostMapping("/poll")
+    @Operation(summary = "poll(fds, nfds, timeout)", description = "Each fd's revents as tcp_poll() reports them (POLLERR and POLLHUP always); "
+            + "with none ready the thread sleeps until one is or timeout ms pass (then ret 0); timeout 0 never sleeps, -1 has no limit")
+    DeferredResult<ResponseEntity<Views.SyscallView>> poll(@PathVariable String k, @PathVariable int pid, @RequestBody PollCall body,
+                                                           @RequestParam(required = false) Long wait) {
+        List<PollFdItem> items = Inputs.required("fds", body.fds(), "a list of {fd, events}, e.g. [{\"fd\": 4, \"events\": [\"POLLIN\"]}]");
+        if (items.isEmpty() || items.size() > 64) {
+            throw ApiException.badField("fds", "fds must hold 1 to 64 entries, got " + items.size());
+        }
+        List<Syscalls.PollFd> fds = new java.util.ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            PollFdItem item = items.get(i);
+            if (item == null) {
+                throw ApiException.badField("fds[" + i + "]", "each entry is {fd, events}");
+            }
+            int fd = Inputs.required("fds[" + i + "].fd", item.fd(), "the FD to watch");
+            fds.add(new Syscalls.PollFd(fd, flags("fds[" + i + "].events", item.events(), Syscalls.POLL_EVENTS)));
+        }
+        int timeout = Inputs.range("timeout", body.timeout(), 0, -1, 3_600_000);
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.poll(pid, fds, timeout), null, wait);
+    }
+
+    /** A list of flag names from {@code known}, OR-ed; a clear 400 names the field and what it may hold. */
+    private static int flags(String field, List<String> given, java.util.Map<String, Integer> known) {
+        int bits = 0;
+        for (String flag : given == null ? List.<String>of() : given) {
+            Integer bit = flag == null ? null : known.get(flag);
+            if (bit == null) {
+                throw ApiException.badField(field, field + " may hold " + String.join(", ", new java.util.TreeSet<>(known.keySet()))
+                        + "; got '" + flag + "'");
+            }
+            bits |= bit;
+        }
+        return bits;
+    }
+
     @PostMapping("/close")
     @Operation(summary = "close(fd)", description = "Frees the FD at once; the connection sends FIN (or RST with unread data) and finishes on its own")
     DeferredResult<ResponseEntity<Views.SyscallView>> close(@PathVariable String k, @PathVariable int pid, @RequestBody FdCall body) {
@@ -190,8 +266,9 @@ class SyscallController {
     }
 
     @PostMapping("/setsockopt")
-    @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY (value 0 or 1), "
-            + "SO_RCVBUF and SO_SNDBUF (bytes; stored doubled, capped by net.core.rmem_max/wmem_max, as Linux does)")
+    @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY, TCP_CORK (value 0 or 1), "
+            + "SO_RCVBUF and SO_SNDBUF (bytes; stored doubled, capped by net.core.rmem_max/wmem_max, as Linux does), "
+            + "TCP_MAXSEG (the MSS to offer and use, 88-32767), TCP_NOTSENT_LOWAT (bytes)")
     DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {
         int fd = fd(body.fd());
         String option = Inputs.oneOf("option", body.option(), Syscalls.SOCKET_OPTIONS);

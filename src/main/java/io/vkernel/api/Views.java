@@ -159,20 +159,21 @@ final class Views {
     }
 
     record SyscallView(String status, Long ret, String errno, String message, String strace, String data,
-                       String dataBase64, String peer, Long value, PendingView pending, List<PacketView> sent) {
+                       String dataBase64, String peer, Long value, List<String> revents, PendingView pending, List<PacketView> sent) {
     }
 
     static SyscallView result(SyscallResult r, List<PacketView> sent) {
         String data = r.data() == null ? null : new String(r.data(), StandardCharsets.UTF_8);
         String b64 = r.data() == null ? null : Base64.getEncoder().encodeToString(r.data());
         return new SyscallView("done", r.ret(), r.errno() == null ? null : r.errno().name(),
-                r.errno() == null ? null : r.errno().message(), r.strace(), data, b64, r.peer(), r.value(), null,
+                r.errno() == null ? null : r.errno().message(), r.strace(), data, b64, r.peer(), r.value(),
+                r.revents() == null ? null : r.revents().stream().map(io.vkernel.kernel.syscall.Syscalls::pollNames).toList(), null,
                 sent == null || sent.isEmpty() ? null : sent);
     }
 
     static SyscallView pending(String kernelId, PendingCall call) {
         return new SyscallView("pending", null, null, null, call.call().replaceFirst("\\.\\.\\.\\)$", "") + " <unfinished ...>",
-                null, null, null, null, pendingInfo(kernelId, call), null);
+                null, null, null, null, null, pendingInfo(kernelId, call), null);
     }
 
     static PendingView pendingInfo(String kernelId, PendingCall call) {

@@ -465,6 +465,12 @@ public final class Kernel implements TcpHost {
         return deliveringAfter(syscalls.socket(requireProcess(pid)));
     }
 
+    /** socket(AF_INET, SOCK_STREAM, protocol): anything but IPPROTO_TCP (0) answers EPROTONOSUPPORT. */
+    public synchronized Syscalls.Outcome socket(int pid, String protocol) {
+        memory.admit(KernelMemory.REQUEST + KernelMemory.SOCKET + KernelMemory.FD, "socket()");
+        return deliveringAfter(syscalls.socket(requireProcess(pid), protocol));
+    }
+
     public synchronized Syscalls.Outcome bind(int pid, int fd, Endpoint address) {
         memory.admit(KernelMemory.REQUEST, "bind()");
         return deliveringAfter(syscalls.bind(requireProcess(pid), fd, address));
@@ -483,6 +489,23 @@ public final class Kernel implements TcpHost {
     public synchronized Syscalls.Outcome read(int pid, int fd, int count) {
         memory.changed();
         return deliveringAfter(syscalls.read(requireProcess(pid), fd, count));
+    }
+
+    /** recv(fd, buf, count, flags): read() with MSG_PEEK / MSG_DONTWAIT. */
+    public synchronized Syscalls.Outcome recv(int pid, int fd, int count, int flags) {
+        memory.changed();
+        return deliveringAfter(syscalls.read(requireProcess(pid), fd, count, flags, true));
+    }
+
+    /** send(fd, buf, count, flags): write() with MSG_DONTWAIT / MSG_NOSIGNAL. */
+    public synchronized Syscalls.Outcome send(int pid, int fd, byte[] data, int flags, PacketReport report) {
+        memory.admit(KernelMemory.REQUEST + 3L * data.length, "this send()");
+        return deliveringAfter(syscalls.write(requireProcess(pid), fd, data, flags, true, report));
+    }
+
+    public synchronized Syscalls.Outcome poll(int pid, java.util.List<Syscalls.PollFd> fds, int timeoutMs) {
+        memory.admit(KernelMemory.REQUEST, "poll()");
+        return syscalls.poll(requireProcess(pid), fds, timeoutMs);
     }
 
     public synchronized Syscalls.Outcome write(int pid, int fd, byte[] data, PacketReport report) {

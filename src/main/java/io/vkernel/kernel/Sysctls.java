@@ -48,6 +48,8 @@ public final class Sysctls {
     public static final String TCP_CONGESTION_CONTROL = "net.ipv4.tcp_congestion_control";
     /** vkernel's own: 1 = the NIC offers GSO/TSO, so the stack may send super-segments (ethtool -K dev gso|tso on). */
     public static final String VKERNEL_GSO = "vkernel.gso";
+    /** tcp_notsent_lowat(): the default TCP_NOTSENT_LOWAT; UINT_MAX (tcp_sk_init()) leaves it off. */
+    public static final String TCP_NOTSENT_LOWAT = "net.ipv4.tcp_notsent_lowat";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -76,6 +78,8 @@ public final class Sysctls {
         SPECS.put(TCP_INVALID_RATELIMIT, new Spec(500, 0, 3_600_000, "ms: at most one duplicate or challenge ACK per connection "
                 + "this often in answer to invalid segments (__tcp_oow_rate_limited())"));
         // tcp_sk_init(): INT_MAX since Linux 6.0 (commit 79e3602caa6f), which turns the per-netns budget off
+        SPECS.put(TCP_NOTSENT_LOWAT, new Spec(0xFFFF_FFFFL, 0, 0xFFFF_FFFFL, "bytes written but not yet sent above which "
+                + "poll() stops reporting POLLOUT, for sockets without TCP_NOTSENT_LOWAT"));
         SPECS.put(TCP_CHALLENGE_ACK_LIMIT, new Spec(Integer.MAX_VALUE, 0, Integer.MAX_VALUE, "challenge ACKs per second for "
                 + "the whole kernel (RFC 5961 §7), randomised around this value; 2147483647 means no limit"));
         SPECS.put(TCP_RMEM_MIN, new Spec(4096, 1, 64L * 1024 * 1024, "tcp_rmem min: the receive buffer a socket keeps under memory pressure, bytes"));

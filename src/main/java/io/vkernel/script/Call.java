@@ -8,7 +8,8 @@ import io.vkernel.kernel.wire.Endpoint;
  */
 sealed interface Call {
 
-    record Socket() implements Call {
+    /** protocol: IPPROTO_TCP (also for 0 and ...), or another IPPROTO_ name, which the kernel refuses. */
+    record Socket(String protocol) implements Call {
     }
 
     record Bind(int fd, Endpoint address) implements Call {
@@ -23,10 +24,17 @@ sealed interface Call {
     record Connect(int fd, Endpoint address) implements Call {
     }
 
-    record Read(int fd, int count) implements Call {
+    /** read(), or recv() ({@code recv} true) with MSG_ flags. */
+    record Read(int fd, int count, int flags, boolean recv) implements Call {
     }
 
-    record Write(int fd, byte[] data) implements Call {
+    /** write(), or send() ({@code send} true) with MSG_ flags. */
+    record Write(int fd, byte[] data, int flags, boolean send) implements Call {
+    }
+
+    /** poll(): {@code expectedRevents} holds each pollfd's revents as the script wrote it, or null where not given. */
+    record Poll(java.util.List<io.vkernel.kernel.syscall.Syscalls.PollFd> fds, java.util.List<Integer> expectedRevents,
+                int timeoutMs) implements Call {
     }
 
     record Close(int fd) implements Call {

@@ -18,7 +18,7 @@ import java.util.Map;
 final class Calls {
 
     static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write",
-            "send", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2");
+            "send", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2");
 
     private static final Map<String, Long> SYMBOLS = Map.ofEntries(
             Map.entry("O_RDONLY", 0L), Map.entry("O_WRONLY", 1L), Map.entry("O_RDWR", (long) OpenFile.O_RDWR),
@@ -28,8 +28,8 @@ final class Calls {
     private static final List<String> SOCKET_OPTIONS = List.of("SO_REUSEADDR", "SO_KEEPALIVE", "SO_LINGER", "SO_RCVTIMEO", "SO_SNDTIMEO",
             "SO_RCVBUF", "SO_SNDBUF");
     /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
-    private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY");
-    private static final List<String> TCP_READABLE = List.of("TCP_NODELAY", "TCP_MAXSEG");
+    private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK");
+    private static final List<String> TCP_READABLE = List.of("TCP_NODELAY", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK");
 
     private static final int MAX_IO = 1 << 20;
 
@@ -57,15 +57,18 @@ final class Calls {
                 yield new Call.Connect(a.fd(0), a.address(1, Harness.CONNECT_ADDRESS));
             }
             case "read", "recv" -> {
-                a.arity(name.equals("recv") ? 4 : 3);
-                a.flagsZero(3);
-                yield new Call.Read(a.fd(0), (int) a.number(2, "the byte count", 0, MAX_IO));
+                boolean recv = name.equals("recv");
+                a.arity(recv ? 4 : 3);
+                int flags = recv ? a.msgFlags(3, io.vkernel.kernel.syscall.Syscalls.RECV_FLAGS) : 0;
+                yield new Call.Read(a.fd(0), (int) a.number(2, "the byte count", 0, MAX_IO), flags, recv);
             }
             case "write", "send" -> {
-                a.arity(name.equals("send") ? 4 : 3);
-                a.flagsZero(3);
-                yield new Call.Write(a.fd(0), a.buffer(1, (int) a.number(2, "the byte count", 0, MAX_IO)));
+                boolean send = name.equals("send");
+                a.arity(send ? 4 : 3);
+                int flags = send ? a.msgFlags(3, io.vkernel.kernel.syscall.Syscalls.SEND_FLAGS) : 0;
+                yield new Call.Write(a.fd(0), a.buffer(1, (int) a.number(2, "the byte count", 0, MAX_IO)), flags, send);
             }
+            case "poll" -> poll(a);
             case "close" -> {
                 a.arity(1);
                 yield new Call.Close(a.fd(0));
@@ -125,10 +128,38 @@ final class Calls {
         a.arity(3);
         a.oneOf(0, "the domain", "AF_INET");
         a.oneOf(1, "the type", "SOCK_STREAM");
-        if (!(a.arg(2) instanceof Expr.Ellipsis) && !a.isWord(2, "IPPROTO_TCP") && !a.isNumber(2, 0)) {
-            throw a.error("the protocol must be IPPROTO_TCP, 0 or ...: vkernel emulates TCP only");
+        if (a.arg(2) instanceof Expr.Word w && w.name().matches("IPPROTO_[A-Z0-9]+") && !w.name().equals("IPPROTO_TCP")) {
+            return new Call.Socket(w.name()); // the kernel answers EPROTONOSUPPORT, as inet_create() does
         }
-        return new Call.Socket();
+        if (!(a.arg(2) instanceof Expr.Ellipsis) && !a.isWord(2, "IPPROTO_TCP") && !a.isNumber(2, 0)) {
+            throw a.error("the protocol must be IPPROTO_TCP, 0, ... or another IPPROTO_ name: vkernel emulates TCP only");
+        }
+        return new Call.Socket("IPPROTO_TCP");
+    }
+
+    /** poll([{fd=4, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 1000): revents, when written, is checked. */
+    private static Call poll(Args a) {
+        a.arity(3);
+        if (!(a.arg(0) instanceof Expr.ListOf list) || list.items().isEmpty()) {
+            throw a.error("poll takes a list of pollfds, e.g. [{fd=4, events=POLLIN, revents=POLLIN}]");
+        }
+        List<io.vkernel.kernel.syscall.Syscalls.PollFd> fds = new java.util.ArrayList<>();
+        List<Integer> revents = new java.util.ArrayList<>();
+        for (Expr item : list.items()) {
+            if (!(item instanceof Expr.Struct pollfd) || !(pollfd.get("fd") instanceof Expr.Num fd)) {
+                throw a.error("each pollfd is {fd=N, events=POLLIN|..., revents=...}, got '" + item + "'");
+            }
+            Expr events = pollfd.get("events");
+            fds.add(new io.vkernel.kernel.syscall.Syscalls.PollFd((int) fd.value(), events == null ? 0 : a.pollBits(events)));
+            Expr expected = pollfd.get("revents");
+            revents.add(expected == null || expected instanceof Expr.Ellipsis ? null : a.pollBits(expected));
+        }
+        long nfds = a.number(1, "nfds", 0, 1024);
+        if (nfds != fds.size()) {
+            throw a.error("nfds is " + nfds + " but the list holds " + fds.size() + " pollfds");
+        }
+        int timeout = (int) a.number(2, "the timeout (ms, -1 = forever)", -1, 3_600_000);
+        return new Call.Poll(fds, revents, timeout);
     }
 
     private static Call fcntl(Args a) {
@@ -257,10 +288,32 @@ final class Calls {
             }
         }
 
-        void flagsZero(int i) {
-            if (args.size() > i && !isNumber(i, 0)) {
-                throw error(name + " flags must be 0: vkernel models no MSG_ flags");
+        /** 0, or MSG_ names joined by '|' from {@code known}. */
+        int msgFlags(int i, Map<String, Integer> known) {
+            return bits(args.get(i), known, name + " flags");
+        }
+
+        int pollBits(Expr expr) {
+            return bits(expr, io.vkernel.kernel.syscall.Syscalls.POLL_EVENTS, "poll events");
+        }
+
+        private int bits(Expr expr, Map<String, Integer> known, String what) {
+            int all = known.values().stream().reduce(0, (x, y) -> x | y);
+            if (expr instanceof Expr.Num num && num.value() >= 0 && (num.value() & ~all) == 0) {
+                return (int) num.value();
             }
+            if (expr instanceof Expr.Word word && known.containsKey(word.name())) {
+                return known.get(word.name());
+            }
+            if (expr instanceof Expr.Or or) {
+                int bits = 0;
+                for (Expr part : or.parts()) {
+                    bits |= bits(part, known, what);
+                }
+                return bits;
+            }
+            throw error(what + " may be 0 or " + String.join("|", new java.util.TreeSet<>(known.keySet()))
+                    + " joined by '|'; got '" + expr + "'");
         }
 
         /** {@code ...} is the harness's address; a sockaddr struct is read field by field. */

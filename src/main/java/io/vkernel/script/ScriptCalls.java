@@ -12,8 +12,8 @@ final class ScriptCalls {
 
     static Syscalls.Outcome invoke(Kernel kernel, int pid, Call call) {
         PacketReport report = new PacketReport(null);
-        if (call instanceof Call.Socket) {
-            return kernel.socket(pid);
+        if (call instanceof Call.Socket c) {
+            return kernel.socket(pid, c.protocol());
         } else if (call instanceof Call.Bind c) {
             return kernel.bind(pid, c.fd(), c.address());
         } else if (call instanceof Call.Listen c) {
@@ -23,9 +23,11 @@ final class ScriptCalls {
         } else if (call instanceof Call.Connect c) {
             return kernel.connect(pid, c.fd(), c.address(), report);
         } else if (call instanceof Call.Read c) {
-            return kernel.read(pid, c.fd(), c.count());
+            return c.recv() ? kernel.recv(pid, c.fd(), c.count(), c.flags()) : kernel.read(pid, c.fd(), c.count());
         } else if (call instanceof Call.Write c) {
-            return kernel.write(pid, c.fd(), c.data(), report);
+            return c.send() ? kernel.send(pid, c.fd(), c.data(), c.flags(), report) : kernel.write(pid, c.fd(), c.data(), report);
+        } else if (call instanceof Call.Poll c) {
+            return kernel.poll(pid, c.fds(), c.timeoutMs());
         } else if (call instanceof Call.Close c) {
             return kernel.close(pid, c.fd(), report);
         } else if (call instanceof Call.Shutdown c) {

@@ -68,6 +68,12 @@ public final class ScriptParser {
             if (code.isEmpty()) {
                 continue;
             }
+            // a call may span lines, as packetdrill's grammar allows: poll([{fd=4,\n events=POLLOUT, ...}], 1, 0)
+            while (openBrackets(code) > 0 && i + 1 < source.lines().size() && code.indexOf(ScriptSource.MARK) < 0
+                    && source.lines().get(i + 1).indexOf(ScriptSource.MARK) < 0) {
+                i++;
+                code = code + " " + source.lines().get(i).strip();
+            }
             if (code.startsWith("--")) {
                 if (!events.isEmpty()) {
                     throw new ScriptException(line, "options (--name=value) must come before the first event");
@@ -136,6 +142,23 @@ public final class ScriptParser {
         });
         checkTimeline(events, limits);
         return new Script(events, tolerance, percent, tsTick, sysctls, setup, notes);
+    }
+
+    /** How many (, [ and { are still open at the end of {@code code}, outside "strings". */
+    private static int openBrackets(String code) {
+        int depth = 0;
+        boolean quoted = false;
+        for (int k = 0; k < code.length(); k++) {
+            char ch = code.charAt(k);
+            if (ch == '"' && (k == 0 || code.charAt(k - 1) != '\\')) {
+                quoted = !quoted;
+            } else if (!quoted && (ch == '(' || ch == '[' || ch == '{')) {
+                depth++;
+            } else if (!quoted && (ch == ')' || ch == ']' || ch == '}')) {
+                depth--;
+            }
+        }
+        return depth;
     }
 
     // ---------------------------------------------------------------- options and directives

@@ -379,9 +379,12 @@ public final class ScriptRunner {
         } else if (call instanceof Call.Connect c) {
             return new Call.Connect(fd(c.fd()), c.address());
         } else if (call instanceof Call.Read c) {
-            return new Call.Read(fd(c.fd()), c.count());
+            return new Call.Read(fd(c.fd()), c.count(), c.flags(), c.recv());
         } else if (call instanceof Call.Write c) {
-            return new Call.Write(fd(c.fd()), c.data());
+            return new Call.Write(fd(c.fd()), c.data(), c.flags(), c.send());
+        } else if (call instanceof Call.Poll c) {
+            return new Call.Poll(c.fds().stream().map(p -> new io.vkernel.kernel.syscall.Syscalls.PollFd(fd(p.fd()), p.events())).toList(),
+                    c.expectedRevents(), c.timeoutMs());
         } else if (call instanceof Call.Close c) {
             return new Call.Close(fd(c.fd()));
         } else if (call instanceof Call.Shutdown c) {
@@ -447,6 +450,15 @@ public final class ScriptRunner {
                 && !result.value().equals(get.expectedValue())) {
             problems.add("expected optval [" + optval(get.option(), get.expectedValue()) + "] but it was ["
                     + optval(get.option(), result.value()) + "]");
+        }
+        if (call.call() instanceof Call.Poll poll && result.revents() != null) {
+            for (int i = 0; i < poll.fds().size(); i++) {
+                Integer expected = poll.expectedRevents().get(i);
+                if (expected != null && !expected.equals(result.revents().get(i))) {
+                    problems.add("expected fd " + poll.fds().get(i).fd() + " revents=" + Syscalls.pollNames(expected)
+                            + " but it was " + Syscalls.pollNames(result.revents().get(i)));
+                }
+            }
         }
         if (call.call() instanceof Call.Ioctl ioctl && ioctl.expectedValue() != null && result.value() != null
                 && !result.value().equals(ioctl.expectedValue())) {

@@ -121,6 +121,15 @@ class ScriptParserTest {
     }
 
     @Test
+    void aCallSpanningLines_isOneEvent_atItsFirstLine() {
+        Script script = parse(PREAMBLE + "+0 poll([{fd=3,\n      events=POLLIN,\n      revents=0}], 1, 0) = 0\n+0 close(3) = 0\n");
+        assertThat(script.events()).hasSize(5);
+        assertThat(script.events().get(3).line()).isEqualTo(4);
+        assertThat(script.events().get(4).line()).isEqualTo(7);
+        refused(PREAMBLE + "+0 poll([{fd=3,\n events=POLLIN}], 1, 0\n", 4, "");
+    }
+
+    @Test
     void malformedLines_areRefusedWithTheLineAndWhatIsWrong() {
         refused(PREAMBLE + "+0 < S 0:0(0) <mss 1000>\n", 4, "an inbound packet needs its window");
         refused(PREAMBLE + "+0 < S 0:10(0) win 100\n", 4, "inconsistent sequence numbers and payload length");
@@ -130,7 +139,11 @@ class ScriptParserTest {
         refused(PREAMBLE + "+0 < S 0:0(0) win 100 <FO abcd>\n", 4, "the FO option is not supported");
         refused(PREAMBLE + "+0 < S 0:0(0) win 100 <...>\n", 4, "only makes sense for outbound");
         refused(PREAMBLE + "+0 < S 0:0(0) win 70000\n", 4, "between 0 and 65535");
-        refused(PREAMBLE + "+0 poll(3, 1, 0) = 0\n", 4, "system call 'poll' is not supported");
+        refused(PREAMBLE + "+0 poll(3, 1, 0) = 0\n", 4, "poll takes a list of pollfds");
+        refused(PREAMBLE + "+0 poll([{fd=3, events=POLLIN}], 2, 0) = 0\n", 4, "nfds is 2 but the list holds 1");
+        refused(PREAMBLE + "+0 poll([{fd=3, events=POLLFOO}], 1, 0) = 0\n", 4, "poll events may be 0 or POLLERR");
+        refused(PREAMBLE + "+0 send(4, ..., 10, MSG_OOB) = 10\n", 4, "send flags may be 0 or MSG_DONTWAIT|MSG_EOR|MSG_MORE|MSG_NOSIGNAL");
+        refused(PREAMBLE + "+0 epoll_create(1) = 5\n", 4, "system call 'epoll_create' is not supported");
         refused(PREAMBLE + "+0 setsockopt(3, SOL_IP, IP_TOS, [1], 4) = 0\n", 4, "the level must be SOL_SOCKET or SOL_TCP");
         refused(PREAMBLE + "+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0\n", 4, "'TCP_FASTOPEN' at level SOL_TCP is not modelled");
         refused(PREAMBLE + "+0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 4\n", 4, "the type must be SOCK_STREAM");

@@ -20,6 +20,12 @@ public final class SocketOptions {
     public int rcvBuf;
     /** SO_SNDBUF as stored (doubled); 0 = not set: tcp_wmem[1]. */
     public int sndBuf;
+    /** TCP_MAXSEG (tp->rx_opt.user_mss): 0 = not set; else it clamps the MSS offered and used (tcp_mss_clamp()). */
+    public int userMss;
+    /** TCP_CORK (TCP_NAGLE_CORK): partial segments wait until uncorked or full. */
+    public boolean cork;
+    /** TCP_NOTSENT_LOWAT (tp->notsent_lowat): 0 = not set, the sysctl net.ipv4.tcp_notsent_lowat applies. */
+    public long notsentLowat;
 
     /** sk_clone_lock(): the child socket starts with the listener's options, whatever they are. */
     public SocketOptions copy() {
@@ -33,6 +39,9 @@ public final class SocketOptions {
         copy.sndTimeoutMs = sndTimeoutMs;
         copy.rcvBuf = rcvBuf;
         copy.sndBuf = sndBuf;
+        copy.userMss = userMss;
+        copy.cork = cork;
+        copy.notsentLowat = notsentLowat;
         return copy;
     }
 }

@@ -21,19 +21,20 @@ public final class PendingCall implements WaitQueue.Waiter {
     private final Process process;
     private final Task task;
     private final String call;
-    private final Socket socket;
+    /** The sockets whose wait queues it sleeps on: one, or every socket a poll() watches. */
+    private final List<Socket> sockets;
     private final Supplier<SyscallResult> attempt;
     private final long startedAt;
     private final List<Consumer<SyscallResult>> listeners = new ArrayList<>();
     private VirtualClock.Timer timeout;
     private SyscallResult result;
 
-    PendingCall(long id, Process process, Task task, String call, Socket socket, Supplier<SyscallResult> attempt, long startedAt) {
+    PendingCall(long id, Process process, Task task, String call, List<Socket> sockets, Supplier<SyscallResult> attempt, long startedAt) {
         this.id = id;
         this.process = process;
         this.task = task;
         this.call = call;
-        this.socket = socket;
+        this.sockets = List.copyOf(sockets);
         this.attempt = attempt;
         this.startedAt = startedAt;
     }
@@ -102,7 +103,9 @@ public final class PendingCall implements WaitQueue.Waiter {
             return;
         }
         result = finalResult;
-        socket.waitQueue().remove(this);
+        for (Socket socket : sockets) {
+            socket.waitQueue().remove(this);
+        }
         if (timeout != null) {
             timeout.cancel();
         }

@@ -4,9 +4,13 @@ import io.vkernel.kernel.socket.Errno;
 
 /**
  * The result of a finished system call: the return value, the errno when it is -1, the strace line, and for
- * read() the bytes and for accept() the peer's address.
+ * read() the bytes, for accept() the peer's address, for poll() each pollfd's revents in the order given.
  */
-public record SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer, Long value) {
+public record SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer, Long value, java.util.List<Integer> revents) {
+
+    public SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer, Long value) {
+        this(ret, errno, strace, data, peer, value, null);
+    }
 
     public SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer) {
         this(ret, errno, strace, data, peer, null);
@@ -22,6 +26,6 @@ public record SyscallResult(long ret, Errno errno, String strace, byte[] data, S
 
     /** The option value getsockopt() read. */
     public SyscallResult withValue(long optionValue) {
-        return new SyscallResult(ret, errno, strace, data, peer, optionValue);
+        return new SyscallResult(ret, errno, strace, data, peer, optionValue, revents);
     }
 }

@@ -47,8 +47,19 @@ public final class Syscalls {
     }
 
     public Outcome socket(Process process) {
-        String call = "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)";
+        return socket(process, "IPPROTO_TCP");
+    }
+
+    /**
+     * socket(AF_INET, SOCK_STREAM, protocol): inet_create() finds the stream protocol by number; IPPROTO_TCP (or 0,
+     * the default) is TCP, any other protocol (IPPROTO_UDP, ...) has no SOCK_STREAM entry: EPROTONOSUPPORT.
+     */
+    public Outcome socket(Process process, String protocol) {
+        String call = "socket(AF_INET, SOCK_STREAM, " + protocol + ")";
         return run(call, () -> {
+            if (!protocol.equals("IPPROTO_TCP") && !protocol.equals("IPPROTO_IP") && !protocol.equals("0")) {
+                throw new SyscallException(Errno.EPROTONOSUPPORT);
+            }
             Socket socket = new Socket(kernel.newInode());
             int fd = install(process, OpenFile.socket(socket));
             return SyscallResult.ok(fd, call + " = " + fd);
@@ -139,11 +150,28 @@ public final class Syscalls {
                 return SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
             }
         };
-        return block(process, listener, file, call, "inet_csk_accept", attempt);
+        return block(process, listener, file.nonBlocking(), call, "inet_csk_accept", attempt);
     }
 
+    /** MSG_ flags recv() and send() take (include/linux/socket.h). */
+    public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_EOR = 0x80, MSG_NOSIGNAL = 0x4000, MSG_MORE = 0x8000;
+    /** The recv() and send() flags vkernel models, by name. */
+    public static final java.util.Map<String, Integer> RECV_FLAGS = java.util.Map.of("MSG_PEEK", MSG_PEEK, "MSG_DONTWAIT", MSG_DONTWAIT);
+    public static final java.util.Map<String, Integer> SEND_FLAGS = java.util.Map.of("MSG_DONTWAIT", MSG_DONTWAIT, "MSG_NOSIGNAL", MSG_NOSIGNAL,
+            "MSG_MORE", MSG_MORE, "MSG_EOR", MSG_EOR);
+
     public Outcome read(Process process, int fd, int count) {
-        String call = "read(" + fd + ", ..., " + count + ")";
+        return read(process, fd, count, 0, false);
+    }
+
+    /**
+     * read(), or recv() with flags (strace shows recvfrom(), the call glibc makes): MSG_DONTWAIT answers EAGAIN
+     * instead of sleeping, as O_NONBLOCK does for one call; MSG_PEEK returns the queued bytes and leaves them queued
+     * (tcp_recvmsg_locked() with peek_seq), and does not consume a FIN.
+     */
+    public Outcome read(Process process, int fd, int count, int flags, boolean recv) {
+        String call = recv ? "recvfrom(" + fd + ", ..., " + count + ", " + msgFlags(flags) + ", NULL, NULL)"
+                : "read(" + fd + ", ..., " + count + ")";
         Socket socket;
         OpenFile file;
         try {
@@ -164,17 +192,25 @@ public final class Syscalls {
                 if (tcb == null) {
                     throw new SyscallException(Errno.ENOTCONN);
                 }
-                byte[] data = kernel.tcp().read(tcb, count, new PacketReport(null));
+                byte[] data;
+                if ((flags & MSG_PEEK) != 0 && tcb.receiveQueued() > 0) {
+                    data = tcb.peekReceived(count);
+                } else if ((flags & MSG_PEEK) != 0 && tcb.finUnread()) {
+                    data = new byte[0];
+                } else {
+                    data = kernel.tcp().read(tcb, count, new PacketReport(null));
+                }
                 if (data == null) {
                     return null;
                 }
-                String strace = "read(" + fd + ", " + quote(data) + ", " + count + ") = " + data.length;
+                String strace = recv ? "recvfrom(" + fd + ", " + quote(data) + ", " + count + ", " + msgFlags(flags) + ", NULL, NULL) = " + data.length
+                        : "read(" + fd + ", " + quote(data) + ", " + count + ") = " + data.length;
                 return new SyscallResult(data.length, null, strace, data, null);
             } catch (SyscallException e) {
                 return SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
             }
         };
-        return block(process, socket, file, call, "sk_wait_data", attempt);
+        return block(process, socket, file.nonBlocking() || (flags & MSG_DONTWAIT) != 0, call, "sk_wait_data", attempt);
     }
 
     /**
@@ -183,7 +219,13 @@ public final class Syscalls {
      * reset the first write reports ECONNRESET, later ones EPIPE.
      */
     public Outcome write(Process process, int fd, byte[] data, PacketReport report) {
-        String call = "write(" + fd + ", " + quote(data) + ", " + data.length + ")";
+        return write(process, fd, data, 0, false, report);
+    }
+
+    /** write(), or send() with flags (strace shows sendto()): MSG_DONTWAIT makes this one call non-blocking. */
+    public Outcome write(Process process, int fd, byte[] data, int flags, boolean send, PacketReport report) {
+        String call = send ? "sendto(" + fd + ", " + quote(data) + ", " + data.length + ", " + msgFlags(flags) + ", NULL, 0)"
+                : "write(" + fd + ", " + quote(data) + ", " + data.length + ")";
         Socket socket;
         OpenFile file;
         try {
@@ -203,8 +245,8 @@ public final class Syscalls {
             try {
                 Tcb tcb = socket.tcb();
                 byte[] rest = written[0] == 0 ? data : Arrays.copyOfRange(data, written[0], data.length);
-                written[0] += kernel.tcp().write(tcb, rest, report);
-                boolean finished = written[0] == data.length || (file.nonBlocking() && written[0] > 0);
+                written[0] += kernel.tcp().write(tcb, rest, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0, report);
+                boolean finished = written[0] == data.length || ((file.nonBlocking() || (flags & MSG_DONTWAIT) != 0) && written[0] > 0);
                 return finished ? SyscallResult.ok(written[0], call + " = " + written[0]) : null;
             } catch (SyscallException e) {
                 if (written[0] > 0) {
@@ -213,8 +255,8 @@ public final class Syscalls {
                 return SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
             }
         };
-        return block(process, socket, file, call, "sk_stream_wait_memory", attempt, socket.options().sndTimeoutMs,
-                Errno.EAGAIN, Errno.EAGAIN);
+        return block(process, socket, file.nonBlocking() || (flags & MSG_DONTWAIT) != 0, call, "sk_stream_wait_memory", attempt,
+                socket.options().sndTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
     }
 
     /**
@@ -289,7 +331,7 @@ public final class Syscalls {
         if (file.nonBlocking()) {
             return failed(call, Errno.EINPROGRESS);
         }
-        return block(process, socket, file, call, "inet_wait_for_connect", attempt, socket.options().sndTimeoutMs,
+        return block(process, socket, file.nonBlocking(), call, "inet_wait_for_connect", attempt, socket.options().sndTimeoutMs,
                 Errno.EINPROGRESS, Errno.EINPROGRESS);
     }
 
@@ -360,7 +402,7 @@ public final class Syscalls {
 
     /** getsockopt(): SO_ERROR returns and clears the pending error; the others read back what setsockopt() set. */
     public Outcome getsockopt(Process process, int fd, String option) {
-        String call = "getsockopt(" + fd + ", " + (option.startsWith("TCP_") ? "SOL_TCP" : "SOL_SOCKET") + ", " + option + ")";
+        String call = "getsockopt(" + fd + ", " + level(option) + ", " + option + ")";
         return run(call, () -> {
             Socket socket = socketOf(process, fd);
             long value = switch (option) {
@@ -379,8 +421,15 @@ public final class Syscalls {
                         : socket.tcb() != null ? socket.tcb().rcvBufLimit() : kernel.sysctls().get(Sysctls.TCP_RMEM_DEFAULT);
                 case "SO_SNDBUF" -> socket.options().sndBuf > 0 ? socket.options().sndBuf : kernel.sysctls().get(Sysctls.TCP_WMEM_DEFAULT);
                 // do_tcp_getsockopt(): tp->mss_cache, TCP_MSS_DEFAULT (536) before a connection has one
+                // do_tcp_getsockopt(): tp->mss_cache (TCP_MSS_DEFAULT, 536, before a connection has one); user_mss
+                // instead on a closed or listening socket that set it
                 case "TCP_MAXSEG" -> socket.tcb() != null && socket.tcb().state().isSynchronized()
-                        ? TcpInfo.of(socket.tcb()).get("tcpi_snd_mss") : TcpEngine.DEFAULT_MSS;
+                        ? TcpInfo.of(socket.tcb()).get("tcpi_snd_mss")
+                        : socket.options().userMss > 0 && (socket.tcb() == null || socket.isListening()) ? socket.options().userMss
+                        : TcpEngine.DEFAULT_MSS;
+                case "TCP_CORK" -> socket.options().cork ? 1 : 0;
+                // do_tcp_getsockopt(): tp->notsent_lowat as set (0 when the sysctl applies)
+                case "TCP_NOTSENT_LOWAT" -> socket.options().notsentLowat;
                 default -> throw new SyscallException(Errno.EINVAL);
             };
             String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
@@ -411,6 +460,154 @@ public final class Syscalls {
             };
             return SyscallResult.ok(0, call + ", [" + value + "]) = 0").withValue(value);
         });
+    }
+
+    /** poll() event bits (include/uapi/asm-generic/poll.h). */
+    public static final int POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20,
+            POLLRDNORM = 0x40, POLLRDBAND = 0x80, POLLWRNORM = 0x100, POLLWRBAND = 0x200, POLLRDHUP = 0x2000;
+    /** The poll bits by name, in strace's order. */
+    public static final java.util.Map<String, Integer> POLL_EVENTS = pollEvents();
+
+    private static java.util.Map<String, Integer> pollEvents() {
+        java.util.Map<String, Integer> events = new java.util.LinkedHashMap<>();
+        events.put("POLLIN", POLLIN);
+        events.put("POLLPRI", POLLPRI);
+        events.put("POLLOUT", POLLOUT);
+        events.put("POLLERR", POLLERR);
+        events.put("POLLHUP", POLLHUP);
+        events.put("POLLNVAL", POLLNVAL);
+        events.put("POLLRDNORM", POLLRDNORM);
+        events.put("POLLRDBAND", POLLRDBAND);
+        events.put("POLLWRNORM", POLLWRNORM);
+        events.put("POLLWRBAND", POLLWRBAND);
+        events.put("POLLRDHUP", POLLRDHUP);
+        return java.util.Collections.unmodifiableMap(events);
+    }
+
+    /** One struct pollfd: the fd and the events asked for. */
+    public record PollFd(int fd, int events) {
+    }
+
+    /**
+     * poll(): each fd's revents is what its file's poll method reports (tcp_poll() for a socket) masked by the events
+     * asked for plus POLLERR and POLLHUP, which are always reported (do_pollfd()); a closed fd reports POLLNVAL. It
+     * returns how many fds have revents; with none it sleeps on every socket's wait queue until one has, or until
+     * {@code timeoutMs} passes (then 0); 0 does not sleep, a negative timeout sleeps without limit.
+     */
+    public Outcome poll(Process process, List<PollFd> fds, int timeoutMs) {
+        StringBuilder asked = new StringBuilder("[");
+        for (PollFd p : fds) {
+            asked.append(asked.length() > 1 ? ", " : "").append("{fd=").append(p.fd()).append(", events=").append(pollNames(p.events())).append('}');
+        }
+        String call = "poll(" + asked + "], " + fds.size() + ", " + timeoutMs + ")";
+        List<Socket> sockets = new java.util.ArrayList<>();
+        for (PollFd p : fds) {
+            if (process.fds().isOpen(p.fd()) && process.fds().get(p.fd()).socket() != null
+                    && !sockets.contains(process.fds().get(p.fd()).socket())) {
+                sockets.add(process.fds().get(p.fd()).socket());
+            }
+        }
+        Supplier<SyscallResult> attempt = () -> {
+            List<Integer> revents = new java.util.ArrayList<>();
+            StringBuilder shown = new StringBuilder();
+            int ready = 0;
+            for (PollFd p : fds) {
+                int mask;
+                if (!process.fds().isOpen(p.fd())) {
+                    mask = POLLNVAL;
+                } else {
+                    OpenFile file = process.fds().get(p.fd());
+                    // the terminal: n_tty_poll() on a terminal nobody types at: readable (EOF) and writable
+                    int all = file.socket() == null ? POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM : tcpPoll(file.socket());
+                    mask = all & (p.events() | POLLERR | POLLHUP);
+                }
+                revents.add(mask);
+                if (mask != 0) {
+                    ready++;
+                    shown.append(shown.length() > 0 ? ", " : "").append("{fd=").append(p.fd()).append(", revents=")
+                            .append(pollNames(mask)).append('}');
+                }
+            }
+            if (ready == 0) {
+                return null;
+            }
+            return new SyscallResult(ready, null, call + " = " + ready + " ([" + shown + "])", null, null, null, List.copyOf(revents));
+        };
+        Supplier<SyscallResult> timedOut = () -> new SyscallResult(0, null, call + " = 0 (Timeout)", null, null, null,
+                java.util.Collections.nCopies(fds.size(), 0));
+        if (sockets.isEmpty() && timeoutMs != 0) {
+            SyscallResult now = attempt.get();
+            if (now != null) {
+                return record(new Done(now));
+            }
+            // nothing to wake it but the clock: sleep on no queue is not modelled, so answer as the timeout would
+            return record(new Done(timedOut.get()));
+        }
+        if (sockets.isEmpty()) {
+            SyscallResult now = attempt.get();
+            return record(new Done(now != null ? now : timedOut.get()));
+        }
+        return block(process, sockets, timeoutMs == 0, call, "do_sys_poll", attempt, Math.max(0, timeoutMs), "poll timeout", timedOut);
+    }
+
+    /** tcp_poll() (inet_csk_listen_poll() for a listener): the events a socket has now. */
+    private int tcpPoll(Socket socket) {
+        if (socket.isListening()) {
+            return socket.acceptQueue().isEmpty() ? 0 : POLLIN | POLLRDNORM;
+        }
+        Tcb tcb = socket.tcb();
+        if (tcb == null) {
+            // a socket never connected: TCP_CLOSE, sk_shutdown 0, nothing queued
+            return POLLHUP | POLLOUT | POLLWRNORM;
+        }
+        int mask = 0;
+        TcpState state = tcb.state();
+        boolean rcvShutdown = tcb.receiveShutdown() || tcb.wasReset();
+        boolean sndShutdown = tcb.sendShutdown();
+        if ((rcvShutdown && sndShutdown) || state == TcpState.CLOSE) {
+            mask |= POLLHUP;
+        }
+        if (rcvShutdown) {
+            mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+        }
+        if (state != TcpState.SYN_SENT && state != TcpState.SYN_RECV) {
+            if (tcb.receiveQueued() > 0) { // tcp_stream_is_readable() with SO_RCVLOWAT 1
+                mask |= POLLIN | POLLRDNORM;
+            }
+            if (sndShutdown || writeable(socket, tcb)) {
+                mask |= POLLOUT | POLLWRNORM;
+            }
+        }
+        if (tcb.pendingError() != null) {
+            mask |= POLLERR;
+        }
+        return mask;
+    }
+
+    /**
+     * __sk_stream_is_writeable(sk, 1): free send-buffer space at least half of what is queued
+     * (sk_stream_wspace() >= sk_stream_min_wspace()), and tcp_stream_memory_free(): twice the bytes written but
+     * not yet sent below TCP_NOTSENT_LOWAT (or the sysctl net.ipv4.tcp_notsent_lowat).
+     */
+    private boolean writeable(Socket socket, Tcb tcb) {
+        int sndBuf = socket.options().sndBuf > 0 ? socket.options().sndBuf : kernel.sysctls().getInt(Sysctls.TCP_WMEM_DEFAULT);
+        int queued = tcb.sendQueued();
+        if (sndBuf - queued < queued / 2) {
+            return false;
+        }
+        long lowat = socket.options().notsentLowat > 0 ? socket.options().notsentLowat : kernel.sysctls().get(Sysctls.TCP_NOTSENT_LOWAT);
+        long notSent = Math.max(0, queued - Integer.toUnsignedLong(tcb.sndNxt() - tcb.sndUna()));
+        return (notSent << 1) < lowat;
+    }
+
+    public static String pollNames(int mask) {
+        List<String> names = new java.util.ArrayList<>();
+        for (var e : POLL_EVENTS.entrySet()) {
+            if ((mask & e.getValue()) != 0) {
+                names.add(e.getKey());
+            }
+        }
+        return names.isEmpty() ? "0" : String.join("|", names);
     }
 
     public Outcome close(Process process, int fd, PacketReport report) {
@@ -444,20 +641,25 @@ public final class Syscalls {
 
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK");
+
+    /** The level an option lives at, as strace names it. */
+    static String level(String option) {
+        return option.startsWith("TCP_") ? "SOL_TCP" : option.startsWith("IP_") ? "SOL_IP" : "SOL_SOCKET";
+    }
 
     public Outcome setsockopt(Process process, int fd, String option, long value, boolean on) {
+        PacketReport report = new PacketReport(null); // TCP_NODELAY and TCP_CORK may push queued data
         String shown = switch (option) {
             case "SO_LINGER" -> "{l_onoff=" + (on ? 1 : 0) + ", l_linger=" + value + "}, 8";
             case "SO_RCVTIMEO", "SO_SNDTIMEO" -> "{tv_sec=" + value / 1000 + ", tv_usec=" + value % 1000 * 1000 + "}, 16";
             default -> "[" + value + "], 4";
         };
-        String level = option.startsWith("TCP_") ? "SOL_TCP" : "SOL_SOCKET";
-        String call = "setsockopt(" + fd + ", " + level + ", " + option + ", " + shown + ")";
+        String call = "setsockopt(" + fd + ", " + level(option) + ", " + option + ", " + shown + ")";
         return run(call, () -> {
             Socket socket = socketOf(process, fd);
             switch (option) {
@@ -474,7 +676,31 @@ public final class Syscalls {
                         kernel.tcp().armKeepalive(socket.tcb());
                     }
                 }
-                case "TCP_NODELAY" -> socket.options().noDelay = value != 0;
+                case "TCP_NODELAY" -> {
+                    socket.options().noDelay = value != 0;
+                    // __tcp_sock_set_nodelay(): turning it on pushes what waits (TCP_NAGLE_PUSH), TCP_CORK or not
+                    if (value != 0 && socket.tcb() != null) {
+                        kernel.tcp().pushPending(socket.tcb(), report);
+                    }
+                }
+                case "TCP_CORK" -> {
+                    socket.options().cork = value != 0;
+                    // __tcp_sock_set_cork(sk, false): push what waits, forcing it out only under TCP_NODELAY
+                    if (value == 0 && socket.tcb() != null) {
+                        if (socket.options().noDelay) {
+                            kernel.tcp().pushPending(socket.tcb(), report);
+                        } else {
+                            kernel.tcp().transmitPending(socket.tcb(), report);
+                        }
+                    }
+                }
+                case "TCP_MAXSEG" -> {
+                    // do_tcp_setsockopt(): 0 clears it, else TCP_MIN_MSS (88) to MAX_TCP_WINDOW (32767)
+                    if (value != 0 && (value < 88 || value > 32767)) {
+                        throw new SyscallException(Errno.EINVAL);
+                    }
+                    socket.options().userMss = (int) value;
+                }
                 case "SO_RCVBUF" -> {
                     socket.options().rcvBuf = ReceiveBuffer.rcvBufFromOption(kernel.sysctls(), value);
                     if (socket.tcb() != null) {
@@ -482,6 +708,14 @@ public final class Syscalls {
                     }
                 }
                 case "SO_SNDBUF" -> socket.options().sndBuf = ReceiveBuffer.sndBufFromOption(kernel.sysctls(), value);
+                case "TCP_NOTSENT_LOWAT" -> {
+                    // do_tcp_setsockopt(): any int; then sk_write_space() so a poll() waiting for POLLOUT re-checks
+                    if (value < 0 || value > 0xFFFF_FFFFL) {
+                        throw new SyscallException(Errno.EINVAL);
+                    }
+                    socket.options().notsentLowat = value;
+                    kernel.wakeSocket(socket, new PacketReport(null));
+                }
                 default -> throw new SyscallException(Errno.EINVAL);
             }
             return SyscallResult.ok(0, call + " = 0");
@@ -558,37 +792,52 @@ public final class Syscalls {
      * Runs {@code attempt}; if it would block, O_NONBLOCK answers EAGAIN, otherwise the thread sleeps on the
      * socket's wait queue and SO_RCVTIMEO, when set, ends the wait with EAGAIN (not ETIMEDOUT, as on Linux).
      */
-    private Outcome block(Process process, Socket socket, OpenFile file, String call, String waitChannel,
+    private Outcome block(Process process, Socket socket, boolean nonBlocking, String call, String waitChannel,
                           Supplier<SyscallResult> attempt) {
-        return block(process, socket, file, call, waitChannel, attempt, socket.options().rcvTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
+        return block(process, socket, nonBlocking, call, waitChannel, attempt, socket.options().rcvTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
     }
 
     /**
      * The general form: {@code nonBlockingErrno} answers at once on an O_NONBLOCK file, {@code timeoutErrno} when
      * {@code timeoutMs} (SO_RCVTIMEO or SO_SNDTIMEO) passes while asleep.
      */
-    private Outcome block(Process process, Socket socket, OpenFile file, String call, String waitChannel,
+    private Outcome block(Process process, Socket socket, boolean nonBlocking, String call, String waitChannel,
                           Supplier<SyscallResult> attempt, long timeoutMs, Errno nonBlockingErrno, Errno timeoutErrno) {
+        String timerName = timeoutMs == socket.options().rcvTimeoutMs ? "SO_RCVTIMEO" : "SO_SNDTIMEO";
+        return block(process, List.of(socket), nonBlocking, call, waitChannel, attempt, timeoutMs, timerName,
+                () -> nonBlocking ? SyscallResult.failed(nonBlockingErrno, call + " = -1 " + nonBlockingErrno.name() + " ("
+                        + nonBlockingErrno.message() + ")")
+                        : SyscallResult.failed(timeoutErrno, call + " = -1 " + timeoutErrno.name() + " (" + timeoutErrno.message() + ")"));
+    }
+
+    /**
+     * The most general form: the thread sleeps on every socket in {@code sockets} (poll() waits on several);
+     * {@code onTimeout} answers for a non-blocking call at once, or when {@code timeoutMs} passes asleep.
+     */
+    private Outcome block(Process process, List<Socket> sockets, boolean nonBlocking, String call, String waitChannel,
+                          Supplier<SyscallResult> attempt, long timeoutMs, String timerName, Supplier<SyscallResult> onTimeout) {
         SyscallResult result = attempt.get();
         if (result != null) {
             return record(new Done(result));
         }
-        if (file.nonBlocking()) {
-            return failed(call, nonBlockingErrno);
+        if (nonBlocking) {
+            return record(new Done(onTimeout.get()));
         }
+        Socket socket = sockets.get(0);
         kernel.beforePark(process, call);
         Task task = process.idleThread(kernel.newPid());
         task.sleep(waitChannel, call);
-        PendingCall pending = new PendingCall(kernel.newCallId(), process, task, call, socket, attempt, kernel.clock().now());
-        socket.waitQueue().add(pending);
+        PendingCall pending = new PendingCall(kernel.newCallId(), process, task, call, sockets, attempt, kernel.clock().now());
+        for (Socket each : sockets) {
+            each.waitQueue().add(pending);
+        }
         kernel.registerPending(pending);
         kernel.event(EventType.THREAD_SLEEP, "pid " + process.pid() + " tid " + task.tid(),
                 call + " blocks: thread SLEEPING in " + waitChannel + " on socket:[" + socket.inode() + "]'s wait queue");
         if (timeoutMs > 0) {
-            String timerName = timeoutMs == socket.options().rcvTimeoutMs ? "SO_RCVTIMEO" : "SO_SNDTIMEO";
             pending.setTimeout(kernel.clock().schedule(timeoutMs, timerName, "pid " + process.pid(), () -> {
                 kernel.event(EventType.TIMER_FIRED, "pid " + process.pid(), timerName + " expired for " + call);
-                pending.finish(SyscallResult.failed(timeoutErrno, call + " = -1 " + timeoutErrno.name() + " (" + timeoutErrno.message() + ")"));
+                pending.finish(onTimeout.get());
             }));
         }
         pending.onDone(done -> kernel.event(EventType.SYSCALL, "syscall", done.strace()));
@@ -603,6 +852,22 @@ public final class Syscalls {
     static String sockaddr(Endpoint endpoint) {
         return "{sa_family=AF_INET, sin_port=htons(" + endpoint.port() + "), sin_addr=inet_addr(\""
                 + Ipv4.format(endpoint.address()) + "\")}";
+    }
+
+    static String msgFlags(int flags) {
+        if (flags == 0) {
+            return "0";
+        }
+        List<String> names = new java.util.ArrayList<>();
+        // strace's order: by bit
+        String[] order = {"MSG_PEEK", "MSG_DONTWAIT", "MSG_EOR", "MSG_NOSIGNAL", "MSG_MORE"};
+        int[] bits = {MSG_PEEK, MSG_DONTWAIT, MSG_EOR, MSG_NOSIGNAL, MSG_MORE};
+        for (int i = 0; i < bits.length; i++) {
+            if ((flags & bits[i]) != 0) {
+                names.add(order[i]);
+            }
+        }
+        return String.join("|", names);
     }
 
     private static String flagNames(int flags) {

@@ -1,6 +1,7 @@
 package io.vkernel.kernel.tcp;
 
 import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.socket.Socket;
 
 /**
  * Linux's receive-buffer arithmetic for a new connection (net/ipv4/tcp_output.c, include/net/tcp.h): the buffer
@@ -22,6 +23,18 @@ public final class ReceiveBuffer {
      */
     static int winFromSpace(int space) {
         return Math.max(0, space) / 2;
+    }
+
+    /**
+     * The receive buffer and the window scale a new connection offers: tcp_rmem[1] or the owner's SO_RCVBUF
+     * (inherited from the listener), and tcp_select_initial_window()'s scale when both may scale windows.
+     */
+    static void init(Tcb tcb, Socket owner, boolean peerScales, Sysctls sysctls) {
+        int soRcvBuf = owner == null ? 0 : owner.options().rcvBuf;
+        tcb.rcvBufLocked = soRcvBuf > 0;
+        tcb.rcvBufLimit = initialBuffer(sysctls, soRcvBuf);
+        boolean wscaleOk = peerScales && sysctls.get(Sysctls.TCP_WINDOW_SCALING) != 0;
+        tcb.offeredWscale = wscale(sysctls, tcb.rcvBufLimit, tcb.rcvBufLocked, wscaleOk);
     }
 
     /** The initial buffer: SO_RCVBUF's doubled value when the socket set it, else tcp_rmem[1] (tcp_init_sock()). */

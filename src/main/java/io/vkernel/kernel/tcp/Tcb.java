@@ -26,6 +26,13 @@ public final class Tcb implements BindTable.Owner {
     int sndNxt;
     int sndWnd;
     int peerMss = TcpEngine.DEFAULT_MSS;
+    /**
+     * tp->advmss: the MSS this end offers in its SYN or SYN-ACK and the most it sends (tp->rx_opt.mss_clamp):
+     * the route's 1460, or less when TCP_MAXSEG (user_mss) asked for less (tcp_mss_clamp()).
+     */
+    int advMss = TcpEngine.ADVERTISED_MSS;
+    /** The last write ended with MSG_EOR: the next write starts a new skb (tcp_skb_can_collapse_to()). */
+    boolean tailEor;
 
     // Receive sequence space (Figure 4)
     int irs;
@@ -186,6 +193,16 @@ public final class Tcb implements BindTable.Owner {
         return rcvNxt;
     }
 
+    public int advMss() {
+        return advMss;
+    }
+
+    /** tcp_mss_clamp(): the route's advmss, clamped by the socket's TCP_MAXSEG when one was set. */
+    static int advMss(io.vkernel.kernel.socket.Socket owner) {
+        int userMss = owner == null ? 0 : owner.options().userMss;
+        return userMss > 0 ? Math.min(userMss, TcpEngine.ADVERTISED_MSS) : TcpEngine.ADVERTISED_MSS;
+    }
+
     public int peerMss() {
         return peerMss;
     }
@@ -228,6 +245,26 @@ public final class Tcb implements BindTable.Owner {
     }
 
     /** Send-Q as ss shows it for a connection: bytes written and not yet acknowledged. */
+    /** recv(MSG_PEEK): up to {@code max} queued bytes, left in the queue (tcp_recvmsg_locked() with peek_seq). */
+    public byte[] peekReceived(int max) {
+        return receiveQueue.peek(0, max);
+    }
+
+    /** RCV_SHUTDOWN in sk_shutdown: the peer's FIN arrived (tcp_fin()) or shutdown(SHUT_RD). */
+    public boolean receiveShutdown() {
+        return finReceived || readShutdown;
+    }
+
+    /** SEND_SHUTDOWN in sk_shutdown: shutdown(SHUT_WR), close(), or a reset (tcp_done() sets SHUTDOWN_MASK). */
+    public boolean sendShutdown() {
+        return writeShutdown || reset;
+    }
+
+    /** A reset ended the connection (tcp_reset()). */
+    public boolean wasReset() {
+        return reset;
+    }
+
     public int sendQueued() {
         return sendQueue.size();
     }

@@ -46,7 +46,7 @@ public final class TcpInfo {
         // TCP_INFINITE_SSTHRESH until the first loss (tcp_init_sock())
         info.put("tcpi_snd_ssthresh", (long) tcb.ssthresh);
         info.put("tcpi_snd_cwnd", (long) tcb.cwnd);
-        info.put("tcpi_advmss", (long) TcpEngine.ADVERTISED_MSS);
+        info.put("tcpi_advmss", (long) tcb.advMss);
         info.put("tcpi_pmtu", 1500L);
         info.put("tcpi_rcv_space", (long) tcb.rcvWnd());
         info.put("tcpi_total_retrans", (long) tcb.totalRetransmits);
@@ -60,6 +60,6 @@ public final class TcpInfo {
 
     /** tp->mss_cache: the peer's MSS less the timestamp option when both use it (tcp_sync_mss()). */
     static int sndMss(Tcb tcb) {
-        return Math.max(1, Math.min(tcb.peerMss, TcpEngine.ADVERTISED_MSS) - (tcb.tsOk ? 12 : 0));
+        return Math.max(1, Math.min(tcb.peerMss, tcb.advMss) - (tcb.tsOk ? 12 : 0));
     }
 }

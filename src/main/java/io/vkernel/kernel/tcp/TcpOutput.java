@@ -73,7 +73,7 @@ final class TcpOutput {
         boolean ts = active ? sysctls.get(Sysctls.TCP_TIMESTAMPS) != 0 : tcb.tsOk;
         boolean wscale = active ? sysctls.get(Sysctls.TCP_WINDOW_SCALING) != 0 : tcb.wscaleOk;
         List<TcpOption> list = new ArrayList<>();
-        list.add(new TcpOption.Mss(ADVERTISED_MSS));
+        list.add(new TcpOption.Mss(tcb.advMss));
         if (ts) {
             if (sack) {
                 list.add(new TcpOption.SackPermitted());

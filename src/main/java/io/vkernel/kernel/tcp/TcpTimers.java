@@ -13,18 +13,20 @@ import static io.vkernel.kernel.tcp.TcpEngine.RTO_MIN_MS;
 /**
  * The timers of an established connection: retransmission with an RFC 6298 RTO (tcp_retransmit_timer()),
  * zero-window probes (tcp_probe_timer()) and keepalive (tcp_keepalive_timer()). The handshake and close timers
- * (SYN and SYN-ACK retries, TIME_WAIT, FIN_WAIT2) stay with the states that arm them in {@link TcpEngine}.
+ * (SYN and SYN-ACK retries, TIME_WAIT, FIN_WAIT2) stay with the paths that arm them ({@link ActiveOpen}, {@link PassiveOpen}, {@link TcpStates}).
  */
 final class TcpTimers {
 
-    private final TcpEngine engine;
+    private final TcpStates states;
+    private final Recovery recovery;
     private final TcpOutput output;
     private final VirtualClock clock;
     private final Sysctls sysctls;
     private final TcpHost host;
 
-    TcpTimers(TcpEngine engine, TcpOutput output, VirtualClock clock, Sysctls sysctls, TcpHost host) {
-        this.engine = engine;
+    TcpTimers(TcpStates states, Recovery recovery, TcpOutput output, VirtualClock clock, Sysctls sysctls, TcpHost host) {
+        this.states = states;
+        this.recovery = recovery;
         this.output = output;
         this.clock = clock;
         this.sysctls = sysctls;
@@ -90,8 +92,8 @@ final class TcpTimers {
             if (!tcb.orphan) {
                 tcb.pendingError = Errno.ETIMEDOUT;
             }
-            engine.closeTcb(tcb, "retransmission timeout");
-            engine.wakeOwner(tcb, null);
+            states.closeTcb(tcb, "retransmission timeout");
+            states.wakeOwner(tcb, null);
             return;
         }
         tcb.retransmits++;
@@ -99,12 +101,12 @@ final class TcpTimers {
         int inFlightData = Math.min(tcb.sndNxt - tcb.sndUna, tcb.sendQueue.size());
         if (inFlightData > 0) {
             // tcp_retransmit_skb() resends one MSS; PSH only when it ends where a write did (tcp_fragment() moves PSH)
-            int size = Math.min(inFlightData, TcpEngine.sendMss(tcb));
+            int size = Math.min(inFlightData, TcpSender.sendMss(tcb));
             size = Math.min(size, tcb.pushMarks.nextAfter(tcb.sndUna, tcb.sndUna + size) - tcb.sndUna);
             byte[] chunk = tcb.sendQueue.peek(0, size);
             int push = tcb.pushMarks.isMark(tcb.sndUna + size) ? TcpFlags.PSH : 0;
             host.transmit(output.out(tcb, TcpFlags.ACK | push, tcb.sndUna, tcb.rcvNxt, chunk), null);
-            engine.lossOnTimeout(tcb, tcb.sndUna + size);
+            recovery.onRetransmitTimeout(tcb, tcb.sndUna + size);
         } else if (tcb.finQueued) {
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
         }
@@ -133,8 +135,8 @@ final class TcpTimers {
                 host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.zeroWindowProbes
                         + " zero-window probes unanswered: the connection fails with ETIMEDOUT");
                 tcb.pendingError = tcb.orphan ? null : Errno.ETIMEDOUT;
-                engine.closeTcb(tcb, "zero-window probes unanswered");
-                engine.wakeOwner(tcb, null);
+                states.closeTcb(tcb, "zero-window probes unanswered");
+                states.wakeOwner(tcb, null);
                 return;
             }
             tcb.zeroWindowProbes++;
@@ -173,8 +175,8 @@ final class TcpTimers {
                     + " keepalive probes unanswered: RST, and the next call fails with ETIMEDOUT");
             output.sendReset(tcb, null);
             tcb.pendingError = Errno.ETIMEDOUT;
-            engine.closeTcb(tcb, "keepalive timeout");
-            engine.wakeOwner(tcb, null);
+            states.closeTcb(tcb, "keepalive timeout");
+            states.wakeOwner(tcb, null);
             return;
         }
         tcb.keepaliveProbes++;

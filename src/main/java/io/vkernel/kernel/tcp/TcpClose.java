@@ -1,0 +1,93 @@
+package io.vkernel.kernel.tcp;
+
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.SnmpCounter;
+
+/**
+ * close() and shutdown() (Linux tcp_close(), tcp_shutdown()): RST when unread data or SO_LINGER {1, 0} says so,
+ * otherwise a FIN queued behind the unsent data.
+ */
+final class TcpClose {
+
+    private final TcpHost host;
+    private final TcpOutput output;
+    private final TcpStates states;
+    private final TcpSender sender;
+
+    TcpClose(TcpHost host, TcpOutput output, TcpStates states, TcpSender sender) {
+        this.host = host;
+        this.output = output;
+        this.states = states;
+        this.sender = sender;
+    }
+
+    /**
+     * tcp_close(): the last reference to the socket is gone. Unread data or SO_LINGER {1, 0} abort with RST;
+     * otherwise the FIN follows any unsent data and the now-orphaned connection finishes on its own.
+     */
+    public void close(Tcb tcb, boolean lingerZero, PacketReport report) {
+        tcb.orphan = true;
+        tcb.readShutdown = true;
+        int unread = tcb.receiveQueue.size();
+        tcb.receiveQueue.clear();
+        tcb.clearOfo();
+        switch (tcb.state) {
+            case CLOSE -> {
+                return;
+            }
+            case SYN_SENT -> {
+                states.closeTcb(tcb, "close() in SYN_SENT");
+                return;
+            }
+            default -> {
+            }
+        }
+        if (unread > 0 && tcb.state != TcpState.TIME_WAIT) {
+            // RFC 2525 §2.17, __tcp_close(): "we send a RST here because data was lost" (TCPAbortOnClose).
+            report.step("tcp.close", unread + " unread bytes discarded: RST instead of FIN (RFC 2525 §2.17)");
+            host.count(SnmpCounter.TCP_ABORT_ON_CLOSE);
+            output.sendReset(tcb, report);
+            states.closeTcb(tcb, "close() with unread data");
+            return;
+        }
+        if (lingerZero) {
+            report.step("tcp.close", "SO_LINGER {1, 0}: abort with RST");
+            host.count(SnmpCounter.TCP_ABORT_ON_LINGER);
+            if (TcpStates.needsReset(tcb.state)) {
+                output.sendReset(tcb, report);
+            }
+            states.closeTcb(tcb, "close() with SO_LINGER {1, 0}");
+            return;
+        }
+        switch (tcb.state) {
+            case ESTABLISHED, SYN_RECV -> {
+                states.setState(tcb, TcpState.FIN_WAIT1, "close(): FIN sent after any unsent data");
+                sender.queueFin(tcb, report);
+            }
+            case CLOSE_WAIT -> {
+                states.setState(tcb, TcpState.LAST_ACK, "close() after the peer's FIN: our FIN sent");
+                sender.queueFin(tcb, report);
+            }
+            case FIN_WAIT2 -> states.armFinWait2Timeout(tcb);
+            default -> {
+            }
+        }
+    }
+
+    /** shutdown(): SHUT_RD only marks the receive side; SHUT_WR sends FIN without orphaning the socket. */
+    public void shutdown(Tcb tcb, boolean read, boolean write, PacketReport report) {
+        if (read) {
+            tcb.readShutdown = true;
+        }
+        if (write && !tcb.writeShutdown) {
+            tcb.writeShutdown = true;
+            if (tcb.state == TcpState.ESTABLISHED) {
+                states.setState(tcb, TcpState.FIN_WAIT1, "shutdown(SHUT_WR)");
+                sender.queueFin(tcb, report);
+            } else if (tcb.state == TcpState.CLOSE_WAIT) {
+                states.setState(tcb, TcpState.LAST_ACK, "shutdown(SHUT_WR) after the peer's FIN");
+                sender.queueFin(tcb, report);
+            }
+        }
+    }
+}

@@ -1,0 +1,315 @@
+package io.vkernel.kernel.tcp;
+
+import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.demux.ListenerTable;
+import io.vkernel.kernel.socket.Errno;
+import io.vkernel.kernel.socket.Socket;
+import io.vkernel.kernel.time.VirtualClock;
+import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.SnmpCounter;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.Seq;
+import io.vkernel.kernel.wire.TcpFlags;
+
+/**
+ * Segment arrival (RFC 9293 §3.10.7, Linux tcp_v4_rcv() -> tcp_rcv_state_process() / tcp_validate_incoming() /
+ * tcp_ack()): the dispatcher by state, then for a synchronized connection the checks in RFC order — sequence
+ * acceptability, RST, SYN, ACK — before the receiver takes the data and FIN.
+ */
+final class TcpInput {
+
+    private final VirtualClock clock;
+    private final Sysctls sysctls;
+    private final ListenerTable listeners;
+    private final TcpHost host;
+    private final TcpOutput output;
+    private final TcpTimers timers;
+    private final Recovery recovery;
+    private final TcpStates states;
+    private final PassiveOpen passive;
+    private final ActiveOpen active;
+    private final TcpReceiver receiver;
+    private final TcpSender sender;
+
+    TcpInput(VirtualClock clock, Sysctls sysctls, ListenerTable listeners, TcpHost host, TcpOutput output, TcpTimers timers, Recovery recovery, TcpStates states, PassiveOpen passive, ActiveOpen active, TcpReceiver receiver, TcpSender sender) {
+        this.clock = clock;
+        this.sysctls = sysctls;
+        this.listeners = listeners;
+        this.host = host;
+        this.output = output;
+        this.timers = timers;
+        this.recovery = recovery;
+        this.states = states;
+        this.passive = passive;
+        this.active = active;
+        this.receiver = receiver;
+        this.sender = sender;
+    }
+
+    /** The reply to a segment that matched nothing: {@code tcp_v4_send_reset()}; never a RST for a RST. */
+    public void resetNoSocket(Segment segment, PacketReport report) {
+        if (segment.has(TcpFlags.RST)) {
+            report.drop(DropReason.RST_NO_SOCKET, "no socket, and a RST is never answered with a RST");
+            return;
+        }
+        report.verdict("reset");
+        output.resetFor(segment, report);
+    }
+
+    /** Segment arrival for a TCB found in the established table, checks in RFC 9293 §3.10.7 order. */
+    public void segmentArrives(Tcb tcb, Segment segment, PacketReport report) {
+        if (report.tracing()) {
+            report.step("tcp.tcb", "TCB " + tcb.tuple() + " in " + tcb.state + ": SND.UNA=" + Seq.unsigned(tcb.sndUna)
+                    + " SND.NXT=" + Seq.unsigned(tcb.sndNxt) + " RCV.NXT=" + Seq.unsigned(tcb.rcvNxt) + " RCV.WND=" + tcb.rcvWnd());
+        }
+        tcb.lastHeard = clock.now();
+        tcb.keepaliveProbes = 0;
+        tcb.tsRecentPrior = tcb.tsRecent;
+        if (tcb.tsOk && segment.timestamps() != null && !segment.has(TcpFlags.RST) && tcb.state != TcpState.TIME_WAIT) {
+            tcb.tsRecent = segment.timestamps().value(); // RFC 7323 §4.3, simplified: the latest TSval is echoed
+        }
+        if (tcb.state == TcpState.SYN_SENT) {
+            active.synSentReceives(tcb, segment, report);
+        } else if (tcb.state == TcpState.SYN_RECV && tcb.listener == null) {
+            simultaneousOpenAck(tcb, segment, report);
+        } else if (tcb.state == TcpState.SYN_RECV) {
+            passive.synRecvReceives(tcb, segment, report);
+        } else if (tcb.state == TcpState.TIME_WAIT) {
+            timeWaitReceives(tcb, segment, report);
+        } else {
+            synchronizedReceives(tcb, segment, report);
+        }
+        if (report.tracing()) {
+            report.connection(tcb.tuple().toString(), tcb.state == TcpState.CLOSE ? "CLOSED" : tcb.state.name());
+        }
+    }
+
+    /** The ACK that completes a simultaneous open (RFC 9293 Figure 8): SYN_RECV without a listener. */
+    private void simultaneousOpenAck(Tcb tcb, Segment segment, PacketReport report) {
+        if (segment.has(TcpFlags.ACK) && segment.ack() == tcb.sndNxt) {
+            tcb.sndUna = segment.ack();
+            states.setState(tcb, TcpState.ESTABLISHED, "simultaneous open completed");
+            timers.armKeepalive(tcb);
+            states.wakeOwner(tcb, report);
+            receiver.receiveDataAndFin(tcb, segment, report);
+        } else {
+            synchronizedReceives(tcb, segment, report);
+        }
+    }
+
+    /** tcp_timewait_state_process() for a real TIME_WAIT. */
+    private void timeWaitReceives(Tcb tcb, Segment segment, PacketReport report) {
+        if (segment.has(TcpFlags.RST)) {
+            if (sysctls.getInt(Sysctls.TCP_RFC1337) == 1) {
+                report.drop(DropReason.OUT_OF_WINDOW, "tcp_rfc1337=1: TIME_WAIT ignores RST (RFC 1337)");
+            } else if (acceptable(tcb, segment)) {
+                report.step("tcp.rst", "RST in window kills TIME_WAIT (tcp_rfc1337=0)");
+                states.closeTcb(tcb, "RST in TIME_WAIT");
+            } else {
+                report.drop(DropReason.OUT_OF_WINDOW, "RST outside the window is ignored");
+            }
+            return;
+        }
+        if (TimeWaitReuse.acceptsSyn(tcb, segment)) {
+            Socket listener = listeners.find(tcb.tuple().local());
+            if (listener != null && listener.isListening()) {
+                // RFC 9293 §3.6.1 MAY-2; tcp_timewait_state_process() TCP_TW_SYN: ISN = tw_snd_nxt + 65535 + 2
+                int nextIss = TimeWaitReuse.isn(tcb);
+                report.step("tcp.time_wait", "SYN above RCV.NXT with a listener: TIME_WAIT ends, a new connection starts"
+                        + " with ISN = old SND.NXT + 65537 = " + Seq.unsigned(nextIss));
+                states.closeTcb(tcb, "new SYN reuses the 4-tuple");
+                passive.listenerReceives(listener, segment, report, nextIss);
+                return;
+            }
+        }
+        if (segment.seq() == tcb.rcvNxt && segment.length() == 0) {
+            // tcp_timewait_state_process(): an in-window bare ACK is taken silently (TCP_TW_SUCCESS)
+            report.step("tcp.time_wait", "TIME_WAIT still holds " + tcb.tuple() + ": an in-window bare ACK is taken "
+                    + "silently and the 60 s timer restarts");
+            states.armTimeWait(tcb);
+            return;
+        }
+        report.step("tcp.time_wait", "TIME_WAIT still holds " + tcb.tuple() + ": it answers with an ACK"
+                + (segment.has(TcpFlags.ACK) ? " and restarts its 60 s timer" : "")
+                + (segment.has(TcpFlags.FIN) ? " (a retransmitted FIN: our ACK of it was lost)" : ""));
+        if (segment.has(TcpFlags.ACK)) {
+            states.armTimeWait(tcb);
+        }
+        output.outOfWindowAck(tcb, segment, SnmpCounter.TCP_ACK_SKIPPED_TIME_WAIT, report); // tcp_timewait_check_oow_rate_limit()
+    }
+
+    private void synchronizedReceives(Tcb tcb, Segment segment, PacketReport report) {
+        // first: sequence number acceptability
+        if (!acceptable(tcb, segment)) {
+            if (segment.has(TcpFlags.SYN) && !segment.has(TcpFlags.RST)) {
+                host.count(SnmpCounter.TCP_SYN_CHALLENGE); // tcp_validate_incoming(): goto syn_challenge
+                host.count(SnmpCounter.TCP_IN_ERRS);
+                output.challengeAck(tcb, report, "SYN outside the window");
+            } else if (!segment.has(TcpFlags.RST)) {
+                if (segment.length() > 0 && Seq.before(segment.seq(), tcb.rcvNxt)) {
+                    int end = segment.seq() + segment.length();
+                    receiver.reportDuplicate(tcb, segment.seq(), Seq.after(end, tcb.rcvNxt) ? tcb.rcvNxt : end); // tcp_send_dupack()
+                }
+                output.outOfWindowAck(tcb, segment, SnmpCounter.TCP_ACK_SKIPPED_SEQ, report);
+            }
+            boolean old = Seq.beforeOrEqual(segment.seq() + segment.length(), tcb.rcvNxt) && segment.length() > 0;
+            report.drop(old ? DropReason.DUPLICATE : DropReason.OUT_OF_WINDOW, "SEG.SEQ=" + Seq.unsigned(segment.seq())
+                    + " LEN=" + segment.length() + " against RCV.NXT=" + Seq.unsigned(tcb.rcvNxt) + " RCV.WND=" + tcb.rcvWnd());
+            return;
+        }
+        // second: RST (RFC 5961 §3.2 as RFC 9293 §3.10.7.4 adopts it)
+        if (segment.has(TcpFlags.RST)) {
+            if (segment.seq() != tcb.rcvNxt) {
+                output.challengeAck(tcb, report, "RST in window but not exactly at RCV.NXT");
+                return;
+            }
+            peerReset(tcb, report);
+            return;
+        }
+        // fourth: SYN on a synchronized connection
+        if (segment.has(TcpFlags.SYN)) {
+            host.count(SnmpCounter.TCP_SYN_CHALLENGE); // tcp_validate_incoming(): syn_challenge
+            host.count(SnmpCounter.TCP_IN_ERRS);
+            output.challengeAck(tcb, report, "SYN on a synchronized connection");
+            return;
+        }
+        // fifth: ACK
+        if (!segment.has(TcpFlags.ACK)) {
+            report.drop(DropReason.NO_ACK_FLAG, "segments on a synchronized connection must carry ACK");
+            return;
+        }
+        if (unacceptableAck(tcb, segment, report)) {
+            return;
+        }
+        if (!processAck(tcb, segment, report)) {
+            return;
+        }
+        receiver.receiveDataAndFin(tcb, segment, report);
+    }
+
+    /**
+     * RFC 5961 §5.2 as tcp_ack() applies it: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT], where Linux bounds
+     * MAX.SND.WND by the bytes acknowledged so far; outside it the segment is dropped and answered with a challenge
+     * ACK (also for SEG.ACK > SND.NXT since Linux 6.19), and TS.Recent keeps its old value.
+     */
+    private boolean unacceptableAck(Tcb tcb, Segment segment, PacketReport report) {
+        long maxWindow = Math.min(Math.max(tcb.maxSndWnd, tcb.sndWnd) & 0xffffffffL, Integer.toUnsignedLong(tcb.sndUna - tcb.iss));
+        DropReason reason;
+        if (Seq.after(segment.ack(), tcb.sndNxt)) {
+            reason = DropReason.ACK_UNSENT_DATA;
+        } else if (Seq.before(segment.ack(), tcb.sndUna - (int) maxWindow)) {
+            reason = DropReason.ACK_TOO_OLD;
+        } else {
+            return false;
+        }
+        tcb.tsRecent = tcb.tsRecentPrior;
+        report.drop(reason, "SEG.ACK=" + Seq.unsigned(segment.ack()) + " is outside [SND.UNA - MAX.SND.WND, SND.NXT] = ["
+                + Seq.unsigned(tcb.sndUna - (int) maxWindow) + ", " + Seq.unsigned(tcb.sndNxt) + "]");
+        output.challengeAck(tcb, report, "unacceptable ACK");
+        return true;
+    }
+
+    /** Applies SEG.ACK; returns false when the connection ended here (LAST_ACK acknowledged). */
+    private boolean processAck(Tcb tcb, Segment segment, PacketReport report) {
+        boolean windowWasClosed = tcb.sndWnd == 0;
+        int priorUna = tcb.sndUna;
+        int priorWnd = tcb.sndWnd;
+        int priorInFlight = tcb.sndNxt - tcb.sndUna;
+        if (Seq.after(segment.ack(), tcb.sndUna)) {
+            int acked = segment.ack() - tcb.sndUna;
+            int dataAcked = Math.min(acked, tcb.sendQueue.size());
+            tcb.sendQueue.drop(dataAcked);
+            tcb.sndUna = segment.ack();
+            tcb.pushMarks.acked(tcb.sndUna);
+            if (report.tracing()) {
+                report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
+                        + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
+            }
+            timers.sampleRtt(tcb, segment.ack());
+            if (tcb.retransmits > 0 && tcb.srttMs >= 0) {
+                tcb.rtoMs = timers.baseRto(tcb); // the ACK of new data undoes the exponential backoff
+            }
+            tcb.retransmits = 0;
+            TcpTimers.cancelRetransmit(tcb);
+            if (tcb.sndUna != tcb.sndNxt) {
+                timers.armRetransmit(tcb);
+            }
+            if (dataAcked > 0 && tcb.socket != null) {
+                host.wake(tcb.socket, report); // writers blocked on a full send buffer
+            }
+        }
+        tcb.sndWnd = segment.window() << tcb.sndWscale;
+        tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tcp_ack_update_window()
+        if (tcb.sndWnd > 0 && tcb.persistTimer != null) {
+            tcb.persistTimer.cancel();
+            tcb.persistTimer = null;
+            tcb.zeroWindowProbes = 0;
+        }
+        if (windowWasClosed && tcb.sndWnd > 0) {
+            report.step("tcp.window", "the peer's window reopened to " + tcb.sndWnd + " bytes: sending resumes");
+        }
+        if (priorInFlight > 0 || tcb.caState != CaState.OPEN) {
+            // tcp_ack(): a duplicate ACK acknowledges nothing new, carries no data and leaves the window alone
+            boolean duplicate = segment.ack() == priorUna && segment.length() == 0 && tcb.sndWnd == priorWnd;
+            recovery.onAck(tcb, segment, tcb.sndUna - priorUna, duplicate, priorInFlight, TcpSender.sendMss(tcb), report);
+        }
+        boolean finAcked = tcb.finQueued && tcb.sndNxt == tcb.finSeq + 1 && tcb.sndUna == tcb.sndNxt;
+        switch (tcb.state) {
+            case FIN_WAIT1 -> {
+                if (finAcked) {
+                    states.setState(tcb, TcpState.FIN_WAIT2, "our FIN was acknowledged");
+                    if (tcb.orphan) {
+                        states.armFinWait2Timeout(tcb);
+                    }
+                }
+            }
+            case CLOSING -> {
+                if (finAcked) {
+                    states.enterTimeWait(tcb, "our FIN was acknowledged in CLOSING");
+                }
+            }
+            case LAST_ACK -> {
+                if (finAcked) {
+                    report.step("tcp.closed", "the ACK of our FIN ends the connection: removed from the established table, buffers freed");
+                    states.closeTcb(tcb, "our FIN was acknowledged in LAST_ACK");
+                    return false;
+                }
+            }
+            default -> {
+            }
+        }
+        sender.transmitPending(tcb, report);
+        return true;
+    }
+
+    private void peerReset(Tcb tcb, PacketReport report) {
+        Errno error = tcb.state == TcpState.CLOSE_WAIT ? Errno.EPIPE : Errno.ECONNRESET;
+        boolean report1 = tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.FIN_WAIT1
+                || tcb.state == TcpState.FIN_WAIT2 || tcb.state == TcpState.CLOSE_WAIT;
+        if (report1 && !tcb.orphan) {
+            tcb.pendingError = error;
+        }
+        tcb.reset = true;
+        report.step("tcp.rst", "RST at RCV.NXT: connection reset" + (report1 && !tcb.orphan
+                ? "; queued data stays readable, then the next call reports " + error : ""));
+        states.closeTcb(tcb, "peer sent RST");
+        report.verdict("reset by peer");
+        if (tcb.socket != null) {
+            host.wake(tcb.socket, report);
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4 acceptability test (Figure in "first check sequence number"). */
+    private static boolean acceptable(Tcb tcb, Segment segment) {
+        int window = tcb.rcvWnd();
+        int length = segment.length();
+        if (length == 0) {
+            return window == 0 ? segment.seq() == tcb.rcvNxt : Seq.inWindow(segment.seq(), tcb.rcvNxt, window);
+        }
+        if (window == 0) {
+            return false;
+        }
+        return Seq.inWindow(segment.seq(), tcb.rcvNxt, window) || Seq.inWindow(segment.seq() + length - 1, tcb.rcvNxt, window);
+    }
+}

@@ -1,0 +1,229 @@
+package io.vkernel.kernel.tcp;
+
+import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.socket.Errno;
+import io.vkernel.kernel.socket.SyscallException;
+import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.SnmpCounter;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.Seq;
+import io.vkernel.kernel.wire.TcpFlags;
+
+import static io.vkernel.kernel.tcp.TcpEngine.ADVERTISED_MSS;
+
+/**
+ * The receive side (Linux tcp_data_queue(), tcp_data_queue_ofo(), tcp_fin(), tcp_recvmsg(); gVisor's rcv.go):
+ * in-order bytes into the receive buffer, out-of-order ones held with their SACK and D-SACK blocks, the FIN and
+ * when its ACK may wait, and read().
+ */
+final class TcpReceiver {
+
+    private final Sysctls sysctls;
+    private final TcpHost host;
+    private final TcpOutput output;
+    private final TcpStates states;
+
+    TcpReceiver(Sysctls sysctls, TcpHost host, TcpOutput output, TcpStates states) {
+        this.sysctls = sysctls;
+        this.host = host;
+        this.output = output;
+        this.states = states;
+    }
+
+    /** Sixth and eighth steps: queue in-order data (reassembling held segments), then the FIN. */
+    void receiveDataAndFin(Tcb tcb, Segment segment, PacketReport report) {
+        byte[] payload = segment.payload();
+        boolean took = false;
+        if (payload.length > 0) {
+            if (tcb.orphan && (tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2)) {
+                // tcp_rcv_state_process(): new data for a closed socket; RFC 1122 says we MUST reset (TCPAbortOnData).
+                report.step("tcp.data", "data for a socket the application already closed: RST (RFC 1122 §4.2.2.13; "
+                        + "tcp_reset(), then tcp_v4_do_rcv() answers the segment itself)");
+                host.count(SnmpCounter.TCP_ABORT_ON_DATA);
+                output.resetFor(segment, report);
+                states.closeTcb(tcb, "data arrived after close()");
+                report.verdict("reset");
+                return;
+            }
+            if (tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2) {
+                took = queueData(tcb, segment, report);
+            } else {
+                report.step("tcp.data", "data after the peer's FIN is ignored in " + tcb.state);
+            }
+        }
+        boolean fin = false;
+        if (segment.has(TcpFlags.FIN)) {
+            int finSeq = segment.seq() + payload.length;
+            if (finSeq == tcb.rcvNxt) {
+                fin = true;
+                peerFin(tcb, report);
+            } else {
+                report.step("tcp.fin", "FIN at " + Seq.unsigned(finSeq) + " waits: bytes before it are missing (RCV.NXT="
+                        + Seq.unsigned(tcb.rcvNxt) + ")");
+            }
+        }
+        if (fin && finAckMayWait(tcb, took ? payload.length : 0)) {
+            report.step("tcp.delack", "the ACK of the FIN waits for the delayed-ACK timer (" + TcpEngine.DELACK_MS
+                    + " ms): data came before it, and tcp_fin() put the socket in pingpong mode, which ends quick-ack mode");
+            tcb.unackedBytes += took ? payload.length : 0;
+            output.scheduleDelayedAck(tcb);
+        } else if (fin || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)) {
+            output.sendAck(tcb, report); // a FIN, a gap or a duplicate is answered at once
+        } else if (took) {
+            output.ackData(tcb, payload.length, report);
+        }
+        if ((took || fin) && tcb.socket != null) {
+            host.wake(tcb.socket, report);
+        }
+    }
+
+    /**
+     * tcp_fin() in ESTABLISHED schedules the ACK (inet_csk_schedule_ack()) and enters pingpong mode, so
+     * __tcp_ack_snd_check() sends it at once only when more than one full segment is unacknowledged; otherwise
+     * tcp_send_delayed_ack() waits ato: 40 ms once data has arrived, 0 (at once) when none ever did.
+     */
+    private static boolean finAckMayWait(Tcb tcb, int dataBytes) {
+        if (tcb.state != TcpState.CLOSE_WAIT || !tcb.dataReceived) {
+            return false;
+        }
+        return tcb.unackedBytes + dataBytes + 1 <= tcb.rcvMss;
+    }
+
+    private boolean queueData(Tcb tcb, Segment segment, PacketReport report) {
+        byte[] payload = segment.payload();
+        int offset = tcb.rcvNxt - segment.seq();
+        if (offset < 0) {
+            int room = tcb.rcvBufLimit - tcb.receiveQueue.size();
+            if (payload.length <= room) {
+                noteOutOfOrder(tcb, segment.seq(), payload.length);
+                // keep the longer of two held segments that start at the same byte (tcp_data_queue_ofo() merges)
+                tcb.ofo().merge(segment.seq(), payload, (held, fresh) -> held.length >= fresh.length ? held : fresh);
+                report.step("tcp.ofo", payload.length + " bytes at " + Seq.unsigned(segment.seq()) + " are ahead of RCV.NXT="
+                        + Seq.unsigned(tcb.rcvNxt) + ": held for reassembly, duplicate ACK sent");
+            } else {
+                report.drop(DropReason.RECEIVE_BUFFER_FULL, "no room to hold an out-of-order segment");
+            }
+            return false;
+        }
+        if (offset > 0) {
+            reportDuplicate(tcb, segment.seq(), tcb.rcvNxt); // tcp_data_queue(): partial packet, seq < rcv_nxt < end_seq
+        }
+        int fresh = payload.length - offset;
+        int room = Math.max(0, tcb.rcvBufLimit - tcb.receiveQueue.size());
+        int take = Math.min(fresh, room);
+        if (take <= 0) {
+            report.drop(DropReason.RECEIVE_BUFFER_FULL, "receive buffer full: " + tcb.receiveQueue.size() + " of " + tcb.rcvBufLimit + " bytes");
+            return false;
+        }
+        tcb.receiveQueue.append(payload, offset, take);
+        tcb.rcvNxt += take;
+        tcb.dataReceived = true;
+        if (payload.length >= tcb.rcvMss) {
+            tcb.rcvMss = Math.min(payload.length, ADVERTISED_MSS); // tcp_measure_rcv_mss()
+        }
+        if (report.tracing()) {
+            report.step("tcp.data", take + " bytes appended to the receive buffer (" + tcb.receiveQueue.size() + " / "
+                    + tcb.rcvBufLimit + " bytes used); RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
+        }
+        reassemble(tcb, report);
+        if (tcb.rcvSack != null) {
+            tcb.rcvSack.advanced(tcb.rcvNxt, tcb.hasOfo()); // tcp_sack_remove()
+        }
+        return true;
+    }
+
+    /**
+     * tcp_data_queue_ofo(): a segment beyond a gap; when sackOK was agreed its range becomes the first SACK block
+     * (tcp_sack_new_ofo_skb()), and bytes already held are reported once more as a D-SACK (tcp_dsack_set()).
+     */
+    private void noteOutOfOrder(Tcb tcb, int seq, int length) {
+        if (!tcb.sackOk) {
+            return;
+        }
+        var held = tcb.ofo().floorEntry(seq);
+        if (held != null && Seq.beforeOrEqual(seq + length, held.getKey() + held.getValue().length)) {
+            reportDuplicate(tcb, seq, seq + length);
+        }
+        if (tcb.rcvSack == null) {
+            tcb.rcvSack = new ReceiverSack();
+        }
+        tcb.rcvSack.outOfOrder(seq, seq + length);
+    }
+
+    /** tcp_dsack_set(): RFC 2883 D-SACK for data received twice, when SACK was agreed and tcp_dsack is on. */
+    void reportDuplicate(Tcb tcb, int start, int end) {
+        if (!tcb.sackOk || sysctls.getInt(Sysctls.TCP_DSACK) == 0) {
+            return;
+        }
+        if (tcb.rcvSack == null) {
+            tcb.rcvSack = new ReceiverSack();
+        }
+        tcb.rcvSack.duplicate(start, end);
+    }
+
+    private void reassemble(Tcb tcb, PacketReport report) {
+        while (tcb.hasOfo()) {
+            var first = tcb.ofo().firstEntry();
+            int start = first.getKey();
+            byte[] bytes = first.getValue();
+            if (Seq.after(start, tcb.rcvNxt)) {
+                return;
+            }
+            tcb.ofo().pollFirstEntry();
+            int offset = tcb.rcvNxt - start;
+            if (offset < bytes.length) {
+                int take = Math.min(bytes.length - offset, tcb.rcvBufLimit - tcb.receiveQueue.size());
+                tcb.receiveQueue.append(bytes, offset, take);
+                tcb.rcvNxt += take;
+                report.step("tcp.reassembly", take + " held bytes now follow in order; RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
+            }
+        }
+    }
+
+    /** tcp_fin(): the peer has no more data. */
+    private void peerFin(Tcb tcb, PacketReport report) {
+        tcb.rcvNxt += 1;
+        tcb.finReceived = true;
+        tcb.clearOfo();
+        switch (tcb.state) {
+            case ESTABLISHED -> states.setState(tcb, TcpState.CLOSE_WAIT, "peer's FIN: read() returns 0 once the buffer is empty");
+            case FIN_WAIT1 -> {
+                if (tcb.sndUna == tcb.sndNxt && tcb.finQueued) {
+                    states.enterTimeWait(tcb, "peer's FIN acknowledges ours");
+                } else {
+                    states.setState(tcb, TcpState.CLOSING, "peer's FIN crossed ours (simultaneous close)");
+                }
+            }
+            case FIN_WAIT2 -> states.enterTimeWait(tcb, "peer's FIN after ours was acknowledged");
+            default -> {
+            }
+        }
+        report.step("tcp.fin", "FIN received: state " + tcb.state);
+    }
+
+    /** tcp_recvmsg(): data first, then EOF after a FIN, then a pending error once, else null (would block). */
+    public byte[] read(Tcb tcb, int max, PacketReport report) {
+        if (!tcb.receiveQueue.isEmpty()) {
+            int before = tcb.rcvWnd();
+            byte[] data = tcb.receiveQueue.take(max);
+            if (before < ADVERTISED_MSS && tcb.rcvWnd() >= ADVERTISED_MSS && tcb.state != TcpState.CLOSE) {
+                output.sendAck(tcb, report); // window update once the window reopens by at least one MSS
+            }
+            return data;
+        }
+        if (tcb.finReceived) {
+            tcb.finConsumed = true;
+            return new byte[0];
+        }
+        if (tcb.pendingError != null) {
+            Errno error = tcb.pendingError;
+            tcb.pendingError = null;
+            throw new SyscallException(error);
+        }
+        if (tcb.readShutdown || tcb.state == TcpState.CLOSE) {
+            return new byte[0];
+        }
+        return null;
+    }
+}
