@@ -30,6 +30,15 @@ public final class LockHoldBench {
         int connections = kernel.inspect(k -> k.established().size());
         System.out.printf("connections=%d%n", connections);
         for (int round = 0; round < 3; round++) {
+            // the noise floor: the prober's longest wait while nothing else takes the lock (GC, a busy machine)
+            measure("idle        ", kernel, () -> {
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return 0;
+            });
             if (!mode.equals("chunked")) {
                 measure("whole   json", kernel, () -> kernel.inspect(kk -> kk.established().all().stream().map(t -> Views.connection(kk, t)).toList()).size());
                 measure("whole   ss  ", kernel, () -> kernel.inspect(SsText::render).length());

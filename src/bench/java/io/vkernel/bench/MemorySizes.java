@@ -28,18 +28,22 @@ public final class MemorySizes {
         report("bucket (slot of the established table)", bucketBytes, buckets, KernelMemory.BUCKET);
         keep(empty);
 
+        // an accept queue holds at most somaxconn + 1 (65 536) connections
+        int waiting = Math.min(count, 60_000);
         base = usedAfterGc();
-        Kernel queued = BenchKernels.withConnections(count, buckets, false);
+        Kernel queued = BenchKernels.withConnections(waiting, buckets, false);
         long queuedBytes = usedAfterGc() - base - bucketBytes;
-        report("connection in the accept queue (TCB, hash entry, tuple)", queuedBytes, count, KernelMemory.CONNECTION);
+        report("connection in the accept queue (TCB, hash entry, tuple)", queuedBytes, waiting, KernelMemory.CONNECTION);
+        keep(queued);
         queued = null;
+        keep(null);
 
         base = usedAfterGc();
         Kernel accepted = BenchKernels.withConnections(count, buckets, true);
         long acceptedBytes = usedAfterGc() - base - bucketBytes;
         report("accepted connection (TCB + socket + open file + FD)", acceptedBytes, count,
                 KernelMemory.CONNECTION + KernelMemory.SOCKET + KernelMemory.FD);
-        report("  of which socket + open file + FD (accepted minus queued)", acceptedBytes - queuedBytes, count,
+        report("  of which socket + open file + FD (accepted minus queued)", acceptedBytes - queuedBytes * (double) count / waiting, count,
                 KernelMemory.SOCKET + KernelMemory.FD);
 
         // parked calls: one blocking read on each accepted connection (fds from 4 up in process "server")
@@ -70,7 +74,7 @@ public final class MemorySizes {
         sink = o;
     }
 
-    private static void report(String what, long bytes, int n, long charged) {
+    private static void report(String what, double bytes, int n, long charged) {
         System.out.printf("%-58s measured %6.0f bytes each (n=%d), charged %5d%n", what, bytes / (double) n, n, charged);
     }
 
