@@ -25,44 +25,40 @@ class ReadyResultsTest {
 
     @Test
     void aCallThatCompletesAnswersWithoutGoingAsynchronous() throws Exception {
-        String k = kernel("ready-1");
-        MvcResult socket = mvc.perform(Http.MockMvcRequestJson.post(k + "/processes/12345/socket", null)).andReturn();
+        String p = process("ready-one");
+        MvcResult socket = mvc.perform(Http.MockMvcRequestJson.post(p + "/socket", null)).andReturn();
         assertThat(socket.getRequest().isAsyncStarted()).isFalse();
         assertThat(socket.getResponse().getStatus()).isEqualTo(200);
         assertThat(socket.getResponse().getContentType()).startsWith("application/json");
         assertThat(socket.getResponse().getContentAsString(StandardCharsets.UTF_8)).contains("\"ret\" : 3");
 
-        MvcResult text = mvc.perform(Http.MockMvcRequestJson.post(k + "/processes/12345/fcntl?format=text",
-                "{\"fd\":3,\"cmd\":\"F_GETFL\"}")).andReturn();
+        MvcResult text = mvc.perform(Http.MockMvcRequestJson.post(p + "/fcntl?format=text", "{\"fd\":3,\"cmd\":\"F_GETFL\"}")).andReturn();
         assertThat(text.getRequest().isAsyncStarted()).isFalse();
         assertThat(text.getResponse().getContentAsString(StandardCharsets.UTF_8)).startsWith("fcntl(3, F_GETFL) = 0x2 (flags O_RDWR)");
+        new Http(mvc).send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete(p));
     }
 
     @Test
     void aCallThatBlocksStillWaitsAsynchronouslyAndOneThatMayNotWaitAnswers202AtOnce() throws Exception {
-        String k = kernel("ready-2");
-        listen(k);
-        MvcResult waiting = mvc.perform(Http.MockMvcRequestJson.post(k + "/processes/12345/accept?wait=1", "{\"fd\":3}")).andReturn();
+        String p = process("ready-two");
+        Http http = new Http(mvc);
+        http.post(p + "/socket", null);
+        http.post(p + "/bind", "{\"fd\":3,\"addr\":\"0.0.0.0:47123\"}");
+        http.post(p + "/listen", "{\"fd\":3,\"backlog\":8}");
+        MvcResult waiting = mvc.perform(Http.MockMvcRequestJson.post(p + "/accept?wait=1", "{\"fd\":3}")).andReturn();
         assertThat(waiting.getRequest().isAsyncStarted()).isTrue();
 
-        MvcResult atOnce = mvc.perform(Http.MockMvcRequestJson.post(k + "/processes/12345/accept?wait=0", "{\"fd\":3}")).andReturn();
+        MvcResult atOnce = mvc.perform(Http.MockMvcRequestJson.post(p + "/accept?wait=0", "{\"fd\":3}")).andReturn();
         assertThat(atOnce.getRequest().isAsyncStarted()).isFalse();
         assertThat(atOnce.getResponse().getStatus()).isEqualTo(202);
-        assertThat(atOnce.getResponse().getHeader("Location")).startsWith("/api/v1/kernels/ready-2/processes/12345/calls/");
+        assertThat(atOnce.getResponse().getHeader("Location")).startsWith(p + "/calls/");
+        new Http(mvc).send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete(p));
     }
 
-    private String kernel(String id) throws Exception {
-        Http http = new Http(mvc);
-        assertThat(http.post("/api/v1/kernels", "{\"id\":\"" + id + "\",\"seed\":1}").status()).isEqualTo(201);
-        String k = "/api/v1/kernels/" + id;
-        assertThat(http.post(k + "/processes", "{\"name\":\"server\"}").status()).isEqualTo(201);
-        return k;
-    }
-
-    private void listen(String k) {
-        Http http = new Http(mvc);
-        http.post(k + "/processes/12345/socket", null);
-        http.post(k + "/processes/12345/bind", "{\"fd\":3,\"addr\":\"0.0.0.0:8080\"}");
-        http.post(k + "/processes/12345/listen", "{\"fd\":3,\"backlog\":8}");
+    /** A new process in the default kernel (the shared test context may already hold as many kernels as allowed). */
+    private String process(String name) {
+        Http.Reply created = new Http(mvc).post("/api/v1/kernels/default/processes", "{\"name\":\"" + name + "\"}");
+        assertThat(created.status()).isEqualTo(201);
+        return "/api/v1/kernels/default/processes/" + created.<Integer>at("$.pid");
     }
 }
