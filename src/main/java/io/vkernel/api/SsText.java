@@ -36,15 +36,47 @@ final class SsText {
         Map<Socket, List<SocketFacts.Holder>> holders = SocketFacts.holders(kernel);
         listenerRows(table, kernel, holders);
         for (Tcb tcb : kernel.established().all()) {
-            Endpoint local = tcb.tuple().local();
-            Endpoint remote = tcb.tuple().remote();
-            Socket file = SocketFacts.fileSocket(tcb);
-            table.row(tcb.state().ssName(), String.valueOf(SocketFacts.recvQ(tcb)), String.valueOf(SocketFacts.sendQ(tcb)),
-                    Ipv4.format(local.address()) + ":", String.valueOf(local.port()),
-                    Ipv4.format(remote.address()) + ":", String.valueOf(remote.port()),
-                    SocketFacts.ssUsers(file == null ? List.of() : holders.getOrDefault(file, List.of())));
+            connectionRow(table, tcb, holders);
         }
         return table.render();
+    }
+
+    /**
+     * The same table, built without holding the kernel lock for long: who holds which socket and the listeners in one
+     * step (as ss reads /proc/PID/fd before it dumps sockets), then the connections {@code chunk} at a time, each chunk
+     * under the lock and skipping any connection gone since the walk began (as inet_diag dumps a bucket at a time).
+     * The text is laid out once all rows are in, outside the lock.
+     */
+    static String render(Kernel kernel, int chunk) {
+        TextColumns table = table();
+        Map<Socket, List<SocketFacts.Holder>> holders = kernel.inspect(k -> {
+            Map<Socket, List<SocketFacts.Holder>> index = SocketFacts.holders(k);
+            listenerRows(table, k, index);
+            return index;
+        });
+        List<Tcb> all = kernel.inspect(k -> k.established().all());
+        for (int from = 0; from < all.size(); from += chunk) {
+            List<Tcb> part = all.subList(from, Math.min(all.size(), from + chunk));
+            kernel.inspect(k -> {
+                for (Tcb tcb : part) {
+                    if (k.established().find(tcb.tuple()) == tcb) {
+                        connectionRow(table, tcb, holders);
+                    }
+                }
+                return null;
+            });
+        }
+        return table.render();
+    }
+
+    private static void connectionRow(TextColumns table, Tcb tcb, Map<Socket, List<SocketFacts.Holder>> holders) {
+        Endpoint local = tcb.tuple().local();
+        Endpoint remote = tcb.tuple().remote();
+        Socket file = SocketFacts.fileSocket(tcb);
+        table.row(tcb.state().ssName(), String.valueOf(SocketFacts.recvQ(tcb)), String.valueOf(SocketFacts.sendQ(tcb)),
+                Ipv4.format(local.address()) + ":", String.valueOf(local.port()),
+                Ipv4.format(remote.address()) + ":", String.valueOf(remote.port()),
+                SocketFacts.ssUsers(file == null ? List.of() : holders.getOrDefault(file, List.of())));
     }
 
     private static TextColumns table() {

@@ -372,19 +372,16 @@ class SyscallController {
         }
         List<Views.PacketView> sent = report == null ? null : Views.sent(report);
         if (outcome instanceof Syscalls.Done done) {
-            DeferredResult<ResponseEntity<Views.SyscallView>> result = new DeferredResult<>();
-            result.setResult(ResponseEntity.ok(Views.result(done.result(), sent)));
-            return result;
+            // answered on this thread: no asynchronous dispatch for a call that did not park (see ReadyResults)
+            return new ReadyResults.Ready<>(ResponseEntity.ok(Views.result(done.result(), sent)));
         }
         PendingCall call = ((Syscalls.Pending) outcome).call();
-        String kernelId = kernel.id();
-        DeferredResult<ResponseEntity<Views.SyscallView>> result = new DeferredResult<>(Math.max(1, waitMs), () -> accepted(kernel, call));
         if (waitMs == 0 || !waiting.tryAcquire()) {
             // past the bound on HTTP requests waiting at once, the call stays parked in the kernel (cheap) and the
             // request answers 202 at once, as when its wait ends: a waiting request holds ~100 KB of Tomcat buffers
-            result.setResult(accepted(kernel, call));
-            return result;
+            return new ReadyResults.Ready<>(accepted(kernel, call));
         }
+        DeferredResult<ResponseEntity<Views.SyscallView>> result = new DeferredResult<>(Math.max(1, waitMs), () -> accepted(kernel, call));
         result.onCompletion(waiting::release);
         kernel.inspect(kk -> {
             call.onDone(done -> result.setResult(ResponseEntity.ok(Views.result(done, null))));

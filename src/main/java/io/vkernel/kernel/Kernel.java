@@ -171,8 +171,9 @@ public final class Kernel implements TcpHost {
             return;
         }
         event(EventType.PACKET_IN, "#" + no, segment.summary());
-        report.step("nic.receive", "IRQ: the NIC copied packet #" + no + " (" + (40 + segment.payload().length)
-                + " bytes: 20 IPv4 + 20 TCP + " + segment.payload().length + " payload) from its receive ring into kernel memory");
+        int payload = segment.payload().length;
+        report.step("nic.receive", () -> "IRQ: the NIC copied packet #" + no + " (" + (40 + payload)
+                + " bytes: 20 IPv4 + 20 TCP + " + payload + " payload) from its receive ring into kernel memory");
     }
 
     /** Step 2: IP validation — the packet is for this host and its source can be a TCP peer. */
@@ -190,8 +191,9 @@ public final class Kernel implements TcpHost {
         if (!report.tracing()) {
             return true;
         }
-        report.step("ip.validate", "destination " + Ipv4.format(destination) + " is this host, source "
-                + Ipv4.format(segment.src().address()) + " is a unicast address, protocol 6 (TCP): passed to TCP");
+        int source = segment.src().address();
+        report.step("ip.validate", () -> "destination " + Ipv4.format(destination) + " is this host, source "
+                + Ipv4.format(source) + " is a unicast address, protocol 6 (TCP): passed to TCP");
         return true;
     }
 
@@ -201,7 +203,7 @@ public final class Kernel implements TcpHost {
         if (!report.tracing()) {
             return tuple;
         }
-        report.step("tcp.tuple", "4-tuple (src " + segment.src() + ", dst " + segment.dst() + "), flags ["
+        report.step("tcp.tuple", () -> "4-tuple (src " + segment.src() + ", dst " + segment.dst() + "), flags ["
                 + TcpFlags.format(segment.flags()) + "], seq " + Seq.unsigned(segment.seq())
                 + (segment.has(TcpFlags.ACK) ? ", ack " + Seq.unsigned(segment.ack()) : "")
                 + ", " + segment.payload().length + " payload bytes");
@@ -226,26 +228,31 @@ public final class Kernel implements TcpHost {
             }
             return;
         }
+        // the texts are rendered when the report is read, from values captured now (see PacketReport)
         EstablishedTable.Lookup lookup = established.trace(tuple);
-        report.step("demux.hash", established.hashFunction().name() + "(" + tuple + ") = "
-                + String.format("0x%08x", lookup.hash()) + "; bucket = hash & " + (established.bucketCount() - 1)
-                + " = " + lookup.bucket() + " of " + established.bucketCount());
-        report.step("demux.chain", lookup.compared().isEmpty() ? "bucket " + lookup.bucket() + " is empty"
+        String hashName = established.hashFunction().name();
+        int buckets = established.bucketCount();
+        report.step("demux.hash", () -> hashName + "(" + tuple + ") = " + String.format("0x%08x", lookup.hash())
+                + "; bucket = hash & " + (buckets - 1) + " = " + lookup.bucket() + " of " + buckets);
+        report.step("demux.chain", () -> lookup.compared().isEmpty() ? "bucket " + lookup.bucket() + " is empty"
                 : "bucket " + lookup.bucket() + " chain: " + String.join("; ", lookup.compared()));
         if (lookup.found() != null) {
             Tcb tcb = lookup.found();
-            report.step("demux.found", "connection " + tuple + " in " + tcb.state() + ", held by " + ownerOf(tcb));
+            TcpState state = tcb.state();
+            String owner = ownerOf(tcb);
+            report.step("demux.found", () -> "connection " + tuple + " in " + state + ", held by " + owner);
             tcp.segmentArrives(tcb, segment, report);
             return;
         }
         Socket listener = listeners.find(tuple.local());
         if (listener != null) {
-            report.step("demux.listener", "no connection; listener " + listener.local() + " matches"
-                    + (listener.local().isWildcard() ? " (wildcard, no listener on " + tuple.local() + ")" : " (exact address)"));
+            Endpoint local = listener.local();
+            report.step("demux.listener", () -> "no connection; listener " + local + " matches"
+                    + (local.isWildcard() ? " (wildcard, no listener on " + tuple.local() + ")" : " (exact address)"));
             tcp.listenerReceives(listener, segment, report);
             return;
         }
-        report.step("demux.miss", "no connection and no listener on " + tuple.local() + " or 0.0.0.0:" + tuple.local().port());
+        report.step("demux.miss", () -> "no connection and no listener on " + tuple.local() + " or 0.0.0.0:" + tuple.local().port());
         nic.countDrop(DropReason.NO_SOCKET);
         report.markDropCounted();
         tcp.resetNoSocket(segment, report);
@@ -254,13 +261,18 @@ public final class Kernel implements TcpHost {
     /** Who holds a connection: a process's FD, the listener's accept or SYN queue, or nobody (an orphan). */
     public String ownerOf(Tcb tcb) {
         if (tcb.socket() != null) {
-            for (Process process : processes.values()) {
-                List<Integer> fds = new ArrayList<>();
-                for (var entry : process.fds().entries().entrySet()) {
-                    if (entry.getValue().socket() == tcb.socket()) {
-                        fds.add(entry.getKey());
+            // the usual case, one FD in one process, without scanning every FD table (this runs for every traced packet)
+            OpenFile file = tcb.socket().file();
+            if (file != null) {
+                for (Process process : processes.values()) {
+                    int fd = process.fds().soleFd(file);
+                    if (fd >= 0) {
+                        return "pid " + process.pid() + " (" + process.name() + ") fd " + fd;
                     }
                 }
+            }
+            for (Process process : processes.values()) {
+                List<Integer> fds = process.fds().fdsOf(tcb.socket());
                 if (!fds.isEmpty()) {
                     String numbers = fds.toString().replaceAll("[\\[\\]]", "");
                     return "pid " + process.pid() + " (" + process.name() + ") fd" + (fds.size() > 1 ? "s " : " ") + numbers;

@@ -47,8 +47,12 @@ final class Http {
         }
     }
 
+    /** The answer of a started request: its async answer, or the one it gave at once (a call that did not wait). */
     Reply finish(MvcResult started) {
         try {
+            if (!started.getRequest().isAsyncStarted()) {
+                return reply(started);
+            }
             return reply(mvc.perform(asyncDispatch(started)).andReturn());
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -123,16 +123,51 @@ public final class EstablishedTable {
     public Lookup trace(FourTuple tuple) {
         int hash = hashFunction.hash(tuple);
         int index = hash & mask;
-        List<String> compared = new ArrayList<>();
+        Compared compared = new Compared(hash);
         for (Entry entry = buckets[index]; entry != null; entry = entry.next) {
             boolean match = entry.hash == hash && entry.tcb.tuple().equals(tuple);
-            compared.add(entry.tcb.tuple() + (match ? " matches" : entry.hash != hash
-                    ? " differs (stored hash 0x" + Integer.toHexString(entry.hash) + ")" : " differs"));
+            compared.add(entry.tcb.tuple(), entry.hash, match);
             if (match) {
                 return new Lookup(entry.tcb, hash, index, compared);
             }
         }
         return new Lookup(null, hash, index, compared);
+    }
+
+    /**
+     * The chain entries a traced lookup compared, kept as tuples and hashes (immutable) and written out only when
+     * read: a trace nobody reads costs no text.
+     */
+    private static final class Compared extends java.util.AbstractList<String> {
+        private final int hash;
+        private final List<FourTuple> tuples = new ArrayList<>(2);
+        private int[] hashes = new int[2];
+        private boolean matched;
+
+        Compared(int hash) {
+            this.hash = hash;
+        }
+
+        void add(FourTuple tuple, int entryHash, boolean match) {
+            if (tuples.size() == hashes.length) {
+                hashes = java.util.Arrays.copyOf(hashes, hashes.length * 2);
+            }
+            hashes[tuples.size()] = entryHash;
+            tuples.add(tuple);
+            matched = match;
+        }
+
+        @Override
+        public String get(int i) {
+            boolean match = matched && i == tuples.size() - 1;
+            return tuples.get(i) + (match ? " matches" : hashes[i] != hash
+                    ? " differs (stored hash 0x" + Integer.toHexString(hashes[i]) + ")" : " differs");
+        }
+
+        @Override
+        public int size() {
+            return tuples.size();
+        }
     }
 
     /** The TCBs chained in one bucket, head first. */

@@ -3,8 +3,10 @@ package io.vkernel.kernel.fd;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.socket.SyscallException;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -56,6 +58,7 @@ public final class FdTable {
             slots = Arrays.copyOf(slots, size);
         }
         slots[fd] = file;
+        file.placed(this, fd);
         nextFd = fd + 1;
         open++;
         return fd;
@@ -77,6 +80,7 @@ public final class FdTable {
             open++;
         }
         slots[fd] = file;
+        file.placed(this, fd);
     }
 
     public OpenFile get(int fd) {
@@ -99,6 +103,29 @@ public final class FdTable {
             nextFd = fd;
         }
         return file;
+    }
+
+    /**
+     * The one descriptor of this table that holds {@code file}, found in constant time, when {@code file} has a single
+     * reference and was last installed here; else -1 (it may still be here, under several numbers: scan {@link #fdsOf}).
+     */
+    public int soleFd(OpenFile file) {
+        int fd = file.placedAt();
+        return file.refCount() == 1 && file.placedIn() == this && fd >= 0 && fd < slots.length && slots[fd] == file ? fd : -1;
+    }
+
+    /** The descriptors holding {@code socket}'s open file, in numeric order (a scan of the table, no copy of it). */
+    public List<Integer> fdsOf(io.vkernel.kernel.socket.Socket socket) {
+        List<Integer> fds = null;
+        for (int fd = 0; fd < slots.length; fd++) {
+            if (slots[fd] != null && slots[fd].socket() == socket) {
+                if (fds == null) {
+                    fds = new ArrayList<>(1);
+                }
+                fds.add(fd);
+            }
+        }
+        return fds == null ? List.of() : fds;
     }
 
     /** Open descriptors in numeric order. */

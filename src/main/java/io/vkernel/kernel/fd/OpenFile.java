@@ -15,6 +15,9 @@ public final class OpenFile {
     private final Socket socket;
     private int flags;
     private int refCount = 1;
+    /** Where this file was last installed (a hint: checked against the table before use, see {@link FdTable#soleFd}). */
+    private FdTable placedIn;
+    private int placedAt = -1;
 
     private OpenFile(String path, Socket socket, int flags) {
         this.path = path;
@@ -27,7 +30,22 @@ public final class OpenFile {
     }
 
     public static OpenFile socket(Socket socket) {
-        return new OpenFile("socket:[" + socket.inode() + "]", socket, O_RDWR);
+        OpenFile file = new OpenFile("socket:[" + socket.inode() + "]", socket, O_RDWR);
+        socket.file(file);
+        return file;
+    }
+
+    void placed(FdTable table, int fd) {
+        placedIn = table;
+        placedAt = fd;
+    }
+
+    FdTable placedIn() {
+        return placedIn;
+    }
+
+    int placedAt() {
+        return placedAt;
     }
 
     public String path() {

@@ -1,6 +1,7 @@
 package io.vkernel.kernel.socket;
 
 import io.vkernel.kernel.demux.BindTable;
+import io.vkernel.kernel.fd.OpenFile;
 import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.wire.Endpoint;
 
@@ -17,6 +18,8 @@ public final class Socket implements BindTable.Owner {
     private final WaitQueue waitQueue = new WaitQueue();
     /** Only a listener has one; created by listen(). */
     private ArrayDeque<Tcb> acceptQueue;
+    /** The open file made for this socket (socket() or accept()), whose FDs may have been closed since. */
+    private OpenFile file;
     private Endpoint local;
     private boolean listening;
     private int backlog;
@@ -62,7 +65,7 @@ public final class Socket implements BindTable.Owner {
 
     public void listen(int backlog) {
         if (acceptQueue == null) {
-            acceptQueue = new ArrayDeque<>();
+            acceptQueue = new AcceptQueue();
         }
         this.listening = true;
         this.backlog = backlog;
@@ -76,10 +79,21 @@ public final class Socket implements BindTable.Owner {
         return backlog;
     }
 
-    /** The accept queue of a listener (empty for any other socket). */
+    public OpenFile file() {
+        return file;
+    }
+
+    public void file(OpenFile file) {
+        this.file = file;
+    }
+
+    /**
+     * The accept queue of a listener (empty for any other socket). Its {@code contains} answers in constant time
+     * (a packet's trace names who holds its connection, for every packet); order and everything else is the deque's.
+     */
     public ArrayDeque<Tcb> acceptQueue() {
         if (acceptQueue == null) {
-            acceptQueue = new ArrayDeque<>(0);
+            acceptQueue = new AcceptQueue();
         }
         return acceptQueue;
     }
@@ -143,5 +157,161 @@ public final class Socket implements BindTable.Owner {
     @Override
     public boolean listening() {
         return listening;
+    }
+
+    /** An accept queue that also keeps its members in an identity set, so membership costs no scan. */
+    private static final class AcceptQueue extends ArrayDeque<Tcb> {
+        private final java.util.Set<Tcb> members = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+        AcceptQueue() {
+            super(0);
+        }
+
+        @Override
+        public void addFirst(Tcb tcb) {
+            super.addFirst(tcb);
+            members.add(tcb);
+        }
+
+        @Override
+        public void addLast(Tcb tcb) {
+            super.addLast(tcb);
+            members.add(tcb);
+        }
+
+        @Override
+        public Tcb pollFirst() {
+            Tcb tcb = super.pollFirst();
+            if (tcb != null) {
+                forget(tcb);
+            }
+            return tcb;
+        }
+
+        @Override
+        public Tcb pollLast() {
+            Tcb tcb = super.pollLast();
+            if (tcb != null) {
+                forget(tcb);
+            }
+            return tcb;
+        }
+
+        @Override
+        public boolean removeFirstOccurrence(Object o) {
+            boolean removed = super.removeFirstOccurrence(o);
+            if (removed) {
+                forget(o);
+            }
+            return removed;
+        }
+
+        @Override
+        public boolean removeLastOccurrence(Object o) {
+            boolean removed = super.removeLastOccurrence(o);
+            if (removed) {
+                forget(o);
+            }
+            return removed;
+        }
+
+        @Override
+        public boolean remove(Object o) {
+            return removeFirstOccurrence(o);
+        }
+
+        @Override
+        public boolean removeIf(java.util.function.Predicate<? super Tcb> filter) {
+            boolean removed = super.removeIf(filter);
+            resync();
+            return removed;
+        }
+
+        @Override
+        public boolean removeAll(java.util.Collection<?> c) {
+            boolean removed = super.removeAll(c);
+            resync();
+            return removed;
+        }
+
+        @Override
+        public boolean retainAll(java.util.Collection<?> c) {
+            boolean removed = super.retainAll(c);
+            resync();
+            return removed;
+        }
+
+        @Override
+        public void clear() {
+            super.clear();
+            members.clear();
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            return o instanceof Tcb && members.contains(o);
+        }
+
+        @Override
+        public java.util.Iterator<Tcb> iterator() {
+            java.util.Iterator<Tcb> it = super.iterator();
+            return new java.util.Iterator<>() {
+                private Tcb last;
+
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public Tcb next() {
+                    last = it.next();
+                    return last;
+                }
+
+                @Override
+                public void remove() {
+                    it.remove();
+                    forget(last);
+                }
+            };
+        }
+
+        @Override
+        public java.util.Iterator<Tcb> descendingIterator() {
+            java.util.Iterator<Tcb> it = super.descendingIterator();
+            return new java.util.Iterator<>() {
+                private Tcb last;
+
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public Tcb next() {
+                    last = it.next();
+                    return last;
+                }
+
+                @Override
+                public void remove() {
+                    it.remove();
+                    forget(last);
+                }
+            };
+        }
+
+        /** A connection is queued at most once (the handshake completes once), so a removal ends its membership. */
+        private void forget(Object tcb) {
+            members.remove(tcb);
+        }
+
+        private void resync() {
+            members.clear();
+            for (java.util.Iterator<Tcb> it = super.iterator(); it.hasNext(); ) {
+                members.add(it.next());
+            }
+        }
     }
 }

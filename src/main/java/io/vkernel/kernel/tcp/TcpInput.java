@@ -1,5 +1,7 @@
 package io.vkernel.kernel.tcp;
 
+import io.vkernel.kernel.demux.FourTuple;
+
 import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.demux.ListenerTable;
 import io.vkernel.kernel.socket.Errno;
@@ -60,8 +62,15 @@ final class TcpInput {
     /** Segment arrival for a TCB found in the established table, checks in RFC 9293 §3.10.7 order. */
     public void segmentArrives(Tcb tcb, Segment segment, PacketReport report) {
         if (report.tracing()) {
-            report.step("tcp.tcb", "TCB " + tcb.tuple() + " in " + tcb.state + ": SND.UNA=" + Seq.unsigned(tcb.sndUna)
-                    + " SND.NXT=" + Seq.unsigned(tcb.sndNxt) + " RCV.NXT=" + Seq.unsigned(tcb.rcvNxt) + " RCV.WND=" + tcb.rcvWnd());
+            // rendered when the report is read, from the values as they are now (PacketReport)
+            FourTuple tuple = tcb.tuple();
+            TcpState state = tcb.state;
+            int sndUna = tcb.sndUna;
+            int sndNxt = tcb.sndNxt;
+            int rcvNxt = tcb.rcvNxt;
+            int rcvWnd = tcb.rcvWnd();
+            report.step("tcp.tcb", () -> "TCB " + tuple + " in " + state + ": SND.UNA=" + Seq.unsigned(sndUna)
+                    + " SND.NXT=" + Seq.unsigned(sndNxt) + " RCV.NXT=" + Seq.unsigned(rcvNxt) + " RCV.WND=" + rcvWnd);
         }
         tcb.lastHeard = clock.now();
         tcb.keepaliveProbes = 0;
@@ -81,7 +90,7 @@ final class TcpInput {
             synchronizedReceives(tcb, segment, report);
         }
         if (report.tracing()) {
-            report.connection(tcb.tuple().toString(), tcb.state == TcpState.CLOSE ? "CLOSED" : tcb.state.name());
+            report.connection(tcb.tuple(), tcb.state == TcpState.CLOSE ? "CLOSED" : tcb.state.name());
         }
     }
 

@@ -1,26 +1,34 @@
 package io.vkernel.kernel.trace;
 
+import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * What the kernel did with one inbound segment: each step of the seed's path with the real values, the
  * segments it sent in reply, the threads it woke and the verdict.
+ *
+ * <p>A step's text may be given as a {@link Supplier} over values captured when the step happened (numbers, enums,
+ * immutable tuples and segments, strings): it is rendered the first time someone reads the steps, so a packet whose
+ * report nobody reads (the in-process pipeline, a batch's middle packets) never pays for formatting it. The text is
+ * the same either way; what depends on the kernel's state at the time (who holds a socket) is captured as a string.
  */
 public final class PacketReport {
 
     private final Segment segment;
     // created on first use: with tracing off most packets record nothing
-    private List<Step> steps;
+    private List<Object> steps; // Step, or a Lazy rendered into a Step when read
     private List<Segment> sent;
     private List<String> woken;
     private String verdict = "accepted";
     private DropReason dropReason;
     private String dropDetail;
     private boolean dropCounted;
-    private String connection;
+    private Object connection; // a String, or an immutable tuple written out when read
     private String state;
     private final boolean tracing;
 
@@ -44,6 +52,38 @@ public final class PacketReport {
                 steps = new ArrayList<>();
             }
             steps.add(new Step(step, detail));
+        }
+    }
+
+    /** A step whose text is built from captured values only when the steps are read (see the class comment). */
+    public void step(String step, Supplier<String> detail) {
+        if (tracing) {
+            if (steps == null) {
+                steps = new ArrayList<>();
+            }
+            steps.add(new Lazy(step, detail));
+        }
+    }
+
+    private record Lazy(String step, Supplier<String> detail) {
+    }
+
+    /** The steps as {@link Step}s, each lazy one rendered (once) when first read; live, like the list behind it. */
+    private final class Steps extends AbstractList<Step> {
+        @Override
+        public Step get(int index) {
+            Object entry = steps.get(index);
+            if (entry instanceof Lazy lazy) {
+                Step rendered = new Step(lazy.step(), lazy.detail().get());
+                steps.set(index, rendered);
+                return rendered;
+            }
+            return (Step) entry;
+        }
+
+        @Override
+        public int size() {
+            return steps.size();
         }
     }
 
@@ -90,12 +130,18 @@ public final class PacketReport {
         this.state = state;
     }
 
+    /** The connection by its (immutable) 4-tuple, written out only when someone reads it. */
+    public void connection(FourTuple connection, String state) {
+        this.connection = connection;
+        this.state = state;
+    }
+
     public Segment segment() {
         return segment;
     }
 
     public List<Step> steps() {
-        return steps == null ? List.of() : steps;
+        return steps == null ? List.of() : new Steps();
     }
 
     public List<Segment> sentSegments() {
@@ -115,7 +161,7 @@ public final class PacketReport {
     }
 
     public String connection() {
-        return connection;
+        return connection == null ? null : connection.toString();
     }
 
     public String state() {

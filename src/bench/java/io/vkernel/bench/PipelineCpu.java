@@ -1,0 +1,80 @@
+package io.vkernel.bench;
+
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+
+/**
+ * PipelineBenchmark's operation (one 64-byte data segment into one of 10 000 ESTABLISHED connections, round-robin)
+ * timed by the thread's CPU time instead of the wall clock, tracing off and on alternately in one JVM. On a machine
+ * shared with other work the wall clock measures the share of CPU this process got; CPU time per segment does not,
+ * so the ratio of the two modes stays meaningful. Usage: {@code java -cp ... io.vkernel.bench.PipelineCpu [segments]}.
+ */
+public final class PipelineCpu {
+
+    private static final int CONNECTIONS = 10_000;
+    private static final byte[] PAYLOAD = new byte[64];
+
+    private final Kernel kernel;
+    private final Endpoint[] clients = new Endpoint[CONNECTIONS];
+    private final int[] seq = new int[CONNECTIONS];
+    private final int[] ack = new int[CONNECTIONS];
+    private int next;
+
+    private PipelineCpu(boolean trace) {
+        kernel = BenchKernels.withConnections(CONNECTIONS, 16_384, false);
+        kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_TRACE, trace ? 1 : 0);
+            k.sysctls().set(Sysctls.TCP_RMEM_DEFAULT, 64L * 1024 * 1024);
+            return null;
+        });
+        for (int i = 0; i < CONNECTIONS; i++) {
+            clients[i] = BenchKernels.client(i);
+            int index = i;
+            seq[i] = 1001;
+            ack[i] = kernel.inspect(k -> k.established().find(BenchKernels.tuple(index)).sndNxt());
+        }
+    }
+
+    /** CPU nanoseconds this thread spent pushing {@code n} segments. */
+    private long run(int n, ThreadMXBean cpu) {
+        long start = cpu.getCurrentThreadCpuTime();
+        long sink = 0;
+        for (int j = 0; j < n; j++) {
+            int i = next++ % CONNECTIONS;
+            Segment segment = new Segment(clients[i], BenchKernels.SERVER, TcpFlags.ACK | TcpFlags.PSH, seq[i], ack[i], 65535, 0, PAYLOAD);
+            seq[i] += PAYLOAD.length;
+            sink += kernel.receive(segment).sentSegments().size();
+        }
+        long spent = cpu.getCurrentThreadCpuTime() - start;
+        if (sink < 0) {
+            System.out.println(sink);
+        }
+        return spent;
+    }
+
+    public static void main(String[] args) {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        PipelineCpu off = new PipelineCpu(false);
+        PipelineCpu on = new PipelineCpu(true);
+        off.run(n, cpu);
+        on.run(n, cpu);
+        double bestOff = 0;
+        double bestOn = 0;
+        for (int round = 1; round <= 5; round++) {
+            double offRate = n / (off.run(n, cpu) / 1e9);
+            double onRate = n / (on.run(n, cpu) / 1e9);
+            bestOff = Math.max(bestOff, offRate);
+            bestOn = Math.max(bestOn, onRate);
+            System.out.printf("round %d: tracing off %,.0f segments per CPU-second, on %,.0f (on/off %.2f)%n",
+                    round, offRate, onRate, onRate / offRate);
+        }
+        System.out.printf("best: tracing off %,.0f, on %,.0f segments per CPU-second; on/off = %.2f%n", bestOff, bestOn, bestOn / bestOff);
+    }
+}
