@@ -1,7 +1,5 @@
 package io.vkernel.kernel.tcp;
 
-import io.vkernel.kernel.demux.FourTuple;
-
 import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.demux.ListenerTable;
 import io.vkernel.kernel.socket.Errno;
@@ -10,6 +8,7 @@ import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
+import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
