@@ -55,6 +55,7 @@ class TunInteropTest {
     static RealtimeClocks clocks;
     static Kernel kernel;
     static TunAttachment tun;
+    static ImpairedDevice device;
     static Path dir;
 
     @BeforeAll
@@ -66,7 +67,8 @@ class TunInteropTest {
         clocks = new RealtimeClocks(registry);
         clocks.setRealtime(kernel, true);
         String name = NetNs.deviceName();
-        tun = TunAttachment.attach(kernel, TunDevice.open(name));
+        device = new ImpairedDevice(TunDevice.open(name));
+        tun = TunAttachment.attach(kernel, device);
         ns.adopt(name, HOST + "/24");
         dir = Files.createTempDirectory("vktun");
     }
@@ -167,11 +169,17 @@ class TunInteropTest {
     void tenMegabytesArriveByteExactThroughLossAndReordering() throws Exception {
         NetNs.Result netem = ns.exec(10, "tc", "qdisc", "add", "dev", tun.deviceName(), "root", "netem", "loss", "2%",
                 "reorder", "5%", "delay", "1ms");
-        Assumptions.assumeTrue(netem.exit() == 0, () -> "netem is not available in this kernel: " + netem.err().strip());
+        if (netem.exit() != 0) {
+            // a kernel without sch_netem (a minimal VM): lose and reorder the host's packets on their way into vkernel
+            device.impair(0.02, 0.05);
+        }
         try {
             transferAndCompare(true);
         } finally {
-            ns.exec(10, "tc", "qdisc", "del", "dev", tun.deviceName(), "root");
+            device.impair(0, 0);
+            if (netem.exit() == 0) {
+                ns.exec(10, "tc", "qdisc", "del", "dev", tun.deviceName(), "root");
+            }
         }
     }
 
@@ -184,6 +192,7 @@ class TunInteropTest {
         int pid = kernel.spawn("sink").pid();
         int listener = listen(pid, port);
         long duplicatesBefore = tun.stats().drops().getOrDefault("DUPLICATE", 0L);
+        long dsacksBefore = dsacksSent();
         // the sender shuts its side down after the last byte, then waits for vkernel's FIN before it exits
         Process sender = ns.start("python3", "-c", "import socket,sys\n"
                 + "s=socket.create_connection(('" + KERNEL + "'," + port + "))\n"
@@ -215,11 +224,11 @@ class TunInteropTest {
         // the host's send scale is the scale vkernel receives with, and the other way round
         assertThat(Long.parseLong(wscale.group(1))).as(ss).isEqualTo(info.get("tcpi_rcv_wscale"));
         assertThat(Long.parseLong(wscale.group(2))).as(ss).isEqualTo(info.get("tcpi_snd_wscale"));
-        // every retransmission that reached vkernel as a duplicate was dropped as DUPLICATE and answered with a D-SACK
-        // (RFC 2883), which the host counts in dsack_dups: a busy machine can make even a clean link retransmit
+        // data that reached vkernel twice was answered with a D-SACK (RFC 2883; TcpExtTCPDSACKOldSent/OfoSent), and the
+        // host counts each segment a D-SACK reports in dsack_dups (tcp_dsack_seen())
         long duplicates = tun.stats().drops().getOrDefault("DUPLICATE", 0L) - duplicatesBefore;
         long hostDsacks = ss.contains("dsack_dups:") ? number(ss, "dsack_dups:(\\d+)") : 0;
-        assertThat(hostDsacks).as("host " + ss + " vkernel " + info).isEqualTo(duplicates);
+        assertThat(hostDsacks).as("host " + ss + " vkernel " + kernel.inspect(Kernel::nstat)).isEqualTo(dsacksSent() - dsacksBefore);
         long hostRetransmitted = ss.contains("retrans:") ? number(ss, "retrans:\\d+/(\\d+)") : 0;
         if (lossy) {
             assertThat(hostRetransmitted).as("netem dropped 2%%, so the host retransmitted: " + ss).isPositive();
@@ -266,6 +275,11 @@ class TunInteropTest {
                 + "except OSError: pass\n");
         assertThat(tun.stats().drops().getOrDefault("NOT_FOR_THIS_HOST", 0L)).isGreaterThan(before);
         assertThat(tun.stats().packetsOut()).as("nothing is forwarded or answered").isEqualTo(outBefore);
+    }
+
+    private static long dsacksSent() {
+        Map<String, Long> nstat = kernel.inspect(Kernel::nstat);
+        return nstat.getOrDefault("TcpExtTCPDSACKOldSent", 0L) + nstat.getOrDefault("TcpExtTCPDSACKOfoSent", 0L);
     }
 
     private static long number(String text, String regex) {
