@@ -20,7 +20,7 @@ public final class NetNs implements AutoCloseable {
     static final String PREFIX = "vktun-";
     private static final AtomicInteger COUNT = new AtomicInteger();
 
-    record Result(int exit, String out, String err) {
+    public record Result(int exit, String out, String err) {
     }
 
     private final String name;
@@ -109,6 +109,13 @@ public final class NetNs implements AutoCloseable {
     public Process start(String... command) throws IOException {
         Process process = new ProcessBuilder(inside(command)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        background.add(process);
+        return process;
+    }
+
+    /** Starts a command inside the namespace with its output (stdout and stderr together) readable from the process. */
+    public Process start(List<String> command, boolean output) throws IOException {
+        Process process = new ProcessBuilder(inside(command.toArray(String[]::new))).redirectErrorStream(true).start();
         background.add(process);
         return process;
     }
