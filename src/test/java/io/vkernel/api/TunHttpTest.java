@@ -155,8 +155,10 @@ class TunHttpTest {
     @Test
     void otherKernelsHaveNoDevice() {
         Http.Reply reply = http.get("/api/v1/kernels/default/tun");
-        assertThat(reply.status()).isEqualTo(404);
-        assertThat(reply.<String>at("$.detail")).contains("vkernel.tun.device");
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.<String>at("$.state")).isEqualTo("off");
+        assertThat(reply.<String>at("$.attach")).contains("--vkernel.tun.device=");
+        assertThat(http.get("/api/v1/kernels/nosuch/tun").status()).isEqualTo(404);
     }
 
     private int server(int port) {
