@@ -106,15 +106,13 @@ public final class TunAttachment implements Egress, AutoCloseable {
         }
     }
 
-    /** One packet from the host: counted, then into the kernel's NIC if it is IPv4. */
+    /** One packet from the host: into the kernel's NIC if it is IPv4, then counted (so a count means it was handled). */
     void receive(byte[] packet) {
-        packetsIn.incrementAndGet();
-        bytesIn.addAndGet(packet.length);
-        if (packet.length == 0 || (packet[0] & 0xf0) != 0x40) {
-            drop(NOT_IPV4);
-            return;
-        }
         try {
+            if (packet.length == 0 || (packet[0] & 0xf0) != 0x40) {
+                drop(NOT_IPV4);
+                return;
+            }
             PacketReport report = kernel.receiveRaw(packet);
             DropReason reason = report.dropReason();
             if (reason != null) {
@@ -125,6 +123,9 @@ public final class TunAttachment implements Egress, AutoCloseable {
         } catch (RuntimeException e) {
             // one bad packet must not stop the device: count it and read on
             drop(e.getClass().getSimpleName());
+        } finally {
+            bytesIn.addAndGet(packet.length);
+            packetsIn.incrementAndGet();
         }
     }
 
