@@ -149,20 +149,29 @@ public final class TunAttachment implements Egress, AutoCloseable {
         }
     }
 
-    /** Detaches from the kernel (under its lock, so no send is half done) and removes the device. */
-    @Override
-    public void close() {
+    /**
+     * Detaches from the kernel (under its lock, so no send is half done) and stops reading, leaving the device up:
+     * the kernel was deleted, and a fresh one of the same id may take the device over.
+     */
+    public void detach() {
         closing = true;
         kernel.inspect(k -> {
             k.egress(null);
             return null;
         });
-        device.close();
         try {
             reader.join(2 * POLL_MS + 1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        state = "detached";
+    }
+
+    /** Detaches and removes the device. */
+    @Override
+    public void close() {
+        detach();
+        device.close();
         state = "closed";
     }
 }

@@ -29,29 +29,51 @@ public final class TunAttachments implements AutoCloseable {
     }
 
     private final Map<String, TunAttachment> byKernel = new ConcurrentHashMap<>();
+    private volatile PacketDevice device;
+    private volatile boolean closed;
 
     /** Attaches what {@code settings} ask for; a failure is logged in one line and leaves the service without TUN. */
     public static TunAttachments start(Settings settings, KernelRegistry registry, RealtimeClocks clocks) {
+        return start(settings, registry, clocks, TunDevice::open);
+    }
+
+    /** Opens a device by name; {@link TunDevice#open} but for tests. */
+    public interface Opener {
+        PacketDevice open(String name) throws IOException;
+    }
+
+    static TunAttachments start(Settings settings, KernelRegistry registry, RealtimeClocks clocks, Opener opener) {
         TunAttachments attachments = new TunAttachments();
         if (settings.device() == null || settings.device().isBlank()) {
             return attachments;
         }
         try {
             Kernel kernel = kernelFor(settings, registry);
-            TunDevice device = TunDevice.open(settings.device().strip());
-            TunAttachment attachment = TunAttachment.attach(kernel, device);
+            PacketDevice device = opener.open(settings.device().strip());
+            String id = kernel.id();
+            attachments.byKernel.put(id, TunAttachment.attach(kernel, device));
             clocks.setRealtime(kernel, true);
-            attachments.byKernel.put(kernel.id(), attachment);
+            attachments.device = device;
+            // DELETE /kernels/{id} of the attached kernel: the device stays up, and a new kernel of that id (a fresh
+            // 'default' comes at once) takes it over, so the host's side of the device keeps its address and routes
             registry.onRemoved(removed -> {
-                if (removed == kernel) {
-                    attachments.byKernel.remove(kernel.id(), attachment);
-                    attachment.close();
+                TunAttachment attached = attachments.byKernel.get(id);
+                if (attached != null && attached.kernel() == removed) {
+                    attachments.byKernel.remove(id, attached);
+                    attached.detach();
+                }
+            });
+            registry.onCreated(created -> {
+                if (created.id().equals(id) && !attachments.closed && !attachments.byKernel.containsKey(id)) {
+                    attachments.byKernel.put(id, TunAttachment.attach(created, device));
+                    clocks.setRealtime(created, true);
+                    log.info("TUN device {} attached to the new kernel '{}' at {}", device.name(), id, Ipv4.format(created.address()));
                 }
             });
             log.info("TUN device {} attached to kernel '{}' at {} (realtime clock); on the host: ip addr add {}/24 dev {} "
                     + "&& ip link set {} up", device.name(), kernel.id(), Ipv4.format(kernel.address()),
                     Ipv4.format(hostAddress(kernel.address())), device.name(), device.name());
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+        } catch (IOException | RuntimeException e) {
             log.warn("TUN device {} not attached, vkernel runs without it: {}", settings.device(), e.getMessage());
         } catch (LinkageError e) {
             log.warn("TUN device {} not attached, vkernel runs without it: JNA cannot reach libc here ({})", settings.device(),
@@ -85,8 +107,12 @@ public final class TunAttachments implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        byKernel.values().forEach(TunAttachment::close);
+    public synchronized void close() {
+        closed = true;
+        byKernel.values().forEach(TunAttachment::detach);
         byKernel.clear();
+        if (device != null) {
+            device.close();
+        }
     }
 }

@@ -6,6 +6,9 @@ import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import io.vkernel.kernel.wire.WirePacket;
+import io.vkernel.sandbox.KernelRegistry;
+import io.vkernel.sandbox.RealtimeClocks;
+import io.vkernel.sandbox.SandboxLimits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -134,6 +137,47 @@ class TunAttachmentTest {
         assertThat(device.toHost).isEmpty();
         long wireOut = kernel.inspect(k -> k.nic().packetsOut());
         assertThat(wireOut).as("the SYN is still in the wire log").isEqualTo(1);
+    }
+
+    @Test
+    void deletingTheAttachedKernel_leavesTheDeviceToTheFreshKernelOfThatId() throws Exception {
+        KernelRegistry registry = new KernelRegistry(SandboxLimits.defaults());
+        QueueDevice shared = new QueueDevice();
+        try (RealtimeClocks clocks = new RealtimeClocks(registry);
+             TunAttachments attachments = TunAttachments.start(new TunAttachments.Settings("q0", null, null), registry, clocks,
+                     name -> shared)) {
+            Kernel first = registry.find("default").orElseThrow();
+            assertThat(attachments.find("default")).get().extracting(TunAttachment::kernel).isSameAs(first);
+            assertThat(clocks.isRealtime(first)).isTrue();
+            registry.delete("default");
+            Kernel fresh = registry.find("default").orElseThrow();
+            assertThat(fresh).isNotSameAs(first);
+            TunAttachment now = attachments.find("default").orElseThrow();
+            assertThat(now.kernel()).isSameAs(fresh);
+            assertThat(clocks.isRealtime(fresh)).isTrue();
+            assertThat(shared.closed).as("the host's side of the device keeps its address").isFalse();
+            shared.fromHost.add(syn("10.0.0.50:8080"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (now.stats().packetsIn() < 1) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(5);
+            }
+            assertThat(shared.toHost).as("no listener in the fresh kernel: its RST").hasSize(1);
+        }
+        assertThat(shared.closed).isTrue();
+    }
+
+    @Test
+    void withoutTheCapability_theServiceRunsWithoutTheDevice() {
+        KernelRegistry registry = new KernelRegistry(SandboxLimits.defaults());
+        try (RealtimeClocks clocks = new RealtimeClocks(registry);
+             TunAttachments attachments = TunAttachments.start(new TunAttachments.Settings("vk0", "default", null), registry,
+                     clocks, name -> {
+                         throw new IOException("open(/dev/net/tun) failed: EPERM (needs root or CAP_NET_ADMIN)");
+                     })) {
+            assertThat(attachments.find("default")).isEmpty();
+            assertThat(clocks.isRealtime(registry.find("default").orElseThrow())).isFalse();
+        }
     }
 
     @Test
