@@ -156,6 +156,7 @@ final class TcpReceiver {
         if (!tcb.sackOk || sysctls.getInt(Sysctls.TCP_DSACK) == 0) {
             return;
         }
+        host.count(Seq.before(start, tcb.rcvNxt) ? SnmpCounter.TCP_DSACK_OLD_SENT : SnmpCounter.TCP_DSACK_OFO_SENT);
         if (tcb.rcvSack == null) {
             tcb.rcvSack = new ReceiverSack();
         }

@@ -28,7 +28,9 @@ public enum SnmpCounter {
     TCP_REQ_Q_FULL_DROP("TcpExtTCPReqQFullDrop", "SYNs dropped because the SYN queue was full and cookies were off"),
     TCP_ACK_SKIPPED_SEQ("TcpExtTCPACKSkippedSeq", "duplicate ACKs to out-of-window segments not sent: tcp_invalid_ratelimit"),
     TCP_ACK_SKIPPED_TIME_WAIT("TcpExtTCPACKSkippedTimeWait", "TIME_WAIT ACKs not sent: tcp_invalid_ratelimit"),
-    TCP_ACK_SKIPPED_CHALLENGE("TcpExtTCPACKSkippedChallenge", "challenge ACKs not sent: tcp_invalid_ratelimit or tcp_challenge_ack_limit");
+    TCP_ACK_SKIPPED_CHALLENGE("TcpExtTCPACKSkippedChallenge", "challenge ACKs not sent: tcp_invalid_ratelimit or tcp_challenge_ack_limit"),
+    TCP_DSACK_OLD_SENT("TcpExtTCPDSACKOldSent", "D-SACKs for data received twice below RCV.NXT (tcp_dsack_set())"),
+    TCP_DSACK_OFO_SENT("TcpExtTCPDSACKOfoSent", "D-SACKs for out-of-order data received twice (tcp_dsack_set())");
 
     private final String nstatName;
     private final String description;
