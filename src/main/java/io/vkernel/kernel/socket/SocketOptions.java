@@ -20,6 +20,11 @@ public final class SocketOptions {
     public int rcvBuf;
     /** SO_SNDBUF as stored (doubled); 0 = not set: tcp_wmem[1]. */
     public int sndBuf;
+    /**
+     * TCP_CONGESTION: the algorithm's name; tcp_init_sock() -> tcp_assign_congestion_control() fills it from
+     * net.ipv4.tcp_congestion_control when the socket is created, and an accepted socket inherits its listener's.
+     */
+    public String congestion = "cubic";
 
     /** sk_clone_lock(): the child socket starts with the listener's options, whatever they are. */
     public SocketOptions copy() {
@@ -33,6 +38,7 @@ public final class SocketOptions {
         copy.sndTimeoutMs = sndTimeoutMs;
         copy.rcvBuf = rcvBuf;
         copy.sndBuf = sndBuf;
+        copy.congestion = congestion;
         return copy;
     }
 }

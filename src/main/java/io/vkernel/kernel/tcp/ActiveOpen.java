@@ -52,6 +52,7 @@ final class ActiveOpen {
         Tcb tcb = new Tcb(tuple, TcpState.SYN_SENT, clock.now());
         tcb.socket = socket;
         tcb.reuseAddr = socket.reuseAddr();
+        tcb.useCongestionControl(socket.options().congestion); // icsk_ca_ops chosen at socket()
         ReceiveBuffer.init(tcb, socket, true, sysctls);
         tcb.iss = isns.isn(tuple, clock.now());
         tcb.sndUna = tcb.iss;

@@ -103,6 +103,7 @@ final class PassiveOpen {
         Tcb tcb = new Tcb(tuple, TcpState.SYN_RECV, clock.now());
         tcb.listener = listener;
         tcb.reuseAddr = listener.reuseAddr();
+        tcb.useCongestionControl(listener.options().congestion); // tcp_ca_openreq_child(): the listener's algorithm
         tcb.irs = segment.seq();
         tcb.rcvNxt = segment.seq() + 1;
         ReceiveBuffer.init(tcb, listener, segment.windowScale() >= 0, sysctls);
@@ -172,6 +173,7 @@ final class PassiveOpen {
         Tcb tcb = new Tcb(tuple, TcpState.ESTABLISHED, clock.now());
         tcb.listener = listener;
         tcb.reuseAddr = listener.reuseAddr();
+        tcb.useCongestionControl(listener.options().congestion); // tcp_ca_openreq_child(): the listener's algorithm
         tcb.irs = ack.seq() - 1;
         tcb.rcvNxt = ack.seq();
         ReceiveBuffer.init(tcb, listener, false, sysctls);

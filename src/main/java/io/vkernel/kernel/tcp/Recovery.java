@@ -251,13 +251,21 @@ final class Recovery {
         tcb.highSeq = tcb.sndNxt;
         tcb.retransmitHigh = resentEnd;
         tcb.dupAcks = 0;
+        CaState previous = tcb.caState;
         tcb.caState = CaState.LOSS;
         tcb.totalRetransmits++;
-        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "RTO: Loss state, cwnd 1, ssthresh " + tcb.ssthresh);
+        host.event(EventType.CONGESTION, tcb.tuple().toString(), previous + " -> LOSS: retransmission timeout (tcp_enter_loss()), "
+                + "cwnd 1, ssthresh " + tcb.ssthresh);
     }
 
     private void setState(Tcb tcb, CaState next, String why, PacketReport report) {
+        CaState previous = tcb.caState;
         tcb.caState = next;
+        if (next == CaState.RECOVERY || (next == CaState.OPEN && previous != CaState.DISORDER)) {
+            // tcp_set_ca_state(): the moves a learner watches for (ss -ti "ca_state"); Disorder comes and goes quietly
+            host.event(EventType.CONGESTION, tcb.tuple().toString(), previous + " -> " + next + ": " + why + " (cwnd "
+                    + tcb.cwnd + ", ssthresh " + (tcb.ssthresh == INFINITE_SSTHRESH ? "infinite" : tcb.ssthresh) + ")");
+        }
         if (report != null && report.tracing()) {
             report.step("tcp.ca_state", next + ": " + why + " (cwnd " + tcb.cwnd + ", ssthresh "
                     + (tcb.ssthresh == INFINITE_SSTHRESH ? "infinite" : String.valueOf(tcb.ssthresh)) + ")");
