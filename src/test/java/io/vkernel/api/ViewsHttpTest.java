@@ -68,6 +68,22 @@ class ViewsHttpTest {
     }
 
     @Test
+    void ssInfoText_eachConnectionIsFollowedByItsTcpInfoLine_withTheAlgorithmSetsockoptChose() {
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        assertThat(syscall("setsockopt", "{\"fd\":4,\"option\":\"TCP_CONGESTION\",\"name\":\"reno\"}").<String>at("$.strace"))
+                .isEqualTo("setsockopt(4, SOL_TCP, TCP_CONGESTION, \"reno\", 4) = 0");
+        assertThat(syscall("setsockopt", "{\"fd\":4,\"option\":\"TCP_CONGESTION\",\"name\":\"bbr\"}").<String>at("$.errno"))
+                .isEqualTo("ENOENT");
+        List<String> lines = http.get(base + "/connections?format=text&info=true").body().lines().toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(2)).startsWith("ESTAB");
+        // no options were negotiated and no loss happened yet: ssthresh (infinite) is not printed, as ss omits it
+        assertThat(lines.get(3)).isEqualTo("\treno rto:200 ato:40 mss:536 pmtu:1500 advmss:1460 cwnd:10 rcv_space:64240");
+        assertThat(http.get(base + "/connections?format=text").body().lines()).hasSize(3);
+    }
+
+    @Test
     void ssText_finWait1CountsItsUnacknowledgedFinInSendQ() {
         connect("192.168.1.100", 54321);
         syscall("accept", "{\"fd\":3}");

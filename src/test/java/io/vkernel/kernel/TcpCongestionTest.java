@@ -183,4 +183,29 @@ class TcpCongestionTest {
         assertThat(write(15_000).sentSegments()).hasSize(15);
         assertThat(t.tcb().cwnd()).isEqualTo(20);
     }
+
+    @Test
+    void sackRecovery_tcpInfoCountsSackedLostAndRetransmittedSegments() {
+        t.peer = null;
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            return null;
+        });
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.peer.mss = 1000;
+        t.peer.sackOk = true;
+        t.peer.connect();
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        int base = t.tcb().sndUna();
+        write(10_000);
+        for (int i = 1; i <= 3; i++) {
+            t.peer.sendSack(base, base + 1000, base + 1000 + i * 1000);
+        }
+        var info = io.vkernel.kernel.tcp.TcpInfo.of(t.tcb());
+        assertThat(info.get("tcpi_ca_state")).as("TCP_CA_Recovery").isEqualTo(3L);
+        assertThat(info.get("tcpi_sacked")).isEqualTo(3L);
+        assertThat(info.get("tcpi_lost")).as("the head, resent but still lost_out").isEqualTo(1L);
+        assertThat(info.get("tcpi_retrans")).isEqualTo(1L);
+        assertThat(info.get("tcpi_total_retrans")).isEqualTo(1L);
+    }
 }

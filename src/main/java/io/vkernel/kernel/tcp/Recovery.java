@@ -65,6 +65,18 @@ final class Recovery {
         };
     }
 
+    /** tp->lost_out in bytes: what is presumed lost and not SACKed since, resent or not. */
+    static int lostBytes(Tcb tcb, int mss) {
+        int line = lossLine(tcb, mss);
+        return Seq.after(line, tcb.sndUna) ? tcb.scoreboard.unsackedIn(tcb.sndUna, line) : 0;
+    }
+
+    /** tp->retrans_out in bytes: retransmitted, still unacknowledged and not SACKed. */
+    static int retransOutBytes(Tcb tcb) {
+        return Seq.after(tcb.retransmitHigh, tcb.sndUna) && tcb.caState != CaState.OPEN
+                ? tcb.scoreboard.unsackedIn(tcb.sndUna, tcb.retransmitHigh) : 0;
+    }
+
     /** tcp_packets_in_flight() in bytes: outstanding, less what the peer holds, less what is lost and not resent. */
     static int pipe(Tcb tcb, int mss) {
         int outstanding = tcb.sndNxt - tcb.sndUna;
