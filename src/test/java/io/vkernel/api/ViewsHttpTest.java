@@ -1,5 +1,6 @@
 package io.vkernel.api;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,6 +42,12 @@ class ViewsHttpTest {
         syscall("socket", "{}");
         syscall("bind", "{\"fd\":3,\"addr\":\"0.0.0.0:8080\"}");
         syscall("listen", "{\"fd\":3,\"backlog\":128}");
+    }
+
+    /** Each test's kernel goes away after it: the test classes share one service and its 64-kernel limit. */
+    @AfterEach
+    void deleteKernel() {
+        http.send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete(base));
     }
 
     /**
