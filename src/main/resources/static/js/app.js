@@ -6,7 +6,7 @@ import { initForms, logLine, pollPending, syncProcesses } from './forms.js';
 import { ProcessView, StateView, HashView, TsgView, ScenarioView, EventsView } from './views.js';
 
 const EVENT_TYPES = ['PACKET_IN', 'PACKET_OUT', 'PACKET_DROP', 'PIPELINE_STEP', 'STATE_CHANGE', 'FD_ALLOC', 'FD_FREE',
-  'THREAD_SLEEP', 'THREAD_WAKE', 'TIMER_FIRED', 'SYSCALL', 'PROCESS'];
+  'THREAD_SLEEP', 'THREAD_WAKE', 'TIMER_FIRED', 'SYSCALL', 'PROCESS', 'CONGESTION'];
 const MAX_KEPT = 10000; // as many events and packets as the server keeps by default
 const REFRESH_MS = 250;  // at most four redraws a second, however fast events arrive
 

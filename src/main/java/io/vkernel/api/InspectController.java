@@ -56,10 +56,15 @@ class InspectController {
     }
 
     @GetMapping(value = "/connections", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
-    @Operation(summary = "Every connection in the established table, with its TCB", description = "?format=text prints listeners and connections as ss -tanp does into a pipe: Recv-Q/Send-Q are the accept queue's length and the backlog for a listener, unread and unacknowledged bytes for a connection")
-    ResponseEntity<?> connections(@PathVariable String k, @RequestParam(required = false) String format) {
+    @Operation(summary = "Every connection in the established table, with its TCB", description = "?format=text prints listeners and connections as ss -tanp does into a pipe: Recv-Q/Send-Q are the accept queue's length and the backlog for a listener, unread and unacknowledged bytes for a connection; "
+            + "with &info=true, as ss -tanpi: each connection followed by its TCP_INFO line (cubic wscale:7,7 rto:204 rtt:0.25/0.125 mss:1448 cwnd:10 ...)")
+    ResponseEntity<?> connections(@PathVariable String k, @RequestParam(required = false) String format,
+                                  @RequestParam(required = false) Boolean info) {
         Kernel kernel = kernels.get(k);
         if (Formats.text(format)) {
+            if (Boolean.TRUE.equals(info)) {
+                return Formats.plain(kernel.inspect(kk -> SsText.render(kk, true)));
+            }
             return Formats.plain(SsText.render(kernel, CHUNK));
         }
         return ResponseEntity.ok(connections(kernel));

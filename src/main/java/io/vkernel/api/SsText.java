@@ -3,6 +3,7 @@ package io.vkernel.api;
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.tcp.TcpInfo;
 import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Ipv4;
 
@@ -32,6 +33,34 @@ final class SsText {
     }
 
     static String render(Kernel kernel) {
+        return render(kernel, false);
+    }
+
+    /**
+     * With {@code info}, {@code ss -tani}: each connection's row is followed by its TCP_INFO line as iproute2's
+     * tcp_show_info() prints it (options, algorithm, wscale, rto, rtt/rttvar in ms, mss, cwnd, ssthresh once it is
+     * below 0xFFFF, bytes, unacked, retrans:now/total, lost, sacked, rcv_space).
+     */
+    static String render(Kernel kernel, boolean info) {
+        if (info) {
+            StringBuilder out = new StringBuilder();
+            String[] lines = render(kernel, false).split("\n", -1);
+            int listeners = kernel.listeners().all().size();
+            out.append(lines[0]).append('\n');
+            int row = 1;
+            for (; row <= listeners && row < lines.length; row++) {
+                out.append(lines[row]).append('\n');
+            }
+            for (Tcb tcb : kernel.established().all()) {
+                if (row < lines.length) {
+                    out.append(lines[row++]).append('\n');
+                }
+                if (tcb.state().isSynchronized() && tcb.state() != io.vkernel.kernel.tcp.TcpState.TIME_WAIT) {
+                    out.append('\t').append(infoLine(tcb)).append('\n');
+                }
+            }
+            return out.toString();
+        }
         TextColumns table = table();
         Map<Socket, List<SocketFacts.Holder>> holders = SocketFacts.holders(kernel);
         listenerRows(table, kernel, holders);
@@ -77,6 +106,64 @@ final class SsText {
                 Ipv4.format(local.address()) + ":", String.valueOf(local.port()),
                 Ipv4.format(remote.address()) + ":", String.valueOf(remote.port()),
                 SocketFacts.ssUsers(file == null ? List.of() : holders.getOrDefault(file, List.of())));
+    }
+
+    /** One connection's ss -i line, from the same TCP_INFO getsockopt() returns. */
+    static String infoLine(Tcb tcb) {
+        Map<String, Long> i = TcpInfo.of(tcb);
+        StringBuilder s = new StringBuilder();
+        long options = i.get("tcpi_options");
+        if ((options & 1) != 0) {
+            s.append(" ts");
+        }
+        if ((options & 2) != 0) {
+            s.append(" sack");
+        }
+        s.append(' ').append(tcb.congestionControl());
+        if ((options & 4) != 0) {
+            s.append(" wscale:").append(i.get("tcpi_snd_wscale")).append(',').append(i.get("tcpi_rcv_wscale"));
+        }
+        s.append(" rto:").append(ms(i.get("tcpi_rto")));
+        if (i.get("tcpi_backoff") > 0) {
+            s.append(" backoff:").append(i.get("tcpi_backoff"));
+        }
+        if (i.get("tcpi_rtt") > 0) {
+            s.append(" rtt:").append(ms(i.get("tcpi_rtt"))).append('/').append(ms(i.get("tcpi_rttvar")));
+        }
+        s.append(" ato:").append(ms(i.get("tcpi_ato")));
+        s.append(" mss:").append(i.get("tcpi_snd_mss")).append(" pmtu:").append(i.get("tcpi_pmtu"));
+        s.append(" advmss:").append(i.get("tcpi_advmss")).append(" cwnd:").append(i.get("tcpi_snd_cwnd"));
+        if (i.get("tcpi_snd_ssthresh") < 0xFFFF) {
+            s.append(" ssthresh:").append(i.get("tcpi_snd_ssthresh"));
+        }
+        if (i.get("tcpi_bytes_acked") > 0) {
+            s.append(" bytes_acked:").append(i.get("tcpi_bytes_acked"));
+        }
+        if (i.get("tcpi_bytes_received") > 0) {
+            s.append(" bytes_received:").append(i.get("tcpi_bytes_received"));
+        }
+        if (i.get("tcpi_unacked") > 0) {
+            s.append(" unacked:").append(i.get("tcpi_unacked"));
+        }
+        if (i.get("tcpi_retransmits") > 0 || i.get("tcpi_total_retrans") > 0) {
+            s.append(" retrans:").append(i.get("tcpi_retransmits")).append('/').append(i.get("tcpi_total_retrans"));
+        }
+        if (i.get("tcpi_lost") > 0) {
+            s.append(" lost:").append(i.get("tcpi_lost"));
+        }
+        if (i.get("tcpi_sacked") > 0) {
+            s.append(" sacked:").append(i.get("tcpi_sacked"));
+        }
+        s.append(" rcv_space:").append(i.get("tcpi_rcv_space"));
+        return s.toString().strip();
+    }
+
+    /** ss prints times in ms with %g: 204, 0.25, 100.5. */
+    private static String ms(long micros) {
+        if (micros % 1000 == 0) {
+            return String.valueOf(micros / 1000);
+        }
+        return java.math.BigDecimal.valueOf(micros, 3).stripTrailingZeros().toPlainString();
     }
 
     private static TextColumns table() {

@@ -3,6 +3,7 @@ package io.vkernel.api;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.tcp.TcpEngine;
 import io.vkernel.kernel.fd.OpenFile;
 import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.syscall.Syscalls;
@@ -70,7 +71,7 @@ class SyscallController {
     record FcntlCall(Integer fd, String cmd, List<String> flags) {
     }
 
-    record SetsockoptCall(Integer fd, String option, Long value, Integer onoff) {
+    record SetsockoptCall(Integer fd, String option, Long value, Integer onoff, String name) {
     }
 
     record IoctlCall(Integer fd, String request) {
@@ -268,10 +269,20 @@ class SyscallController {
     @PostMapping("/setsockopt")
     @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY, TCP_CORK (value 0 or 1), "
             + "SO_RCVBUF and SO_SNDBUF (bytes; stored doubled, capped by net.core.rmem_max/wmem_max, as Linux does), "
-            + "TCP_MAXSEG (the MSS to offer and use, 88-32767), TCP_NOTSENT_LOWAT (bytes)")
+            + "TCP_MAXSEG (the MSS to offer and use, 88-32767), TCP_NOTSENT_LOWAT (bytes), "
+            + "TCP_CONGESTION (name: reno or cubic; another name answers ENOENT)")
     DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {
         int fd = fd(body.fd());
         String option = Inputs.oneOf("option", body.option(), Syscalls.SOCKET_OPTIONS);
+        if (option.equals("TCP_CONGESTION")) {
+            String name = Inputs.required("name", body.name(), "the algorithm's name, as Linux takes it: "
+                    + String.join(" or ", TcpEngine.CONGESTION_CONTROLS) + " (any other name fails with ENOENT)");
+            if (name.length() > 15) {
+                throw ApiException.badField("name", "name is at most 15 characters (TCP_CA_NAME_MAX 16 with the NUL), got " + name.length());
+            }
+            Kernel kernel = kernels.get(k);
+            return answer(kernel, kernel.setsockopt(pid, fd, option, name), null, 0L);
+        }
         long value = Inputs.required("value", body.value(), "a number: milliseconds for SO_RCVTIMEO, seconds for SO_LINGER, else 0 or 1");
         if (value < 0 || value > 86_400_000L) {
             throw ApiException.badField("value", "value must be between 0 and 86400000, got " + value);

@@ -563,6 +563,12 @@ public final class Kernel implements TcpHost {
         return syscalls.getsockopt(requireProcess(pid), fd, option);
     }
 
+    /** setsockopt() with a string value (TCP_CONGESTION). */
+    public synchronized Syscalls.Outcome setsockopt(int pid, int fd, String option, String name) {
+        memory.admit(KernelMemory.REQUEST, "setsockopt()");
+        return deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, name));
+    }
+
     public synchronized Syscalls.Outcome setsockopt(int pid, int fd, String option, long value, boolean on) {
         memory.admit(KernelMemory.REQUEST, "setsockopt()");
         return deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, value, on));

@@ -46,6 +46,7 @@ public final class Sysctls {
     public static final String TCP_DSACK = "net.ipv4.tcp_dsack";
     /** Linux takes a name; here 0 = reno, 1 = cubic (the script runner translates "reno"/"cubic"). */
     public static final String TCP_CONGESTION_CONTROL = "net.ipv4.tcp_congestion_control";
+    public static final String TCP_SLOW_START_AFTER_IDLE = "net.ipv4.tcp_slow_start_after_idle";
     /** vkernel's own: 1 = the NIC offers GSO/TSO, so the stack may send super-segments (ethtool -K dev gso|tso on). */
     public static final String VKERNEL_GSO = "vkernel.gso";
     /** tcp_notsent_lowat(): the default TCP_NOTSENT_LOWAT; UINT_MAX (tcp_sk_init()) leaves it off. */
@@ -95,6 +96,8 @@ public final class Sysctls {
         SPECS.put(TCP_SACK, new Spec(1, 0, 1, "1: offer and accept selective acknowledgments (RFC 2018)"));
         SPECS.put(TCP_DSACK, new Spec(1, 0, 1, "1: report duplicate segments with D-SACK blocks (RFC 2883)"));
         SPECS.put(TCP_CONGESTION_CONTROL, new Spec(1, 0, 1, "congestion control of new connections: 0 = reno, 1 = cubic"));
+        SPECS.put(TCP_SLOW_START_AFTER_IDLE, new Spec(1, 0, 1, "1: after more than one RTO without sending, cwnd "
+                + "restarts from the initial window, halved once per RTO idle (RFC 2861, tcp_cwnd_restart())"));
         SPECS.put(VKERNEL_GSO, new Spec(1, 0, 1, "segmentation offload (GSO/TSO, as 'ethtool -K dev gso on'): 1 hands the NIC one super-segment of up to 64 KB, 0 MSS-sized segments"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }

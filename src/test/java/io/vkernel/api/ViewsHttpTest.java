@@ -1,5 +1,6 @@
 package io.vkernel.api;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -43,6 +44,12 @@ class ViewsHttpTest {
         syscall("listen", "{\"fd\":3,\"backlog\":128}");
     }
 
+    /** Each test's kernel goes away after it: the test classes share one service and its 64-kernel limit. */
+    @AfterEach
+    void deleteKernel() {
+        http.send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete(base));
+    }
+
     /**
      * Client A accepted on fd 4 with 11 unread bytes, client B waiting in the accept queue, client C half-open. With
      * seed 7 the jhash buckets order them B, A, C in the established table, which is the order ss and /proc list them.
@@ -65,6 +72,22 @@ class ViewsHttpTest {
                 "ESTAB    0      0          10.0.0.50:8080 192.168.1.200:48000                                  ",
                 "ESTAB    11     0          10.0.0.50:8080 192.168.1.100:54321 users:((\"server\",pid=12345,fd=4))",
                 "SYN-RECV 0      0          10.0.0.50:8080 192.168.1.150:55555                                  ");
+    }
+
+    @Test
+    void ssInfoText_eachConnectionIsFollowedByItsTcpInfoLine_withTheAlgorithmSetsockoptChose() {
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        assertThat(syscall("setsockopt", "{\"fd\":4,\"option\":\"TCP_CONGESTION\",\"name\":\"reno\"}").<String>at("$.strace"))
+                .isEqualTo("setsockopt(4, SOL_TCP, TCP_CONGESTION, \"reno\", 4) = 0");
+        assertThat(syscall("setsockopt", "{\"fd\":4,\"option\":\"TCP_CONGESTION\",\"name\":\"bbr\"}").<String>at("$.errno"))
+                .isEqualTo("ENOENT");
+        List<String> lines = http.get(base + "/connections?format=text&info=true").body().lines().toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(2)).startsWith("ESTAB");
+        // no options were negotiated and no loss happened yet: ssthresh (infinite) is not printed, as ss omits it
+        assertThat(lines.get(3)).isEqualTo("\treno rto:200 ato:40 mss:536 pmtu:1500 advmss:1460 cwnd:10 rcv_space:64240");
+        assertThat(http.get(base + "/connections?format=text").body().lines()).hasSize(3);
     }
 
     @Test

@@ -72,6 +72,8 @@ class AcceptInheritanceTest {
                 field.setInt(listener, 7);
             } else if (field.getType() == long.class) {
                 field.setLong(listener, 3000);
+            } else if (field.getType() == String.class) {
+                field.set(listener, "reno");
             } else {
                 throw new AssertionError("add a value for " + field);
             }

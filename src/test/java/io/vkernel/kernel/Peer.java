@@ -50,6 +50,13 @@ final class Peer {
         return deliver(new Segment(self, server, flags, seq, ack, window, 0, payload.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** A bare ACK of {@code ack} carrying one SACK block [start, end) (RFC 2018, option kind 5). */
+    PacketReport sendSack(int ack, int start, int end) {
+        byte[] block = java.nio.ByteBuffer.allocate(8).putInt(start).putInt(end).array();
+        TcpOptions options = TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Unknown(5, block));
+        return deliver(new Segment(self, server, TcpFlags.ACK, sndNxt, ack, window, 0, new byte[0], options));
+    }
+
     private PacketReport deliver(Segment segment) {
         last = kernel.receive(segment);
         for (Segment reply : last.sentSegments()) {

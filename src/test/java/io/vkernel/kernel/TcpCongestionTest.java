@@ -105,4 +105,107 @@ class TcpCongestionTest {
         assertThat(t.tcb().useCongestionControl("vegas")).isFalse();
         assertThat(t.tcb().congestionControl()).isEqualTo("cubic");
     }
+
+    @Test
+    void listenerSetsTcpCongestionReno_acceptedConnectionInheritsIt_andGetsockoptNamesIt() {
+        var set = done(t.kernel.setsockopt(t.pid, t.listenFd, "TCP_CONGESTION", "reno"));
+        assertThat(set.strace()).isEqualTo("setsockopt(3, SOL_TCP, TCP_CONGESTION, \"reno\", 4) = 0");
+        established();
+        assertThat(t.tcb().congestionControl()).as("tcp_ca_openreq_child(): the listener's algorithm").isEqualTo("reno");
+        var got = done(t.kernel.getsockopt(t.pid, t.fd, "TCP_CONGESTION"));
+        assertThat(new String(got.data())).isEqualTo("reno");
+        assertThat(got.strace()).isEqualTo("getsockopt(4, SOL_TCP, TCP_CONGESTION, \"reno\", [4]) = 0");
+    }
+
+    @Test
+    void setsockoptTcpCongestion_unknownName_failsWithEnoent_andKeepsTheAlgorithm() {
+        established();
+        var result = done(t.kernel.setsockopt(t.pid, t.fd, "TCP_CONGESTION", "vegas"));
+        assertThat(result.errno()).isEqualTo(io.vkernel.kernel.socket.Errno.ENOENT);
+        assertThat(t.tcb().congestionControl()).isEqualTo("cubic");
+    }
+
+    @Test
+    void setsockoptTcpCongestion_onAnEstablishedConnection_switchesAtOnce() {
+        established();
+        done(t.kernel.setsockopt(t.pid, t.fd, "TCP_CONGESTION", "reno"));
+        assertThat(t.tcb().congestionControl()).isEqualTo("reno");
+        int base = t.tcb().sndUna();
+        write(10_000);
+        for (int i = 0; i < 3; i++) {
+            ackUpTo(0, base);
+        }
+        assertThat(t.tcb().ssthresh()).as("Reno's half of 10, not CUBIC's 7").isEqualTo(5);
+    }
+
+    @Test
+    void sysctlTcpCongestionControl_isReadWhenTheSocketIsCreated() {
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.TCP_CONGESTION_CONTROL, 0);
+            return null;
+        });
+        int fresh = (int) done(t.kernel.socket(t.pid)).ret();
+        assertThat(new String(done(t.kernel.getsockopt(t.pid, fresh, "TCP_CONGESTION")).data())).isEqualTo("reno");
+        established();
+        assertThat(t.tcb().congestionControl()).as("the listener was created while cubic was the default").isEqualTo("cubic");
+    }
+
+    @Test
+    void established_idleLongerThanTheRto_cwndRestartsFromTheInitialWindow_andTheEventLogSaysSo() {
+        established();
+        int base = t.tcb().sndUna();
+        write(10_000);
+        ackUpTo(10_000, base);
+        write(20_000);
+        ackUpTo(30_000, base);
+        assertThat(t.tcb().cwnd()).isEqualTo(40);
+        t.advanceSeconds(2.0);
+        assertThat(write(30_000).sentSegments()).as("cwnd 40 halved per idle RTO down to 10").hasSize(10);
+        assertThat(t.tcb().cwnd()).isEqualTo(10);
+        java.util.List<io.vkernel.kernel.trace.KernelEvent> events = t.kernel.inspect(k -> k.events().after(0, 10_000));
+        assertThat(events).anySatisfy(e -> {
+            assertThat(e.type()).isEqualTo(io.vkernel.kernel.trace.EventType.CONGESTION);
+            assertThat(e.detail()).contains("cwnd restarts 40 -> 10");
+        });
+    }
+
+    @Test
+    void slowStartAfterIdleOff_idleConnection_keepsItsCwnd() {
+        established();
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.TCP_SLOW_START_AFTER_IDLE, 0);
+            return null;
+        });
+        int base = t.tcb().sndUna();
+        write(10_000);
+        ackUpTo(10_000, base);
+        t.advanceSeconds(2.0);
+        assertThat(write(15_000).sentSegments()).hasSize(15);
+        assertThat(t.tcb().cwnd()).isEqualTo(20);
+    }
+
+    @Test
+    void sackRecovery_tcpInfoCountsSackedLostAndRetransmittedSegments() {
+        t.peer = null;
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            return null;
+        });
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.peer.mss = 1000;
+        t.peer.sackOk = true;
+        t.peer.connect();
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        int base = t.tcb().sndUna();
+        write(10_000);
+        for (int i = 1; i <= 3; i++) {
+            t.peer.sendSack(base, base + 1000, base + 1000 + i * 1000);
+        }
+        var info = io.vkernel.kernel.tcp.TcpInfo.of(t.tcb());
+        assertThat(info.get("tcpi_ca_state")).as("TCP_CA_Recovery").isEqualTo(3L);
+        assertThat(info.get("tcpi_sacked")).isEqualTo(3L);
+        assertThat(info.get("tcpi_lost")).as("the head, resent but still lost_out").isEqualTo(1L);
+        assertThat(info.get("tcpi_retrans")).isEqualTo(1L);
+        assertThat(info.get("tcpi_total_retrans")).isEqualTo(1L);
+    }
 }

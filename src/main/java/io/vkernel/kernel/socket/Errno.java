@@ -3,6 +3,7 @@ package io.vkernel.kernel.socket;
 /** The Linux errno values vkernel's system calls can return, with their numbers and strerror() messages. */
 public enum Errno {
     EPERM(1, "Operation not permitted"),
+    ENOENT(2, "No such file or directory"),
     EBADF(9, "Bad file descriptor"),
     EAGAIN(11, "Resource temporarily unavailable"),
     EFAULT(14, "Bad address"),

@@ -26,6 +26,11 @@ public final class SocketOptions {
     public boolean cork;
     /** TCP_NOTSENT_LOWAT (tp->notsent_lowat): 0 = not set, the sysctl net.ipv4.tcp_notsent_lowat applies. */
     public long notsentLowat;
+    /**
+     * TCP_CONGESTION: the algorithm's name; tcp_init_sock() -> tcp_assign_congestion_control() fills it from
+     * net.ipv4.tcp_congestion_control when the socket is created, and an accepted socket inherits its listener's.
+     */
+    public String congestion = "cubic";
 
     /** sk_clone_lock(): the child socket starts with the listener's options, whatever they are. */
     public SocketOptions copy() {
@@ -42,6 +47,7 @@ public final class SocketOptions {
         copy.userMss = userMss;
         copy.cork = cork;
         copy.notsentLowat = notsentLowat;
+        copy.congestion = congestion;
         return copy;
     }
 }

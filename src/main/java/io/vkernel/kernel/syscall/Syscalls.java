@@ -61,6 +61,7 @@ public final class Syscalls {
                 throw new SyscallException(Errno.EPROTONOSUPPORT);
             }
             Socket socket = new Socket(kernel.newInode());
+            socket.options().congestion = TcpEngine.defaultCongestionControl(kernel.sysctls());
             int fd = install(process, OpenFile.socket(socket));
             return SyscallResult.ok(fd, call + " = " + fd);
         });
@@ -405,6 +406,12 @@ public final class Syscalls {
         String call = "getsockopt(" + fd + ", " + level(option) + ", " + option + ")";
         return run(call, () -> {
             Socket socket = socketOf(process, fd);
+            if (option.equals("TCP_CONGESTION")) {
+                // do_tcp_getsockopt(): the name of icsk_ca_ops, into a TCP_CA_NAME_MAX (16) byte buffer
+                String name = socket.tcb() != null ? socket.tcb().congestionControl() : socket.options().congestion;
+                return new SyscallResult(0, null, call.replace(")", ", \"" + name + "\", [" + name.length() + "]) = 0"),
+                        name.getBytes(java.nio.charset.StandardCharsets.US_ASCII), null);
+            }
             long value = switch (option) {
                 case "SO_ERROR" -> {
                     Tcb tcb = socket.tcb();
@@ -641,15 +648,28 @@ public final class Syscalls {
 
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION");
 
     /** The level an option lives at, as strace names it. */
     static String level(String option) {
         return option.startsWith("TCP_") ? "SOL_TCP" : option.startsWith("IP_") ? "SOL_IP" : "SOL_SOCKET";
+    }
+
+    /** setsockopt(fd, SOL_TCP, TCP_CONGESTION, name, len): the one string-valued option. */
+    public Outcome setsockopt(Process process, int fd, String option, String name) {
+        String call = "setsockopt(" + fd + ", SOL_TCP, " + option + ", \"" + name + "\", " + name.length() + ")";
+        return run(call, () -> {
+            Socket socket = socketOf(process, fd);
+            if (!option.equals("TCP_CONGESTION")) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+            kernel.tcp().setCongestionControl(socket, name);
+            return SyscallResult.ok(0, call + " = 0");
+        });
     }
 
     public Outcome setsockopt(Process process, int fd, String option, long value, boolean on) {

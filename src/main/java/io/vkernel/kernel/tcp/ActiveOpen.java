@@ -53,6 +53,7 @@ final class ActiveOpen {
         tcb.socket = socket;
         tcb.reuseAddr = socket.reuseAddr();
         tcb.advMss = Tcb.advMss(socket); // tcp_connect_init(): advmss and mss_clamp from user_mss
+        tcb.useCongestionControl(socket.options().congestion); // icsk_ca_ops chosen at socket()
         ReceiveBuffer.init(tcb, socket, true, sysctls);
         tcb.iss = isns.isn(tuple, clock.now());
         tcb.sndUna = tcb.iss;

@@ -104,6 +104,7 @@ final class PassiveOpen {
         tcb.listener = listener;
         tcb.reuseAddr = listener.reuseAddr();
         tcb.advMss = Tcb.advMss(listener); // tcp_openreq_init(): the listener's user_mss clamps the request's MSS
+        tcb.useCongestionControl(listener.options().congestion); // tcp_ca_openreq_child(): the listener's algorithm
         tcb.irs = segment.seq();
         tcb.rcvNxt = segment.seq() + 1;
         ReceiveBuffer.init(tcb, listener, segment.windowScale() >= 0, sysctls);
@@ -174,6 +175,7 @@ final class PassiveOpen {
         tcb.listener = listener;
         tcb.reuseAddr = listener.reuseAddr();
         tcb.advMss = Tcb.advMss(listener);
+        tcb.useCongestionControl(listener.options().congestion); // tcp_ca_openreq_child(): the listener's algorithm
         tcb.irs = ack.seq() - 1;
         tcb.rcvNxt = ack.seq();
         ReceiveBuffer.init(tcb, listener, false, sysctls);

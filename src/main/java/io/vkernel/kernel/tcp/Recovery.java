@@ -65,6 +65,18 @@ final class Recovery {
         };
     }
 
+    /** tp->lost_out in bytes: what is presumed lost and not SACKed since, resent or not. */
+    static int lostBytes(Tcb tcb, int mss) {
+        int line = lossLine(tcb, mss);
+        return Seq.after(line, tcb.sndUna) ? tcb.scoreboard.unsackedIn(tcb.sndUna, line) : 0;
+    }
+
+    /** tp->retrans_out in bytes: retransmitted, still unacknowledged and not SACKed. */
+    static int retransOutBytes(Tcb tcb) {
+        return Seq.after(tcb.retransmitHigh, tcb.sndUna) && tcb.caState != CaState.OPEN
+                ? tcb.scoreboard.unsackedIn(tcb.sndUna, tcb.retransmitHigh) : 0;
+    }
+
     /** tcp_packets_in_flight() in bytes: outstanding, less what the peer holds, less what is lost and not resent. */
     static int pipe(Tcb tcb, int mss) {
         int outstanding = tcb.sndNxt - tcb.sndUna;
@@ -251,13 +263,21 @@ final class Recovery {
         tcb.highSeq = tcb.sndNxt;
         tcb.retransmitHigh = resentEnd;
         tcb.dupAcks = 0;
+        CaState previous = tcb.caState;
         tcb.caState = CaState.LOSS;
         tcb.totalRetransmits++;
-        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "RTO: Loss state, cwnd 1, ssthresh " + tcb.ssthresh);
+        host.event(EventType.CONGESTION, tcb.tuple().toString(), previous + " -> LOSS: retransmission timeout (tcp_enter_loss()), "
+                + "cwnd 1, ssthresh " + tcb.ssthresh);
     }
 
     private void setState(Tcb tcb, CaState next, String why, PacketReport report) {
+        CaState previous = tcb.caState;
         tcb.caState = next;
+        if (next == CaState.RECOVERY || (next == CaState.OPEN && previous != CaState.DISORDER)) {
+            // tcp_set_ca_state(): the moves a learner watches for (ss -ti "ca_state"); Disorder comes and goes quietly
+            host.event(EventType.CONGESTION, tcb.tuple().toString(), previous + " -> " + next + ": " + why + " (cwnd "
+                    + tcb.cwnd + ", ssthresh " + (tcb.ssthresh == INFINITE_SSTHRESH ? "infinite" : tcb.ssthresh) + ")");
+        }
         if (report != null && report.tracing()) {
             report.step("tcp.ca_state", next + ": " + why + " (cwnd " + tcb.cwnd + ", ssthresh "
                     + (tcb.ssthresh == INFINITE_SSTHRESH ? "infinite" : String.valueOf(tcb.ssthresh)) + ")");

@@ -138,6 +138,8 @@ public final class Tcb implements BindTable.Owner {
     // Keepalive (SO_KEEPALIVE): idle since lastHeard, probes sent without an answer.
     VirtualClock.Timer keepaliveTimer;
     long lastHeard;
+    /** tp->lsndtime: when data last left (tcp_event_data_sent()); the idle clock of slow start after idle. */
+    long lastDataSent;
     int keepaliveProbes;
     /** SYNs retransmitted by connect() so far. */
     int synRetries;
@@ -155,6 +157,7 @@ public final class Tcb implements BindTable.Owner {
         this.tuple = tuple;
         this.state = state;
         this.createdAt = createdAt;
+        this.lastDataSent = createdAt;
     }
 
     public FourTuple tuple() {

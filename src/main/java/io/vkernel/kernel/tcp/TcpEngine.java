@@ -6,10 +6,13 @@ import io.vkernel.kernel.demux.EstablishedTable;
 import io.vkernel.kernel.demux.ListenerTable;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.socket.Socket;
+import io.vkernel.kernel.socket.SyscallException;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
+
+import java.util.List;
 
 /**
  * The TCP engine's front door: what {@code Kernel} and the system calls call. Each call is handed to the part that
@@ -47,6 +50,9 @@ public final class TcpEngine {
     /** TCP_DELACK_MIN: the shortest delayed-ACK timeout. */
     public static final long DELACK_MS = 40;
 
+    /** net.ipv4.tcp_available_congestion_control: the names TCP_CONGESTION accepts. */
+    public static final List<String> CONGESTION_CONTROLS = List.of("reno", "cubic");
+
     private final TcpInput input;
     private final PassiveOpen passive;
     private final ActiveOpen active;
@@ -61,7 +67,7 @@ public final class TcpEngine {
         TcpStates states = new TcpStates(established, binds, clock, sysctls, host);
         Recovery recovery = new Recovery(output, host, clock, sysctls);
         this.timers = new TcpTimers(states, recovery, output, clock, sysctls, host);
-        this.sender = new TcpSender(sysctls, host, output, timers);
+        this.sender = new TcpSender(clock, sysctls, host, output, timers);
         this.receiver = new TcpReceiver(sysctls, host, output, states);
         this.active = new ActiveOpen(established, binds, clock, sysctls, isns, host, output, timers, states);
         this.passive = new PassiveOpen(established, binds, clock, sysctls, isns, host, maxConnections, output, timers,
@@ -160,6 +166,25 @@ public final class TcpEngine {
     public void lockReceiveBuffer(Tcb tcb, int buffer) {
         tcb.rcvBufLocked = true;
         tcb.rcvBufLimit = buffer;
+    }
+
+    /** tcp_assign_congestion_control(): the algorithm net.ipv4.tcp_congestion_control names (0 = reno, 1 = cubic). */
+    public static String defaultCongestionControl(Sysctls sysctls) {
+        return sysctls.get(Sysctls.TCP_CONGESTION_CONTROL) == 0 ? "reno" : "cubic";
+    }
+
+    /**
+     * setsockopt(TCP_CONGESTION) as tcp_set_congestion_control(): an unknown name is ENOENT; a connection switches
+     * at once (tcp_reinit_congestion_control()), a socket not yet connected keeps the name for the connection.
+     */
+    public void setCongestionControl(Socket socket, String name) {
+        if (!CONGESTION_CONTROLS.contains(name)) {
+            throw new SyscallException(Errno.ENOENT);
+        }
+        socket.options().congestion = name;
+        if (socket.tcb() != null) {
+            socket.tcb().useCongestionControl(name);
+        }
     }
 
     /** Arms the keepalive timer when the socket has SO_KEEPALIVE (tcp_set_keepalive()); off by default. */

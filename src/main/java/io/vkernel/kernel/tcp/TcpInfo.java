@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * getsockopt(TCP_INFO) with Linux's field names (struct tcp_info, include/uapi/linux/tcp.h), filled by
  * tcp_get_info() from the connection: times in microseconds, segments counted in MSS units. Only fields vkernel
- * models are present; congestion-control fields come with the congestion control.
+ * models are present, the congestion state among them (cwnd, ssthresh, ca_state, lost, sacked, retransmissions).
  */
 public final class TcpInfo {
 
@@ -17,7 +17,7 @@ public final class TcpInfo {
             "tcpi_backoff", "tcpi_options", "tcpi_snd_wscale", "tcpi_rcv_wscale", "tcpi_rto", "tcpi_ato", "tcpi_snd_mss",
             "tcpi_unacked", "tcpi_retrans", "tcpi_rtt", "tcpi_rttvar", "tcpi_snd_ssthresh", "tcpi_snd_cwnd", "tcpi_advmss",
             "tcpi_pmtu", "tcpi_rcv_space", "tcpi_total_retrans", "tcpi_bytes_acked", "tcpi_bytes_received",
-            "tcpi_snd_wnd", "tcpi_rcv_wnd");
+            "tcpi_snd_wnd", "tcpi_rcv_wnd", "tcpi_lost", "tcpi_sacked");
 
     private TcpInfo() {
     }
@@ -40,7 +40,7 @@ public final class TcpInfo {
         info.put("tcpi_snd_mss", (long) mss);
         long inFlight = synced ? Integer.toUnsignedLong(tcb.sndNxt - tcb.sndUna) : 0;
         info.put("tcpi_unacked", (inFlight + mss - 1) / mss);
-        info.put("tcpi_retrans", 0L);
+        info.put("tcpi_retrans", synced ? (long) (Recovery.retransOutBytes(tcb) + mss - 1) / mss : 0);
         info.put("tcpi_rtt", tcb.srttMs < 0 ? 0 : tcb.srttMs * 1000);
         info.put("tcpi_rttvar", tcb.rttvarMs * 1000);
         // TCP_INFINITE_SSTHRESH until the first loss (tcp_init_sock())
@@ -55,6 +55,9 @@ public final class TcpInfo {
                 - (tcb.finReceived ? 1 : 0)) : 0);
         info.put("tcpi_snd_wnd", (long) tcb.sndWnd);
         info.put("tcpi_rcv_wnd", (long) tcb.rcvWnd());
+        // tp->lost_out and tp->sacked_out, in segments: what the SACK scoreboard holds
+        info.put("tcpi_lost", synced ? (long) (Recovery.lostBytes(tcb, mss) + mss - 1) / mss : 0);
+        info.put("tcpi_sacked", synced ? (long) (tcb.scoreboard.sackedBytes() + mss - 1) / mss : 0);
         return Collections.unmodifiableMap(info);
     }
 

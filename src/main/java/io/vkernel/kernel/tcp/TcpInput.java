@@ -199,7 +199,8 @@ final class TcpInput {
     /**
      * RFC 5961 §5.2 as tcp_ack() applies it: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT], where Linux bounds
      * MAX.SND.WND by the bytes acknowledged so far; outside it the segment is dropped and answered with a challenge
-     * ACK (also for SEG.ACK > SND.NXT since Linux 6.19), and TS.Recent keeps its old value.
+     * ACK (also for SEG.ACK > SND.NXT: upstream commit 42726ec644cb, "tcp: send a challenge ACK on SEG.ACK > SND.NXT",
+     * in 6.18-stable too), and TS.Recent keeps its old value.
      */
     private boolean unacceptableAck(Tcb tcb, Segment segment, PacketReport report) {
         long maxWindow = Math.min(Math.max(tcb.maxSndWnd, tcb.sndWnd) & 0xffffffffL, Integer.toUnsignedLong(tcb.sndUna - tcb.iss));

@@ -41,6 +41,9 @@ final class TcpOutput {
     /** A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them. */
     Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload) {
         tcb.unackedBytes = 0; // every segment of the connection carries the ACK
+        if (payload != null && payload.length > 0) {
+            tcb.lastDataSent = clock.now(); // tcp_event_data_sent(): tp->lsndtime
+        }
         if (tcb.delackTimer != null) {
             tcb.delackTimer.cancel();
             tcb.delackTimer = null;

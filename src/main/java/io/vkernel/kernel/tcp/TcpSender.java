@@ -3,6 +3,8 @@ package io.vkernel.kernel.tcp;
 import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.socket.SyscallException;
+import io.vkernel.kernel.time.VirtualClock;
+import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
@@ -16,12 +18,14 @@ import static io.vkernel.kernel.tcp.TcpEngine.DEFAULT_MSS;
  */
 final class TcpSender {
 
+    private final VirtualClock clock;
     private final Sysctls sysctls;
     private final TcpHost host;
     private final TcpOutput output;
     private final TcpTimers timers;
 
-    TcpSender(Sysctls sysctls, TcpHost host, TcpOutput output, TcpTimers timers) {
+    TcpSender(VirtualClock clock, Sysctls sysctls, TcpHost host, TcpOutput output, TcpTimers timers) {
+        this.clock = clock;
         this.sysctls = sysctls;
         this.host = host;
         this.output = output;
@@ -58,6 +62,9 @@ final class TcpSender {
         int limit = soSndBuf > 0 ? soSndBuf : sysctls.getInt(Sysctls.TCP_WMEM_DEFAULT);
         int take = Math.min(data.length, Math.max(0, limit - tcb.sendQueue.size()));
         int oldEnd = tcb.sndUna + tcb.sendQueue.size();
+        if (take > 0 && oldEnd == tcb.sndNxt) {
+            restartAfterIdle(tcb, report); // tcp_skb_entail() -> tcp_slow_start_after_idle_check()
+        }
         tcb.sendQueue.append(data, 0, take);
         if (take > 0) {
             markPushes(tcb, oldEnd, oldEnd + take, more);
@@ -65,6 +72,40 @@ final class TcpSender {
         }
         transmitPending(tcb, report, true, more, false);
         return take;
+    }
+
+    /**
+     * tcp_slow_start_after_idle_check() and tcp_cwnd_restart() (RFC 2861): with nothing in flight and no data sent
+     * for more than an RTO, ssthresh keeps at least 3/4 of cwnd (tcp_current_ssthresh()) and cwnd halves once per
+     * RTO of idleness, down to the initial window at most.
+     */
+    private void restartAfterIdle(Tcb tcb, PacketReport report) {
+        if (sysctls.getInt(Sysctls.TCP_SLOW_START_AFTER_IDLE) == 0 || tcb.sndNxt != tcb.sndUna) {
+            return;
+        }
+        long idle = clock.now() - tcb.lastDataSent;
+        if (idle <= tcb.rtoMs) {
+            return;
+        }
+        if (tcb.caState != CaState.RECOVERY && tcb.caState != CaState.CWR) {
+            tcb.ssthresh = Math.max(tcb.ssthresh, (tcb.cwnd >> 1) + (tcb.cwnd >> 2));
+        }
+        int restart = Math.min(Recovery.INITIAL_CWND, tcb.cwnd);
+        int cwnd = tcb.cwnd;
+        for (long delta = idle - tcb.rtoMs; delta > 0 && cwnd > restart; delta -= tcb.rtoMs) {
+            cwnd >>= 1;
+        }
+        int before = tcb.cwnd;
+        tcb.cwnd = Math.max(cwnd, restart);
+        tcb.cwndCnt = 0;
+        if (tcb.cwnd != before) {
+            host.event(EventType.CONGESTION, tcb.tuple().toString(), "idle " + idle + " ms > RTO " + tcb.rtoMs
+                    + " ms: cwnd restarts " + before + " -> " + tcb.cwnd + " (tcp_slow_start_after_idle)");
+            if (report.tracing()) {
+                report.step("tcp.cwnd", "idle for " + idle + " ms, more than one RTO (" + tcb.rtoMs + " ms): cwnd "
+                        + before + " -> " + tcb.cwnd + ", slow start again (tcp_cwnd_restart(), RFC 2861)");
+            }
+        }
     }
 
     /**
@@ -195,6 +236,9 @@ final class TcpSender {
                 tcb.sndSml = tcb.sndNxt;
             }
             unsent -= size;
+            if (tcb.caState == CaState.RECOVERY) {
+                tcb.prrOut += (size + mss - 1) / mss; // tcp_write_xmit(): new data counts in prr_out too
+            }
             timers.armRetransmit(tcb);
         }
         if (tcb.finQueued && tcb.sndNxt == tcb.finSeq) {
