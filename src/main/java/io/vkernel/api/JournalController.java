@@ -44,7 +44,7 @@ class JournalController {
             + "version and the kernel's creation settings); line n + 1 is step n, one input (packet, system call, process "
             + "start or exit, clock advance, sysctl change, clock mode) as the kernel executed it. POST it to "
             + "/api/v1/kernels/import to make a copy of the kernel, or fork it at any step")
-    ResponseEntity<String> export(@PathVariable String k) {
+    ResponseEntity<String> exportJournal(@PathVariable String k) {
         Kernel kernel = kernels.get(k);
         journal.flush();
         List<String> lines = journal.isJournaled(kernel) ? journal.lines(kernel.id()) : List.of();
@@ -59,7 +59,7 @@ class JournalController {
     @Operation(summary = "Fork a kernel at a step", description = "A new kernel replayed from this kernel's journal up to step "
             + "`at` (0: as created; default: every step so far), so a timeline can be scrubbed: the original is not changed. "
             + "`id` names the new kernel (default: a fresh k-... id)")
-    ResponseEntity<Views.KernelView> fork(@PathVariable String k, @RequestParam(required = false) Long at,
+    ResponseEntity<Views.KernelView> forkKernel(@PathVariable String k, @RequestParam(required = false) Long at,
                                           @RequestParam(required = false) String id) {
         Kernel kernel = kernels.get(k);
         journal.flush();
