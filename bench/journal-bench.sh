@@ -20,8 +20,8 @@ start() { # data-dir, journal-enabled
   java -Xmx1g -jar "$JAR" --server.port=$PORT --vkernel.data-dir="$1" --vkernel.journal.enabled="$2" --logging.level.root=WARN \
     --logging.level.io.vkernel=INFO --vkernel.limits.max-kernels=200 --server.tomcat.threads.max=64 > "$1.log" 2>&1 &
   SERVER=$!
-  for _ in $(seq 1 240); do curl -sf localhost:$PORT/api/v1/ping >/dev/null && return; sleep 0.5; done
-  echo "service did not start" >&2; exit 1
+  for _ in $(seq 1 600); do curl -sf localhost:$PORT/api/v1/ping >/dev/null && return; sleep 0.5; done
+  echo "service did not start in 300 s:" >&2; tail -20 "$1.log" >&2; exit 1
 }
 stop() { kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=; }
 
