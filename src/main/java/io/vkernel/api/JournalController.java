@@ -60,7 +60,11 @@ class JournalController {
             + "`at` (0: as created; default: every step so far), so a timeline can be scrubbed: the original is not changed. "
             + "`id` names the new kernel (default: a fresh k-... id)")
     ResponseEntity<Views.KernelView> forkKernel(@PathVariable String k, @RequestParam(required = false) Long at,
-                                          @RequestParam(required = false) String id) {
+                                          @RequestParam(required = false) String id,
+                                          jakarta.servlet.http.HttpServletRequest request) throws java.io.IOException {
+        if (request.getInputStream().read() != -1) {
+            throw ApiException.badField("body", "fork takes no body: give the step as ?at=N and the new kernel's id as ?id=");
+        }
         Kernel kernel = kernels.get(k);
         journal.flush();
         List<String> lines = journal.lines(kernel.id());

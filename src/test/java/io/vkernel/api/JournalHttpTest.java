@@ -100,6 +100,9 @@ class JournalHttpTest extends HttpKernelTest {
         assertThat(tooFar.status()).isEqualTo(400);
         assertThat(tooFar.<String>at("$.detail")).contains("between 0 and 6");
         assertThat(http.post(base + "/fork?at=1&id=" + kernelId(), "").status()).isEqualTo(409);
+        Http.Reply withBody = http.post(base + "/fork", "{\"at\":1}");
+        assertThat(withBody.status()).isEqualTo(400);
+        assertThat(withBody.<String>at("$.detail")).contains("?at=N");
     }
 
     @Test
