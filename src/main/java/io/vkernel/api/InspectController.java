@@ -225,14 +225,12 @@ class InspectController {
         if (!Sysctls.exists(name)) {
             throw ApiException.notFound("sysctl", "unknown sysctl '" + name + "'; GET .../sysctl lists them");
         }
-        return kernel.inspect(kk -> {
-            try {
-                kk.sysctls().set(name, value);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badField("value", e.getMessage());
-            }
-            return new SysctlView(name, value, Sysctls.describe(name));
-        });
+        try {
+            kernel.sysctl(name, value);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badField("value", e.getMessage());
+        }
+        return new SysctlView(name, value, Sysctls.describe(name));
     }
 
 }

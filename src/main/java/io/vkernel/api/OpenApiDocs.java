@@ -318,8 +318,11 @@ class OpenApiDocs implements OpenApiCustomizer {
             Map<String, Object> schemaDoc = new LinkedHashMap<>(d);
             schemaDoc.remove("description");
             schemaDoc.remove("example");
-            if (parameter.getSchema() != null) {
-                applyField(parameter.getSchema(), schemaDoc);
+            if (parameter.getSchema() != null && !schemaDoc.isEmpty()) {
+                // springdoc shares one schema object between parameters of the same Java type: give this one its own
+                Schema<?> copy = io.swagger.v3.core.util.Json.mapper().convertValue(parameter.getSchema(), Schema.class);
+                parameter.setSchema(copy);
+                applyField(copy, schemaDoc);
             }
         }
     }

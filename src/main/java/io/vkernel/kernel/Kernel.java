@@ -92,6 +92,10 @@ public final class Kernel implements TcpHost {
     private PacketReport current;
     /** Where segments for other hosts go; null: they stay in the wire log only. */
     private volatile Egress egress;
+    /** Who keeps the inputs this kernel executes (a journal); null: nobody. */
+    private volatile KernelInput.Recorder recorder;
+    /** The clock follows the wall clock (someone outside advances it); a recorded input so a replay knows. */
+    private boolean realtimeClock;
 
     public Kernel(KernelConfig config) {
         this(config, KernelBudget.unlimited());
@@ -118,7 +122,7 @@ public final class Kernel implements TcpHost {
         memory.admit(KernelMemory.REQUEST + 2L * segment.payload().length, "this packet");
         PacketReport report = receiveOne(segment);
         deliverLoopback();
-        return report;
+        return recorded(new KernelInput.Packet(segment), report);
     }
 
     private PacketReport receiveOne(Segment segment) {
@@ -338,7 +342,7 @@ public final class Kernel implements TcpHost {
             current = null;
         }
         deliverLoopback();
-        return report;
+        return recorded(new KernelInput.RawPacket(packet.clone()), report);
     }
 
     private void receiveRawSteps(byte[] packet, WirePacket decoded, MalformedPacketException malformed, Segment segment,
@@ -451,7 +455,7 @@ public final class Kernel implements TcpHost {
         Process process = new Process(newPid(), name, sysctls.getInt(Sysctls.RLIMIT_NOFILE));
         processes.put(process.pid(), process);
         event(EventType.PROCESS, "pid " + process.pid(), "process '" + name + "' started with fds 0, 1, 2 on the terminal");
-        return process;
+        return recorded(new KernelInput.Spawn(name), process);
     }
 
     /** exit(): every FD is closed as close() would, blocked calls end, the process goes away. */
@@ -469,12 +473,12 @@ public final class Kernel implements TcpHost {
         }
         processes.remove(pid);
         event(EventType.PROCESS, "pid " + pid, "process exited; all its FDs were closed");
-        return deliveringAfter(report);
+        return recorded(new KernelInput.Exit(pid), deliveringAfter(report));
     }
 
     public synchronized Syscalls.Outcome socket(int pid) {
         memory.admit(KernelMemory.REQUEST + KernelMemory.SOCKET + KernelMemory.FD, "socket()");
-        return deliveringAfter(syscalls.socket(requireProcess(pid)));
+        return recorded(KernelInput.Syscall.of("socket", pid, -1), deliveringAfter(syscalls.socket(requireProcess(pid))));
     }
 
     /** socket(AF_INET, SOCK_STREAM, protocol): anything but IPPROTO_TCP (0) answers EPROTONOSUPPORT. */
@@ -485,22 +489,22 @@ public final class Kernel implements TcpHost {
 
     public synchronized Syscalls.Outcome bind(int pid, int fd, Endpoint address) {
         memory.admit(KernelMemory.REQUEST, "bind()");
-        return deliveringAfter(syscalls.bind(requireProcess(pid), fd, address));
+        return recorded(new KernelInput.Syscall("bind", pid, fd, 0, 0, address, null, null), deliveringAfter(syscalls.bind(requireProcess(pid), fd, address)));
     }
 
     public synchronized Syscalls.Outcome listen(int pid, int fd, int backlog) {
         memory.admit(KernelMemory.REQUEST, "listen()");
-        return deliveringAfter(syscalls.listen(requireProcess(pid), fd, backlog));
+        return recorded(new KernelInput.Syscall("listen", pid, fd, backlog, 0, null, null, null), deliveringAfter(syscalls.listen(requireProcess(pid), fd, backlog)));
     }
 
     public synchronized Syscalls.Outcome accept(int pid, int fd) {
         memory.changed();
-        return deliveringAfter(syscalls.accept(requireProcess(pid), fd));
+        return recorded(KernelInput.Syscall.of("accept", pid, fd), deliveringAfter(syscalls.accept(requireProcess(pid), fd)));
     }
 
     public synchronized Syscalls.Outcome read(int pid, int fd, int count) {
         memory.changed();
-        return deliveringAfter(syscalls.read(requireProcess(pid), fd, count));
+        return recorded(new KernelInput.Syscall("read", pid, fd, count, 0, null, null, null), deliveringAfter(syscalls.read(requireProcess(pid), fd, count)));
     }
 
     /** recv(fd, buf, count, flags): read() with MSG_PEEK / MSG_DONTWAIT. */
@@ -522,45 +526,45 @@ public final class Kernel implements TcpHost {
 
     public synchronized Syscalls.Outcome write(int pid, int fd, byte[] data, PacketReport report) {
         memory.admit(KernelMemory.REQUEST + 3L * data.length, "this write()");
-        return deliveringAfter(syscalls.write(requireProcess(pid), fd, data, report));
+        return recorded(new KernelInput.Syscall("write", pid, fd, 0, 0, null, data.clone(), null), deliveringAfter(syscalls.write(requireProcess(pid), fd, data, report)));
     }
 
     public synchronized Syscalls.Outcome close(int pid, int fd, PacketReport report) {
         memory.changed();
-        return deliveringAfter(syscalls.close(requireProcess(pid), fd, report));
+        return recorded(KernelInput.Syscall.of("close", pid, fd), deliveringAfter(syscalls.close(requireProcess(pid), fd, report)));
     }
 
     public synchronized Syscalls.Outcome fcntl(int pid, int fd, String command, int flags) {
         memory.admit(KernelMemory.REQUEST, "fcntl()");
-        return deliveringAfter(syscalls.fcntl(requireProcess(pid), fd, command, flags));
+        return recorded(new KernelInput.Syscall("fcntl", pid, fd, flags, 0, null, null, command), deliveringAfter(syscalls.fcntl(requireProcess(pid), fd, command, flags)));
     }
 
     public synchronized Syscalls.Outcome connect(int pid, int fd, Endpoint remote, PacketReport report) {
         memory.admit(KernelMemory.REQUEST + KernelMemory.CONNECTION, "connect()");
-        return deliveringAfter(syscalls.connect(requireProcess(pid), fd, remote, report));
+        return recorded(new KernelInput.Syscall("connect", pid, fd, 0, 0, remote, null, null), deliveringAfter(syscalls.connect(requireProcess(pid), fd, remote, report)));
     }
 
     public synchronized Syscalls.Outcome shutdown(int pid, int fd, int how, PacketReport report) {
         memory.changed();
-        return deliveringAfter(syscalls.shutdown(requireProcess(pid), fd, how, report));
+        return recorded(new KernelInput.Syscall("shutdown", pid, fd, how, 0, null, null, null), deliveringAfter(syscalls.shutdown(requireProcess(pid), fd, how, report)));
     }
 
     public synchronized Syscalls.Outcome dup(int pid, int fd) {
         memory.admit(KernelMemory.REQUEST + KernelMemory.FD, "dup()");
-        return syscalls.dup(requireProcess(pid), fd);
+        return recorded(KernelInput.Syscall.of("dup", pid, fd), syscalls.dup(requireProcess(pid), fd));
     }
 
     public synchronized Syscalls.Outcome dup2(int pid, int oldFd, int newFd, PacketReport report) {
         memory.admit(KernelMemory.REQUEST + KernelMemory.FD, "dup2()");
-        return deliveringAfter(syscalls.dup2(requireProcess(pid), oldFd, newFd, report));
+        return recorded(new KernelInput.Syscall("dup2", pid, oldFd, newFd, 0, null, null, null), deliveringAfter(syscalls.dup2(requireProcess(pid), oldFd, newFd, report)));
     }
 
     public synchronized Syscalls.Outcome ioctl(int pid, int fd, String request) {
-        return syscalls.ioctl(requireProcess(pid), fd, request);
+        return recorded(new KernelInput.Syscall("ioctl", pid, fd, 0, 0, null, null, request), syscalls.ioctl(requireProcess(pid), fd, request));
     }
 
     public synchronized Syscalls.Outcome getsockopt(int pid, int fd, String option) {
-        return syscalls.getsockopt(requireProcess(pid), fd, option);
+        return recorded(new KernelInput.Syscall("getsockopt", pid, fd, 0, 0, null, null, option), syscalls.getsockopt(requireProcess(pid), fd, option));
     }
 
     /** setsockopt() with a string value (TCP_CONGESTION). */
@@ -571,7 +575,7 @@ public final class Kernel implements TcpHost {
 
     public synchronized Syscalls.Outcome setsockopt(int pid, int fd, String option, long value, boolean on) {
         memory.admit(KernelMemory.REQUEST, "setsockopt()");
-        return deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, value, on));
+        return recorded(new KernelInput.Syscall("setsockopt", pid, fd, on ? 1 : 0, value, null, null, option), deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, value, on)));
     }
 
     /** The last reference to an open file is gone: release its socket (tcp_close(), or stop listening). */
@@ -630,7 +634,36 @@ public final class Kernel implements TcpHost {
             deliverLoopback();
         }
         clock.advance(target - clock.now());
-        return fired;
+        return recorded(new KernelInput.Advance(ms), fired);
+    }
+
+    /** Sets a tunable; {@link IllegalArgumentException} for a value it does not take (nothing changes then). */
+    public synchronized void sysctl(String name, long value) {
+        sysctls.set(name, value);
+        recorded(new KernelInput.Sysctl(name, value), null);
+    }
+
+    /** Records that the clock now follows the wall clock (true) or moves only when advanced (false). */
+    public synchronized void clockMode(boolean realtime) {
+        this.realtimeClock = realtime;
+        recorded(new KernelInput.ClockMode(realtime), null);
+    }
+
+    public synchronized boolean realtimeClock() {
+        return realtimeClock;
+    }
+
+    /** Hands every input this kernel executes from now on to {@code recorder} (null: to nobody). */
+    public synchronized void recordInputs(KernelInput.Recorder recorder) {
+        this.recorder = recorder;
+    }
+
+    private <T> T recorded(KernelInput input, T result) {
+        KernelInput.Recorder to = recorder;
+        if (to != null) {
+            to.record(this, input);
+        }
+        return result;
     }
 
     // ---------------------------------------------------------------- inspection
@@ -757,6 +790,14 @@ public final class Kernel implements TcpHost {
                     + parkedPerKernel + ", vkernel.limits.parked-calls-per-kernel): end some, or use O_NONBLOCK");
         }
         memory.admit(KernelMemory.PENDING_CALL, "parking " + call + " (a blocked call)");
+    }
+
+    public int parkedPerProcessLimit() {
+        return parkedPerProcess;
+    }
+
+    public int parkedPerKernelLimit() {
+        return parkedPerKernel;
     }
 
     /** Bounds the calls that may sleep at once, per process and in the whole kernel. */

@@ -203,7 +203,8 @@ public final class MemoryAccount {
     }
 
     private static Set<Socket> openSockets(Kernel kernel) {
-        Set<Socket> sockets = Collections.newSetFromMap(new IdentityHashMap<>());
+        // in FD order, not identity-hash order, so the view reads the same on every run and after a replay
+        Set<Socket> sockets = new java.util.LinkedHashSet<>();
         for (Process process : kernel.processes()) {
             for (OpenFile file : process.fds().entries().values()) {
                 if (file.socket() != null) {

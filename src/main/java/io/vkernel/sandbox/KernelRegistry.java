@@ -84,7 +84,7 @@ public final class KernelRegistry {
             throw new KernelLimitException("the service already runs " + kernels.size() + " kernels (limit "
                     + limits.maxKernels() + "); delete one with DELETE /api/v1/kernels/{id}");
         }
-        String kernelId = id != null ? id : "k-" + Long.toHexString(random.nextLong() & 0xffffffffffL);
+        String kernelId = id != null ? id : newId();
         if (!ID.matcher(kernelId).matches()) {
             throw new IllegalArgumentException("id '" + kernelId + "' must be 1-32 characters: lowercase letters, digits and '-', starting with a letter or digit");
         }
@@ -97,6 +97,61 @@ public final class KernelRegistry {
         kernels.put(kernelId, kernel);
         createdListeners.forEach(listener -> listener.accept(kernel));
         return kernel;
+    }
+
+    /**
+     * A kernel with {@code config}, charged against this registry's budgets and bounded as its own kernels are, but not
+     * registered: a journal is replayed into it, then {@link #adopt} registers it (or it is dropped with
+     * {@link Kernel#releaseBudget()}).
+     */
+    public Kernel build(KernelConfig config) {
+        admitNewKernel(config.buckets());
+        return bounded(new Kernel(config, budget));
+    }
+
+    /** The settings {@link #create} would give a kernel with this id and seed and no other choices. */
+    public KernelConfig defaultConfig(String id, long seed) {
+        return config(id, null, seed, null, null);
+    }
+
+    /** Checks an id for a new kernel: its form, that it is free, and that there is room for one more kernel. */
+    public synchronized void checkNewId(String id) {
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("id '" + id + "' must be 1-32 characters: lowercase letters, digits and '-', starting with a letter or digit");
+        }
+        if (kernels.containsKey(id)) {
+            throw new IllegalStateException("a kernel with id '" + id + "' already exists");
+        }
+        if (kernels.size() >= limits.maxKernels()) {
+            throw new KernelLimitException("the service already runs " + kernels.size() + " kernels (limit "
+                    + limits.maxKernels() + "); delete one with DELETE /api/v1/kernels/{id}");
+        }
+    }
+
+    /** A fresh id for a kernel nobody named. */
+    public String newId() {
+        return "k-" + Long.toHexString(random.nextLong() & 0xffffffffffL);
+    }
+
+    /**
+     * Registers a kernel made by {@link #build} (a replayed journal). With {@code replace} a kernel of the same id is
+     * replaced (a restart restoring {@code default}); otherwise the id must be free.
+     */
+    public synchronized void adopt(Kernel kernel, boolean replace) {
+        Kernel existing = kernels.get(kernel.id());
+        if (existing != null) {
+            if (!replace) {
+                throw new IllegalStateException("a kernel with id '" + kernel.id() + "' already exists");
+            }
+            kernels.remove(kernel.id());
+            existing.releaseBudget();
+            removedListeners.forEach(listener -> listener.accept(existing));
+        } else if (kernels.size() >= limits.maxKernels()) {
+            throw new KernelLimitException("the service already runs " + kernels.size() + " kernels (limit "
+                    + limits.maxKernels() + "); delete one with DELETE /api/v1/kernels/{id}");
+        }
+        kernels.put(kernel.id(), kernel);
+        createdListeners.forEach(listener -> listener.accept(kernel));
     }
 
     /** A new kernel's tables (its hash buckets above all) must fit its own budget and the service's. */

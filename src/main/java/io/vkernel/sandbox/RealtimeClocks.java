@@ -33,6 +33,14 @@ public final class RealtimeClocks implements AutoCloseable {
     }
 
     public void setRealtime(Kernel kernel, boolean realtime) {
+        if (kernel.realtimeClock() != realtime) {
+            kernel.clockMode(realtime);
+        }
+        follow(kernel, realtime);
+    }
+
+    /** Drives (or stops driving) the clock of a kernel restored with its mode already set. */
+    public void follow(Kernel kernel, boolean realtime) {
         if (realtime) {
             lastTick.putIfAbsent(kernel, System.nanoTime());
         } else {

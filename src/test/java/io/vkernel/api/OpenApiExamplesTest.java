@@ -235,7 +235,7 @@ class OpenApiExamplesTest {
             contentType = media.getKey();
             if (body == null) {
                 Object example = map(media.getValue()).get("example");
-                body = example instanceof String s && !contentType.contains("json") ? s : json.writeValueAsString(example);
+                body = example instanceof String s && !(contentType.equals("application/json") || contentType.endsWith("+json")) ? s : json.writeValueAsString(example);
             }
             break;
         }

@@ -1,0 +1,259 @@
+package io.vkernel.journal;
+
+import io.vkernel.kernel.KernelConfig;
+import io.vkernel.kernel.KernelInput;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Ipv4;
+import io.vkernel.kernel.wire.MalformedPacketException;
+import io.vkernel.kernel.wire.WirePacket;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A kernel's journal as NDJSON, one JSON object a line. Line 1, the header, says what this is
+ * ({@code "journal": "vkernel"}), its {@code version} and how the kernel was created; each further line is one
+ * {@link KernelInput} with its {@code step} (1, 2, ...). Packets are kept as the bytes of the IPv4 packet (base64),
+ * written data as base64, addresses as {@code ip:port}.
+ */
+public final class JournalCodec {
+
+    public static final String FORMAT = "vkernel";
+    public static final int VERSION = 1;
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Base64.Encoder B64 = Base64.getEncoder();
+    private static final Base64.Decoder B64D = Base64.getDecoder();
+
+    /**
+     * How a kernel was made: its config, the bounds the registry put on parked calls, an owner (null in open mode)
+     * and a map for settings later features add.
+     */
+    public record Header(KernelConfig config, int parkedPerProcess, int parkedPerKernel, String owner,
+                         Map<String, String> settings) {
+    }
+
+    private JournalCodec() {
+    }
+
+    public static String header(Header header) {
+        KernelConfig c = header.config();
+        ObjectNode node = JSON.createObjectNode();
+        node.put("journal", FORMAT);
+        node.put("version", VERSION);
+        node.put("id", c.id());
+        node.put("address", Ipv4.format(c.address()));
+        node.put("seed", c.seed());
+        node.put("buckets", c.buckets());
+        node.put("hash", c.hash());
+        node.put("eventCapacity", c.eventCapacity());
+        node.put("wireCapacity", c.wireCapacity());
+        node.put("maxProcesses", c.maxProcesses());
+        node.put("maxConnections", c.maxConnections());
+        node.put("parkedPerProcess", header.parkedPerProcess());
+        node.put("parkedPerKernel", header.parkedPerKernel());
+        if (header.owner() != null) {
+            node.put("owner", header.owner());
+        }
+        ObjectNode settings = node.putObject("settings");
+        header.settings().forEach(settings::put);
+        return JSON.writeValueAsString(node);
+    }
+
+    public static Header parseHeader(String line) {
+        JsonNode node = parse(1, line);
+        if (!FORMAT.equals(node.path("journal").asString(null))) {
+            throw new JournalException(1, "the first line must be a vkernel journal header ({\"journal\": \"vkernel\", \"version\": "
+                    + VERSION + ", ...}), got " + abbreviate(line));
+        }
+        JsonNode version = node.get("version");
+        if (version == null || !version.isInt()) {
+            throw new JournalException(1, "the header has no integer 'version'");
+        }
+        if (version.intValue() > VERSION) {
+            throw new JournalException(1, "journal version " + version.intValue() + " is newer than this service reads (" + VERSION
+                    + "); export it again from this version or upgrade vkernel");
+        }
+        if (version.intValue() < 1) {
+            throw new JournalException(1, "journal version " + version.intValue() + " does not exist; versions start at 1");
+        }
+        try {
+            KernelConfig config = new KernelConfig(text(1, node, "id"), Ipv4.parse(text(1, node, "address")),
+                    number(1, node, "seed"), (int) number(1, node, "buckets"), text(1, node, "hash"),
+                    (int) number(1, node, "eventCapacity"), (int) number(1, node, "wireCapacity"),
+                    (int) number(1, node, "maxProcesses"), (int) number(1, node, "maxConnections"));
+            Map<String, String> settings = new LinkedHashMap<>();
+            node.path("settings").properties().forEach(e -> settings.put(e.getKey(), e.getValue().asString()));
+            return new Header(config, (int) number(1, node, "parkedPerProcess"), (int) number(1, node, "parkedPerKernel"),
+                    node.hasNonNull("owner") ? node.get("owner").asString() : null, settings);
+        } catch (IllegalArgumentException e) {
+            throw new JournalException(1, e.getMessage());
+        }
+    }
+
+    /** One input as its journal line. */
+    public static String entry(long step, KernelInput input) {
+        StringBuilder line = new StringBuilder(64).append("{\"step\":").append(step).append(",\"op\":\"").append(input.op()).append('"');
+        if (input instanceof KernelInput.Packet p) {
+            bytes(line, "bytes", WirePacket.encode(p.segment()));
+        } else if (input instanceof KernelInput.RawPacket r) {
+            bytes(line, "bytes", r.bytes());
+        } else if (input instanceof KernelInput.Spawn s) {
+            string(line, "name", s.name());
+        } else if (input instanceof KernelInput.Exit e) {
+            field(line, "pid", e.pid());
+        } else if (input instanceof KernelInput.Advance a) {
+            field(line, "ms", a.ms());
+        } else if (input instanceof KernelInput.Sysctl s) {
+            string(line, "name", s.name());
+            field(line, "value", s.value());
+        } else if (input instanceof KernelInput.ClockMode m) {
+            string(line, "mode", m.realtime() ? "realtime" : "manual");
+        } else if (input instanceof KernelInput.Syscall c) {
+            syscall(line, c);
+        }
+        return line.append('}').toString();
+    }
+
+    private static void syscall(StringBuilder line, KernelInput.Syscall c) {
+        field(line, "pid", c.pid());
+        if (!c.call().equals("socket")) {
+            field(line, "fd", c.fd());
+        }
+        switch (c.call()) {
+            case "bind", "connect" -> string(line, "addr", c.address().toString());
+            case "listen" -> field(line, "backlog", c.arg());
+            case "read" -> field(line, "count", c.arg());
+            case "write" -> bytes(line, "data", c.data());
+            case "fcntl" -> {
+                string(line, "cmd", c.name());
+                field(line, "flags", c.arg());
+            }
+            case "shutdown" -> field(line, "how", c.arg());
+            case "dup2" -> field(line, "newfd", c.arg());
+            case "ioctl" -> string(line, "request", c.name());
+            case "getsockopt" -> string(line, "option", c.name());
+            case "setsockopt" -> {
+                string(line, "option", c.name());
+                field(line, "value", c.value());
+                field(line, "on", c.arg());
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** Reads line {@code lineNo} (1-based, so step {@code lineNo - 1}), checking its step number. */
+    public static KernelInput parseEntry(int lineNo, String line) {
+        JsonNode node = parse(lineNo, line);
+        long step = number(lineNo, node, "step");
+        if (step != lineNo - 1) {
+            throw new JournalException(lineNo, "expected step " + (lineNo - 1) + ", got step " + step + " (a line is missing or out of order)");
+        }
+        String op = text(lineNo, node, "op");
+        try {
+            return switch (op) {
+                case "packet" -> new KernelInput.Packet(WirePacket.parse(bytes(lineNo, node, "bytes")).segment());
+                case "raw" -> new KernelInput.RawPacket(bytes(lineNo, node, "bytes"));
+                case "spawn" -> new KernelInput.Spawn(text(lineNo, node, "name"));
+                case "exit" -> new KernelInput.Exit(integer(lineNo, node, "pid"));
+                case "advance" -> new KernelInput.Advance(number(lineNo, node, "ms"));
+                case "sysctl" -> new KernelInput.Sysctl(text(lineNo, node, "name"), number(lineNo, node, "value"));
+                case "clock" -> new KernelInput.ClockMode(switch (text(lineNo, node, "mode")) {
+                    case "realtime" -> true;
+                    case "manual" -> false;
+                    default -> throw new JournalException(lineNo, "mode must be 'manual' or 'realtime'");
+                });
+                case "socket" -> KernelInput.Syscall.of("socket", integer(lineNo, node, "pid"), -1);
+                case "bind", "connect" -> call(lineNo, node, op, 0, 0, Endpoint.parse(text(lineNo, node, "addr")), null, null);
+                case "listen" -> call(lineNo, node, op, integer(lineNo, node, "backlog"), 0, null, null, null);
+                case "read" -> call(lineNo, node, op, integer(lineNo, node, "count"), 0, null, null, null);
+                case "write" -> call(lineNo, node, op, 0, 0, null, bytes(lineNo, node, "data"), null);
+                case "fcntl" -> call(lineNo, node, op, integer(lineNo, node, "flags"), 0, null, null, text(lineNo, node, "cmd"));
+                case "shutdown" -> call(lineNo, node, op, integer(lineNo, node, "how"), 0, null, null, null);
+                case "dup2" -> call(lineNo, node, op, integer(lineNo, node, "newfd"), 0, null, null, null);
+                case "ioctl" -> call(lineNo, node, op, 0, 0, null, null, text(lineNo, node, "request"));
+                case "getsockopt" -> call(lineNo, node, op, 0, 0, null, null, text(lineNo, node, "option"));
+                case "setsockopt" -> call(lineNo, node, op, integer(lineNo, node, "on"), number(lineNo, node, "value"), null, null,
+                        text(lineNo, node, "option"));
+                case "accept", "close", "dup" -> call(lineNo, node, op, 0, 0, null, null, null);
+                default -> throw new JournalException(lineNo, "unknown op '" + op + "'");
+            };
+        } catch (MalformedPacketException e) {
+            throw new JournalException(lineNo, "bytes are not a TCP segment in an IPv4 packet: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new JournalException(lineNo, e.getMessage());
+        }
+    }
+
+    private static KernelInput.Syscall call(int lineNo, JsonNode node, String op, int arg, long value, Endpoint address,
+                                            byte[] data, String name) {
+        return new KernelInput.Syscall(op, integer(lineNo, node, "pid"), integer(lineNo, node, "fd"), arg, value, address, data, name);
+    }
+
+    private static JsonNode parse(int lineNo, String line) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (JacksonException e) {
+            throw new JournalException(lineNo, "not a JSON object (truncated or corrupt): " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new JournalException(lineNo, "not a JSON object: " + abbreviate(line));
+        }
+        return node;
+    }
+
+    private static String text(int lineNo, JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isString()) {
+            throw new JournalException(lineNo, "'" + field + "' must be a string");
+        }
+        return value.asString();
+    }
+
+    private static long number(int lineNo, JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isIntegralNumber() || !value.canConvertToLong()) {
+            throw new JournalException(lineNo, "'" + field + "' must be an integer");
+        }
+        return value.longValue();
+    }
+
+    private static int integer(int lineNo, JsonNode node, String field) {
+        long value = number(lineNo, node, field);
+        if (value != (int) value) {
+            throw new JournalException(lineNo, "'" + field + "' is out of range: " + value);
+        }
+        return (int) value;
+    }
+
+    private static byte[] bytes(int lineNo, JsonNode node, String field) {
+        try {
+            return B64D.decode(text(lineNo, node, field));
+        } catch (IllegalArgumentException e) {
+            throw new JournalException(lineNo, "'" + field + "' must be base64: " + e.getMessage());
+        }
+    }
+
+    private static void field(StringBuilder line, String name, long value) {
+        line.append(",\"").append(name).append("\":").append(value);
+    }
+
+    private static void bytes(StringBuilder line, String name, byte[] value) {
+        line.append(",\"").append(name).append("\":\"").append(B64.encodeToString(value)).append('"');
+    }
+
+    private static void string(StringBuilder line, String name, String value) {
+        line.append(",\"").append(name).append("\":").append(JSON.writeValueAsString(value));
+    }
+
+    private static String abbreviate(String line) {
+        return line.length() <= 80 ? line : line.substring(0, 80) + "...";
+    }
+}

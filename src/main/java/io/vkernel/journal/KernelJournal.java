@@ -1,0 +1,289 @@
+package io.vkernel.journal;
+
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.KernelConfig;
+import io.vkernel.kernel.KernelInput;
+import io.vkernel.sandbox.KernelRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Every registered kernel's journal, kept in a database. Each input a kernel executes is encoded under the kernel's
+ * lock and queued; one writer thread commits what is queued in one transaction (group commit) and then counts it
+ * durable. A request is answered only after {@link #awaitDurable} saw everything queued before its answer committed,
+ * so an answered request survives a crash of the process.
+ *
+ * <p>Kernels attached to a network or a TUN device exchange segments with the world outside their journal; their
+ * replay would miss what arrived that way, so such kernels are to be detached from the journal by whoever attaches
+ * them ({@link #forget}).
+ */
+public final class KernelJournal implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(KernelJournal.class);
+
+    private sealed interface Op permits Create, Append, Delete {
+    }
+
+    private record Create(String kernelId, String owner, String header) implements Op {
+    }
+
+    private record Append(String kernelId, long step, String entry) implements Op {
+    }
+
+    private record Delete(String kernelId) implements Op {
+    }
+
+    /** The next step number of each journaled kernel (by identity: a deleted and recreated id is a new kernel). */
+    private final Map<Kernel, long[]> steps = new ConcurrentHashMap<>();
+    private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong queued = new AtomicLong();
+    private final Object durableLock = new Object();
+    private long durable;
+    private volatile RuntimeException failure;
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final Thread writer;
+    private volatile boolean running = true;
+    private final KernelInput.Recorder recorder = this::record;
+
+    public KernelJournal(JdbcTemplate jdbc, TransactionTemplate tx) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.writer = new Thread(this::writeLoop, "vkernel-journal-writer");
+        this.writer.setDaemon(true);
+        this.writer.start();
+    }
+
+    // ---------------------------------------------------------------- recording
+
+    /**
+     * Restores every stored kernel into {@code registry} (replacing the fresh {@code default}), then journals every
+     * kernel the registry holds or will create. {@code restored} hears of each kernel rebuilt.
+     */
+    public int restoreAndAttach(KernelRegistry registry, Consumer<Kernel> restored) {
+        int count = 0;
+        for (String id : jdbc.queryForList("SELECT id FROM kernels ORDER BY id", String.class)) {
+            List<String> lines = lines(id);
+            try {
+                Replay.Parsed parsed = Replay.parse(lines);
+                Kernel kernel = Replay.run(parsed, parsed.header().config(), parsed.inputs().size(), registry::build);
+                steps.put(kernel, new long[] {parsed.inputs().size() + 1L});
+                kernel.recordInputs(recorder);
+                registry.adopt(kernel, KernelRegistry.DEFAULT_ID.equals(id));
+                restored.accept(kernel);
+                count++;
+            } catch (RuntimeException e) {
+                // the journal stays as it is, so nothing is lost; the service starts without this kernel
+                log.error("kernel '{}' was not restored from its journal ({} lines): {}", id, lines.size(), e.getMessage());
+            }
+        }
+        registry.onCreated(this::begin);
+        registry.onRemoved(this::end);
+        return count;
+    }
+
+    /**
+     * Registers a kernel replayed from a journal (an import, a fork) under its new id, journaling its header and the
+     * inputs it was given. Throws what {@link KernelRegistry#adopt} throws; nothing is stored then.
+     */
+    public void adopt(KernelRegistry registry, Kernel kernel, JournalCodec.Header header, List<KernelInput> inputs) {
+        long[] next = {1};
+        steps.put(kernel, next);
+        try {
+            registry.adopt(kernel, false);
+        } catch (RuntimeException e) {
+            steps.remove(kernel);
+            kernel.releaseBudget();
+            throw e;
+        }
+        synchronized (kernel) {
+            enqueue(new Create(kernel.id(), header.owner(), JournalCodec.header(withId(header, kernel.id()))));
+            for (KernelInput input : inputs) {
+                enqueue(new Append(kernel.id(), next[0], JournalCodec.entry(next[0], input)));
+                next[0]++;
+            }
+            kernel.recordInputs(recorder);
+        }
+    }
+
+    private static JournalCodec.Header withId(JournalCodec.Header h, String id) {
+        KernelConfig c = h.config();
+        return new JournalCodec.Header(new KernelConfig(id, c.address(), c.seed(), c.buckets(), c.hash(), c.eventCapacity(),
+                c.wireCapacity(), c.maxProcesses(), c.maxConnections()), h.parkedPerProcess(), h.parkedPerKernel(), h.owner(), h.settings());
+    }
+
+    private void begin(Kernel kernel) {
+        if (steps.containsKey(kernel)) {
+            return; // restored or adopted: journaled already
+        }
+        synchronized (kernel) {
+            steps.put(kernel, new long[] {1});
+            enqueue(new Create(kernel.id(), null, JournalCodec.header(headerOf(kernel))));
+            kernel.recordInputs(recorder);
+        }
+    }
+
+    private void end(Kernel kernel) {
+        if (steps.remove(kernel) != null) {
+            kernel.recordInputs(null);
+            enqueue(new Delete(kernel.id()));
+        }
+    }
+
+    /** Stops journaling a kernel and drops its journal (a kernel joined to a network is not journaled). */
+    public void forget(Kernel kernel) {
+        end(kernel);
+    }
+
+    public static JournalCodec.Header headerOf(Kernel kernel) {
+        return new JournalCodec.Header(kernel.config(), kernel.parkedPerProcessLimit(), kernel.parkedPerKernelLimit(), null, Map.of());
+    }
+
+    public boolean isJournaled(Kernel kernel) {
+        return steps.containsKey(kernel);
+    }
+
+    /** Called under the kernel lock by {@link Kernel} for each input it executed. */
+    private void record(Kernel kernel, KernelInput input) {
+        long[] next = steps.get(kernel);
+        if (next == null) {
+            return;
+        }
+        enqueue(new Append(kernel.id(), next[0], JournalCodec.entry(next[0], input)));
+        next[0]++;
+    }
+
+    private void enqueue(Op op) {
+        queued.incrementAndGet();
+        queue.add(op);
+    }
+
+    // ---------------------------------------------------------------- durability
+
+    /** How many operations were queued so far; {@link #awaitDurable} with this number waits for all of them. */
+    public long queued() {
+        return queued.get();
+    }
+
+    /** Waits until the first {@code target} queued operations are committed. */
+    public void awaitDurable(long target) {
+        synchronized (durableLock) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (durable < target) {
+                if (failure != null && System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the journal database does not accept writes: " + failure.getMessage(), failure);
+                }
+                try {
+                    durableLock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the journal", e);
+                }
+            }
+        }
+    }
+
+    /** Everything queued so far is committed. */
+    public void flush() {
+        awaitDurable(queued());
+    }
+
+    private void writeLoop() {
+        List<Op> batch = new ArrayList<>();
+        while (running || !queue.isEmpty()) {
+            try {
+                Op first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, 20_000);
+                while (true) {
+                    try {
+                        write(batch);
+                        failure = null;
+                        break;
+                    } catch (RuntimeException e) {
+                        failure = e;
+                        log.error("journal write of {} operations failed; retrying: {}", batch.size(), e.getMessage());
+                        Thread.sleep(500);
+                    }
+                }
+                synchronized (durableLock) {
+                    durable += batch.size();
+                    durableLock.notifyAll();
+                }
+                batch.clear();
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+            }
+        }
+    }
+
+    private void write(List<Op> batch) {
+        tx.executeWithoutResult(status -> {
+            List<Object[]> appends = new ArrayList<>();
+            for (Op op : batch) {
+                if (op instanceof Append a) {
+                    appends.add(new Object[] {a.kernelId(), a.step(), a.entry()});
+                    continue;
+                }
+                flushAppends(appends);
+                if (op instanceof Create c) {
+                    jdbc.update("DELETE FROM journal_entries WHERE kernel_id = ?", c.kernelId());
+                    jdbc.update("DELETE FROM kernels WHERE id = ?", c.kernelId());
+                    jdbc.update("INSERT INTO kernels (id, owner) VALUES (?, ?)", c.kernelId(), c.owner());
+                    jdbc.update("INSERT INTO journal_entries (kernel_id, step, entry) VALUES (?, 0, ?)", c.kernelId(), c.header());
+                } else if (op instanceof Delete d) {
+                    jdbc.update("DELETE FROM journal_entries WHERE kernel_id = ?", d.kernelId());
+                    jdbc.update("DELETE FROM kernels WHERE id = ?", d.kernelId());
+                }
+            }
+            flushAppends(appends);
+        });
+    }
+
+    private void flushAppends(List<Object[]> appends) {
+        if (!appends.isEmpty()) {
+            jdbc.batchUpdate("INSERT INTO journal_entries (kernel_id, step, entry) VALUES (?, ?, ?)", appends);
+            appends.clear();
+        }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** A kernel's journal lines as stored (header first); call {@link #flush} first to see the latest inputs. */
+    public List<String> lines(String kernelId) {
+        return jdbc.queryForList("SELECT entry FROM journal_entries WHERE kernel_id = ? ORDER BY step", String.class, kernelId);
+    }
+
+    /** The first {@code limit} lines (header included). */
+    public List<String> lines(String kernelId, long limit) {
+        return jdbc.queryForList("SELECT entry FROM journal_entries WHERE kernel_id = ? AND step < ? ORDER BY step", String.class,
+                kernelId, limit);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.vkernel.journal;
+
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.KernelConfig;
+import io.vkernel.kernel.KernelInput;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Rebuilds a kernel from its journal: the header's settings make a fresh kernel, then each input is executed in
+ * order, exactly as the original calls were. Every line is read and checked before the kernel is made, and an input
+ * the kernel refuses on replay (a pid that never existed: the journal was edited) ends the replay with the step
+ * named; the caller then has nothing to undo, since the kernel was never registered.
+ */
+public final class Replay {
+
+    /** A journal read and checked: the header and the inputs, step 1 first. */
+    public record Parsed(JournalCodec.Header header, List<KernelInput> inputs) {
+    }
+
+    private Replay() {
+    }
+
+    /** Parses NDJSON lines (the header first); blank lines at the end are ignored. */
+    public static Parsed parse(List<String> lines) {
+        int last = lines.size();
+        while (last > 0 && lines.get(last - 1).isBlank()) {
+            last--;
+        }
+        if (last == 0) {
+            throw new JournalException(1, "the journal is empty: the first line must be its header");
+        }
+        JournalCodec.Header header = JournalCodec.parseHeader(lines.get(0));
+        List<KernelInput> inputs = new ArrayList<>(last - 1);
+        for (int i = 1; i < last; i++) {
+            inputs.add(JournalCodec.parseEntry(i + 1, lines.get(i)));
+        }
+        return new Parsed(header, inputs);
+    }
+
+    /**
+     * Makes a kernel with {@code config} (the header's, perhaps with another id) through {@code factory} and executes
+     * the first {@code steps} inputs on it.
+     */
+    public static Kernel run(Parsed journal, KernelConfig config, int steps, Function<KernelConfig, Kernel> factory) {
+        if (steps < 0 || steps > journal.inputs().size()) {
+            throw new IllegalArgumentException("step " + steps + " is past the journal's last step, " + journal.inputs().size());
+        }
+        Kernel kernel = factory.apply(config);
+        kernel.limitParkedCalls(journal.header().parkedPerProcess(), journal.header().parkedPerKernel());
+        for (int i = 0; i < steps; i++) {
+            KernelInput input = journal.inputs().get(i);
+            try {
+                input.applyTo(kernel);
+            } catch (RuntimeException e) {
+                kernel.releaseBudget();
+                throw new JournalException(i + 2, "step " + (i + 1) + " (" + input.op() + ") failed on replay: " + e.getMessage());
+            }
+        }
+        return kernel;
+    }
+
+    /** The lines of a journal: its header, then one line per input. */
+    public static List<String> lines(JournalCodec.Header header, List<KernelInput> inputs) {
+        List<String> lines = new ArrayList<>(inputs.size() + 1);
+        lines.add(JournalCodec.header(header));
+        for (int i = 0; i < inputs.size(); i++) {
+            lines.add(JournalCodec.entry(i + 1, inputs.get(i)));
+        }
+        return lines;
+    }
+}
