@@ -122,7 +122,7 @@ public final class JournalCodec {
 
     private static void syscall(StringBuilder line, KernelInput.Syscall c) {
         field(line, "pid", c.pid());
-        if (!c.call().equals("socket")) {
+        if (!c.call().equals("socket") && !c.call().equals("poll")) {
             field(line, "fd", c.fd());
         }
         switch (c.call()) {
@@ -130,6 +130,22 @@ public final class JournalCodec {
             case "listen" -> field(line, "backlog", c.arg());
             case "read" -> field(line, "count", c.arg());
             case "write" -> bytes(line, "data", c.data());
+            case "recv" -> {
+                field(line, "count", c.arg());
+                field(line, "flags", c.value());
+            }
+            case "send" -> {
+                bytes(line, "data", c.data());
+                field(line, "flags", c.value());
+            }
+            case "poll" -> {
+                string(line, "fds", c.name());
+                field(line, "timeout", c.arg());
+            }
+            case "setsockoptname" -> {
+                string(line, "option", c.name());
+                bytes(line, "data", c.data());
+            }
             case "fcntl" -> {
                 string(line, "cmd", c.name());
                 field(line, "flags", c.arg());
@@ -174,6 +190,16 @@ public final class JournalCodec {
                 case "listen" -> call(lineNo, node, op, integer(lineNo, node, "backlog"), 0, null, null, null);
                 case "read" -> call(lineNo, node, op, integer(lineNo, node, "count"), 0, null, null, null);
                 case "write" -> call(lineNo, node, op, 0, 0, null, bytes(lineNo, node, "data"), null);
+                case "recv" -> call(lineNo, node, op, integer(lineNo, node, "count"), integer(lineNo, node, "flags"), null, null, null);
+                case "send" -> call(lineNo, node, op, 0, integer(lineNo, node, "flags"), null, bytes(lineNo, node, "data"), null);
+                case "poll" -> {
+                    String fds = text(lineNo, node, "fds");
+                    if (!fds.matches("(\\d+:\\d+(,\\d+:\\d+)*)?")) {
+                        throw new JournalException(lineNo, "fds must be fd:events pairs separated by commas");
+                    }
+                    yield new KernelInput.Syscall(op, integer(lineNo, node, "pid"), -1, integer(lineNo, node, "timeout"), 0, null, null, fds);
+                }
+                case "setsockoptname" -> call(lineNo, node, op, 0, 0, null, bytes(lineNo, node, "data"), text(lineNo, node, "option"));
                 case "fcntl" -> call(lineNo, node, op, integer(lineNo, node, "flags"), 0, null, null, text(lineNo, node, "cmd"));
                 case "shutdown" -> call(lineNo, node, op, integer(lineNo, node, "how"), 0, null, null, null);
                 case "dup2" -> call(lineNo, node, op, integer(lineNo, node, "newfd"), 0, null, null, null);

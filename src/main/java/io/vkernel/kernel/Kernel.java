@@ -510,18 +510,21 @@ public final class Kernel implements TcpHost {
     /** recv(fd, buf, count, flags): read() with MSG_PEEK / MSG_DONTWAIT. */
     public synchronized Syscalls.Outcome recv(int pid, int fd, int count, int flags) {
         memory.changed();
-        return deliveringAfter(syscalls.read(requireProcess(pid), fd, count, flags, true));
+        return recorded(new KernelInput.Syscall("recv", pid, fd, count, flags, null, null, null),
+                deliveringAfter(syscalls.read(requireProcess(pid), fd, count, flags, true)));
     }
 
     /** send(fd, buf, count, flags): write() with MSG_DONTWAIT / MSG_NOSIGNAL. */
     public synchronized Syscalls.Outcome send(int pid, int fd, byte[] data, int flags, PacketReport report) {
         memory.admit(KernelMemory.REQUEST + 3L * data.length, "this send()");
-        return deliveringAfter(syscalls.write(requireProcess(pid), fd, data, flags, true, report));
+        return recorded(new KernelInput.Syscall("send", pid, fd, 0, flags, null, data.clone(), null),
+                deliveringAfter(syscalls.write(requireProcess(pid), fd, data, flags, true, report)));
     }
 
     public synchronized Syscalls.Outcome poll(int pid, java.util.List<Syscalls.PollFd> fds, int timeoutMs) {
         memory.admit(KernelMemory.REQUEST, "poll()");
-        return syscalls.poll(requireProcess(pid), fds, timeoutMs);
+        return recorded(new KernelInput.Syscall("poll", pid, -1, timeoutMs, 0, null, null, KernelInput.Syscall.pollFds(fds)),
+                syscalls.poll(requireProcess(pid), fds, timeoutMs));
     }
 
     public synchronized Syscalls.Outcome write(int pid, int fd, byte[] data, PacketReport report) {
@@ -570,7 +573,8 @@ public final class Kernel implements TcpHost {
     /** setsockopt() with a string value (TCP_CONGESTION). */
     public synchronized Syscalls.Outcome setsockopt(int pid, int fd, String option, String name) {
         memory.admit(KernelMemory.REQUEST, "setsockopt()");
-        return deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, name));
+        return recorded(new KernelInput.Syscall("setsockoptname", pid, fd, 0, 0, null, name.getBytes(java.nio.charset.StandardCharsets.UTF_8), option),
+                deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, name)));
     }
 
     public synchronized Syscalls.Outcome setsockopt(int pid, int fd, String option, long value, boolean on) {

@@ -109,6 +109,24 @@ public sealed interface KernelInput {
             return new Syscall(call, pid, fd, 0, 0, null, null, null);
         }
 
+        /** poll()'s fd list as the journal keeps it: {@code "3:1,4:4"} (fd:events). */
+        public static String pollFds(java.util.List<io.vkernel.kernel.syscall.Syscalls.PollFd> fds) {
+            StringBuilder s = new StringBuilder();
+            for (var p : fds) {
+                s.append(s.isEmpty() ? "" : ",").append(p.fd()).append(':').append(p.events());
+            }
+            return s.toString();
+        }
+
+        static java.util.List<io.vkernel.kernel.syscall.Syscalls.PollFd> parsePollFds(String text) {
+            java.util.List<io.vkernel.kernel.syscall.Syscalls.PollFd> fds = new java.util.ArrayList<>();
+            for (String part : text.isEmpty() ? new String[0] : text.split(",")) {
+                String[] fe = part.split(":");
+                fds.add(new io.vkernel.kernel.syscall.Syscalls.PollFd(Integer.parseInt(fe[0]), Integer.parseInt(fe[1])));
+            }
+            return fds;
+        }
+
         public String op() {
             return call;
         }
@@ -131,6 +149,10 @@ public sealed interface KernelInput {
                 case "ioctl" -> kernel.ioctl(pid, fd, name);
                 case "getsockopt" -> kernel.getsockopt(pid, fd, name);
                 case "setsockopt" -> kernel.setsockopt(pid, fd, name, value, arg != 0);
+                case "setsockoptname" -> kernel.setsockopt(pid, fd, name, new String(data, java.nio.charset.StandardCharsets.UTF_8));
+                case "recv" -> kernel.recv(pid, fd, arg, (int) value);
+                case "send" -> kernel.send(pid, fd, data, (int) value, report);
+                case "poll" -> kernel.poll(pid, parsePollFds(name), arg);
                 default -> throw new IllegalArgumentException("unknown system call '" + call + "'");
             }
         }

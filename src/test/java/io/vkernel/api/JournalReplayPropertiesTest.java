@@ -164,13 +164,19 @@ class JournalReplayPropertiesTest {
                         Math.floorMod(c, 2));
                 case 21 -> k.clockMode(Math.floorMod(c, 2) == 0);
                 case 22 -> pids[Math.floorMod(a, 2)] = k.spawn(text.isEmpty() ? "p" : text).pid();
+                // recv/send with MSG_PEEK (2), MSG_DONTWAIT (0x40), MSG_MORE (0x8000); poll; the one string option
+                case 23 -> k.recv(pid, fd, 1 + Math.floorMod(c, 100), List.of(0, 2, 0x40, 0x42).get(Math.floorMod(c, 4)));
+                case 24 -> k.send(pid, fd, text.getBytes(), List.of(0, 0x40, 0x8000).get(Math.floorMod(c, 3)), report);
+                case 25 -> k.poll(pid, List.of(new io.vkernel.kernel.syscall.Syscalls.PollFd(fd, 1 | 4),
+                        new io.vkernel.kernel.syscall.Syscalls.PollFd(Math.floorMod(c, 7), 0x2000)), Math.floorMod(c, 3) == 0 ? 0 : 5000);
+                case 26 -> k.setsockopt(pid, fd, "TCP_CONGESTION", Math.floorMod(c, 3) == 0 ? "bbr" : Math.floorMod(c, 2) == 0 ? "reno" : "cubic");
                 default -> k.exit(pid);
             }
         }
     }
 
     static Gen<List<Action>> actions() {
-        Gen<Action> action = integers().between(0, 23).zip(integers().all(), integers().all(), integers().all(),
+        Gen<Action> action = integers().between(0, 27).zip(integers().all(), integers().all(), integers().all(),
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(0, 20), Action::new);
         return lists().of(action).ofSizeBetween(1, 80);
     }

@@ -213,7 +213,18 @@ class TunInteropTest {
                 .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)));
 
         // both sides' view of the connection before it closes: ss -ti on the host, the TCB's tcp_info in vkernel
-        String ss = ns.exec(10, "ss", "-tinH", "dst", KERNEL + ":" + port).out();
+        // vkernel ACKs a FIN that follows data after the delayed-ACK timer (tcp_fin() -> inet_csk_schedule_ack()), so
+        // read the host's side once that ACK has arrived and the host has left FIN-WAIT-1
+        String[] seen = {""};
+        waitFor(() -> {
+            try {
+                seen[0] = ns.exec(10, "ss", "-tinH", "dst", KERNEL + ":" + port).out();
+            } catch (Exception e) {
+                return false;
+            }
+            return !seen[0].contains("FIN-WAIT-1");
+        }, "FIN acknowledged by vkernel (host still in FIN-WAIT-1)");
+        String ss = seen[0];
         Map<String, Long> info = kernel.inspect(k -> TcpInfo.of(connection(port)));
         assertThat(info.get("tcpi_bytes_received")).isEqualTo(data.length);
         // tcpi_bytes_acked counts the SYN, and the FIN once vkernel acknowledged it (the host is in FIN_WAIT_2)
