@@ -33,7 +33,9 @@ JAR=${VK_JAR:-$(ls target/vkernel-*.jar | grep -v original | head -1)}
 RUN="nice -n ${NICE:-0}"
 ANCHOR_JAR=$(ls bench/anchor/target/anchor-*.jar | grep -v original | head -1)
 # shellcheck disable=SC2086
-$RUN java -Xmx2g ${VK_JAVA_OPTS:-} -jar "$JAR" --server.port="$VK_PORT" --logging.level.root=WARN > target/http-bench-vkernel.log 2>&1 &
+# a fresh journal directory, so kernels journaled by an earlier run are not restored into this one
+$RUN java -Xmx2g ${VK_JAVA_OPTS:-} -jar "$JAR" --server.port="$VK_PORT" --logging.level.root=WARN \
+  --vkernel.data-dir="$(mktemp -d /tmp/vkernel-http-bench.XXXXXX)" > target/http-bench-vkernel.log 2>&1 &
 VK=$!
 $RUN java -Xmx2g -jar "$ANCHOR_JAR" --server.port="$ANCHOR_PORT" --logging.level.root=WARN > target/http-bench-anchor.log 2>&1 &
 ANCHOR=$!

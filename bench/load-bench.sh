@@ -19,7 +19,9 @@ fi
 JAR=$(ls target/vkernel-*.jar | grep -v original | head -1)
 CP=$(./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/dev/stdout)
 start() {
+  # a fresh journal directory per start: the service restores every kernel it finds in vkernel.data-dir
   java -Xmx1g -XX:+ExitOnOutOfMemoryError -jar "$JAR" --server.port="$PORT" --logging.level.root=WARN \
+    --vkernel.data-dir="$(mktemp -d /tmp/vkernel-load.XXXXXX)" \
     --vkernel.limits.max-kernels=$((ATTENDEES * 3 + 8)) > "target/load-bench-$1.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 120); do curl -sf "localhost:$PORT/actuator/health" >/dev/null && return; sleep 1; done
