@@ -1,6 +1,8 @@
 package io.vkernel.api;
 
 import io.vkernel.tun.NetNs;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,6 +18,7 @@ import org.springframework.test.web.servlet.MockMvc;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -176,11 +179,11 @@ class TunHttpTest {
         return "{\"fd\":" + fields.get("fd") + ",\"data\":\"" + data + "\"}";
     }
 
-    private static void waitFor(Supplier<Boolean> condition, Supplier<String> what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.get()) {
-            assertThat(System.nanoTime()).as(() -> "no " + what.get() + " within 20 s").isLessThan(deadline);
-            Thread.sleep(20);
+    private static void waitFor(Supplier<Boolean> condition, Supplier<String> what) {
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(condition::get);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no " + what.get() + " within 20 s", e);
         }
     }
 }

@@ -1,5 +1,9 @@
 package io.vkernel.tun;
 
+import org.awaitility.Awaitility;
+
+import java.time.Duration;
+
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.KernelConfig;
 import io.vkernel.kernel.wire.Endpoint;
@@ -81,12 +85,9 @@ class TunAttachmentTest {
                 64240, 1460, null));
     }
 
-    private void awaitIn(long packets) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (tun.stats().packetsIn() < packets) { // counted once the kernel has handled it
-            assertThat(System.nanoTime()).as("the reader took the packets within 10 s").isLessThan(deadline);
-            Thread.sleep(5);
-        }
+    private void awaitIn(long packets) {
+        // counted once the kernel has handled it
+        Awaitility.await("the reader took the packets").atMost(Duration.ofSeconds(10)).until(() -> tun.stats().packetsIn() >= packets);
     }
 
     @Test
@@ -157,11 +158,7 @@ class TunAttachmentTest {
             assertThat(clocks.isRealtime(fresh)).isTrue();
             assertThat(shared.closed).as("the host's side of the device keeps its address").isFalse();
             shared.fromHost.add(syn("10.0.0.50:8080"));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (now.stats().packetsIn() < 1) {
-                assertThat(System.nanoTime()).isLessThan(deadline);
-                Thread.sleep(5);
-            }
+            Awaitility.await("the fresh kernel's reader took the SYN").atMost(Duration.ofSeconds(10)).until(() -> now.stats().packetsIn() >= 1);
             assertThat(shared.toHost).as("no listener in the fresh kernel: its RST").hasSize(1);
         }
         assertThat(shared.closed).isTrue();

@@ -1,5 +1,9 @@
 package io.vkernel.tun;
 
+import org.awaitility.Awaitility;
+
+import java.time.Duration;
+
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.syscall.SyscallResult;
@@ -309,14 +313,8 @@ class TunInteropTest {
         }, "a listener on port " + port);
     }
 
-    static void waitFor(Supplier<Boolean> condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + what + " within " + WAIT_S + " s");
-            }
-            Thread.sleep(20);
-        }
+    static void waitFor(Supplier<Boolean> condition, String what) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(WAIT_S)).until(condition::get);
     }
 
     static List<KernelEvent> stateChanges() {

@@ -254,32 +254,16 @@ public final class Socket implements BindTable.Owner {
 
         @Override
         public java.util.Iterator<Tcb> iterator() {
-            java.util.Iterator<Tcb> it = super.iterator();
-            return new java.util.Iterator<>() {
-                private Tcb last;
-
-                @Override
-                public boolean hasNext() {
-                    return it.hasNext();
-                }
-
-                @Override
-                public Tcb next() {
-                    last = it.next();
-                    return last;
-                }
-
-                @Override
-                public void remove() {
-                    it.remove();
-                    forget(last);
-                }
-            };
+            return tracking(super.iterator());
         }
 
         @Override
         public java.util.Iterator<Tcb> descendingIterator() {
-            java.util.Iterator<Tcb> it = super.descendingIterator();
+            return tracking(super.descendingIterator());
+        }
+
+        /** An iterator whose remove() also ends the removed connection's membership. */
+        private java.util.Iterator<Tcb> tracking(java.util.Iterator<Tcb> it) {
             return new java.util.Iterator<>() {
                 private Tcb last;
 
