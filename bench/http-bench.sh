@@ -9,7 +9,9 @@
 # Usage: bench/http-bench.sh [seconds-per-endpoint] [connections]
 #   VK_PORT / ANCHOR_PORT   ports (default 18080 / 18090); SKIP_BUILD=1 uses the jars already in target/
 #   WARMUP=s                seconds of wrk per endpoint before measuring (default 10)
-#   VK_JAVA_OPTS            extra JVM options for vkernel, e.g. a JFR recording (see BENCHMARKS.md)
+#   VK_JAVA_OPTS            extra JVM options for vkernel, e.g. -Dvkernel.journal.enabled=false or a JFR recording
+#   ANCHOR_JAVA_OPTS        extra JVM options for the anchor (a JFR recording, to see what a bare request costs)
+#                           Each wrk run's start and end (UTC) go to stderr, to cut a JFR recording into endpoints.
 #   VK_JAR                  another vkernel jar to measure (e.g. an older build, for a before/after)
 #   NICE=n                  run both servers and wrk at this nice level (as root, e.g. -20 on a machine busy with
 #                           other work, so the JVMs warm up and the run measures the apps rather than the scheduler)
@@ -32,18 +34,22 @@ fi
 JAR=${VK_JAR:-$(ls target/vkernel-*.jar | grep -v original | head -1)}
 RUN="nice -n ${NICE:-0}"
 ANCHOR_JAR=$(ls bench/anchor/target/anchor-*.jar | grep -v original | head -1)
-# shellcheck disable=SC2086
 # a fresh journal directory, so kernels journaled by an earlier run are not restored into this one
+# shellcheck disable=SC2086
 $RUN java -Xmx2g ${VK_JAVA_OPTS:-} -jar "$JAR" --server.port="$VK_PORT" --logging.level.root=WARN \
   --vkernel.data-dir="$(mktemp -d /tmp/vkernel-http-bench.XXXXXX)" > target/http-bench-vkernel.log 2>&1 &
 VK=$!
-$RUN java -Xmx2g -jar "$ANCHOR_JAR" --server.port="$ANCHOR_PORT" --logging.level.root=WARN > target/http-bench-anchor.log 2>&1 &
+# shellcheck disable=SC2086
+$RUN java -Xmx2g ${ANCHOR_JAVA_OPTS:-} -jar "$ANCHOR_JAR" --server.port="$ANCHOR_PORT" --logging.level.root=WARN > target/http-bench-anchor.log 2>&1 &
 ANCHOR=$!
 trap 'kill $VK $ANCHOR 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
-  curl -sf "localhost:$VK_PORT/actuator/health" >/dev/null && curl -sf "localhost:$ANCHOR_PORT/ping" >/dev/null && break
+# on a machine busy with other work starting can take minutes; say so rather than fail silently on the first curl
+UP=0
+for _ in $(seq 1 600); do
+  curl -sf "localhost:$VK_PORT/actuator/health" >/dev/null && curl -sf "localhost:$ANCHOR_PORT/ping" >/dev/null && UP=1 && break
   sleep 1
 done
+[ "$UP" = 1 ] || { echo "vkernel or the anchor did not start in 10 minutes: see target/http-bench-*.log" >&2; exit 1; }
 
 K=http://localhost:$VK_PORT/api/v1/kernels/default
 J='content-type: application/json'
@@ -66,7 +72,9 @@ post_lua '{"fd":4,"cmd":"F_GETFL"}' fcntl
 
 wrk_rps() { # seconds, url, [lua] -> "requests/s non-2xx"
   local out
+  echo "$(date -u +%T.%3N) wrk start ${3:+$(basename "$3" .lua) }$2" >&2
   out=$($RUN wrk -t2 -c"$CONNS" -d"$1s" ${3:+-s "$3"} "$2" 2>&1)
+  echo "$(date -u +%T.%3N) wrk end" >&2
   echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '/Non-2xx/ {print $4}' | grep . || echo 0)"
 }
 warm() { [ "$WARMUP" -gt 0 ] && wrk_rps "$WARMUP" "$@" >/dev/null || true; }

@@ -42,7 +42,9 @@ class BodyLimitFilter extends OncePerRequestFilter {
                     + " are accepted (vkernel.limits.max-body-bytes)\"}");
             return;
         }
-        chain.doFilter(new Bounded(request, limit), response);
+        // a declared length is enforced by Tomcat (it reads no further), so only a chunked body needs counting
+        boolean chunked = request.getContentLengthLong() < 0 && request.getHeader("Transfer-Encoding") != null;
+        chain.doFilter(chunked ? new Bounded(request, limit) : request, response);
     }
 
     private static final class Bounded extends HttpServletRequestWrapper {

@@ -227,6 +227,20 @@ class ErrorSurfaceHttpTest {
     }
 
     @Test
+    void aChunkedBodyPastMaxBodyBytes_is413_evenThoughItDeclaresNoLength(CapturedOutput output) throws Exception {
+        String packet = "{\"src\":\"192.168.1.100:1\",\"dst\":\"10.0.0.50:8080\",\"flags\":\"S\"},";
+        byte[] body = ("[" + packet.repeat(3 * 1024 * 1024 / packet.length()) + "{}]").getBytes(StandardCharsets.UTF_8);
+        // a body from a stream has no Content-Length: HTTP/1.1 sends it chunked, so only counting can stop it
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + base + "/packets"))
+                .version(HttpClient.Version.HTTP_1_1).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build();
+        var reply = client.send(request, HttpResponse.BodyHandlers.ofString());
+        assertProblem(reply, 413, "body-too-large");
+        assertThat(detail(reply)).contains("2097152 bytes");
+        assertNoStackTrace(output);
+    }
+
+    @Test
     void aPacketLargerThanAnIpv4TotalLength_isRefusedAtInjection_soThePcapStillWorks() {
         String payload = "a".repeat(65_495);
         String packet = "{\"src\":\"1.2.3.4:5\",\"dst\":\"10.0.0.50:9\",\"flags\":\"R\","
