@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Journal costs (issue 15): injection and syscall throughput with the journal on and off (wrk against the built jar,
 # each run on a fresh data directory), then the time to restore 100 kernels of 1 000 journal entries each on start.
-# Loopback only, port 18083; bounded in time. Usage: bench/journal-bench.sh [seconds-per-endpoint] [connections]
+# Loopback only, port $PORT (default 18083); bounded in time. Usage: bench/journal-bench.sh [seconds-per-endpoint] [connections]
+# Environment: PORT, SKIP_BUILD=1 (use the jar built), JAR=path, JFR_DIR=dir (a JFR profile per run), NO_RESTART=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-10}
 CONNS=${2:-32}
-PORT=18083
+PORT=${PORT:-18083}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 [ -n "${SKIP_BUILD:-}" ] || ./mvnw -B -q package -DskipTests
 JAR=${JAR:-$(ls target/vkernel-*.jar | grep -v original | head -1)}
@@ -17,13 +18,20 @@ J='content-type: application/json'
 K=http://localhost:$PORT/api/v1/kernels/default
 
 start() { # data-dir, journal-enabled
-  java -Xmx1g -jar "$JAR" --server.port=$PORT --vkernel.data-dir="$1" --vkernel.journal.enabled="$2" --logging.level.root=WARN \
+  local jfr=
+  # JFR_DIR=/some/dir: each run records a profile there (<run>.jfr), for `jfr print --events jdk.ExecutionSample`
+  RUN=$(basename "$1")
+  [ -z "${JFR_DIR:-}" ] || jfr="-XX:StartFlightRecording=settings=profile"
+  java -Xmx1g $jfr -jar "$JAR" --server.port=$PORT --vkernel.data-dir="$1" --vkernel.journal.enabled="$2" --logging.level.root=WARN \
     --logging.level.io.vkernel=INFO --vkernel.limits.max-kernels=200 --server.tomcat.threads.max=64 > "$1.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 600); do curl -sf localhost:$PORT/api/v1/ping >/dev/null && return; sleep 0.5; done
   echo "service did not start in 300 s:" >&2; tail -20 "$1.log" >&2; exit 1
 }
-stop() { kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=; }
+stop() {
+  [ -z "${JFR_DIR:-}" ] || jcmd "$SERVER" JFR.dump name=1 filename="$JFR_DIR/$RUN.jfr" >/dev/null || true  # SIGKILL below would lose the recording
+  kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
+}
 
 setup() { # a connection in the default kernel, tracing off as http-bench.sh does; prints the ACK number
   curl -s -XPUT $K/sysctl/vkernel.trace -H "$J" -d '{"value":0}' >/dev/null
@@ -37,11 +45,17 @@ setup() { # a connection in the default kernel, tracing off as http-bench.sh doe
   echo $((synack + 1))
 }
 
-run() { # url, lua
-  wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" -s "$2" "$1" 2>&1 | awk '/Requests\/sec/ {print $2}'
+cpu_ticks() { awk '{print $14 + $15}' /proc/$SERVER/stat; }
+run() { # url, lua: prints requests/s and the service's CPU ms per request (less sensitive to a busy machine)
+  local before after out
+  before=$(cpu_ticks)
+  out=$(wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" -s "$2" "$1" 2>&1)
+  after=$(cpu_ticks)
+  echo "$out" | awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+    '/^ *[0-9]+ requests in/ {n = $1} /Requests\/sec/ {rps = $2} END {printf "%s %.3f", rps, n ? ticks * 1000 / hz / n : 0}'
 }
 
-echo "journal inject_per_sec fcntl_per_sec"
+echo "journal inject_per_sec inject_cpu_ms_per_req fcntl_per_sec fcntl_cpu_ms_per_req"
 for journal in false true; do
   start "$WORK/data-$journal" $journal
   ACK=$(setup)
@@ -51,6 +65,8 @@ for journal in false true; do
   echo "$journal $(run $K/packets "$WORK/inject.lua") $(run $K/processes/12345/fcntl "$WORK/fcntl.lua")"
   stop
 done
+
+[ -z "${NO_RESTART:-}" ] || exit 0
 
 # Restart: one kernel driven to 1 000 journal entries (connections opened, data read, closed, time advanced),
 # imported 99 more times, then the service is killed and started again on the same directory.

@@ -7,6 +7,8 @@ import io.vkernel.kernel.wire.Ipv4;
 import io.vkernel.kernel.wire.MalformedPacketException;
 import io.vkernel.kernel.wire.WirePacket;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -29,6 +31,7 @@ public final class JournalCodec {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Base64.Encoder B64 = Base64.getEncoder();
     private static final Base64.Decoder B64D = Base64.getDecoder();
+    private static final String HEX = "0123456789ABCDEF";
 
     /**
      * How a kernel was made: its config, the bounds the registry put on parked calls, an owner (null in open mode)
@@ -166,7 +169,7 @@ public final class JournalCodec {
 
     /** Reads line {@code lineNo} (1-based, so step {@code lineNo - 1}), checking its step number. */
     public static KernelInput parseEntry(int lineNo, String line) {
-        JsonNode node = parse(lineNo, line);
+        Map<String, Object> node = parseFlat(lineNo, line);
         long step = number(lineNo, node, "step");
         if (step != lineNo - 1) {
             throw new JournalException(lineNo, "expected step " + (lineNo - 1) + ", got step " + step + " (a line is missing or out of order)");
@@ -217,9 +220,75 @@ public final class JournalCodec {
         }
     }
 
-    private static KernelInput.Syscall call(int lineNo, JsonNode node, String op, int arg, long value, Endpoint address,
+    private static KernelInput.Syscall call(int lineNo, Map<String, Object> node, String op, int arg, long value, Endpoint address,
                                             byte[] data, String name) {
         return new KernelInput.Syscall(op, integer(lineNo, node, "pid"), integer(lineNo, node, "fd"), arg, value, address, data, name);
+    }
+
+    /** A value of a type the entry fields never have (a float, a boolean, null, an object, an array). */
+    private static final Object OTHER = new Object();
+
+    /**
+     * An entry line's fields, read with the streaming parser (no tree): strings as {@link String}, integers that fit a
+     * long as {@link Long}, big integers as {@link java.math.BigInteger}, anything else as {@link #OTHER}. Replay reads
+     * every line of every journal on start, so this is on its hot path.
+     */
+    private static Map<String, Object> parseFlat(int lineNo, String line) {
+        Map<String, Object> fields = new java.util.HashMap<>(16);
+        try (JsonParser parser = JSON.createParser(line)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new JournalException(lineNo, "not a JSON object: " + abbreviate(line));
+            }
+            for (String name = parser.nextName(); name != null; name = parser.nextName()) {
+                JsonToken value = parser.nextToken();
+                fields.put(name, switch (value) {
+                    case VALUE_STRING -> parser.getString();
+                    case VALUE_NUMBER_INT -> parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                            ? parser.getBigIntegerValue() : (Object) parser.getLongValue();
+                    case START_OBJECT, START_ARRAY -> {
+                        parser.skipChildren();
+                        yield OTHER;
+                    }
+                    default -> OTHER;
+                });
+            }
+            if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
+                throw new JournalException(lineNo, "not a JSON object: " + abbreviate(line));
+            }
+        } catch (JacksonException e) {
+            throw new JournalException(lineNo, "not a JSON object (truncated or corrupt): " + e.getOriginalMessage());
+        }
+        return fields;
+    }
+
+    private static String text(int lineNo, Map<String, Object> node, String field) {
+        if (!(node.get(field) instanceof String value)) {
+            throw new JournalException(lineNo, "'" + field + "' must be a string");
+        }
+        return value;
+    }
+
+    private static long number(int lineNo, Map<String, Object> node, String field) {
+        if (!(node.get(field) instanceof Long value)) {
+            throw new JournalException(lineNo, "'" + field + "' must be an integer");
+        }
+        return value;
+    }
+
+    private static int integer(int lineNo, Map<String, Object> node, String field) {
+        long value = number(lineNo, node, field);
+        if (value != (int) value) {
+            throw new JournalException(lineNo, "'" + field + "' is out of range: " + value);
+        }
+        return (int) value;
+    }
+
+    private static byte[] bytes(int lineNo, Map<String, Object> node, String field) {
+        try {
+            return B64D.decode(text(lineNo, node, field));
+        } catch (IllegalArgumentException e) {
+            throw new JournalException(lineNo, "'" + field + "' must be base64: " + e.getMessage());
+        }
     }
 
     private static JsonNode parse(int lineNo, String line) {
@@ -251,22 +320,6 @@ public final class JournalCodec {
         return value.longValue();
     }
 
-    private static int integer(int lineNo, JsonNode node, String field) {
-        long value = number(lineNo, node, field);
-        if (value != (int) value) {
-            throw new JournalException(lineNo, "'" + field + "' is out of range: " + value);
-        }
-        return (int) value;
-    }
-
-    private static byte[] bytes(int lineNo, JsonNode node, String field) {
-        try {
-            return B64D.decode(text(lineNo, node, field));
-        } catch (IllegalArgumentException e) {
-            throw new JournalException(lineNo, "'" + field + "' must be base64: " + e.getMessage());
-        }
-    }
-
     private static void field(StringBuilder line, String name, long value) {
         line.append(",\"").append(name).append("\":").append(value);
     }
@@ -275,8 +328,29 @@ public final class JournalCodec {
         line.append(",\"").append(name).append("\":\"").append(B64.encodeToString(value)).append('"');
     }
 
+    /** A JSON string as Jackson writes it (quote, backslash and control characters escaped), without a mapper per entry. */
     private static void string(StringBuilder line, String name, String value) {
-        line.append(",\"").append(name).append("\":").append(JSON.writeValueAsString(value));
+        line.append(",\"").append(name).append("\":\"");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> line.append("\\\"");
+                case '\\' -> line.append("\\\\");
+                case '\n' -> line.append("\\n");
+                case '\r' -> line.append("\\r");
+                case '\t' -> line.append("\\t");
+                case '\b' -> line.append("\\b");
+                case '\f' -> line.append("\\f");
+                default -> {
+                    if (c < 0x20) {
+                        line.append("\\u00").append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 0xf));
+                    } else {
+                        line.append(c);
+                    }
+                }
+            }
+        }
+        line.append('"');
     }
 
     private static String abbreviate(String line) {

@@ -14,6 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +37,7 @@ public final class KernelJournal implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KernelJournal.class);
 
-    private sealed interface Op permits Create, Append, Delete {
+    private sealed interface Op permits Create, Append, Rewrite, Delete {
     }
 
     private record Create(String kernelId, String owner, String header) implements Op {
@@ -42,10 +46,20 @@ public final class KernelJournal implements AutoCloseable {
     private record Append(String kernelId, long step, String entry) implements Op {
     }
 
+    /** Step {@code step}, already appended, now reads {@code entry} (a realtime clock's advances coalesced). */
+    private record Rewrite(String kernelId, long step, String entry) implements Op {
+    }
+
     private record Delete(String kernelId) implements Op {
     }
 
-    /** The next step number of each journaled kernel (by identity: a deleted and recreated id is a new kernel). */
+    private record Restored(Kernel kernel, int steps) {
+    }
+
+    /**
+     * Per journaled kernel (by identity: a deleted and recreated id is a new kernel): {@code [0]} its next step number,
+     * {@code [1]} the milliseconds of its last entry while that is an advance of a realtime clock, else -1.
+     */
     private final Map<Kernel, long[]> steps = new ConcurrentHashMap<>();
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queued = new AtomicLong();
@@ -73,25 +87,49 @@ public final class KernelJournal implements AutoCloseable {
      * kernel the registry holds or will create. {@code restored} hears of each kernel rebuilt.
      */
     public int restoreAndAttach(KernelRegistry registry, Consumer<Kernel> restored) {
-        int count = 0;
-        for (String id : jdbc.queryForList("SELECT id FROM kernels ORDER BY id", String.class)) {
-            List<String> lines = lines(id);
-            try {
-                Replay.Parsed parsed = Replay.parse(lines);
-                Kernel kernel = Replay.run(parsed, parsed.header().config(), parsed.inputs().size(), registry::build);
-                steps.put(kernel, new long[] {parsed.inputs().size() + 1L});
-                kernel.recordInputs(recorder);
-                registry.adopt(kernel, KernelRegistry.DEFAULT_ID.equals(id));
-                restored.accept(kernel);
-                count++;
-            } catch (RuntimeException e) {
-                // the journal stays as it is, so nothing is lost; the service starts without this kernel
-                log.error("kernel '{}' was not restored from its journal ({} lines): {}", id, lines.size(), e.getMessage());
+        List<String> ids = jdbc.queryForList("SELECT id FROM kernels ORDER BY id", String.class);
+        // Kernels are independent: read and replay them on every core, then register them in id order.
+        int threads = Math.max(1, Math.min(ids.size(), Runtime.getRuntime().availableProcessors()));
+        List<Future<Restored>> replays = new ArrayList<>(ids.size());
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "vkernel-journal-restore");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (String id : ids) {
+                replays.add(pool.submit(() -> {
+                    Replay.Parsed parsed = Replay.parse(lines(id));
+                    int n = parsed.inputs().size();
+                    return new Restored(Replay.run(parsed, parsed.header().config(), n, registry::build), n);
+                }));
             }
+            int count = 0;
+            for (int i = 0; i < ids.size(); i++) {
+                String id = ids.get(i);
+                try {
+                    Restored replayed = replays.get(i).get();
+                    Kernel kernel = replayed.kernel();
+                    steps.put(kernel, new long[] {replayed.steps() + 1L, -1});
+                    kernel.recordInputs(recorder);
+                    registry.adopt(kernel, KernelRegistry.DEFAULT_ID.equals(id));
+                    restored.accept(kernel);
+                    count++;
+                } catch (ExecutionException | RuntimeException e) {
+                    // the journal stays as it is, so nothing is lost; the service starts without this kernel
+                    Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                    log.error("kernel '{}' was not restored from its journal: {}", id, cause.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while restoring kernels", e);
+                }
+            }
+            registry.onCreated(this::begin);
+            registry.onRemoved(this::end);
+            return count;
+        } finally {
+            pool.shutdownNow();
         }
-        registry.onCreated(this::begin);
-        registry.onRemoved(this::end);
-        return count;
     }
 
     /**
@@ -99,7 +137,7 @@ public final class KernelJournal implements AutoCloseable {
      * inputs it was given. Throws what {@link KernelRegistry#adopt} throws; nothing is stored then.
      */
     public void adopt(KernelRegistry registry, Kernel kernel, JournalCodec.Header header, List<KernelInput> inputs) {
-        long[] next = {1};
+        long[] next = {1, -1};
         steps.put(kernel, next);
         try {
             registry.adopt(kernel, false);
@@ -129,7 +167,7 @@ public final class KernelJournal implements AutoCloseable {
             return; // restored or adopted: journaled already
         }
         synchronized (kernel) {
-            steps.put(kernel, new long[] {1});
+            steps.put(kernel, new long[] {1, -1});
             enqueue(new Create(kernel.id(), null, JournalCodec.header(headerOf(kernel))));
             kernel.recordInputs(recorder);
         }
@@ -160,6 +198,19 @@ public final class KernelJournal implements AutoCloseable {
         long[] next = steps.get(kernel);
         if (next == null) {
             return;
+        }
+        if (input instanceof KernelInput.Advance a && kernel.realtimeClock()) {
+            // A realtime clock advances every 10 ms; consecutive advances are one longer advance (Kernel.advance fires
+            // the timers due one deadline at a time either way), so they share one entry instead of adding 100 a second.
+            if (next[1] >= 0) {
+                next[1] += a.ms();
+                long step = next[0] - 1;
+                enqueue(new Rewrite(kernel.id(), step, JournalCodec.entry(step, new KernelInput.Advance(next[1]))));
+                return;
+            }
+            next[1] = a.ms();
+        } else {
+            next[1] = -1;
         }
         enqueue(new Append(kernel.id(), next[0], JournalCodec.entry(next[0], input)));
         next[0]++;
@@ -248,6 +299,8 @@ public final class KernelJournal implements AutoCloseable {
                     jdbc.update("DELETE FROM kernels WHERE id = ?", c.kernelId());
                     jdbc.update("INSERT INTO kernels (id, owner) VALUES (?, ?)", c.kernelId(), c.owner());
                     jdbc.update("INSERT INTO journal_entries (kernel_id, step, entry) VALUES (?, 0, ?)", c.kernelId(), c.header());
+                } else if (op instanceof Rewrite r) {
+                    jdbc.update("UPDATE journal_entries SET entry = ? WHERE kernel_id = ? AND step = ?", r.entry(), r.kernelId(), r.step());
                 } else if (op instanceof Delete d) {
                     jdbc.update("DELETE FROM journal_entries WHERE kernel_id = ?", d.kernelId());
                     jdbc.update("DELETE FROM kernels WHERE id = ?", d.kernelId());

@@ -1,0 +1,136 @@
+package io.vkernel.api;
+
+import io.vkernel.journal.JournalCodec;
+import io.vkernel.journal.KernelJournal;
+import io.vkernel.journal.Replay;
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.KernelInput;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.sandbox.KernelRegistry;
+import io.vkernel.sandbox.SandboxLimits;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The journal itself, on a real (in-memory H2) database migrated by Flyway: a realtime clock's 10 ms ticks become one
+ * entry that replays to the same kernel, and a restart restores every kernel (replayed in parallel) with its journal.
+ */
+class KernelJournalTest {
+
+    private SingleConnectionDataSource dataSource;
+    private JdbcTemplate jdbc;
+    private TransactionTemplate tx;
+    private final List<KernelJournal> journals = new ArrayList<>();
+
+    @BeforeEach
+    void database() {
+        dataSource = new SingleConnectionDataSource("jdbc:h2:mem:journal-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "", true);
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        jdbc = new JdbcTemplate(dataSource);
+        tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+    }
+
+    @AfterEach
+    void close() {
+        journals.forEach(KernelJournal::close);
+        dataSource.destroy();
+    }
+
+    private KernelJournal journal() {
+        KernelJournal journal = new KernelJournal(jdbc, tx);
+        journals.add(journal);
+        return journal;
+    }
+
+    @Test
+    void aRealtimeClocksTicks_areOneEntry_thatReplaysToTheSameKernel() {
+        KernelJournal journal = journal();
+        KernelRegistry registry = new KernelRegistry(SandboxLimits.defaults());
+        journal.restoreAndAttach(registry, k -> { });
+        Kernel kernel = registry.create("rt", null, 3L, 64, null);
+        int pid = kernel.spawn("server").pid();
+        kernel.socket(pid);
+        kernel.bind(pid, 3, Endpoint.parse("0.0.0.0:8080"));
+        kernel.listen(pid, 3, 8);
+        // a SYN whose SYN-ACK is never acknowledged: its retransmission timer fires during the ticks
+        Endpoint client = Endpoint.parse("192.168.1.100:40000");
+        kernel.receive(new Segment(client, Endpoint.parse("10.0.0.50:8080"), TcpFlags.SYN, 1000, 0, 65535, 1460, null));
+        kernel.clockMode(true);
+        for (int i = 0; i < 700; i++) {
+            kernel.advance(10);
+        }
+        kernel.clockMode(false);
+        kernel.advance(10);
+        kernel.receive(new Segment(client, Endpoint.parse("10.0.0.50:8080"), TcpFlags.ACK | TcpFlags.PSH, 1001, 1, 65535, 0,
+                "late".getBytes(StandardCharsets.US_ASCII)));
+        kernel.advance(10);
+        journal.flush();
+
+        List<String> lines = journal.lines("rt");
+        assertThat(lines.subList(5, lines.size())).as("the 700 ticks are one advance; manual advances stay apart").containsExactly(
+                lines.get(5), "{\"step\":6,\"op\":\"clock\",\"mode\":\"realtime\"}", "{\"step\":7,\"op\":\"advance\",\"ms\":7000}",
+                "{\"step\":8,\"op\":\"clock\",\"mode\":\"manual\"}", "{\"step\":9,\"op\":\"advance\",\"ms\":10}", lines.get(10),
+                "{\"step\":11,\"op\":\"advance\",\"ms\":10}");
+        assertThat((boolean) kernel.inspect(k -> k.events().after(0, Integer.MAX_VALUE).stream().anyMatch(e -> e.detail().startsWith("SYN-ACK retransmission"))))
+                .as("the SYN-ACK was retransmitted during the ticks").isTrue();
+
+        Replay.Parsed parsed = Replay.parse(lines);
+        // replayed in a registry like the original's, so the service budget (the default kernel's tables) is the same
+        Kernel replayed = Replay.run(parsed, parsed.header().config(), parsed.inputs().size(),
+                new KernelRegistry(SandboxLimits.defaults())::build);
+        assertThat(JournalReplayPropertiesTest.fingerprint(replayed)).isEqualTo(JournalReplayPropertiesTest.fingerprint(kernel));
+    }
+
+    @Test
+    void aNameIsWrittenAsJacksonWritesIt_andReadsBack() {
+        String name = "a\"b\\c\nd\te\u0001f\u001fg/h\u00e9\u20ac";
+        String line = JournalCodec.entry(3, new KernelInput.Spawn(name));
+        assertThat(line).isEqualTo("{\"step\":3,\"op\":\"spawn\",\"name\":" + JsonMapper.builder().build().writeValueAsString(name) + "}");
+        assertThat(JournalCodec.parseEntry(4, line)).isEqualTo(new KernelInput.Spawn(name));
+    }
+
+    @Test
+    void aRestart_restoresEveryKernel_andKeepsJournalingEachFromItsNextStep() {
+        KernelJournal first = journal();
+        KernelRegistry before = new KernelRegistry(SandboxLimits.defaults());
+        first.restoreAndAttach(before, k -> { });
+        for (int i = 0; i < 12; i++) {
+            Kernel kernel = before.create("k" + i, null, (long) i, 64, null);
+            int pid = kernel.spawn("p" + i).pid();
+            kernel.socket(pid);
+            kernel.write(pid, 3, new byte[] {1}, new PacketReport(null));
+            kernel.advance(i);
+        }
+        first.flush();
+        first.close();
+
+        KernelJournal second = journal();
+        KernelRegistry after = new KernelRegistry(SandboxLimits.defaults());
+        List<String> restored = new ArrayList<>();
+        assertThat(second.restoreAndAttach(after, k -> restored.add(k.id()))).as("the 12 and the default kernel").isEqualTo(13);
+        assertThat(restored).as("registered in id order").isSorted().hasSize(13).contains("default", "k0", "k11");
+        for (int i = 0; i < 12; i++) {
+            assertThat(JournalReplayPropertiesTest.fingerprint(after.find("k" + i).orElseThrow()))
+                    .isEqualTo(JournalReplayPropertiesTest.fingerprint(before.find("k" + i).orElseThrow()));
+        }
+        after.find("k5").orElseThrow().advance(1);
+        second.flush();
+        assertThat(second.lines("k5")).hasSize(6).last().isEqualTo("{\"step\":5,\"op\":\"advance\",\"ms\":1}");
+    }
+}
