@@ -76,14 +76,28 @@ public final class PipelineCpu {
         }
         double bestOff = 0;
         double bestOn = 0;
+        double[] offRates = new double[rounds];
+        double[] onRates = new double[rounds];
         for (int round = 1; round <= rounds; round++) {
             double offRate = off == null ? 0 : n / (off.run(n, cpu) / 1e9);
             double onRate = on == null ? 0 : n / (on.run(n, cpu) / 1e9);
+            offRates[round - 1] = offRate;
+            onRates[round - 1] = onRate;
             bestOff = Math.max(bestOff, offRate);
             bestOn = Math.max(bestOn, onRate);
             System.out.printf("round %d: tracing off %,.0f segments per CPU-second, on %,.0f (on/off %.2f)%n",
                     round, offRate, onRate, onRate / offRate);
         }
         System.out.printf("best: tracing off %,.0f, on %,.0f segments per CPU-second; on/off = %.2f%n", bestOff, bestOn, bestOn / bestOff);
+        double medianOff = median(offRates);
+        double medianOn = median(onRates);
+        System.out.printf("median: tracing off %,.0f, on %,.0f segments per CPU-second; on/off = %.2f%n", medianOff, medianOn, medianOn / medianOff);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 }
