@@ -13,7 +13,8 @@ import java.lang.management.ThreadMXBean;
  * PipelineBenchmark's operation (one 64-byte data segment into one of 10 000 ESTABLISHED connections, round-robin)
  * timed by the thread's CPU time instead of the wall clock, tracing off and on alternately in one JVM. On a machine
  * shared with other work the wall clock measures the share of CPU this process got; CPU time per segment does not,
- * so the ratio of the two modes stays meaningful. Usage: {@code java -cp ... io.vkernel.bench.PipelineCpu [segments]}.
+ * so the ratio of the two modes stays meaningful. Usage: {@code java -cp ... io.vkernel.bench.PipelineCpu [segments [rounds [both|off|on]]]}; three
+ * unmeasured rounds of each mode warm the JIT first.
  */
 public final class PipelineCpu {
 
@@ -60,21 +61,43 @@ public final class PipelineCpu {
 
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        String mode = args.length > 2 ? args[2] : "both"; // "off" or "on" alone, for a profiler
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
-        PipelineCpu off = new PipelineCpu(false);
-        PipelineCpu on = new PipelineCpu(true);
-        off.run(n, cpu);
-        on.run(n, cpu);
+        PipelineCpu off = mode.equals("on") ? null : new PipelineCpu(false);
+        PipelineCpu on = mode.equals("off") ? null : new PipelineCpu(true);
+        for (int warm = 0; warm < 3; warm++) {
+            if (off != null) {
+                off.run(n, cpu);
+            }
+            if (on != null) {
+                on.run(n, cpu);
+            }
+        }
         double bestOff = 0;
         double bestOn = 0;
-        for (int round = 1; round <= 5; round++) {
-            double offRate = n / (off.run(n, cpu) / 1e9);
-            double onRate = n / (on.run(n, cpu) / 1e9);
+        double[] offRates = new double[rounds];
+        double[] onRates = new double[rounds];
+        for (int round = 1; round <= rounds; round++) {
+            double offRate = off == null ? 0 : n / (off.run(n, cpu) / 1e9);
+            double onRate = on == null ? 0 : n / (on.run(n, cpu) / 1e9);
+            offRates[round - 1] = offRate;
+            onRates[round - 1] = onRate;
             bestOff = Math.max(bestOff, offRate);
             bestOn = Math.max(bestOn, onRate);
             System.out.printf("round %d: tracing off %,.0f segments per CPU-second, on %,.0f (on/off %.2f)%n",
                     round, offRate, onRate, onRate / offRate);
         }
         System.out.printf("best: tracing off %,.0f, on %,.0f segments per CPU-second; on/off = %.2f%n", bestOff, bestOn, bestOn / bestOff);
+        double medianOff = median(offRates);
+        double medianOn = median(onRates);
+        System.out.printf("median: tracing off %,.0f, on %,.0f segments per CPU-second; on/off = %.2f%n", medianOff, medianOn, medianOn / medianOff);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 }

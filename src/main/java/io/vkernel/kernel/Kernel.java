@@ -174,7 +174,7 @@ public final class Kernel implements TcpHost {
         if (!report.tracing()) {
             return;
         }
-        event(EventType.PACKET_IN, "#" + no, segment.summary());
+        events.recordPacket(EventType.PACKET_IN, no, segment);
         int payload = segment.payload().length;
         report.step("nic.receive", () -> "IRQ: the NIC copied packet #" + no + " (" + (40 + payload)
                 + " bytes: 20 IPv4 + 20 TCP + " + payload + " payload) from its receive ring into kernel memory");
@@ -243,7 +243,7 @@ public final class Kernel implements TcpHost {
         if (lookup.found() != null) {
             Tcb tcb = lookup.found();
             TcpState state = tcb.state();
-            String owner = ownerOf(tcb);
+            Object owner = owner(tcb);
             report.step("demux.found", () -> "connection " + tuple + " in " + state + ", held by " + owner);
             tcp.segmentArrives(tcb, segment, report);
             return;
@@ -264,6 +264,14 @@ public final class Kernel implements TcpHost {
 
     /** Who holds a connection: a process's FD, the listener's accept or SYN queue, or nobody (an orphan). */
     public String ownerOf(Tcb tcb) {
+        return owner(tcb).toString();
+    }
+
+    /**
+     * {@link #ownerOf}'s answer as of now, as a string or, in the two cases every traced packet meets, as an
+     * immutable record of the values that answer is written from (written out when a trace is read).
+     */
+    private Object owner(Tcb tcb) {
         if (tcb.socket() != null) {
             // the usual case, one FD in one process, without scanning every FD table (this runs for every traced packet)
             OpenFile file = tcb.socket().file();
@@ -271,7 +279,7 @@ public final class Kernel implements TcpHost {
                 for (Process process : processes.values()) {
                     int fd = process.fds().soleFd(file);
                     if (fd >= 0) {
-                        return "pid " + process.pid() + " (" + process.name() + ") fd " + fd;
+                        return new FdOwner(process.pid(), process.name(), fd);
                     }
                 }
             }
@@ -290,9 +298,23 @@ public final class Kernel implements TcpHost {
             return "orphan: no FD (closed by the application)";
         }
         if (tcb.listener() != null && tcb.listener().acceptQueue().contains(tcb)) {
-            return "accept queue of " + tcb.listener().local() + ": no FD until accept()";
+            return new AcceptQueueOwner(tcb.listener().local());
         }
         return "no FD";
+    }
+
+    private record FdOwner(int pid, String name, int fd) {
+        @Override
+        public String toString() {
+            return "pid " + pid + " (" + name + ") fd " + fd;
+        }
+    }
+
+    private record AcceptQueueOwner(Endpoint listener) {
+        @Override
+        public String toString() {
+            return "accept queue of " + listener + ": no FD until accept()";
+        }
     }
 
     private void dropped(PacketReport report, DropReason reason, String detail) {
@@ -382,7 +404,11 @@ public final class Kernel implements TcpHost {
         long no = nic.receiveRaw(packet, segment).no();
         String layout = decoded == null ? "" : ": " + decoded.ip().headerLength() + " IPv4 + " + decoded.tcp().headerLength()
                 + " TCP + " + decoded.payload().length + " payload";
-        event(EventType.PACKET_IN, "#" + no, segment == null ? packet.length + " raw bytes" : segment.summary());
+        if (segment == null) {
+            event(EventType.PACKET_IN, "#" + no, packet.length + " raw bytes");
+        } else {
+            events.recordPacket(EventType.PACKET_IN, no, segment);
+        }
         report.step("nic.receive", "IRQ: the NIC copied packet #" + no + " (" + packet.length + " bytes" + layout
                 + ") from its receive ring into kernel memory");
     }
@@ -398,7 +424,7 @@ public final class Kernel implements TcpHost {
         }
         PacketReport target = report != null ? report : current;
         if (target == null || target.tracing()) {
-            event(EventType.PACKET_OUT, "#" + no, segment.summary());
+            events.recordPacket(EventType.PACKET_OUT, no, segment);
         }
         if (target != null) {
             target.sent(segment);
@@ -440,7 +466,9 @@ public final class Kernel implements TcpHost {
             event(EventType.THREAD_WAKE, "socket:[" + socket.inode() + "]", waiter.describe() + " woken: RUNNABLE");
             if (report != null) {
                 report.woke(waiter.describe());
-                report.step("wake", "woke " + waiter.describe() + " sleeping on socket:[" + socket.inode() + "]'s wait queue");
+                String who = waiter.describe();
+                long inode = socket.inode();
+                report.step("wake", () -> "woke " + who + " sleeping on socket:[" + inode + "]'s wait queue");
             }
         }
     }

@@ -106,7 +106,7 @@ final class ActiveOpen {
         boolean hasAck = segment.has(TcpFlags.ACK);
         if (hasAck && (Seq.beforeOrEqual(segment.ack(), tcb.iss) || Seq.after(segment.ack(), tcb.sndNxt))) {
             if (!segment.has(TcpFlags.RST)) {
-                report.step("tcp.syn_sent", "ACK " + Seq.unsigned(segment.ack()) + " does not acknowledge our SYN: reset <SEQ=SEG.ACK>");
+                report.step("tcp.syn_sent", () -> "ACK " + Seq.unsigned(segment.ack()) + " does not acknowledge our SYN: reset <SEQ=SEG.ACK>");
                 host.transmit(new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null), report);
                 report.verdict("reset");
             } else {

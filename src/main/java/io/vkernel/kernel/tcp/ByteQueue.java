@@ -47,9 +47,7 @@ public final class ByteQueue {
     public byte[] peek(int skip, int max) {
         int count = Math.max(0, Math.min(max, size - skip));
         byte[] out = new byte[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = data[(head + skip + i) % data.length];
-        }
+        copyOut(skip, out, count);
         return out;
     }
 
@@ -81,11 +79,20 @@ public final class ByteQueue {
         }
         int newCapacity = Math.max(needed, Math.max(64, data.length * 2));
         byte[] grown = new byte[newCapacity];
-        for (int i = 0; i < size; i++) {
-            grown[i] = data[(head + i) % data.length];
-        }
+        copyOut(0, grown, size);
         data = grown;
         head = 0;
+    }
+
+    /** Copies {@code count} queued bytes from {@code skip} bytes in to the front of {@code out}: at most two runs of the ring. */
+    private void copyOut(int skip, byte[] out, int count) {
+        if (count == 0) {
+            return;
+        }
+        int start = (head + skip) % data.length;
+        int first = Math.min(count, data.length - start);
+        System.arraycopy(data, start, out, 0, first);
+        System.arraycopy(data, 0, out, first, count - first);
     }
 
     @Override

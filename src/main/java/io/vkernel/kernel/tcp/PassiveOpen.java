@@ -9,6 +9,7 @@ import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
+import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
@@ -118,8 +119,11 @@ final class PassiveOpen {
         established.insert(tcb);
         listener.synRecvChanged(+1);
         host.event(EventType.STATE_CHANGE, tuple.toString(), "LISTEN -> SYN_RECV: request created for listener " + listener.local());
-        report.step("tcp.syn", "SYN for listener " + listener.local() + ": request socket created in SYN_RECV and inserted in the established table"
-                + " (ISN " + Seq.unsigned(tcb.iss) + ", peer MSS " + tcb.peerMss + ")");
+        Endpoint local = listener.local();
+        int iss = tcb.iss;
+        int peerMss = tcb.peerMss;
+        report.step("tcp.syn", () -> "SYN for listener " + local + ": request socket created in SYN_RECV and inserted in the established table"
+                + " (ISN " + Seq.unsigned(iss) + ", peer MSS " + peerMss + ")");
         sendSynAck(tcb, report);
         timers.startRttTiming(tcb, tcb.iss + 1); // tcp_synack_rtt_meas(): the handshake gives the first RTT sample
         armSynAckTimer(tcb, 0);
@@ -142,9 +146,13 @@ final class PassiveOpen {
         int cookie = isns.cookie(tuple, syn.seq(), clock.now(), index);
         listener.synFlood(clock.now());
         host.count(SnmpCounter.SYNCOOKIES_SENT);
-        report.step("tcp.syncookie", listener.synRecv() + " requests pending for backlog " + listener.backlog()
-                + ": \"Possible SYN flooding on port " + listener.local().port() + ". Sending cookies.\" The SYN-ACK's ISN "
-                + Seq.unsigned(cookie) + " is a cookie (MSS " + IsnGenerator.COOKIE_MSS[index] + "); no state is kept");
+        int pending = listener.synRecv();
+        int backlog = listener.backlog();
+        int port = listener.local().port();
+        int cookieMss = IsnGenerator.COOKIE_MSS[index];
+        report.step("tcp.syncookie", () -> pending + " requests pending for backlog " + backlog
+                + ": \"Possible SYN flooding on port " + port + ". Sending cookies.\" The SYN-ACK's ISN "
+                + Seq.unsigned(cookie) + " is a cookie (MSS " + cookieMss + "); no state is kept");
         host.event(EventType.PACKET_DROP, tuple.toString(), "SYN answered with a SYN cookie: no request socket kept");
         host.transmit(new Segment(syn.dst(), syn.src(), TcpFlags.SYN | TcpFlags.ACK, cookie, syn.seq() + 1, 64240,
                 Tcb.advMss(listener), null), report);
@@ -193,8 +201,10 @@ final class PassiveOpen {
         listener.acceptQueue().addLast(tcb);
         timers.armKeepalive(tcb); // tcp_create_openreq_child(): SO_KEEPALIVE inherited, timer from now
         host.event(EventType.STATE_CHANGE, tuple.toString(), "LISTEN -> ESTABLISHED: a valid SYN cookie completes the handshake");
-        report.step("tcp.syncookie", "SEG.ACK - 1 = " + Seq.unsigned(ack.ack() - 1) + " is a valid cookie (MSS "
-                + tcb.peerMss + "): the connection is created ESTABLISHED in the accept queue of " + listener.local());
+        int peerMss = tcb.peerMss;
+        Endpoint local = listener.local();
+        report.step("tcp.syncookie", () -> "SEG.ACK - 1 = " + Seq.unsigned(ack.ack() - 1) + " is a valid cookie (MSS "
+                + peerMss + "): the connection is created ESTABLISHED in the accept queue of " + local);
         receiver.receiveDataAndFin(tcb, ack, report);
         host.wake(listener, report);
         report.connection(tuple.toString(), tcb.state.name());
@@ -269,7 +279,8 @@ final class PassiveOpen {
             return;
         }
         if (segment.ack() != tcb.sndNxt) {
-            report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " is not ISN+1 = " + Seq.unsigned(tcb.sndNxt)
+            int sndNxt = tcb.sndNxt;
+            report.step("tcp.ack", () -> "ACK " + Seq.unsigned(segment.ack()) + " is not ISN+1 = " + Seq.unsigned(sndNxt)
                     + ": the listener answers <SEQ=SEG.ACK><CTL=RST>");
             host.transmit(new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null), report);
             report.verdict("reset");
@@ -303,8 +314,10 @@ final class PassiveOpen {
         host.count(SnmpCounter.TCP_PASSIVE_OPENS);
         listener.acceptQueue().addLast(tcb);
         timers.armKeepalive(tcb); // tcp_create_openreq_child(): SO_KEEPALIVE inherited, timer from now
-        report.step("tcp.established", "handshake complete: the connection waits in the accept queue of " + listener.local()
-                + " (" + listener.acceptQueue().size() + " queued); accept() will give it an FD");
+        Endpoint local = listener.local();
+        int queued = listener.acceptQueue().size();
+        report.step("tcp.established", () -> "handshake complete: the connection waits in the accept queue of " + local
+                + " (" + queued + " queued); accept() will give it an FD");
         receiver.receiveDataAndFin(tcb, segment, report);
         host.wake(listener, report);
     }
@@ -312,7 +325,8 @@ final class PassiveOpen {
     /** inet_csk_listen_stop(): every connection still in the accept queue is reset. */
     public void closeListener(Socket listener, PacketReport report) {
         for (Tcb child : listener.acceptQueue()) {
-            report.step("tcp.close", "listener closed: queued connection " + child.tuple() + " is reset");
+            FourTuple queued = child.tuple();
+            report.step("tcp.close", () -> "listener closed: queued connection " + queued + " is reset");
             child.orphan = true;
             if (TcpStates.needsReset(child.state)) {
                 output.sendReset(child, report);

@@ -279,8 +279,10 @@ final class Recovery {
                     + tcb.cwnd + ", ssthresh " + (tcb.ssthresh == INFINITE_SSTHRESH ? "infinite" : tcb.ssthresh) + ")");
         }
         if (report != null && report.tracing()) {
-            report.step("tcp.ca_state", next + ": " + why + " (cwnd " + tcb.cwnd + ", ssthresh "
-                    + (tcb.ssthresh == INFINITE_SSTHRESH ? "infinite" : String.valueOf(tcb.ssthresh)) + ")");
+            int cwnd = tcb.cwnd;
+            int ssthresh = tcb.ssthresh;
+            report.step("tcp.ca_state", () -> next + ": " + why + " (cwnd " + cwnd + ", ssthresh "
+                    + (ssthresh == INFINITE_SSTHRESH ? "infinite" : String.valueOf(ssthresh)) + ")");
         }
     }
 }

@@ -44,7 +44,7 @@ final class TcpClose {
         }
         if (unread > 0 && tcb.state != TcpState.TIME_WAIT) {
             // RFC 2525 §2.17, __tcp_close(): "we send a RST here because data was lost" (TCPAbortOnClose).
-            report.step("tcp.close", unread + " unread bytes discarded: RST instead of FIN (RFC 2525 §2.17)");
+            report.step("tcp.close", () -> unread + " unread bytes discarded: RST instead of FIN (RFC 2525 §2.17)");
             host.count(SnmpCounter.TCP_ABORT_ON_CLOSE);
             output.sendReset(tcb, report);
             states.closeTcb(tcb, "close() with unread data");

@@ -133,12 +133,14 @@ final class TcpInput {
         }
         if (segment.seq() == tcb.rcvNxt && segment.length() == 0) {
             // tcp_timewait_state_process(): an in-window bare ACK is taken silently (TCP_TW_SUCCESS)
-            report.step("tcp.time_wait", "TIME_WAIT still holds " + tcb.tuple() + ": an in-window bare ACK is taken "
+            FourTuple held = tcb.tuple();
+            report.step("tcp.time_wait", () -> "TIME_WAIT still holds " + held + ": an in-window bare ACK is taken "
                     + "silently and the 60 s timer restarts");
             states.armTimeWait(tcb);
             return;
         }
-        report.step("tcp.time_wait", "TIME_WAIT still holds " + tcb.tuple() + ": it answers with an ACK"
+        FourTuple held = tcb.tuple();
+        report.step("tcp.time_wait", () -> "TIME_WAIT still holds " + held + ": it answers with an ACK"
                 + (segment.has(TcpFlags.ACK) ? " and restarts its 60 s timer" : "")
                 + (segment.has(TcpFlags.FIN) ? " (a retransmitted FIN: our ACK of it was lost)" : ""));
         if (segment.has(TcpFlags.ACK)) {
@@ -232,7 +234,7 @@ final class TcpInput {
             tcb.sndUna = segment.ack();
             tcb.pushMarks.acked(tcb.sndUna);
             if (report.tracing()) {
-                report.step("tcp.ack", "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
+                report.step("tcp.ack", () -> "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
                         + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
             }
             timers.sampleRtt(tcb, segment.ack());
@@ -256,7 +258,8 @@ final class TcpInput {
             tcb.zeroWindowProbes = 0;
         }
         if (windowWasClosed && tcb.sndWnd > 0) {
-            report.step("tcp.window", "the peer's window reopened to " + tcb.sndWnd + " bytes: sending resumes");
+            int sndWnd = tcb.sndWnd;
+            report.step("tcp.window", () -> "the peer's window reopened to " + sndWnd + " bytes: sending resumes");
         }
         if (priorInFlight > 0 || tcb.caState != CaState.OPEN) {
             // tcp_ack(): a duplicate ACK acknowledges nothing new, carries no data and leaves the window alone

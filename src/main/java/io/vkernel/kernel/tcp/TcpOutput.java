@@ -181,12 +181,12 @@ final class TcpOutput {
     void challengeAck(Tcb tcb, PacketReport report, String why) {
         String refused = challengeLimit.refuse(tcb);
         if (refused != null) {
-            report.step("tcp.challenge_ack", why + ": the segment is dropped, and no challenge ACK goes out: " + refused);
+            report.step("tcp.challenge_ack", () -> why + ": the segment is dropped, and no challenge ACK goes out: " + refused);
             report.verdict("challenge ack rate-limited");
             return;
         }
         host.count(SnmpCounter.TCP_CHALLENGE_ACK);
-        report.step("tcp.challenge_ack", why + ": challenge ACK (RFC 5961), the segment is dropped");
+        report.step("tcp.challenge_ack", () -> why + ": challenge ACK (RFC 5961), the segment is dropped");
         sendAck(tcb, report);
         report.verdict("challenge ack");
     }
@@ -207,11 +207,11 @@ final class TcpOutput {
         Segment reply;
         if (segment.has(TcpFlags.ACK)) {
             reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null);
-            report.step("tcp.reset", "RST with <SEQ=SEG.ACK> = " + Seq.unsigned(segment.ack()) + " (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
+            report.step("tcp.reset", () -> "RST with <SEQ=SEG.ACK> = " + Seq.unsigned(segment.ack()) + " (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
         } else {
             int ack = segment.seq() + segment.length();
             reply = new Segment(segment.dst(), segment.src(), TcpFlags.RST | TcpFlags.ACK, 0, ack, 0, 0, null);
-            report.step("tcp.reset", "RST,ACK with <SEQ=0><ACK=SEG.SEQ+SEG.LEN> = " + Seq.unsigned(ack)
+            report.step("tcp.reset", () -> "RST,ACK with <SEQ=0><ACK=SEG.SEQ+SEG.LEN> = " + Seq.unsigned(ack)
                     + " (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
         }
         host.transmit(reply, report);

@@ -49,7 +49,8 @@ final class TcpReceiver {
             if (tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2) {
                 took = queueData(tcb, segment, report);
             } else {
-                report.step("tcp.data", "data after the peer's FIN is ignored in " + tcb.state);
+                TcpState ignoredIn = tcb.state;
+                report.step("tcp.data", () -> "data after the peer's FIN is ignored in " + ignoredIn);
             }
         }
         boolean fin = false;
@@ -59,8 +60,9 @@ final class TcpReceiver {
                 fin = true;
                 peerFin(tcb, report);
             } else {
-                report.step("tcp.fin", "FIN at " + Seq.unsigned(finSeq) + " waits: bytes before it are missing (RCV.NXT="
-                        + Seq.unsigned(tcb.rcvNxt) + ")");
+                int rcvNxt = tcb.rcvNxt;
+                report.step("tcp.fin", () -> "FIN at " + Seq.unsigned(finSeq) + " waits: bytes before it are missing (RCV.NXT="
+                        + Seq.unsigned(rcvNxt) + ")");
             }
         }
         if (fin && finAckMayWait(tcb, took ? payload.length : 0)) {
@@ -99,8 +101,9 @@ final class TcpReceiver {
                 noteOutOfOrder(tcb, segment.seq(), payload.length);
                 // keep the longer of two held segments that start at the same byte (tcp_data_queue_ofo() merges)
                 tcb.ofo().merge(segment.seq(), payload, (held, fresh) -> held.length >= fresh.length ? held : fresh);
-                report.step("tcp.ofo", payload.length + " bytes at " + Seq.unsigned(segment.seq()) + " are ahead of RCV.NXT="
-                        + Seq.unsigned(tcb.rcvNxt) + ": held for reassembly, duplicate ACK sent");
+                int rcvNxt = tcb.rcvNxt;
+                report.step("tcp.ofo", () -> payload.length + " bytes at " + Seq.unsigned(segment.seq()) + " are ahead of RCV.NXT="
+                        + Seq.unsigned(rcvNxt) + ": held for reassembly, duplicate ACK sent");
             } else {
                 report.drop(DropReason.RECEIVE_BUFFER_FULL, "no room to hold an out-of-order segment");
             }
@@ -123,8 +126,11 @@ final class TcpReceiver {
             tcb.rcvMss = Math.min(payload.length, ADVERTISED_MSS); // tcp_measure_rcv_mss()
         }
         if (report.tracing()) {
-            report.step("tcp.data", take + " bytes appended to the receive buffer (" + tcb.receiveQueue.size() + " / "
-                    + tcb.rcvBufLimit + " bytes used); RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
+            int used = tcb.receiveQueue.size();
+            int limit = tcb.rcvBufLimit;
+            int rcvNxt = tcb.rcvNxt;
+            report.step("tcp.data", () -> take + " bytes appended to the receive buffer (" + used + " / "
+                    + limit + " bytes used); RCV.NXT=" + Seq.unsigned(rcvNxt));
         }
         reassemble(tcb, report);
         if (tcb.rcvSack != null) {
@@ -177,7 +183,8 @@ final class TcpReceiver {
                 int take = Math.min(bytes.length - offset, tcb.rcvBufLimit - tcb.receiveQueue.size());
                 tcb.receiveQueue.append(bytes, offset, take);
                 tcb.rcvNxt += take;
-                report.step("tcp.reassembly", take + " held bytes now follow in order; RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
+                int rcvNxt = tcb.rcvNxt;
+                report.step("tcp.reassembly", () -> take + " held bytes now follow in order; RCV.NXT=" + Seq.unsigned(rcvNxt));
             }
         }
     }
@@ -200,7 +207,8 @@ final class TcpReceiver {
             default -> {
             }
         }
-        report.step("tcp.fin", "FIN received: state " + tcb.state);
+        TcpState state = tcb.state;
+        report.step("tcp.fin", () -> "FIN received: state " + state);
     }
 
     /** tcp_recvmsg(): data first, then EOF after a FIN, then a pending error once, else null (would block). */

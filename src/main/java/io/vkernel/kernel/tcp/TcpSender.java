@@ -102,8 +102,10 @@ final class TcpSender {
             host.event(EventType.CONGESTION, tcb.tuple().toString(), "idle " + idle + " ms > RTO " + tcb.rtoMs
                     + " ms: cwnd restarts " + before + " -> " + tcb.cwnd + " (tcp_slow_start_after_idle)");
             if (report.tracing()) {
-                report.step("tcp.cwnd", "idle for " + idle + " ms, more than one RTO (" + tcb.rtoMs + " ms): cwnd "
-                        + before + " -> " + tcb.cwnd + ", slow start again (tcp_cwnd_restart(), RFC 2861)");
+                long rto = tcb.rtoMs;
+                int after = tcb.cwnd;
+                report.step("tcp.cwnd", () -> "idle for " + idle + " ms, more than one RTO (" + rto + " ms): cwnd "
+                        + before + " -> " + after + ", slow start again (tcp_cwnd_restart(), RFC 2861)");
             }
         }
     }
@@ -213,14 +215,17 @@ final class TcpSender {
             boolean small = size < mss;
             if (small && last && !forcePush && corked(tcb, more)) {
                 if (report.tracing()) {
-                    report.step("tcp.cork", size + " bytes wait: " + (more ? "MSG_MORE" : "TCP_CORK")
+                    int waiting = size;
+                    boolean msgMore = more;
+                    report.step("tcp.cork", () -> waiting + " bytes wait: " + (msgMore ? "MSG_MORE" : "TCP_CORK")
                             + " holds a partial segment until it fills or is pushed (tcp_nagle_check(), TCP_NAGLE_CORK)");
                 }
                 return;
             }
             if (small && last && !forcePush && nagleHolds(tcb)) {
                 if (report.tracing()) {
-                    report.step("tcp.nagle", size + " bytes wait: a smaller-than-MSS segment is still unacknowledged "
+                    int waiting = size;
+                    report.step("tcp.nagle", () -> waiting + " bytes wait: a smaller-than-MSS segment is still unacknowledged "
                             + "(Nagle's algorithm, tcp_nagle_check(); TCP_NODELAY turns it off)");
                 }
                 return;

@@ -1,5 +1,7 @@
 package io.vkernel.kernel.trace;
 
+import io.vkernel.kernel.wire.Segment;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +41,20 @@ public final class EventLog {
         this.clock = clock;
     }
 
-    public synchronized KernelEvent record(EventType type, String subject, String detail) {
+    public KernelEvent record(EventType type, String subject, String detail) {
+        return add(type, subject, detail);
+    }
+
+    /**
+     * A packet's event: subject {@code #packetNo}, detail the segment's one-line summary, kept as the number and the
+     * header fields they are written from and written each time someone reads them (the text is the same as
+     * {@link Segment#summary()}).
+     */
+    public KernelEvent recordPacket(EventType type, long packetNo, Segment segment) {
+        return add(type, new PacketNumber(packetNo), SegmentLine.of(segment));
+    }
+
+    private synchronized KernelEvent add(EventType type, Object subject, Object detail) {
         KernelEvent event = new KernelEvent(nextSeq++, clock.getAsLong(), type, subject, detail);
         if (events.size() == capacity) {
             retainedBytes -= retained(events.removeFirst());
@@ -110,7 +125,10 @@ public final class EventLog {
         this.capacityBytes = Math.max(1, bytes);
     }
 
-    /** The heap the kept events hold, estimated: two strings (two bytes a character at worst) and the record. */
+    /**
+     * The heap the kept events hold, estimated from what each recorded: its strings (two bytes a character at worst)
+     * and the record; a packet's detail is the header fields its line is written from, not the line.
+     */
     public synchronized long retainedBytes() {
         return retainedBytes;
     }
@@ -120,6 +138,6 @@ public final class EventLog {
     }
 
     private static long retained(KernelEvent event) {
-        return 160 + 2L * (event.subject().length() + event.detail().length());
+        return event.retainedBytes();
     }
 }

@@ -5,7 +5,9 @@ import io.vkernel.kernel.wire.Segment;
 
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -20,8 +22,11 @@ import java.util.function.Supplier;
 public final class PacketReport {
 
     private final Segment segment;
-    // created on first use: with tracing off most packets record nothing
-    private List<Object> steps; // Step, or a Lazy rendered into a Step when read
+    // created on first use: with tracing off most packets record nothing. A detail is a String, or a Supplier
+    // rendered (once) into its String when the steps are read.
+    private String[] stepNames;
+    private Object[] stepDetails;
+    private int stepCount;
     private List<Segment> sent;
     private List<String> woken;
     private String verdict = "accepted";
@@ -48,42 +53,47 @@ public final class PacketReport {
 
     public void step(String step, String detail) {
         if (tracing) {
-            if (steps == null) {
-                steps = new ArrayList<>();
-            }
-            steps.add(new Step(step, detail));
+            add(step, detail);
         }
     }
 
     /** A step whose text is built from captured values only when the steps are read (see the class comment). */
     public void step(String step, Supplier<String> detail) {
         if (tracing) {
-            if (steps == null) {
-                steps = new ArrayList<>();
-            }
-            steps.add(new Lazy(step, detail));
+            add(step, detail);
         }
     }
 
-    private record Lazy(String step, Supplier<String> detail) {
+    private void add(String step, Object detail) {
+        if (stepNames == null) {
+            stepNames = new String[16]; // a traced data segment takes about ten steps
+            stepDetails = new Object[16];
+        } else if (stepCount == stepNames.length) {
+            stepNames = Arrays.copyOf(stepNames, stepCount * 2);
+            stepDetails = Arrays.copyOf(stepDetails, stepCount * 2);
+        }
+        stepNames[stepCount] = step;
+        stepDetails[stepCount] = detail;
+        stepCount++;
     }
 
-    /** The steps as {@link Step}s, each lazy one rendered (once) when first read; live, like the list behind it. */
+    /** The steps as {@link Step}s, each lazy one rendered (once) when first read; live, like the arrays behind it. */
     private final class Steps extends AbstractList<Step> {
         @Override
         public Step get(int index) {
-            Object entry = steps.get(index);
-            if (entry instanceof Lazy lazy) {
-                Step rendered = new Step(lazy.step(), lazy.detail().get());
-                steps.set(index, rendered);
-                return rendered;
+            Objects.checkIndex(index, stepCount);
+            Object detail = stepDetails[index];
+            if (detail instanceof Supplier<?> lazy) {
+                String rendered = (String) lazy.get();
+                stepDetails[index] = rendered;
+                return new Step(stepNames[index], rendered);
             }
-            return (Step) entry;
+            return new Step(stepNames[index], (String) detail);
         }
 
         @Override
         public int size() {
-            return steps.size();
+            return stepCount;
         }
     }
 
@@ -141,7 +151,7 @@ public final class PacketReport {
     }
 
     public List<Step> steps() {
-        return steps == null ? List.of() : new Steps();
+        return stepCount == 0 ? List.of() : new Steps();
     }
 
     public List<Segment> sentSegments() {

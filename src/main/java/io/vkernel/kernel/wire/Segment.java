@@ -45,17 +45,23 @@ public record Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, i
 
     /** One line in tcpdump's style, with vkernel's {@code ip:port} addresses. */
     public String summary() {
+        return summary(src, dst, flags, seq, ack, window, options, payload.length);
+    }
+
+    /** {@link #summary()} from a segment's header fields and payload length (a trace keeps these, not the line). */
+    public static String summary(Endpoint src, Endpoint dst, int flags, int seq, int ack, int window, TcpOptions options,
+                                 int length) {
         StringBuilder line = new StringBuilder()
                 .append(src).append(" > ").append(dst)
                 .append(": Flags [").append(TcpFlags.format(flags)).append("], seq ").append(Seq.unsigned(seq));
-        if (has(TcpFlags.ACK)) {
+        if ((flags & TcpFlags.ACK) != 0) {
             line.append(", ack ").append(Seq.unsigned(ack));
         }
         line.append(", win ").append(window);
         if (!options.isEmpty()) {
             line.append(", options ").append(options);
         }
-        line.append(", length ").append(payload.length);
+        line.append(", length ").append(length);
         return line.toString();
     }
 

@@ -70,7 +70,11 @@ public record TcpOptions(List<TcpOption> list) {
 
     /** Bytes the options take, without padding. */
     public int length() {
-        return list.stream().mapToInt(TcpOption::size).sum();
+        int length = 0;
+        for (TcpOption option : list) { // a loop, not a stream: the wire log asks for every packet
+            length += option.size();
+        }
+        return length;
     }
 
     /** Bytes in the header: the options padded with zeros (EOL) to a multiple of 4 (RFC 9293 §3.1). */

@@ -1,5 +1,10 @@
 package io.vkernel.kernel.trace;
 
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOption;
+import io.vkernel.kernel.wire.TcpOptions;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -7,7 +12,10 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The event log's subscription: what a late subscriber is replayed, what it hears live, and when it stops hearing. */
+/**
+ * The event log's subscription: what a late subscriber is replayed, what it hears live, and when it stops hearing;
+ * and a packet's event, kept as header fields and written out when read.
+ */
 class EventLogTest {
 
     private final EventLog log = new EventLog(3, () -> 0);
@@ -67,6 +75,44 @@ class EventLogTest {
         record(1);
         assertThat(heard.seqs).containsExactly(1L);
         assertThat(log.listenerCount()).isZero();
+    }
+
+    @Test
+    void packetEvent_readsAsTheSegmentsSummary_everyTime_andWithoutItsPayload() {
+        Segment withOptions = new Segment(Endpoint.parse("10.0.0.2:40000"), Endpoint.parse("10.0.0.50:8080"),
+                TcpFlags.SYN | TcpFlags.ACK, -5, 0x80000000, 29200, 0, new byte[1200],
+                TcpOptions.of(new TcpOption.Mss(1460), new TcpOption.SackPermitted(), new TcpOption.Timestamps(4294967295L, 7),
+                        new TcpOption.Nop(), new TcpOption.WindowScale(7)));
+        Segment bare = new Segment(Endpoint.parse("255.255.255.254:65535"), Endpoint.parse("10.0.0.50:8080"),
+                TcpFlags.FIN | TcpFlags.PSH, 1, 2, 0, 0, null);
+        EventLog big = new EventLog(10, () -> 42);
+        KernelEvent in = big.recordPacket(EventType.PACKET_IN, 1, withOptions);
+        KernelEvent out = big.recordPacket(EventType.PACKET_OUT, 2, bare);
+
+        assertThat(in.detail()).isEqualTo(withOptions.summary()).contains("length 1200", "ack 2147483648", "seq 4294967291");
+        assertThat(in.detail()).isEqualTo(in.detail());
+        assertThat(out.detail()).isEqualTo(bare.summary()).doesNotContain(", ack ");
+        assertThat(big.after(0, 10)).extracting(KernelEvent::detail).containsExactly(withOptions.summary(), bare.summary());
+        assertThat(in).isEqualTo(new KernelEvent(1, 42, EventType.PACKET_IN, "#1", withOptions.summary()));
+        // charged for the header fields it keeps, not the 1 200 payload bytes it does not
+        assertThat(big.retainedBytes()).isLessThan(1200).isGreaterThan(2 * 160);
+    }
+
+    @Test
+    void byteLimit_forgetsTheOldestPacketEvents_asItDoesTextEvents() {
+        Segment segment = new Segment(Endpoint.parse("10.0.0.2:40000"), Endpoint.parse("10.0.0.50:8080"), TcpFlags.ACK, 1, 1, 100, 0, null);
+        EventLog bounded = new EventLog(1000, () -> 0);
+        bounded.recordPacket(EventType.PACKET_IN, 1, segment);
+        long one = bounded.retainedBytes();
+        bounded.limitBytes(3 * one);
+        for (int i = 2; i <= 10; i++) {
+            bounded.recordPacket(EventType.PACKET_IN, i, segment);
+        }
+        assertThat(bounded.size()).isEqualTo(3);
+        assertThat(bounded.retainedBytes()).isEqualTo(3 * one);
+        assertThat(bounded.after(0, 10)).extracting(KernelEvent::subject).containsExactly("#8", "#9", "#10");
+        bounded.record(EventType.SYSCALL, "#x", "a text event is charged for its text, as before");
+        assertThat(bounded.after(0, 10)).extracting(KernelEvent::subject).endsWith("#x").hasSizeLessThanOrEqualTo(3);
     }
 
     private void record(int count) {
