@@ -120,6 +120,8 @@ public final class Tcb implements BindTable.Owner {
     boolean cwndLimited;
     /** What the peer SACKed of [SND.UNA, SND.NXT). */
     final SackScoreboard scoreboard = new SackScoreboard();
+    /** RACK's per-segment send times and the tail loss probe's state (RFC 8985). */
+    final Rack rack = new Rack();
 
     /** PSH marks in the send queue (tcp_push(), forced_push()); tp->pushed_seq is the last forced or write-end push. */
     final PushMarks pushMarks = new PushMarks();
