@@ -138,7 +138,7 @@ final class Recovery {
     /** tcp_packets_in_flight() in bytes: outstanding, less what the peer holds, less what is lost and not resent. */
     static int pipe(Tcb tcb, int mss) {
         int outstanding = tcb.sndNxt - tcb.sndUna;
-        int sacked = tcb.scoreboard.sackedBytes();
+        int sacked = tcb.sackOk ? tcb.scoreboard.sackedBytes() : Math.min(outstanding, tcb.renoSacked * mss);
         int line = lossLine(tcb, mss);
         int from = Seq.after(tcb.retransmitHigh, tcb.sndUna) ? tcb.retransmitHigh : tcb.sndUna;
         int lostNotResent = tcb.scoreboard.unsackedIn(from, line);
@@ -158,6 +158,7 @@ final class Recovery {
     void onAck(Tcb tcb, Segment segment, int ackedBytes, boolean duplicate, int priorInFlight, int mss, PacketReport report) {
         int priorSegments = (priorInFlight + mss - 1) / mss;
         int newlySacked = 0;
+        int sackedBefore = tcb.scoreboard.sackedBytes();
         if (tcb.sackOk) {
             tcb.scoreboard.acked(tcb.sndUna);
             for (TcpOption option : segment.options().list()) {
@@ -170,7 +171,12 @@ final class Recovery {
         } else if (duplicate) {
             tcb.dupAcks++;
         }
-        int delivered = (ackedBytes + newlySacked + mss - 1) / mss;
+        // tp->delivered: what the cumulative ACK covers that was not SACKed before, plus what is newly SACKed
+        int deliveredBytes = Math.max(0, ackedBytes + tcb.scoreboard.sackedBytes() - sackedBefore);
+        int delivered = (deliveredBytes + mss - 1) / mss;
+        if (!tcb.sackOk) {
+            delivered = renoSacks(tcb, ackedBytes, duplicate, mss);
+        }
         int priorLossLine = lossLine(tcb, mss);
         boolean rack = rackOn(tcb);
         if (rack && tcb.rack.advanced && tcb.caState != CaState.LOSS) {
@@ -188,6 +194,7 @@ final class Recovery {
                     setState(tcb, CaState.OPEN, "recovery point acknowledged: cwnd = ssthresh = " + tcb.ssthresh, report);
                     tcb.scoreboard.clear();
                     tcb.rack.clearLost();
+                    tcb.renoSacked = 0; // tcp_reset_reno_sack()
                 } else {
                     boolean newlyLost = Seq.after(lossLine(tcb, mss), priorLossLine);
                     proportionalRateReduction(tcb, delivered, ackedBytes > 0 && !newlyLost, mss, report);
@@ -218,12 +225,15 @@ final class Recovery {
                     if (tcb.caState != CaState.DISORDER) {
                         setState(tcb, CaState.DISORDER, "SACK or duplicate ACK: a segment may be lost", report);
                     }
-                    grow(tcb, ackedBytes / Math.max(1, mss), priorSegments, report);
+                    grow(tcb, tcb.sackOk ? ackedBytes / Math.max(1, mss) : ackedBytes > 0 ? delivered : 0, priorSegments, report);
                 } else {
                     if (tcb.caState == CaState.DISORDER) {
                         setState(tcb, CaState.OPEN, "no more holes", report);
                     }
                     tcb.dupAcks = tcb.sackOk ? 0 : tcb.dupAcks;
+                    if (!tcb.sackOk && tcb.dupAcks == 0) {
+                        tcb.renoSacked = 0;
+                    }
                     grow(tcb, delivered, priorSegments, report);
                 }
             }
@@ -244,6 +254,29 @@ final class Recovery {
             }
         }
         return false;
+    }
+
+    /**
+     * Without SACK each duplicate ACK stands for a segment that left the network (tcp_add_reno_sack(), at most all but
+     * the holes: tcp_limit_reno_sacked()), which is what lets one new segment go per duplicate ACK (limited transmit,
+     * RFC 3042); a cumulative ACK takes them back (tcp_remove_reno_sacks()). Returns the segments delivered.
+     */
+    private static int renoSacks(Tcb tcb, int ackedBytes, boolean duplicate, int mss) {
+        int delivered = 0;
+        if (ackedBytes > 0) {
+            int acked = (ackedBytes + mss - 1) / mss;
+            delivered = Math.max(acked - tcb.renoSacked, 1);
+            tcb.renoSacked = acked - 1 >= tcb.renoSacked ? 0 : tcb.renoSacked - (acked - 1);
+        } else if (duplicate) {
+            tcb.renoSacked++;
+            delivered = 1;
+        }
+        int packetsOut = (tcb.sndNxt - tcb.sndUna + mss - 1) / mss;
+        int holes = Math.min(Math.max(1, lostBytes(tcb, mss) / mss), packetsOut);
+        if (tcb.renoSacked + holes > packetsOut) {
+            tcb.renoSacked = Math.max(0, packetsOut - holes);
+        }
+        return delivered;
     }
 
     /** tcp_enter_recovery(): ssthresh from the algorithm, PRR starts, the recovery point is SND.NXT. */
@@ -359,6 +392,7 @@ final class Recovery {
         tcb.highSeq = tcb.sndNxt;
         tcb.retransmitHigh = resentEnd;
         tcb.dupAcks = 0;
+        tcb.renoSacked = 0;
         tcb.rack.onTimeout();
         tcb.rack.tlpHighSeq = null;
         CaState previous = tcb.caState;

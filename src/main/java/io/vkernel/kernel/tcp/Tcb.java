@@ -111,6 +111,8 @@ public final class Tcb implements BindTable.Owner {
     /** The end of what was retransmitted in this recovery episode (tp->retransmit_high). */
     int retransmitHigh;
     int dupAcks;
+    /** tp->sacked_out of a connection without SACK: duplicate ACKs counted as segments that left (tcp_add_reno_sack()). */
+    int renoSacked;
     int priorCwnd;
     int prrDelivered;
     int prrOut;
