@@ -3,6 +3,7 @@ package io.vkernel.kernel.tcp;
 import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.EventType;
+import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
 
@@ -123,6 +124,10 @@ final class LossProbe {
             if (what != null) {
                 rack.tlpHighSeq = tcb.sndNxt;
                 rack.lossProbes++;
+                host.count(SnmpCounter.TCP_LOSS_PROBES);
+                if (rack.tlpRetrans) {
+                    host.count(SnmpCounter.TCP_RETRANS_SEGS);
+                }
                 host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "tail loss probe (RFC 8985 §7): nothing "
                         + "acknowledged for 2 x SRTT (" + tcb.srttMs + " ms), sending " + what);
             }
@@ -149,6 +154,7 @@ final class LossProbe {
             tcb.ssthresh = tcb.cc.ssthresh(tcb);
             tcb.cwnd = Math.max(1, Math.min(tcb.cwnd, tcb.ssthresh));
             tcb.cwndCnt = 0;
+            host.count(SnmpCounter.TCP_LOSS_PROBE_RECOVERY);
             host.event(EventType.CONGESTION, tcb.tuple().toString(), "the tail loss probe repaired a loss: cwnd reduced "
                     + "once to ssthresh " + tcb.ssthresh + " (tcp_process_tlp_ack(), CWR)");
         } else if (!advanced && pureDuplicate) {

@@ -4,6 +4,7 @@ import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
@@ -290,6 +291,7 @@ final class Recovery {
         tcb.retransmitHigh = tcb.sndUna;
         tcb.cwndCnt = 0;
         tcb.rack.tlpHighSeq = null;
+        host.count(tcb.sackOk ? SnmpCounter.TCP_SACK_RECOVERY : SnmpCounter.TCP_RENO_RECOVERY);
         setState(tcb, CaState.RECOVERY, (why != null ? why : tcb.sackOk ? "three segments SACKed" : "three duplicate ACKs")
                 + ": fast retransmit, ssthresh = " + tcb.ssthresh + " (" + tcb.cc.name() + "), recovery point "
                 + Seq.unsigned(tcb.highSeq), report);
@@ -348,6 +350,7 @@ final class Recovery {
             host.transmit(output.out(tcb, TcpFlags.ACK | push, seq, tcb.rcvNxt, chunk), report);
             tcb.rack.onSent(seq, end, mss, clock.now(), true);
             tcb.totalRetransmits++;
+            host.count(SnmpCounter.TCP_RETRANS_SEGS);
             tcb.rttSentAt = -1; // Karn: no RTT sample across a retransmission
             seq = end;
             tcb.retransmitHigh = end;
@@ -387,6 +390,8 @@ final class Recovery {
             tcb.ssthresh = tcb.caState == CaState.RECOVERY ? tcb.ssthresh : tcb.cc.ssthresh(tcb);
         }
         tcb.cc.onLoss(tcb);
+        host.count(SnmpCounter.TCP_TIMEOUTS);
+        host.count(SnmpCounter.TCP_RETRANS_SEGS);
         tcb.cwnd = 1;
         tcb.cwndCnt = 0;
         tcb.highSeq = tcb.sndNxt;
