@@ -47,6 +47,8 @@ public final class Sysctls {
     /** Linux takes a name; here 0 = reno, 1 = cubic (the script runner translates "reno"/"cubic"). */
     public static final String TCP_CONGESTION_CONTROL = "net.ipv4.tcp_congestion_control";
     public static final String TCP_SLOW_START_AFTER_IDLE = "net.ipv4.tcp_slow_start_after_idle";
+    public static final String TCP_RECOVERY = "net.ipv4.tcp_recovery";
+    public static final String TCP_EARLY_RETRANS = "net.ipv4.tcp_early_retrans";
     /** vkernel's own: 1 = the NIC offers GSO/TSO, so the stack may send super-segments (ethtool -K dev gso|tso on). */
     public static final String VKERNEL_GSO = "vkernel.gso";
     /** tcp_notsent_lowat(): the default TCP_NOTSENT_LOWAT; UINT_MAX (tcp_sk_init()) leaves it off. */
@@ -98,6 +100,10 @@ public final class Sysctls {
         SPECS.put(TCP_CONGESTION_CONTROL, new Spec(1, 0, 1, "congestion control of new connections: 0 = reno, 1 = cubic"));
         SPECS.put(TCP_SLOW_START_AFTER_IDLE, new Spec(1, 0, 1, "1: after more than one RTO without sending, cwnd "
                 + "restarts from the initial window, halved once per RTO idle (RFC 2861, tcp_cwnd_restart())"));
+        SPECS.put(TCP_RECOVERY, new Spec(1, 0, 7, "bit 1: RACK loss detection (RFC 8985): a segment is lost once one sent "
+                + "after it is delivered and a reordering window has passed, with the reordering timer"));
+        SPECS.put(TCP_EARLY_RETRANS, new Spec(3, 0, 4, "3 or 4: tail loss probes (RFC 8985 §7) after 2 x SRTT with "
+                + "nothing acknowledged; 0-2: none"));
         SPECS.put(VKERNEL_GSO, new Spec(1, 0, 1, "segmentation offload (GSO/TSO, as 'ethtool -K dev gso on'): 1 hands the NIC one super-segment of up to 64 KB, 0 MSS-sized segments"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }

@@ -27,6 +27,22 @@ class MetricsHttpTest extends HttpKernelTest {
         assertThat(http.get("/actuator/health").body()).contains("UP");
     }
 
+    @Test
+    void actuatorMetrics_countRetransmissionsAndTimeouts_asNstatNamesThem() {
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        syscall("write", "{\"fd\":4,\"data\":\"never acknowledged\"}");
+        advance(250); // the handshake took no time: RTO 200 ms, then 400 ms
+        String kernel = base.substring(base.lastIndexOf('/') + 1);
+
+        assertThat(metric("vkernel.nstat", "kernel:" + kernel, "counter:TcpExtTCPTimeouts")).isEqualTo(1.0);
+        assertThat(metric("vkernel.nstat", "kernel:" + kernel, "counter:TcpRetransSegs")).isEqualTo(1.0);
+        assertThat(metric("vkernel.nstat", "kernel:" + kernel, "counter:TcpExtTCPLossProbes"))
+                .as("no SACK on this connection: no tail loss probe").isEqualTo(0.0);
+        advance(400);
+        assertThat(metric("vkernel.nstat", "kernel:" + kernel, "counter:TcpRetransSegs")).isEqualTo(2.0);
+    }
+
     private double metric(String name, String... tags) {
         StringBuilder url = new StringBuilder("/actuator/metrics/" + name + "?");
         for (String tag : tags) {

@@ -101,10 +101,11 @@ class TcpInfoTest {
         establishedWithLinuxOptions();
         t.write("x".repeat(3000));
         t.advanceSeconds(5);
-        // RTOs at 0.2, 0.6, 1.4 and 3.0 s; the next, 3.2 s later, is still ahead
+        // a tail loss probe first (2 x SRTT), then RTOs 0.2, 0.6, 1.4 and 3.0 s after it; the next, 3.2 s later, is
+        // still ahead. The probe is a retransmission (tcpi_total_retrans) but no timeout (tcpi_retransmits).
         assertThat(info()).containsEntry("tcpi_retransmits", 4L)
                 .containsEntry("tcpi_backoff", 4L)
-                .containsEntry("tcpi_total_retrans", 4L)
+                .containsEntry("tcpi_total_retrans", 5L)
                 .containsEntry("tcpi_rto", 3_200_000L)
                 .containsEntry("tcpi_ca_state", 4L)
                 .containsEntry("tcpi_snd_cwnd", 1L)

@@ -4,6 +4,7 @@ import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
@@ -25,17 +26,73 @@ final class Recovery {
     static final int INFINITE_SSTHRESH = 0x7fffffff;
     /** The duplicate-ACK threshold, tp->reordering's default (TCP_FASTRETRANS_THRESH). */
     static final int DUP_THRESH = 3;
+    /** The name of RACK's reordering timer in the clock (ICSK_TIME_REO_TIMEOUT). */
+    static final String REORDER_TIMER = "rack-reorder";
+    /** TCP_TIMEOUT_MIN: two jiffies (HZ=1000) added to the reordering wait, as tcp_rack_mark_lost() does. */
+    static final long TIMEOUT_MIN_MS = 2;
 
     private final TcpOutput output;
     private final TcpHost host;
     private final VirtualClock clock;
     private final Sysctls sysctls;
+    /** Set once the timers exist (they in turn call back here on a timeout). */
+    private TcpTimers timers;
+    private LossProbe lossProbe;
+
+    void setTimers(TcpTimers timers, LossProbe lossProbe) {
+        this.timers = timers;
+        this.lossProbe = lossProbe;
+    }
 
     Recovery(TcpOutput output, TcpHost host, VirtualClock clock, Sysctls sysctls) {
         this.sysctls = sysctls;
         this.output = output;
         this.host = host;
         this.clock = clock;
+    }
+
+    /** RACK runs for SACK connections while net.ipv4.tcp_recovery has bit 1 (tcp_is_rack()); Linux's default. */
+    boolean rackOn(Tcb tcb) {
+        return tcb.sackOk && (sysctls.getInt(Sysctls.TCP_RECOVERY) & 1) != 0;
+    }
+
+    /** tcp_rack_mark_lost(): the reordering timer takes the retransmission timer's slot for the wait, plus TCP_TIMEOUT_MIN. */
+    private void armReorderTimer(Tcb tcb, long waitMs, PacketReport report) {
+        TcpTimers.cancelRetransmit(tcb);
+        tcb.retransmitTimer = clock.schedule(waitMs + TIMEOUT_MIN_MS, REORDER_TIMER, tcb.tuple().toString(),
+                () -> reorderTimeout(tcb));
+        if (report != null && report.tracing()) {
+            report.step("tcp.rack", "a segment sent earlier than the one just delivered is still missing: RACK waits "
+                    + (waitMs + TIMEOUT_MIN_MS) + " ms more (RTT + reordering window " + tcb.rack.reorderWindow(tcb,
+                    tcb.scoreboard.sackedBytes() / Math.max(1, TcpSender.sendMss(tcb)), tcb.srttMs)
+                    + " ms) before calling it lost");
+        }
+    }
+
+    /**
+     * tcp_rack_reo_timeout(): the reordering window has passed; what is now late is lost, recovery starts (PRR with
+     * one segment delivered) and the lost segments are resent; then the RTO is armed again.
+     */
+    void reorderTimeout(Tcb tcb) {
+        tcb.retransmitTimer = null;
+        if (tcb.sndUna == tcb.sndNxt || tcb.state == TcpState.CLOSE || tcb.state == TcpState.TIME_WAIT) {
+            return;
+        }
+        int mss = TcpSender.sendMss(tcb);
+        tcb.rack.reorderTimeouts++;
+        int priorLost = tcb.rack.lostNotResent();
+        tcb.rack.detectLoss(tcb, tcb.scoreboard.sackedBytes() / mss, clock.now());
+        if (tcb.rack.lostNotResent() != priorLost && tcb.caState != CaState.LOSS) {
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "RACK reordering timer: segments sent before the "
+                    + "last one delivered are now lost (tcp_rack_reo_timeout())");
+            if (tcb.caState != CaState.RECOVERY) {
+                enterRecovery(tcb, "RACK reordering timer", null);
+                proportionalRateReduction(tcb, 1, false, mss, null);
+            } else {
+                resendLost(tcb, cwndRoom(tcb, mss) / mss, mss, null);
+            }
+        }
+        timers.armRetransmit(tcb); // tcp_rearm_rto()
     }
 
     /** tcp_cong_avoid_ai(): one more segment each time {@code w} segments have been acknowledged. */
@@ -59,7 +116,9 @@ final class Recovery {
             case RECOVERY -> {
                 int line = tcb.sackOk ? tcb.scoreboard.lossLine(tcb.sndUna, mss) : tcb.sndUna;
                 int head = Math.min(tcb.sndUna + mss, tcb.highSeq); // the head is lost once recovery starts
-                yield Seq.after(head, line) ? head : line;
+                line = Seq.after(head, line) ? head : line;
+                int rack = tcb.rack.lostLine(tcb.sndUna); // what RACK marked lost (sndUna when RACK is off)
+                yield Seq.after(rack, line) ? rack : line;
             }
             default -> tcb.sndUna;
         };
@@ -80,7 +139,7 @@ final class Recovery {
     /** tcp_packets_in_flight() in bytes: outstanding, less what the peer holds, less what is lost and not resent. */
     static int pipe(Tcb tcb, int mss) {
         int outstanding = tcb.sndNxt - tcb.sndUna;
-        int sacked = tcb.scoreboard.sackedBytes();
+        int sacked = tcb.sackOk ? tcb.scoreboard.sackedBytes() : Math.min(outstanding, tcb.renoSacked * mss);
         int line = lossLine(tcb, mss);
         int from = Seq.after(tcb.retransmitHigh, tcb.sndUna) ? tcb.retransmitHigh : tcb.sndUna;
         int lostNotResent = tcb.scoreboard.unsackedIn(from, line);
@@ -100,18 +159,34 @@ final class Recovery {
     void onAck(Tcb tcb, Segment segment, int ackedBytes, boolean duplicate, int priorInFlight, int mss, PacketReport report) {
         int priorSegments = (priorInFlight + mss - 1) / mss;
         int newlySacked = 0;
+        int sackedBefore = tcb.scoreboard.sackedBytes();
         if (tcb.sackOk) {
             tcb.scoreboard.acked(tcb.sndUna);
             for (TcpOption option : segment.options().list()) {
-                newlySacked += tcb.scoreboard.update(option, segment.ack(), tcb.sndUna, tcb.sndNxt);
+                newlySacked += tcb.scoreboard.update(option, segment.ack(), tcb.sndUna, tcb.sndNxt, tcb.rack);
             }
         }
+        tcb.rack.onDelivered(tcb.sndUna, tcb.scoreboard, clock.now());
         if (ackedBytes > 0) {
             tcb.dupAcks = 0;
         } else if (duplicate) {
             tcb.dupAcks++;
         }
-        int delivered = (ackedBytes + newlySacked + mss - 1) / mss;
+        // tp->delivered: what the cumulative ACK covers that was not SACKed before, plus what is newly SACKed
+        int deliveredBytes = Math.max(0, ackedBytes + tcb.scoreboard.sackedBytes() - sackedBefore);
+        int delivered = (deliveredBytes + mss - 1) / mss;
+        if (!tcb.sackOk) {
+            delivered = renoSacks(tcb, ackedBytes, duplicate, mss);
+        }
+        int priorLossLine = lossLine(tcb, mss);
+        boolean rack = rackOn(tcb);
+        if (rack && tcb.rack.advanced && tcb.caState != CaState.LOSS) {
+            tcb.rack.advanced = false;
+            long wait = tcb.rack.detectLoss(tcb, tcb.scoreboard.sackedBytes() / mss, clock.now());
+            if (wait > 0) {
+                armReorderTimer(tcb, wait, report);
+            }
+        }
         switch (tcb.caState) {
             case RECOVERY -> {
                 if (!Seq.before(tcb.sndUna, tcb.highSeq)) {
@@ -119,8 +194,11 @@ final class Recovery {
                     tcb.cwnd = tcb.ssthresh;
                     setState(tcb, CaState.OPEN, "recovery point acknowledged: cwnd = ssthresh = " + tcb.ssthresh, report);
                     tcb.scoreboard.clear();
+                    tcb.rack.clearLost();
+                    tcb.renoSacked = 0; // tcp_reset_reno_sack()
                 } else {
-                    proportionalRateReduction(tcb, delivered, mss, report);
+                    boolean newlyLost = Seq.after(lossLine(tcb, mss), priorLossLine);
+                    proportionalRateReduction(tcb, delivered, ackedBytes > 0 && !newlyLost, mss, report);
                 }
             }
             case LOSS -> {
@@ -132,29 +210,78 @@ final class Recovery {
                 resendLost(tcb, cwndRoom(tcb, mss) / mss, mss, report);
             }
             default -> {
-                boolean timeToRecover = tcb.sackOk
-                        ? tcb.scoreboard.sackedBytes() >= DUP_THRESH * mss || tcb.dupAcks >= DUP_THRESH
-                        : tcb.dupAcks >= DUP_THRESH;
+                // tcp_time_to_recover(): with RACK only a segment marked lost starts recovery; without it, dupthresh
+                boolean timeToRecover;
+                if (rack) {
+                    timeToRecover = Seq.after(tcb.rack.lostLine(tcb.sndUna), tcb.sndUna);
+                } else {
+                    timeToRecover = tcb.sackOk
+                            ? tcb.scoreboard.sackedBytes() >= DUP_THRESH * mss || tcb.dupAcks >= DUP_THRESH
+                            : tcb.dupAcks >= DUP_THRESH;
+                }
                 if (timeToRecover && tcb.sndNxt != tcb.sndUna) {
-                    enterRecovery(tcb, report);
-                    proportionalRateReduction(tcb, delivered, mss, report);
-                } else if (!tcb.scoreboard.isEmpty() || tcb.dupAcks > 0) {
+                    enterRecovery(tcb, rack ? "RACK marked a segment lost" : null, report);
+                    proportionalRateReduction(tcb, delivered, false, mss, report);
+                } else if (!tcb.scoreboard.isEmpty() || (tcb.dupAcks > 0 && !tcb.sackOk)) {
                     if (tcb.caState != CaState.DISORDER) {
                         setState(tcb, CaState.DISORDER, "SACK or duplicate ACK: a segment may be lost", report);
                     }
-                    grow(tcb, ackedBytes / Math.max(1, mss), priorSegments, report);
+                    grow(tcb, tcb.sackOk ? ackedBytes / Math.max(1, mss) : ackedBytes > 0 ? delivered : 0, priorSegments, report);
                 } else {
                     if (tcb.caState == CaState.DISORDER) {
                         setState(tcb, CaState.OPEN, "no more holes", report);
+                    }
+                    tcb.dupAcks = tcb.sackOk ? 0 : tcb.dupAcks;
+                    if (!tcb.sackOk && tcb.dupAcks == 0) {
+                        tcb.renoSacked = 0;
                     }
                     grow(tcb, delivered, priorSegments, report);
                 }
             }
         }
+        lossProbe.onAck(tcb, segment.ack(), ackedBytes > 0, dsack(segment), duplicate && newlySacked == 0);
+        if (ackedBytes > 0 && tcb.sndUna != tcb.sndNxt) {
+            lossProbe.schedule(tcb, true); // tcp_set_xmit_timer(): a probe instead of the RTO when it may go
+        }
+    }
+
+    /** A D-SACK: the first SACK block lies at or below the cumulative ACK (RFC 2883 §4). */
+    private static boolean dsack(Segment segment) {
+        for (TcpOption option : segment.options().list()) {
+            if (option instanceof TcpOption.Unknown u && u.kind() == ReceiverSack.KIND_SACK && u.value().length >= 8) {
+                byte[] v = u.value();
+                int end = ((v[4] & 0xff) << 24) | ((v[5] & 0xff) << 16) | ((v[6] & 0xff) << 8) | (v[7] & 0xff);
+                return !Seq.after(end, segment.ack());
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Without SACK each duplicate ACK stands for a segment that left the network (tcp_add_reno_sack(), at most all but
+     * the holes: tcp_limit_reno_sacked()), which is what lets one new segment go per duplicate ACK (limited transmit,
+     * RFC 3042); a cumulative ACK takes them back (tcp_remove_reno_sacks()). Returns the segments delivered.
+     */
+    private static int renoSacks(Tcb tcb, int ackedBytes, boolean duplicate, int mss) {
+        int delivered = 0;
+        if (ackedBytes > 0) {
+            int acked = (ackedBytes + mss - 1) / mss;
+            delivered = Math.max(acked - tcb.renoSacked, 1);
+            tcb.renoSacked = acked - 1 >= tcb.renoSacked ? 0 : tcb.renoSacked - (acked - 1);
+        } else if (duplicate) {
+            tcb.renoSacked++;
+            delivered = 1;
+        }
+        int packetsOut = (tcb.sndNxt - tcb.sndUna + mss - 1) / mss;
+        int holes = Math.min(Math.max(1, lostBytes(tcb, mss) / mss), packetsOut);
+        if (tcb.renoSacked + holes > packetsOut) {
+            tcb.renoSacked = Math.max(0, packetsOut - holes);
+        }
+        return delivered;
     }
 
     /** tcp_enter_recovery(): ssthresh from the algorithm, PRR starts, the recovery point is SND.NXT. */
-    private void enterRecovery(Tcb tcb, PacketReport report) {
+    private void enterRecovery(Tcb tcb, String why, PacketReport report) {
         tcb.priorCwnd = tcb.cwnd;
         tcb.ssthresh = tcb.cc.ssthresh(tcb);
         tcb.cc.onLoss(tcb);
@@ -163,7 +290,9 @@ final class Recovery {
         tcb.highSeq = tcb.sndNxt;
         tcb.retransmitHigh = tcb.sndUna;
         tcb.cwndCnt = 0;
-        setState(tcb, CaState.RECOVERY, (tcb.sackOk ? "three segments SACKed" : "three duplicate ACKs")
+        tcb.rack.tlpHighSeq = null;
+        host.count(tcb.sackOk ? SnmpCounter.TCP_SACK_RECOVERY : SnmpCounter.TCP_RENO_RECOVERY);
+        setState(tcb, CaState.RECOVERY, (why != null ? why : tcb.sackOk ? "three segments SACKed" : "three duplicate ACKs")
                 + ": fast retransmit, ssthresh = " + tcb.ssthresh + " (" + tcb.cc.name() + "), recovery point "
                 + Seq.unsigned(tcb.highSeq), report);
     }
@@ -173,7 +302,7 @@ final class Recovery {
      * delivered (prr_delivered x ssthresh / prior_cwnd - prr_out); below it, slow-start back up to ssthresh, at most
      * one segment more than delivered (PRR-SSRB). The fast retransmit itself always goes.
      */
-    private void proportionalRateReduction(Tcb tcb, int delivered, int mss, PacketReport report) {
+    private void proportionalRateReduction(Tcb tcb, int delivered, boolean unaAdvanced, int mss, PacketReport report) {
         tcb.prrDelivered += delivered;
         int inFlight = (pipe(tcb, mss) + mss - 1) / mss;
         int delta = tcb.ssthresh - inFlight;
@@ -182,7 +311,8 @@ final class Recovery {
             long share = ((long) tcb.prrDelivered * tcb.ssthresh + tcb.priorCwnd - 1) / Math.max(1, tcb.priorCwnd);
             sndcnt = (int) share - tcb.prrOut;
         } else {
-            sndcnt = Math.min(delta, Math.max(tcb.prrDelivered - tcb.prrOut, delivered) + 1);
+            // tcp_cwnd_reduction(): one more than delivered only when SND.UNA advanced and nothing was newly lost
+            sndcnt = Math.min(delta, Math.max(tcb.prrDelivered - tcb.prrOut, delivered) + (unaAdvanced ? 1 : 0));
         }
         sndcnt = Math.max(sndcnt, tcb.prrOut == 0 ? 1 : 0);
         tcb.cwnd = Math.max(1, inFlight + sndcnt);
@@ -218,7 +348,9 @@ final class Recovery {
             byte[] chunk = tcb.sendQueue.peek(seq - tcb.sndUna, size);
             int push = tcb.pushMarks.isMark(end) ? TcpFlags.PSH : 0;
             host.transmit(output.out(tcb, TcpFlags.ACK | push, seq, tcb.rcvNxt, chunk), report);
+            tcb.rack.onSent(seq, end, mss, clock.now(), true);
             tcb.totalRetransmits++;
+            host.count(SnmpCounter.TCP_RETRANS_SEGS);
             tcb.rttSentAt = -1; // Karn: no RTT sample across a retransmission
             seq = end;
             tcb.retransmitHigh = end;
@@ -258,11 +390,16 @@ final class Recovery {
             tcb.ssthresh = tcb.caState == CaState.RECOVERY ? tcb.ssthresh : tcb.cc.ssthresh(tcb);
         }
         tcb.cc.onLoss(tcb);
+        host.count(SnmpCounter.TCP_TIMEOUTS);
+        host.count(SnmpCounter.TCP_RETRANS_SEGS);
         tcb.cwnd = 1;
         tcb.cwndCnt = 0;
         tcb.highSeq = tcb.sndNxt;
         tcb.retransmitHigh = resentEnd;
         tcb.dupAcks = 0;
+        tcb.renoSacked = 0;
+        tcb.rack.onTimeout();
+        tcb.rack.tlpHighSeq = null;
         CaState previous = tcb.caState;
         tcb.caState = CaState.LOSS;
         tcb.totalRetransmits++;

@@ -30,6 +30,14 @@ final class SackScoreboard {
 
     /** Reads the SACK blocks of an ACK; returns how many bytes are newly known to be held by the peer. */
     int update(TcpOption sack, int ack, int sndUna, int sndNxt) {
+        return update(sack, ack, sndUna, sndNxt, null);
+    }
+
+    /**
+     * As above; with {@code rack}, a block is cut to the whole segments it covers (tcp_match_skb_to_sack() splits an
+     * skb only at MSS boundaries, so the part of a segment a block covers is not SACKed).
+     */
+    int update(TcpOption sack, int ack, int sndUna, int sndNxt, Rack rack) {
         if (!(sack instanceof TcpOption.Unknown u) || u.kind() != ReceiverSack.KIND_SACK) {
             return 0;
         }
@@ -46,6 +54,10 @@ final class SackScoreboard {
             }
             if (Seq.after(end, sndNxt)) {
                 end = sndNxt; // tcp_is_sackblock_valid() would drop it; clipping keeps what is plausible
+            }
+            if (rack != null) {
+                start = rack.alignUp(start);
+                end = rack.alignDown(end);
             }
             if (Seq.after(end, start)) {
                 add(start, end);

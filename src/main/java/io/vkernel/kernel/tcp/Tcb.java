@@ -111,6 +111,8 @@ public final class Tcb implements BindTable.Owner {
     /** The end of what was retransmitted in this recovery episode (tp->retransmit_high). */
     int retransmitHigh;
     int dupAcks;
+    /** tp->sacked_out of a connection without SACK: duplicate ACKs counted as segments that left (tcp_add_reno_sack()). */
+    int renoSacked;
     int priorCwnd;
     int prrDelivered;
     int prrOut;
@@ -120,6 +122,8 @@ public final class Tcb implements BindTable.Owner {
     boolean cwndLimited;
     /** What the peer SACKed of [SND.UNA, SND.NXT). */
     final SackScoreboard scoreboard = new SackScoreboard();
+    /** RACK's per-segment send times and the tail loss probe's state (RFC 8985). */
+    final Rack rack = new Rack();
 
     /** PSH marks in the send queue (tcp_push(), forced_push()); tp->pushed_seq is the last forced or write-end push. */
     final PushMarks pushMarks = new PushMarks();

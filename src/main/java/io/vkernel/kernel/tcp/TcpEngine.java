@@ -67,7 +67,9 @@ public final class TcpEngine {
         TcpStates states = new TcpStates(established, binds, clock, sysctls, host);
         Recovery recovery = new Recovery(output, host, clock, sysctls);
         this.timers = new TcpTimers(states, recovery, output, clock, sysctls, host);
-        this.sender = new TcpSender(clock, sysctls, host, output, timers);
+        LossProbe lossProbe = new LossProbe(clock, sysctls, host, output, timers);
+        recovery.setTimers(timers, lossProbe);
+        this.sender = new TcpSender(clock, sysctls, host, output, timers, lossProbe);
         this.receiver = new TcpReceiver(sysctls, host, output, states);
         this.active = new ActiveOpen(established, binds, clock, sysctls, isns, host, output, timers, states);
         this.passive = new PassiveOpen(established, binds, clock, sysctls, isns, host, maxConnections, output, timers,

@@ -23,8 +23,10 @@ final class TcpSender {
     private final TcpHost host;
     private final TcpOutput output;
     private final TcpTimers timers;
+    private final LossProbe lossProbe;
 
-    TcpSender(VirtualClock clock, Sysctls sysctls, TcpHost host, TcpOutput output, TcpTimers timers) {
+    TcpSender(VirtualClock clock, Sysctls sysctls, TcpHost host, TcpOutput output, TcpTimers timers, LossProbe lossProbe) {
+        this.lossProbe = lossProbe;
         this.clock = clock;
         this.sysctls = sysctls;
         this.host = host;
@@ -192,6 +194,7 @@ final class TcpSender {
         int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
         int mss = sendMss(tcb);
         int maxSegment = sizeGoal(tcb);
+        boolean sentAny = false;
         while (unsent > 0) {
             int usable = tcb.sndWnd - (tcb.sndNxt - tcb.sndUna);
             int want = Math.min(unsent, maxSegment);
@@ -204,7 +207,7 @@ final class TcpSender {
                 if (tcb.sndWnd == 0 && tcb.sndNxt == tcb.sndUna) {
                     timers.armPersist(tcb); // nothing in flight to bring a window update: probe for it
                 }
-                return;
+                break; // with data unsent, sndNxt != finSeq: nothing below goes either
             }
             // tcp_write_xmit(): Nagle and TCP_CORK judge only the last skb of the write queue; one that more data
             // follows (cut at an MSG_EOR record end) goes with TCP_NAGLE_PUSH
@@ -220,7 +223,7 @@ final class TcpSender {
                     report.step("tcp.cork", () -> waiting + " bytes wait: " + (msgMore ? "MSG_MORE" : "TCP_CORK")
                             + " holds a partial segment until it fills or is pushed (tcp_nagle_check(), TCP_NAGLE_CORK)");
                 }
-                return;
+                break; // with data unsent, sndNxt != finSeq: nothing below goes either
             }
             if (small && last && !forcePush && nagleHolds(tcb)) {
                 if (report.tracing()) {
@@ -228,13 +231,15 @@ final class TcpSender {
                     report.step("tcp.nagle", () -> waiting + " bytes wait: a smaller-than-MSS segment is still unacknowledged "
                             + "(Nagle's algorithm, tcp_nagle_check(); TCP_NODELAY turns it off)");
                 }
-                return;
+                break; // with data unsent, sndNxt != finSeq: nothing below goes either
             }
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
             boolean push = tcb.pushMarks.isMark(tcb.sndNxt + size) || (fromWrite && size == usable && size < unsent)
                     || (fromWrite && size < want);
             int flags = TcpFlags.ACK | (push ? TcpFlags.PSH : 0);
             host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
+            tcb.rack.onSent(tcb.sndNxt, tcb.sndNxt + size, mss, clock.now(), false);
+            sentAny = true;
             timers.startRttTiming(tcb, tcb.sndNxt + size);
             tcb.sndNxt += size;
             if (small) {
@@ -245,6 +250,9 @@ final class TcpSender {
                 tcb.prrOut += (size + mss - 1) / mss; // tcp_write_xmit(): new data counts in prr_out too
             }
             timers.armRetransmit(tcb);
+        }
+        if (sentAny) {
+            lossProbe.schedule(tcb, false); // tcp_write_xmit() -> tcp_schedule_loss_probe()
         }
         if (tcb.finQueued && tcb.sndNxt == tcb.finSeq) {
             if (Seq.after(tcb.sndNxt + 1, tcb.sndUna + tcb.sndWnd)) {
@@ -259,6 +267,7 @@ final class TcpSender {
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
             tcb.sndNxt += 1;
             timers.armRetransmit(tcb);
+            lossProbe.schedule(tcb, false);
         }
     }
 

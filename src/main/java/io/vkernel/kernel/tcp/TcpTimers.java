@@ -47,6 +47,7 @@ final class TcpTimers {
         }
         long r = clock.now() - tcb.rttSentAt;
         tcb.rttSentAt = -1;
+        tcb.rack.onRtt(r); // tcp_update_rtt_min()
         if (tcb.srttMs < 0) {
             tcb.srttMs = r;
             tcb.rttvarMs = r / 2;
@@ -107,6 +108,7 @@ final class TcpTimers {
             int push = tcb.pushMarks.isMark(tcb.sndUna + size) ? TcpFlags.PSH : 0;
             host.transmit(output.out(tcb, TcpFlags.ACK | push, tcb.sndUna, tcb.rcvNxt, chunk), null);
             recovery.onRetransmitTimeout(tcb, tcb.sndUna + size);
+            tcb.rack.onSent(tcb.sndUna, tcb.sndUna + size, size, clock.now(), true);
         } else if (tcb.finQueued) {
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
         }

@@ -30,7 +30,13 @@ public enum SnmpCounter {
     TCP_ACK_SKIPPED_TIME_WAIT("TcpExtTCPACKSkippedTimeWait", "TIME_WAIT ACKs not sent: tcp_invalid_ratelimit"),
     TCP_ACK_SKIPPED_CHALLENGE("TcpExtTCPACKSkippedChallenge", "challenge ACKs not sent: tcp_invalid_ratelimit or tcp_challenge_ack_limit"),
     TCP_DSACK_OLD_SENT("TcpExtTCPDSACKOldSent", "D-SACKs for data received twice below RCV.NXT (tcp_dsack_set())"),
-    TCP_DSACK_OFO_SENT("TcpExtTCPDSACKOfoSent", "D-SACKs for out-of-order data received twice (tcp_dsack_set())");
+    TCP_DSACK_OFO_SENT("TcpExtTCPDSACKOfoSent", "D-SACKs for out-of-order data received twice (tcp_dsack_set())"),
+    TCP_RETRANS_SEGS("TcpRetransSegs", "segments retransmitted: by the RTO, fast recovery, RACK or a loss probe"),
+    TCP_TIMEOUTS("TcpExtTCPTimeouts", "retransmission timer expiries with data outstanding (tcp_retransmit_timer())"),
+    TCP_SACK_RECOVERY("TcpExtTCPSackRecovery", "fast recoveries entered on a SACK connection (tcp_enter_recovery())"),
+    TCP_RENO_RECOVERY("TcpExtTCPRenoRecovery", "fast recoveries entered on a connection without SACK (tcp_enter_recovery())"),
+    TCP_LOSS_PROBES("TcpExtTCPLossProbes", "tail loss probes sent (tcp_send_loss_probe(), RFC 8985 §7)"),
+    TCP_LOSS_PROBE_RECOVERY("TcpExtTCPLossProbeRecovery", "losses a tail loss probe repaired (tcp_process_tlp_ack())");
 
     private final String nstatName;
     private final String description;
