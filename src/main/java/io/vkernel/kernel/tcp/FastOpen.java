@@ -262,7 +262,6 @@ public final class FastOpen {
         int take = Math.min(payload.length, Math.max(0, child.rcvBufLimit - child.receiveQueue.size()));
         child.receiveQueue.append(payload, 0, take);
         child.rcvNxt += take;
-        child.dataReceived = true;
         child.synDataAcked = true;
     }
 }
