@@ -375,7 +375,7 @@ final class PassiveOpen {
         }
         listener.acceptQueue().clear();
         for (Tcb request : established.all()) {
-            if (request.state == TcpState.SYN_RECV && request.listener == listener) {
+            if (request.state == TcpState.SYN_RECV && request.listener == listener && !request.fastOpenChild) {
                 dropRequest(request);
             }
         }
