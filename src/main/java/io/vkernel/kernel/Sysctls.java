@@ -53,6 +53,10 @@ public final class Sysctls {
     public static final String VKERNEL_GSO = "vkernel.gso";
     /** tcp_notsent_lowat(): the default TCP_NOTSENT_LOWAT; UINT_MAX (tcp_sk_init()) leaves it off. */
     public static final String TCP_NOTSENT_LOWAT = "net.ipv4.tcp_notsent_lowat";
+    /** TCP Fast Open (RFC 7413): bit 0x1 client, 0x2 server, 0x4 client without cookie, 0x200 server without cookie, 0x400 every listener. */
+    public static final String TCP_FASTOPEN = "net.ipv4.tcp_fastopen";
+    /** The server's cookie key, net.ipv4.tcp_fastopen_key "k0-k1-k2-k3": its four 32-bit words, .0 to .3. */
+    public static final String TCP_FASTOPEN_KEY = "net.ipv4.tcp_fastopen_key";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -104,6 +108,14 @@ public final class Sysctls {
                 + "after it is delivered and a reordering window has passed, with the reordering timer"));
         SPECS.put(TCP_EARLY_RETRANS, new Spec(3, 0, 4, "3 or 4: tail loss probes (RFC 8985 §7) after 2 x SRTT with "
                 + "nothing acknowledged; 0-2: none"));
+        SPECS.put(TCP_FASTOPEN, new Spec(1, 0, 0xFFFF_FFFFL, "TCP Fast Open (RFC 7413) bits: 0x1 client (sendto MSG_FASTOPEN), "
+                + "0x2 server, 0x4 client sends data without a cookie, 0x200 server takes data without a cookie, 0x400 every "
+                + "listener is Fast Open with its backlog as queue length (no setsockopt TCP_FASTOPEN needed)"));
+        for (int i = 0; i < 4; i++) {
+            // Linux draws a random key at the first Fast Open use (tcp_fastopen_init_key_once()); vkernel's is fixed
+            SPECS.put(TCP_FASTOPEN_KEY + "." + i, new Spec(0x5EED_0000L + i, 0, 0xFFFF_FFFFL, "word " + i
+                    + " of the Fast Open cookie key (net.ipv4.tcp_fastopen_key is the four words as %08x-%08x-%08x-%08x)"));
+        }
         SPECS.put(VKERNEL_GSO, new Spec(1, 0, 1, "segmentation offload (GSO/TSO, as 'ethtool -K dev gso on'): 1 hands the NIC one super-segment of up to 64 KB, 0 MSS-sized segments"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }

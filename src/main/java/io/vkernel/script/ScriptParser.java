@@ -421,10 +421,42 @@ public final class ScriptParser {
                 yield new TcpOption.Timestamps(value, c.unsigned("TS ecr", 0xffffffffL));
             }
             case "sack" -> sack(c);
-            case "FO", "FOEXP", "md5" -> throw c.error("the " + name + " option is not supported: vkernel models mss, sackOK, "
-                    + "TS, nop, wscale, eol and sack blocks");
+            case "FO", "FOEXP" -> fastOpen(c, name.equals("FOEXP"));
+            case "md5" -> throw c.error("the md5 option is not supported: vkernel models mss, sackOK, TS, nop, wscale, eol, "
+                    + "sack blocks and the Fast Open option (FO, FOEXP)");
             default -> throw c.error("unknown TCP option '" + name + "': use mss N, sackOK, TS val N ecr N, nop, wscale N, eol, sack L:R");
         };
+    }
+
+    /**
+     * The cookies google/packetdrill's run_all.py and the kernel selftests' ksft_runner.sh pass with -D for IPv4
+     * (--local_ip=192.168.0.1 --remote_ip=192.0.2.1): TFO_COOKIE is the server's cookie for the client under the
+     * defaults.sh key a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4, TFO_COOKIE_ZERO the one under the all-zero key.
+     */
+    static final Map<String, String> COOKIE_DEFINES = Map.of("TFO_COOKIE", "3021b9d889017eeb", "TFO_COOKIE_ZERO", "b7c12350a90dc8f5");
+
+    /**
+     * packetdrill's Fast Open option: {@code FO} (kind 34) or {@code FOEXP} (kind 254, magic 0xF989), then an even
+     * number of hex digits (none: a cookie request) or one of the {@link #COOKIE_DEFINES}.
+     */
+    private static TcpOption fastOpen(Cursor c, boolean exp) {
+        StringBuilder hex = new StringBuilder();
+        Lexer.Token last = null;
+        // the lexer splits "3021b9d889017eeb" into 3021 and b9d889017eeb: join the tokens that touch
+        while ((c.peekKind(Kind.NUMBER) || c.peekKind(Kind.WORD))
+                && (last == null || c.peek().column() == last.column() + last.text().length())) {
+            last = c.next();
+            hex.append(last.text());
+        }
+        String digits = COOKIE_DEFINES.getOrDefault(hex.toString(), hex.toString());
+        if (!digits.matches("([0-9a-fA-F]{2})*")) {
+            throw c.error("a Fast Open cookie is an even number of hex digits (or TFO_COOKIE), got '" + hex + "'");
+        }
+        byte[] cookie = java.util.HexFormat.of().parseHex(digits);
+        if (cookie.length > 16) {
+            throw c.error("a Fast Open cookie holds at most 16 bytes, got " + cookie.length);
+        }
+        return new io.vkernel.kernel.tcp.FastOpen.Cookie(cookie, exp).option();
     }
 
     private static TcpOption sack(Cursor c) {
@@ -577,6 +609,10 @@ public final class ScriptParser {
 
         boolean peekKind(Kind kind) {
             return !atEnd() && tokens.get(at).kind() == kind;
+        }
+
+        Token peek() {
+            return atEnd() ? null : tokens.get(at);
         }
 
         String peekText() {

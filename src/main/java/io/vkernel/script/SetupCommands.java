@@ -66,7 +66,7 @@ final class SetupCommands {
      */
     private static final Set<String> ACCEPTED = Set.of("net.ipv4.tcp_frto", "net.ipv4.tcp_fack", "net.ipv4.tcp_reordering",
             "net.ipv4.tcp_tso_win_divisor", "net.ipv4.tcp_ecn", "net.ipv4.tcp_ecn_option", "net.ipv4.tcp_pacing_ss_ratio",
-            "net.ipv4.tcp_pacing_ca_ratio", "net.ipv4.tcp_notsent_lowat", "net.ipv4.tcp_fastopen", "net.ipv4.tcp_fastopen_key",
+            "net.ipv4.tcp_pacing_ca_ratio", "net.ipv4.tcp_notsent_lowat",
             "net.ipv4.tcp_fastopen_blackhole_timeout_sec", "net.ipv4.tcp_min_tso_segs", "net.ipv4.tcp_mtu_probing",
             "net.ipv4.tcp_base_mss", "net.ipv4.tcp_fastopen_cookies", "net.ipv4.tcp_app_win", "net.ipv4.tcp_autocorking",
             "net.ipv4.tcp_limit_output_bytes", "net.ipv4.tcp_thin_linear_timeouts", "net.ipv4.tcp_no_metrics_save",
@@ -209,6 +209,13 @@ final class SetupCommands {
             }
             return names;
         }
+        if (name.equals(Sysctls.TCP_FASTOPEN_KEY)) {
+            long[] words = fastOpenKey(v, line);
+            for (int i = 0; i < 4; i++) {
+                names.add(put(name + "." + i, words[i], line, sysctls));
+            }
+            return names;
+        }
         if (name.equals(Sysctls.TCP_CONGESTION_CONTROL)) {
             long cc = switch (v) {
                 case "reno" -> 0;
@@ -239,6 +246,28 @@ final class SetupCommands {
         }
         sysctls.put(name, value);
         return name;
+    }
+
+    /** proc_tcp_fastopen_key(): "%x-%x-%x-%x", optionally ",backup" (vkernel keeps only the primary key). */
+    static long[] fastOpenKey(String text, int line) {
+        String primary = text.split(",", -1)[0];
+        String[] parts = primary.split("-", -1);
+        long[] words = new long[4];
+        try {
+            if (parts.length != 4) {
+                throw new NumberFormatException();
+            }
+            for (int i = 0; i < 4; i++) {
+                if (parts[i].isEmpty() || parts[i].length() > 8) {
+                    throw new NumberFormatException();
+                }
+                words[i] = Long.parseLong(parts[i], 16);
+            }
+        } catch (NumberFormatException e) {
+            throw new ScriptException(line, "net.ipv4.tcp_fastopen_key takes four hex words as Linux prints it, "
+                    + "e.g. a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4; got '" + text + "'");
+        }
+        return words;
     }
 
     private static long number(String name, String text, int line) {

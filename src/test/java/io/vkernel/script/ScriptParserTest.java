@@ -130,13 +130,30 @@ class ScriptParserTest {
     }
 
     @Test
+    void fastOpenOptions_kind34AndExperimental254_withHexCookiesRequestsAndTheTfoCookieDefine() {
+        Script script = parse(PREAMBLE + """
+                +0 < S 0:10(10) win 100 <mss 1460,FO 00abaaabe8e954c2,nop,nop>
+                +0 < S 0:0(0) win 100 <mss 1460,FOEXP>
+                +0 < S 0:0(0) win 100 <FOEXP TFO_COOKIE>
+                """);
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        assertThat(((PacketLine) script.events().get(3).action()).options()).containsExactly(new TcpOption.Mss(1460),
+                new TcpOption.Unknown(34, hex.parseHex("00abaaabe8e954c2")), new TcpOption.Nop(), new TcpOption.Nop());
+        assertThat(((PacketLine) script.events().get(4).action()).options()).endsWith(new TcpOption.Unknown(254, hex.parseHex("f989")));
+        // run_all.py's -D TFO_COOKIE for 192.0.2.1 -> 192.168.0.1 under defaults.sh's key
+        assertThat(((PacketLine) script.events().get(5).action()).options())
+                .containsExactly(new TcpOption.Unknown(254, hex.parseHex("f9893021b9d889017eeb")));
+    }
+
+    @Test
     void malformedLines_areRefusedWithTheLineAndWhatIsWrong() {
         refused(PREAMBLE + "+0 < S 0:0(0) <mss 1000>\n", 4, "an inbound packet needs its window");
         refused(PREAMBLE + "+0 < S 0:10(0) win 100\n", 4, "inconsistent sequence numbers and payload length");
         refused(PREAMBLE + "+0 < SX 0:0(0) win 100\n", 4, "'X' is not a TCP flag");
         refused(PREAMBLE + "+0 < SE 0:0(0) win 100\n", 4, "ECN flags");
         refused(PREAMBLE + "+0 < S 0:0(0) win 100 <mss 1000,wscale 7>\n", 4, "not a multiple of 4");
-        refused(PREAMBLE + "+0 < S 0:0(0) win 100 <FO abcd>\n", 4, "the FO option is not supported");
+        refused(PREAMBLE + "+0 < S 0:0(0) win 100 <FO abc,nop>\n", 4, "an even number of hex digits");
+        refused(PREAMBLE + "+0 < S 0:0(0) win 100 <md5 abcd>\n", 4, "the md5 option is not supported");
         refused(PREAMBLE + "+0 < S 0:0(0) win 100 <...>\n", 4, "only makes sense for outbound");
         refused(PREAMBLE + "+0 < S 0:0(0) win 70000\n", 4, "between 0 and 65535");
         refused(PREAMBLE + "+0 poll(3, 1, 0) = 0\n", 4, "poll takes a list of pollfds");
@@ -145,7 +162,7 @@ class ScriptParserTest {
         refused(PREAMBLE + "+0 send(4, ..., 10, MSG_OOB) = 10\n", 4, "send flags may be 0 or MSG_DONTWAIT|MSG_EOR|MSG_MORE|MSG_NOSIGNAL");
         refused(PREAMBLE + "+0 epoll_create(1) = 5\n", 4, "system call 'epoll_create' is not supported");
         refused(PREAMBLE + "+0 setsockopt(3, SOL_IP, IP_TOS, [1], 4) = 0\n", 4, "the level must be SOL_SOCKET or SOL_TCP");
-        refused(PREAMBLE + "+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0\n", 4, "'TCP_FASTOPEN' at level SOL_TCP is not modelled");
+        refused(PREAMBLE + "+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0\n", 4, "'TCP_FASTOPEN_CONNECT' at level SOL_TCP is not modelled");
         refused(PREAMBLE + "+0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 4\n", 4, "the type must be SOCK_STREAM");
         refused(PREAMBLE + "< S 0:0(0) win 100\n", 4, "each event starts with its time");
         refused(PREAMBLE + "+0 read(4, ..., 10) = \n", 4, "expected an argument");

@@ -45,12 +45,26 @@ class SetupLinesTest {
                 .containsEntry(Sysctls.TCP_WMEM_DEFAULT, 262144L).containsEntry(Sysctls.TCP_SYN_RETRIES, 5L)
                 .containsEntry(Sysctls.TCP_CONGESTION_CONTROL, 1L).containsEntry(Sysctls.TCP_SYNCOOKIES, 1L);
         assertThat(google.notes()).anyMatch(n -> n.contains("net.ipv4.tcp_frto=2 accepted; vkernel does not model"))
-                .anyMatch(n -> n.contains("net.ipv4.tcp_fastopen=0x70403")).anyMatch(n -> n.contains("no qdisc"));
+                .anyMatch(n -> n.contains("no qdisc"));
+        assertThat(google.sysctls()).containsEntry(Sysctls.TCP_FASTOPEN, 0x70403L)
+                .containsEntry(Sysctls.TCP_FASTOPEN_KEY + ".0", 0xa1a1a1a1L).containsEntry(Sysctls.TCP_FASTOPEN_KEY + ".3", 0xd4d4d4d4L);
         assertThat(parse("`sysctl -q net.ipv4.tcp_adv_win_scale=2`\n" + LISTEN).notes())
                 .containsExactly("line 1: net.ipv4.tcp_adv_win_scale=2 accepted; vkernel does not model what it tunes");
         Script selftests = parse("`./defaults.sh`\n" + LISTEN);
-        assertThat(selftests.notes()).anyMatch(n -> n.contains("net.ipv4.tcp_fastopen=0x3"))
-                .noneMatch(n -> n.contains("tcp_ecn_option"));
+        assertThat(selftests.sysctls()).containsEntry(Sysctls.TCP_FASTOPEN, 3L);
+        assertThat(selftests.notes()).noneMatch(n -> n.contains("tcp_ecn_option"));
+    }
+
+    @Test
+    void fastOpenKey_isReadAsLinuxPrintsIt_fourHexWords_andAnythingElseIsRefusedWithTheForm() {
+        Script script = parse("`sysctl -q net.ipv4.tcp_fastopen_key=00000001-89abcdef-0-ffffffff,11111111-22222222-33333333-44444444`\n"
+                + LISTEN);
+        assertThat(script.sysctls()).containsEntry(Sysctls.TCP_FASTOPEN_KEY + ".0", 1L)
+                .containsEntry(Sysctls.TCP_FASTOPEN_KEY + ".1", 0x89abcdefL).containsEntry(Sysctls.TCP_FASTOPEN_KEY + ".2", 0L)
+                .containsEntry(Sysctls.TCP_FASTOPEN_KEY + ".3", 0xffffffffL);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("`sysctl -q net.ipv4.tcp_fastopen_key=a1a1a1a1-b2b2b2b2`\n" + LISTEN))
+                .isInstanceOf(ScriptException.class).hasMessageContaining("four hex words")
+                .hasMessageContaining("a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4");
     }
 
     @Test

@@ -32,9 +32,15 @@ public final class SocketOptions {
      */
     public String congestion = "cubic";
 
+    /** TCP_FASTOPEN on a listener (fastopenq.max_qlen): Fast Open children pending at once; 0 = not a Fast Open listener. */
+    public int fastOpenQueue;
+    /** TCP_FASTOPEN_NO_COOKIE (tp->fastopen_no_cookie): data on SYN is taken, or sent, without a cookie. */
+    public boolean fastOpenNoCookie;
+
     /** sk_clone_lock(): the child socket starts with the listener's options, whatever they are. */
     public SocketOptions copy() {
         SocketOptions copy = new SocketOptions();
+        copy.fastOpenNoCookie = fastOpenNoCookie;
         copy.reuseAddr = reuseAddr;
         copy.keepAlive = keepAlive;
         copy.noDelay = noDelay;

@@ -8,6 +8,7 @@ import io.vkernel.kernel.proc.Task;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.socket.SyscallException;
+import io.vkernel.kernel.tcp.FastOpen;
 import io.vkernel.kernel.tcp.ReceiveBuffer;
 import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.tcp.TcpEngine;
@@ -108,6 +109,7 @@ public final class Syscalls {
                     throw new SyscallException(Errno.EADDRINUSE); // inet_csk_listen_start() re-runs get_port()
                 }
                 kernel.listeners().add(socket);
+                FastOpen.listen(socket, kernel.sysctls(), Integer.toUnsignedLong(backlog)); // inet_listen(): TFO_SERVER_WO_SOCKOPT1
             }
             socket.listen(effective);
             kernel.event(EventType.STATE_CHANGE, socket.local().toString(), "CLOSED -> LISTEN (backlog " + effective + ")");
@@ -437,6 +439,7 @@ public final class Syscalls {
                 case "TCP_CORK" -> socket.options().cork ? 1 : 0;
                 // do_tcp_getsockopt(): tp->notsent_lowat as set (0 when the sysctl applies)
                 case "TCP_NOTSENT_LOWAT" -> socket.options().notsentLowat;
+                case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> fastOpenOption(socket, option);
                 default -> throw new SyscallException(Errno.EINVAL);
             };
             String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
@@ -648,11 +651,13 @@ public final class Syscalls {
 
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION",
+            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION",
+            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
 
     /** The level an option lives at, as strace names it. */
     static String level(String option) {
@@ -736,10 +741,38 @@ public final class Syscalls {
                     socket.options().notsentLowat = value;
                     kernel.wakeSocket(socket, new PacketReport(null));
                 }
+                case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> setFastOpenOption(socket, option, value);
                 default -> throw new SyscallException(Errno.EINVAL);
             }
             return SyscallResult.ok(0, call + " = 0");
         });
+    }
+
+    /**
+     * do_tcp_setsockopt(): TCP_FASTOPEN sets a closed or listening socket's Fast Open queue length
+     * (fastopen_queue_tune(), capped by somaxconn); TCP_FASTOPEN_NO_COOKIE (0 or 1) lets it take or send data on a SYN
+     * without a cookie. Anything else, or on a connection, is EINVAL.
+     */
+    private void setFastOpenOption(Socket socket, String option, long value) {
+        if (socket.tcb() != null) {
+            throw new SyscallException(Errno.EINVAL);
+        }
+        if (option.equals("TCP_FASTOPEN")) {
+            if (value < 0 || value > Integer.MAX_VALUE) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+            socket.options().fastOpenQueue = FastOpen.queueLength(kernel.sysctls(), value);
+        } else {
+            if (value < 0 || value > 1) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+            socket.options().fastOpenNoCookie = value == 1;
+        }
+    }
+
+    /** do_tcp_getsockopt(): TCP_FASTOPEN reads fastopenq.max_qlen, TCP_FASTOPEN_NO_COOKIE the flag. */
+    private static long fastOpenOption(Socket socket, String option) {
+        return option.equals("TCP_FASTOPEN") ? socket.options().fastOpenQueue : socket.options().fastOpenNoCookie ? 1 : 0;
     }
 
     // ---------------------------------------------------------------- the terminal (FDs 0, 1, 2)

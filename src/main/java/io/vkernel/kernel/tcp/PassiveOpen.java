@@ -116,7 +116,12 @@ final class PassiveOpen {
         tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tp->max_window
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         output.negotiateOptions(tcb, segment, true);
+        FastOpen.Verdict fastOpen = FastOpen.decide(listener, tcb, segment, sysctls, () -> pendingFastOpen(listener), report);
         established.insert(tcb);
+        if (fastOpen == FastOpen.Verdict.CHILD) {
+            fastOpenChild(listener, tcb, segment, report);
+            return;
+        }
         listener.synRecvChanged(+1);
         host.event(EventType.STATE_CHANGE, tuple.toString(), "LISTEN -> SYN_RECV: request created for listener " + listener.local());
         Endpoint local = listener.local();
@@ -128,6 +133,45 @@ final class PassiveOpen {
         timers.startRttTiming(tcb, tcb.iss + 1); // tcp_synack_rtt_meas(): the handshake gives the first RTT sample
         armSynAckTimer(tcb, 0);
         report.connection(tuple.toString(), tcb.state.name());
+    }
+
+    /**
+     * tcp_fastopen_create_child() and tcp_conn_request()'s fastopen_sk branch: the child is a full socket in
+     * SYN_RECV that owns its port, holds the SYN's data and waits in the accept queue at once; its SYN-ACK is
+     * retransmitted by the child's own timer (tcp_fastopen_synack_timer()) until the client's ACK arrives.
+     */
+    private void fastOpenChild(Socket listener, Tcb tcb, Segment syn, PacketReport report) {
+        tcb.fastOpenChild = true;
+        binds.add(tcb);
+        tcb.ownsPort = true;
+        tcb.lastHeard = clock.now();
+        tcb.inherited = listener.options().copy(); // sk_clone_lock()
+        host.count(SnmpCounter.TCP_PASSIVE_OPENS); // tcp_create_openreq_child()
+        host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), "LISTEN -> SYN_RECV: Fast Open child socket for listener "
+                + listener.local());
+        FastOpen.queueSynData(tcb, syn); // the SYN-ACK acknowledges the data
+        // the send queue starts after the SYN: data written before the handshake ends goes out at ISS+1
+        tcb.sndUna = tcb.iss + 1;
+        sendSynAck(tcb, report);
+        listener.acceptQueue().addLast(tcb);
+        timers.armKeepalive(tcb);
+        armSynAckTimer(tcb, 0);
+        report.step("tcp.fastopen", "Fast Open child " + tcb.tuple() + " in SYN_RECV waits in the accept queue of " + listener.local()
+                + (syn.payload().length > 0 ? " with " + tcb.receiveQueue.size() + " bytes readable" : "")
+                + "; its SYN-ACK acknowledges RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
+        host.wake(listener, report);
+        report.connection(tcb.tuple().toString(), tcb.state.name());
+    }
+
+    /** fastopenq.qlen: this listener's Fast Open children whose handshake has not ended. */
+    private int pendingFastOpen(Socket listener) {
+        int pending = 0;
+        for (Tcb tcb : established.all()) {
+            if (tcb.fastOpenChild && tcb.listener == listener && tcb.state == TcpState.SYN_RECV) {
+                pending++;
+            }
+        }
+        return pending;
     }
 
     /**
@@ -230,7 +274,17 @@ final class PassiveOpen {
             if (tcb.state != TcpState.SYN_RECV) {
                 return;
             }
-            if (retries >= sysctls.getInt(Sysctls.TCP_SYNACK_RETRIES)) {
+            if (tcb.fastOpenChild && retries >= sysctls.getInt(Sysctls.TCP_SYNACK_RETRIES) + 1) {
+                // tcp_fastopen_synack_timer(): one retry more than a request gets, then tcp_write_err()
+                host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "Fast Open SYN-ACK retries exhausted: ETIMEDOUT");
+                tcb.pendingError = io.vkernel.kernel.socket.Errno.ETIMEDOUT;
+                states.closeTcb(tcb, "the Fast Open SYN-ACK was never acknowledged");
+                if (tcb.socket != null) {
+                    host.wake(tcb.socket, null);
+                }
+                return;
+            }
+            if (!tcb.fastOpenChild && retries >= sysctls.getInt(Sysctls.TCP_SYNACK_RETRIES)) {
                 host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "SYN-ACK retries exhausted: request dropped");
                 dropRequest(tcb);
                 return;
@@ -335,7 +389,7 @@ final class PassiveOpen {
         }
         listener.acceptQueue().clear();
         for (Tcb request : established.all()) {
-            if (request.state == TcpState.SYN_RECV && request.listener == listener) {
+            if (request.state == TcpState.SYN_RECV && request.listener == listener && !request.fastOpenChild) {
                 dropRequest(request);
             }
         }

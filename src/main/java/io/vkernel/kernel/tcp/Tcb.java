@@ -157,6 +157,14 @@ public final class Tcb implements BindTable.Owner {
     int sndWscale;
     int rcvWscale;
 
+    // TCP Fast Open (RFC 7413, see FastOpen)
+    /** tp->fastopen_rsk: a passive Fast Open child, created in SYN_RECV and accept()able before the handshake ends. */
+    boolean fastOpenChild;
+    /** tp->syn_data_acked: the data on our SYN (or the peer's) was acknowledged; TCP_INFO's TCPI_OPT_SYN_DATA. */
+    boolean synDataAcked;
+    /** The Fast Open option our SYN-ACK carries (a cookie for the client), or null for none. */
+    io.vkernel.kernel.wire.TcpOption synAckFastOpen;
+
     Tcb(FourTuple tuple, TcpState state, long createdAt) {
         this.tuple = tuple;
         this.state = state;

@@ -32,7 +32,8 @@ public final class TcpInfo {
         info.put("tcpi_retransmits", (long) tcb.retransmits);
         info.put("tcpi_probes", (long) tcb.zeroWindowProbes);
         info.put("tcpi_backoff", (long) tcb.retransmits);
-        info.put("tcpi_options", (tcb.tsOk ? 1L : 0) | (tcb.sackOk ? 2L : 0) | (tcb.wscaleOk ? 4L : 0));
+        info.put("tcpi_options", (tcb.tsOk ? 1L : 0) | (tcb.sackOk ? 2L : 0) | (tcb.wscaleOk ? 4L : 0)
+                | (tcb.synDataAcked ? 0x20L : 0)); // TCPI_OPT_SYN_DATA
         info.put("tcpi_snd_wscale", tcb.wscaleOk ? (long) tcb.sndWscale : 0);
         info.put("tcpi_rcv_wscale", tcb.wscaleOk ? (long) tcb.rcvWscale : 0);
         info.put("tcpi_rto", tcb.rtoMs * 1000);

@@ -79,6 +79,8 @@ final class TcpInput {
         }
         if (tcb.state == TcpState.SYN_SENT) {
             active.synSentReceives(tcb, segment, report);
+        } else if (tcb.state == TcpState.SYN_RECV && tcb.fastOpenChild) {
+            fastOpenChildReceives(tcb, segment, report);
         } else if (tcb.state == TcpState.SYN_RECV && tcb.listener == null) {
             simultaneousOpenAck(tcb, segment, report);
         } else if (tcb.state == TcpState.SYN_RECV) {
@@ -104,6 +106,24 @@ final class TcpInput {
         } else {
             synchronizedReceives(tcb, segment, report);
         }
+    }
+
+    /**
+     * tcp_rcv_state_process() for a Fast Open child (a full socket in SYN_RECV): an acceptable ACK of the SYN-ACK
+     * ends the handshake (tcp_rcv_synrecv_state_fastopen() stops the SYN-ACK timer); then, or otherwise, the segment
+     * is processed as on a synchronized connection (RST, FIN and data as usual).
+     */
+    private void fastOpenChildReceives(Tcb tcb, Segment segment, PacketReport report) {
+        if (segment.has(TcpFlags.ACK) && !segment.has(TcpFlags.RST) && !segment.has(TcpFlags.SYN)
+                && Seq.after(segment.ack(), tcb.iss) && Seq.beforeOrEqual(segment.ack(), tcb.sndNxt) && acceptable(tcb, segment)) {
+            TcpStates.cancelTimer(tcb);
+            tcb.fastOpenChild = false;
+            tcb.sndWnd = segment.window() << tcb.sndWscale;
+            tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd);
+            states.setState(tcb, TcpState.ESTABLISHED, "the ACK of a Fast Open SYN-ACK");
+            report.step("tcp.fastopen", "the client acknowledged the SYN-ACK: the Fast Open child is ESTABLISHED");
+        }
+        synchronizedReceives(tcb, segment, report);
     }
 
     /** tcp_timewait_state_process() for a real TIME_WAIT. */
@@ -298,7 +318,7 @@ final class TcpInput {
     private void peerReset(Tcb tcb, PacketReport report) {
         Errno error = tcb.state == TcpState.CLOSE_WAIT ? Errno.EPIPE : Errno.ECONNRESET;
         boolean report1 = tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.FIN_WAIT1
-                || tcb.state == TcpState.FIN_WAIT2 || tcb.state == TcpState.CLOSE_WAIT;
+                || tcb.state == TcpState.FIN_WAIT2 || tcb.state == TcpState.CLOSE_WAIT || tcb.fastOpenChild;
         if (report1 && !tcb.orphan) {
             tcb.pendingError = error;
         }

@@ -94,6 +94,17 @@ final class TcpOutput {
             list.add(new TcpOption.Nop());
             list.add(new TcpOption.WindowScale(tcb.offeredWscale));
         }
+        if (!active && tcb.synAckFastOpen != null) {
+            // tcp_synack_options(): the Fast Open cookie last, when it fits; tcp_options_write() pads a 34 with nop,nop
+            int used = list.stream().mapToInt(TcpOption::size).sum();
+            int need = (tcb.synAckFastOpen.size() + 3) & ~3;
+            if (used + need <= TcpOptions.MAX_LENGTH) {
+                list.add(tcb.synAckFastOpen);
+                for (int pad = tcb.synAckFastOpen.size(); pad < need; pad++) {
+                    list.add(new TcpOption.Nop());
+                }
+            }
+        }
         // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
         int window = Math.min(65535, tcb.rcvWnd());
         return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.iss, ack, window, 0, null, new TcpOptions(list));

@@ -56,7 +56,8 @@ final class TcpSender {
         if (tcb.reset || tcb.writeShutdown || tcb.state == TcpState.CLOSE) {
             throw new SyscallException(Errno.EPIPE);
         }
-        if (tcb.state != TcpState.ESTABLISHED && tcb.state != TcpState.CLOSE_WAIT) {
+        // tcp_sendmsg_locked(): a passive Fast Open child may send before the handshake ends (tcp_passive_fastopen())
+        if (tcb.state != TcpState.ESTABLISHED && tcb.state != TcpState.CLOSE_WAIT && !tcb.fastOpenChild) {
             throw new SyscallException(Errno.EPIPE);
         }
         // sk_sndbuf: SO_SNDBUF's doubled value when set, else tcp_wmem[1]

@@ -278,6 +278,13 @@ public sealed interface TcpOption {
                 }
                 return out.toString();
             }
+            // Fast Open (RFC 7413), as packetdrill writes it: FO for kind 34, FOEXP for kind 254 with magic 0xF989
+            if (kind == 34) {
+                return "FO" + (value.length > 0 ? " " + HexFormat.of().formatHex(value) : "");
+            }
+            if (kind == 254 && value.length >= 2 && (value[0] & 0xff) == 0xF9 && (value[1] & 0xff) == 0x89) {
+                return "FOEXP" + (value.length > 2 ? " " + HexFormat.of().formatHex(value, 2, value.length) : "");
+            }
             return "unknown-" + kind + (value.length > 0 ? " 0x" + HexFormat.of().formatHex(value) : "");
         }
     }
