@@ -270,7 +270,8 @@ class SyscallController {
     @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY, TCP_CORK (value 0 or 1), "
             + "SO_RCVBUF and SO_SNDBUF (bytes; stored doubled, capped by net.core.rmem_max/wmem_max, as Linux does), "
             + "TCP_MAXSEG (the MSS to offer and use, 88-32767), TCP_NOTSENT_LOWAT (bytes), "
-            + "TCP_CONGESTION (name: reno or cubic; another name answers ENOENT)")
+            + "TCP_CONGESTION (name: reno or cubic; another name answers ENOENT), TCP_USER_TIMEOUT (ms unacknowledged before ETIMEDOUT), "
+            + "TCP_INQ (0 or 1), IP_TOS (TOS byte) and IP_MTU_DISCOVER (0-5) at SOL_IP")
     DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {
         int fd = fd(body.fd());
         String option = Inputs.oneOf("option", body.option(), Syscalls.SOCKET_OPTIONS);

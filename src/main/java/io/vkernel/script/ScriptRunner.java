@@ -346,7 +346,7 @@ public final class ScriptRunner {
             try {
                 var socket = k.requireProcess(pid).fds().get(socketUnderTest).socket();
                 return socket == null || socket.tcb() == null ? Map.<String, Long>of()
-                        : io.vkernel.kernel.tcp.TcpInfo.of(socket.tcb());
+                        : io.vkernel.kernel.tcp.TcpInfo.of(socket.tcb(), k.clock().now());
             } catch (RuntimeException e) {
                 return Map.<String, Long>of();
             }

@@ -437,6 +437,7 @@ public final class Syscalls {
                 case "TCP_CORK" -> socket.options().cork ? 1 : 0;
                 // do_tcp_getsockopt(): tp->notsent_lowat as set (0 when the sysctl applies)
                 case "TCP_NOTSENT_LOWAT" -> socket.options().notsentLowat;
+                case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.get(socket, option);
                 default -> throw new SyscallException(Errno.EINVAL);
             };
             String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
@@ -648,11 +649,13 @@ public final class Syscalls {
 
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION",
+            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
-            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION");
+            "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION",
+            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER");
 
     /** The level an option lives at, as strace names it. */
     static String level(String option) {
@@ -736,6 +739,7 @@ public final class Syscalls {
                     socket.options().notsentLowat = value;
                     kernel.wakeSocket(socket, new PacketReport(null));
                 }
+                case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.set(socket, option, value);
                 default -> throw new SyscallException(Errno.EINVAL);
             }
             return SyscallResult.ok(0, call + " = 0");

@@ -35,6 +35,9 @@ final class TcpReceiver {
     void receiveDataAndFin(Tcb tcb, Segment segment, PacketReport report) {
         byte[] payload = segment.payload();
         boolean took = false;
+        if (tcb.state == TcpState.ESTABLISHED) {
+            ReceiverRtt.measureTs(tcb, segment, output.tsVal(tcb)); // tcp_rcv_established(), before tcp_data_queue()
+        }
         if (payload.length > 0) {
             if (tcb.orphan && (tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2)) {
                 // tcp_rcv_state_process(): new data for a closed socket; RFC 1122 says we MUST reset (TCPAbortOnData).
@@ -122,6 +125,9 @@ final class TcpReceiver {
         if (payload.length >= tcb.rcvMss) {
             tcb.rcvMss = Math.min(payload.length, ADVERTISED_MSS); // tcp_measure_rcv_mss()
         }
+        // tcp_event_data_recv(): the per-window receive RTT sample, and icsk_ack.lrcvtime
+        ReceiverRtt.measureWindow(tcb, output.now());
+        tcb.lastDataRecv = output.now();
         if (report.tracing()) {
             report.step("tcp.data", take + " bytes appended to the receive buffer (" + tcb.receiveQueue.size() + " / "
                     + tcb.rcvBufLimit + " bytes used); RCV.NXT=" + Seq.unsigned(tcb.rcvNxt));
