@@ -179,6 +179,18 @@ class SyscallController {
         return answer(kernel, kernel.recv(pid, fd, count, flags), null, wait);
     }
 
+    @PostMapping("/recvmsg")
+    @Operation(summary = "recvmsg(fd, {one iovec of count bytes}, flags)", description = "recv() through recvmsg(): with TCP_INQ set on the socket, "
+            + "value is the TCP_CM_INQ control message, the bytes still queued after this read (1 at least once the peer's FIN came)")
+    DeferredResult<ResponseEntity<Views.SyscallView>> recvmsg(@PathVariable String k, @PathVariable int pid, @RequestBody RecvCall body,
+                                                              @RequestParam(required = false) Long wait) {
+        int fd = fd(body.fd());
+        int count = Inputs.range("count", body.count(), 4096, 0, 1 << 20);
+        int flags = flags("flags", body.flags(), Syscalls.RECV_FLAGS);
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.recvmsg(pid, fd, count, flags), null, wait);
+    }
+
     @PostMapping("/send")
     @Operation(summary = "send(fd, data, flags)", description = "write() with flags: MSG_DONTWAIT queues what fits and never sleeps; MSG_MORE holds a partial segment; "
             + "MSG_EOR ends a record; MSG_NOSIGNAL is accepted (vkernel sends no SIGPIPE)")

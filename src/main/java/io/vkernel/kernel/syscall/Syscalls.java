@@ -171,7 +171,21 @@ public final class Syscalls {
      * (tcp_recvmsg_locked() with peek_seq), and does not consume a FIN.
      */
     public Outcome read(Process process, int fd, int count, int flags, boolean recv) {
-        String call = recv ? "recvfrom(" + fd + ", ..., " + count + ", " + msgFlags(flags) + ", NULL, NULL)"
+        return read(process, fd, count, flags, recv, false);
+    }
+
+    /**
+     * recvmsg() with one iovec of {@code count} bytes: recv(), plus, on a socket with TCP_INQ set, the control
+     * message TCP_CM_INQ carrying tcp_inq_hint() (the result's value): bytes still queued after this read, and 1
+     * at least once the peer's FIN came, so a reader knows to read on to end of file (tcp_recvmsg()).
+     */
+    public Outcome recvmsg(Process process, int fd, int count, int flags) {
+        return read(process, fd, count, flags, true, true);
+    }
+
+    private Outcome read(Process process, int fd, int count, int flags, boolean recv, boolean msg) {
+        String call = msg ? "recvmsg(" + fd + ", {msg_iov=[{iov_base=..., iov_len=" + count + "}], msg_iovlen=1}, " + msgFlags(flags) + ")"
+                : recv ? "recvfrom(" + fd + ", ..., " + count + ", " + msgFlags(flags) + ", NULL, NULL)"
                 : "read(" + fd + ", ..., " + count + ")";
         Socket socket;
         OpenFile file;
@@ -203,6 +217,9 @@ public final class Syscalls {
                 }
                 if (data == null) {
                     return null;
+                }
+                if (msg) {
+                    return RecvMsg.result(fd, count, flags, data, socket.options().inq ? RecvMsg.inqHint(tcb) : null);
                 }
                 String strace = recv ? "recvfrom(" + fd + ", " + quote(data) + ", " + count + ", " + msgFlags(flags) + ", NULL, NULL) = " + data.length
                         : "read(" + fd + ", " + quote(data) + ", " + count + ") = " + data.length;
