@@ -142,6 +142,8 @@ public final class Tcb implements BindTable.Owner {
 
     // Zero-window probes (tcp_probe_timer()): armed while the peer's window is 0 and data waits.
     VirtualClock.Timer persistTimer;
+    /** ICSK_TIME_PROBE0 armed for corked data with nothing in flight (CorkProbe). */
+    VirtualClock.Timer corkProbeTimer;
     int zeroWindowProbes;
 
     // Keepalive (SO_KEEPALIVE): idle since lastHeard, probes sent without an answer.
