@@ -35,9 +35,6 @@ final class TcpReceiver {
     void receiveDataAndFin(Tcb tcb, Segment segment, PacketReport report) {
         byte[] payload = segment.payload();
         boolean took = false;
-        if (tcb.state == TcpState.ESTABLISHED) {
-            ReceiverRtt.measureTs(tcb, segment, output.tsVal(tcb)); // tcp_rcv_established(), before tcp_data_queue()
-        }
         if (payload.length > 0) {
             if (tcb.orphan && (tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2)) {
                 // tcp_rcv_state_process(): new data for a closed socket; RFC 1122 says we MUST reset (TCPAbortOnData).
