@@ -179,6 +179,18 @@ class SyscallController {
         return answer(kernel, kernel.recv(pid, fd, count, flags), null, wait);
     }
 
+    @PostMapping("/recvmsg")
+    @Operation(summary = "recvmsg(fd, {one iovec of count bytes}, flags)", description = "recv() through recvmsg(): with TCP_INQ set on the socket, "
+            + "value is the TCP_CM_INQ control message, the bytes still queued after this read (1 at least once the peer's FIN came)")
+    DeferredResult<ResponseEntity<Views.SyscallView>> recvmsg(@PathVariable String k, @PathVariable int pid, @RequestBody RecvCall body,
+                                                              @RequestParam(required = false) Long wait) {
+        int fd = fd(body.fd());
+        int count = Inputs.range("count", body.count(), 4096, 0, 1 << 20);
+        int flags = flags("flags", body.flags(), Syscalls.RECV_FLAGS);
+        Kernel kernel = kernels.get(k);
+        return answer(kernel, kernel.recvmsg(pid, fd, count, flags), null, wait);
+    }
+
     @PostMapping("/send")
     @Operation(summary = "send(fd, data, flags)", description = "write() with flags: MSG_DONTWAIT queues what fits and never sleeps; MSG_MORE holds a partial segment; "
             + "MSG_EOR ends a record; MSG_NOSIGNAL is accepted (vkernel sends no SIGPIPE)")
@@ -270,8 +282,8 @@ class SyscallController {
     @Operation(summary = "setsockopt(fd, SOL_SOCKET, option, value)", description = "SO_RCVTIMEO and SO_SNDTIMEO (value in ms), SO_LINGER (onoff, value = seconds), SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY, TCP_CORK (value 0 or 1), "
             + "SO_RCVBUF and SO_SNDBUF (bytes; stored doubled, capped by net.core.rmem_max/wmem_max, as Linux does), "
             + "TCP_MAXSEG (the MSS to offer and use, 88-32767), TCP_NOTSENT_LOWAT (bytes), "
-            + "TCP_CONGESTION (name: reno or cubic; another name answers ENOENT), "
-            + "TCP_FASTOPEN (a listener's Fast Open queue length, RFC 7413) and TCP_FASTOPEN_NO_COOKIE (0 or 1)")
+            + "TCP_CONGESTION (name: reno or cubic; another name answers ENOENT), TCP_USER_TIMEOUT (ms unacknowledged before ETIMEDOUT), "
+            + "TCP_FASTOPEN (a listener's Fast Open queue length, RFC 7413), TCP_FASTOPEN_NO_COOKIE and TCP_INQ (0 or 1), IP_TOS (TOS byte) and IP_MTU_DISCOVER (0-5) at SOL_IP")
     DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {
         int fd = fd(body.fd());
         String option = Inputs.oneOf("option", body.option(), Syscalls.SOCKET_OPTIONS);

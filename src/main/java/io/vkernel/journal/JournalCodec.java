@@ -133,7 +133,7 @@ public final class JournalCodec {
             case "listen" -> field(line, "backlog", c.arg());
             case "read" -> field(line, "count", c.arg());
             case "write" -> bytes(line, "data", c.data());
-            case "recv" -> {
+            case "recv", "recvmsg" -> {
                 field(line, "count", c.arg());
                 field(line, "flags", c.value());
             }
@@ -193,7 +193,7 @@ public final class JournalCodec {
                 case "listen" -> call(lineNo, node, op, integer(lineNo, node, "backlog"), 0, null, null, null);
                 case "read" -> call(lineNo, node, op, integer(lineNo, node, "count"), 0, null, null, null);
                 case "write" -> call(lineNo, node, op, 0, 0, null, bytes(lineNo, node, "data"), null);
-                case "recv" -> call(lineNo, node, op, integer(lineNo, node, "count"), integer(lineNo, node, "flags"), null, null, null);
+                case "recv", "recvmsg" -> call(lineNo, node, op, integer(lineNo, node, "count"), integer(lineNo, node, "flags"), null, null, null);
                 case "send" -> call(lineNo, node, op, 0, integer(lineNo, node, "flags"), null, bytes(lineNo, node, "data"), null);
                 case "poll" -> {
                     String fds = text(lineNo, node, "fds");

@@ -542,6 +542,13 @@ public final class Kernel implements TcpHost {
                 deliveringAfter(syscalls.read(requireProcess(pid), fd, count, flags, true)));
     }
 
+    /** recvmsg(fd, {one iovec of count bytes}, flags): recv(), plus TCP_CM_INQ (the result's value) under TCP_INQ. */
+    public synchronized Syscalls.Outcome recvmsg(int pid, int fd, int count, int flags) {
+        memory.changed();
+        return recorded(new KernelInput.Syscall("recvmsg", pid, fd, count, flags, null, null, null),
+                deliveringAfter(syscalls.recvmsg(requireProcess(pid), fd, count, flags)));
+    }
+
     /** send(fd, buf, count, flags): write() with MSG_DONTWAIT / MSG_NOSIGNAL. */
     public synchronized Syscalls.Outcome send(int pid, int fd, byte[] data, int flags, PacketReport report) {
         memory.admit(KernelMemory.REQUEST + 3L * data.length, "this send()");

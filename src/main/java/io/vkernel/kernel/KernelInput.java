@@ -151,6 +151,7 @@ public sealed interface KernelInput {
                 case "setsockopt" -> kernel.setsockopt(pid, fd, name, value, arg != 0);
                 case "setsockoptname" -> kernel.setsockopt(pid, fd, name, new String(data, java.nio.charset.StandardCharsets.UTF_8));
                 case "recv" -> kernel.recv(pid, fd, arg, (int) value);
+                case "recvmsg" -> kernel.recvmsg(pid, fd, arg, (int) value);
                 case "send" -> kernel.send(pid, fd, data, (int) value, report);
                 case "poll" -> kernel.poll(pid, parsePollFds(name), arg);
                 default -> throw new IllegalArgumentException("unknown system call '" + call + "'");

@@ -28,6 +28,10 @@ sealed interface Call {
     record Read(int fd, int count, int flags, boolean recv) implements Call {
     }
 
+    /** recvmsg() with one or more iovecs ({@code count} their total); {@code expectedInq} the TCP_CM_INQ the script expects, or null. */
+    record RecvMsg(int fd, int count, int flags, Long expectedInq) implements Call {
+    }
+
     /** write(), or send() ({@code send} true) with MSG_ flags. */
     record Write(int fd, byte[] data, int flags, boolean send) implements Call {
     }

@@ -18,7 +18,7 @@ import java.util.Map;
 final class Calls {
 
     static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write",
-            "send", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2");
+            "send", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2", "sendmsg", "recvmsg");
 
     private static final Map<String, Long> SYMBOLS = Map.ofEntries(
             Map.entry("O_RDONLY", 0L), Map.entry("O_WRONLY", 1L), Map.entry("O_RDWR", (long) OpenFile.O_RDWR),
@@ -29,9 +29,14 @@ final class Calls {
             "SO_RCVBUF", "SO_SNDBUF");
     /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
     private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK",
-            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
     private static final List<String> TCP_READABLE = List.of("TCP_NODELAY", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK",
-            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
+    /** SOL_IP (IPPROTO_IP) options. */
+    private static final List<String> IP_OPTIONS = List.of("IP_TOS", "IP_MTU_DISCOVER");
+    /** IP_MTU_DISCOVER's values (include/uapi/linux/in.h). */
+    private static final Map<String, Long> PMTUDISC = Map.of("IP_PMTUDISC_DONT", 0L, "IP_PMTUDISC_WANT", 1L,
+            "IP_PMTUDISC_DO", 2L, "IP_PMTUDISC_PROBE", 3L, "IP_PMTUDISC_INTERFACE", 4L, "IP_PMTUDISC_OMIT", 5L);
 
     private static final int MAX_IO = 1 << 20;
 
@@ -71,6 +76,7 @@ final class Calls {
                 yield new Call.Write(a.fd(0), a.buffer(1, (int) a.number(2, "the byte count", 0, MAX_IO)), flags, send);
             }
             case "poll" -> poll(a);
+            case "sendmsg", "recvmsg" -> MsgCalls.build(name, args, line, a.fd(0));
             case "close" -> {
                 a.arity(1);
                 yield new Call.Close(a.fd(0));
@@ -198,11 +204,25 @@ final class Calls {
                 long bytes = a.bracketed(value, option + " takes the size in brackets, e.g. [65536]");
                 yield new Call.SetSockOpt(a.fd(0), option, bytes, bytes != 0);
             }
+            case "IP_MTU_DISCOVER", "IP_TOS", "TCP_USER_TIMEOUT", "TCP_INQ" -> {
+                long number = ipOrTcpValue(a, value, option);
+                yield new Call.SetSockOpt(a.fd(0), option, number, number != 0);
+            }
             default -> {
                 long flag = a.bracketed(value, option + " takes [0] or [1]");
                 yield new Call.SetSockOpt(a.fd(0), option, flag, flag != 0);
             }
         };
+    }
+
+    /** [N], or for IP_MTU_DISCOVER [IP_PMTUDISC_DONT] and the other IP_PMTUDISC_ names. */
+    private static long ipOrTcpValue(Args a, Expr value, String option) {
+        if (value instanceof Expr.ListOf list && list.items().size() == 1 && list.items().get(0) instanceof Expr.Word w
+                && option.equals("IP_MTU_DISCOVER") && PMTUDISC.containsKey(w.name())) {
+            return PMTUDISC.get(w.name());
+        }
+        return a.bracketed(value, option + " takes its value in brackets, e.g. [1]"
+                + (option.equals("IP_MTU_DISCOVER") ? " or [IP_PMTUDISC_DONT]" : ""));
     }
 
     private static Call getsockopt(Args a) {
@@ -364,9 +384,12 @@ final class Calls {
                 known = SOCKET_OPTIONS;
             } else if (isWord(1, "SOL_TCP") || isWord(1, "IPPROTO_TCP") || isNumber(1, 6)) {
                 known = get ? TCP_READABLE : TCP_OPTIONS;
+            } else if (isWord(1, "SOL_IP") || isWord(1, "IPPROTO_IP") || isNumber(1, 0)) {
+                known = IP_OPTIONS;
             } else {
-                throw error("the level must be SOL_SOCKET or SOL_TCP (IPPROTO_TCP), got '" + args.get(1) + "'; vkernel models "
-                        + String.join(", ", SOCKET_OPTIONS) + " and " + String.join(", ", get ? TCP_READABLE : TCP_OPTIONS));
+                throw error("the level must be SOL_SOCKET, SOL_TCP (IPPROTO_TCP) or SOL_IP, got '" + args.get(1) + "'; vkernel models "
+                        + String.join(", ", SOCKET_OPTIONS) + ", " + String.join(", ", get ? TCP_READABLE : TCP_OPTIONS)
+                        + " and " + String.join(", ", IP_OPTIONS));
             }
             for (String option : known) {
                 if (isWord(2, option)) {

@@ -70,15 +70,32 @@ final class CodeBlock implements ScriptEvent.Action {
     static CodeBlock parse(String text, int line, Set<String> fields, Set<String> assigned) {
         List<Statement> statements = new ArrayList<>();
         int lineNo = line;
+        StringBuilder joined = new StringBuilder();
+        int joinedFrom = line;
         for (String raw : text.split("\n", -1)) {
-            for (String part : splitStatements(raw)) {
+            // Python's explicit line joining: a backslash that ends a line continues it on the next
+            if (joined.isEmpty()) {
+                joinedFrom = lineNo;
+            }
+            String trimmed = raw.stripTrailing();
+            if (trimmed.endsWith("\\")) {
+                joined.append(trimmed, 0, trimmed.length() - 1).append(' ');
+                lineNo++;
+                continue;
+            }
+            joined.append(raw);
+            for (String part : splitStatements(joined.toString())) {
                 String stmt = part.strip();
                 if (stmt.isEmpty() || stmt.startsWith("#")) {
                     continue;
                 }
-                statements.add(statement(stmt, lineNo, fields, assigned));
+                statements.add(statement(stmt, joinedFrom, fields, assigned));
             }
+            joined.setLength(0);
             lineNo++;
+        }
+        if (!joined.isEmpty()) {
+            throw new ScriptException(joinedFrom, "the %{ }% block ends with a line continued by '\\' but no line follows it");
         }
         return new CodeBlock(statements);
     }

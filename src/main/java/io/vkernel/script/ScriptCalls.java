@@ -24,6 +24,8 @@ final class ScriptCalls {
             return kernel.connect(pid, c.fd(), c.address(), report);
         } else if (call instanceof Call.Read c) {
             return c.recv() ? kernel.recv(pid, c.fd(), c.count(), c.flags()) : kernel.read(pid, c.fd(), c.count());
+        } else if (call instanceof Call.RecvMsg c) {
+            return kernel.recvmsg(pid, c.fd(), c.count(), c.flags());
         } else if (call instanceof Call.Write c) {
             return c.send() ? kernel.send(pid, c.fd(), c.data(), c.flags(), report) : kernel.write(pid, c.fd(), c.data(), report);
         } else if (call instanceof Call.Poll c) {

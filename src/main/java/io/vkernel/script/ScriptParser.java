@@ -561,6 +561,12 @@ public final class ScriptParser {
                     if (c.peekKind(Kind.WORD) && c.peekIs(1, "=")) {
                         name = c.next().text();
                         c.expect("=");
+                    } else if (c.peekKind(Kind.WORD) && c.peekIs(1, "(") && c.parenthesesThenEquals(1)) {
+                        // a msghdr's counted fields: msg_iov(1)=[...], msg_name(...)=...; the count is not needed
+                        name = c.next().text();
+                        c.expect("(");
+                        exprsUntil(c, ")");
+                        c.expect("=");
                     }
                     fields.add(new Expr.Field(name, expr(c)));
                 } while (c.accept(","));
@@ -605,6 +611,19 @@ public final class ScriptParser {
 
         boolean peekIs(int ahead, String text) {
             return at + ahead < tokens.size() && tokens.get(at + ahead).is(text);
+        }
+
+        /** The token {@code ahead} opens parentheses whose match is followed by '='. */
+        boolean parenthesesThenEquals(int ahead) {
+            int depth = 0;
+            for (int i = at + ahead; i < tokens.size(); i++) {
+                if (tokens.get(i).is("(")) {
+                    depth++;
+                } else if (tokens.get(i).is(")") && --depth == 0) {
+                    return i + 1 < tokens.size() && tokens.get(i + 1).is("=");
+                }
+            }
+            return false;
         }
 
         boolean peekKind(Kind kind) {

@@ -346,7 +346,7 @@ public final class ScriptRunner {
             try {
                 var socket = k.requireProcess(pid).fds().get(socketUnderTest).socket();
                 return socket == null || socket.tcb() == null ? Map.<String, Long>of()
-                        : io.vkernel.kernel.tcp.TcpInfo.of(socket.tcb());
+                        : io.vkernel.kernel.tcp.TcpInfo.of(socket.tcb(), k.clock().now());
             } catch (RuntimeException e) {
                 return Map.<String, Long>of();
             }
@@ -380,6 +380,8 @@ public final class ScriptRunner {
             return new Call.Connect(fd(c.fd()), c.address());
         } else if (call instanceof Call.Read c) {
             return new Call.Read(fd(c.fd()), c.count(), c.flags(), c.recv());
+        } else if (call instanceof Call.RecvMsg c) {
+            return new Call.RecvMsg(fd(c.fd()), c.count(), c.flags(), c.expectedInq());
         } else if (call instanceof Call.Write c) {
             return new Call.Write(fd(c.fd()), c.data(), c.flags(), c.send());
         } else if (call instanceof Call.Poll c) {
@@ -459,6 +461,11 @@ public final class ScriptRunner {
                             + " but it was " + Syscalls.pollNames(result.revents().get(i)));
                 }
             }
+        }
+        if (call.call() instanceof Call.RecvMsg recvmsg && recvmsg.expectedInq() != null && result.ret() >= 0
+                && !recvmsg.expectedInq().equals(result.value())) {
+            problems.add("expected the TCP_CM_INQ control message to carry " + recvmsg.expectedInq() + " but "
+                    + (result.value() == null ? "there was none (TCP_INQ is not set)" : "it carried " + result.value()));
         }
         if (call.call() instanceof Call.Ioctl ioctl && ioctl.expectedValue() != null && result.value() != null
                 && !result.value().equals(ioctl.expectedValue())) {

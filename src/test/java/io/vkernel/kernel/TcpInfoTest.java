@@ -29,7 +29,7 @@ class TcpInfoTest {
     private int serverIsn;
 
     private Map<String, Long> info() {
-        return t.kernel.inspect(k -> TcpInfo.of(t.tcb()));
+        return t.kernel.inspect(k -> TcpInfo.of(t.tcb(), k.clock().now()));
     }
 
     private PacketReport fromPeer(int flags, int seq, int ackRelative, int bytes, long tsval) {

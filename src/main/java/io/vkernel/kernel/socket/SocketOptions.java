@@ -31,6 +31,14 @@ public final class SocketOptions {
      * net.ipv4.tcp_congestion_control when the socket is created, and an accepted socket inherits its listener's.
      */
     public String congestion = "cubic";
+    /** TCP_USER_TIMEOUT (icsk_user_timeout) in ms: 0 = not set, tcp_retries2 decides when to give up. */
+    public long userTimeoutMs;
+    /** TCP_INQ (tp->recvmsg_inq): recvmsg() reports the bytes left to read in a TCP_CM_INQ control message. */
+    public boolean inq;
+    /** IP_TOS (inet->tos): the DSCP bits; on a stream socket the ECN bits stay the kernel's (__ip_sock_set_tos()). */
+    public int tos;
+    /** IP_MTU_DISCOVER (inet->pmtudisc): IP_PMTUDISC_WANT (1) unless net.ipv4.ip_no_pmtu_disc (inet_create()). */
+    public int pmtuDisc = 1;
 
     /** TCP_FASTOPEN on a listener (fastopenq.max_qlen): Fast Open children pending at once; 0 = not a Fast Open listener. */
     public int fastOpenQueue;
@@ -54,6 +62,10 @@ public final class SocketOptions {
         copy.cork = cork;
         copy.notsentLowat = notsentLowat;
         copy.congestion = congestion;
+        copy.userTimeoutMs = userTimeoutMs;
+        copy.inq = inq;
+        copy.tos = tos;
+        copy.pmtuDisc = pmtuDisc;
         return copy;
     }
 }

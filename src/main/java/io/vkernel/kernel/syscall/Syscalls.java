@@ -173,7 +173,21 @@ public final class Syscalls {
      * (tcp_recvmsg_locked() with peek_seq), and does not consume a FIN.
      */
     public Outcome read(Process process, int fd, int count, int flags, boolean recv) {
-        String call = recv ? "recvfrom(" + fd + ", ..., " + count + ", " + msgFlags(flags) + ", NULL, NULL)"
+        return read(process, fd, count, flags, recv, false);
+    }
+
+    /**
+     * recvmsg() with one iovec of {@code count} bytes: recv(), plus, on a socket with TCP_INQ set, the control
+     * message TCP_CM_INQ carrying tcp_inq_hint() (the result's value): bytes still queued after this read, and 1
+     * at least once the peer's FIN came, so a reader knows to read on to end of file (tcp_recvmsg()).
+     */
+    public Outcome recvmsg(Process process, int fd, int count, int flags) {
+        return read(process, fd, count, flags, true, true);
+    }
+
+    private Outcome read(Process process, int fd, int count, int flags, boolean recv, boolean msg) {
+        String call = msg ? "recvmsg(" + fd + ", {msg_iov=[{iov_base=..., iov_len=" + count + "}], msg_iovlen=1}, " + msgFlags(flags) + ")"
+                : recv ? "recvfrom(" + fd + ", ..., " + count + ", " + msgFlags(flags) + ", NULL, NULL)"
                 : "read(" + fd + ", ..., " + count + ")";
         Socket socket;
         OpenFile file;
@@ -205,6 +219,9 @@ public final class Syscalls {
                 }
                 if (data == null) {
                     return null;
+                }
+                if (msg) {
+                    return RecvMsg.result(fd, count, flags, data, socket.options().inq ? RecvMsg.inqHint(tcb) : null);
                 }
                 String strace = recv ? "recvfrom(" + fd + ", " + quote(data) + ", " + count + ", " + msgFlags(flags) + ", NULL, NULL) = " + data.length
                         : "read(" + fd + ", " + quote(data) + ", " + count + ") = " + data.length;
@@ -440,6 +457,7 @@ public final class Syscalls {
                 // do_tcp_getsockopt(): tp->notsent_lowat as set (0 when the sysctl applies)
                 case "TCP_NOTSENT_LOWAT" -> socket.options().notsentLowat;
                 case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> fastOpenOption(socket, option);
+                case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.get(socket, option);
                 default -> throw new SyscallException(Errno.EINVAL);
             };
             String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
@@ -652,12 +670,14 @@ public final class Syscalls {
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION",
-            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
+            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE",
+            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION",
-            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
+            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE",
+            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER");
 
     /** The level an option lives at, as strace names it. */
     static String level(String option) {
@@ -742,6 +762,7 @@ public final class Syscalls {
                     kernel.wakeSocket(socket, new PacketReport(null));
                 }
                 case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> setFastOpenOption(socket, option, value);
+                case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.set(socket, option, value);
                 default -> throw new SyscallException(Errno.EINVAL);
             }
             return SyscallResult.ok(0, call + " = 0");

@@ -97,6 +97,15 @@ public final class Tcb implements BindTable.Owner {
     boolean dataReceived;
     /** icsk_ack.rcv_mss: the receiver's estimate of the peer's segment size (tcp_measure_rcv_mss()). */
     int rcvMss = TcpEngine.DEFAULT_MSS;
+    /** tp->rcv_rtt_est.rtt_us (times 8), its measure's start (seq, time; -1 = none yet) and rcv_rtt_last_tsecr: ReceiverRtt. */
+    long rcvRttUs8;
+    int rcvRttSeq;
+    long rcvRttTime = -1;
+    long rcvRttLastTsecr;
+    /** icsk_ack.lrcvtime: when in-order data last arrived, or the connection was established (tcpi_last_data_recv). */
+    long lastDataRecv;
+    /** tp->retrans_stamp: when the head segment first retransmitted was sent (UserTimeout). */
+    long retransStamp;
 
     // Congestion control (tp->snd_cwnd, snd_ssthresh, icsk_ca_state): RFC 5681, RFC 6928, RFC 6937; see Recovery.
     int cwnd = Recovery.INITIAL_CWND;
@@ -137,6 +146,8 @@ public final class Tcb implements BindTable.Owner {
 
     // Zero-window probes (tcp_probe_timer()): armed while the peer's window is 0 and data waits.
     VirtualClock.Timer persistTimer;
+    /** ICSK_TIME_PROBE0 armed for corked data with nothing in flight (CorkProbe). */
+    VirtualClock.Timer corkProbeTimer;
     int zeroWindowProbes;
 
     // Keepalive (SO_KEEPALIVE): idle since lastHeard, probes sent without an answer.
@@ -170,6 +181,7 @@ public final class Tcb implements BindTable.Owner {
         this.state = state;
         this.createdAt = createdAt;
         this.lastDataSent = createdAt;
+        this.lastDataRecv = createdAt;
     }
 
     public FourTuple tuple() {

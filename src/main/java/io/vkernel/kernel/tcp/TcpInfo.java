@@ -17,12 +17,26 @@ public final class TcpInfo {
             "tcpi_backoff", "tcpi_options", "tcpi_snd_wscale", "tcpi_rcv_wscale", "tcpi_rto", "tcpi_ato", "tcpi_snd_mss",
             "tcpi_unacked", "tcpi_retrans", "tcpi_rtt", "tcpi_rttvar", "tcpi_snd_ssthresh", "tcpi_snd_cwnd", "tcpi_advmss",
             "tcpi_pmtu", "tcpi_rcv_space", "tcpi_total_retrans", "tcpi_bytes_acked", "tcpi_bytes_received",
-            "tcpi_snd_wnd", "tcpi_rcv_wnd", "tcpi_lost", "tcpi_sacked");
+            "tcpi_snd_wnd", "tcpi_rcv_wnd", "tcpi_lost", "tcpi_sacked", "tcpi_rcv_mss", "tcpi_rcv_rtt",
+            "tcpi_last_data_sent", "tcpi_last_data_recv");
 
     private TcpInfo() {
     }
 
+    /**
+     * TCP_INFO without the fields measured from now (tcpi_last_data_sent, tcpi_last_data_recv), for callers
+     * without the kernel's clock at hand; {@link #of(Tcb, long)} fills every field.
+     */
     public static Map<String, Long> of(Tcb tcb) {
+        return fill(tcb, -1);
+    }
+
+    /** TCP_INFO as getsockopt() answers it at {@code nowMs} on the kernel's virtual clock. */
+    public static Map<String, Long> of(Tcb tcb, long nowMs) {
+        return fill(tcb, nowMs);
+    }
+
+    private static Map<String, Long> fill(Tcb tcb, long nowMs) {
         Map<String, Long> info = new LinkedHashMap<>();
         int mss = sndMss(tcb);
         boolean synced = tcb.state.isSynchronized();
@@ -59,6 +73,14 @@ public final class TcpInfo {
         // tp->lost_out and tp->sacked_out, in segments: what the SACK scoreboard holds
         info.put("tcpi_lost", synced ? (long) (Recovery.lostBytes(tcb, mss) + mss - 1) / mss : 0);
         info.put("tcpi_sacked", synced ? (long) (tcb.scoreboard.sackedBytes() + mss - 1) / mss : 0);
+        // icsk_ack.rcv_mss (tcp_measure_rcv_mss()) and tp->rcv_rtt_est.rtt_us >> 3 (ReceiverRtt)
+        info.put("tcpi_rcv_mss", (long) tcb.rcvMss);
+        info.put("tcpi_rcv_rtt", tcb.rcvRttUs8 >> 3);
+        if (nowMs >= 0) {
+            // tcp_get_info(): jiffies_to_msecs(now - tp->lsndtime) and (now - icsk_ack.lrcvtime), in ms
+            info.put("tcpi_last_data_sent", Math.max(0, nowMs - tcb.lastDataSent));
+            info.put("tcpi_last_data_recv", Math.max(0, nowMs - tcb.lastDataRecv));
+        }
         return Collections.unmodifiableMap(info);
     }
 

@@ -215,6 +215,10 @@ final class TcpInput {
         if (!processAck(tcb, segment, report)) {
             return;
         }
+        if (tcb.state == TcpState.ESTABLISHED) {
+            // tcp_rcv_established() only (not the handshake's last ACK): after tcp_ack(), before tcp_data_queue()
+            ReceiverRtt.measureTs(tcb, segment, output.tsVal(tcb));
+        }
         receiver.receiveDataAndFin(tcb, segment, report);
     }
 

@@ -128,6 +128,11 @@ final class TcpOutput {
     }
 
     /** TSval: a millisecond clock with a per-connection offset (Linux's ts_off from secure_tcp_ts_off()). */
+    /** The virtual clock's time in milliseconds (tcp_jiffies32 at HZ=1000). */
+    long now() {
+        return clock.now();
+    }
+
     long tsVal(Tcb tcb) {
         return (clock.now() + (tcb.tsOffset & 0xffffffffL)) & 0xffffffffL;
     }

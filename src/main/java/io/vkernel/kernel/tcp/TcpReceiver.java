@@ -125,6 +125,9 @@ final class TcpReceiver {
         if (payload.length >= tcb.rcvMss) {
             tcb.rcvMss = Math.min(payload.length, ADVERTISED_MSS); // tcp_measure_rcv_mss()
         }
+        // tcp_event_data_recv(): the per-window receive RTT sample, and icsk_ack.lrcvtime
+        ReceiverRtt.measureWindow(tcb, output.now());
+        tcb.lastDataRecv = output.now();
         if (report.tracing()) {
             int used = tcb.receiveQueue.size();
             int limit = tcb.rcvBufLimit;

@@ -224,6 +224,9 @@ final class TcpSender {
                     report.step("tcp.cork", () -> waiting + " bytes wait: " + (msgMore ? "MSG_MORE" : "TCP_CORK")
                             + " holds a partial segment until it fills or is pushed (tcp_nagle_check(), TCP_NAGLE_CORK)");
                 }
+                if (tcb.sndNxt == tcb.sndUna) {
+                    CorkProbe.arm(tcb, clock, this);
+                }
                 break; // with data unsent, sndNxt != finSeq: nothing below goes either
             }
             if (small && last && !forcePush && nagleHolds(tcb)) {
@@ -270,6 +273,27 @@ final class TcpSender {
             timers.armRetransmit(tcb);
             lossProbe.schedule(tcb, false);
         }
+    }
+
+    /**
+     * tcp_write_wakeup() from the probe timer: one segment of what waits, at most an MSS and the peer's window,
+     * with PSH, whatever Nagle or the cork would hold.
+     */
+    void sendProbeSegment(Tcb tcb) {
+        int inFlight = tcb.sndNxt - tcb.sndUna;
+        int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
+        int size = Math.min(unsent, Math.min(sendMss(tcb), tcb.sndWnd - inFlight));
+        if (size <= 0) {
+            return;
+        }
+        byte[] chunk = tcb.sendQueue.peek(inFlight, size);
+        host.transmit(output.out(tcb, TcpFlags.ACK | TcpFlags.PSH, tcb.sndNxt, tcb.rcvNxt, chunk), null);
+        timers.startRttTiming(tcb, tcb.sndNxt + size);
+        tcb.sndNxt += size;
+        if (size < sendMss(tcb)) {
+            tcb.sndSml = tcb.sndNxt;
+        }
+        timers.armRetransmit(tcb);
     }
 
     /**

@@ -33,6 +33,10 @@ final class TcpStates {
     void setState(Tcb tcb, TcpState next, String why) {
         TcpState previous = tcb.state;
         tcb.state = next;
+        if (next == TcpState.ESTABLISHED && previous != TcpState.ESTABLISHED) {
+            // tcp_finish_connect() and tcp_create_openreq_child() start icsk_ack.lrcvtime at the handshake's end
+            tcb.lastDataRecv = clock.now();
+        }
         host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), previous + " -> " + (next == TcpState.CLOSE ? "CLOSED" : next) + ": " + why);
     }
 

@@ -87,7 +87,9 @@ final class TcpTimers {
         }
         int orphanRetries = sysctls.getInt(Sysctls.TCP_ORPHAN_RETRIES);
         int limit = tcb.orphan ? (orphanRetries == 0 ? 8 : orphanRetries) : sysctls.getInt(Sysctls.TCP_RETRIES2);
-        if (tcb.retransmits >= limit) {
+        UserTimeout.stampFirstRetransmission(tcb, clock.now());
+        // tcp_write_timeout(): TCP_USER_TIMEOUT, when set, replaces the retry count with a deadline
+        if (UserTimeout.of(tcb) > 0 ? UserTimeout.expired(tcb, clock.now()) : tcb.retransmits >= limit) {
             host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.retransmits
                     + " retransmissions unanswered: the connection fails with ETIMEDOUT (no RST is sent)");
             if (!tcb.orphan) {
@@ -115,7 +117,13 @@ final class TcpTimers {
         host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "retransmission #" + tcb.retransmits + " after RTO "
                 + tcb.rtoMs + " ms; next RTO " + Math.min(RTO_MAX_MS, tcb.rtoMs * 2) + " ms");
         tcb.rtoMs = Math.min(RTO_MAX_MS, tcb.rtoMs * 2);
-        armRetransmit(tcb);
+        if (UserTimeout.of(tcb) > 0) {
+            cancelRetransmit(tcb);
+            tcb.retransmitTimer = clock.schedule(UserTimeout.clampRto(tcb, clock.now()), "retransmit", tcb.tuple().toString(),
+                    () -> retransmitTimeout(tcb));
+        } else {
+            armRetransmit(tcb);
+        }
     }
 
     /**
