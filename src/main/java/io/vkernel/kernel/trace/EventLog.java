@@ -110,7 +110,7 @@ public final class EventLog {
         this.capacityBytes = Math.max(1, bytes);
     }
 
-    /** The heap the kept events hold, estimated: two strings (two bytes a character at worst) and the record. */
+    /** The heap the kept events hold, estimated: the record and its two strings (one byte a Latin-1 character, two otherwise). */
     public synchronized long retainedBytes() {
         return retainedBytes;
     }
@@ -120,6 +120,20 @@ public final class EventLog {
     }
 
     private static long retained(KernelEvent event) {
-        return 160 + 2L * (event.subject().length() + event.detail().length());
+        // the record (header, two longs, three references) and its slot in the deque, then its two strings
+        return 48 + stringBytes(event.subject()) + stringBytes(event.detail());
+    }
+
+    /**
+     * A String's heap: its object (24 B) and its byte array (16 B header, padded to 8), one byte a character when
+     * every character is Latin-1 (compact strings), two otherwise.
+     */
+    static long stringBytes(String text) {
+        int length = text.length();
+        boolean latin1 = true;
+        for (int i = 0; i < length && latin1; i++) {
+            latin1 = text.charAt(i) < 256;
+        }
+        return 24 + ((16L + (latin1 ? length : 2L * length) + 7) & ~7L);
     }
 }
