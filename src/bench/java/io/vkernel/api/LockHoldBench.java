@@ -19,16 +19,17 @@ import java.util.function.Supplier;
  * connections, a prober thread that takes the kernel lock in a loop (as a packet or a syscall would) and records its
  * longest wait, while the main thread renders {@code GET .../connections} as JSON views and as {@code ss} text.
  * {@code whole} renders each view in one turn of the lock (the way vkernel did before chunking; it runs on older
- * builds too); {@code chunked} the way the controller does now. Usage: {@code LockHoldBench [connections] [whole|chunked|both]}.
+ * builds too); {@code chunked} the way the controller does now. Also {@code GET .../demux?maxBuckets=4096}, whole and a range of buckets per turn. Usage: {@code LockHoldBench [connections] [whole|chunked|both] [buckets]}.
  */
 public final class LockHoldBench {
 
     public static void main(String[] args) throws Exception {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         String mode = args.length > 1 ? args[1] : "both";
-        Kernel kernel = build(count);
+        int buckets = args.length > 2 ? Integer.parseInt(args[2]) : Math.max(1024, Integer.highestOneBit(Math.max(1, count - 1)) << 1);
+        Kernel kernel = build(count, buckets);
         int connections = kernel.inspect(k -> k.established().size());
-        System.out.printf("connections=%d%n", connections);
+        System.out.printf("connections=%d buckets=%d%n", connections, buckets);
         for (int round = 0; round < 3; round++) {
             // the noise floor: the prober's longest wait while nothing else takes the lock (GC, a busy machine)
             measure("idle        ", kernel, () -> {
@@ -42,10 +43,12 @@ public final class LockHoldBench {
             if (!mode.equals("chunked")) {
                 measure("whole   json", kernel, () -> kernel.inspect(kk -> kk.established().all().stream().map(t -> Views.connection(kk, t)).toList()).size());
                 measure("whole   ss  ", kernel, () -> kernel.inspect(SsText::render).length());
+                measure("whole   demux", kernel, () -> kernel.inspect(kk -> Views.demux(kk, 4096)).nonEmptyBuckets().size());
             }
             if (!mode.equals("whole")) {
                 measure("chunked json", kernel, () -> InspectController.connections(kernel).size());
                 measure("chunked ss  ", kernel, () -> SsText.render(kernel, InspectController.CHUNK).length());
+                measure("chunked demux", kernel, () -> Views.demux(kernel, 4096, Views.DEMUX_CHUNK).nonEmptyBuckets().size());
             }
         }
     }
@@ -74,9 +77,8 @@ public final class LockHoldBench {
     }
 
     /** A listener on 0.0.0.0:8080 in process "server" with {@code count} connections handshaken and accepted. */
-    private static Kernel build(int count) {
+    private static Kernel build(int count, int buckets) {
         KernelConfig base = KernelConfig.defaults("lockhold", 7);
-        int buckets = Math.max(1024, Integer.highestOneBit(Math.max(1, count - 1)) << 1);
         Kernel kernel = new Kernel(new KernelConfig("lockhold", base.address(), 7, buckets, "jhash", 1000, 1000, 16, count + 16));
         kernel.inspect(k -> {
             k.sysctls().set(Sysctls.VKERNEL_TRACE, 0);

@@ -113,7 +113,7 @@ class InspectController {
     @Operation(summary = "The established hash table", description = "Hash function, bucket count, the distribution (used buckets, longest chain, load factor, how many buckets have each chain length, entries a lookup examines on average) and the non-empty buckets' chains")
     Views.DemuxView demux(@PathVariable String k, @RequestParam(defaultValue = "256") int maxBuckets) {
         int bounded = Inputs.range("maxBuckets", maxBuckets, 256, 0, 4096);
-        return kernels.get(k).inspect(kk -> Views.demux(kk, bounded));
+        return Views.demux(kernels.get(k), bounded, Views.DEMUX_CHUNK);
     }
 
     @GetMapping("/demux/buckets/{i}")

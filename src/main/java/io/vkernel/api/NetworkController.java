@@ -48,7 +48,9 @@ class NetworkController {
     record MemberView(String id, String address) {
     }
 
-    record NetworkView(String id, List<MemberView> members, LinkSettings link, Link.Counters counters, String clock, long nowMs) {
+    /** {@code memory}: the link's capture against its bounds, and what it and the packets in flight charge to the service budget. */
+    record NetworkView(String id, List<MemberView> members, LinkSettings link, Link.Counters counters, String clock, long nowMs,
+                       Link.Memory memory) {
     }
 
     record NetworkClockView(String mode, long nowMs) {
@@ -163,7 +165,7 @@ class NetworkController {
         List<MemberView> members = network.members().stream()
                 .map(kernel -> new MemberView(kernel.id(), Ipv4.format(kernel.address()))).toList();
         return new NetworkView(network.id(), members, network.link().settings(), network.link().counters(),
-                clocks.isRealtime(network) ? "realtime" : "manual", network.now());
+                clocks.isRealtime(network) ? "realtime" : "manual", network.now(), network.link().memory());
     }
 
     private static LinkSettings settings(LinkBody link) {

@@ -14,6 +14,7 @@ import io.vkernel.kernel.proc.Process;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.socket.WaitQueue;
 import io.vkernel.kernel.syscall.PendingCall;
+import io.vkernel.kernel.syscall.SyscallResult;
 import io.vkernel.kernel.syscall.Syscalls;
 import io.vkernel.kernel.tcp.IsnGenerator;
 import io.vkernel.kernel.tcp.Tcb;
@@ -479,7 +480,7 @@ public final class Kernel implements TcpHost {
         if (processes.size() >= config.maxProcesses()) {
             throw new KernelLimitException("this kernel already runs " + processes.size() + " processes (limit " + config.maxProcesses() + ")");
         }
-        memory.admit(KernelMemory.REQUEST + KernelMemory.PROCESS + 72L * 64, "a new process");
+        memory.admit(KernelMemory.REQUEST + KernelMemory.processBytes(), "a new process");
         Process process = new Process(newPid(), name, sysctls.getInt(Sysctls.RLIMIT_NOFILE));
         processes.put(process.pid(), process);
         event(EventType.PROCESS, "pid " + process.pid(), "process '" + name + "' started with fds 0, 1, 2 on the terminal");
@@ -888,6 +889,19 @@ public final class Kernel implements TcpHost {
 
     public long newCallId() {
         return nextCallId++;
+    }
+
+    /**
+     * What the finished calls kept for polling retain (at most {@link #FINISHED_CALLS_KEPT}): each call's record as
+     * a parked one costs, and the bytes its result carries (a read's data).
+     */
+    long finishedCallBytes() {
+        long bytes = 0;
+        for (PendingCall call : finishedCalls.values()) {
+            SyscallResult result = call.result();
+            bytes += KernelMemory.PENDING_CALL + (result != null && result.data() != null ? 16L + result.data().length : 0);
+        }
+        return bytes;
     }
 
     public void registerPending(PendingCall call) {

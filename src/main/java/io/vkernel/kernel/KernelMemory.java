@@ -13,28 +13,50 @@ import io.vkernel.kernel.tcp.Tcb;
  */
 public final class KernelMemory {
 
-    /** The kernel's fixed structures: tables, sysctls, clock, the calls kept for polling. */
-    public static final long KERNEL_BASE = 64 * 1024;
-    /** One slot of the established table's bucket array, counted as a full reference. */
-    public static final long BUCKET = 8;
-    /** A TCB with its hash entry, 4-tuple, endpoints, timers and empty queues. */
-    public static final long CONNECTION = 1536;
-    /** A socket object with its options, wait queue and open file. */
-    public static final long SOCKET = 512;
-    /** A process with its main thread and an FD table of 64 slots. */
-    public static final long PROCESS = 1024;
+    /**
+     * A reference as this JVM lays it out: 4 bytes with compressed references (heaps under 32 GiB, the usual case),
+     * 8 without. The established table's bucket array and the FD tables' slot arrays are arrays of references.
+     */
+    public static final long REFERENCE = compressedReferences() ? 4 : 8;
+    /**
+     * The kernel's fixed structures (tables, sysctls, clock, NIC, logs when empty): an empty kernel with 16 buckets
+     * measures about 5.9 KB (BENCHMARKS.md "What the memory budget's charges stand for").
+     */
+    public static final long KERNEL_BASE = 8 * 1024;
+    /** One slot of the established table's bucket array: a reference. */
+    public static final long BUCKET = REFERENCE;
+    /** A TCB with its hash entry, 4-tuple, endpoints, timers and empty queues (measured 853-968 B). */
+    public static final long CONNECTION = 1024;
+    /** A socket object with its options, wait queue and open file (with {@link #FD}, measured 193 B). */
+    public static final long SOCKET = 256;
+    /** A process with its main thread and an FD table with stdio (measured 1 002 B). */
+    public static final long PROCESS = 1280;
     /** One FD slot in use. */
     public static final long FD = 64;
-    /** A parked call: its record, thread, retry closure, timeout timer and result listeners. */
-    public static final long PENDING_CALL = 1024;
+    /** A parked call: its record, thread, retry closure, timeout timer and result listeners (measured 656 B). */
+    public static final long PENDING_CALL = 832;
     /** A request that may grow the kernel: its events and the wire records of its replies, besides its own bytes. */
     public static final long REQUEST = 2048;
 
+    private static boolean compressedReferences() {
+        try {
+            var diagnostics = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return diagnostics != null && Boolean.parseBoolean(diagnostics.getVMOption("UseCompressedOops").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return false; // not HotSpot, or not told: count full references, an upper bound either way
+        }
+    }
+
+    /** What a new process retains: the process, its thread and an empty 64-slot FD table. */
+    public static long processBytes() {
+        return PROCESS + REFERENCE * 64;
+    }
+
     /** One kernel's charge, part by part (bytes). */
     public record Retained(long wireLog, long events, long hashTable, long connections, long buffers, long sockets,
-                           long processes, long pendingCalls, long base) {
+                           long processes, long pendingCalls, long finishedCalls, long base) {
         public long total() {
-            return wireLog + events + hashTable + connections + buffers + sockets + processes + pendingCalls + base;
+            return wireLog + events + hashTable + connections + buffers + sockets + processes + pendingCalls + finishedCalls + base;
         }
     }
 
@@ -121,13 +143,14 @@ public final class KernelMemory {
         long processes = 0;
         for (Process process : kernel.processes()) {
             int open = process.fds().openCount();
-            // the slot array doubles from 64 as FDs open; every FD past stdio is counted as a socket's
-            processes += PROCESS + (FD + 8) * Math.max(64, open) + SOCKET * Math.max(0, open - 3);
+            // the slot array (a reference a slot, used or not) doubles from 64 as higher FDs open; PROCESS covers
+            // stdio, and every FD past it is counted as an FD with a socket's object behind it
+            processes += PROCESS + REFERENCE * process.fds().slotCapacity() + (FD + SOCKET) * Math.max(0, open - 3);
         }
         long pending = (long) kernel.pendingCallCount() * PENDING_CALL;
         return new Retained(kernel.nic().retainedBytes(), kernel.events().retainedBytes(),
                 BUCKET * kernel.established().bucketCount(), CONNECTION * connections, buffers, sockets, processes, pending,
-                KERNEL_BASE);
+                kernel.finishedCallBytes(), KERNEL_BASE);
     }
 
     private void count() {

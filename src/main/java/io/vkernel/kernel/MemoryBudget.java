@@ -42,7 +42,11 @@ public final class MemoryBudget {
         return used.get() + extra <= limitBytes;
     }
 
-    void add(long delta) {
+    /**
+     * Charges {@code delta} bytes (negative to give them back). Kernels charge through their {@link KernelMemory}; a
+     * network's link charges its capture and the packets in flight here directly.
+     */
+    public void add(long delta) {
         used.addAndGet(delta);
     }
 }

@@ -1,6 +1,9 @@
 package io.vkernel.sandbox;
 
+import io.vkernel.kernel.BudgetExceededException;
 import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.MemoryBudget;
+import io.vkernel.kernel.link.Link;
 import io.vkernel.kernel.link.LinkSettings;
 import io.vkernel.kernel.link.Network;
 
@@ -96,6 +99,14 @@ public final class NetworkRegistry {
                         + "'; a kernel belongs to one network at a time (DELETE /api/v1/networks/" + other.id() + " frees it)");
             }
             members.add(kernel);
+        }
+        MemoryBudget service = kernels.budget().service();
+        if (!service.fits(Link.CAPTURE_BYTES)) {
+            // the link's capture may grow to CAPTURE_BYTES, charged to the service budget as it does
+            throw new BudgetExceededException(BudgetExceededException.Budget.SERVICE, "all kernels together retain "
+                    + service.usedBytes() + " bytes; a network's capture may add " + Link.CAPTURE_BYTES + " more, past the "
+                    + "service's budget of " + service.limitBytes() + " bytes (vkernel.budget.service-bytes). Delete kernels "
+                    + "or networks that are no longer used", service.usedBytes(), Link.CAPTURE_BYTES, service.limitBytes());
         }
         Network network;
         try {

@@ -103,7 +103,7 @@ class MemoryBudgetHttpTest {
             parked++;
         }
         assertBudgetProblem(last, "kernel");
-        assertThat(parked).isBetween(500, 1500);
+        assertThat(parked).as("1.5 MB at 832 B a parked call, less the events").isBetween(500, 2000);
         assertThat(http.get(k + "/processes/" + pid).<List<?>>at("$.threads")).hasSize(parked);
         assertHealthy(http, k);
         // the process exits: its sleepers end, their memory goes back, and the kernel takes new work again
@@ -139,9 +139,9 @@ class MemoryBudgetHttpTest {
         Http http = new Http(mvc);
         Http.Reply huge = http.post("/api/v1/kernels", "{\"id\":\"huge\",\"buckets\":4194304}");
         assertBudgetProblem(huge, "kernel");
-        assertThat(huge.<String>at("$.detail")).contains("4194304 buckets").contains("at most 65536 buckets");
+        assertThat(huge.<String>at("$.detail")).contains("4194304 buckets").contains("at most 131072 buckets");
         Http.Reply last = null;
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 40; i++) {
             last = http.post("/api/v1/kernels", "{\"id\":\"wide-" + i + "\",\"buckets\":65536}");
             if (last.status() != 201) {
                 break;
@@ -153,7 +153,7 @@ class MemoryBudgetHttpTest {
         assertThat(full.status()).as("past 90 % of the service budget health says so: " + full.body()).isEqualTo(503);
         assertThat(full.<String>at("$.components.memoryBudget.status")).isEqualTo("DOWN");
         assertThat(full.<Number>at("$.components.memoryBudget.details.usedPercent").doubleValue()).isGreaterThan(90);
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 40; i++) {
             http.send(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete("/api/v1/kernels/wide-" + i));
         }
         assertThat(http.post("/api/v1/kernels", "{\"id\":\"wide-again\",\"buckets\":65536}").status())

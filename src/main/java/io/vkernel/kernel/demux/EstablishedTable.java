@@ -43,6 +43,16 @@ public final class EstablishedTable {
         public double examinedPerLookup() {
             return entries == 0 ? 0 : (double) examinedToFindAll / entries;
         }
+
+        /** This part and {@code other} (disjoint bucket ranges) as one; the first longest chain wins ties. */
+        public Distribution plus(Distribution other) {
+            SortedMap<Integer, Integer> histogram = new TreeMap<>(chainLengths);
+            other.chainLengths.forEach((length, count) -> histogram.merge(length, count, Integer::sum));
+            boolean otherLonger = other.longestChain > longestChain;
+            return new Distribution(buckets + other.buckets, entries + other.entries, usedBuckets + other.usedBuckets,
+                    otherLonger ? other.longestChain : longestChain, otherLonger ? other.longestBucket : longestBucket,
+                    histogram, examinedToFindAll + other.examinedToFindAll);
+        }
     }
 
     /** Where an entry sits: its stored hash, its bucket, its 0-based place in the chain and the chain's length. */
@@ -222,6 +232,38 @@ public final class EstablishedTable {
             problems.add("the established table counts " + size + " entries but its chains hold " + counted);
         }
         return problems;
+    }
+
+    /**
+     * The distribution over buckets {@code from} (inclusive) to {@code to} (exclusive), so a long view can walk a large
+     * table a range at a time and {@link Distribution#plus add} the parts; its {@code entries} are the entries counted
+     * in the range and {@code longestBucket} is an index into the whole table.
+     */
+    public Distribution distribution(int from, int to) {
+        SortedMap<Integer, Integer> histogram = new TreeMap<>();
+        int used = 0;
+        int entries = 0;
+        int longest = 0;
+        int longestBucket = -1;
+        long examined = 0;
+        for (int i = Math.max(0, from); i < Math.min(to, buckets.length); i++) {
+            int length = 0;
+            for (Entry entry = buckets[i]; entry != null; entry = entry.next) {
+                length++;
+            }
+            histogram.merge(length, 1, Integer::sum);
+            if (length > 0) {
+                used++;
+                entries += length;
+                examined += (long) length * (length + 1) / 2;
+                if (length > longest) {
+                    longest = length;
+                    longestBucket = i;
+                }
+            }
+        }
+        return new Distribution(Math.max(0, Math.min(to, buckets.length) - Math.max(0, from)), entries, used, longest,
+                longestBucket, histogram, examined);
     }
 
     /** The distribution over every bucket (one pass). */

@@ -33,6 +33,11 @@ public final class FdTable {
         this.limit = limit;
     }
 
+    /** Slots the table holds (in use or not): it starts at 64 and doubles as higher FDs open. */
+    public int slotCapacity() {
+        return slots.length;
+    }
+
     public int openCount() {
         return open;
     }

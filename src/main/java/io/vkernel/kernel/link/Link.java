@@ -1,5 +1,6 @@
 package io.vkernel.kernel.link;
 
+import io.vkernel.kernel.MemoryBudget;
 import io.vkernel.kernel.nic.Nic;
 import io.vkernel.kernel.nic.WireRecord;
 import io.vkernel.kernel.wire.Segment;
@@ -37,6 +38,11 @@ public final class Link {
     private final Map<Integer, Long> busyUntilNs = new HashMap<>();
     private final Nic capture;
     private long captureTime;
+    /** The service budget the capture and the packets in flight are charged to, and what is charged now. */
+    private final MemoryBudget budget;
+    private long charged;
+    private long inFlightBytes;
+    private boolean released;
     private long order;
     private long sent;
     private long delivered;
@@ -48,6 +54,15 @@ public final class Link {
     private long bytesDelivered;
 
     public Link(LinkSettings settings) {
+        this(settings, MemoryBudget.unlimited());
+    }
+
+    /**
+     * A link whose capture (at most {@link #CAPTURE_BYTES}, oldest forgotten first) and queue (at most {@link #LIMIT}
+     * packets) are charged to {@code budget} as they grow and shrink, so they count in the service's budget and health.
+     */
+    public Link(LinkSettings settings, MemoryBudget budget) {
+        this.budget = budget;
         this.settings = settings;
         this.random = new SplittableRandom(settings.seed());
         this.capture = new Nic(CAPTURE_PACKETS, () -> captureTime);
@@ -68,6 +83,45 @@ public final class Link {
         captureTime = nowMs;
         capture.transmit(segment);
         enqueue(segment, nowMs, true);
+        recharge();
+    }
+
+    /** Heap an in-flight packet holds: its payload, options and objects (as the wire log counts a record). */
+    private static long bytesOf(Segment segment) {
+        return 160 + segment.payload().length + 4L * segment.options().length();
+    }
+
+    private void add(InFlight packet) {
+        queue.add(packet);
+        inFlightBytes += bytesOf(packet.segment());
+    }
+
+    private void recharge() {
+        if (released) {
+            return;
+        }
+        long now = capture.retainedBytes() + inFlightBytes;
+        budget.add(now - charged);
+        charged = now;
+    }
+
+    /** The network is taken apart: the link's charge leaves the service budget. */
+    public synchronized void release() {
+        if (!released) {
+            budget.add(-charged);
+            charged = 0;
+            released = true;
+        }
+    }
+
+    /** The capture's size against its bounds, and the bytes charged to the service budget for capture and queue. */
+    public record Memory(int capturedPackets, long captureBytes, long captureLimitBytes, int capturePacketLimit,
+                         long inFlightBytes, long chargedBytes) {
+    }
+
+    public synchronized Memory memory() {
+        return new Memory(capture.recordCount(), capture.retainedBytes(), capture.capacityBytes(), CAPTURE_PACKETS,
+                inFlightBytes, charged);
     }
 
     private void enqueue(Segment segment, long nowMs, boolean mayDuplicate) {
@@ -96,7 +150,7 @@ public final class Link {
         if (settings.reorderPercent() > 0 && hit(settings.reorderPercent())) {
             // "one out of N packets at the front of the queue": sent now, ahead of every delayed packet
             reordered++;
-            queue.add(new InFlight(nowMs, order++, to, segment));
+            add(new InFlight(nowMs, order++, to, segment));
             return;
         }
         long delayNs = settings.delayMs() * 1_000_000L;
@@ -115,7 +169,7 @@ public final class Link {
             busyUntilNs.put(sender, dueNs);
         }
         long dueMs = (dueNs + 999_999) / 1_000_000;
-        queue.add(new InFlight(dueMs, order++, to, segment));
+        add(new InFlight(dueMs, order++, to, segment));
     }
 
     private boolean hit(double percent) {
@@ -128,7 +182,10 @@ public final class Link {
         if (head == null || head.dueMs > nowMs) {
             return null;
         }
-        return queue.poll();
+        InFlight packet = queue.poll();
+        inFlightBytes -= bytesOf(packet.segment());
+        recharge();
+        return packet;
     }
 
     /** When the next packet is due, or null when the link is empty. */
@@ -158,6 +215,8 @@ public final class Link {
     public synchronized void clear() {
         undeliverable += queue.size();
         queue.clear();
+        inFlightBytes = 0;
+        recharge();
     }
 
     public synchronized Counters counters() {

@@ -60,7 +60,7 @@ public final class Network {
             }
         }
         this.id = id;
-        this.link = new Link(settings);
+        this.link = new Link(settings, kernels.get(0).budget().service());
         this.members = List.copyOf(kernels);
         this.byAddress = Map.copyOf(addresses);
         lock.lock();
@@ -258,6 +258,7 @@ public final class Network {
                 member.egress(null);
             }
             link.clear();
+            link.release();
         } finally {
             lock.unlock();
         }

@@ -126,8 +126,8 @@ public final class EventLog {
     }
 
     /**
-     * The heap the kept events hold, estimated from what each recorded: its strings (two bytes a character at worst)
-     * and the record; a packet's detail is the header fields its line is written from, not the line.
+     * The heap the kept events hold, estimated from what each recorded: its strings (one byte a Latin-1 character, two
+     * otherwise) and the record; a packet's detail is the header fields its line is written from, not the line.
      */
     public synchronized long retainedBytes() {
         return retainedBytes;
@@ -139,5 +139,18 @@ public final class EventLog {
 
     private static long retained(KernelEvent event) {
         return event.retainedBytes();
+    }
+
+    /**
+     * A String's heap: its object (24 B) and its byte array (16 B header, padded to 8), one byte a character when
+     * every character is Latin-1 (compact strings), two otherwise.
+     */
+    static long stringBytes(String text) {
+        int length = text.length();
+        boolean latin1 = true;
+        for (int i = 0; i < length && latin1; i++) {
+            latin1 = text.charAt(i) < 256;
+        }
+        return 24 + ((16L + (latin1 ? length : 2L * length) + 7) & ~7L);
     }
 }

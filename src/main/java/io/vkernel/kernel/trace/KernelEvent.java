@@ -57,8 +57,8 @@ public final class KernelEvent {
      */
     long retainedBytes() {
         long detailBytes = detail instanceof SegmentLine line ? line.retainedBytes()
-                : 2L * (detail == null ? 4 : detail.toString().length());
-        long subjectBytes = subject instanceof String text ? 2L * text.length() : PacketNumber.RETAINED;
+                : detail == null ? 0 : EventLog.stringBytes(detail.toString());
+        long subjectBytes = subject instanceof String text ? EventLog.stringBytes(text) : PacketNumber.RETAINED;
         return 160 + subjectBytes + detailBytes;
     }
 

@@ -69,6 +69,45 @@ class NetworkTest {
     }
 
     @Test
+    void linkCapture_andPacketsInFlight_areChargedToTheServiceBudget_untilTheNetworkIsTakenApart() {
+        io.vkernel.kernel.MemoryBudget service = new io.vkernel.kernel.MemoryBudget(1L << 30);
+        io.vkernel.kernel.KernelBudget budget = new io.vkernel.kernel.KernelBudget(1L << 28, 1L << 20, 1L << 20, service);
+        KernelConfig d = KernelConfig.defaults("x", 1);
+        Kernel alice = new Kernel(new KernelConfig("alice", Ipv4.parse("10.0.0.1"), 1, 1024, d.hash(), d.eventCapacity(),
+                d.wireCapacity(), d.maxProcesses(), d.maxConnections()), budget);
+        Kernel bob = new Kernel(new KernelConfig("bob", Ipv4.parse("10.0.0.2"), 2, 1024, d.hash(), d.eventCapacity(),
+                d.wireCapacity(), d.maxProcesses(), d.maxConnections()), budget);
+        // a 50 ms delay keeps the SYN in flight after connect() returns
+        Network lab = new Network("lab", List.of(alice, bob), new LinkSettings(50, 0, 0, 0, 0, 0, 7));
+        int bobPid = bob.spawn("server").pid();
+        listen(bob, bobPid);
+        int alicePid = alice.spawn("client").pid();
+        int fd = (int) result(alice.socket(alicePid)).ret();
+        long kernelsOnly = service.usedBytes();
+        lab.run(() -> alice.connect(alicePid, fd, Endpoint.parse("10.0.0.2:80"), new PacketReport(null)));
+
+        Link.Memory inFlight = lab.link().memory();
+        assertThat(inFlight.capturedPackets()).isEqualTo(1);
+        assertThat(inFlight.inFlightBytes()).as("the SYN waits on the link").isPositive();
+        assertThat(inFlight.chargedBytes()).isEqualTo(inFlight.captureBytes() + inFlight.inFlightBytes());
+        assertThat(inFlight.captureLimitBytes()).isEqualTo(Link.CAPTURE_BYTES);
+        assertThat(service.usedBytes()).as("the service budget holds the kernels and the link")
+                .isGreaterThanOrEqualTo(kernelsOnly + inFlight.chargedBytes());
+
+        lab.advance(200);
+        Link.Memory delivered = lab.link().memory();
+        assertThat(delivered.inFlightBytes()).as("every packet delivered").isZero();
+        assertThat(delivered.capturedPackets()).isGreaterThanOrEqualTo(3);
+        assertThat(delivered.chargedBytes()).isEqualTo(delivered.captureBytes());
+
+        long before = service.usedBytes();
+        lab.dissolve();
+        assertThat(service.usedBytes()).as("taking the network apart gives the capture's bytes back")
+                .isEqualTo(before - delivered.chargedBytes());
+        assertThat(lab.link().memory().chargedBytes()).isZero();
+    }
+
+    @Test
     void delayedLink_handshakeTakesOneRoundTripOfNetworkTime() {
         Kernel alice = kernel("alice", "10.0.0.1", 1);
         Kernel bob = kernel("bob", "10.0.0.2", 2);
