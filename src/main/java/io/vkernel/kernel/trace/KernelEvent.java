@@ -51,7 +51,7 @@ public final class KernelEvent {
     }
 
     /**
-     * What this event may retain on the heap, estimated from what was recorded (two bytes a character at worst):
+     * What this event may retain on the heap, estimated from what was recorded (strings as EventLog.stringBytes counts them):
      * the record, its subject, and its detail's text or, for a detail written on read, the record behind it and
      * the longest text it can write (the text is not kept, so this is an upper bound).
      */
