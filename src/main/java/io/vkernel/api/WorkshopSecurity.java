@@ -32,10 +32,10 @@ import org.springframework.security.oauth2.server.resource.web.authentication.Be
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.DefaultSecurityFilterChain;
 import org.springframework.security.web.SecurityFilterChain;
-import org.springframework.security.web.util.matcher.AnyRequestMatcher;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
 import org.springframework.security.web.firewall.StrictHttpFirewall;
+import org.springframework.security.web.util.matcher.AnyRequestMatcher;
 import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
 
 import java.io.IOException;
@@ -45,8 +45,8 @@ import java.util.Map;
 
 /**
  * Spring Security for both modes. Open mode (the default) lets every request through untouched: no login page, no
- * generated password, no CSRF check, no extra headers, no security filter at all, exactly the service as it was. Workshop mode
- * ({@code vkernel.workshop.enabled=true}) reads {@code Authorization: Bearer <token>} with Spring Security's
+ * generated password, no CSRF check, no extra headers, no security filter at all, exactly the service as it was.
+ * Workshop mode ({@code vkernel.workshop.enabled=true}) reads {@code Authorization: Bearer <token>} with Spring Security's
  * resource-server support (opaque tokens, checked here rather than at an introspection endpoint) and applies the
  * rules below; every refusal is an RFC 9457 problem like the rest of the API.
  */
