@@ -124,6 +124,16 @@ class ErrorSurfaceHttpTest {
     }
 
     @Test
+    void aChangeWhoseAnswerCannotBeWrittenInTheAcceptedType_is406_beforeItHappens() {
+        String before = send("GET", base + "/processes", null, null, null).body();
+        var reply = send("POST", base + "/processes", "application/json", "text/plain", "{\"name\":\"client\"}");
+        assertProblem(reply, 406, "not-acceptable");
+        assertThat(detail(reply)).contains("application/json");
+        assertThat(reply.headers().firstValue("Location")).as("no process was created to point at").isEmpty();
+        assertThat(send("GET", base + "/processes", null, null, null).body()).as("the process table").isEqualTo(before);
+    }
+
+    @Test
     void injectionsAndSyscalls_haveATextRendering_byAcceptOrFormat() {
         var socket = send("POST", base + "/processes/12345/socket", null, "text/plain", null);
         assertThat(socket.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
