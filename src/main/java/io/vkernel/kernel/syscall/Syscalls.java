@@ -771,8 +771,8 @@ public final class Syscalls {
 
     /**
      * do_tcp_setsockopt(): TCP_FASTOPEN sets a closed or listening socket's Fast Open queue length
-     * (fastopen_queue_tune(), capped by somaxconn); TCP_FASTOPEN_NO_COOKIE (0 or 1) lets it take or send data on a SYN
-     * without a cookie. Anything else, or on a connection, is EINVAL.
+     * (fastopen_queue_tune(), capped by somaxconn); TCP_FASTOPEN_NO_COOKIE (0 or 1, on a closed socket only) lets it
+     * take or send data on a SYN without a cookie. Anything else, or on a connection, is EINVAL.
      */
     private void setFastOpenOption(Socket socket, String option, long value) {
         if (socket.tcb() != null) {
@@ -784,7 +784,8 @@ public final class Syscalls {
             }
             socket.options().fastOpenQueue = FastOpen.queueLength(kernel.sysctls(), value);
         } else {
-            if (value < 0 || value > 1) {
+            // only on a socket in CLOSE: before listen() or connect()
+            if (value < 0 || value > 1 || socket.isListening()) {
                 throw new SyscallException(Errno.EINVAL);
             }
             socket.options().fastOpenNoCookie = value == 1;
