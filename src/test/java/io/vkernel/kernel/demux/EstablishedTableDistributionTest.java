@@ -1,0 +1,102 @@
+package io.vkernel.kernel.demux;
+
+import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.KernelConfig;
+import io.vkernel.kernel.syscall.Syscalls;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The demux view walks a large table a range of buckets at a time and adds the parts: the sum of the ranges must be
+ * the table's shape counted in one pass, whatever the ranges.
+ */
+class EstablishedTableDistributionTest {
+
+    /** 300 connections in 64 buckets with the xor hash: long chains and many empty buckets. */
+    private static Kernel crowded() {
+        KernelConfig d = KernelConfig.defaults("dist", 7);
+        Kernel kernel = new Kernel(new KernelConfig("dist", d.address(), 7, 64, "xor", 1000, 1000, 16, 1000));
+        int pid = kernel.spawn("server").pid();
+        int listener = (int) ((Syscalls.Done) kernel.socket(pid)).result().ret();
+        kernel.bind(pid, listener, Endpoint.parse("0.0.0.0:8080"));
+        kernel.listen(pid, listener, 1000);
+        Endpoint server = Endpoint.parse("10.0.0.50:8080");
+        for (int i = 0; i < 300; i++) {
+            Endpoint client = Endpoint.parse("192.168.1." + (1 + i % 7) + ":" + (40000 + i * 3));
+            PacketReport synAck = kernel.receive(new Segment(client, server, TcpFlags.SYN, 1000, 0, 65535, 1460, null));
+            kernel.receive(new Segment(client, server, TcpFlags.ACK, 1001, synAck.sentSegments().get(0).seq() + 1, 65535, 0, null));
+        }
+        return kernel;
+    }
+
+    @Test
+    void rangesAddedUp_areTheWholeTable_forAnySplit() {
+        Kernel kernel = crowded();
+        EstablishedTable.Distribution whole = kernel.inspect(k -> k.established().distribution());
+        assertThat(whole.buckets()).isEqualTo(64);
+        assertThat(whole.entries()).isEqualTo(300);
+
+        for (int chunk : new int[] {1, 5, 16, 63, 64, 1000}) {
+            EstablishedTable.Distribution sum = kernel.inspect(k -> k.established().distribution(0, 0));
+            for (int from = 0; from < 64; from += chunk) {
+                int start = from;
+                sum = sum.plus(kernel.inspect(k -> k.established().distribution(start, start + chunk)));
+            }
+            assertThat(sum).as("chunks of %d", chunk).isEqualTo(whole);
+        }
+    }
+
+    @Test
+    void aRange_countsOnlyItsBuckets_andNamesItsLongestChainByTableIndex() {
+        Kernel kernel = crowded();
+        EstablishedTable.Distribution whole = kernel.inspect(k -> k.established().distribution());
+        EstablishedTable.Distribution upper = kernel.inspect(k -> k.established().distribution(32, 64));
+        EstablishedTable.Distribution lower = kernel.inspect(k -> k.established().distribution(0, 32));
+        assertThat(upper.buckets()).isEqualTo(32);
+        assertThat(lower.entries() + upper.entries()).isEqualTo(300);
+        assertThat(lower.usedBuckets() + upper.usedBuckets()).isEqualTo(whole.usedBuckets());
+        if (upper.longestChain() > 0) {
+            assertThat(upper.longestBucket()).isBetween(32, 63);
+        }
+        // the histogram counts every bucket in the range, empty ones under length 0
+        assertThat(upper.chainLengths().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(32);
+        long examined = 0;
+        Map<Integer, Integer> lengths = new TreeMap<>(whole.chainLengths());
+        for (Map.Entry<Integer, Integer> e : lengths.entrySet()) {
+            examined += (long) e.getValue() * e.getKey() * (e.getKey() + 1) / 2;
+        }
+        assertThat(whole.examinedToFindAll()).as("sum of L(L+1)/2 over the chains").isEqualTo(examined);
+        // ranges past the table's end are clipped, an empty range is empty
+        EstablishedTable.Distribution clipped = kernel.inspect(k -> k.established().distribution(60, 10_000));
+        assertThat(clipped.buckets()).isEqualTo(4);
+        EstablishedTable.Distribution empty = kernel.inspect(k -> k.established().distribution(10, 10));
+        assertThat(empty.buckets()).isZero();
+        assertThat(empty.entries()).isZero();
+        assertThat(empty.longestBucket()).isEqualTo(-1);
+    }
+
+    @Test
+    void plus_keepsTheFirstLongestChainOnTies_andTakesALongerOneFromTheOtherPart() {
+        Kernel kernel = crowded();
+        EstablishedTable.Distribution whole = kernel.inspect(k -> k.established().distribution());
+        EstablishedTable.Distribution lower = kernel.inspect(k -> k.established().distribution(0, 32));
+        EstablishedTable.Distribution upper = kernel.inspect(k -> k.established().distribution(32, 64));
+        EstablishedTable.Distribution joined = lower.plus(upper);
+        assertThat(joined.longestChain()).isEqualTo(Math.max(lower.longestChain(), upper.longestChain()));
+        assertThat(joined.longestBucket()).isEqualTo(upper.longestChain() > lower.longestChain() ? upper.longestBucket() : lower.longestBucket());
+        assertThat(joined.longestBucket()).isEqualTo(whole.longestBucket());
+        EstablishedTable.Distribution self = lower.plus(lower);
+        assertThat(self.longestBucket()).as("a tie keeps the first part's bucket").isEqualTo(lower.longestBucket());
+        assertThat(self.entries()).isEqualTo(2 * lower.entries());
+        assertThat(self.examinedToFindAll()).isEqualTo(2 * lower.examinedToFindAll());
+        assertThat(self.chainLengths()).allSatisfy((length, count) -> assertThat(count).isEqualTo(2 * lower.chainLengths().get(length)));
+    }
+}
