@@ -76,9 +76,27 @@ class InspectController {
      */
     static final int CHUNK = 512;
 
+    /** Buckets of the established table walked per turn of the lock when a view lists every connection. */
+    static final int BUCKET_CHUNK = 65_536;
+
+    /**
+     * Every connection in the established table, in bucket order, walked {@link #BUCKET_CHUNK} buckets per turn of
+     * the lock: a table of 4M buckets took a whole turn of hundreds of milliseconds to walk in one go. A connection
+     * that moves between turns may be missed, as inet_diag's dump a bucket at a time may miss it.
+     */
+    static List<Tcb> allConnections(Kernel kernel) {
+        int buckets = kernel.inspect(kk -> kk.established().bucketCount());
+        List<Tcb> all = new java.util.ArrayList<>();
+        for (int from = 0; from < buckets; from += BUCKET_CHUNK) {
+            int start = from;
+            all.addAll(kernel.inspect(kk -> kk.established().all(start, start + BUCKET_CHUNK)));
+        }
+        return all;
+    }
+
     /** Every connection's view, built a chunk at a time; a connection gone between chunks is left out. */
     static List<Views.ConnectionView> connections(Kernel kernel) {
-        List<Tcb> all = kernel.inspect(kk -> kk.established().all());
+        List<Tcb> all = allConnections(kernel);
         List<Views.ConnectionView> views = new java.util.ArrayList<>(all.size());
         for (int from = 0; from < all.size(); from += CHUNK) {
             List<Tcb> part = all.subList(from, Math.min(all.size(), from + CHUNK));

@@ -83,7 +83,7 @@ final class SsText {
             listenerRows(table, k, index);
             return index;
         });
-        List<Tcb> all = kernel.inspect(k -> k.established().all());
+        List<Tcb> all = InspectController.allConnections(kernel);
         for (int from = 0; from < all.size(); from += chunk) {
             List<Tcb> part = all.subList(from, Math.min(all.size(), from + chunk));
             kernel.inspect(k -> {

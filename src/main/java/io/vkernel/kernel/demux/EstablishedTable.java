@@ -199,9 +199,18 @@ public final class EstablishedTable {
 
     /** Every TCB in the table, bucket by bucket. */
     public List<Tcb> all() {
-        List<Tcb> all = new ArrayList<>(size);
-        for (Entry head : buckets) {
-            for (Entry entry = head; entry != null; entry = entry.next) {
+        return all(0, buckets.length);
+    }
+
+    /**
+     * The connections in buckets {@code from} (inclusive) to {@code to} (exclusive), in the order {@link #all()}
+     * lists them, so a long view can walk a large table a range of buckets per turn of the kernel lock.
+     */
+    public List<Tcb> all(int from, int to) {
+        int end = Math.min(to, buckets.length);
+        List<Tcb> all = new ArrayList<>(from <= 0 && end == buckets.length ? size : 16);
+        for (int i = Math.max(0, from); i < end; i++) {
+            for (Entry entry = buckets[i]; entry != null; entry = entry.next) {
                 all.add(entry.tcb);
             }
         }

@@ -99,4 +99,21 @@ class EstablishedTableDistributionTest {
         assertThat(self.examinedToFindAll()).isEqualTo(2 * lower.examinedToFindAll());
         assertThat(self.chainLengths()).allSatisfy((length, count) -> assertThat(count).isEqualTo(2 * lower.chainLengths().get(length)));
     }
+
+    @Test
+    void connectionsListedARangeOfBucketsAtATime_areAllOfThemInTheSameOrder() {
+        Kernel kernel = crowded();
+        var all = kernel.inspect(k -> k.established().all());
+        assertThat(all).hasSize(300);
+        for (int chunk : new int[] {1, 7, 64}) {
+            java.util.List<io.vkernel.kernel.tcp.Tcb> joined = new java.util.ArrayList<>();
+            for (int from = 0; from < 64; from += chunk) {
+                int start = from;
+                joined.addAll(kernel.inspect(k -> k.established().all(start, start + chunk)));
+            }
+            assertThat(joined).as("ranges of %d buckets", chunk).containsExactlyElementsOf(all);
+        }
+        java.util.List<io.vkernel.kernel.tcp.Tcb> pastTheEnd = kernel.inspect(k -> k.established().all(64, 128));
+        assertThat(pastTheEnd).isEmpty();
+    }
 }
