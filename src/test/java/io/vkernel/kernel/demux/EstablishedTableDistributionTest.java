@@ -1,12 +1,6 @@
 package io.vkernel.kernel.demux;
 
 import io.vkernel.kernel.Kernel;
-import io.vkernel.kernel.KernelConfig;
-import io.vkernel.kernel.syscall.Syscalls;
-import io.vkernel.kernel.trace.PacketReport;
-import io.vkernel.kernel.wire.Endpoint;
-import io.vkernel.kernel.wire.Segment;
-import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -20,26 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class EstablishedTableDistributionTest {
 
-    /** 300 connections in 64 buckets with the xor hash: long chains and many empty buckets. */
-    private static Kernel crowded() {
-        KernelConfig d = KernelConfig.defaults("dist", 7);
-        Kernel kernel = new Kernel(new KernelConfig("dist", d.address(), 7, 64, "xor", 1000, 1000, 16, 1000));
-        int pid = kernel.spawn("server").pid();
-        int listener = (int) ((Syscalls.Done) kernel.socket(pid)).result().ret();
-        kernel.bind(pid, listener, Endpoint.parse("0.0.0.0:8080"));
-        kernel.listen(pid, listener, 1000);
-        Endpoint server = Endpoint.parse("10.0.0.50:8080");
-        for (int i = 0; i < 300; i++) {
-            Endpoint client = Endpoint.parse("192.168.1." + (1 + i % 7) + ":" + (40000 + i * 3));
-            PacketReport synAck = kernel.receive(new Segment(client, server, TcpFlags.SYN, 1000, 0, 65535, 1460, null));
-            kernel.receive(new Segment(client, server, TcpFlags.ACK, 1001, synAck.sentSegments().get(0).seq() + 1, 65535, 0, null));
-        }
-        return kernel;
-    }
-
     @Test
     void rangesAddedUp_areTheWholeTable_forAnySplit() {
-        Kernel kernel = crowded();
+        Kernel kernel = CrowdedKernel.of("dist");
         EstablishedTable.Distribution whole = kernel.inspect(k -> k.established().distribution());
         assertThat(whole.buckets()).isEqualTo(64);
         assertThat(whole.entries()).isEqualTo(300);
@@ -56,7 +33,7 @@ class EstablishedTableDistributionTest {
 
     @Test
     void aRange_countsOnlyItsBuckets_andNamesItsLongestChainByTableIndex() {
-        Kernel kernel = crowded();
+        Kernel kernel = CrowdedKernel.of("dist");
         EstablishedTable.Distribution whole = kernel.inspect(k -> k.established().distribution());
         EstablishedTable.Distribution upper = kernel.inspect(k -> k.established().distribution(32, 64));
         EstablishedTable.Distribution lower = kernel.inspect(k -> k.established().distribution(0, 32));
@@ -85,7 +62,7 @@ class EstablishedTableDistributionTest {
 
     @Test
     void plus_keepsTheFirstLongestChainOnTies_andTakesALongerOneFromTheOtherPart() {
-        Kernel kernel = crowded();
+        Kernel kernel = CrowdedKernel.of("dist");
         EstablishedTable.Distribution whole = kernel.inspect(k -> k.established().distribution());
         EstablishedTable.Distribution lower = kernel.inspect(k -> k.established().distribution(0, 32));
         EstablishedTable.Distribution upper = kernel.inspect(k -> k.established().distribution(32, 64));
@@ -102,7 +79,7 @@ class EstablishedTableDistributionTest {
 
     @Test
     void connectionsListedARangeOfBucketsAtATime_areAllOfThemInTheSameOrder() {
-        Kernel kernel = crowded();
+        Kernel kernel = CrowdedKernel.of("dist");
         var all = kernel.inspect(k -> k.established().all());
         assertThat(all).hasSize(300);
         for (int chunk : new int[] {1, 7, 64}) {
