@@ -8,8 +8,19 @@ export class ApiError extends Error {
   }
 }
 
+// Workshop mode: the attendee's token, kept in this tab only (sessionStorage) and sent as curl users send it.
+const TOKEN_KEY = 'vkernel.token';
+export const token = () => sessionStorage.getItem(TOKEN_KEY) || '';
+export function setToken(value) {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value.trim());
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** Request headers, with the token's Authorization when there is one (for the page's own fetch calls too). */
+export const withToken = (headers) => (token() ? { ...headers, authorization: 'Bearer ' + token() } : headers);
+
 async function call(method, path, body) {
-  const init = { method, headers: { accept: 'application/json' } };
+  const init = { method, headers: withToken({ accept: 'application/json' }) };
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);

@@ -1,5 +1,6 @@
 // The dashboard's core: one kernel's state, kept live from its SSE event stream and the public API.
-import { get, put, post, kernelPath } from './api.js';
+import { get, put, post, kernelPath, token, setToken, ApiError } from './api.js';
+import { openEventStream } from './stream.js';
 import { $, $$, esc, syncSelect } from './util.js';
 import { Ladder } from './ladder.js';
 import { initForms, logLine, pollPending, syncProcesses } from './forms.js';
@@ -44,7 +45,7 @@ export const base = () => kernelPath(store.kernel);
 function openStream() {
   if (source) source.close();
   // ?after= only for the first connection; an EventSource that reconnects by itself sends Last-Event-ID, which wins.
-  const es = new EventSource(base() + '/events/stream?after=' + store.lastSeq);
+  const es = openEventStream(base() + '/events/stream?after=' + store.lastSeq, token());
   source = es;
   es.onopen = () => {
     if (source !== es) return;
@@ -168,7 +169,7 @@ async function refresh() {
       el.dataset.renderMs = Math.round(performance.now() - t);
     });
   } catch (err) {
-    setKernelInfo('⚠ ' + err.message);
+    showError(err);
   } finally {
     running = false;
     if (dirty) schedule();
@@ -216,10 +217,22 @@ function renderHeader() {
 
 function setKernelInfo(text) { $('#kernel-info').textContent = text; }
 
+/** A 401 means workshop mode and no (valid) token: ask for one rather than show the problem's text. */
+function showError(err) {
+  if (err instanceof ApiError && err.status === 401) showTokenField(err);
+  else setKernelInfo('⚠ ' + err.message);
+}
+
 // ------------------------------------------------------------------ kernels, clock, tabs
 
 export async function loadKernels(select) {
-  const list = await get('/api/v1/kernels');
+  let list;
+  try {
+    list = await get('/api/v1/kernels');
+  } catch (err) {
+    showError(err);
+    throw err;
+  }
   if (select) store.kernel = select;
   if (!list.some((k) => k.id === store.kernel)) store.kernel = list.length ? list[0].id : 'default';
   syncSelect($('#kernel'), list.map((k) => ({ value: k.id, label: `${k.id} (${k.address}, ${k.hash})` })), false);
@@ -228,6 +241,8 @@ export async function loadKernels(select) {
 }
 
 export async function switchKernel(id) {
+  if (source) source.close();
+  source = null;
   await loadKernels(id);
   Object.assign(store, {
     clock: { mode: 'manual', nowMs: 0, timers: [] }, conns: [], connByTuple: new Map(), listeners: [], processes: [],
@@ -329,9 +344,54 @@ async function start() {
   initTabs();
   initClock();
   initForms();
+  initWorkshop();
   $('#kernel').addEventListener('change', (e) => switchKernel(e.target.value));
   $('#kernel').addEventListener('focus', () => loadKernels().catch(() => {}));
   await switchKernel(store.kernel);
 }
 
-start().catch((err) => setKernelInfo('⚠ ' + err.message));
+// ------------------------------------------------------------------ workshop mode: tokens and new kernels
+
+/**
+ * In workshop mode every kernel needs its attendee's token (the service answers 401 without one). The page then shows
+ * a token field; "New kernel" makes a kernel, and without a token the answer carries a new one, kept in this tab.
+ */
+function showTokenField(err) {
+  $('#token-field').hidden = false;
+  if (err) {
+    setKernelInfo(token()
+      ? '⚠ this token is not valid any more: paste another, or press New kernel for a new kernel and token'
+      : 'workshop mode: paste your token, or press New kernel for a kernel and a token');
+  }
+}
+
+function initWorkshop() {
+  const input = $('#token');
+  input.value = token();
+  if (token()) showTokenField();
+  input.addEventListener('change', () => {
+    setToken(input.value);
+    switchKernel().catch(showError);
+  });
+  $('#new-kernel').addEventListener('click', newKernel);
+}
+
+async function newKernel() {
+  try {
+    const created = (await post('/api/v1/kernels', undefined)).body;
+    if (created.token) {
+      setToken(created.token);
+      $('#token').value = created.token;
+      showTokenField();
+      logLine('ok', `kernel ${created.id} and your token, kept in this tab only: ${created.token}`
+        + ` (curl: -H 'Authorization: Bearer ${created.token}')`);
+    } else {
+      logLine('ok', `kernel ${created.id} (${created.address}) created`);
+    }
+    await switchKernel(created.id);
+  } catch (err) {
+    logLine('err', err instanceof ApiError ? `${err.status}: ${err.message}` : err.message);
+  }
+}
+
+start().catch(showError);

@@ -1,5 +1,5 @@
 // Forms that drive the kernel: packets in, system calls, processes. Every answer is logged in Results.
-import { get, post, del } from './api.js';
+import { get, post, del, withToken } from './api.js';
 import { store, base, refreshNow, schedule } from './app.js';
 import { $, $$, esc, syncSelect, unescapeText } from './util.js';
 
@@ -157,7 +157,7 @@ async function doSyscall(e) {
 export async function pollPending() {
   for (const [href, call] of [...pending]) {
     try {
-      const res = await fetch(href + '?wait=0', { headers: { accept: 'application/json' } });
+      const res = await fetch(href + '?wait=0', { headers: withToken({ accept: 'application/json' }) });
       if (res.status === 202) continue;
       pending.delete(href);
       const body = await res.json();

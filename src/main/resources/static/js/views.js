@@ -1,6 +1,6 @@
 // The seed's pictures, drawn from the running kernel: FD chains, the state diagram, the hash table, the
 // time-sequence graph, a scenario stepped through, and the event log.
-import { get, post, ApiError } from './api.js';
+import { get, post, withToken, ApiError } from './api.js';
 import { store, base, schedule, selectConnection, switchKernel } from './app.js';
 import { $, esc, showText, syncSelect, WindowedList } from './util.js';
 import { tupleOf } from './ladder.js';
@@ -324,7 +324,7 @@ export class HashView {
     out.textContent = 'measuring…';
     try {
       const res = await fetch(base() + '/demux/demo?format=text', {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST', headers: withToken({ 'content-type': 'application/json' }),
         body: JSON.stringify({ pattern: $('#demo-pattern').value, connections: Number($('#demo-n').value) }),
       });
       out.textContent = await res.text();

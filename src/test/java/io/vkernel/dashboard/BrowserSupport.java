@@ -33,6 +33,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -60,6 +62,8 @@ abstract class BrowserSupport {
     WebDriver driver;
     String kernel;
     String k;
+    /** In workshop mode, the token creating this test's kernel gave (the API calls below send it); otherwise null. */
+    String token;
     private Path profile;
     private String testName;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -86,7 +90,9 @@ abstract class BrowserSupport {
         driver.manage().window().setSize(new Dimension(1280 + (int) (1280 - width), 800 + (int) (800 - height)));
         kernel = "browser-" + KERNELS.incrementAndGet();
         k = "/api/v1/kernels/" + kernel;
-        api("POST", "/api/v1/kernels", "{\"id\":\"" + kernel + "\",\"seed\":1}");
+        String created = api("POST", "/api/v1/kernels", "{\"id\":\"" + kernel + "\",\"seed\":1}");
+        Matcher issued = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"").matcher(created);
+        token = issued.find() ? issued.group(1) : null;
     }
 
     @AfterEach
@@ -194,8 +200,16 @@ abstract class BrowserSupport {
 
     /** The public API, as a curl user calls it: answers the body, fails on a 4xx or 5xx. */
     String api(String method, String path, String json) {
+        return api(method, path, json, token);
+    }
+
+    /** As above, with another bearer token (or none). */
+    String api(String method, String path, String json, String bearer) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                 .header("accept", "application/json");
+        if (bearer != null) {
+            request = request.header("authorization", "Bearer " + bearer);
+        }
         request = json == null ? request.method(method, HttpRequest.BodyPublishers.noBody())
                 : request.header("content-type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
         try {
