@@ -2,7 +2,8 @@
 # Issue 10's attacks, bounded, against the built jar with a small heap, from one client on loopback (BENCHMARKS.md
 # "Issue 10's attacks against the jar"). A prober asks /api/v1/ping and /actuator/health every 0.2 s throughout; at the
 # end the script counts answers by status per attack, 5xx, probes left unanswered, log bytes per 10 000 bad requests,
-# and every kernel's invariant check. Exits 1 when any 5xx or unanswered probe was seen.
+# and every kernel's invariant check. Exits 1 when any 5xx other than 507 or any unanswered probe was seen: a 507 is a
+# memory-budget refusal (attack 3 meets the service budget), which issue 10 asks for, and is counted on its own.
 #
 #   bench/attack.sh            # PORT (18087), HEAP (512m), SKIP_BUILD=1 to use target/*.jar (or JAR=...) as it is,
 #                              # ATTACKS="1 2 3 4 5 6 7" to choose attacks
@@ -12,7 +13,10 @@ PORT=${PORT:-18087}
 HEAP=${HEAP:-512m}
 BASE="http://localhost:$PORT"
 K="$BASE/api/v1/kernels"
-OUT=$(mktemp -d /tmp/vkernel-attack.XXXXXX)
+OUT=$(mktemp -d /tmp/vkernel-attack.    health=$(curl -s -m 5 "$BASE/actuator/health" | tr -d ' \n' | grep -o '"memoryBudget":{"details":{[^}]*},"status":"[A-Z]*"' | grep -o '[A-Z]*"$' | tr -d '"')
+    # "-" when health did not answer, so the columns stay put: ping status, seconds, health, attack
+    printf '%s %s %s\n' "$(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' "$BASE/api/v1/ping")" \
+      "${health:--}" "$(cat "$OUT/phase" 2>/dev/null || echo 0)" >> "$OUT/probe"XXXX)
 [ "${SKIP_BUILD:-0}" = 1 ] || ./mvnw -B -q package -DskipTests
 JAR=${JAR:-$(ls target/vkernel-*.jar | grep -v original | head -1)}
 want() { [[ " ${ATTACKS:-1 2 3 4 5 6 7} " == *" $1 "* ]]; } # ATTACKS="6 7" runs only those
@@ -27,9 +31,7 @@ echo "service pid $SERVICE, heap $HEAP, output in $OUT"
 # the prober: every 0.2 s a ping (status, seconds; 000 = no answer within 5 s), the memory budget's health, the attack
 (
   while :; do
-    printf '%s %s %s\n' "$(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' "$BASE/api/v1/ping")" \
-      "$(curl -s -m 5 "$BASE/actuator/health" | tr -d ' \n' | grep -o '"memoryBudget":{"details":{[^}]*},"status":"[A-Z]*"' | grep -o '[A-Z]*"$' | tr -d '"')" \
-      "$(cat "$OUT/phase" 2>/dev/null)" >> "$OUT/probe"
+XX
     sleep 0.2
   done
 ) &
@@ -67,7 +69,8 @@ kernel parks
 for i in 1 2 3 4 5; do
   pid=$(server parks "$((80 + i))")
   for _ in $(seq 1 1000); do printf 'url = "%s"\noutput = "/dev/null"\n' "$K/parks/processes/$pid/accept?wait=100000"; done > "$OUT/parks.cfg"
-  curl -s -Z --parallel-max 32 -m 1 -w '%{http_code}\n' -H 'content-type: application/json' -d '{"fd":3}' -K "$OUT/parks.cfg" | code parked
+  curl -s -Z --no-progress-meter --parallel-max 32 -m 1 -w '%{http_code}\n' -H 'content-type: application/json' -d '{"fd":3}' \
+    -K "$OUT/parks.cfg" 2>> "$OUT/curl.err" | code parked
 done
 
 fi
@@ -135,20 +138,24 @@ sleep 2
 kill $PROBER 2>/dev/null
 echo
 echo "== results (heap $HEAP, port $PORT) =="
-for f in wirelog parked buckets spin sse hostile logflood; do
+for f in setup wirelog parked buckets spin sse hostile logflood; do
   [ -f "$OUT/$f" ] || continue
   printf '%-9s %s\n' "$f" "$(sort "$OUT/$f" | uniq -c | awk '{printf "%s x%s  ", $2, $1}')"
 done
-echo "wire log after the flood: $(cat "$OUT/wirelog.memory") bytes"
-echo "spin kernel's check after the loop: $(cat "$OUT/spin.check") (status, seconds)"
-echo "live stream's events while two readers stalled: $(cat "$OUT/live.events")"
-echo "log bytes for 10 000 bad requests: $((after - before))"
-fives=$(cat "$OUT"/{wirelog,parked,buckets,spin,sse,hostile,logflood} 2>/dev/null | grep -c '^5')
+echo "(000 = no answer before curl's own bound; attack 2's clients give up after 1 s on purpose, their calls stay parked)"
+[ -f "$OUT/wirelog.memory" ] && echo "wire log after the flood: $(cut -d: -f2 "$OUT/wirelog.memory") bytes charged"
+[ -f "$OUT/spin.check" ] && echo "spin kernel's check after the loop: $(cat "$OUT/spin.check") (status, seconds)"
+[ -f "$OUT/live.events" ] && echo "live stream's events while two readers stalled: $(cat "$OUT/live.events")"
+[ -n "${after:-}" ] && echo "log bytes for 10 000 bad requests: $((after - before))"
+answers=$(cat "$OUT"/{setup,wirelog,parked,buckets,spin,sse,hostile,logflood} 2>/dev/null)
+budget=$(grep -c '^507' <<< "$answers")   # a budget refusal: allowed, asked for by issue 10
+fives=$(grep '^5' <<< "$answers" | grep -vc '^507')
 probes=$(wc -l < "$OUT/probe")
 unanswered=$(grep -c '^000' "$OUT/probe")
 echo "probes unanswered by attack: $(grep '^000' "$OUT/probe" | awk '{print $4}' | sort | uniq -c | tr '\n' ' ')"
-echo "slowest ping: $(sort -k2 -n "$OUT/probe" | tail -1 | awk '{print $2}') s"
-echo "5xx answers: $fives"
+echo "slowest ping: $(grep -v '^000' "$OUT/probe" | sort -k2 -n | tail -1 | awk '{print $2 " s, during attack " $4}')"
+echo "507 answers (memory budget refusals, allowed): $budget"
+echo "other 5xx answers: $fives"
 echo "probes: $probes, unanswered: $unanswered, health while probing: $(awk '{print $3}' "$OUT/probe" | sort | uniq -c | tr '\n' ' ')"
 unclean=0
 for id in $(curl -s "$K" | grep -o '"id" : "[^"]*"' | cut -d'"' -f4); do
@@ -157,4 +164,4 @@ done
 echo "kernels not clean: $unclean; service alive: $(kill -0 $SERVICE 2>/dev/null && echo yes || echo no)"
 echo "health afterwards: $(curl -s -m 5 "$BASE/actuator/health" | tr -d ' \n' | head -c 300)"
 grep -c 'OutOfMemoryError' "$OUT/service.log" | sed 's/^/OutOfMemoryError lines in the log: /'
-[ "$fives" = 0 ] && [ "$unanswered" = 0 ]
+[ "$fives" = 0 ] && [ "$unanswered" = 0 ] && [ "$unclean" = 0 ]

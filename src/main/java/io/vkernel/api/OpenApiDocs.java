@@ -48,7 +48,7 @@ class OpenApiDocs implements OpenApiCustomizer {
     static final String BEARER = "bearer";
     /** Problems nearly every operation can answer (workshop mode), kept once under components.responses. */
     private static final Map<String, String> SHARED_RESPONSES = Map.of("401", "Unauthorized", "403", "Forbidden",
-            "429", "TooManyRequests");
+            "429", "TooManyRequests", "507", "MemoryBudgetSpent");
     private static final String JSON = "application/json";
     private static final String TEXT = "text/plain";
     private static final String PROBLEM_JSON = "application/problem+json";
@@ -91,7 +91,14 @@ class OpenApiDocs implements OpenApiCustomizer {
                 .type(io.swagger.v3.oas.models.security.SecurityScheme.Type.HTTP).scheme("bearer")
                 .description(str(docs.get("bearer"))));
         Map<String, Object> problems = map(docs.get("problems"));
-        new TreeMap<>(SHARED_RESPONSES).forEach((code, name) -> api.getComponents().addResponses(name, problemResponse(str(problems.get(code)))));
+        Map<String, Object> examples = map(docs.get("problemExamples"));
+        new TreeMap<>(SHARED_RESPONSES).forEach((code, name) -> {
+            ApiResponse response = problemResponse(str(problems.get(code)));
+            if (examples.get(code) != null) {
+                response.getContent().get(PROBLEM_JSON).setExample(examples.get(code));
+            }
+            api.getComponents().addResponses(name, response);
+        });
         api.setSecurity(new ArrayList<>(List.of(new io.swagger.v3.oas.models.security.SecurityRequirement(),
                 new io.swagger.v3.oas.models.security.SecurityRequirement().addList(BEARER))));
         api.setTags(new ArrayList<>());
@@ -172,11 +179,11 @@ class OpenApiDocs implements OpenApiCustomizer {
         }
     }
 
-    /** RFC 9457's members plus vkernel's two extensions, {@code field} and {@code line}. */
+    /** RFC 9457's members plus vkernel's extensions ({@code field}, {@code line}, a 507's budget and bytes). */
     private Schema<?> problemSchema() {
         Schema<Object> problem = new Schema<>();
         problem.type("object");
-        problem.setDescription(str(map(map(docs.get("problem")).get("description"))));
+        problem.setDescription(str(map(docs.get("problem")).get("description")));
         Map<String, Object> members = map(map(docs.get("problem")).get("properties"));
         for (Map.Entry<String, Object> member : members.entrySet()) {
             Map<String, Object> doc = map(member.getValue());

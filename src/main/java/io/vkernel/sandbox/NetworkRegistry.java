@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * The networks of kernels, by id. A kernel belongs to at most one network; deleting a kernel takes it out of its
- * network, and deleting a network makes its members standalone again. The kernels themselves stay in the
+ * network (deleting its last member deletes the network, releasing its link's charge to the service budget), and
+ * deleting a network makes its members standalone again. The kernels themselves stay in the
  * {@link KernelRegistry}: a network only wires them together and owns their time.
  */
 public final class NetworkRegistry {
@@ -159,6 +160,11 @@ public final class NetworkRegistry {
         Network network = byMember.remove(kernel);
         if (network != null) {
             network.remove(kernel);
+            if (network.members().isEmpty()) {
+                // nobody can reach it any more: without this its capture (up to Link.CAPTURE_BYTES) stayed charged
+                // to the service budget, and its id taken, until someone thought of DELETE /api/v1/networks/{id}
+                delete(network.id());
+            }
         }
     }
 }

@@ -184,6 +184,38 @@ class NetworkHttpTest {
     }
 
     @Test
+    void deletingTheLastMember_deletesTheNetwork_andReleasesItsCharge() {
+        long before = serviceCharge();
+        String alice = kernel("alice", "10.0.0.1");
+        String bob = kernel("bob", "10.0.0.2");
+        String id = "last-" + n;
+        assertThat(network(id, "[\"" + alice + "\",\"" + bob + "\"]", null).status()).isEqualTo(201);
+        listening(bob);
+        int alicePid = process(alice);
+        call(alice, alicePid, "socket", "{}");
+        assertThat(call(alice, alicePid, "connect", "{\"fd\":3,\"addr\":\"10.0.0.2:80\"}").<Integer>at("$.ret")).isZero();
+        assertThat(http.get("/api/v1/networks/" + id).<Integer>at("$.memory.chargedBytes"))
+                .as("the handshake's capture is charged to the service budget").isPositive();
+
+        assertThat(http.send(delete("/api/v1/kernels/" + alice)).status()).isEqualTo(204);
+        assertThat(http.get("/api/v1/networks/" + id).status()).as("bob is still in it").isEqualTo(200);
+        assertThat(http.send(delete("/api/v1/kernels/" + bob)).status()).isEqualTo(204);
+        made.clear();
+
+        assertThat(http.get("/api/v1/networks/" + id).status()).isEqualTo(404);
+        assertThat(http.get("/api/v1/networks").<List<String>>at("$[*].id")).doesNotContain(id);
+        assertThat(serviceCharge()).as("the kernels' and the link's charges are all released").isEqualTo(before);
+        // the id is free again
+        String carol = kernel("carol", "10.0.0.3");
+        String dave = kernel("dave", "10.0.0.4");
+        assertThat(network(id, "[\"" + carol + "\",\"" + dave + "\"]", null).status()).isEqualTo(201);
+    }
+
+    private long serviceCharge() {
+        return http.get("/actuator/health").<Number>at("$.components.memoryBudget.details.usedBytes").longValue();
+    }
+
+    @Test
     void badInput_isAProblemNamingWhatToFix() {
         String alice = kernel("alice", "10.0.0.1");
         String bob = kernel("bob", "10.0.0.2");
