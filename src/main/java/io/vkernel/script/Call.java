@@ -28,8 +28,11 @@ sealed interface Call {
     record Read(int fd, int count, int flags, boolean recv) implements Call {
     }
 
-    /** recvmsg() with one or more iovecs ({@code count} their total); {@code expectedInq} the TCP_CM_INQ the script expects, or null. */
-    record RecvMsg(int fd, int count, int flags, Long expectedInq) implements Call {
+    /**
+     * recvmsg() with one or more iovecs ({@code count} their total); {@code expectedInq} the TCP_CM_INQ the script
+     * expects, or null; {@code expectedErr} the IP_RECVERR of a MSG_ERRQUEUE read, or null.
+     */
+    record RecvMsg(int fd, int count, int flags, Long expectedInq, ErrQueueControl.Expected expectedErr) implements Call {
     }
 
     /** write(), or send() ({@code send} true) with MSG_ flags. */

@@ -26,7 +26,7 @@ final class Calls {
             Map.entry("SHUT_RDWR", 2L));
 
     private static final List<String> SOCKET_OPTIONS = List.of("SO_REUSEADDR", "SO_KEEPALIVE", "SO_LINGER", "SO_RCVTIMEO", "SO_SNDTIMEO",
-            "SO_RCVBUF", "SO_SNDBUF");
+            "SO_RCVBUF", "SO_SNDBUF", "SO_ZEROCOPY", "SO_MARK");
     /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
     private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK",
             "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
@@ -204,7 +204,7 @@ final class Calls {
                 long bytes = a.bracketed(value, option + " takes the size in brackets, e.g. [65536]");
                 yield new Call.SetSockOpt(a.fd(0), option, bytes, bytes != 0);
             }
-            case "IP_MTU_DISCOVER", "IP_TOS", "TCP_USER_TIMEOUT", "TCP_INQ" -> {
+            case "IP_MTU_DISCOVER", "IP_TOS", "TCP_USER_TIMEOUT", "TCP_INQ", "SO_MARK" -> {
                 long number = ipOrTcpValue(a, value, option);
                 yield new Call.SetSockOpt(a.fd(0), option, number, number != 0);
             }

@@ -381,7 +381,7 @@ public final class ScriptRunner {
         } else if (call instanceof Call.Read c) {
             return new Call.Read(fd(c.fd()), c.count(), c.flags(), c.recv());
         } else if (call instanceof Call.RecvMsg c) {
-            return new Call.RecvMsg(fd(c.fd()), c.count(), c.flags(), c.expectedInq());
+            return new Call.RecvMsg(fd(c.fd()), c.count(), c.flags(), c.expectedInq(), c.expectedErr());
         } else if (call instanceof Call.Write c) {
             return new Call.Write(fd(c.fd()), c.data(), c.flags(), c.send());
         } else if (call instanceof Call.Poll c) {
@@ -466,6 +466,12 @@ public final class ScriptRunner {
                 && !recvmsg.expectedInq().equals(result.value())) {
             problems.add("expected the TCP_CM_INQ control message to carry " + recvmsg.expectedInq() + " but "
                     + (result.value() == null ? "there was none (TCP_INQ is not set)" : "it carried " + result.value()));
+        }
+        if (call.call() instanceof Call.RecvMsg recvmsg && recvmsg.expectedErr() != null && result.ret() >= 0) {
+            String mismatch = recvmsg.expectedErr().mismatch(result.extendedErr());
+            if (mismatch != null) {
+                problems.add(mismatch);
+            }
         }
         if (call.call() instanceof Call.Ioctl ioctl && ioctl.expectedValue() != null && result.value() != null
                 && !result.value().equals(ioctl.expectedValue())) {

@@ -157,11 +157,13 @@ public final class Syscalls {
     }
 
     /** MSG_ flags recv() and send() take (include/linux/socket.h). */
-    public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_EOR = 0x80, MSG_NOSIGNAL = 0x4000, MSG_MORE = 0x8000;
+    public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_EOR = 0x80, MSG_ERRQUEUE = 0x2000, MSG_NOSIGNAL = 0x4000,
+            MSG_MORE = 0x8000, MSG_ZEROCOPY = 0x4000000;
     /** The recv() and send() flags vkernel models, by name. */
-    public static final java.util.Map<String, Integer> RECV_FLAGS = java.util.Map.of("MSG_PEEK", MSG_PEEK, "MSG_DONTWAIT", MSG_DONTWAIT);
+    public static final java.util.Map<String, Integer> RECV_FLAGS = java.util.Map.of("MSG_PEEK", MSG_PEEK, "MSG_DONTWAIT", MSG_DONTWAIT,
+            "MSG_ERRQUEUE", MSG_ERRQUEUE);
     public static final java.util.Map<String, Integer> SEND_FLAGS = java.util.Map.of("MSG_DONTWAIT", MSG_DONTWAIT, "MSG_NOSIGNAL", MSG_NOSIGNAL,
-            "MSG_MORE", MSG_MORE, "MSG_EOR", MSG_EOR);
+            "MSG_MORE", MSG_MORE, "MSG_EOR", MSG_EOR, "MSG_ZEROCOPY", MSG_ZEROCOPY);
 
     public Outcome read(Process process, int fd, int count) {
         return read(process, fd, count, 0, false);
@@ -202,6 +204,10 @@ public final class Syscalls {
             socket = socketOf(process, fd);
         } catch (SyscallException e) {
             return failed(call, e.errno());
+        }
+        if ((flags & MSG_ERRQUEUE) != 0) {
+            // tcp_recvmsg(): MSG_ERRQUEUE reads the error queue instead (inet_recv_error()), never sleeping
+            return record(new Done(ErrQueueRecv.receive(socket, fd, count, flags, msg)));
         }
         Supplier<SyscallResult> attempt = () -> {
             try {
@@ -261,14 +267,29 @@ public final class Syscalls {
             return failed(call, e.errno());
         }
         int[] written = {0};
+        // tcp_sendmsg_locked(): MSG_ZEROCOPY of at least one byte on a socket with SO_ZEROCOPY takes a notification id
+        ZeroCopySend zerocopy = (flags & MSG_ZEROCOPY) != 0 && data.length > 0 && socket.options().zerocopy
+                ? new ZeroCopySend(kernel, socket, data.length) : null;
         Supplier<SyscallResult> attempt = () -> {
             try {
                 Tcb tcb = socket.tcb();
                 byte[] rest = written[0] == 0 ? data : Arrays.copyOfRange(data, written[0], data.length);
+                if (zerocopy != null) {
+                    zerocopy.before(tcb);
+                }
                 written[0] += kernel.tcp().write(tcb, rest, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0, report);
+                if (zerocopy != null) {
+                    zerocopy.after(tcb);
+                }
                 boolean finished = written[0] == data.length || ((file.nonBlocking() || (flags & MSG_DONTWAIT) != 0) && written[0] > 0);
+                if (finished && zerocopy != null) {
+                    zerocopy.finish(tcb, report);
+                }
                 return finished ? SyscallResult.ok(written[0], call + " = " + written[0]) : null;
             } catch (SyscallException e) {
+                if (zerocopy != null) {
+                    zerocopy.finish(socket.tcb(), report);
+                }
                 if (written[0] > 0) {
                     return SyscallResult.ok(written[0], call + " = " + written[0]);
                 }
@@ -458,6 +479,8 @@ public final class Syscalls {
                 case "TCP_NOTSENT_LOWAT" -> socket.options().notsentLowat;
                 case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> fastOpenOption(socket, option);
                 case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.get(socket, option);
+                case "SO_ZEROCOPY" -> socket.options().zerocopy ? 1 : 0;
+                case "SO_MARK" -> socket.options().mark;
                 default -> throw new SyscallException(Errno.EINVAL);
             };
             String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
@@ -586,7 +609,7 @@ public final class Syscalls {
         Tcb tcb = socket.tcb();
         if (tcb == null) {
             // a socket never connected: TCP_CLOSE, sk_shutdown 0, nothing queued
-            return POLLHUP | POLLOUT | POLLWRNORM;
+            return POLLHUP | POLLOUT | POLLWRNORM | (socket.hasQueuedErrors() ? POLLERR : 0);
         }
         int mask = 0;
         TcpState state = tcb.state();
@@ -606,7 +629,8 @@ public final class Syscalls {
                 mask |= POLLOUT | POLLWRNORM;
             }
         }
-        if (tcb.pendingError() != null) {
+        // tcp_poll(): sk_err, or anything on the error queue (zero-copy notifications)
+        if (tcb.pendingError() != null || socket.hasQueuedErrors()) {
             mask |= POLLERR;
         }
         return mask;
@@ -671,13 +695,13 @@ public final class Syscalls {
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION",
             "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION",
             "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK");
 
     /** The level an option lives at, as strace names it. */
     static String level(String option) {
@@ -763,6 +787,15 @@ public final class Syscalls {
                 }
                 case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> setFastOpenOption(socket, option, value);
                 case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.set(socket, option, value);
+                // sk_setsockopt(SO_ZEROCOPY): a TCP socket takes 0 or 1, anything else is EINVAL
+                // sock_set_mark(): sk_mark, any 32-bit value (the process is root); it only steers routing
+                case "SO_MARK" -> socket.options().mark = value & 0xffffffffL;
+                case "SO_ZEROCOPY" -> {
+                    if (value < 0 || value > 1) {
+                        throw new SyscallException(Errno.EINVAL);
+                    }
+                    socket.options().zerocopy = value == 1;
+                }
                 default -> throw new SyscallException(Errno.EINVAL);
             }
             return SyscallResult.ok(0, call + " = 0");
@@ -935,8 +968,8 @@ public final class Syscalls {
         }
         List<String> names = new java.util.ArrayList<>();
         // strace's order: by bit
-        String[] order = {"MSG_PEEK", "MSG_DONTWAIT", "MSG_EOR", "MSG_NOSIGNAL", "MSG_MORE"};
-        int[] bits = {MSG_PEEK, MSG_DONTWAIT, MSG_EOR, MSG_NOSIGNAL, MSG_MORE};
+        String[] order = {"MSG_PEEK", "MSG_DONTWAIT", "MSG_EOR", "MSG_ERRQUEUE", "MSG_NOSIGNAL", "MSG_MORE", "MSG_ZEROCOPY"};
+        int[] bits = {MSG_PEEK, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_MORE, MSG_ZEROCOPY};
         for (int i = 0; i < bits.length; i++) {
             if ((flags & bits[i]) != 0) {
                 names.add(order[i]);
