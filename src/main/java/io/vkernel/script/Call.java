@@ -71,4 +71,16 @@ sealed interface Call {
 
     record Dup2(int oldFd, int newFd) implements Call {
     }
+
+    /** epoll_create(size). */
+    record EpollCreate(int size) implements Call {
+    }
+
+    /** epoll_ctl(epfd, op, fd, {events, data}): op 1 ADD, 2 DEL, 3 MOD. */
+    record EpollCtl(int epfd, int op, int fd, int events, long data) implements Call {
+    }
+
+    /** epoll_wait(epfd, {events, data}, max, timeout): the expected first event's events and data, each null when not checked. */
+    record EpollWait(int epfd, Integer expectedEvents, Long expectedData, int maxEvents, int timeoutMs) implements Call {
+    }
 }

@@ -18,7 +18,7 @@ import java.util.Map;
 final class Calls {
 
     static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write",
-            "send", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2", "sendmsg", "recvmsg");
+            "send", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2", "sendmsg", "recvmsg", "epoll_create", "epoll_ctl", "epoll_wait");
 
     private static final Map<String, Long> SYMBOLS = Map.ofEntries(
             Map.entry("O_RDONLY", 0L), Map.entry("O_WRONLY", 1L), Map.entry("O_RDWR", (long) OpenFile.O_RDWR),
@@ -77,6 +77,7 @@ final class Calls {
             }
             case "poll" -> poll(a);
             case "sendmsg", "recvmsg" -> MsgCalls.build(name, args, line, a.fd(0));
+            case "epoll_create", "epoll_ctl", "epoll_wait" -> EpollCalls.build(name, args, line);
             case "close" -> {
                 a.arity(1);
                 yield new Call.Close(a.fd(0));

@@ -49,6 +49,17 @@ public final class Socket implements BindTable.Owner {
         options = listenerOptions.copy();
     }
 
+    /** SOCK_NOSPACE: a writer or poll found the send buffer full, so freed space must wake it (sk_stream_write_space()). */
+    private boolean noSpace;
+
+    public boolean noSpace() {
+        return noSpace;
+    }
+
+    public void noSpace(boolean noSpace) {
+        this.noSpace = noSpace;
+    }
+
     /** The error queue, or null while nothing ever used it. */
     public ErrorQueue errorQueue() {
         return errorQueue;

@@ -198,6 +198,9 @@ public final class Syscalls {
             if (count < 0) {
                 throw new SyscallException(Errno.EINVAL);
             }
+            if (file.epoll() != null) {
+                throw new SyscallException(Errno.EINVAL); // an epoll file has no read method
+            }
             if (file.socket() == null) {
                 return terminalRead(fd, count);
             }
@@ -256,6 +259,9 @@ public final class Syscalls {
         OpenFile file;
         try {
             file = process.fds().get(fd);
+            if (file.epoll() != null) {
+                throw new SyscallException(Errno.EINVAL);
+            }
             if (file.socket() == null) {
                 return terminalWrite(process, fd, data);
             }
@@ -282,6 +288,9 @@ public final class Syscalls {
                     zerocopy.after(tcb);
                 }
                 boolean finished = written[0] == data.length || ((file.nonBlocking() || (flags & MSG_DONTWAIT) != 0) && written[0] > 0);
+                if (written[0] < data.length) {
+                    socket.noSpace(true); // sk_stream_wait_memory(): SOCK_NOSPACE, also on the way to EAGAIN
+                }
                 if (finished && zerocopy != null) {
                     zerocopy.finish(tcb, report);
                 }
@@ -602,7 +611,7 @@ public final class Syscalls {
     }
 
     /** tcp_poll() (inet_csk_listen_poll() for a listener): the events a socket has now. */
-    private int tcpPoll(Socket socket) {
+    int tcpPoll(Socket socket) {
         if (socket.isListening()) {
             return socket.acceptQueue().isEmpty() ? 0 : POLLIN | POLLRDNORM;
         }
@@ -627,6 +636,8 @@ public final class Syscalls {
             }
             if (sndShutdown || writeable(socket, tcb)) {
                 mask |= POLLOUT | POLLWRNORM;
+            } else {
+                socket.noSpace(true); // tcp_poll(): set_bit(SOCK_NOSPACE) so freed space wakes the poller
             }
         }
         // tcp_poll(): sk_err, or anything on the error queue (zero-copy notifications)
@@ -641,6 +652,11 @@ public final class Syscalls {
      * (sk_stream_wspace() >= sk_stream_min_wspace()), and tcp_stream_memory_free(): twice the bytes written but
      * not yet sent below TCP_NOTSENT_LOWAT (or the sysctl net.ipv4.tcp_notsent_lowat).
      */
+    /** sk_stream_write_space()'s test, for the kernel's wake-up of SOCK_NOSPACE sockets. */
+    public boolean pollWriteable(Socket socket) {
+        return socket.tcb() != null && writeable(socket, socket.tcb());
+    }
+
     private boolean writeable(Socket socket, Tcb tcb) {
         int sndBuf = socket.options().sndBuf > 0 ? socket.options().sndBuf : kernel.sysctls().getInt(Sysctls.TCP_WMEM_DEFAULT);
         int queued = tcb.sendQueued();
@@ -1009,5 +1025,110 @@ public final class Syscalls {
             out.append("...");
         }
         return out.toString();
+    }
+
+    // ---------------------------------------------------------------- epoll (fs/eventpoll.c)
+
+    /** epoll_create(size): size must be positive (and is otherwise ignored); the new file is an epoll instance. */
+    public Outcome epollCreate(Process process, int size) {
+        String call = "epoll_create(" + size + ")";
+        return run(call, () -> {
+            if (size <= 0) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+            int fd = install(process, OpenFile.epoll(new io.vkernel.kernel.socket.EventPoll(kernel.newInode())));
+            return SyscallResult.ok(fd, call + " = " + fd);
+        });
+    }
+
+    /**
+     * epoll_ctl(epfd, op, fd, {events, data}): EINVAL when epfd is no epoll file, fd is epfd, or EPOLLEXCLUSIVE is
+     * modified; EPERM for a file without a poll method that vkernel models (the terminal); EEXIST on a second ADD,
+     * ENOENT on MOD or DEL of an fd not watched (do_epoll_ctl()).
+     */
+    public Outcome epollCtl(Process process, int epfd, int op, int fd, int events, long data) {
+        String opName = op == io.vkernel.kernel.socket.EventPoll.CTL_ADD ? "EPOLL_CTL_ADD" : op == io.vkernel.kernel.socket.EventPoll.CTL_DEL
+                ? "EPOLL_CTL_DEL" : op == io.vkernel.kernel.socket.EventPoll.CTL_MOD ? "EPOLL_CTL_MOD" : String.valueOf(op);
+        String call = "epoll_ctl(" + epfd + ", " + opName + ", " + fd + ", " + (op == io.vkernel.kernel.socket.EventPoll.CTL_DEL ? "NULL"
+                : "{events=" + io.vkernel.kernel.socket.EventPoll.names(events) + ", data={u32=" + (int) data + ", u64=" + data + "}}") + ")";
+        return run(call, () -> {
+            io.vkernel.kernel.socket.EventPoll ep = process.fds().get(epfd).epoll();
+            OpenFile target = process.fds().get(fd);
+            if (ep == null || fd == epfd) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+            if (target.socket() == null) {
+                throw new SyscallException(Errno.EPERM);
+            }
+            var item = ep.item(fd);
+            int ex = io.vkernel.kernel.socket.EventPoll.EPOLLEXCLUSIVE;
+            switch (op) {
+                case io.vkernel.kernel.socket.EventPoll.CTL_ADD -> {
+                    if (item != null) {
+                        throw new SyscallException(Errno.EEXIST);
+                    }
+                    ep.add(fd, target.socket(), events, data, tcpPoll(target.socket()));
+                }
+                case io.vkernel.kernel.socket.EventPoll.CTL_MOD -> {
+                    if (item == null) {
+                        throw new SyscallException(Errno.ENOENT);
+                    }
+                    if ((events & ex) != 0 || (item.events() & ex) != 0) {
+                        throw new SyscallException(Errno.EINVAL);
+                    }
+                    ep.modify(item, events, data, tcpPoll(target.socket()));
+                }
+                case io.vkernel.kernel.socket.EventPoll.CTL_DEL -> {
+                    if (item == null) {
+                        throw new SyscallException(Errno.ENOENT);
+                    }
+                    ep.remove(item);
+                }
+                default -> throw new SyscallException(Errno.EINVAL);
+            }
+            return SyscallResult.ok(0, call + " = 0");
+        });
+    }
+
+    /**
+     * epoll_wait(epfd, events, maxevents, timeout): the ready items' current events (ep_send_events()); with none it
+     * sleeps on the watched sockets until a wake-up readies one or the timeout passes (0: never sleeps). The
+     * result's revents hold each reported event as two entries, its events and its data (the u32 the script gave).
+     */
+    public Outcome epollWait(Process process, int epfd, int maxEvents, int timeoutMs) {
+        String call = "epoll_wait(" + epfd + ", ..., " + maxEvents + ", " + timeoutMs + ")";
+        io.vkernel.kernel.socket.EventPoll ep;
+        try {
+            ep = process.fds().get(epfd).epoll();
+            if (ep == null || maxEvents <= 0) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+        } catch (SyscallException e) {
+            return failed(call, e.errno());
+        }
+        Supplier<SyscallResult> attempt = () -> {
+            var events = ep.collect(maxEvents, this::tcpPoll);
+            if (events.isEmpty()) {
+                return null;
+            }
+            List<Integer> out = new java.util.ArrayList<>();
+            StringBuilder shown = new StringBuilder();
+            for (var e : events) {
+                out.add(e.events());
+                out.add((int) e.data());
+                shown.append(shown.length() > 0 ? ", " : "").append("{events=").append(io.vkernel.kernel.socket.EventPoll.names(e.events()))
+                        .append(", data={u32=").append((int) e.data()).append(", u64=").append(e.data()).append("}}");
+            }
+            return new SyscallResult(events.size(), null, "epoll_wait(" + epfd + ", [" + shown + "], " + maxEvents + ", " + timeoutMs + ") = "
+                    + events.size(), null, null, null, List.copyOf(out));
+        };
+        Supplier<SyscallResult> timedOut = () -> new SyscallResult(0, null, "epoll_wait(" + epfd + ", [], " + maxEvents + ", " + timeoutMs
+                + ") = 0", null, null, null, List.of());
+        List<Socket> sockets = ep.items().stream().map(io.vkernel.kernel.socket.EventPoll.Item::socket).distinct().toList();
+        if (sockets.isEmpty() || timeoutMs == 0) {
+            SyscallResult now = attempt.get();
+            return record(new Done(now != null ? now : timedOut.get()));
+        }
+        return block(process, sockets, false, call, "ep_poll", attempt, Math.max(0, timeoutMs), "epoll_wait timeout", timedOut);
     }
 }

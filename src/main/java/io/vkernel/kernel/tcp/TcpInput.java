@@ -273,7 +273,8 @@ final class TcpInput {
                 timers.armRetransmit(tcb);
             }
             if ((dataAcked > 0 || zeroCopyDone) && tcb.socket != null) {
-                host.wake(tcb.socket, report); // writers blocked on a full send buffer; sk_error_report()
+                // writers blocked on a full send buffer (tcp_check_space()); sk_error_report() for zero-copy completions
+                host.wake(tcb.socket, (dataAcked > 0 ? TcpHost.WRITE_SPACE : 0) | (zeroCopyDone ? 0x8 /* EPOLLERR */ : 0), report);
             }
         }
         tcb.sndWnd = segment.window() << tcb.sndWscale;
