@@ -57,6 +57,11 @@ final class FdChainView {
                 + ", flags " + flags(file) + (sharers.isEmpty() ? "" : "; also " + String.join(", ", sharers)));
         FileView fileView = new FileView(file.path(), file.refCount(), flags(file), sharers);
         Socket socket = file.socket();
+        if (file.epoll() != null) {
+            walk.add("an epoll instance, not a socket: " + Views.epoll(file.epoll())
+                    + "; each watch hangs on its socket's wait queue, and the socket's wake-ups put it on the ready list");
+            return new Chain(process.pid(), process.name(), fd, walk, fileView, null, null, null, null);
+        }
         if (socket == null) {
             walk.add("a terminal, not a socket: nothing below it in the network stack");
             return new Chain(process.pid(), process.name(), fd, walk, fileView, null, null, null, null);

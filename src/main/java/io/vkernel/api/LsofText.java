@@ -45,7 +45,9 @@ final class LsofText {
             String mode = access(file) + " ";
             String pid = String.valueOf(process.pid());
             Socket socket = file.socket();
-            if (socket == null) {
+            if (file.epoll() != null) {
+                table.row(command, pid, "root", fd, mode, "a_inode", "0,14", "0", String.valueOf(file.epoll().inode()), "[eventpoll]");
+            } else if (socket == null) {
                 table.row(command, pid, "root", fd, mode, "CHR", "136,0", "0t0", "3", "/dev/pts/0");
             } else {
                 String name = inetName(kernel, socket);

@@ -127,7 +127,7 @@ final class Views {
 
     static List<FdView> fds(Process p) {
         List<FdView> out = new ArrayList<>();
-        p.fds().entries().forEach((fd, file) -> out.add(new FdView(fd, file.socket() == null ? "CHR" : "IPv4",
+        p.fds().entries().forEach((fd, file) -> out.add(new FdView(fd, file.epoll() != null ? "a_inode" : file.socket() == null ? "CHR" : "IPv4",
                 file.path(), describe(file), file.refCount(), file.nonBlocking())));
         return out;
     }
@@ -135,6 +135,9 @@ final class Views {
     /** The NAME column lsof prints for a file: {@code TCP *:8080 (LISTEN)} or {@code TCP a:p->b:q (ESTABLISHED)}. */
     static String describe(OpenFile file) {
         Socket socket = file.socket();
+        if (file.epoll() != null) {
+            return epoll(file.epoll());
+        }
         if (socket == null) {
             return file.path();
         }
@@ -147,6 +150,13 @@ final class Views {
         }
         String local = socket.local().isWildcard() ? "*:" + socket.local().port() : socket.local().toString();
         return "TCP " + local + (socket.isListening() ? " (LISTEN)" : " (CLOSED)");
+    }
+
+    /** An epoll instance as the FD table shows it: each watched fd with its events, and which are on the ready list. */
+    static String epoll(io.vkernel.kernel.socket.EventPoll ep) {
+        List<String> watches = ep.items().stream().map(i -> "fd " + i.fd() + " " + io.vkernel.kernel.socket.EventPoll.names(i.events())
+                + (i.isReady() ? " (ready)" : "")).toList();
+        return "[eventpoll] " + (watches.isEmpty() ? "watching nothing" : "watching " + String.join(", ", watches));
     }
 
     private static String lsofState(TcpState state) {

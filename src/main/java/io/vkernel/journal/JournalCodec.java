@@ -125,7 +125,7 @@ public final class JournalCodec {
 
     private static void syscall(StringBuilder line, KernelInput.Syscall c) {
         field(line, "pid", c.pid());
-        if (!c.call().equals("socket") && !c.call().equals("poll")) {
+        if (!c.call().equals("socket") && !c.call().equals("poll") && !c.call().equals("epoll_create")) {
             field(line, "fd", c.fd());
         }
         switch (c.call()) {
@@ -152,6 +152,17 @@ public final class JournalCodec {
             case "fcntl" -> {
                 string(line, "cmd", c.name());
                 field(line, "flags", c.arg());
+            }
+            case "epoll_create" -> field(line, "size", c.arg());
+            case "epoll_ctl" -> {
+                field(line, "ctl", c.arg());
+                field(line, "target", c.value() >> 32);
+                field(line, "events", c.value() & 0xffffffffL);
+                string(line, "data", c.name());
+            }
+            case "epoll_wait" -> {
+                field(line, "maxevents", c.arg());
+                field(line, "timeout", c.value());
             }
             case "shutdown" -> field(line, "how", c.arg());
             case "dup2" -> field(line, "newfd", c.arg());
@@ -203,6 +214,17 @@ public final class JournalCodec {
                     yield new KernelInput.Syscall(op, integer(lineNo, node, "pid"), -1, integer(lineNo, node, "timeout"), 0, null, null, fds);
                 }
                 case "setsockoptname" -> call(lineNo, node, op, 0, 0, null, bytes(lineNo, node, "data"), text(lineNo, node, "option"));
+                case "epoll_create" -> new KernelInput.Syscall(op, integer(lineNo, node, "pid"), -1, integer(lineNo, node, "size"), 0, null, null, null);
+                case "epoll_ctl" -> {
+                    String data = text(lineNo, node, "data");
+                    if (!data.matches("-?\\d{1,19}")) {
+                        throw new JournalException(lineNo, "data must be a 64-bit number");
+                    }
+                    yield call(lineNo, node, op, integer(lineNo, node, "ctl"),
+                            KernelInput.Syscall.epollTarget(integer(lineNo, node, "target"), (int) number(lineNo, node, "events")), null, null,
+                            Long.toString(Long.parseLong(data)));
+                }
+                case "epoll_wait" -> call(lineNo, node, op, integer(lineNo, node, "maxevents"), integer(lineNo, node, "timeout"), null, null, null);
                 case "fcntl" -> call(lineNo, node, op, integer(lineNo, node, "flags"), 0, null, null, text(lineNo, node, "cmd"));
                 case "shutdown" -> call(lineNo, node, op, integer(lineNo, node, "how"), 0, null, null, null);
                 case "dup2" -> call(lineNo, node, op, integer(lineNo, node, "newfd"), 0, null, null, null);

@@ -460,10 +460,25 @@ public final class Kernel implements TcpHost {
     /** Step 6: wake the threads sleeping on the socket; each retries its call. */
     @Override
     public void wake(Socket socket, PacketReport report) {
+        wake(socket, WaitQueue.ALL, report);
+    }
+
+    /** A wake-up with a poll key (EPOLLIN for new data, EPOLLERR for the error queue...): epoll watches filter on it. */
+    @Override
+    public void wake(Socket socket, int key, PacketReport report) {
         if (socket.waitQueue().isEmpty()) {
             return;
         }
-        for (WaitQueue.Waiter waiter : socket.waitQueue().wakeAll()) {
+        if (key != WaitQueue.ALL && (key & WRITE_SPACE) != 0) {
+            // tcp_check_space() -> sk_stream_write_space(): EPOLLOUT only for a socket marked SOCK_NOSPACE that is writeable again
+            key &= ~WRITE_SPACE;
+            if (socket.noSpace() && syscalls.pollWriteable(socket)) {
+                socket.noSpace(false);
+                key |= io.vkernel.kernel.socket.EventPoll.EPOLLOUT | io.vkernel.kernel.socket.EventPoll.EPOLLWRNORM
+                        | io.vkernel.kernel.socket.EventPoll.EPOLLWRBAND;
+            }
+        }
+        for (WaitQueue.Waiter waiter : socket.waitQueue().wakeAll(key)) {
             event(EventType.THREAD_WAKE, "socket:[" + socket.inode() + "]", waiter.describe() + " woken: RUNNABLE");
             if (report != null) {
                 report.woke(waiter.describe());
@@ -543,6 +558,27 @@ public final class Kernel implements TcpHost {
                 deliveringAfter(syscalls.read(requireProcess(pid), fd, count, flags, true)));
     }
 
+    /** epoll_create(size): a new epoll instance in the lowest free FD. */
+    public synchronized Syscalls.Outcome epollCreate(int pid, int size) {
+        memory.admit(KernelMemory.REQUEST, "epoll_create()");
+        return recorded(new KernelInput.Syscall("epoll_create", pid, -1, size, 0, null, null, null),
+                syscalls.epollCreate(requireProcess(pid), size));
+    }
+
+    /** epoll_ctl(epfd, op, fd, {events, data}); op 1 ADD, 2 DEL, 3 MOD. */
+    public synchronized Syscalls.Outcome epollCtl(int pid, int epfd, int op, int fd, int events, long data) {
+        memory.changed();
+        return recorded(new KernelInput.Syscall("epoll_ctl", pid, epfd, op, KernelInput.Syscall.epollTarget(fd, events), null, null,
+                Long.toString(data)), syscalls.epollCtl(requireProcess(pid), epfd, op, fd, events, data));
+    }
+
+    /** epoll_wait(epfd, events, maxevents, timeout). */
+    public synchronized Syscalls.Outcome epollWait(int pid, int epfd, int maxEvents, int timeoutMs) {
+        memory.changed();
+        return recorded(new KernelInput.Syscall("epoll_wait", pid, epfd, maxEvents, timeoutMs, null, null, null),
+                syscalls.epollWait(requireProcess(pid), epfd, maxEvents, timeoutMs));
+    }
+
     /** recvmsg(fd, {one iovec of count bytes}, flags): recv(), plus TCP_CM_INQ (the result's value) under TCP_INQ. */
     public synchronized Syscalls.Outcome recvmsg(int pid, int fd, int count, int flags) {
         memory.changed();
@@ -620,9 +656,19 @@ public final class Kernel implements TcpHost {
 
     /** The last reference to an open file is gone: release its socket (tcp_close(), or stop listening). */
     public void releaseFile(OpenFile file, PacketReport report) {
+        if (file.epoll() != null) {
+            file.epoll().close(); // ep_free(): the instance's watches leave their sockets
+            return;
+        }
         Socket socket = file.socket();
         if (socket == null || socket.isReleased()) {
             return;
+        }
+        // eventpoll_release(): epoll instances stop watching a socket whose file is gone
+        for (WaitQueue.Waiter waiter : socket.waitQueue().waiters()) {
+            if (waiter instanceof io.vkernel.kernel.socket.EventPoll.Item item) {
+                item.detach();
+            }
         }
         socket.markReleased();
         if (socket.isListening()) {

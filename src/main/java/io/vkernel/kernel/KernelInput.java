@@ -127,6 +127,11 @@ public sealed interface KernelInput {
             return fds;
         }
 
+        /** epoll_ctl()'s target fd and events in one value: fd in the high 32 bits, the event mask in the low. */
+        public static long epollTarget(int fd, int events) {
+            return ((long) fd << 32) | (events & 0xffffffffL);
+        }
+
         public String op() {
             return call;
         }
@@ -154,6 +159,9 @@ public sealed interface KernelInput {
                 case "recvmsg" -> kernel.recvmsg(pid, fd, arg, (int) value);
                 case "send" -> kernel.send(pid, fd, data, (int) value, report);
                 case "poll" -> kernel.poll(pid, parsePollFds(name), arg);
+                case "epoll_create" -> kernel.epollCreate(pid, arg);
+                case "epoll_ctl" -> kernel.epollCtl(pid, fd, arg, (int) (value >> 32), (int) value, Long.parseLong(name));
+                case "epoll_wait" -> kernel.epollWait(pid, fd, arg, (int) value);
                 default -> throw new IllegalArgumentException("unknown system call '" + call + "'");
             }
         }

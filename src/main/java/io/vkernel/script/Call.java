@@ -28,8 +28,11 @@ sealed interface Call {
     record Read(int fd, int count, int flags, boolean recv) implements Call {
     }
 
-    /** recvmsg() with one or more iovecs ({@code count} their total); {@code expectedInq} the TCP_CM_INQ the script expects, or null. */
-    record RecvMsg(int fd, int count, int flags, Long expectedInq) implements Call {
+    /**
+     * recvmsg() with one or more iovecs ({@code count} their total); {@code expectedInq} the TCP_CM_INQ the script
+     * expects, or null; {@code expectedErr} the IP_RECVERR of a MSG_ERRQUEUE read, or null.
+     */
+    record RecvMsg(int fd, int count, int flags, Long expectedInq, ErrQueueControl.Expected expectedErr) implements Call {
     }
 
     /** write(), or send() ({@code send} true) with MSG_ flags. */
@@ -67,5 +70,17 @@ sealed interface Call {
     }
 
     record Dup2(int oldFd, int newFd) implements Call {
+    }
+
+    /** epoll_create(size). */
+    record EpollCreate(int size) implements Call {
+    }
+
+    /** epoll_ctl(epfd, op, fd, {events, data}): op 1 ADD, 2 DEL, 3 MOD. */
+    record EpollCtl(int epfd, int op, int fd, int events, long data) implements Call {
+    }
+
+    /** epoll_wait(epfd, {events, data}, max, timeout): the expected first event's events and data, each null when not checked. */
+    record EpollWait(int epfd, Integer expectedEvents, Long expectedData, int maxEvents, int timeoutMs) implements Call {
     }
 }

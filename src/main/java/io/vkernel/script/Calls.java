@@ -18,7 +18,7 @@ import java.util.Map;
 final class Calls {
 
     static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write",
-            "send", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2", "sendmsg", "recvmsg");
+            "send", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2", "sendmsg", "recvmsg", "epoll_create", "epoll_ctl", "epoll_wait");
 
     private static final Map<String, Long> SYMBOLS = Map.ofEntries(
             Map.entry("O_RDONLY", 0L), Map.entry("O_WRONLY", 1L), Map.entry("O_RDWR", (long) OpenFile.O_RDWR),
@@ -26,7 +26,7 @@ final class Calls {
             Map.entry("SHUT_RDWR", 2L));
 
     private static final List<String> SOCKET_OPTIONS = List.of("SO_REUSEADDR", "SO_KEEPALIVE", "SO_LINGER", "SO_RCVTIMEO", "SO_SNDTIMEO",
-            "SO_RCVBUF", "SO_SNDBUF");
+            "SO_RCVBUF", "SO_SNDBUF", "SO_ZEROCOPY", "SO_MARK");
     /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
     private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK",
             "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
@@ -77,6 +77,7 @@ final class Calls {
             }
             case "poll" -> poll(a);
             case "sendmsg", "recvmsg" -> MsgCalls.build(name, args, line, a.fd(0));
+            case "epoll_create", "epoll_ctl", "epoll_wait" -> EpollCalls.build(name, args, line);
             case "close" -> {
                 a.arity(1);
                 yield new Call.Close(a.fd(0));
@@ -204,7 +205,7 @@ final class Calls {
                 long bytes = a.bracketed(value, option + " takes the size in brackets, e.g. [65536]");
                 yield new Call.SetSockOpt(a.fd(0), option, bytes, bytes != 0);
             }
-            case "IP_MTU_DISCOVER", "IP_TOS", "TCP_USER_TIMEOUT", "TCP_INQ" -> {
+            case "IP_MTU_DISCOVER", "IP_TOS", "TCP_USER_TIMEOUT", "TCP_INQ", "SO_MARK" -> {
                 long number = ipOrTcpValue(a, value, option);
                 yield new Call.SetSockOpt(a.fd(0), option, number, number != 0);
             }

@@ -44,12 +44,16 @@ final class MsgCalls {
         if (!recv) {
             return new Call.Write(fd, data, flags, true);
         }
-        return new Call.RecvMsg(fd, data.length, flags, expectedInq(msghdr.get("msg_control"), line));
+        Expr control = msghdr.get("msg_control");
+        if ((flags & Syscalls.MSG_ERRQUEUE) != 0 && control != null && ErrQueueControl.isErrQueue(control)) {
+            return new Call.RecvMsg(fd, data.length, flags, null, ErrQueueControl.parse(control, line));
+        }
+        return new Call.RecvMsg(fd, data.length, flags, expectedInq(control, line), null);
     }
 
     /** msg_iov: [{..., N}, {"text", N}, ...]: the bytes written (zeros for ...), or for recvmsg their total count. */
     private static byte[] iovecs(Expr iov, int line, String name) {
-        if (!(iov instanceof Expr.ListOf list) || list.items().isEmpty()) {
+        if (!(iov instanceof Expr.ListOf list)) {
             throw new ScriptException(line, name + " needs msg_iov(N)=[{..., bytes}, ...]");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();

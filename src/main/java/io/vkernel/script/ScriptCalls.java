@@ -46,6 +46,12 @@ final class ScriptCalls {
             return kernel.dup(pid, c.fd());
         } else if (call instanceof Call.Dup2 c) {
             return kernel.dup2(pid, c.oldFd(), c.newFd(), report);
+        } else if (call instanceof Call.EpollCreate c) {
+            return kernel.epollCreate(pid, c.size());
+        } else if (call instanceof Call.EpollCtl c) {
+            return kernel.epollCtl(pid, c.epfd(), c.op(), c.fd(), c.events(), c.data());
+        } else if (call instanceof Call.EpollWait c) {
+            return kernel.epollWait(pid, c.epfd(), c.maxEvents(), c.timeoutMs());
         }
         throw new IllegalStateException("unhandled call " + call);
     }

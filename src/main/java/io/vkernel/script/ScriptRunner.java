@@ -381,7 +381,7 @@ public final class ScriptRunner {
         } else if (call instanceof Call.Read c) {
             return new Call.Read(fd(c.fd()), c.count(), c.flags(), c.recv());
         } else if (call instanceof Call.RecvMsg c) {
-            return new Call.RecvMsg(fd(c.fd()), c.count(), c.flags(), c.expectedInq());
+            return new Call.RecvMsg(fd(c.fd()), c.count(), c.flags(), c.expectedInq(), c.expectedErr());
         } else if (call instanceof Call.Write c) {
             return new Call.Write(fd(c.fd()), c.data(), c.flags(), c.send());
         } else if (call instanceof Call.Poll c) {
@@ -403,6 +403,10 @@ public final class ScriptRunner {
             return new Call.Dup(fd(c.fd()));
         } else if (call instanceof Call.Dup2 c) {
             return new Call.Dup2(fd(c.oldFd()), fd(c.newFd()));
+        } else if (call instanceof Call.EpollCtl c) {
+            return new Call.EpollCtl(fd(c.epfd()), c.op(), fd(c.fd()), c.events(), c.data());
+        } else if (call instanceof Call.EpollWait c) {
+            return new Call.EpollWait(fd(c.epfd()), c.expectedEvents(), c.expectedData(), c.maxEvents(), c.timeoutMs());
         }
         return call;
     }
@@ -433,7 +437,7 @@ public final class ScriptRunner {
         line.returnedUs = returnedUs;
         List<String> problems = new ArrayList<>();
         boolean returnsFd = call.call() instanceof Call.Socket || call.call() instanceof Call.Accept
-                || call.call() instanceof Call.Dup || call.call() instanceof Call.Dup2;
+                || call.call() instanceof Call.Dup || call.call() instanceof Call.Dup2 || call.call() instanceof Call.EpollCreate;
         if (returnsFd && call.expectedRet() >= 0 && result.ret() >= 0) {
             // packetdrill's CHECK_FD: any new fd matches; later calls name it by the script's number
             if (call.expectedRet() != result.ret()) {
@@ -466,6 +470,23 @@ public final class ScriptRunner {
                 && !recvmsg.expectedInq().equals(result.value())) {
             problems.add("expected the TCP_CM_INQ control message to carry " + recvmsg.expectedInq() + " but "
                     + (result.value() == null ? "there was none (TCP_INQ is not set)" : "it carried " + result.value()));
+        }
+        if (call.call() instanceof Call.EpollWait wait && result.ret() >= 1 && result.revents() != null && result.revents().size() >= 2) {
+            int events = result.revents().get(0);
+            long data = result.revents().get(1);
+            if (wait.expectedEvents() != null && wait.expectedEvents() != events) {
+                problems.add("expected epoll_wait to report events=" + io.vkernel.kernel.socket.EventPoll.names(wait.expectedEvents())
+                        + " but it reported " + io.vkernel.kernel.socket.EventPoll.names(events));
+            }
+            if (wait.expectedData() != null && wait.expectedData() != data) {
+                problems.add("expected epoll_wait's event to carry data " + wait.expectedData() + " but it carried " + data);
+            }
+        }
+        if (call.call() instanceof Call.RecvMsg recvmsg && recvmsg.expectedErr() != null && result.ret() >= 0) {
+            String mismatch = recvmsg.expectedErr().mismatch(result.extendedErr());
+            if (mismatch != null) {
+                problems.add(mismatch);
+            }
         }
         if (call.call() instanceof Call.Ioctl ioctl && ioctl.expectedValue() != null && result.value() != null
                 && !result.value().equals(ioctl.expectedValue())) {

@@ -13,6 +13,8 @@ public final class OpenFile {
 
     private final String path;
     private final Socket socket;
+    /** The epoll instance behind an epoll_create() file, else null. */
+    private final io.vkernel.kernel.socket.EventPoll epoll;
     private int flags;
     private int refCount = 1;
     /** Where this file was last installed (a hint: checked against the table before use, see {@link FdTable#soleFd}). */
@@ -20,9 +22,24 @@ public final class OpenFile {
     private int placedAt = -1;
 
     private OpenFile(String path, Socket socket, int flags) {
+        this(path, socket, null, flags);
+    }
+
+    private OpenFile(String path, Socket socket, io.vkernel.kernel.socket.EventPoll epoll, int flags) {
         this.path = path;
         this.socket = socket;
+        this.epoll = epoll;
         this.flags = flags;
+    }
+
+    /** epoll_create(): an anonymous-inode file, "anon_inode:[eventpoll]" in /proc/PID/fd. */
+    public static OpenFile epoll(io.vkernel.kernel.socket.EventPoll epoll) {
+        return new OpenFile("anon_inode:[eventpoll]", null, epoll, O_RDWR);
+    }
+
+    /** The epoll instance behind this file, or null. */
+    public io.vkernel.kernel.socket.EventPoll epoll() {
+        return epoll;
     }
 
     public static OpenFile terminal(String path) {
@@ -52,7 +69,7 @@ public final class OpenFile {
         return path;
     }
 
-    /** The socket behind this file, or null for a terminal. */
+    /** The socket behind this file, or null for a terminal or an epoll file. */
     public Socket socket() {
         return socket;
     }

@@ -5,6 +5,7 @@ public enum Errno {
     EPERM(1, "Operation not permitted"),
     ENOENT(2, "No such file or directory"),
     EBADF(9, "Bad file descriptor"),
+    EEXIST(17, "File exists"),
     EAGAIN(11, "Resource temporarily unavailable"),
     EFAULT(14, "Bad address"),
     EINVAL(22, "Invalid argument"),

@@ -29,6 +29,8 @@ public final class Socket implements BindTable.Owner {
     private boolean connecting;
     /** When this listener last had to answer a SYN with a cookie; cookies are checked only for a while after. */
     private long lastSynFloodAt = -1;
+    /** sk_error_queue and the MSG_ZEROCOPY ids; made by the first zero-copy send. */
+    private ErrorQueue errorQueue;
 
     public Socket(long inode) {
         this.inode = inode;
@@ -45,6 +47,34 @@ public final class Socket implements BindTable.Owner {
     /** An accepted socket starts with the options its listener had when the connection was cloned (sk_clone_lock()). */
     public void inheritOptions(SocketOptions listenerOptions) {
         options = listenerOptions.copy();
+    }
+
+    /** SOCK_NOSPACE: a writer or poll found the send buffer full, so freed space must wake it (sk_stream_write_space()). */
+    private boolean noSpace;
+
+    public boolean noSpace() {
+        return noSpace;
+    }
+
+    public void noSpace(boolean noSpace) {
+        this.noSpace = noSpace;
+    }
+
+    /** The error queue, or null while nothing ever used it. */
+    public ErrorQueue errorQueue() {
+        return errorQueue;
+    }
+
+    public ErrorQueue errorQueueForWrite() {
+        if (errorQueue == null) {
+            errorQueue = new ErrorQueue();
+        }
+        return errorQueue;
+    }
+
+    /** tcp_poll()'s EPOLLERR half: something waits on the error queue. */
+    public boolean hasQueuedErrors() {
+        return errorQueue != null && !errorQueue.isEmpty();
     }
 
     public WaitQueue waitQueue() {

@@ -39,6 +39,10 @@ public final class SocketOptions {
     public int tos;
     /** IP_MTU_DISCOVER (inet->pmtudisc): IP_PMTUDISC_WANT (1) unless net.ipv4.ip_no_pmtu_disc (inet_create()). */
     public int pmtuDisc = 1;
+    /** SO_ZEROCOPY (SOCK_ZEROCOPY): send(MSG_ZEROCOPY) gets completion notifications on the error queue. */
+    public boolean zerocopy;
+    /** SO_MARK (sk_mark): the fwmark routing rules may match; nothing else reads it. */
+    public long mark;
 
     /** TCP_FASTOPEN on a listener (fastopenq.max_qlen): Fast Open children pending at once; 0 = not a Fast Open listener. */
     public int fastOpenQueue;
@@ -67,6 +71,8 @@ public final class SocketOptions {
         copy.inq = inq;
         copy.tos = tos;
         copy.pmtuDisc = pmtuDisc;
+        copy.zerocopy = zerocopy; // sk_clone_lock() copies sk_flags
+        copy.mark = mark;
         return copy;
     }
 }

@@ -12,8 +12,16 @@ public final class WaitQueue {
     public interface Waiter {
         boolean wake();
 
+        /** A wake-up carrying a poll key (the events that happened, as __wake_up() passes it); most waiters retry anyway. */
+        default boolean wake(int key) {
+            return wake();
+        }
+
         String describe();
     }
+
+    /** The key of a wake-up that names no event (sock_def_wakeup(), a state change): every watcher is concerned. */
+    public static final int ALL = -1;
 
     /** Created with the first sleeper: a million idle sockets carry no empty sets. */
     private Set<Waiter> waiters;
@@ -41,12 +49,17 @@ public final class WaitQueue {
 
     /** Wakes every sleeper (as {@code sock_def_readable()} does); sleepers that completed leave the queue. */
     public List<Waiter> wakeAll() {
+        return wakeAll(ALL);
+    }
+
+    /** Wakes every sleeper with {@code key}: sleeping calls retry; an epoll watch queues itself only for events it wants. */
+    public List<Waiter> wakeAll(int key) {
         List<Waiter> woken = new ArrayList<>();
         if (waiters == null) {
             return woken;
         }
         for (Waiter waiter : List.copyOf(waiters)) {
-            if (waiter.wake()) {
+            if (waiter.wake(key)) {
                 waiters.remove(waiter);
                 woken.add(waiter);
             }

@@ -4,9 +4,15 @@ import io.vkernel.kernel.socket.Errno;
 
 /**
  * The result of a finished system call: the return value, the errno when it is -1, the strace line, and for
- * read() the bytes, for accept() the peer's address, for poll() each pollfd's revents in the order given.
+ * read() the bytes, for accept() the peer's address, for poll() each pollfd's revents in the order given, for
+ * recvmsg(MSG_ERRQUEUE) the sock_extended_err of its IP_RECVERR control message.
  */
-public record SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer, Long value, java.util.List<Integer> revents) {
+public record SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer, Long value, java.util.List<Integer> revents,
+                            io.vkernel.kernel.socket.ErrorQueue.ExtendedErr extendedErr) {
+
+    public SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer, Long value, java.util.List<Integer> revents) {
+        this(ret, errno, strace, data, peer, value, revents, null);
+    }
 
     public SyscallResult(long ret, Errno errno, String strace, byte[] data, String peer, Long value) {
         this(ret, errno, strace, data, peer, value, null);
@@ -26,6 +32,6 @@ public record SyscallResult(long ret, Errno errno, String strace, byte[] data, S
 
     /** The option value getsockopt() read. */
     public SyscallResult withValue(long optionValue) {
-        return new SyscallResult(ret, errno, strace, data, peer, optionValue, revents);
+        return new SyscallResult(ret, errno, strace, data, peer, optionValue, revents, extendedErr);
     }
 }

@@ -157,11 +157,13 @@ public final class Syscalls {
     }
 
     /** MSG_ flags recv() and send() take (include/linux/socket.h). */
-    public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_EOR = 0x80, MSG_NOSIGNAL = 0x4000, MSG_MORE = 0x8000;
+    public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_EOR = 0x80, MSG_ERRQUEUE = 0x2000, MSG_NOSIGNAL = 0x4000,
+            MSG_MORE = 0x8000, MSG_ZEROCOPY = 0x4000000;
     /** The recv() and send() flags vkernel models, by name. */
-    public static final java.util.Map<String, Integer> RECV_FLAGS = java.util.Map.of("MSG_PEEK", MSG_PEEK, "MSG_DONTWAIT", MSG_DONTWAIT);
+    public static final java.util.Map<String, Integer> RECV_FLAGS = java.util.Map.of("MSG_PEEK", MSG_PEEK, "MSG_DONTWAIT", MSG_DONTWAIT,
+            "MSG_ERRQUEUE", MSG_ERRQUEUE);
     public static final java.util.Map<String, Integer> SEND_FLAGS = java.util.Map.of("MSG_DONTWAIT", MSG_DONTWAIT, "MSG_NOSIGNAL", MSG_NOSIGNAL,
-            "MSG_MORE", MSG_MORE, "MSG_EOR", MSG_EOR);
+            "MSG_MORE", MSG_MORE, "MSG_EOR", MSG_EOR, "MSG_ZEROCOPY", MSG_ZEROCOPY);
 
     public Outcome read(Process process, int fd, int count) {
         return read(process, fd, count, 0, false);
@@ -196,12 +198,19 @@ public final class Syscalls {
             if (count < 0) {
                 throw new SyscallException(Errno.EINVAL);
             }
+            if (file.epoll() != null) {
+                throw new SyscallException(Errno.EINVAL); // an epoll file has no read method
+            }
             if (file.socket() == null) {
                 return terminalRead(fd, count);
             }
             socket = socketOf(process, fd);
         } catch (SyscallException e) {
             return failed(call, e.errno());
+        }
+        if ((flags & MSG_ERRQUEUE) != 0) {
+            // tcp_recvmsg(): MSG_ERRQUEUE reads the error queue instead (inet_recv_error()), never sleeping
+            return record(new Done(ErrQueueRecv.receive(socket, fd, count, flags, msg)));
         }
         Supplier<SyscallResult> attempt = () -> {
             try {
@@ -250,6 +259,9 @@ public final class Syscalls {
         OpenFile file;
         try {
             file = process.fds().get(fd);
+            if (file.epoll() != null) {
+                throw new SyscallException(Errno.EINVAL);
+            }
             if (file.socket() == null) {
                 return terminalWrite(process, fd, data);
             }
@@ -261,14 +273,32 @@ public final class Syscalls {
             return failed(call, e.errno());
         }
         int[] written = {0};
+        // tcp_sendmsg_locked(): MSG_ZEROCOPY of at least one byte on a socket with SO_ZEROCOPY takes a notification id
+        ZeroCopySend zerocopy = (flags & MSG_ZEROCOPY) != 0 && data.length > 0 && socket.options().zerocopy
+                ? new ZeroCopySend(kernel, socket, data.length) : null;
         Supplier<SyscallResult> attempt = () -> {
             try {
                 Tcb tcb = socket.tcb();
                 byte[] rest = written[0] == 0 ? data : Arrays.copyOfRange(data, written[0], data.length);
+                if (zerocopy != null) {
+                    zerocopy.before(tcb);
+                }
                 written[0] += kernel.tcp().write(tcb, rest, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0, report);
+                if (zerocopy != null) {
+                    zerocopy.after(tcb);
+                }
                 boolean finished = written[0] == data.length || ((file.nonBlocking() || (flags & MSG_DONTWAIT) != 0) && written[0] > 0);
+                if (written[0] < data.length) {
+                    socket.noSpace(true); // sk_stream_wait_memory(): SOCK_NOSPACE, also on the way to EAGAIN
+                }
+                if (finished && zerocopy != null) {
+                    zerocopy.finish(tcb, report);
+                }
                 return finished ? SyscallResult.ok(written[0], call + " = " + written[0]) : null;
             } catch (SyscallException e) {
+                if (zerocopy != null) {
+                    zerocopy.finish(socket.tcb(), report);
+                }
                 if (written[0] > 0) {
                     return SyscallResult.ok(written[0], call + " = " + written[0]);
                 }
@@ -458,6 +488,8 @@ public final class Syscalls {
                 case "TCP_NOTSENT_LOWAT" -> socket.options().notsentLowat;
                 case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> fastOpenOption(socket, option);
                 case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.get(socket, option);
+                case "SO_ZEROCOPY" -> socket.options().zerocopy ? 1 : 0;
+                case "SO_MARK" -> socket.options().mark;
                 default -> throw new SyscallException(Errno.EINVAL);
             };
             String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
@@ -579,14 +611,14 @@ public final class Syscalls {
     }
 
     /** tcp_poll() (inet_csk_listen_poll() for a listener): the events a socket has now. */
-    private int tcpPoll(Socket socket) {
+    int tcpPoll(Socket socket) {
         if (socket.isListening()) {
             return socket.acceptQueue().isEmpty() ? 0 : POLLIN | POLLRDNORM;
         }
         Tcb tcb = socket.tcb();
         if (tcb == null) {
             // a socket never connected: TCP_CLOSE, sk_shutdown 0, nothing queued
-            return POLLHUP | POLLOUT | POLLWRNORM;
+            return POLLHUP | POLLOUT | POLLWRNORM | (socket.hasQueuedErrors() ? POLLERR : 0);
         }
         int mask = 0;
         TcpState state = tcb.state();
@@ -604,9 +636,12 @@ public final class Syscalls {
             }
             if (sndShutdown || writeable(socket, tcb)) {
                 mask |= POLLOUT | POLLWRNORM;
+            } else {
+                socket.noSpace(true); // tcp_poll(): set_bit(SOCK_NOSPACE) so freed space wakes the poller
             }
         }
-        if (tcb.pendingError() != null) {
+        // tcp_poll(): sk_err, or anything on the error queue (zero-copy notifications)
+        if (tcb.pendingError() != null || socket.hasQueuedErrors()) {
             mask |= POLLERR;
         }
         return mask;
@@ -617,6 +652,11 @@ public final class Syscalls {
      * (sk_stream_wspace() >= sk_stream_min_wspace()), and tcp_stream_memory_free(): twice the bytes written but
      * not yet sent below TCP_NOTSENT_LOWAT (or the sysctl net.ipv4.tcp_notsent_lowat).
      */
+    /** sk_stream_write_space()'s test, for the kernel's wake-up of SOCK_NOSPACE sockets. */
+    public boolean pollWriteable(Socket socket) {
+        return socket.tcb() != null && writeable(socket, socket.tcb());
+    }
+
     private boolean writeable(Socket socket, Tcb tcb) {
         int sndBuf = socket.options().sndBuf > 0 ? socket.options().sndBuf : kernel.sysctls().getInt(Sysctls.TCP_WMEM_DEFAULT);
         int queued = tcb.sendQueued();
@@ -671,13 +711,13 @@ public final class Syscalls {
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION",
             "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION",
             "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK");
 
     /** The level an option lives at, as strace names it. */
     static String level(String option) {
@@ -763,6 +803,15 @@ public final class Syscalls {
                 }
                 case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> setFastOpenOption(socket, option, value);
                 case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.set(socket, option, value);
+                // sk_setsockopt(SO_ZEROCOPY): a TCP socket takes 0 or 1, anything else is EINVAL
+                // sock_set_mark(): sk_mark, any 32-bit value (the process is root); it only steers routing
+                case "SO_MARK" -> socket.options().mark = value & 0xffffffffL;
+                case "SO_ZEROCOPY" -> {
+                    if (value < 0 || value > 1) {
+                        throw new SyscallException(Errno.EINVAL);
+                    }
+                    socket.options().zerocopy = value == 1;
+                }
                 default -> throw new SyscallException(Errno.EINVAL);
             }
             return SyscallResult.ok(0, call + " = 0");
@@ -935,8 +984,8 @@ public final class Syscalls {
         }
         List<String> names = new java.util.ArrayList<>();
         // strace's order: by bit
-        String[] order = {"MSG_PEEK", "MSG_DONTWAIT", "MSG_EOR", "MSG_NOSIGNAL", "MSG_MORE"};
-        int[] bits = {MSG_PEEK, MSG_DONTWAIT, MSG_EOR, MSG_NOSIGNAL, MSG_MORE};
+        String[] order = {"MSG_PEEK", "MSG_DONTWAIT", "MSG_EOR", "MSG_ERRQUEUE", "MSG_NOSIGNAL", "MSG_MORE", "MSG_ZEROCOPY"};
+        int[] bits = {MSG_PEEK, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_MORE, MSG_ZEROCOPY};
         for (int i = 0; i < bits.length; i++) {
             if ((flags & bits[i]) != 0) {
                 names.add(order[i]);
@@ -976,5 +1025,110 @@ public final class Syscalls {
             out.append("...");
         }
         return out.toString();
+    }
+
+    // ---------------------------------------------------------------- epoll (fs/eventpoll.c)
+
+    /** epoll_create(size): size must be positive (and is otherwise ignored); the new file is an epoll instance. */
+    public Outcome epollCreate(Process process, int size) {
+        String call = "epoll_create(" + size + ")";
+        return run(call, () -> {
+            if (size <= 0) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+            int fd = install(process, OpenFile.epoll(new io.vkernel.kernel.socket.EventPoll(kernel.newInode())));
+            return SyscallResult.ok(fd, call + " = " + fd);
+        });
+    }
+
+    /**
+     * epoll_ctl(epfd, op, fd, {events, data}): EINVAL when epfd is no epoll file, fd is epfd, or EPOLLEXCLUSIVE is
+     * modified; EPERM for a file without a poll method that vkernel models (the terminal); EEXIST on a second ADD,
+     * ENOENT on MOD or DEL of an fd not watched (do_epoll_ctl()).
+     */
+    public Outcome epollCtl(Process process, int epfd, int op, int fd, int events, long data) {
+        String opName = op == io.vkernel.kernel.socket.EventPoll.CTL_ADD ? "EPOLL_CTL_ADD" : op == io.vkernel.kernel.socket.EventPoll.CTL_DEL
+                ? "EPOLL_CTL_DEL" : op == io.vkernel.kernel.socket.EventPoll.CTL_MOD ? "EPOLL_CTL_MOD" : String.valueOf(op);
+        String call = "epoll_ctl(" + epfd + ", " + opName + ", " + fd + ", " + (op == io.vkernel.kernel.socket.EventPoll.CTL_DEL ? "NULL"
+                : "{events=" + io.vkernel.kernel.socket.EventPoll.names(events) + ", data={u32=" + (int) data + ", u64=" + data + "}}") + ")";
+        return run(call, () -> {
+            io.vkernel.kernel.socket.EventPoll ep = process.fds().get(epfd).epoll();
+            OpenFile target = process.fds().get(fd);
+            if (ep == null || fd == epfd) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+            if (target.socket() == null) {
+                throw new SyscallException(Errno.EPERM);
+            }
+            var item = ep.item(fd);
+            int ex = io.vkernel.kernel.socket.EventPoll.EPOLLEXCLUSIVE;
+            switch (op) {
+                case io.vkernel.kernel.socket.EventPoll.CTL_ADD -> {
+                    if (item != null) {
+                        throw new SyscallException(Errno.EEXIST);
+                    }
+                    ep.add(fd, target.socket(), events, data, tcpPoll(target.socket()));
+                }
+                case io.vkernel.kernel.socket.EventPoll.CTL_MOD -> {
+                    if (item == null) {
+                        throw new SyscallException(Errno.ENOENT);
+                    }
+                    if ((events & ex) != 0 || (item.events() & ex) != 0) {
+                        throw new SyscallException(Errno.EINVAL);
+                    }
+                    ep.modify(item, events, data, tcpPoll(target.socket()));
+                }
+                case io.vkernel.kernel.socket.EventPoll.CTL_DEL -> {
+                    if (item == null) {
+                        throw new SyscallException(Errno.ENOENT);
+                    }
+                    ep.remove(item);
+                }
+                default -> throw new SyscallException(Errno.EINVAL);
+            }
+            return SyscallResult.ok(0, call + " = 0");
+        });
+    }
+
+    /**
+     * epoll_wait(epfd, events, maxevents, timeout): the ready items' current events (ep_send_events()); with none it
+     * sleeps on the watched sockets until a wake-up readies one or the timeout passes (0: never sleeps). The
+     * result's revents hold each reported event as two entries, its events and its data (the u32 the script gave).
+     */
+    public Outcome epollWait(Process process, int epfd, int maxEvents, int timeoutMs) {
+        String call = "epoll_wait(" + epfd + ", ..., " + maxEvents + ", " + timeoutMs + ")";
+        io.vkernel.kernel.socket.EventPoll ep;
+        try {
+            ep = process.fds().get(epfd).epoll();
+            if (ep == null || maxEvents <= 0) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+        } catch (SyscallException e) {
+            return failed(call, e.errno());
+        }
+        Supplier<SyscallResult> attempt = () -> {
+            var events = ep.collect(maxEvents, this::tcpPoll);
+            if (events.isEmpty()) {
+                return null;
+            }
+            List<Integer> out = new java.util.ArrayList<>();
+            StringBuilder shown = new StringBuilder();
+            for (var e : events) {
+                out.add(e.events());
+                out.add((int) e.data());
+                shown.append(shown.length() > 0 ? ", " : "").append("{events=").append(io.vkernel.kernel.socket.EventPoll.names(e.events()))
+                        .append(", data={u32=").append((int) e.data()).append(", u64=").append(e.data()).append("}}");
+            }
+            return new SyscallResult(events.size(), null, "epoll_wait(" + epfd + ", [" + shown + "], " + maxEvents + ", " + timeoutMs + ") = "
+                    + events.size(), null, null, null, List.copyOf(out));
+        };
+        Supplier<SyscallResult> timedOut = () -> new SyscallResult(0, null, "epoll_wait(" + epfd + ", [], " + maxEvents + ", " + timeoutMs
+                + ") = 0", null, null, null, List.of());
+        List<Socket> sockets = ep.items().stream().map(io.vkernel.kernel.socket.EventPoll.Item::socket).distinct().toList();
+        if (sockets.isEmpty() || timeoutMs == 0) {
+            SyscallResult now = attempt.get();
+            return record(new Done(now != null ? now : timedOut.get()));
+        }
+        return block(process, sockets, false, call, "ep_poll", attempt, Math.max(0, timeoutMs), "epoll_wait timeout", timedOut);
     }
 }

@@ -18,4 +18,12 @@ public interface TcpHost {
 
     /** Wakes the threads sleeping on the socket's wait queue; names those that finished go into the report. */
     void wake(Socket socket, PacketReport report);
+
+    /** A pseudo key: acknowledged bytes freed send-buffer space; the kernel turns it into EPOLLOUT when a writer needs it. */
+    int WRITE_SPACE = 1 << 27;
+
+    /** The same with a poll key ({@code sk_data_ready()}'s EPOLLIN, sk_error_report()'s EPOLLERR...), which epoll watches filter on. */
+    default void wake(Socket socket, int key, PacketReport report) {
+        wake(socket, report);
+    }
 }

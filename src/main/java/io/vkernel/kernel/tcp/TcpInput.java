@@ -257,6 +257,8 @@ final class TcpInput {
             tcb.sendQueue.drop(dataAcked);
             tcb.sndUna = segment.ack();
             tcb.pushMarks.acked(tcb.sndUna);
+            // the acknowledged skbs are freed: zero-copy ranges they ended complete (__msg_zerocopy_callback())
+            boolean zeroCopyDone = tcb.socket != null && tcb.socket.errorQueue() != null && tcb.socket.errorQueue().acked(tcb.sndUna);
             if (report.tracing()) {
                 report.step("tcp.ack", () -> "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
                         + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
@@ -270,8 +272,9 @@ final class TcpInput {
             if (tcb.sndUna != tcb.sndNxt) {
                 timers.armRetransmit(tcb);
             }
-            if (dataAcked > 0 && tcb.socket != null) {
-                host.wake(tcb.socket, report); // writers blocked on a full send buffer
+            if ((dataAcked > 0 || zeroCopyDone) && tcb.socket != null) {
+                // writers blocked on a full send buffer (tcp_check_space()); sk_error_report() for zero-copy completions
+                host.wake(tcb.socket, (dataAcked > 0 ? TcpHost.WRITE_SPACE : 0) | (zeroCopyDone ? 0x8 /* EPOLLERR */ : 0), report);
             }
         }
         tcb.sndWnd = segment.window() << tcb.sndWscale;

@@ -62,7 +62,22 @@ final class TcpOutput {
                     ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
                     : TcpOptions.NONE;
         }
-        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options);
+        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options, tos(tcb));
+    }
+
+    /**
+     * The IPv4 TOS byte of the connection's segments: the socket's IP_TOS (inet->tos, written into iph->tos by
+     * __ip_queue_xmit()); before accept() the listener's, which the SYN-ACK carries (tcp_v4_send_synack()) and the
+     * child inherits (sk_clone_lock()).
+     */
+    static int tos(Tcb tcb) {
+        if (tcb.socket != null) {
+            return tcb.socket.options().tos;
+        }
+        if (tcb.inherited != null) {
+            return tcb.inherited.tos;
+        }
+        return tcb.listener != null ? tcb.listener.options().tos : 0;
     }
 
     /**
@@ -107,7 +122,7 @@ final class TcpOutput {
         }
         // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
         int window = Math.min(65535, tcb.rcvWnd());
-        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.iss, ack, window, 0, null, new TcpOptions(list));
+        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.iss, ack, window, 0, null, new TcpOptions(list), tos(tcb));
     }
 
     /** What both SYNs agreed on (RFC 7323, RFC 2018): timestamps, SACK permitted, window scaling. */

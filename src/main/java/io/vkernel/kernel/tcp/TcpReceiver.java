@@ -76,7 +76,8 @@ final class TcpReceiver {
             output.ackData(tcb, payload.length, report);
         }
         if ((took || fin) && tcb.socket != null) {
-            host.wake(tcb.socket, report);
+            // sock_def_readable(): EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND; a FIN also changes state (every event)
+            host.wake(tcb.socket, fin ? io.vkernel.kernel.socket.WaitQueue.ALL : 0x1 | 0x2 | 0x40 | 0x80, report);
         }
     }
 

@@ -86,7 +86,12 @@ public record Ipv4Header(int tos, int totalLength, int id, int flags, int fragme
 
     /** A header as Linux sends one: no options, TTL 64, DF set, id 0, protocol TCP; checksum computed. */
     public static Ipv4Header outbound(int src, int dst, int payloadLength) {
-        return new Ipv4Header(0, MIN_LENGTH + payloadLength, 0, DF, 0, DEFAULT_TTL, Checksum.PROTOCOL_TCP, 0, src, dst, null)
+        return outbound(src, dst, payloadLength, 0);
+    }
+
+    /** The same with the TOS byte the socket set (IP_TOS: __ip_queue_xmit() writes inet->tos into iph->tos). */
+    public static Ipv4Header outbound(int src, int dst, int payloadLength, int tos) {
+        return new Ipv4Header(tos, MIN_LENGTH + payloadLength, 0, DF, 0, DEFAULT_TTL, Checksum.PROTOCOL_TCP, 0, src, dst, null)
                 .withChecksum();
     }
 

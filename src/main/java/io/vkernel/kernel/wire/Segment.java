@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * payload and the full option list.
  */
 public record Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, int window, int mss, byte[] payload,
-                      TcpOptions options) {
+                      TcpOptions options, int tos) {
 
     public static final int MAX_PAYLOAD = 65495;
 
@@ -17,7 +17,20 @@ public record Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, i
         this(src, dst, flags, seq, ack, window, mss, payload, null);
     }
 
+    /** A segment with the IPv4 TOS byte 0 (the default of a socket that never set IP_TOS). */
+    public Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, int window, int mss, byte[] payload, TcpOptions options) {
+        this(src, dst, flags, seq, ack, window, mss, payload, options, 0);
+    }
+
+    /** The same segment carried with IPv4 TOS byte {@code tos} (inet->tos of the sending socket, ip_queue_xmit()). */
+    public Segment withTos(int tos) {
+        return tos == this.tos ? this : new Segment(src, dst, flags, seq, ack, window, mss, payload, options, tos);
+    }
+
     public Segment {
+        if (tos < 0 || tos > 0xff) {
+            throw new IllegalArgumentException("TOS " + tos + " is out of range 0-255");
+        }
         if (options == null || options.isEmpty()) {
             options = mss > 0 ? TcpOptions.of(new TcpOption.Mss(mss)) : TcpOptions.NONE;
         } else {

@@ -64,7 +64,7 @@ public record WirePacket(Ipv4Header ip, TcpHeader tcp, byte[] payload) {
                 segment.flags() & 0xff, segment.window(), 0, 0, options)
                 .withChecksum(segment.src().address(), segment.dst().address(), segment.payload());
         Ipv4Header ip = Ipv4Header.outbound(segment.src().address(), segment.dst().address(),
-                tcp.headerLength() + segment.payload().length);
+                tcp.headerLength() + segment.payload().length, segment.tos());
         return new WirePacket(ip, tcp, segment.payload());
     }
 
@@ -89,6 +89,6 @@ public record WirePacket(Ipv4Header ip, TcpHeader tcp, byte[] payload) {
     public Segment segment() {
         return new Segment(new Endpoint(ip.src(), tcp.srcPort()), new Endpoint(ip.dst(), tcp.dstPort()),
                 tcp.flags() & TcpHeader.SEGMENT_FLAGS, tcp.seq(), tcp.ack(), tcp.window(), tcp.options().mss(), payload,
-                tcp.options());
+                tcp.options(), ip.tos());
     }
 }

@@ -1,0 +1,165 @@
+package io.vkernel.kernel.socket;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A socket's error queue (sk->sk_error_queue) and the MSG_ZEROCOPY state that feeds it: the notification counter
+ * (sk->sk_zckey) and the ubuf_info_msgzc of each zero-copy send() whose bytes are not yet all acknowledged.
+ * Created with the first zero-copy send, so an ordinary socket carries nothing.
+ *
+ * <p>Linux (net/core/skbuff.c): every send(MSG_ZEROCOPY) of at least one byte on a socket with SO_ZEROCOPY gets a
+ * notification id, the next value of sk_zckey (msg_zerocopy_alloc()), or extends the id range of the previous send
+ * when that send's bytes still sit unsent at the tail of the write queue and no other id came between
+ * (msg_zerocopy_realloc(): len++, at most 512 KB in all). When the last skb holding the range is freed (its bytes
+ * acknowledged), __msg_zerocopy_callback() queues a notification {ee_origin=SO_EE_ORIGIN_ZEROCOPY, ee_info=lo,
+ * ee_data=hi}, or widens the notification at the queue's tail when the new range follows it
+ * (skb_zerocopy_notify_extend()), and wakes the socket with EPOLLERR (sk_error_report()). recvmsg(MSG_ERRQUEUE)
+ * dequeues one notification (ip_recv_error(), sock_dequeue_err_skb()); with none it answers EAGAIN.
+ */
+public final class ErrorQueue {
+
+    /** SO_EE_ORIGIN_ZEROCOPY (include/uapi/linux/errqueue.h). */
+    public static final int SO_EE_ORIGIN_ZEROCOPY = 5;
+    /** SO_EE_CODE_ZEROCOPY_COPIED: the kernel copied the pages after all. */
+    public static final int SO_EE_CODE_ZEROCOPY_COPIED = 1;
+    /** msg_zerocopy_realloc()'s byte_limit: one id range covers at most this many bytes ("a few TSO"). */
+    static final long BYTE_LIMIT = 1 << 19;
+    /** USHRT_MAX - 1: the most sends one id range holds. */
+    static final int MAX_LEN = 0xffff - 1;
+
+    /** struct sock_extended_err as recvmsg(MSG_ERRQUEUE) returns it in its IP_RECVERR control message. */
+    public record ExtendedErr(int eeErrno, int origin, int type, int code, long info, long data) {
+
+        /** The strace rendering of the control message's data. */
+        public String describe() {
+            return "{ee_errno=" + eeErrno + ", ee_origin=" + (origin == SO_EE_ORIGIN_ZEROCOPY ? "SO_EE_ORIGIN_ZEROCOPY" : origin)
+                    + ", ee_type=" + type + ", ee_code=" + (origin == SO_EE_ORIGIN_ZEROCOPY && code == SO_EE_CODE_ZEROCOPY_COPIED
+                    ? "SO_EE_CODE_ZEROCOPY_COPIED" : code) + ", ee_pad=0, ee_info=" + info + ", ee_data=" + data
+                    + ", offender={sa_family=AF_UNSPEC}}";
+        }
+    }
+
+    /** One ubuf_info_msgzc: ids [id, id + len - 1], the sequence number after its last byte, and its holders. */
+    public static final class Uarg {
+        final long id;
+        int len = 1;
+        long bytelen;
+        int endSeq;
+        /** The send() calls still running with this uarg (each holds a reference until it returns). */
+        int calls = 1;
+        /** Whether the data was copied on its way out (uarg->zerocopy cleared); always so through vkernel's NIC. */
+        boolean copied = true;
+
+        Uarg(long id, long bytelen, int endSeq) {
+            this.id = id;
+            this.bytelen = bytelen;
+            this.endSeq = endSeq;
+        }
+    }
+
+    private final ArrayDeque<ExtendedErr> queue = new ArrayDeque<>();
+    private final List<Uarg> pending = new ArrayList<>();
+    /** sk->sk_zckey: the next notification id. */
+    private long zckey;
+    /** The uarg of the last zero-copy send: its bytes may be the write queue's unsent tail (skb_zcopy(tail)). */
+    private Uarg tail;
+
+    public boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    public int size() {
+        return queue.size();
+    }
+
+    public List<ExtendedErr> messages() {
+        return List.copyOf(queue);
+    }
+
+    /** sock_dequeue_err_skb(): the oldest notification, or null when the queue is empty. */
+    public ExtendedErr dequeue() {
+        return queue.pollFirst();
+    }
+
+    /**
+     * A zero-copy send() is about to queue {@code size} bytes after sequence {@code writeEnd} (the end of the send
+     * buffer) with {@code sndNxt} the next byte to go out: msg_zerocopy_realloc() with the write queue's tail skb.
+     */
+    public Uarg startZeroCopy(long size, int writeEnd, int sndNxt) {
+        Uarg last = tail;
+        boolean tailUnsent = last != null && last.endSeq == writeEnd && writeEnd - sndNxt > 0;
+        if (tailUnsent && last.len < MAX_LEN && last.bytelen + size <= BYTE_LIMIT && last.id + last.len == zckey) {
+            last.len++;
+            last.bytelen += size;
+            last.calls++;
+            zckey++;
+            return last;
+        }
+        Uarg uarg = new Uarg(zckey++, size, writeEnd);
+        pending.add(uarg);
+        tail = uarg;
+        return uarg;
+    }
+
+    /** The send queued bytes up to {@code end}. */
+    public void queued(Uarg uarg, int end) {
+        uarg.endSeq = end;
+    }
+
+    /**
+     * The send() returned. {@code queuedAny} false: it queued nothing, so its id is given back
+     * (msg_zerocopy_put_abort(): sk_zckey--, len--), and a range left empty never notifies.
+     */
+    public void finish(Uarg uarg, boolean queuedAny) {
+        uarg.calls--;
+        if (!queuedAny) {
+            zckey--;
+            uarg.len--;
+            if (uarg.len == 0) {
+                pending.remove(uarg);
+                if (tail == uarg) {
+                    tail = null;
+                }
+            }
+        }
+    }
+
+    /** SND.UNA moved to {@code sndUna}: each range whose bytes are all acknowledged and whose sends returned notifies. */
+    public boolean acked(int sndUna) {
+        boolean notified = false;
+        for (var it = pending.iterator(); it.hasNext(); ) {
+            Uarg uarg = it.next();
+            if (uarg.calls == 0 && sndUna - uarg.endSeq >= 0) {
+                it.remove();
+                if (tail == uarg) {
+                    tail = null;
+                }
+                notify(uarg);
+                notified = true;
+            }
+        }
+        return notified;
+    }
+
+    /** __msg_zerocopy_callback() and skb_zerocopy_notify_extend(). */
+    private void notify(Uarg uarg) {
+        long lo = uarg.id;
+        long hi = uarg.id + uarg.len - 1;
+        ExtendedErr last = queue.peekLast();
+        if (last != null && last.origin() == SO_EE_ORIGIN_ZEROCOPY && lo == last.data() + 1
+                && last.data() - last.info() + 1 + uarg.len < (1L << 32)) {
+            queue.pollLast();
+            queue.addLast(new ExtendedErr(last.eeErrno(), last.origin(), last.type(), last.code(), last.info(), last.data() + uarg.len));
+            return;
+        }
+        queue.addLast(new ExtendedErr(0, SO_EE_ORIGIN_ZEROCOPY, 0, uarg.copied ? SO_EE_CODE_ZEROCOPY_COPIED : 0, lo & 0xffffffffL,
+                hi & 0xffffffffL));
+    }
+
+    /** Zero-copy ranges whose bytes are still in flight or unsent. */
+    public int pendingRanges() {
+        return pending.size();
+    }
+}
