@@ -141,6 +141,11 @@ public final class JournalCodec {
                 bytes(line, "data", c.data());
                 field(line, "flags", c.value());
             }
+            case "sendto" -> {
+                bytes(line, "data", c.data());
+                field(line, "flags", c.value());
+                string(line, "addr", c.address() == null ? (c.arg() != 0 ? "AF_UNSPEC" : "NULL") : c.address().toString());
+            }
             case "poll" -> {
                 string(line, "fds", c.name());
                 field(line, "timeout", c.arg());
@@ -206,6 +211,13 @@ public final class JournalCodec {
                 case "write" -> call(lineNo, node, op, 0, 0, null, bytes(lineNo, node, "data"), null);
                 case "recv", "recvmsg" -> call(lineNo, node, op, integer(lineNo, node, "count"), integer(lineNo, node, "flags"), null, null, null);
                 case "send" -> call(lineNo, node, op, 0, integer(lineNo, node, "flags"), null, bytes(lineNo, node, "data"), null);
+                case "sendto" -> {
+                    String addr = text(lineNo, node, "addr");
+                    boolean named = !addr.equals("AF_UNSPEC") && !addr.equals("NULL");
+                    yield call(lineNo, node, op, addr.equals("AF_UNSPEC") ? 1 : 0, integer(lineNo, node, "flags"),
+                            named ? Endpoint.parse(addr) : null, bytes(lineNo, node, "data"), null);
+                }
+                case "tcp_metrics_flush" -> call(lineNo, node, op, 0, 0, null, null, null);
                 case "poll" -> {
                     String fds = text(lineNo, node, "fds");
                     if (!fds.matches("(\\d+:\\d+(,\\d+:\\d+)*)?")) {

@@ -593,6 +593,23 @@ public final class Kernel implements TcpHost {
                 deliveringAfter(syscalls.write(requireProcess(pid), fd, data, flags, true, report)));
     }
 
+    /**
+     * sendto(fd, buf, count, flags, addr): send() whose MSG_FASTOPEN connects to {@code remote} with the data on the
+     * SYN (TCP Fast Open); {@code remote} null with {@code unspec} is an AF_UNSPEC address.
+     */
+    public synchronized Syscalls.Outcome sendto(int pid, int fd, byte[] data, int flags, Endpoint remote, boolean unspec,
+                                                PacketReport report) {
+        memory.admit(KernelMemory.REQUEST + KernelMemory.CONNECTION + 3L * data.length, "this sendto()");
+        return recorded(new KernelInput.Syscall("sendto", pid, fd, unspec ? 1 : 0, flags, remote, data.clone(), null),
+                deliveringAfter(syscalls.sendto(requireProcess(pid), fd, data, flags, remote, unspec, report)));
+    }
+
+    /** ip tcp_metrics flush: the Fast Open client forgets every cached cookie and MSS. */
+    public synchronized void flushTcpMetrics() {
+        tcp.fastOpenCache().flush();
+        recorded(new KernelInput.Syscall("tcp_metrics_flush", 0, -1, 0, 0, null, null, null), null);
+    }
+
     public synchronized Syscalls.Outcome poll(int pid, java.util.List<Syscalls.PollFd> fds, int timeoutMs) {
         memory.admit(KernelMemory.REQUEST, "poll()");
         return recorded(new KernelInput.Syscall("poll", pid, -1, timeoutMs, 0, null, null, KernelInput.Syscall.pollFds(fds)),

@@ -158,6 +158,8 @@ public sealed interface KernelInput {
                 case "recv" -> kernel.recv(pid, fd, arg, (int) value);
                 case "recvmsg" -> kernel.recvmsg(pid, fd, arg, (int) value);
                 case "send" -> kernel.send(pid, fd, data, (int) value, report);
+                case "sendto" -> kernel.sendto(pid, fd, data, (int) value, address, arg != 0, report);
+                case "tcp_metrics_flush" -> kernel.flushTcpMetrics();
                 case "poll" -> kernel.poll(pid, parsePollFds(name), arg);
                 case "epoll_create" -> kernel.epollCreate(pid, arg);
                 case "epoll_ctl" -> kernel.epollCtl(pid, fd, arg, (int) (value >> 32), (int) value, Long.parseLong(name));

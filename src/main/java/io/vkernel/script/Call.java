@@ -39,6 +39,10 @@ sealed interface Call {
     record Write(int fd, byte[] data, int flags, boolean send) implements Call {
     }
 
+    /** sendto(): {@code address} null with {@code unspec} is AF_UNSPEC; MSG_FASTOPEN in {@code flags} connects. */
+    record SendTo(int fd, byte[] data, int flags, Endpoint address, boolean unspec) implements Call {
+    }
+
     /** poll(): {@code expectedRevents} holds each pollfd's revents as the script wrote it, or null where not given. */
     record Poll(java.util.List<io.vkernel.kernel.syscall.Syscalls.PollFd> fds, java.util.List<Integer> expectedRevents,
                 int timeoutMs) implements Call {

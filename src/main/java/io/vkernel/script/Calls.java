@@ -18,7 +18,8 @@ import java.util.Map;
 final class Calls {
 
     static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write",
-            "send", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2", "sendmsg", "recvmsg", "epoll_create", "epoll_ctl", "epoll_wait");
+            "send", "sendto", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2", "sendmsg", "recvmsg",
+            "epoll_create", "epoll_ctl", "epoll_wait");
 
     private static final Map<String, Long> SYMBOLS = Map.ofEntries(
             Map.entry("O_RDONLY", 0L), Map.entry("O_WRONLY", 1L), Map.entry("O_RDWR", (long) OpenFile.O_RDWR),
@@ -29,9 +30,9 @@ final class Calls {
             "SO_RCVBUF", "SO_SNDBUF", "SO_ZEROCOPY", "SO_MARK");
     /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
     private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT");
     private static final List<String> TCP_READABLE = List.of("TCP_NODELAY", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT");
     /** SOL_IP (IPPROTO_IP) options. */
     private static final List<String> IP_OPTIONS = List.of("IP_TOS", "IP_MTU_DISCOVER");
     /** IP_MTU_DISCOVER's values (include/uapi/linux/in.h). */
@@ -74,6 +75,15 @@ final class Calls {
                 a.arity(send ? 4 : 3);
                 int flags = send ? a.msgFlags(3, io.vkernel.kernel.syscall.Syscalls.SEND_FLAGS) : 0;
                 yield new Call.Write(a.fd(0), a.buffer(1, (int) a.number(2, "the byte count", 0, MAX_IO)), flags, send);
+            }
+            case "sendto" -> {
+                // sendto(fd, buf, len, flags, addr, addrlen): MSG_FASTOPEN connects with the data on the SYN
+                a.arity(6);
+                int flags = a.msgFlags(3, io.vkernel.kernel.syscall.Syscalls.SEND_FLAGS);
+                byte[] data = a.buffer(1, (int) a.number(2, "the byte count", 0, MAX_IO));
+                boolean unspec = a.isWord(4, "AF_UNSPEC");
+                Endpoint to = unspec ? null : a.address(4, Harness.CONNECT_ADDRESS);
+                yield new Call.SendTo(a.fd(0), data, flags, to, unspec);
             }
             case "poll" -> poll(a);
             case "sendmsg", "recvmsg" -> MsgCalls.build(name, args, line, a.fd(0));

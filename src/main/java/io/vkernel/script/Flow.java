@@ -7,9 +7,10 @@ import java.util.Map;
 
 /**
  * One connection as the script sees it, and how its numbers map between script and wire, as packetdrill maps
- * them: the remote side's sequence numbers are the script's own (its ISN is whatever its SYN says); the kernel's
- * are relative to the ISN learned from the kernel's SYN or SYN-ACK; TS ecr values the script echoes are mapped
- * back to the TS val the kernel really sent.
+ * them: the remote side's SYN (or SYN-ACK) carries its ISN as written and later remote sequence numbers are relative
+ * to it, in both directions (packetdrill's remote_seq_script_to_live_offset(): 0 on a SYN, remote_isn otherwise);
+ * the kernel's are relative to the ISN learned from the kernel's SYN or SYN-ACK; TS ecr values the script echoes are
+ * mapped back to the TS val the kernel really sent.
  */
 final class Flow {
 
@@ -28,6 +29,23 @@ final class Flow {
     private boolean tsBaseline;
     private long firstScriptTs;
     private long firstLiveTs;
+
+    private long remoteIsn;
+
+    /** The script injected a SYN or SYN-ACK with sequence number {@code seq}: the remote ISN. */
+    void learnRemoteIsn(long seq) {
+        remoteIsn = seq;
+    }
+
+    /** A remote sequence number the script writes, on the wire: relative to the remote ISN unless on a SYN. */
+    int remoteToLive(long scriptSeq, boolean syn) {
+        return (int) (syn ? scriptSeq : scriptSeq + remoteIsn);
+    }
+
+    /** A remote sequence number from the wire (the kernel's ACK or SACK block) in script space. */
+    long remoteToScript(int liveSeq, boolean syn) {
+        return (syn ? liveSeq : liveSeq - (int) remoteIsn) & 0xffffffffL;
+    }
 
     /** The kernel sent a SYN or SYN-ACK the script writes with sequence number {@code scriptSeq}. */
     void learnIsn(int liveSeq, long scriptSeq) {

@@ -35,7 +35,11 @@ final class Packets {
                 options.add(option);
             }
         }
-        return new Segment(key.remote(), new Endpoint(localAddress, key.localPort()), line.flags(), (int) line.seq(), ackField,
+        boolean syn = (line.flags() & TcpFlags.SYN) != 0;
+        if (syn) {
+            flow.learnRemoteIsn(line.seq());
+        }
+        return new Segment(key.remote(), new Endpoint(localAddress, key.localPort()), line.flags(), flow.remoteToLive(line.seq(), syn), ackField,
                 line.window(), 0, new byte[line.length()], new TcpOptions(options));
     }
 
@@ -49,10 +53,21 @@ final class Packets {
         return new TcpOption.Unknown(Notation.KIND_SACK, out.array());
     }
 
+    /** The kernel's SACK blocks (the peer's sequence numbers) in script space, relative to the remote ISN. */
+    private static TcpOption remoteSack(TcpOption.Unknown sack, Flow flow) {
+        ByteBuffer in = ByteBuffer.wrap(sack.value());
+        ByteBuffer out = ByteBuffer.allocate(sack.value().length);
+        while (in.remaining() >= 8) {
+            out.putInt((int) flow.remoteToScript(in.getInt(), false));
+            out.putInt((int) flow.remoteToScript(in.getInt(), false));
+        }
+        return new TcpOption.Unknown(Notation.KIND_SACK, out.array());
+    }
+
     /** An outbound segment in script notation: sequence numbers relative, window and options as sent. */
     static String describe(Segment segment, Flow flow, boolean withPorts) {
         String packet = Notation.packet(segment.flags(), flow.toScript(segment.seq()), segment.payload().length,
-                segment.ack() & 0xffffffffL, segment.window(), segment.options().list(), false);
+                flow.remoteToScript(segment.ack(), segment.has(TcpFlags.SYN)), segment.window(), segment.options().list(), false);
         return withPorts ? segment.src().port() + ">" + segment.dst().port() + " " + packet : packet;
     }
 
@@ -66,8 +81,9 @@ final class Packets {
         if (seq != expected.seq()) {
             problems.add("sequence number: expected " + expected.seq() + " but the kernel sent " + seq);
         }
-        if (expected.hasAck() && actual.has(TcpFlags.ACK) && (actual.ack() & 0xffffffffL) != expected.ack()) {
-            problems.add("ack: expected " + expected.ack() + " but the kernel sent " + (actual.ack() & 0xffffffffL));
+        long ack = flow.remoteToScript(actual.ack(), actual.has(TcpFlags.SYN));
+        if (expected.hasAck() && actual.has(TcpFlags.ACK) && ack != expected.ack()) {
+            problems.add("ack: expected " + expected.ack() + " but the kernel sent " + ack);
         }
         if (expected.window() != null && actual.window() != expected.window()) {
             problems.add("window: expected " + expected.window() + " but the kernel sent " + actual.window());
@@ -107,6 +123,11 @@ final class Packets {
                 if (live.echoReply() != script.echoReply()) {
                     problems.add("TS ecr: expected " + script.echoReply() + " but the kernel echoed " + live.echoReply()
                             + " (ecr must be the TS val the peer last sent)");
+                }
+            } else if (a instanceof TcpOption.Unknown sack && sack.kind() == Notation.KIND_SACK) {
+                TcpOption mapped = remoteSack(sack, flow);
+                if (!mapped.equals(e)) {
+                    problems.add("option " + (i + 1) + ": expected " + Notation.option(e) + " but the kernel sent " + Notation.option(mapped));
                 }
             } else if (!(a instanceof TcpOption.Nop) && !(a instanceof TcpOption.End) && !a.equals(e)) {
                 problems.add("option " + (i + 1) + ": expected " + Notation.option(e) + " but the kernel sent " + Notation.option(a));

@@ -4,6 +4,7 @@ import io.vkernel.kernel.tcp.TcpInfo;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import io.vkernel.kernel.wire.TcpOption;
+import io.vkernel.kernel.wire.TcpOptions;
 import io.vkernel.script.Lexer.Kind;
 import io.vkernel.script.Lexer.Token;
 
@@ -222,7 +223,7 @@ public final class ScriptParser {
             }
             SetupCommands.set(parts[0].strip(), parts[1], directive.line(), sysctls, notes);
         }
-        return new SetupCommands.Setup(sysctls, Set.of(), false, List.of());
+        return new SetupCommands.Setup(sysctls, Set.of(), false, List.of(), false);
     }
 
     /** First event at 0, absolute times never going back, nothing past the virtual time limit. */
@@ -453,8 +454,10 @@ public final class ScriptParser {
             throw c.error("a Fast Open cookie is an even number of hex digits (or TFO_COOKIE), got '" + hex + "'");
         }
         byte[] cookie = java.util.HexFormat.of().parseHex(digits);
-        if (cookie.length > 16) {
-            throw c.error("a Fast Open cookie holds at most 16 bytes, got " + cookie.length);
+        // Linux takes 4 to 16 bytes and ignores other lengths, which scripts send on purpose: any that fits the
+        // 40 bytes of options is written
+        if (cookie.length > TcpOptions.MAX_LENGTH - (exp ? 4 : 2)) {
+            throw c.error("a Fast Open cookie must fit the 40 bytes of TCP options, got " + cookie.length + " bytes");
         }
         return new io.vkernel.kernel.tcp.FastOpen.Cookie(cookie, exp).option();
     }

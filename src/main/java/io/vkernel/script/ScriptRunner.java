@@ -127,6 +127,9 @@ public final class ScriptRunner {
             restoreValues.putIfAbsent(name, kernel.inspect(k -> k.sysctls().get(name)));
         }
         setup.sysctls().forEach(this::setSysctl);
+        if (setup.flushMetrics()) {
+            kernel.flushTcpMetrics();
+        }
     }
 
     public static ScriptReport run(Script script, long seed, ScriptLimits limits) {
@@ -321,7 +324,10 @@ public final class ScriptRunner {
             fdMap.values().remove(close.fd());
         }
         if (live instanceof Call.Connect connect) {
-            followConnect(connect);
+            followConnect(connect.fd(), connect.address());
+        } else if (live instanceof Call.SendTo sendTo && sendTo.address() != null
+                && (sendTo.flags() & io.vkernel.kernel.syscall.Syscalls.MSG_FASTOPEN) != 0) {
+            followConnect(sendTo.fd(), sendTo.address()); // a Fast Open sendto() connects
         }
         if (outcome instanceof Syscalls.Done done) {
             boolean ok = judge(line, call, done.result(), nowUs(), callEnd, time, tolerance);
@@ -384,6 +390,8 @@ public final class ScriptRunner {
             return new Call.RecvMsg(fd(c.fd()), c.count(), c.flags(), c.expectedInq(), c.expectedErr());
         } else if (call instanceof Call.Write c) {
             return new Call.Write(fd(c.fd()), c.data(), c.flags(), c.send());
+        } else if (call instanceof Call.SendTo c) {
+            return new Call.SendTo(fd(c.fd()), c.data(), c.flags(), c.address(), c.unspec());
         } else if (call instanceof Call.Poll c) {
             return new Call.Poll(c.fds().stream().map(p -> new io.vkernel.kernel.syscall.Syscalls.PollFd(fd(p.fd()), p.events())).toList(),
                     c.expectedRevents(), c.timeoutMs());
@@ -416,17 +424,17 @@ public final class ScriptRunner {
     }
 
     /** After connect(), packets without explicit ports belong to the new connection (packetdrill's socket under test). */
-    private void followConnect(Call.Connect connect) {
+    private void followConnect(int connectFd, Endpoint address) {
         Endpoint local = kernel.inspect(k -> {
             try {
-                var file = k.requireProcess(pid).fds().get(connect.fd());
+                var file = k.requireProcess(pid).fds().get(connectFd);
                 return file.socket() == null ? null : file.socket().local();
             } catch (RuntimeException e) {
                 return null;
             }
         });
         if (local != null && local.port() != 0) {
-            defaultFlow = new Flow.Key(local.port(), connect.address());
+            defaultFlow = new Flow.Key(local.port(), address);
         }
     }
 

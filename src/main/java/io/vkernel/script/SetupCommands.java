@@ -22,7 +22,7 @@ final class SetupCommands {
     static final String UNDERSTOOD = "sysctl [-q] [-e] [-w] name=value ... (several per line, ';'-separated, quoted values); "
             + "echo V > /proc/sys/net/...; ../common/defaults.sh (google/packetdrill) and ./defaults.sh (kernel selftests); "
             + "set_sysctls.py /proc/sys/...=V ... and /tmp/sysctl_restore_${PPID}.sh; ethtool -K <dev> gso|tso|gro on|off; "
-            + "ip tcp_metrics flush; tc qdisc add|replace dev tun0 root pfifo";
+            + "ip tcp_metrics flush; A || B; tc qdisc add|replace dev tun0 root pfifo";
 
     /**
      * google/packetdrill gtests/net/common/defaults.sh (and gtests/net/tcp/common/defaults.sh), as of 2025: the
@@ -76,8 +76,8 @@ final class SetupCommands {
             // vkernel has no receive autotuning for tcp_moderate_rcvbuf to switch
             "net.ipv4.tcp_adv_win_scale", "net.ipv4.tcp_moderate_rcvbuf");
 
-    private static final String DEFAULTS_NOTE = "line %d: %s also flushes TCP metrics and sets a pfifo qdisc on tun0: "
-            + "vkernel keeps no metrics cache and its NIC has no qdisc";
+    private static final String DEFAULTS_NOTE = "line %d: %s also flushes TCP metrics (the Fast Open client's cache, "
+            + "emptied) and sets a pfifo qdisc on tun0: vkernel's NIC has no qdisc";
 
     private static final Pattern RESTORE = Pattern.compile("/tmp/sysctl_restore_\\$\\{?PPID}?\\.sh");
     private static final Pattern NAME = Pattern.compile("[a-z0-9_]+([./][a-z0-9_]+)+");
@@ -86,7 +86,7 @@ final class SetupCommands {
      * A backquoted block as settings. {@code sysctls} are vkernel's names and values, {@code saved} the names
      * set_sysctls.py would write a restore line for, {@code restore} whether this block runs that restore script.
      */
-    record Setup(Map<String, Long> sysctls, Set<String> saved, boolean restore, List<String> notes)
+    record Setup(Map<String, Long> sysctls, Set<String> saved, boolean restore, List<String> notes, boolean flushMetrics)
             implements ScriptEvent.Action {
     }
 
@@ -102,6 +102,7 @@ final class SetupCommands {
         Set<String> saved = new LinkedHashSet<>();
         List<String> notes = new ArrayList<>();
         boolean restore = false;
+        boolean flush = false;
         for (List<String> words : commands(text, line)) {
             String cmd = words.get(0);
             String shown = String.join(" ", words);
@@ -126,9 +127,11 @@ final class SetupCommands {
             } else if (cmd.endsWith("common/defaults.sh") && words.size() == 1) {
                 PACKETDRILL_DEFAULTS.forEach(kv -> set(kv[0], kv[1], line, sysctls, notes));
                 notes.add(DEFAULTS_NOTE.formatted(line, cmd));
+                flush = true;
             } else if ((cmd.equals("./defaults.sh") || cmd.equals("defaults.sh")) && words.size() == 1) {
                 SELFTESTS_DEFAULTS.forEach(kv -> set(kv[0], kv[1], line, sysctls, notes));
                 notes.add(DEFAULTS_NOTE.formatted(line, cmd));
+                flush = true;
             } else if (cmd.endsWith("set_sysctls.py")) {
                 for (String word : words.subList(1, words.size())) {
                     int eq = word.indexOf('=');
@@ -143,7 +146,8 @@ final class SetupCommands {
             } else if (cmd.equals("ethtool")) {
                 ethtool(words, line, shown, sysctls, notes);
             } else if (cmd.equals("ip") && words.size() >= 3 && words.get(1).equals("tcp_metrics") && words.get(2).equals("flush")) {
-                notes.add("line " + line + ": '" + shown + "': vkernel keeps no TCP metrics cache; nothing to flush");
+                flush = true;
+                notes.add("line " + line + ": '" + shown + "': the Fast Open client's cookie and MSS cache is emptied");
             } else if (cmd.equals("tc") && words.size() >= 7 && words.get(1).equals("qdisc") && words.subList(2, 7)
                     .equals(List.of(words.get(2), "dev", words.get(4), "root", "pfifo")) && words.size() == 7
                     && (words.get(2).equals("add") || words.get(2).equals("replace"))) {
@@ -152,7 +156,7 @@ final class SetupCommands {
                 throw refuse(line, shown, null);
             }
         }
-        return new Setup(sysctls, saved, restore, notes);
+        return new Setup(sysctls, saved, restore, notes, flush);
     }
 
     private static ScriptException refuse(int line, String command, String why) {
@@ -319,6 +323,19 @@ final class SetupCommands {
                     addCommand(commands, words, line);
                     words = new ArrayList<>();
                 }
+                continue;
+            }
+            if (c == '|' && joined.startsWith("||", i)) {
+                // 'A || B', as the suites write "sysctl -q net.ipv4.tcp_fastopen_cookies=0 || ip tcp_metrics flush":
+                // both are read; each is a way to the same end (the first exists only on some kernels), and vkernel
+                // applies what it understands of both
+                if (word != null) {
+                    words.add(word.toString());
+                    word = null;
+                }
+                addCommand(commands, words, line);
+                words = new ArrayList<>();
+                i++;
                 continue;
             }
             if (c == '>' || c == '&' || c == '|' || c == '<' || c == '$' && joined.startsWith("$(", i)) {

@@ -48,6 +48,8 @@ public final class SocketOptions {
     public int fastOpenQueue;
     /** TCP_FASTOPEN_NO_COOKIE (tp->fastopen_no_cookie): data on SYN is taken, or sent, without a cookie. */
     public boolean fastOpenNoCookie;
+    /** TCP_FASTOPEN_CONNECT (tp->fastopen_connect): connect() defers the SYN to the first write, to carry its data. */
+    public boolean fastOpenConnect;
 
     /** sk_clone_lock(): the child socket starts with the listener's options, whatever they are. */
     public SocketOptions copy() {

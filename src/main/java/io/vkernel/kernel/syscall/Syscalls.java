@@ -163,7 +163,7 @@ public final class Syscalls {
     public static final java.util.Map<String, Integer> RECV_FLAGS = java.util.Map.of("MSG_PEEK", MSG_PEEK, "MSG_DONTWAIT", MSG_DONTWAIT,
             "MSG_ERRQUEUE", MSG_ERRQUEUE);
     public static final java.util.Map<String, Integer> SEND_FLAGS = java.util.Map.of("MSG_DONTWAIT", MSG_DONTWAIT, "MSG_NOSIGNAL", MSG_NOSIGNAL,
-            "MSG_MORE", MSG_MORE, "MSG_EOR", MSG_EOR, "MSG_ZEROCOPY", MSG_ZEROCOPY);
+            "MSG_MORE", MSG_MORE, "MSG_EOR", MSG_EOR, "MSG_ZEROCOPY", MSG_ZEROCOPY, "MSG_FASTOPEN", 0x20000000);
 
     public Outcome read(Process process, int fd, int count) {
         return read(process, fd, count, 0, false);
@@ -253,6 +253,9 @@ public final class Syscalls {
 
     /** write(), or send() with flags (strace shows sendto()): MSG_DONTWAIT makes this one call non-blocking. */
     public Outcome write(Process process, int fd, byte[] data, int flags, boolean send, PacketReport report) {
+        if ((flags & MSG_FASTOPEN) != 0) {
+            return sendto(process, fd, data, flags, null, false, report); // send(MSG_FASTOPEN): sendto() with no address
+        }
         String call = send ? "sendto(" + fd + ", " + quote(data) + ", " + data.length + ", " + msgFlags(flags) + ", NULL, 0)"
                 : "write(" + fd + ", " + quote(data) + ", " + data.length + ")";
         Socket socket;
@@ -272,6 +275,10 @@ public final class Syscalls {
         } catch (SyscallException e) {
             return failed(call, e.errno());
         }
+        if (socket.tcb().deferConnect()) {
+            // tcp_sendmsg_locked(): on a TCP_FASTOPEN_CONNECT socket the first write sends the SYN with its data
+            return sendto(process, fd, data, flags, null, false, report);
+        }
         int[] written = {0};
         // tcp_sendmsg_locked(): MSG_ZEROCOPY of at least one byte on a socket with SO_ZEROCOPY takes a notification id
         ZeroCopySend zerocopy = (flags & MSG_ZEROCOPY) != 0 && data.length > 0 && socket.options().zerocopy
@@ -279,6 +286,9 @@ public final class Syscalls {
         Supplier<SyscallResult> attempt = () -> {
             try {
                 Tcb tcb = socket.tcb();
+                if (tcb.state() == TcpState.SYN_SENT) {
+                    return null; // sk_stream_wait_connect(): a write waits for the handshake (EAGAIN when non-blocking)
+                }
                 byte[] rest = written[0] == 0 ? data : Arrays.copyOfRange(data, written[0], data.length);
                 if (zerocopy != null) {
                     zerocopy.before(tcb);
@@ -309,6 +319,107 @@ public final class Syscalls {
                 socket.options().sndTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
     }
 
+    /** MSG_FASTOPEN (include/linux/socket.h): connect and send in one call, the data on the SYN (RFC 7413). */
+    public static final int MSG_FASTOPEN = 0x20000000;
+
+    /**
+     * sendto(fd, buf, len, flags, addr, 16) on a stream socket, as tcp_sendmsg_locked() and tcp_sendmsg_fastopen()
+     * take it. Without MSG_FASTOPEN (and not on a TCP_FASTOPEN_CONNECT socket) it is send(): the address is ignored.
+     * With it, on a fresh socket, it connects to {@code remote}: the SYN carries what tcp_send_syn_data() allows
+     * when a cookie is cached (or none is required), else it asks for a cookie. A non-blocking call returns the
+     * bytes the SYN carries, or EINPROGRESS when it carries none; a blocking one waits for the handshake and writes
+     * the rest. While a connect is in progress it is EALREADY (non-blocking); once connected, the send it is.
+     * {@code unspec}: the address is AF_UNSPEC, which Fast Open refuses (EOPNOTSUPP).
+     */
+    public Outcome sendto(Process process, int fd, byte[] data, int flags, Endpoint remote, boolean unspec, PacketReport report) {
+        String call = "sendto(" + fd + ", " + quote(data) + ", " + data.length + ", " + msgFlags(flags) + ", "
+                + (unspec ? "{sa_family=AF_UNSPEC}, 16" : remote == null ? "NULL, 0" : sockaddr(remote) + ", 16") + ")";
+        Socket socket;
+        OpenFile file;
+        try {
+            file = process.fds().get(fd);
+            socket = socketOf(process, fd);
+        } catch (SyscallException e) {
+            return failed(call, e.errno());
+        }
+        Tcb tcb = socket.tcb();
+        boolean deferred = tcb != null && tcb.deferConnect();
+        if ((flags & MSG_FASTOPEN) == 0 && !deferred) {
+            return write(process, fd, data, flags & ~MSG_FASTOPEN, true, report);
+        }
+        boolean nonBlocking = file.nonBlocking() || (flags & MSG_DONTWAIT) != 0;
+        int copied;
+        boolean newSyn;
+        try {
+            // tcp_sendmsg_fastopen(): the client bit of net.ipv4.tcp_fastopen, and no AF_UNSPEC
+            if ((kernel.sysctls().get(Sysctls.TCP_FASTOPEN) & io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE) == 0 || unspec) {
+                throw new SyscallException(Errno.EOPNOTSUPP);
+            }
+            if (deferred) {
+                copied = kernel.tcp().sendDeferredSyn(tcb, data, report);
+                newSyn = true;
+            } else if (tcb == null && !socket.isListening()) {
+                if (remote == null) {
+                    throw new SyscallException(Errno.EINVAL); // tcp_v4_connect(): no address to connect to
+                }
+                tcb = kernel.tcp().connectFastOpen(socket, connectTuple(socket, remote), data, false, report);
+                socket.attach(tcb);
+                copied = io.vkernel.kernel.tcp.TcpEngine.synDataLength(tcb);
+                newSyn = true;
+            } else if (tcb != null && socket.isConnecting()) {
+                copied = 0;
+                newSyn = false;
+            } else {
+                throw new SyscallException(Errno.EISCONN); // __inet_stream_connect(): SS_CONNECTED (or a listener)
+            }
+        } catch (SyscallException e) {
+            return failed(call, e.errno());
+        }
+        Tcb conn = tcb;
+        boolean handshaking = conn.state() == TcpState.SYN_SENT || conn.state() == TcpState.SYN_RECV;
+        if (nonBlocking && handshaking) {
+            if (copied > 0) {
+                return record(new Done(SyscallResult.ok(copied, call + " = " + copied)));
+            }
+            Errno errno = newSyn ? Errno.EINPROGRESS : Errno.EALREADY;
+            return failed(call, errno);
+        }
+        if (handshaking && copied < data.length) {
+            io.vkernel.kernel.tcp.TcpEngine.fastOpenWritePending(conn, true); // inet_wait_for_connect()'s writebias
+        }
+        int[] written = {copied};
+        boolean[] connected = {!handshaking};
+        Supplier<SyscallResult> attempt = () -> {
+            try {
+                if (!connected[0]) {
+                    if (conn.state() == TcpState.SYN_SENT || conn.state() == TcpState.SYN_RECV) {
+                        return null;
+                    }
+                    io.vkernel.kernel.tcp.TcpEngine.fastOpenWritePending(conn, false);
+                    connected[0] = true;
+                }
+                socket.setConnecting(false); // __inet_stream_connect(): SS_CONNECTED
+                if (conn.pendingError() != null && conn.state() == TcpState.CLOSE) {
+                    Errno errno = kernel.tcp().takeError(conn);
+                    return SyscallResult.failed(errno, call + " = -1 " + errno.name() + " (" + errno.message() + ")");
+                }
+                if (written[0] < data.length) {
+                    byte[] rest = Arrays.copyOfRange(data, written[0], data.length);
+                    written[0] += kernel.tcp().write(conn, rest, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0, report);
+                }
+                boolean finished = written[0] == data.length || (nonBlocking && written[0] > 0);
+                return finished ? SyscallResult.ok(written[0], call + " = " + written[0]) : null;
+            } catch (SyscallException e) {
+                if (written[0] > 0) {
+                    return SyscallResult.ok(written[0], call + " = " + written[0]);
+                }
+                return SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
+            }
+        };
+        return block(process, socket, nonBlocking, call, handshaking ? "inet_wait_for_connect" : "sk_stream_wait_memory", attempt,
+                socket.options().sndTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
+    }
+
     /**
      * connect(): picks the source address and, without bind(), an ephemeral port; sends the SYN; a blocking call
      * sleeps until the handshake ends, a non-blocking one answers EINPROGRESS and a later connect() tells the
@@ -326,6 +437,10 @@ public final class Syscalls {
             }
             Tcb existing = socket.tcb();
             if (existing != null) {
+                if (existing.deferConnect()) {
+                    // __inet_stream_connect(): SS_CONNECTING with defer_connect is EISCONN for connect()
+                    throw new SyscallException(Errno.EISCONN);
+                }
                 if (existing.state() == TcpState.SYN_SENT) {
                     throw new SyscallException(Errno.EALREADY);
                 }
@@ -338,34 +453,58 @@ public final class Syscalls {
                 }
                 throw new SyscallException(Errno.EISCONN);
             }
-            if (!Ipv4.isValidPeer(remote.address()) || remote.port() == 0) {
-                throw new SyscallException(remote.port() == 0 ? Errno.ECONNREFUSED : Errno.ENETUNREACH);
-            }
-            int localAddress = socket.local() != null && !socket.local().isWildcard() ? socket.local().address()
-                    : Ipv4.isLoopback(remote.address()) ? Ipv4.LOOPBACK : kernel.address();
-            int port;
-            if (socket.local() != null) {
-                port = socket.local().port();
-                if (kernel.established().find(new FourTuple(remote, new Endpoint(localAddress, port))) != null) {
-                    throw new SyscallException(Errno.EADDRNOTAVAIL);
+            FourTuple tuple = connectTuple(socket, remote);
+            if (socket.options().fastOpenConnect) {
+                // tcp_v4_connect() -> tcp_fastopen_defer_connect(): with a cookie cached (or none required) no SYN
+                // leaves and connect() returns 0; without one the SYN asks for a cookie (tp->fastopen_req, no data)
+                boolean defer = kernel.tcp().fastOpenCookieAvailable(socket, remote.address());
+                socket.attach(kernel.tcp().connectFastOpen(socket, tuple, new byte[0], defer, report));
+                if (defer) {
+                    return record(new Done(SyscallResult.ok(0, call + " = 0")));
                 }
             } else {
-                port = kernel.ports().pick(localAddress, remote, kernel.sysctls().getInt(Sysctls.PORT_RANGE_LOW),
-                        kernel.sysctls().getInt(Sysctls.PORT_RANGE_HIGH), kernel.binds(), kernel.established());
-                if (port < 0) {
-                    throw new SyscallException(Errno.EADDRNOTAVAIL);
-                }
+                socket.attach(kernel.tcp().connect(socket, tuple, report));
             }
-            Endpoint local = new Endpoint(localAddress, port);
-            if (socket.local() != null) {
-                kernel.binds().remove(socket); // the connection's TCB owns the port from now on
-            }
-            socket.bindTo(local);
-            socket.setConnecting(true);
-            socket.attach(kernel.tcp().connect(socket, new FourTuple(remote, local), report));
         } catch (SyscallException e) {
             return failed(call, e.errno());
         }
+        return waitConnected(process, socket, file, call);
+    }
+
+    /**
+     * tcp_v4_connect()'s addressing: checks the peer, picks the source address and, without bind(), an ephemeral
+     * port; the socket is bound to it and marked connecting (SS_CONNECTING).
+     */
+    private FourTuple connectTuple(Socket socket, Endpoint remote) {
+        if (!Ipv4.isValidPeer(remote.address()) || remote.port() == 0) {
+            throw new SyscallException(remote.port() == 0 ? Errno.ECONNREFUSED : Errno.ENETUNREACH);
+        }
+        int localAddress = socket.local() != null && !socket.local().isWildcard() ? socket.local().address()
+                : Ipv4.isLoopback(remote.address()) ? Ipv4.LOOPBACK : kernel.address();
+        int port;
+        if (socket.local() != null) {
+            port = socket.local().port();
+            if (kernel.established().find(new FourTuple(remote, new Endpoint(localAddress, port))) != null) {
+                throw new SyscallException(Errno.EADDRNOTAVAIL);
+            }
+        } else {
+            port = kernel.ports().pick(localAddress, remote, kernel.sysctls().getInt(Sysctls.PORT_RANGE_LOW),
+                    kernel.sysctls().getInt(Sysctls.PORT_RANGE_HIGH), kernel.binds(), kernel.established());
+            if (port < 0) {
+                throw new SyscallException(Errno.EADDRNOTAVAIL);
+            }
+        }
+        Endpoint local = new Endpoint(localAddress, port);
+        if (socket.local() != null) {
+            kernel.binds().remove(socket); // the connection's TCB owns the port from now on
+        }
+        socket.bindTo(local);
+        socket.setConnecting(true);
+        return new FourTuple(remote, local);
+    }
+
+    /** inet_wait_for_connect(): a blocking connect() sleeps until the handshake ends; a non-blocking one is EINPROGRESS. */
+    private Outcome waitConnected(Process process, Socket socket, OpenFile file, String call) {
         Supplier<SyscallResult> attempt = () -> {
             Tcb tcb = socket.tcb();
             if (tcb.state() == TcpState.SYN_SENT || tcb.state() == TcpState.SYN_RECV) {
@@ -487,6 +626,7 @@ public final class Syscalls {
                 // do_tcp_getsockopt(): tp->notsent_lowat as set (0 when the sysctl applies)
                 case "TCP_NOTSENT_LOWAT" -> socket.options().notsentLowat;
                 case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> fastOpenOption(socket, option);
+                case "TCP_FASTOPEN_CONNECT" -> socket.options().fastOpenConnect ? 1 : 0;
                 case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.get(socket, option);
                 case "SO_ZEROCOPY" -> socket.options().zerocopy ? 1 : 0;
                 case "SO_MARK" -> socket.options().mark;
@@ -630,6 +770,10 @@ public final class Syscalls {
         if (rcvShutdown) {
             mask |= POLLIN | POLLRDNORM | POLLRDHUP;
         }
+        if (state == TcpState.SYN_SENT && tcb.deferConnect()) {
+            // tcp_poll(): a TCP_FASTOPEN_CONNECT socket is writable so the application writes the SYN's data
+            mask |= POLLOUT | POLLWRNORM;
+        }
         if (state != TcpState.SYN_SENT && state != TcpState.SYN_RECV) {
             if (tcb.receiveQueued() > 0) { // tcp_stream_is_readable() with SO_RCVLOWAT 1
                 mask |= POLLIN | POLLRDNORM;
@@ -710,13 +854,13 @@ public final class Syscalls {
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION",
-            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE",
+            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT",
             "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION",
-            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE",
+            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT",
             "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK");
 
     /** The level an option lives at, as strace names it. */
@@ -802,6 +946,19 @@ public final class Syscalls {
                     kernel.wakeSocket(socket, new PacketReport(null));
                 }
                 case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> setFastOpenOption(socket, option, value);
+                case "TCP_FASTOPEN_CONNECT" -> {
+                    // do_tcp_setsockopt(): 0 or 1; EOPNOTSUPP without the client bit; only on a socket in CLOSE
+                    if (value < 0 || value > 1) {
+                        throw new SyscallException(Errno.EINVAL);
+                    }
+                    if ((kernel.sysctls().get(Sysctls.TCP_FASTOPEN) & io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE) == 0) {
+                        throw new SyscallException(Errno.EOPNOTSUPP);
+                    }
+                    if (socket.tcb() != null || socket.isListening()) {
+                        throw new SyscallException(Errno.EINVAL);
+                    }
+                    socket.options().fastOpenConnect = value == 1;
+                }
                 case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.set(socket, option, value);
                 // sk_setsockopt(SO_ZEROCOPY): a TCP socket takes 0 or 1, anything else is EINVAL
                 // sock_set_mark(): sk_mark, any 32-bit value (the process is root); it only steers routing

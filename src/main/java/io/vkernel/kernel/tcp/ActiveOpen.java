@@ -34,6 +34,10 @@ final class ActiveOpen {
     private final TcpOutput output;
     private final TcpTimers timers;
     private final TcpStates states;
+    /** The client's Fast Open cookie and MSS cache (tcp_metrics), one per kernel. */
+    final FastOpenClient.Cache fastOpenCache = new FastOpenClient.Cache();
+    /** Set by TcpEngine once the sender exists: SYN data the SYN-ACK did not acknowledge is sent again through it. */
+    TcpSender sender;
 
     ActiveOpen(EstablishedTable established, BindTable binds, VirtualClock clock, Sysctls sysctls, IsnGenerator isns, TcpHost host, TcpOutput output, TcpTimers timers, TcpStates states) {
         this.established = established;
@@ -49,6 +53,16 @@ final class ActiveOpen {
 
     /** tcp_v4_connect(): a TCB in SYN_SENT, hashed with its 4-tuple, owning its local port; the SYN goes out. */
     public Tcb connect(Socket socket, FourTuple tuple, PacketReport report) {
+        return connect(socket, tuple, report, null, false);
+    }
+
+    /**
+     * tcp_v4_connect() for Fast Open: {@code fastOpenData} non-null makes this a tcp_fastopen_request (sendto()
+     * with MSG_FASTOPEN, or TCP_FASTOPEN_CONNECT): the SYN carries what tcp_send_syn_data() allows of it, or asks
+     * for a cookie. {@code defer} (tcp_fastopen_defer_connect()) leaves the TCB in SYN_SENT with no SYN sent; the
+     * first write sends it with {@link #sendDeferredSyn}.
+     */
+    Tcb connect(Socket socket, FourTuple tuple, PacketReport report, byte[] fastOpenData, boolean defer) {
         Tcb tcb = new Tcb(tuple, TcpState.SYN_SENT, clock.now());
         tcb.socket = socket;
         tcb.reuseAddr = socket.reuseAddr();
@@ -62,16 +76,46 @@ final class ActiveOpen {
         established.insert(tcb);
         binds.add(tcb);
         tcb.ownsPort = true;
+        if (defer) {
+            tcb.deferConnect = true;
+            host.event(EventType.STATE_CHANGE, tuple.toString(), "CLOSED -> SYN_SENT: connect() with TCP_FASTOPEN_CONNECT "
+                    + "returns 0 at once; the SYN waits for the first write, to carry its data (tcp_fastopen_defer_connect())");
+            return tcb;
+        }
         host.event(EventType.STATE_CHANGE, tuple.toString(), "CLOSED -> SYN_SENT: connect() sends a SYN from " + tuple.local());
-        host.count(SnmpCounter.TCP_ACTIVE_OPENS);
-        sendSyn(tcb, report);
-        timers.startRttTiming(tcb, tcb.iss + 1);
-        armSynTimer(tcb);
+        startConnect(tcb, fastOpenData, report);
         return tcb;
     }
 
+    /** tcp_connect(): the SYN goes out (with Fast Open data or a cookie request when asked) and its timer starts. */
+    private void startConnect(Tcb tcb, byte[] fastOpenData, PacketReport report) {
+        host.count(SnmpCounter.TCP_ACTIVE_OPENS);
+        if (fastOpenData != null) {
+            tcb.fastOpenSyn = FastOpenClient.plan(tcb, fastOpenCache, sysctls, tcb.socket, fastOpenData, report);
+            tcb.sndNxt = tcb.iss + 1 + tcb.fastOpenSyn.data.length;
+        }
+        sendSyn(tcb, report);
+        timers.startRttTiming(tcb, tcb.sndNxt);
+        armSynTimer(tcb);
+    }
+
+    /**
+     * tcp_sendmsg_fastopen() on a socket whose connect() was deferred: the SYN now leaves with as much of
+     * {@code data} as tcp_send_syn_data() allows; returns how many bytes it carries.
+     */
+    int sendDeferredSyn(Tcb tcb, byte[] data, PacketReport report) {
+        tcb.deferConnect = false;
+        host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), "the first write of a TCP_FASTOPEN_CONNECT socket sends the SYN");
+        startConnect(tcb, data, report);
+        return tcb.fastOpenSyn.data.length;
+    }
+
     private void sendSyn(Tcb tcb, PacketReport report) {
-        host.transmit(output.synSegment(tcb, TcpFlags.SYN, 0), report);
+        Segment syn = output.synSegment(tcb, TcpFlags.SYN, 0);
+        if (tcb.fastOpenSyn != null && tcb.synRetries == 0) {
+            syn = FastOpenClient.firstSyn(syn, tcb.fastOpenSyn);
+        }
+        host.transmit(syn, report);
     }
 
     /**
@@ -142,8 +186,23 @@ final class ActiveOpen {
             tcb.sndUna = segment.ack();
             timers.sampleRtt(tcb, segment.ack());
             states.setState(tcb, TcpState.ESTABLISHED, "SYN-ACK received; connect() returns 0");
-            report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED, ACK sent");
-            output.sendAck(tcb, report);
+            byte[] resend = tcb.fastOpenSyn == null ? new byte[0]
+                    : FastOpenClient.synAck(tcb, tcb.fastOpenSyn, fastOpenCache, segment, report);
+            if (resend.length > 0) {
+                // tcp_rcv_fastopen_synack(): the unacknowledged SYN data is retransmitted at once and carries the ACK
+                tcb.sndNxt = tcb.sndUna;
+                tcb.totalRetransmits++;
+                sender.write(tcb, resend, report);
+            } else if (tcb.fastOpenWritePending) {
+                // tcp_rcv_synsent_state_process(): sk_write_pending, so the ACK is delayed to go with that data
+                report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED; the ACK waits for the data "
+                        + "the blocked sendto() is about to write");
+                output.scheduleDelayedAck(tcb);
+            } else {
+                report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED, ACK sent");
+                output.sendAck(tcb, report);
+            }
+            tcb.fastOpenWritePending = false;
             timers.armKeepalive(tcb);
             states.wakeOwner(tcb, report);
         } else {

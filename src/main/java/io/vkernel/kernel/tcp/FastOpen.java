@@ -85,27 +85,32 @@ public final class FastOpen {
      * (an odd length, or a cookie shorter than 4 or longer than 16 bytes, which Linux reads as no option).
      */
     public static Cookie parse(Segment segment) {
+        // tcp_parse_options() walks every option: of several Fast Open options the last one counts, one of odd
+        // length is skipped, and one of a bad even length cancels what came before (tcp_parse_fastopen_option())
+        Cookie found = null;
         for (TcpOption option : segment.options().list()) {
             if (!(option instanceof TcpOption.Unknown unknown)) {
                 continue;
             }
             byte[] value = unknown.value();
+            byte[] cookie;
+            boolean exp;
             if (unknown.kind() == KIND) {
-                return valid(value, false);
+                cookie = value;
+                exp = false;
+            } else if (unknown.kind() == KIND_EXP && value.length >= 2 && ((value[0] & 0xff) << 8 | (value[1] & 0xff)) == MAGIC) {
+                cookie = Arrays.copyOfRange(value, 2, value.length);
+                exp = true;
+            } else {
+                continue;
             }
-            if (unknown.kind() == KIND_EXP && value.length >= 2 && ((value[0] & 0xff) << 8 | (value[1] & 0xff)) == MAGIC) {
-                return valid(Arrays.copyOfRange(value, 2, value.length), true);
+            int len = cookie.length;
+            if ((len & 1) != 0) {
+                continue;
             }
+            found = len != 0 && (len < COOKIE_MIN || len > COOKIE_MAX) ? null : new Cookie(cookie, exp);
         }
-        return null;
-    }
-
-    private static Cookie valid(byte[] cookie, boolean exp) {
-        int len = cookie.length;
-        if ((len & 1) != 0 || (len != 0 && (len < COOKIE_MIN || len > COOKIE_MAX))) {
-            return null;
-        }
-        return new Cookie(cookie, exp);
+        return found;
     }
 
     /**

@@ -175,6 +175,17 @@ public final class Tcb implements BindTable.Owner {
     boolean synDataAcked;
     /** The Fast Open option our SYN-ACK carries (a cookie for the client), or null for none. */
     io.vkernel.kernel.wire.TcpOption synAckFastOpen;
+    /** tp->fastopen_req as our SYN used it (client side, see FastOpenClient): its data and option; null otherwise. */
+    FastOpenClient.Syn fastOpenSyn;
+    /** sk_write_pending from a Fast Open sendto() still holding data: the SYN-ACK's ACK waits to go with that data. */
+    boolean fastOpenWritePending;
+    /** inet->defer_connect: TCP_FASTOPEN_CONNECT's connect() returned 0 with no SYN sent; the first write sends it. */
+    boolean deferConnect;
+
+    /** inet->defer_connect (TCP_FASTOPEN_CONNECT): connected in name, the SYN still waiting for the first write. */
+    public boolean deferConnect() {
+        return deferConnect;
+    }
 
     Tcb(FourTuple tuple, TcpState state, long createdAt) {
         this.tuple = tuple;

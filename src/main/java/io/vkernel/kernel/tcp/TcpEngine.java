@@ -60,9 +60,11 @@ public final class TcpEngine {
     private final TcpSender sender;
     private final TcpClose closer;
     private final TcpTimers timers;
+    private final Sysctls sysctls;
 
     public TcpEngine(EstablishedTable established, ListenerTable listeners, BindTable binds, VirtualClock clock,
                      Sysctls sysctls, IsnGenerator isns, TcpHost host, int maxConnections) {
+        this.sysctls = sysctls;
         TcpOutput output = new TcpOutput(clock, isns, host, sysctls);
         TcpStates states = new TcpStates(established, binds, clock, sysctls, host);
         Recovery recovery = new Recovery(output, host, clock, sysctls);
@@ -72,6 +74,7 @@ public final class TcpEngine {
         this.sender = new TcpSender(clock, sysctls, host, output, timers, lossProbe);
         this.receiver = new TcpReceiver(sysctls, host, output, states);
         this.active = new ActiveOpen(established, binds, clock, sysctls, isns, host, output, timers, states);
+        this.active.sender = sender;
         this.passive = new PassiveOpen(established, binds, clock, sysctls, isns, host, maxConnections, output, timers,
                 states, receiver);
         this.input = new TcpInput(clock, sysctls, listeners, host, output, timers, recovery, states, passive, active,
@@ -101,6 +104,40 @@ public final class TcpEngine {
     /** tcp_v4_connect(): a TCB in SYN_SENT, hashed with its 4-tuple, owning its local port; the SYN goes out. */
     public Tcb connect(Socket socket, FourTuple tuple, PacketReport report) {
         return active.connect(socket, tuple, report);
+    }
+
+    /**
+     * connect() for TCP Fast Open: sendto() with MSG_FASTOPEN ({@code data} the buffer; the SYN carries what
+     * tcp_send_syn_data() allows, or asks for a cookie), or connect() with TCP_FASTOPEN_CONNECT ({@code data} empty;
+     * {@code defer} when a cookie is cached, so the SYN waits for the first write). See {@link FastOpenClient}.
+     */
+    public Tcb connectFastOpen(Socket socket, FourTuple tuple, byte[] data, boolean defer, PacketReport report) {
+        return active.connect(socket, tuple, report, data, defer);
+    }
+
+    /** The first write on a deferred TCP_FASTOPEN_CONNECT socket: its SYN leaves with the data; returns the bytes it carries. */
+    public int sendDeferredSyn(Tcb tcb, byte[] data, PacketReport report) {
+        return active.sendDeferredSyn(tcb, data, report);
+    }
+
+    /** How many bytes the SYN carried (tp->fastopen_req->copied), 0 when it carried none. */
+    public static int synDataLength(Tcb tcb) {
+        return tcb.fastOpenSyn == null ? 0 : tcb.fastOpenSyn.data.length;
+    }
+
+    /** sk_write_pending for a blocked Fast Open sendto() with more to write after the handshake. */
+    public static void fastOpenWritePending(Tcb tcb, boolean pending) {
+        tcb.fastOpenWritePending = pending;
+    }
+
+    /** tcp_fastopen_cookie_check() for TCP_FASTOPEN_CONNECT: is a cookie cached for {@code remote} (or none required)? */
+    public boolean fastOpenCookieAvailable(Socket socket, int remoteAddress) {
+        return FastOpenClient.cookieAvailable(active.fastOpenCache, remoteAddress, sysctls, socket);
+    }
+
+    /** The per-destination Fast Open cache (tcp_metrics); {@code ip tcp_metrics flush} empties it. */
+    public FastOpenClient.Cache fastOpenCache() {
+        return active.fastOpenCache;
     }
 
     /** inet_csk_accept(): takes the oldest connection from the accept queue, or null when it is empty. */
