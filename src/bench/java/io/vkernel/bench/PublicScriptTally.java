@@ -41,6 +41,8 @@ public final class PublicScriptTally {
                 prepend = arg.substring("--prepend=".length());
             } else if (arg.equals("-v")) {
                 verbose = true;
+            } else if (arg.equals("--report")) {
+                report = true; // every failing script's whole report, line by line
             } else {
                 roots.add(Path.of(arg));
             }
@@ -92,12 +94,17 @@ public final class PublicScriptTally {
                 .forEach(e -> System.out.printf("%4d %s%n", e.getValue(), e.getKey()));
     }
 
+    private static boolean report;
+
     private static Outcome run(String dir, String file, String text, boolean shifted) {
         try {
             Script script = ScriptParser.parse(text, ScriptLimits.defaults());
             ScriptReport report = ScriptRunner.run(script, Harness.DEFAULT_SEED, ScriptLimits.defaults());
             if (report.passed()) {
                 return new Outcome(dir, file, "pass", "");
+            }
+            if (PublicScriptTally.report) {
+                System.out.println("==== " + dir + "/" + file + "\n" + io.vkernel.script.ReportText.render(report));
             }
             ScriptReport.ScriptFailure failure = report.failure();
             return new Outcome(dir, file, "fail", shorten(failure == null ? report.summary() : failure.detail()));

@@ -42,6 +42,9 @@ public final class ScriptRunner {
     private final int localAddress = Ipv4.parse(Harness.LOCAL_IP);
     private final Deque<Sniffed> unmatched = new ArrayDeque<>();
     private final Map<Flow.Key, Flow> flows = new HashMap<>();
+    /** Connections whose socket the script closed: their later packets are not the socket under test's. */
+    private final java.util.Set<Flow.Key> closedFlows = new java.util.HashSet<>();
+    private int passedOver;
     private final List<Line> lines = new ArrayList<>();
     private Flow.Key defaultFlow = new Flow.Key(Harness.LOCAL_PORT, Endpoint.of(Harness.REMOTE_IP, Harness.REMOTE_PORT));
     private long lastWireNo;
@@ -244,7 +247,8 @@ public final class ScriptRunner {
         line.expected = (packet.ports() == null ? "" : packet.ports() + " ") + packet.describe();
         long horizon = Math.min(limits.maxVirtualMicros(), time.isAny() ? limits.maxVirtualMicros()
                 : (time.isRange() ? end : start) + tolerance);
-        Sniffed sniffed = awaitOutbound(horizon, line.event.line());
+        int passedBefore = passedOver;
+        Sniffed sniffed = awaitOutbound(horizon, line.event.line(), packet.ports() == null ? defaultFlow : null);
         if (failure != null) {
             return false;
         }
@@ -269,6 +273,10 @@ public final class ScriptRunner {
         line.timeUs = sniffed.record().timeMs() * 1000;
         line.wire = segment.summary();
         line.actual = Packets.describe(segment, flow, packet.ports() != null || !actualKey.equals(expectedKey));
+        if (passedOver > passedBefore) {
+            line.detail = (passedOver - passedBefore) + " packet(s) of a connection the script had closed passed over "
+                    + "(packetdrill sniffs only the socket under test)";
+        }
         List<String> problems = new ArrayList<>();
         if (!actualKey.equals(expectedKey)) {
             problems.add("connection: expected a packet " + expectedKey + " (to " + expectedKey.remote() + ") but it went "
@@ -290,6 +298,43 @@ public final class ScriptRunner {
     }
 
     /** The next packet the kernel sends, moving the clock timer by timer up to {@code horizonUs}; null if none. */
+    /**
+     * The next packet the kernel sent that the line may match. As packetdrill sniffs only the socket under test,
+     * a packet of a connection the script already closed (its FIN, say) is passed over while the line expects one
+     * of a newer connection on the default flow ({@code expected}; null when the line names its ports).
+     */
+    private Sniffed awaitOutbound(long horizonUs, int lineNo, Flow.Key expected) {
+        while (true) {
+            Sniffed next = awaitOutbound(horizonUs, lineNo);
+            if (next == null || expected == null) {
+                return next;
+            }
+            Segment segment = next.record().segment();
+            Flow.Key key = new Flow.Key(segment.src().port(), segment.dst());
+            if (key.equals(expected) || !closedFlows.contains(key)) {
+                return next;
+            }
+            unmatched.poll();
+            passedOver++;
+        }
+    }
+
+    /** The flow of the connection behind {@code fd}, or null when it has none. */
+    private Flow.Key flowOf(int fd) {
+        return kernel.inspect(k -> {
+            try {
+                var socket = k.requireProcess(pid).fds().get(fd).socket();
+                if (socket == null || socket.tcb() == null) {
+                    return null;
+                }
+                io.vkernel.kernel.wire.FourTuple tuple = socket.tcb().tuple();
+                return new Flow.Key(tuple.local().port(), tuple.remote());
+            } catch (RuntimeException e) {
+                return null;
+            }
+        });
+    }
+
     private Sniffed awaitOutbound(long horizonUs, int lineNo) {
         while (unmatched.isEmpty()) {
             Long next = kernel.inspect(k -> k.clock().nextDeadline());
@@ -318,6 +363,12 @@ public final class ScriptRunner {
                     + ") is already in progress");
         }
         Call live = toLive(call.call());
+        if (live instanceof Call.Close close) {
+            Flow.Key closing = flowOf(close.fd());
+            if (closing != null) {
+                closedFlows.add(closing);
+            }
+        }
         Syscalls.Outcome outcome = ScriptCalls.invoke(kernel, pid, live);
         collect(line.event.line());
         if (live instanceof Call.Close close) {

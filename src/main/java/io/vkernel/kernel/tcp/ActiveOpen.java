@@ -197,6 +197,10 @@ final class ActiveOpen {
                 // tcp_rcv_synsent_state_process(): sk_write_pending, so the ACK is delayed to go with that data
                 report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED; the ACK waits for the data "
                         + "the blocked sendto() is about to write");
+                // tcp_enter_quickack_mode(): icsk_ack.ato = TCP_ATO_MIN, so the data sent now counts as a reply
+                tcb.dataReceived = true;
+                tcb.pingpong = false;
+                tcb.quickAcks = TcpEngine.MAX_QUICKACKS;
                 output.scheduleDelayedAck(tcb);
             } else {
                 report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED, ACK sent");

@@ -86,6 +86,8 @@ public final class Tcb implements BindTable.Owner {
     // Delayed ACK (tcp_event_data_recv(), tcp_send_delayed_ack()): the first segments are ACKed at once
     // (quick-ack mode, TCP_MAX_QUICKACKS), later ones every second full segment or after 40 ms.
     int quickAcks = TcpEngine.MAX_QUICKACKS;
+    /** inet_csk_in_pingpong_mode(): we answered received data within ato, so ACKs of new data are delayed. */
+    boolean pingpong;
     int unackedBytes;
     VirtualClock.Timer delackTimer;
 

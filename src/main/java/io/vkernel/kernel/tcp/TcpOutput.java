@@ -43,6 +43,11 @@ final class TcpOutput {
         tcb.unackedBytes = 0; // every segment of the connection carries the ACK
         if (payload != null && payload.length > 0) {
             tcb.lastDataSent = clock.now(); // tcp_event_data_sent(): tp->lsndtime
+            // tcp_event_data_sent(): data that answers within ato of the last data received (once the delayed-ACK
+            // engine runs, icsk_ack.ato != 0) counts as a reply: pingpong mode (tcp_pingpong_thresh 1)
+            if (tcb.dataReceived && clock.now() - tcb.lastDataRecv < DELACK_MS) {
+                tcb.pingpong = true;
+            }
         }
         if (tcb.delackTimer != null) {
             tcb.delackTimer.cancel();
@@ -158,7 +163,7 @@ final class TcpOutput {
      * carries it first.
      */
     void ackData(Tcb tcb, int bytes, PacketReport report) {
-        if (tcb.quickAcks > 0) {
+        if (tcb.quickAcks > 0 && !tcb.pingpong) { // tcp_in_quickack_mode(): not in pingpong (interactive) mode
             tcb.quickAcks--;
             sendAck(tcb, report);
             return;
@@ -181,6 +186,7 @@ final class TcpOutput {
         if (tcb.delackTimer == null) {
             tcb.delackTimer = clock.schedule(DELACK_MS, "delayed-ack", tcb.tuple().toString(), () -> {
                 tcb.delackTimer = null;
+                tcb.pingpong = false; // tcp_delack_timer_handler(): a delayed ACK missed, leave pingpong mode
                 if (tcb.state != TcpState.CLOSE && tcb.state != TcpState.TIME_WAIT) {
                     sendAck(tcb, null);
                 }
