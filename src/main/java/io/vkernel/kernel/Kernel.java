@@ -416,9 +416,19 @@ public final class Kernel implements TcpHost {
 
     // ---------------------------------------------------------------- TcpHost: output, events, wake-ups
 
+    /** Set once any socket asks for transmit timestamps, so other kernels' transmits never look for them. */
+    private boolean txTimestamps;
+
+    public void txTimestampsInUse() {
+        txTimestamps = true;
+    }
+
     @Override
     public void transmit(Segment segment, PacketReport report) {
         long no = nic.transmit(segment).no();
+        if (txTimestamps && segment.payload().length > 0) {
+            stampTransmit(segment, report);
+        }
         snmp.increment(SnmpCounter.TCP_OUT_SEGS);
         if (segment.has(TcpFlags.RST)) {
             snmp.increment(SnmpCounter.TCP_OUT_RSTS);
@@ -434,6 +444,16 @@ public final class Kernel implements TcpHost {
             loopback.addLast(segment);
         } else if (egress != null) {
             egress.send(segment);
+        }
+    }
+
+    /** SO_TIMESTAMPING: the segment that carries a write's key byte out gets its SCHED and SND timestamps. */
+    private void stampTransmit(Segment segment, PacketReport report) {
+        Tcb tcb = established.find(new FourTuple(segment.dst(), segment.src()));
+        Socket socket = tcb == null ? null : tcb.socket();
+        if (socket != null && socket.errorQueue() != null && socket.errorQueue().wantsTxStamps()
+                && socket.errorQueue().transmitted(segment.seq(), segment.payload().length, clock.now() * 1_000_000L)) {
+            wake(socket, 0x8 /* EPOLLERR: sk_error_report() */, report);
         }
     }
 

@@ -27,7 +27,7 @@ final class Calls {
             Map.entry("SHUT_RDWR", 2L));
 
     private static final List<String> SOCKET_OPTIONS = List.of("SO_REUSEADDR", "SO_KEEPALIVE", "SO_LINGER", "SO_RCVTIMEO", "SO_SNDTIMEO",
-            "SO_RCVBUF", "SO_SNDBUF", "SO_ZEROCOPY", "SO_MARK");
+            "SO_RCVBUF", "SO_SNDBUF", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING");
     /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
     private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK",
             "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT");
@@ -214,6 +214,13 @@ final class Calls {
             case "SO_RCVBUF", "SO_SNDBUF" -> {
                 long bytes = a.bracketed(value, option + " takes the size in brackets, e.g. [65536]");
                 yield new Call.SetSockOpt(a.fd(0), option, bytes, bytes != 0);
+            }
+            case "SO_TIMESTAMPING" -> {
+                if (!(value instanceof Expr.ListOf list) || list.items().size() != 1) {
+                    throw a.error("SO_TIMESTAMPING takes its flags in brackets, e.g. [SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE]");
+                }
+                long flags = ErrQueueControl.sofFlags(list.items().get(0), a.line);
+                yield new Call.SetSockOpt(a.fd(0), option, flags, flags != 0);
             }
             case "IP_MTU_DISCOVER", "IP_TOS", "TCP_USER_TIMEOUT", "TCP_INQ", "SO_MARK" -> {
                 long number = ipOrTcpValue(a, value, option);

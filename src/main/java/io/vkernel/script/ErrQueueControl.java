@@ -15,13 +15,21 @@ import java.util.Map;
  */
 final class ErrQueueControl {
 
-    /** The sock_extended_err fields the script expects, by name (only those it wrote). */
-    record Expected(Map<String, Long> fields) {
+    /**
+     * The sock_extended_err fields the script expects, by name (only those it wrote), and the SCM_TIMESTAMPING
+     * software time in nanoseconds when it wrote one (else null).
+     */
+    record Expected(Map<String, Long> fields, Long timestampNs) {
 
-        /** What differs from the notification received, or null when it matches. */
-        String mismatch(ErrorQueue.ExtendedErr actual) {
+        /** What differs from the notification received, or null when it matches; times within {@code toleranceUs}. */
+        String mismatch(ErrorQueue.ExtendedErr actual, long toleranceUs) {
             if (actual == null) {
-                return fields.isEmpty() ? null : "expected an IP_RECVERR control message but there was none";
+                return fields.isEmpty() && timestampNs == null ? null : "expected an IP_RECVERR control message but there was none";
+            }
+            if (timestampNs != null && (actual.timestampNs() < 0 || Math.abs(actual.timestampNs() - timestampNs) > toleranceUs * 1000)) {
+                return "expected the SCM_TIMESTAMPING time " + timestampNs / 1_000_000_000 + " s " + timestampNs % 1_000_000_000
+                        + " ns (tolerance " + toleranceUs + " us) but it was " + (actual.timestampNs() < 0 ? "absent"
+                        : actual.timestampNs() / 1_000_000_000 + " s " + actual.timestampNs() % 1_000_000_000 + " ns");
             }
             Map<String, Long> got = Map.of("ee_errno", (long) actual.eeErrno(), "ee_origin", (long) actual.origin(),
                     "ee_type", (long) actual.type(), "ee_code", (long) actual.code(), "ee_info", actual.info(), "ee_data", actual.data());
@@ -57,10 +65,20 @@ final class ErrQueueControl {
 
     static Expected parse(Expr control, int line) {
         Map<String, Long> fields = new LinkedHashMap<>();
+        Long timestampNs = null;
         for (Expr item : ((Expr.ListOf) control).items()) {
             if (!(item instanceof Expr.Struct cmsg) || !(cmsg.get("cmsg_level") instanceof Expr.Word level)
                     || !(cmsg.get("cmsg_type") instanceof Expr.Word type)) {
                 throw new ScriptException(line, "each control message is {cmsg_level=..., cmsg_type=..., cmsg_data=...}, got '" + item + "'");
+            }
+            if (level.name().equals("SOL_SOCKET") && type.name().equals("SCM_TIMESTAMPING")) {
+                // struct scm_timestamping's software time, ts[0]
+                if (!(cmsg.get("cmsg_data") instanceof Expr.Struct ts) || !(ts.get("scm_sec") instanceof Expr.Num sec)
+                        || !(ts.get("scm_nsec") instanceof Expr.Num nsec)) {
+                    throw new ScriptException(line, "SCM_TIMESTAMPING's cmsg_data is {scm_sec=S, scm_nsec=N}");
+                }
+                timestampNs = sec.value() * 1_000_000_000L + nsec.value();
+                continue;
             }
             boolean recverr = (level.name().equals("CMSG_LEVEL_IP") || level.name().equals("SOL_IP") || level.name().equals("IPPROTO_IP"))
                     && (type.name().equals("CMSG_TYPE_RECVERR") || type.name().equals("IP_RECVERR"));
@@ -81,8 +99,38 @@ final class ErrQueueControl {
                 }
             }
         }
-        return new Expected(fields);
+        return new Expected(fields, timestampNs);
     }
+
+    /** SOF_TIMESTAMPING_* names (include/uapi/linux/net_tstamp.h) joined by '|', or a number. */
+    static long sofFlags(Expr expr, int line) {
+        if (expr instanceof Expr.Num num && num.value() >= 0) {
+            return num.value();
+        }
+        if (expr instanceof Expr.Word word && SOF.containsKey(word.name())) {
+            return SOF.get(word.name());
+        }
+        if (expr instanceof Expr.Or or) {
+            long bits = 0;
+            for (Expr part : or.parts()) {
+                bits |= sofFlags(part, line);
+            }
+            return bits;
+        }
+        throw new ScriptException(line, "SO_TIMESTAMPING flags are a number or " + String.join("|", new java.util.TreeSet<>(SOF.keySet()))
+                + " joined by '|'; got '" + expr + "'");
+    }
+
+    private static final Map<String, Long> SOF = Map.ofEntries(
+            Map.entry("SOF_TIMESTAMPING_TX_HARDWARE", 0x1L), Map.entry("SOF_TIMESTAMPING_TX_SOFTWARE", 0x2L),
+            Map.entry("SOF_TIMESTAMPING_RX_HARDWARE", 0x4L), Map.entry("SOF_TIMESTAMPING_RX_SOFTWARE", 0x8L),
+            Map.entry("SOF_TIMESTAMPING_SOFTWARE", 0x10L), Map.entry("SOF_TIMESTAMPING_SYS_HARDWARE", 0x20L),
+            Map.entry("SOF_TIMESTAMPING_RAW_HARDWARE", 0x40L), Map.entry("SOF_TIMESTAMPING_OPT_ID", 0x80L),
+            Map.entry("SOF_TIMESTAMPING_TX_SCHED", 0x100L), Map.entry("SOF_TIMESTAMPING_TX_ACK", 0x200L),
+            Map.entry("SOF_TIMESTAMPING_OPT_CMSG", 0x400L), Map.entry("SOF_TIMESTAMPING_OPT_TSONLY", 0x800L),
+            Map.entry("SOF_TIMESTAMPING_OPT_STATS", 0x1000L), Map.entry("SOF_TIMESTAMPING_OPT_PKTINFO", 0x2000L),
+            Map.entry("SOF_TIMESTAMPING_OPT_TX_SWHW", 0x4000L), Map.entry("SOF_TIMESTAMPING_BIND_PHC", 0x8000L),
+            Map.entry("SOF_TIMESTAMPING_OPT_ID_TCP", 0x10000L), Map.entry("SOF_TIMESTAMPING_OPT_RX_FILTER", 0x20000L));
 
     private static long value(Expr expr, int line) {
         if (expr instanceof Expr.Num num) {

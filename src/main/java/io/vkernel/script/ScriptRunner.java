@@ -542,7 +542,7 @@ public final class ScriptRunner {
             }
         }
         if (call.call() instanceof Call.RecvMsg recvmsg && recvmsg.expectedErr() != null && result.ret() >= 0) {
-            String mismatch = recvmsg.expectedErr().mismatch(result.extendedErr());
+            String mismatch = recvmsg.expectedErr().mismatch(result.extendedErr(), tolerance);
             if (mismatch != null) {
                 problems.add(mismatch);
             }

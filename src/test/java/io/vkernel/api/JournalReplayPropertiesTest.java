@@ -170,13 +170,24 @@ class JournalReplayPropertiesTest {
                 case 25 -> k.poll(pid, List.of(new io.vkernel.kernel.syscall.Syscalls.PollFd(fd, 1 | 4),
                         new io.vkernel.kernel.syscall.Syscalls.PollFd(Math.floorMod(c, 7), 0x2000)), Math.floorMod(c, 3) == 0 ? 0 : 5000);
                 case 26 -> k.setsockopt(pid, fd, "TCP_CONGESTION", Math.floorMod(c, 3) == 0 ? "bbr" : Math.floorMod(c, 2) == 0 ? "reno" : "cubic");
+                // epoll, zero-copy sends and the error queue, transmit timestamps (issue 13)
+                case 27 -> k.epollCreate(pid, Math.floorMod(c, 3));
+                case 28 -> k.epollCtl(pid, fd, 1 + Math.floorMod(c, 3), Math.floorMod(a, 7),
+                        List.of(1, 4, 1 | 0x80000000, 4 | 0x40000000, 0x2000 | 1).get(Math.floorMod(c, 5)), c);
+                case 29 -> k.epollWait(pid, fd, 1 + Math.floorMod(c, 4), Math.floorMod(c, 3) == 0 ? 0 : 3000);
+                case 30 -> k.setsockopt(pid, fd, List.of("SO_ZEROCOPY", "SO_TIMESTAMPING", "SO_MARK", "IP_TOS").get(Math.floorMod(c, 4)),
+                        Math.floorMod(c, 4) == 1 ? 0x392 : Math.floorMod(c, 2) + (Math.floorMod(c, 4) == 3 ? 0x20 : 0), true);
+                case 31 -> {
+                    k.send(pid, fd, text.getBytes(), 0x4000000, report);
+                    k.recvmsg(pid, fd, 0, 0x2000);
+                }
                 default -> k.exit(pid);
             }
         }
     }
 
     static Gen<List<Action>> actions() {
-        Gen<Action> action = integers().between(0, 27).zip(integers().all(), integers().all(), integers().all(),
+        Gen<Action> action = integers().between(0, 32).zip(integers().all(), integers().all(), integers().all(),
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(0, 20), Action::new);
         return lists().of(action).ofSizeBetween(1, 80);
     }

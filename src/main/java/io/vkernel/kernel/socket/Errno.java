@@ -9,6 +9,7 @@ public enum Errno {
     EAGAIN(11, "Resource temporarily unavailable"),
     EFAULT(14, "Bad address"),
     EINVAL(22, "Invalid argument"),
+    ENOMSG(42, "No message of desired type"),
     ENFILE(23, "Too many open files in system"),
     EMFILE(24, "Too many open files"),
     EPIPE(32, "Broken pipe"),

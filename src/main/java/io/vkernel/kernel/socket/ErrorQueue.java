@@ -29,12 +29,32 @@ public final class ErrorQueue {
     /** USHRT_MAX - 1: the most sends one id range holds. */
     static final int MAX_LEN = 0xffff - 1;
 
-    /** struct sock_extended_err as recvmsg(MSG_ERRQUEUE) returns it in its IP_RECVERR control message. */
-    public record ExtendedErr(int eeErrno, int origin, int type, int code, long info, long data) {
+    /** SO_EE_ORIGIN_TIMESTAMPING: a transmit timestamp (ee_info says which: SCM_TSTAMP_SND, _SCHED or _ACK). */
+    public static final int SO_EE_ORIGIN_TIMESTAMPING = 4;
+    /** SCM_TSTAMP_SND, SCM_TSTAMP_SCHED, SCM_TSTAMP_ACK (include/uapi/linux/errqueue.h). */
+    public static final int SCM_TSTAMP_SND = 0, SCM_TSTAMP_SCHED = 1, SCM_TSTAMP_ACK = 2;
+    /** ENOMSG: the ee_errno of every timestamp notification. */
+    static final int ENOMSG = 42;
+    /** SOF_TIMESTAMPING_* bits (include/uapi/linux/net_tstamp.h) that steer transmit timestamps. */
+    public static final int SOF_TX_SOFTWARE = 0x2, SOF_SOFTWARE = 0x10, SOF_OPT_ID = 0x80, SOF_TX_SCHED = 0x100, SOF_TX_ACK = 0x200,
+            SOF_OPT_TSONLY = 0x800, SOF_OPT_ID_TCP = 0x10000;
+    /** SOF_TIMESTAMPING_TX_RECORD_MASK: the bits that ask for a transmit timestamp at all. */
+    public static final int SOF_TX_RECORD_MASK = 0x1 | SOF_TX_SOFTWARE | SOF_TX_SCHED | SOF_TX_ACK;
+
+    /**
+     * struct sock_extended_err as recvmsg(MSG_ERRQUEUE) returns it in its IP_RECVERR control message; a timestamp
+     * notification also carries its SCM_TIMESTAMPING software time ({@code timestampNs}, -1 when there is none).
+     */
+    public record ExtendedErr(int eeErrno, int origin, int type, int code, long info, long data, long timestampNs) {
+
+        public ExtendedErr(int eeErrno, int origin, int type, int code, long info, long data) {
+            this(eeErrno, origin, type, code, info, data, -1);
+        }
 
         /** The strace rendering of the control message's data. */
         public String describe() {
-            return "{ee_errno=" + eeErrno + ", ee_origin=" + (origin == SO_EE_ORIGIN_ZEROCOPY ? "SO_EE_ORIGIN_ZEROCOPY" : origin)
+            return "{ee_errno=" + (eeErrno == ENOMSG ? "ENOMSG" : eeErrno) + ", ee_origin=" + (origin == SO_EE_ORIGIN_ZEROCOPY
+                    ? "SO_EE_ORIGIN_ZEROCOPY" : origin == SO_EE_ORIGIN_TIMESTAMPING ? "SO_EE_ORIGIN_TIMESTAMPING" : origin)
                     + ", ee_type=" + type + ", ee_code=" + (origin == SO_EE_ORIGIN_ZEROCOPY && code == SO_EE_CODE_ZEROCOPY_COPIED
                     ? "SO_EE_CODE_ZEROCOPY_COPIED" : code) + ", ee_pad=0, ee_info=" + info + ", ee_data=" + data
                     + ", offender={sa_family=AF_UNSPEC}}";
@@ -59,7 +79,23 @@ public final class ErrorQueue {
         }
     }
 
+    /** One write's transmit-timestamp request: the sequence number of its last byte (shinfo->tskey) and the flags then. */
+    private static final class TxStamp {
+        final int keySeq;
+        final int flags;
+        boolean sent;
+
+        TxStamp(int keySeq, int flags) {
+            this.keySeq = keySeq;
+            this.flags = flags;
+        }
+    }
+
     private final ArrayDeque<ExtendedErr> queue = new ArrayDeque<>();
+    private final List<TxStamp> stamps = new ArrayList<>();
+    /** sk_tsflags (SO_TIMESTAMPING) and sk_tskey, the sequence number OPT_ID keys count from. */
+    private int tsflags;
+    private int tskey;
     private final List<Uarg> pending = new ArrayList<>();
     /** sk->sk_zckey: the next notification id. */
     private long zckey;
@@ -151,11 +187,86 @@ public final class ErrorQueue {
         if (last != null && last.origin() == SO_EE_ORIGIN_ZEROCOPY && lo == last.data() + 1
                 && last.data() - last.info() + 1 + uarg.len < (1L << 32)) {
             queue.pollLast();
-            queue.addLast(new ExtendedErr(last.eeErrno(), last.origin(), last.type(), last.code(), last.info(), last.data() + uarg.len));
+            queue.addLast(new ExtendedErr(last.eeErrno(), last.origin(), last.type(), last.code(), last.info(), last.data() + uarg.len, -1));
             return;
         }
         queue.addLast(new ExtendedErr(0, SO_EE_ORIGIN_ZEROCOPY, 0, uarg.copied ? SO_EE_CODE_ZEROCOPY_COPIED : 0, lo & 0xffffffffL,
                 hi & 0xffffffffL));
+    }
+
+    // ---------------------------------------------------------------- SO_TIMESTAMPING (transmit side)
+
+    public int tsflags() {
+        return tsflags;
+    }
+
+    /**
+     * sock_set_timestamping(): the new flags; turning OPT_ID on starts the keys at SND.UNA (at the next byte to write
+     * with OPT_ID_TCP). The caller checked the bits and the state.
+     */
+    public void timestamping(int flags, int sndUna, int writeSeq) {
+        if ((flags & SOF_OPT_ID) != 0 && (tsflags & SOF_OPT_ID) == 0) {
+            tskey = (flags & SOF_OPT_ID_TCP) != 0 ? writeSeq : sndUna;
+        }
+        tsflags = flags;
+    }
+
+    /** tcp_tx_timestamp(): a write that copied bytes up to {@code endSeq} asks for timestamps of its last byte. */
+    public void requestTx(int endSeq) {
+        if ((tsflags & SOF_TX_RECORD_MASK) != 0) {
+            stamps.add(new TxStamp(endSeq - 1, tsflags));
+        }
+    }
+
+    public boolean wantsTxStamps() {
+        return !stamps.isEmpty();
+    }
+
+    /**
+     * A segment [seq, seq + len) left: its key bytes get SCM_TSTAMP_SCHED (at the qdisc, __dev_queue_xmit()) and
+     * SCM_TSTAMP_SND (the driver's skb_tx_timestamp()), both now on vkernel's NIC. Returns true when any was queued.
+     */
+    public boolean transmitted(int seq, int len, long nowNs) {
+        boolean queued = false;
+        for (TxStamp stamp : stamps) {
+            if (!stamp.sent && stamp.keySeq - seq >= 0 && stamp.keySeq - (seq + len) < 0) {
+                stamp.sent = true;
+                if ((stamp.flags & SOF_TX_SCHED) != 0) {
+                    queue.addLast(stampMessage(stamp, SCM_TSTAMP_SCHED, nowNs));
+                    queued = true;
+                }
+                if ((stamp.flags & SOF_TX_SOFTWARE) != 0) {
+                    queue.addLast(stampMessage(stamp, SCM_TSTAMP_SND, nowNs));
+                    queued = true;
+                }
+            }
+        }
+        return queued;
+    }
+
+    /** tcp_ack_tstamp(): keys now below SND.UNA get SCM_TSTAMP_ACK when asked for; their requests end. */
+    public boolean ackedStamps(int sndUna, long nowNs) {
+        boolean queued = false;
+        for (var it = stamps.iterator(); it.hasNext(); ) {
+            TxStamp stamp = it.next();
+            if (sndUna - stamp.keySeq > 0) {
+                it.remove();
+                if ((stamp.flags & SOF_TX_ACK) != 0) {
+                    queue.addLast(stampMessage(stamp, SCM_TSTAMP_ACK, nowNs));
+                    queued = true;
+                }
+            }
+        }
+        return queued;
+    }
+
+    /**
+     * __skb_complete_tx_timestamp(): ee_data is the key counted from sk_tskey when the socket has OPT_ID now, else 0;
+     * the time is the software one when SOF_TIMESTAMPING_SOFTWARE is set.
+     */
+    private ExtendedErr stampMessage(TxStamp stamp, int which, long nowNs) {
+        long key = (tsflags & SOF_OPT_ID) != 0 ? (stamp.keySeq - tskey) & 0xffffffffL : 0;
+        return new ExtendedErr(ENOMSG, SO_EE_ORIGIN_TIMESTAMPING, 0, 0, which, key, (tsflags & SOF_SOFTWARE) != 0 ? nowNs : 0);
     }
 
     /** Zero-copy ranges whose bytes are still in flight or unsent. */

@@ -301,6 +301,9 @@ public final class Syscalls {
                 if (written[0] < data.length) {
                     socket.noSpace(true); // sk_stream_wait_memory(): SOCK_NOSPACE, also on the way to EAGAIN
                 }
+                if (finished && written[0] > 0) {
+                    TxTimestamps.afterWrite(kernel, socket, tcb, report); // tcp_tx_timestamp() on the write's last byte
+                }
                 if (finished && zerocopy != null) {
                     zerocopy.finish(tcb, report);
                 }
@@ -630,6 +633,7 @@ public final class Syscalls {
                 case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.get(socket, option);
                 case "SO_ZEROCOPY" -> socket.options().zerocopy ? 1 : 0;
                 case "SO_MARK" -> socket.options().mark;
+                case "SO_TIMESTAMPING" -> socket.errorQueue() == null ? 0 : socket.errorQueue().tsflags();
                 default -> throw new SyscallException(Errno.EINVAL);
             };
             String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
@@ -855,13 +859,13 @@ public final class Syscalls {
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION",
             "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION",
             "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING");
 
     /** The level an option lives at, as strace names it. */
     static String level(String option) {
@@ -961,6 +965,7 @@ public final class Syscalls {
                 }
                 case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.set(socket, option, value);
                 // sk_setsockopt(SO_ZEROCOPY): a TCP socket takes 0 or 1, anything else is EINVAL
+                case "SO_TIMESTAMPING" -> TxTimestamps.set(kernel, socket, value);
                 // sock_set_mark(): sk_mark, any 32-bit value (the process is root); it only steers routing
                 case "SO_MARK" -> socket.options().mark = value & 0xffffffffL;
                 case "SO_ZEROCOPY" -> {
