@@ -44,7 +44,9 @@ final class Rack {
     long mstamp = -1;
     int endSeq;
     long rttMs;
-    /** tp->rack.advanced: a newer delivery since the last loss scan. */
+    /** tcp_is_rack() as of the last ACK: RACK alone marks losses (Recovery.lossLine()). */
+    boolean enabled;
+        /** tp->rack.advanced: a newer delivery since the last loss scan. */
     boolean advanced;
     /** tcp_min_rtt(): the smallest RTT seen on the connection, -1 = none. */
     long minRttMs = -1;

@@ -115,8 +115,12 @@ final class Recovery {
             case LOSS -> tcb.highSeq;
             case RECOVERY -> {
                 int line = tcb.sackOk ? tcb.scoreboard.lossLine(tcb.sndUna, mss) : tcb.sndUna;
-                int head = Math.min(tcb.sndUna + mss, tcb.highSeq); // the head is lost once recovery starts
-                line = Seq.after(head, line) ? head : line;
+                if (!tcb.rack.enabled) {
+                    // without RACK the head is lost once recovery starts, and again on each partial ACK
+                    // (tcp_update_scoreboard(), tcp_newreno_mark_lost()); with RACK only RACK marks (tcp_identify_packet_loss())
+                    int head = Math.min(tcb.sndUna + mss, tcb.highSeq);
+                    line = Seq.after(head, line) ? head : line;
+                }
                 int rack = tcb.rack.lostLine(tcb.sndUna); // what RACK marked lost (sndUna when RACK is off)
                 yield Seq.after(rack, line) ? rack : line;
             }
@@ -158,6 +162,12 @@ final class Recovery {
      */
     void onAck(Tcb tcb, Segment segment, int ackedBytes, boolean duplicate, int priorInFlight, int mss, PacketReport report) {
         int priorSegments = (priorInFlight + mss - 1) / mss;
+        if (tcb.caState == CaState.OPEN) {
+            tcb.undo.retransStampMs = -1; // tcp_fastretrans_alert(): in Open, nothing retransmitted is outstanding
+        }
+        if (tcb.sackOk) {
+            tcb.undo.onDsack(tcb, segment, tcb.sndUna - ackedBytes, mss); // before the ACKed pieces leave
+        }
         int newlySacked = 0;
         int sackedBefore = tcb.scoreboard.sackedBytes();
         if (tcb.sackOk) {
@@ -180,6 +190,7 @@ final class Recovery {
         }
         int priorLossLine = lossLine(tcb, mss);
         boolean rack = rackOn(tcb);
+        tcb.rack.enabled = rack;
         if (rack && tcb.rack.advanced && tcb.caState != CaState.LOSS) {
             tcb.rack.advanced = false;
             long wait = tcb.rack.detectLoss(tcb, tcb.scoreboard.sackedBytes() / mss, clock.now());
@@ -190,26 +201,47 @@ final class Recovery {
         switch (tcb.caState) {
             case RECOVERY -> {
                 if (!Seq.before(tcb.sndUna, tcb.highSeq)) {
-                    // tcp_end_cwnd_reduction(): the recovery point is acknowledged; cwnd settles at ssthresh
-                    tcb.cwnd = tcb.ssthresh;
-                    setState(tcb, CaState.OPEN, "recovery point acknowledged: cwnd = ssthresh = " + tcb.ssthresh, report);
+                    if (tryUndoRecovery(tcb, segment, report)) {
+                        setState(tcb, CaState.OPEN, "recovery point acknowledged and every retransmission was spurious: "
+                                + "cwnd back to " + tcb.cwnd + " (tcp_try_undo_recovery())", report);
+                    } else {
+                        // tcp_end_cwnd_reduction(): the recovery point is acknowledged; cwnd settles at ssthresh
+                        if (tcb.ssthresh < INFINITE_SSTHRESH && tcb.undo.marked) {
+                            tcb.cwnd = tcb.ssthresh;
+                        }
+                        setState(tcb, CaState.OPEN, "recovery point acknowledged: cwnd = ssthresh = " + tcb.ssthresh, report);
+                    }
                     tcb.scoreboard.clear();
                     tcb.rack.clearLost();
                     tcb.renoSacked = 0; // tcp_reset_reno_sack()
+                } else if (ackedBytes > 0 && tryUndoPartial(tcb, segment, report)
+                        || tcb.undo.marked && tcb.undo.retrans == 0 && tryUndoDsack(tcb, report)) {
+                    // the reduction was undone: back to Open or Disorder (tcp_try_keep_open()), cwnd grows again
+                    tryKeepOpen(tcb, report);
+                    grow(tcb, delivered, priorSegments, report);
                 } else {
                     boolean newlyLost = Seq.after(lossLine(tcb, mss), priorLossLine);
                     proportionalRateReduction(tcb, delivered, ackedBytes > 0 && !newlyLost, mss, report);
                 }
             }
             case LOSS -> {
+                if (ackedBytes > 0 && tryUndoLoss(tcb, segment, report)) {
+                    grow(tcb, delivered, priorSegments, report);
+                    break;
+                }
                 if (!Seq.before(tcb.sndUna, tcb.highSeq)) {
-                    setState(tcb, CaState.OPEN, "everything outstanding at the timeout is acknowledged", report);
+                    boolean undone = tryUndoRecovery(tcb, segment, report);
+                    setState(tcb, CaState.OPEN, "everything outstanding at the timeout is acknowledged"
+                            + (undone ? "; the timeout was spurious, cwnd back to " + tcb.cwnd : ""), report);
                     tcb.scoreboard.clear();
                 }
                 grow(tcb, delivered, priorSegments, report);
                 resendLost(tcb, cwndRoom(tcb, mss) / mss, mss, report);
             }
             default -> {
+                if (tcb.undo.marked && tcb.undo.retrans == 0) {
+                    tryUndoDsack(tcb, report); // a late D-SACK proves the last recovery spurious
+                }
                 // tcp_time_to_recover(): with RACK only a segment marked lost starts recovery; without it, dupthresh
                 boolean timeToRecover;
                 if (rack) {
@@ -282,6 +314,12 @@ final class Recovery {
 
     /** tcp_enter_recovery(): ssthresh from the algorithm, PRR starts, the recovery point is SND.NXT. */
     private void enterRecovery(Tcb tcb, String why, PacketReport report) {
+        // tcp_retrans_stamp_cleanup(), tcp_init_undo(), prior_ssthresh = tcp_current_ssthresh()
+        if (!anyRetransDone(tcb)) {
+            tcb.undo.retransStampMs = -1;
+        }
+        tcb.undo.priorSsthresh = Undo.currentSsthresh(tcb);
+        tcb.undo.init(tcb.sndUna, retransOutBytes(tcb) / Math.max(1, TcpSender.sendMss(tcb)));
         tcb.priorCwnd = tcb.cwnd;
         tcb.ssthresh = tcb.cc.ssthresh(tcb);
         tcb.cc.onLoss(tcb);
@@ -349,6 +387,7 @@ final class Recovery {
             int push = tcb.pushMarks.isMark(end) ? TcpFlags.PSH : 0;
             host.transmit(output.out(tcb, TcpFlags.ACK | push, seq, tcb.rcvNxt, chunk), report);
             tcb.rack.onSent(seq, end, mss, clock.now(), true);
+            tcb.undo.onRetransmit((size + mss - 1) / mss, clock.now());
             tcb.totalRetransmits++;
             host.count(SnmpCounter.TCP_RETRANS_SEGS);
             tcb.rttSentAt = -1; // Karn: no RTT sample across a retransmission
@@ -385,6 +424,13 @@ final class Recovery {
      * everything outstanding presumed lost; the timer itself resends the head.
      */
     void onRetransmitTimeout(Tcb tcb, int resentEnd) {
+        // tcp_enter_loss(): a new episode (not a timeout inside an unfinished one) can be undone later
+        if (tcb.caState == CaState.OPEN || tcb.caState == CaState.DISORDER || !Seq.after(tcb.highSeq, tcb.sndUna)
+                || tcb.caState == CaState.LOSS && tcb.retransmits <= 1) {
+            tcb.undo.priorSsthresh = tcb.caState == CaState.RECOVERY ? tcb.ssthresh : Undo.currentSsthresh(tcb);
+            tcb.undo.init(tcb.sndUna, 0);
+        }
+        tcb.undo.onRetransmit(1, clock.now());
         if (tcb.caState != CaState.LOSS || tcb.retransmits == 0) {
             tcb.priorCwnd = tcb.cwnd;
             tcb.ssthresh = tcb.caState == CaState.RECOVERY ? tcb.ssthresh : tcb.cc.ssthresh(tcb);
@@ -405,6 +451,113 @@ final class Recovery {
         tcb.totalRetransmits++;
         host.event(EventType.CONGESTION, tcb.tuple().toString(), previous + " -> LOSS: retransmission timeout (tcp_enter_loss()), "
                 + "cwnd 1, ssthresh " + tcb.ssthresh);
+    }
+
+    /** tcp_any_retrans_done(): retransmitted data outstanding, or the head was ever retransmitted. */
+    private static boolean anyRetransDone(Tcb tcb) {
+        return Seq.after(tcb.retransmitHigh, tcb.sndUna) && tcb.caState != CaState.OPEN
+                || !tcb.rack.sent.isEmpty() && tcb.rack.sent.get(0).retransmitted;
+    }
+
+    /**
+     * tcp_try_undo_recovery(): the recovery point is acknowledged; if every retransmission was D-SACKed or the ACKs
+     * echo timestamps older than the first one, the reduction is undone (TCPFullUndo, or TCPLossUndo after an RTO).
+     */
+    private boolean tryUndoRecovery(Tcb tcb, Segment segment, PacketReport report) {
+        if (!tcb.undo.mayUndo(tcb, segment)) {
+            return false;
+        }
+        boolean loss = tcb.caState == CaState.LOSS;
+        tcb.undo.undoCwndReduction(tcb, false);
+        if (loss) {
+            tcb.undo.lossUndos++;
+        } else {
+            tcb.undo.fullUndos++;
+        }
+        host.count(loss ? SnmpCounter.TCP_LOSS_UNDO : SnmpCounter.TCP_FULL_UNDO);
+        undone(tcb, loss ? "the retransmission timeout was spurious" : "the fast retransmit was spurious", report);
+        return true;
+    }
+
+    /** tcp_try_undo_dsack(): D-SACKs reported every retransmission of the episode as a duplicate. */
+    private boolean tryUndoDsack(Tcb tcb, PacketReport report) {
+        if (!tcb.undo.marked || tcb.undo.retrans != 0) {
+            return false;
+        }
+        tcb.undo.undoCwndReduction(tcb, false);
+        tcb.undo.dsackUndos++;
+        host.count(SnmpCounter.TCP_DSACK_UNDO);
+        undone(tcb, "D-SACKs show every retransmission arrived twice", report);
+        return true;
+    }
+
+    /**
+     * tcp_try_undo_partial(): a partial ACK whose timestamp predates the first retransmission filled the hole with
+     * the original segment (reordering, not loss); with no retransmission left in flight the reduction is undone.
+     */
+    private boolean tryUndoPartial(Tcb tcb, Segment segment, PacketReport report) {
+        if (!tcb.undo.marked || !tcb.undo.packetDelayed(tcb, segment) || retransOutBytes(tcb) > 0) {
+            return false;
+        }
+        tcb.undo.undoCwndReduction(tcb, true);
+        tcb.undo.partialUndos++;
+        host.count(SnmpCounter.TCP_PARTIAL_UNDO);
+        undone(tcb, "the original segment arrived after all (its timestamp predates the retransmission)", report);
+        return true;
+    }
+
+    /**
+     * tcp_try_undo_loss() from tcp_process_loss(): an ACK advancing SND.UNA after an RTO acknowledges originals
+     * (timestamp) or only D-SACKed retransmissions: the timeout was spurious; cwnd and ssthresh come back, nothing
+     * stays marked lost, and a SACK connection returns to Open.
+     */
+    private boolean tryUndoLoss(Tcb tcb, Segment segment, PacketReport report) {
+        if (!tcb.undo.mayUndo(tcb, segment)) {
+            return false;
+        }
+        tcb.undo.undoCwndReduction(tcb, true);
+        tcb.undo.lossUndos++;
+        host.count(SnmpCounter.TCP_LOSS_UNDO);
+        tcb.retransmits = 0;
+        undone(tcb, "the retransmission timeout was spurious", report);
+        if (tcb.sackOk) {
+            setState(tcb, CaState.OPEN, "spurious timeout undone (tcp_try_undo_loss())", report);
+        }
+        return true;
+    }
+
+    /** tcp_try_keep_open(): Disorder while SACKed, lost or retransmitted data is outstanding, else Open. */
+    private void tryKeepOpen(Tcb tcb, PacketReport report) {
+        boolean leftOut = !tcb.scoreboard.isEmpty() || tcb.renoSacked > 0 || anyRetransDone(tcb);
+        CaState next = leftOut ? CaState.DISORDER : CaState.OPEN;
+        if (tcb.caState != next) {
+            setState(tcb, next, "cwnd reduction undone", report);
+            tcb.highSeq = tcb.sndNxt;
+        }
+    }
+
+    private void undone(Tcb tcb, String why, PacketReport report) {
+        host.event(EventType.CONGESTION, tcb.tuple().toString(), "undo: " + why + "; cwnd " + tcb.cwnd + ", ssthresh "
+                + (tcb.ssthresh == INFINITE_SSTHRESH ? "infinite" : tcb.ssthresh));
+        if (report != null && report.tracing()) {
+            int cwnd = tcb.cwnd;
+            report.step("tcp.undo", () -> "undo: " + why + " (cwnd back to " + cwnd + ")");
+        }
+    }
+
+    /**
+     * An ACK below SND.UNA (tcp_ack()'s old_ack path) is still read for its SACK blocks: a D-SACK that arrives after
+     * recovery ended can prove the recovery spurious and undo it (tcp_try_undo_dsack()).
+     */
+    void onOldAck(Tcb tcb, Segment segment, int mss, PacketReport report) {
+        if (!tcb.sackOk || !tcb.undo.onDsack(tcb, segment, tcb.sndUna, mss)) {
+            return;
+        }
+        if (tcb.caState == CaState.OPEN || tcb.caState == CaState.DISORDER) {
+            tryUndoDsack(tcb, report);
+        } else if (tcb.caState == CaState.RECOVERY && tryUndoDsack(tcb, report)) {
+            tryKeepOpen(tcb, report);
+        }
     }
 
     private void setState(Tcb tcb, CaState next, String why, PacketReport report) {

@@ -135,6 +135,8 @@ public final class Tcb implements BindTable.Owner {
     final SackScoreboard scoreboard = new SackScoreboard();
     /** RACK's per-segment send times and the tail loss probe's state (RFC 8985). */
     final Rack rack = new Rack();
+    /** Undo of a spurious cwnd reduction (undo_marker, undo_retrans, prior_ssthresh): Undo. */
+    final Undo undo = new Undo();
 
     /** PSH marks in the send queue (tcp_push(), forced_push()); tp->pushed_seq is the last forced or write-end push. */
     final PushMarks pushMarks = new PushMarks();

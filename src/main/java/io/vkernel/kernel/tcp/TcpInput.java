@@ -293,6 +293,8 @@ final class TcpInput {
             // tcp_ack(): a duplicate ACK acknowledges nothing new, carries no data and leaves the window alone
             boolean duplicate = segment.ack() == priorUna && segment.length() == 0 && tcb.sndWnd == priorWnd;
             recovery.onAck(tcb, segment, tcb.sndUna - priorUna, duplicate, priorInFlight, TcpSender.sendMss(tcb), report);
+        } else if (Seq.before(segment.ack(), priorUna)) {
+            recovery.onOldAck(tcb, segment, TcpSender.sendMss(tcb), report); // a late D-SACK may undo a recovery
         }
         boolean finAcked = tcb.finQueued && tcb.sndNxt == tcb.finSeq + 1 && tcb.sndUna == tcb.sndNxt;
         switch (tcb.state) {

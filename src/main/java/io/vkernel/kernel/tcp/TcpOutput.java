@@ -67,6 +67,13 @@ final class TcpOutput {
                     ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
                     : TcpOptions.NONE;
         }
+        int mss = TcpSender.sendMss(tcb);
+        if (payload != null && (flags & TcpFlags.SYN) == 0 && payload.length > mss
+                && Pacing.lastPacketIsGso(tcb, (payload.length + mss - 1) / mss, mss)) {
+            // __tcp_transmit_skb(): every GSO packet (tcp_skb_pcount() > 1) carries PSH, to flush GRO at the receiver,
+            // wherever the skb was cut (cwnd, window, a retransmission); a last packet of one MSS keeps its own flags
+            flags |= TcpFlags.PSH;
+        }
         return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options, tos(tcb));
     }
 

@@ -238,8 +238,8 @@ final class TcpSender {
                 break; // with data unsent, sndNxt != finSeq: nothing below goes either
             }
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
-            boolean push = tcb.pushMarks.isMark(tcb.sndNxt + size) || (fromWrite && size == usable && size < unsent)
-                    || (fromWrite && size < want);
+            // a cut by cwnd gets PSH only as a GSO packet does (TcpOutput.out(), Pacing), not from the write
+            boolean push = tcb.pushMarks.isMark(tcb.sndNxt + size) || (fromWrite && size == usable && size < unsent);
             int flags = TcpFlags.ACK | (push ? TcpFlags.PSH : 0);
             host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
             tcb.rack.onSent(tcb.sndNxt, tcb.sndNxt + size, mss, clock.now(), false);

@@ -35,6 +35,10 @@ public enum SnmpCounter {
     TCP_TIMEOUTS("TcpExtTCPTimeouts", "retransmission timer expiries with data outstanding (tcp_retransmit_timer())"),
     TCP_SACK_RECOVERY("TcpExtTCPSackRecovery", "fast recoveries entered on a SACK connection (tcp_enter_recovery())"),
     TCP_RENO_RECOVERY("TcpExtTCPRenoRecovery", "fast recoveries entered on a connection without SACK (tcp_enter_recovery())"),
+    TCP_FULL_UNDO("TcpExtTCPFullUndo", "recoveries undone when the recovery point was acknowledged (tcp_try_undo_recovery())"),
+    TCP_PARTIAL_UNDO("TcpExtTCPPartialUndo", "recoveries undone on a partial ACK whose timestamp shows a delayed original (tcp_try_undo_partial())"),
+    TCP_DSACK_UNDO("TcpExtTCPDSACKUndo", "cwnd reductions undone because D-SACKs reported every retransmission as a duplicate (tcp_try_undo_dsack())"),
+    TCP_LOSS_UNDO("TcpExtTCPLossUndo", "retransmission timeouts undone as spurious (tcp_try_undo_loss(), tcp_try_undo_recovery() in Loss)"),
     TCP_LOSS_PROBES("TcpExtTCPLossProbes", "tail loss probes sent (tcp_send_loss_probe(), RFC 8985 §7)"),
     TCP_LOSS_PROBE_RECOVERY("TcpExtTCPLossProbeRecovery", "losses a tail loss probe repaired (tcp_process_tlp_ack())");
 

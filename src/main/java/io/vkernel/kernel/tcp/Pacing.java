@@ -1,0 +1,63 @@
+package io.vkernel.kernel.tcp;
+
+/**
+ * The pacing rate Linux keeps for every TCP socket even without the fq qdisc (tcp_update_pacing_rate(): 200 % of
+ * cwnd x MSS / SRTT in slow start, 120 % after it), and what it decides without fq: how many segments one GSO packet
+ * may carry (tcp_tso_autosize(): about 1 ms of data at that rate, at least tcp_min_tso_segs = 2). A cwnd's worth of
+ * data leaves as several such packets, and since __tcp_transmit_skb() sets PSH on every packet of more than one
+ * segment, the flags of a burst's last packet depend on how the burst was cut.
+ */
+final class Pacing {
+
+    /** sysctl_tcp_pacing_ss_ratio and sysctl_tcp_pacing_ca_ratio (percent), Linux's defaults. */
+    static final int SS_RATIO = 200;
+    static final int CA_RATIO = 120;
+    /** sysctl_tcp_min_tso_segs. */
+    static final int MIN_TSO_SEGS = 2;
+    /** sk_pacing_shift: GSO packets of about 1 ms (2^-10 s) of data. */
+    static final int PACING_SHIFT = 10;
+    /** sysctl_tcp_tso_rtt_log: small RTTs allow bigger packets. */
+    static final int TSO_RTT_LOG = 9;
+    /** GSO_LEGACY_MAX_SIZE, sk_gso_max_size of the tun device packetdrill uses. */
+    static final int GSO_MAX_SIZE = 65536;
+
+    private Pacing() {
+    }
+
+    /** sk_pacing_rate in bytes per second; Long.MAX_VALUE before any RTT sample (~0UL). */
+    static long rate(Tcb tcb, int mss) {
+        if (tcb.srttMs < 0) {
+            return Long.MAX_VALUE;
+        }
+        int ratio = tcb.cwnd < tcb.ssthresh / 2 ? SS_RATIO : CA_RATIO;
+        int packetsOut = (tcb.sndNxt - tcb.sndUna + mss - 1) / mss;
+        long srttUs = Math.max(1, tcb.srttMs * 1000);
+        return (long) mss * ratio / 100 * Math.max(tcb.cwnd, packetsOut) * 1_000_000L / srttUs;
+    }
+
+    /** tcp_tso_autosize() via tcp_tso_segs(): the most segments one GSO packet carries. */
+    static int tsoSegs(Tcb tcb, int mss) {
+        long rate = rate(tcb, mss);
+        long bytes = rate == Long.MAX_VALUE ? GSO_MAX_SIZE : rate >> PACING_SHIFT;
+        long minRttUs = (tcb.rack.minRttMs >= 0 ? tcb.rack.minRttMs : Math.max(0, tcb.srttMs)) * 1000;
+        long r = minRttUs >> TSO_RTT_LOG;
+        if (r < 32) {
+            bytes += GSO_MAX_SIZE >> r;
+        }
+        bytes = Math.min(bytes, GSO_MAX_SIZE);
+        return (int) Math.max(bytes / Math.max(1, mss), MIN_TSO_SEGS);
+    }
+
+    /**
+     * Whether the last GSO packet of a send of {@code segments} MSS carries PSH by __tcp_transmit_skb()'s rule
+     * (tcp_skb_pcount() > 1): the send leaves as packets of {@link #tsoSegs} segments, the last one holding the rest.
+     * packetdrill reads such a train as one packet with the last packet's flags (aggregate_packets()).
+     */
+    static boolean lastPacketIsGso(Tcb tcb, int segments, int mss) {
+        if (segments < 2) {
+            return false;
+        }
+        int perPacket = tsoSegs(tcb, mss);
+        return (segments - 1) % perPacket + 1 >= 2;
+    }
+}
