@@ -12,6 +12,7 @@ import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +23,15 @@ import java.util.List;
  * closed, 100 ms advanced, over and over), takes its journal lines as the database keeps them, then times decoding
  * (lines to inputs) and applying (inputs into a fresh kernel) apart, several rounds, and prints entries/s for each.
  *
- * <p>{@code java -cp ... io.vkernel.bench.ReplayBench [entries] [rounds] [trace 0|1]}, or through Maven:
- * {@code ./mvnw -q -o test-compile exec:exec@replay-bench}.
+ * <p>A second workload, {@code traffic}, is the other kind of history: a few long connections exchanging data (a
+ * segment of 100 bytes injected, read, 100 bytes written back, their ACK injected, 1 ms advanced), many syscalls
+ * and packets per connection and few timers, where {@code restart}'s closed connections leave many timers firing.
+ *
+ * <p>The thread's CPU time is printed beside the wall time: on a machine shared with other work the CPU figure is the
+ * one that compares between runs.
+ *
+ * <p>{@code java -cp ... io.vkernel.bench.ReplayBench [entries] [rounds] [trace 0|1] [restart|traffic]}, or through
+ * Maven: {@code ./mvnw -q -o test-compile exec:exec@replay-bench -Dreplay.args="100000 5 1 traffic"}.
  */
 public final class ReplayBench {
 
@@ -34,23 +42,75 @@ public final class ReplayBench {
         int entries = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int trace = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-        List<String> lines = journal(entries, trace);
+        String workload = args.length > 3 ? args[3] : "restart";
+        List<String> lines = switch (workload) {
+            case "restart" -> journal(entries, trace);
+            case "traffic" -> traffic(entries, trace);
+            default -> throw new IllegalArgumentException("workload is restart or traffic, not " + workload);
+        };
         long bytes = lines.stream().mapToLong(l -> l.getBytes(StandardCharsets.UTF_8).length + 1).sum();
-        System.out.printf("journal: %d entries, %.1f MB (vkernel.trace=%d)%n", lines.size() - 1, bytes / 1e6, trace);
-        System.out.println("round decode_ms apply_ms decode_per_sec apply_per_sec replay_per_sec");
+        System.out.printf("journal (%s): %d entries, %.1f MB (vkernel.trace=%d)%n", workload, lines.size() - 1, bytes / 1e6, trace);
+        System.out.println("round decode_ms apply_ms decode_per_sec apply_per_sec replay_per_sec replay_per_cpu_sec"
+                + " apply_per_cpu_sec apply_bytes_allocated_per_entry");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int r = 1; r <= rounds; r++) {
+            long c0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             Replay.Parsed parsed = Replay.parse(lines);
             long t1 = System.nanoTime();
+            long c1 = threads.getCurrentThreadCpuTime();
+            long a1 = threads.getCurrentThreadAllocatedBytes();
             Kernel kernel = Replay.run(parsed, parsed.header().config(), parsed.inputs().size(), Kernel::new);
             long t2 = System.nanoTime();
+            long c2 = threads.getCurrentThreadCpuTime();
+            long a2 = threads.getCurrentThreadAllocatedBytes();
             if (kernel.clock().now() == 0) {
                 throw new IllegalStateException("the replay did not advance the clock");
             }
             int n = parsed.inputs().size();
-            System.out.printf("%d %.0f %.0f %.0f %.0f %.0f%n", r, (t1 - t0) / 1e6, (t2 - t1) / 1e6, n / ((t1 - t0) / 1e9),
-                    n / ((t2 - t1) / 1e9), n / ((t2 - t0) / 1e9));
+            System.out.printf("%d %.0f %.0f %.0f %.0f %.0f %.0f %.0f %d%n", r, (t1 - t0) / 1e6, (t2 - t1) / 1e6, n / ((t1 - t0) / 1e9),
+                    n / ((t2 - t1) / 1e9), n / ((t2 - t0) / 1e9), n / ((c2 - c0) / 1e9), n / ((c2 - c1) / 1e9), (a2 - a1) / n);
         }
+    }
+
+    /** The traffic workload: 8 connections, each step one of them exchanging 100 bytes each way. */
+    static List<String> traffic(int entries, int trace) {
+        Kernel kernel = new Kernel(KernelConfig.defaults("k0", 5));
+        List<KernelInput> inputs = new ArrayList<>();
+        kernel.recordInputs((k, input) -> inputs.add(input));
+        if (trace == 0) {
+            kernel.sysctl("vkernel.trace", 0);
+        }
+        int pid = kernel.spawn("server").pid();
+        int listener = (int) ((Syscalls.Done) kernel.socket(pid)).result().ret();
+        Endpoint server = Endpoint.parse("10.0.0.50:8080");
+        kernel.bind(pid, listener, Endpoint.parse("0.0.0.0:8080"));
+        kernel.listen(pid, listener, 128);
+        int connections = 8;
+        Endpoint[] clients = new Endpoint[connections];
+        int[] fds = new int[connections];
+        int[] clientSeq = new int[connections];
+        int[] serverSeq = new int[connections];
+        for (int c = 0; c < connections; c++) {
+            clients[c] = new Endpoint(Endpoint.parse("192.168.1.100:1").address(), 30_000 + c);
+            PacketReport synAck = kernel.receive(new Segment(clients[c], server, TcpFlags.SYN, 1000, 0, 65535, 1460, null));
+            serverSeq[c] = synAck.sentSegments().get(0).seq() + 1;
+            clientSeq[c] = 1001;
+            kernel.receive(new Segment(clients[c], server, TcpFlags.ACK, clientSeq[c], serverSeq[c], 65535, 0, null));
+            fds[c] = (int) ((Syscalls.Done) kernel.accept(pid, listener)).result().ret();
+        }
+        byte[] data = new byte[100];
+        for (int i = 0; inputs.size() < entries; i++) {
+            int c = i % connections;
+            kernel.receive(new Segment(clients[c], server, TcpFlags.PSH | TcpFlags.ACK, clientSeq[c], serverSeq[c], 65535, 0, data));
+            clientSeq[c] += data.length;
+            kernel.read(pid, fds[c], data.length);
+            kernel.write(pid, fds[c], data, new PacketReport(null));
+            serverSeq[c] += data.length;
+            kernel.receive(new Segment(clients[c], server, TcpFlags.ACK, clientSeq[c], serverSeq[c], 65535, 0, null));
+            kernel.advance(1);
+        }
+        return Replay.lines(KernelJournal.headerOf(kernel), inputs.subList(0, entries));
     }
 
     /** One kernel driven to {@code entries} inputs, as its journal lines (header first). */

@@ -1,6 +1,7 @@
 package io.vkernel.kernel.nic;
 
 import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.LongFifo;
 import io.vkernel.kernel.trace.PcapWriter;
 import io.vkernel.kernel.wire.Segment;
 
@@ -20,6 +21,8 @@ import java.util.function.LongSupplier;
 public final class Nic {
 
     private final ArrayDeque<WireRecord> wire = new ArrayDeque<>();
+    /** What each record in {@link #wire} retains, in the same order. */
+    private final LongFifo wireBytes = new LongFifo();
     private final int capacity;
     private final LongSupplier clock;
     /** The wire log forgets its oldest records when they would retain more than this. */
@@ -63,13 +66,16 @@ public final class Nic {
     private WireRecord log(boolean inbound, Segment segment, byte[] raw) {
         WireRecord record = new WireRecord(nextNo++, clock.getAsLong(), inbound, segment, raw);
         if (wire.size() == capacity) {
-            retainedBytes -= retained(wire.removeFirst());
+            wire.removeFirst();
+            retainedBytes -= wireBytes.removeFirst();
         }
         long bytes = retained(record);
         while (!wire.isEmpty() && retainedBytes + bytes > capacityBytes) {
-            retainedBytes -= retained(wire.removeFirst());
+            wire.removeFirst();
+            retainedBytes -= wireBytes.removeFirst();
         }
         wire.addLast(record);
+        wireBytes.addLast(bytes);
         retainedBytes += bytes;
         return record;
     }

@@ -1,19 +1,25 @@
 package io.vkernel.kernel.time;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The kernel's clock and timer queue. Time is virtual milliseconds and moves only when {@link #advance} is
  * called, so nothing happens behind a learner's back and the same inputs give the same outputs. Timers are data:
  * a deadline, a name and an action; {@link #advance} fires them in deadline order, moving "now" to each one.
+ *
+ * <p>Timers wait in one FIFO bucket per deadline, buckets sorted by deadline: a timer's id grows with each
+ * {@link #schedule}, so a bucket's order is id order and the firing order is (deadline, id) as a heap of all
+ * timers would give, but many timers share a deadline (the clock moves in steps and RTOs double from the same
+ * base), so arming or firing one is an append or a removal at a bucket's ends instead of a re-sift of the heap;
+ * a journal replay arms and fires every timer the original run did.
  */
 public final class VirtualClock {
 
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>(
-            Comparator.comparingLong(Timer::deadline).thenComparingLong(Timer::id));
+    private final TreeMap<Long, ArrayDeque<Timer>> timers = new TreeMap<>();
     private long now;
     private long nextId = 1;
 
@@ -24,7 +30,7 @@ public final class VirtualClock {
     /** Schedules {@code action} to run {@code delayMs} from now; the returned timer can be cancelled. */
     public Timer schedule(long delayMs, String name, String owner, Runnable action) {
         Timer timer = new Timer(nextId++, now + Math.max(0, delayMs), name, owner, action);
-        timers.add(timer);
+        timers.computeIfAbsent(timer.deadline(), d -> new ArrayDeque<>()).addLast(timer);
         return timer;
     }
 
@@ -35,14 +41,20 @@ public final class VirtualClock {
         }
         long target = now + ms;
         int fired = 0;
-        while (!timers.isEmpty() && timers.peek().deadline() <= target) {
-            Timer timer = timers.poll();
-            if (timer.isCancelled()) {
-                continue;
+        Map.Entry<Long, ArrayDeque<Timer>> bucket;
+        while ((bucket = timers.firstEntry()) != null && bucket.getKey() <= target) {
+            // a timer a firing one arms for "now" joins the end of this bucket and fires in this pass, in id order
+            ArrayDeque<Timer> due = bucket.getValue();
+            Timer timer;
+            while ((timer = due.pollFirst()) != null) {
+                if (timer.isCancelled()) {
+                    continue;
+                }
+                now = timer.deadline();
+                timer.fire();
+                fired++;
             }
-            now = timer.deadline();
-            timer.fire();
-            fired++;
+            timers.remove(bucket.getKey());
         }
         now = target;
         return fired;
@@ -50,21 +62,30 @@ public final class VirtualClock {
 
     /** The deadline of the next live timer, or null when none is pending. */
     public Long nextDeadline() {
-        while (!timers.isEmpty() && timers.peek().isCancelled()) {
-            timers.poll();
+        Map.Entry<Long, ArrayDeque<Timer>> bucket;
+        while ((bucket = timers.firstEntry()) != null) {
+            ArrayDeque<Timer> due = bucket.getValue();
+            while (!due.isEmpty() && due.peekFirst().isCancelled()) {
+                due.pollFirst();
+            }
+            if (!due.isEmpty()) {
+                return bucket.getKey();
+            }
+            timers.remove(bucket.getKey());
         }
-        return timers.isEmpty() ? null : timers.peek().deadline();
+        return null;
     }
 
-    /** Pending timers, soonest first. */
+    /** Pending timers, soonest first (deadline, then the order they were armed). */
     public List<Timer> pending() {
         List<Timer> live = new ArrayList<>();
-        for (Timer timer : timers) {
-            if (!timer.isCancelled()) {
-                live.add(timer);
+        for (ArrayDeque<Timer> bucket : timers.values()) {
+            for (Timer timer : bucket) {
+                if (!timer.isCancelled()) {
+                    live.add(timer);
+                }
             }
         }
-        live.sort(timers.comparator());
         return live;
     }
 

@@ -28,6 +28,8 @@ public final class EventLog {
     }
 
     private final ArrayDeque<KernelEvent> events = new ArrayDeque<>();
+    /** What each event in {@link #events} retains, in the same order. */
+    private final LongFifo eventBytes = new LongFifo();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final int capacity;
     private final LongSupplier clock;
@@ -57,13 +59,16 @@ public final class EventLog {
     private synchronized KernelEvent add(EventType type, Object subject, Object detail) {
         KernelEvent event = new KernelEvent(nextSeq++, clock.getAsLong(), type, subject, detail);
         if (events.size() == capacity) {
-            retainedBytes -= retained(events.removeFirst());
+            events.removeFirst();
+            retainedBytes -= eventBytes.removeFirst();
         }
         long bytes = retained(event);
         while (!events.isEmpty() && retainedBytes + bytes > capacityBytes) {
-            retainedBytes -= retained(events.removeFirst());
+            events.removeFirst();
+            retainedBytes -= eventBytes.removeFirst();
         }
         events.addLast(event);
+        eventBytes.addLast(bytes);
         retainedBytes += bytes;
         for (Listener listener : listeners) {
             listener.onEvent(event);
