@@ -74,7 +74,7 @@ class InspectController {
      * Connections per turn of the kernel lock in the long views: a request that lists 100 000 connections takes the
      * lock once per chunk, so packets and syscalls to that kernel wait at most about a chunk's rendering (BENCHMARKS.md).
      */
-    static final int CHUNK = 512;
+    static final int CHUNK = 128;
 
     /** Buckets of the established table walked per turn of the lock when a view lists every connection. */
     static final int BUCKET_CHUNK = 65_536;
@@ -85,11 +85,11 @@ class InspectController {
      * that moves between turns may be missed, as inet_diag's dump a bucket at a time may miss it.
      */
     static List<Tcb> allConnections(Kernel kernel) {
-        int buckets = kernel.inspect(kk -> kk.established().bucketCount());
+        int buckets = LockTurns.turn(kernel, kk -> kk.established().bucketCount());
         List<Tcb> all = new java.util.ArrayList<>();
         for (int from = 0; from < buckets; from += BUCKET_CHUNK) {
             int start = from;
-            all.addAll(kernel.inspect(kk -> kk.established().all(start, start + BUCKET_CHUNK)));
+            all.addAll(LockTurns.turn(kernel, kk -> kk.established().all(start, start + BUCKET_CHUNK)));
         }
         return all;
     }
@@ -100,7 +100,7 @@ class InspectController {
         List<Views.ConnectionView> views = new java.util.ArrayList<>(all.size());
         for (int from = 0; from < all.size(); from += CHUNK) {
             List<Tcb> part = all.subList(from, Math.min(all.size(), from + CHUNK));
-            kernel.inspect(kk -> {
+            LockTurns.turn(kernel, kk -> {
                 for (Tcb t : part) {
                     if (kk.established().find(t.tuple()) == t) {
                         views.add(Views.connection(kk, t));

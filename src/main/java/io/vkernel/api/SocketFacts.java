@@ -70,6 +70,34 @@ final class SocketFacts {
      * Every socket reachable through an FD, with the FDs that refer to it across processes, in the order ss lists
      * them (it prepends as it scans /proc/PID/fd, so the last found comes first).
      */
+    /** One process's FD table as it was: copied under the kernel lock, indexed after by {@link #holders(List)}. */
+    record FdSnapshot(String command, int pid, OpenFile[] slots) {
+    }
+
+    /** Every process's FD table, one array copy each: cheap enough to take under the lock for 100 000 FDs. */
+    static List<FdSnapshot> fdSnapshots(Kernel kernel) {
+        List<FdSnapshot> all = new ArrayList<>();
+        for (Process process : kernel.processes()) {
+            all.add(new FdSnapshot(process.name(), process.pid(), process.fds().snapshot()));
+        }
+        return all;
+    }
+
+    /** {@link #holders(Kernel)} from snapshots, without the kernel lock (an open file's socket never changes). */
+    static Map<Socket, List<Holder>> holders(List<FdSnapshot> snapshots) {
+        Map<Socket, List<Holder>> index = new IdentityHashMap<>();
+        for (FdSnapshot process : snapshots) {
+            OpenFile[] slots = process.slots();
+            for (int fd = 0; fd < slots.length; fd++) {
+                Socket socket = slots[fd] == null ? null : slots[fd].socket();
+                if (socket != null) {
+                    index.computeIfAbsent(socket, s -> new ArrayList<>(1)).add(0, new Holder(process.command(), process.pid(), fd));
+                }
+            }
+        }
+        return index;
+    }
+
     static Map<Socket, List<Holder>> holders(Kernel kernel) {
         Map<Socket, List<Holder>> index = new IdentityHashMap<>();
         for (Process process : kernel.processes()) {

@@ -78,15 +78,17 @@ final class SsText {
      */
     static String render(Kernel kernel, int chunk) {
         TextColumns table = table();
-        Map<Socket, List<SocketFacts.Holder>> holders = kernel.inspect(k -> {
-            Map<Socket, List<SocketFacts.Holder>> index = SocketFacts.holders(k);
-            listenerRows(table, k, index);
-            return index;
+        // indexing 100 000 FDs under the lock held it for hundreds of ms on a busy machine (LockHoldBench): copy
+        // the FD tables in one turn, index them outside, then the listeners' rows in another turn
+        Map<Socket, List<SocketFacts.Holder>> holders = SocketFacts.holders(LockTurns.turn(kernel, SocketFacts::fdSnapshots));
+        LockTurns.turn(kernel, k -> {
+            listenerRows(table, k, holders);
+            return null;
         });
         List<Tcb> all = InspectController.allConnections(kernel);
         for (int from = 0; from < all.size(); from += chunk) {
             List<Tcb> part = all.subList(from, Math.min(all.size(), from + chunk));
-            kernel.inspect(k -> {
+            LockTurns.turn(kernel, k -> {
                 for (Tcb tcb : part) {
                     if (k.established().find(tcb.tuple()) == tcb) {
                         connectionRow(table, tcb, holders);

@@ -289,14 +289,14 @@ final class Views {
      * is the sum of the ranges' (a connection that moves in or out between two turns is counted as each range saw it).
      */
     static DemuxView demux(Kernel kernel, int maxBuckets, int chunk) {
-        int bucketCount = kernel.inspect(kk -> kk.established().bucketCount());
+        int bucketCount = LockTurns.turn(kernel, kk -> kk.established().bucketCount());
         List<BucketView> nonEmpty = new ArrayList<>();
         EstablishedTable.Distribution d = null;
         boolean[] truncated = {false};
         for (int from = 0; from < bucketCount; from += chunk) {
             int start = from;
             int end = Math.min(bucketCount, from + chunk);
-            EstablishedTable.Distribution part = kernel.inspect(kk -> {
+            EstablishedTable.Distribution part = LockTurns.turn(kernel, kk -> {
                 for (int i = start; i < end && !truncated[0]; i++) {
                     if (kk.established().chainLength(i) > 0) {
                         if (nonEmpty.size() == maxBuckets) {
@@ -310,8 +310,8 @@ final class Views {
             });
             d = d == null ? part : d.plus(part);
         }
-        EstablishedTable.Distribution total = d != null ? d : kernel.inspect(kk -> kk.established().distribution(0, 0));
-        return kernel.inspect(kk -> new DemuxView(kk.established().hashFunction().name(), kk.established().hashFunction().formula(),
+        EstablishedTable.Distribution total = d != null ? d : LockTurns.turn(kernel, kk -> kk.established().distribution(0, 0));
+        return LockTurns.turn(kernel, kk -> new DemuxView(kk.established().hashFunction().name(), kk.established().hashFunction().formula(),
                 total.buckets(), total.entries(), total.usedBuckets(), total.longestChain(), total.loadFactor(), total.chainLengths(),
                 Math.round(total.examinedPerLookup() * 100) / 100.0, DemuxText.summary(total), nonEmpty, truncated[0]));
     }

@@ -133,6 +133,14 @@ public final class FdTable {
         return fds == null ? List.of() : fds;
     }
 
+    /**
+     * The table's slots as they are now, indexed by FD number (null where none is open): one array copy, for views
+     * that take it under the kernel lock and read it after letting go.
+     */
+    public OpenFile[] snapshot() {
+        return slots.clone();
+    }
+
     /** Open descriptors in numeric order. */
     public Map<Integer, OpenFile> entries() {
         Map<Integer, OpenFile> entries = new LinkedHashMap<>();
