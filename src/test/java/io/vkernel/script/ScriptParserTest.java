@@ -159,7 +159,7 @@ class ScriptParserTest {
         refused(PREAMBLE + "+0 poll(3, 1, 0) = 0\n", 4, "poll takes a list of pollfds");
         refused(PREAMBLE + "+0 poll([{fd=3, events=POLLIN}], 2, 0) = 0\n", 4, "nfds is 2 but the list holds 1");
         refused(PREAMBLE + "+0 poll([{fd=3, events=POLLFOO}], 1, 0) = 0\n", 4, "poll events may be 0 or POLLERR");
-        refused(PREAMBLE + "+0 send(4, ..., 10, MSG_OOB) = 10\n", 4, "send flags may be 0 or MSG_DONTWAIT|MSG_EOR|MSG_MORE|MSG_NOSIGNAL");
+        refused(PREAMBLE + "+0 send(4, ..., 10, MSG_OOB) = 10\n", 4, "send flags may be 0 or MSG_DONTWAIT|MSG_EOR|MSG_FASTOPEN|MSG_MORE|MSG_NOSIGNAL|MSG_ZEROCOPY");
         refused(PREAMBLE + "+0 sendfile(4, 5, ..., 10) = 10\n", 4, "system call 'sendfile' is not supported");
         refused(PREAMBLE + "+0 epoll_ctl(5, EPOLL_CTL_FOO, 4, {events=EPOLLIN, fd=4}) = 0\n", 4, "EPOLL_CTL_ADD, EPOLL_CTL_MOD or EPOLL_CTL_DEL");
         refused(PREAMBLE + "+0 epoll_wait(5, {events=EPOLLFOO, fd=4}, 1, 0) = 1\n", 4, "epoll events may be 0 or EPOLLIN");
