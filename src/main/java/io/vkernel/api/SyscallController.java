@@ -59,7 +59,7 @@ class SyscallController {
     record RecvCall(Integer fd, Integer count, List<String> flags) {
     }
 
-    record SendCall(Integer fd, String data, List<String> flags) {
+    record SendCall(Integer fd, String data, List<String> flags, String addr) {
     }
 
     record PollFdItem(Integer fd, List<String> events) {
@@ -193,7 +193,8 @@ class SyscallController {
 
     @PostMapping("/send")
     @Operation(summary = "send(fd, data, flags)", description = "write() with flags: MSG_DONTWAIT queues what fits and never sleeps; MSG_MORE holds a partial segment; "
-            + "MSG_EOR ends a record; MSG_NOSIGNAL is accepted (vkernel sends no SIGPIPE)")
+            + "MSG_EOR ends a record; MSG_NOSIGNAL is accepted (vkernel sends no SIGPIPE). With addr it is sendto(): MSG_FASTOPEN "
+            + "connects to addr with the data on the SYN when a TCP Fast Open cookie is cached (RFC 7413), else asks for one")
     DeferredResult<ResponseEntity<Views.SyscallView>> send(@PathVariable String k, @PathVariable int pid, @RequestBody SendCall body) {
         int fd = fd(body.fd());
         byte[] data = Inputs.required("data", body.data(), "the text to send").getBytes(StandardCharsets.UTF_8);
@@ -204,6 +205,11 @@ class SyscallController {
         int flags = flags("flags", body.flags(), Syscalls.SEND_FLAGS);
         Kernel kernel = kernels.get(k);
         PacketReport report = new PacketReport(null);
+        if (body.addr() != null) {
+            boolean unspec = body.addr().equals("AF_UNSPEC");
+            var to = unspec ? null : Inputs.endpoint("addr", body.addr());
+            return answer(kernel, kernel.sendto(pid, fd, data, flags, to, unspec, report), report, 0L);
+        }
         return answer(kernel, kernel.send(pid, fd, data, flags, report), report, 0L);
     }
 

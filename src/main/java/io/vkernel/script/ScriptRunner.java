@@ -42,7 +42,7 @@ public final class ScriptRunner {
     private final int localAddress = Ipv4.parse(Harness.LOCAL_IP);
     private final Deque<Sniffed> unmatched = new ArrayDeque<>();
     private final Map<Flow.Key, Flow> flows = new HashMap<>();
-    /** Connections whose socket the script closed: their later packets are not the socket under test's. */
+    /** Connections the script closed or left for a newer one: their later packets are not the socket under test's. */
     private final java.util.Set<Flow.Key> closedFlows = new java.util.HashSet<>();
     private int passedOver;
     private final List<Line> lines = new ArrayList<>();
@@ -274,7 +274,7 @@ public final class ScriptRunner {
         line.wire = segment.summary();
         line.actual = Packets.describe(segment, flow, packet.ports() != null || !actualKey.equals(expectedKey));
         if (passedOver > passedBefore) {
-            line.detail = (passedOver - passedBefore) + " packet(s) of a connection the script had closed passed over "
+            line.detail = (passedOver - passedBefore) + " packet(s) of a connection the script had closed or left passed over "
                     + "(packetdrill sniffs only the socket under test)";
         }
         List<String> problems = new ArrayList<>();
@@ -300,8 +300,8 @@ public final class ScriptRunner {
     /** The next packet the kernel sends, moving the clock timer by timer up to {@code horizonUs}; null if none. */
     /**
      * The next packet the kernel sent that the line may match. As packetdrill sniffs only the socket under test,
-     * a packet of a connection the script already closed (its FIN, say) is passed over while the line expects one
-     * of a newer connection on the default flow ({@code expected}; null when the line names its ports).
+     * a packet of a connection the script already closed or left for a newer one (its FIN, a late ACK) is passed
+     * over while the line expects one of the default flow ({@code expected}; null when the line names its ports).
      */
     private Sniffed awaitOutbound(long horizonUs, int lineNo, Flow.Key expected) {
         while (true) {
@@ -485,7 +485,11 @@ public final class ScriptRunner {
             }
         });
         if (local != null && local.port() != 0) {
-            defaultFlow = new Flow.Key(local.port(), address);
+            Flow.Key next = new Flow.Key(local.port(), address);
+            if (!next.equals(defaultFlow)) {
+                closedFlows.add(defaultFlow); // the new connection is the socket under test now
+            }
+            defaultFlow = next;
         }
     }
 

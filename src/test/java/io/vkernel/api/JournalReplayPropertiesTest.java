@@ -181,13 +181,20 @@ class JournalReplayPropertiesTest {
                     k.send(pid, fd, text.getBytes(), 0x4000000, report);
                     k.recvmsg(pid, fd, 0, 0x2000);
                 }
+                // TCP Fast Open's client calls: sendto(MSG_FASTOPEN[|MSG_DONTWAIT]) to an address or AF_UNSPEC,
+                // TCP_FASTOPEN_CONNECT, and the flush of the per-destination cookie cache
+                case 32 -> k.sendto(pid, fd, text.getBytes(), 0x20000000 | (Math.floorMod(c, 2) == 0 ? 0 : 0x40),
+                        Math.floorMod(c, 5) == 0 ? null : Endpoint.parse(Math.floorMod(c, 3) == 0 ? "127.0.0.1:8080" : "192.0.2.1:80"),
+                        Math.floorMod(c, 5) == 0, report);
+                case 33 -> k.setsockopt(pid, fd, "TCP_FASTOPEN_CONNECT", Math.floorMod(c, 3), false);
+                case 34 -> k.flushTcpMetrics();
                 default -> k.exit(pid);
             }
         }
     }
 
     static Gen<List<Action>> actions() {
-        Gen<Action> action = integers().between(0, 32).zip(integers().all(), integers().all(), integers().all(),
+        Gen<Action> action = integers().between(0, 35).zip(integers().all(), integers().all(), integers().all(),
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(0, 20), Action::new);
         return lists().of(action).ofSizeBetween(1, 80);
     }

@@ -766,8 +766,9 @@ public final class Syscalls {
         }
         int mask = 0;
         TcpState state = tcb.state();
-        boolean rcvShutdown = tcb.receiveShutdown() || tcb.wasReset();
-        boolean sndShutdown = tcb.sendShutdown();
+        // tcp_done() sets sk_shutdown to SHUTDOWN_MASK: a connection that ended (reset, refused) is shut both ways
+        boolean rcvShutdown = tcb.receiveShutdown() || tcb.wasReset() || state == TcpState.CLOSE;
+        boolean sndShutdown = tcb.sendShutdown() || state == TcpState.CLOSE;
         if ((rcvShutdown && sndShutdown) || state == TcpState.CLOSE) {
             mask |= POLLHUP;
         }
@@ -1146,8 +1147,8 @@ public final class Syscalls {
         }
         List<String> names = new java.util.ArrayList<>();
         // strace's order: by bit
-        String[] order = {"MSG_PEEK", "MSG_DONTWAIT", "MSG_EOR", "MSG_ERRQUEUE", "MSG_NOSIGNAL", "MSG_MORE", "MSG_ZEROCOPY"};
-        int[] bits = {MSG_PEEK, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_MORE, MSG_ZEROCOPY};
+        String[] order = {"MSG_PEEK", "MSG_DONTWAIT", "MSG_EOR", "MSG_ERRQUEUE", "MSG_NOSIGNAL", "MSG_MORE", "MSG_FASTOPEN", "MSG_ZEROCOPY"};
+        int[] bits = {MSG_PEEK, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_MORE, MSG_FASTOPEN, MSG_ZEROCOPY};
         for (int i = 0; i < bits.length; i++) {
             if ((flags & bits[i]) != 0) {
                 names.add(order[i]);

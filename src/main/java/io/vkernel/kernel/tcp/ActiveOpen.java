@@ -95,7 +95,7 @@ final class ActiveOpen {
             tcb.sndNxt = tcb.iss + 1 + tcb.fastOpenSyn.data.length;
         }
         sendSyn(tcb, report);
-        timers.startRttTiming(tcb, tcb.sndNxt);
+        timers.startRttTiming(tcb, tcb.iss + 1); // the SYN's own ACK gives the first RTT sample, data or not
         armSynTimer(tcb);
     }
 
@@ -188,6 +188,14 @@ final class ActiveOpen {
             states.setState(tcb, TcpState.ESTABLISHED, "SYN-ACK received; connect() returns 0");
             byte[] resend = tcb.fastOpenSyn == null ? new byte[0]
                     : FastOpenClient.synAck(tcb, tcb.fastOpenSyn, fastOpenCache, segment, report);
+            if (tcb.fastOpenSyn != null && segment.payload().length > 0) {
+                // tcp_fastopen_add_skb(): data on the SYN-ACK of a Fast Open connection is queued for reading
+                byte[] data = segment.payload();
+                int take = Math.min(data.length, Math.max(0, tcb.rcvBufLimit - tcb.receiveQueue.size()));
+                tcb.receiveQueue.append(data, 0, take);
+                tcb.rcvNxt += take;
+                report.step("tcp.fastopen", "the SYN-ACK carries " + data.length + " bytes: queued for reading");
+            }
             if (resend.length > 0) {
                 // tcp_rcv_fastopen_synack(): the unacknowledged SYN data is retransmitted at once and carries the ACK
                 tcb.sndNxt = tcb.sndUna;

@@ -187,10 +187,8 @@ public final class FastOpenClient {
      */
     static byte[] synAck(Tcb tcb, Syn syn, Cache cache, Segment synAck, PacketReport report) {
         FastOpen.Cookie cookie = FastOpen.parse(synAck);
+        // the SYN-ACK's own MSS, not clamped by TCP_MAXSEG (tcp_rcv_fastopen_synack() re-parses it when they differ)
         int mss = synAck.mss();
-        if (mss > 0 && tcb.socket != null && tcb.socket.options().userMss > 0) {
-            mss = Math.min(mss, tcb.socket.options().userMss);
-        }
         int tryExp = 0;
         if (!syn.fastOpen()) {
             cookie = null; // the SYN did not ask: an unsolicited cookie is ignored
