@@ -62,4 +62,25 @@ class SocketApiOptionsHttpTest extends HttpKernelTest {
         assertThat(hinted.<String>at("$.strace")).startsWith("recvmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"el\", iov_len=2}]")
                 .contains("msg_control=[{cmsg_len=20, cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, cmsg_data=2}]");
     }
+
+    @Test
+    void zeroCopySend_notifiesOnTheErrorQueueOnceAcknowledged_readWithMsgErrqueue() {
+        assertThat(syscall("setsockopt", "{\"fd\":3,\"option\":\"SO_ZEROCOPY\",\"value\":1}").<String>at("$.strace"))
+                .isEqualTo("setsockopt(3, SOL_SOCKET, SO_ZEROCOPY, [1], 4) = 0");
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        assertThat(syscall("send", "{\"fd\":4,\"data\":\"hello\",\"flags\":[\"MSG_ZEROCOPY\"]}").<Integer>at("$.ret")).isEqualTo(5);
+        Http.Reply early = syscall("recvmsg", "{\"fd\":4,\"count\":0,\"flags\":[\"MSG_ERRQUEUE\"]}");
+        assertThat(early.<String>at("$.errno")).isEqualTo("EAGAIN");
+
+        long serverSeq = ack("192.168.1.100", 54321);
+        inject("192.168.1.100", 54321, ".", 1001, serverSeq + 5, null);
+        Http.Reply polled = syscall("poll", "{\"fds\":[{\"fd\":4,\"events\":[\"POLLIN\"]}],\"timeout\":0}");
+        assertThat(polled.<java.util.List<String>>at("$.revents")).containsExactly("POLLERR");
+        Http.Reply note = syscall("recvmsg", "{\"fd\":4,\"count\":0,\"flags\":[\"MSG_ERRQUEUE\"]}");
+        assertThat(note.<Integer>at("$.ret")).isZero();
+        assertThat(note.<String>at("$.strace")).contains("cmsg_level=SOL_IP, cmsg_type=IP_RECVERR, cmsg_data={ee_errno=0, "
+                + "ee_origin=SO_EE_ORIGIN_ZEROCOPY, ee_type=0, ee_code=SO_EE_CODE_ZEROCOPY_COPIED, ee_pad=0, ee_info=0, ee_data=0")
+                .contains("msg_flags=MSG_ERRQUEUE");
+    }
 }

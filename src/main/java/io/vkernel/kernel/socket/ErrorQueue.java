@@ -28,6 +28,11 @@ public final class ErrorQueue {
     static final long BYTE_LIMIT = 1 << 19;
     /** USHRT_MAX - 1: the most sends one id range holds. */
     static final int MAX_LEN = 0xffff - 1;
+    /**
+     * The most notifications the queue holds: Linux charges each to sk_rmem_alloc and drops the next one past
+     * sk_rcvbuf (sock_queue_err_skb() -> -ENOMEM); an application that never reads its error queue cannot grow it.
+     */
+    public static final int MAX_QUEUED = 1024;
 
     /** SO_EE_ORIGIN_TIMESTAMPING: a transmit timestamp (ee_info says which: SCM_TSTAMP_SND, _SCHED or _ACK). */
     public static final int SO_EE_ORIGIN_TIMESTAMPING = 4;
@@ -190,8 +195,17 @@ public final class ErrorQueue {
             queue.addLast(new ExtendedErr(last.eeErrno(), last.origin(), last.type(), last.code(), last.info(), last.data() + uarg.len, -1));
             return;
         }
-        queue.addLast(new ExtendedErr(0, SO_EE_ORIGIN_ZEROCOPY, 0, uarg.copied ? SO_EE_CODE_ZEROCOPY_COPIED : 0, lo & 0xffffffffL,
+        enqueue(new ExtendedErr(0, SO_EE_ORIGIN_ZEROCOPY, 0, uarg.copied ? SO_EE_CODE_ZEROCOPY_COPIED : 0, lo & 0xffffffffL,
                 hi & 0xffffffffL));
+    }
+
+    /** sock_queue_err_skb(): queued unless the queue is full, then the notification is dropped. */
+    private boolean enqueue(ExtendedErr err) {
+        if (queue.size() >= MAX_QUEUED) {
+            return false;
+        }
+        queue.addLast(err);
+        return true;
     }
 
     // ---------------------------------------------------------------- SO_TIMESTAMPING (transmit side)
@@ -211,9 +225,15 @@ public final class ErrorQueue {
         tsflags = flags;
     }
 
-    /** tcp_tx_timestamp(): a write that copied bytes up to {@code endSeq} asks for timestamps of its last byte. */
+    /**
+     * tcp_tx_timestamp(): a write that copied bytes up to {@code endSeq} asks for timestamps of its last byte. At most
+     * {@link #MAX_QUEUED} requests wait at once (Linux keeps one key per skb, so the send buffer bounds them).
+     */
     public void requestTx(int endSeq) {
-        if ((tsflags & SOF_TX_RECORD_MASK) != 0) {
+        if ((tsflags & SOF_TX_RECORD_MASK) == 0) {
+            return;
+        }
+        if (stamps.size() < MAX_QUEUED) {
             stamps.add(new TxStamp(endSeq - 1, tsflags));
         }
     }
@@ -232,12 +252,10 @@ public final class ErrorQueue {
             if (!stamp.sent && stamp.keySeq - seq >= 0 && stamp.keySeq - (seq + len) < 0) {
                 stamp.sent = true;
                 if ((stamp.flags & SOF_TX_SCHED) != 0) {
-                    queue.addLast(stampMessage(stamp, SCM_TSTAMP_SCHED, nowNs));
-                    queued = true;
+                    queued |= enqueue(stampMessage(stamp, SCM_TSTAMP_SCHED, nowNs));
                 }
                 if ((stamp.flags & SOF_TX_SOFTWARE) != 0) {
-                    queue.addLast(stampMessage(stamp, SCM_TSTAMP_SND, nowNs));
-                    queued = true;
+                    queued |= enqueue(stampMessage(stamp, SCM_TSTAMP_SND, nowNs));
                 }
             }
         }
@@ -252,8 +270,7 @@ public final class ErrorQueue {
             if (sndUna - stamp.keySeq > 0) {
                 it.remove();
                 if ((stamp.flags & SOF_TX_ACK) != 0) {
-                    queue.addLast(stampMessage(stamp, SCM_TSTAMP_ACK, nowNs));
-                    queued = true;
+                    queued |= enqueue(stampMessage(stamp, SCM_TSTAMP_ACK, nowNs));
                 }
             }
         }
