@@ -38,7 +38,11 @@ public final class ReplayBench {
     private ReplayBench() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("kernels")) {
+            kernels(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+            return;
+        }
         int entries = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int trace = args.length > 2 ? Integer.parseInt(args[2]) : 1;
@@ -71,6 +75,32 @@ public final class ReplayBench {
             System.out.printf("%d %.0f %.0f %.0f %.0f %.0f %.0f %.0f %d%n", r, (t1 - t0) / 1e6, (t2 - t1) / 1e6, n / ((t1 - t0) / 1e9),
                     n / ((t2 - t1) / 1e9), n / ((t2 - t0) / 1e9), n / ((c2 - c0) / 1e9), n / ((c2 - c1) / 1e9), (a2 - a1) / n);
         }
+    }
+
+    /**
+     * A restart without the database: {@code count} copies of one journal of {@code entries} (the restart workload)
+     * parsed and replayed on one thread per core, as {@code KernelJournal.restoreAndAttach} does, in this fresh JVM
+     * (the JIT warms up during it, as on a real start). {@code ReplayBench kernels 100 10000}.
+     */
+    static void kernels(int count, int entries) throws Exception {
+        List<String> lines = journal(entries, 1);
+        int threads = Runtime.getRuntime().availableProcessors();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        long t0 = System.nanoTime();
+        List<java.util.concurrent.Future<Kernel>> replays = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            replays.add(pool.submit(() -> {
+                Replay.Parsed parsed = Replay.parse(lines);
+                return Replay.run(parsed, parsed.header().config(), parsed.inputs().size(), Kernel::new);
+            }));
+        }
+        for (java.util.concurrent.Future<Kernel> replay : replays) {
+            replay.get();
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        pool.shutdown();
+        System.out.printf("%d kernels x %d entries replayed on %d threads in %d ms (%.0f entries/s)%n", count, entries,
+                threads, ms, (double) count * entries / (ms / 1e3));
     }
 
     /** The traffic workload: 8 connections, each step one of them exchanging 100 bytes each way. */

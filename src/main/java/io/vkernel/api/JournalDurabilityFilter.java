@@ -43,23 +43,29 @@ class JournalDurabilityFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        Durable durable = new Durable(response);
-        chain.doFilter(request, durable);
-        if (!request.isAsyncStarted()) {
-            durable.settle();
+        try (KernelJournal.Composing composing = journal.composing()) {
+            Durable durable = new Durable(response, composing);
+            chain.doFilter(request, durable);
+            if (!request.isAsyncStarted()) {
+                durable.settle();
+            }
         }
     }
 
     private final class Durable extends HttpServletResponseWrapper {
+        private final KernelJournal.Composing composing;
         private boolean settled;
 
-        Durable(HttpServletResponse response) {
+        Durable(HttpServletResponse response, KernelJournal.Composing composing) {
             super(response);
+            this.composing = composing;
         }
 
+        /** The request's inputs are queued: the writer need not wait for it any more, and it waits for the commit. */
         void settle() {
             if (!settled) {
                 settled = true;
+                composing.close();
                 journal.flush();
             }
         }

@@ -28,7 +28,13 @@ public final class JournalCodec {
     public static final String FORMAT = "vkernel";
     public static final int VERSION = 1;
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /**
+     * Parsers take their buffers from a per-thread pool: replay creates one parser per line, and the default shared
+     * pool (a concurrent deque) cost a quarter of decoding.
+     */
+    private static final JsonMapper JSON = JsonMapper.builder(
+            tools.jackson.core.json.JsonFactory.builder().recyclerPool(tools.jackson.core.util.JsonRecyclerPools.threadLocalPool()).build())
+            .build();
     private static final Base64.Encoder B64 = Base64.getEncoder();
     private static final Base64.Decoder B64D = Base64.getDecoder();
     private static final String HEX = "0123456789ABCDEF";

@@ -18,7 +18,10 @@ public record TcpOptions(List<TcpOption> list) {
 
     public TcpOptions {
         list = List.copyOf(list);
-        int size = list.stream().mapToInt(TcpOption::size).sum();
+        int size = 0;
+        for (int i = 0; i < list.size(); i++) { // no stream: every segment sent or replayed makes one
+            size += list.get(i).size();
+        }
         if (size > MAX_LENGTH) {
             throw new IllegalArgumentException("TCP options take " + size + " bytes; at most 40 fit a header");
         }
