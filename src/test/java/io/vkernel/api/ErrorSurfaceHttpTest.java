@@ -273,6 +273,24 @@ class ErrorSurfaceHttpTest {
         assertThat(send("POST", base + "/processes", "*/*", null, "{}").body()).endsWith("}\n");
     }
 
+    @Test
+    void aFloodOfClientErrors_logsAtMostOneLineEach(CapturedOutput output) throws IOException {
+        long linesBefore = output.getAll().lines().count();
+        int sent = 0;
+        for (int i = 0; i < 20; i++) {
+            assertThat(send("POST", base + "/processes", "*/*", null, "{}").statusCode()).isEqualTo(415);
+            assertThat(send("POST", base + "/processes", "application/x-www-form-urlencoded", null, "%zz").statusCode()).isEqualTo(400);
+            assertThat(send("POST", base + "/processes", "application/json", "text/plain", "{\"name\":1}").statusCode()).isEqualTo(406);
+            assertThat(send("POST", base + "/processes", "application/json", null, "{\"name\":").statusCode()).isEqualTo(400);
+            assertThat(send("GET", base + "/no-such-view", null, null, null).statusCode()).isEqualTo(404);
+            assertThat(rawGet(base + "%00/memory")).startsWith("HTTP/1.1 400");
+            sent += 6;
+        }
+        long added = output.getAll().lines().count() - linesBefore;
+        assertThat(added).as("log lines for " + sent + " client errors:\n" + output.getAll()).isLessThanOrEqualTo(sent);
+        assertNoStackTrace(output);
+    }
+
     private static void assertNoStackTrace(CapturedOutput output) {
         assertThat(output.getAll()).doesNotContain("\tat org.").doesNotContain("Exception\n\tat").doesNotContain("ERROR");
     }
