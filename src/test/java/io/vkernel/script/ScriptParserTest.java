@@ -159,10 +159,10 @@ class ScriptParserTest {
         refused(PREAMBLE + "+0 poll(3, 1, 0) = 0\n", 4, "poll takes a list of pollfds");
         refused(PREAMBLE + "+0 poll([{fd=3, events=POLLIN}], 2, 0) = 0\n", 4, "nfds is 2 but the list holds 1");
         refused(PREAMBLE + "+0 poll([{fd=3, events=POLLFOO}], 1, 0) = 0\n", 4, "poll events may be 0 or POLLERR");
-        refused(PREAMBLE + "+0 send(4, ..., 10, MSG_OOB) = 10\n", 4, "send flags may be 0 or MSG_DONTWAIT|MSG_EOR|MSG_MORE|MSG_NOSIGNAL");
+        refused(PREAMBLE + "+0 send(4, ..., 10, MSG_OOB) = 10\n", 4, "send flags may be 0 or MSG_DONTWAIT|MSG_EOR|MSG_FASTOPEN|MSG_MORE|MSG_NOSIGNAL");
         refused(PREAMBLE + "+0 epoll_create(1) = 5\n", 4, "system call 'epoll_create' is not supported");
         refused(PREAMBLE + "+0 setsockopt(3, SOL_IP, IP_FREEBIND, [1], 4) = 0\n", 4, "'IP_FREEBIND' at level SOL_IP is not modelled");
-        refused(PREAMBLE + "+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0\n", 4, "'TCP_FASTOPEN_CONNECT' at level SOL_TCP is not modelled");
+        refused(PREAMBLE + "+0 setsockopt(3, SOL_TCP, TCP_SYNCNT, [1], 4) = 0\n", 4, "'TCP_SYNCNT' at level SOL_TCP is not modelled");
         refused(PREAMBLE + "+0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 4\n", 4, "the type must be SOCK_STREAM");
         refused(PREAMBLE + "< S 0:0(0) win 100\n", 4, "each event starts with its time");
         refused(PREAMBLE + "+0 read(4, ..., 10) = \n", 4, "expected an argument");
