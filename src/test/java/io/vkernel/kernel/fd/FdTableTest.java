@@ -164,4 +164,23 @@ class FdTableTest {
         assertThat(file.nonBlocking()).isFalse();
         assertThat(file.flags()).isEqualTo(OpenFile.O_RDWR);
     }
+
+    @Test
+    void snapshot_isTheSlotsByNumberAsTheyWere_andLaterChangesDoNotReachIt() {
+        FdTable table = new FdTable(1024);
+        OpenFile zero = tty();
+        OpenFile two = tty();
+        table.allocate(zero);
+        table.allocate(tty());
+        table.allocate(two);
+        table.remove(1);
+        OpenFile[] snapshot = table.snapshot();
+        assertThat(snapshot[0]).isSameAs(zero);
+        assertThat(snapshot[1]).isNull();
+        assertThat(snapshot[2]).isSameAs(two);
+        table.remove(2);
+        table.installAt(1, tty());
+        assertThat(snapshot[1]).as("a copy, not the table's own slots").isNull();
+        assertThat(snapshot[2]).isSameAs(two);
+    }
 }
