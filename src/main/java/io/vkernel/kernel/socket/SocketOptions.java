@@ -55,6 +55,7 @@ public final class SocketOptions {
     public SocketOptions copy() {
         SocketOptions copy = new SocketOptions();
         copy.fastOpenNoCookie = fastOpenNoCookie;
+        copy.fastOpenConnect = fastOpenConnect;
         copy.fastOpenQueue = fastOpenQueue; // sock_copy() copies icsk_accept_queue.fastopenq.max_qlen too
         copy.reuseAddr = reuseAddr;
         copy.keepAlive = keepAlive;
