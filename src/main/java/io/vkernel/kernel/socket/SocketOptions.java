@@ -76,7 +76,6 @@ public final class SocketOptions {
         copy.pmtuDisc = pmtuDisc;
         copy.zerocopy = zerocopy; // sk_clone_lock() copies sk_flags
         copy.mark = mark;
-        copy.fastOpenConnect = fastOpenConnect; // a tcp_sock bit: sock_copy() copies it, tcp_create_openreq_child() keeps it
         return copy;
     }
 }
