@@ -113,8 +113,10 @@ final class Rack {
                 }
                 if (sacked) {
                     piece.delivered = true;
-                    if (anySacked && Seq.before(piece.end, highestSacked)) {
-                        reordSeen++; // tcp_check_sack_reordering(): SACKed below what was already SACKed
+                    // tcp_sacktag_one(): a SACK below what was already SACKed is reordering only for a segment
+                    // never retransmitted ("new sack for not retransmitted frame, which was in hole")
+                    if (!piece.retransmitted && anySacked && Seq.before(piece.end, highestSacked)) {
+                        reordSeen++; // tcp_check_sack_reordering()
                     }
                     if (!anySacked || Seq.after(piece.end, highestSacked)) {
                         highestSacked = piece.end;
@@ -182,6 +184,9 @@ final class Rack {
             }
             if (!sentAfter(mstamp, piece.sentAt, endSeq, piece.end)) {
                 continue;
+            }
+            if (piece.retransPending && mstamp <= piece.sentAt) {
+                continue; // a retransmission is lost again only behind a delivery sent later in time (tsorted order)
             }
             long remaining = rttMs + reoWnd - (now - piece.sentAt);
             if (remaining <= 0) {

@@ -18,6 +18,8 @@ import io.vkernel.kernel.wire.TcpOption;
  * Loss state with cwnd 1 (tcp_enter_loss()). In flight counts what the SACK scoreboard says the network still holds
  * (tcp_packets_in_flight(): out - SACKed - lost + retransmitted).
  */
+import java.util.List;
+
 final class Recovery {
 
     /** TCP_INIT_CWND (RFC 6928). */
@@ -137,7 +139,7 @@ final class Recovery {
     /** tp->retrans_out in bytes: retransmitted, still unacknowledged and not SACKed. */
     static int retransOutBytes(Tcb tcb) {
         return Seq.after(tcb.retransmitHigh, tcb.sndUna) && tcb.caState != CaState.OPEN
-                ? tcb.scoreboard.unsackedIn(tcb.sndUna, tcb.retransmitHigh) : 0;
+                ? tcb.scoreboard.unsackedIn(tcb.sndUna, tcb.retransmitHigh) - relostBytes(tcb) : 0;
     }
 
     /** tcp_packets_in_flight() in bytes: outstanding, less what the peer holds, less what is lost and not resent. */
@@ -146,7 +148,7 @@ final class Recovery {
         int sacked = tcb.sackOk ? tcb.scoreboard.sackedBytes() : Math.min(outstanding, tcb.renoSacked * mss);
         int line = lossLine(tcb, mss);
         int from = Seq.after(tcb.retransmitHigh, tcb.sndUna) ? tcb.retransmitHigh : tcb.sndUna;
-        int lostNotResent = tcb.scoreboard.unsackedIn(from, line);
+        int lostNotResent = tcb.scoreboard.unsackedIn(from, line) + relostBytes(tcb);
         return Math.max(0, outstanding - sacked - lostNotResent);
     }
 
@@ -366,7 +368,7 @@ final class Recovery {
         int line = lossLine(tcb, mss);
         int seq = Seq.after(tcb.retransmitHigh, tcb.sndUna) ? tcb.retransmitHigh : tcb.sndUna;
         int dataEnd = tcb.sndUna + tcb.sendQueue.size();
-        int sent = 0;
+        int sent = resendRelost(tcb, budget, mss, report);
         while (sent < budget) {
             seq = tcb.scoreboard.skipSacked(seq);
             if (!Seq.before(seq, line) || !Seq.before(seq, dataEnd)) {
@@ -383,19 +385,73 @@ final class Recovery {
             if (size <= 0) {
                 break;
             }
-            byte[] chunk = tcb.sendQueue.peek(seq - tcb.sndUna, size);
-            int push = tcb.pushMarks.isMark(end) ? TcpFlags.PSH : 0;
-            host.transmit(output.out(tcb, TcpFlags.ACK | push, seq, tcb.rcvNxt, chunk), report);
-            tcb.rack.onSent(seq, end, mss, clock.now(), true);
-            tcb.undo.onRetransmit((size + mss - 1) / mss, clock.now());
-            tcb.totalRetransmits++;
-            host.count(SnmpCounter.TCP_RETRANS_SEGS);
-            tcb.rttSentAt = -1; // Karn: no RTT sample across a retransmission
+            retransmit(tcb, seq, end, mss, report);
             seq = end;
             tcb.retransmitHigh = end;
             sent += (size + mss - 1) / mss;
         }
         return sent;
+    }
+
+    /** __tcp_retransmit_skb() for [seq, end): one packet, PSH only if the end is where a write ended. */
+    private void retransmit(Tcb tcb, int seq, int end, int mss, PacketReport report) {
+        int size = end - seq;
+        byte[] chunk = tcb.sendQueue.peek(seq - tcb.sndUna, size);
+        int push = tcb.pushMarks.isMark(end) ? TcpFlags.PSH : 0;
+        host.transmit(output.out(tcb, TcpFlags.ACK | push, seq, tcb.rcvNxt, chunk), report);
+        tcb.rack.onSent(seq, end, mss, clock.now(), true);
+        tcb.undo.onRetransmit((size + mss - 1) / mss, clock.now());
+        tcb.totalRetransmits++;
+        host.count(SnmpCounter.TCP_RETRANS_SEGS);
+        tcb.rttSentAt = -1; // Karn: no RTT sample across a retransmission
+    }
+
+    /**
+     * Retransmissions lost again. tcp_rack_detect_loss() also marks a retransmitted skb lost once its new transmit
+     * time plus the reordering window has passed, and tcp_mark_skb_lost() then clears TCPCB_SACKED_RETRANS;
+     * tcp_xmit_retransmit_queue() walks the whole retransmission queue from its head and resends every skb that is
+     * lost and not SACKED_RETRANS, so these go before anything above the retransmission high-water mark. Resent one
+     * MSS piece at a time, as the pieces were when first retransmitted. Returns the segments sent.
+     */
+    private int resendRelost(Tcb tcb, int budget, int mss, PacketReport report) {
+        if (!Seq.after(tcb.retransmitHigh, tcb.sndUna) || tcb.caState == CaState.OPEN) {
+            return 0;
+        }
+        int sent = 0;
+        for (Rack.Sent piece : List.copyOf(tcb.rack.sent)) {
+            if (sent >= budget || !Seq.before(piece.start, tcb.retransmitHigh)) {
+                break;
+            }
+            if (!isRelost(tcb, piece)) {
+                continue;
+            }
+            retransmit(tcb, piece.start, piece.end, mss, report);
+            sent++;
+        }
+        return sent;
+    }
+
+    private static boolean isRelost(Tcb tcb, Rack.Sent piece) {
+        return piece.lost && piece.retransmitted && !piece.retransPending && !piece.delivered
+                && !Seq.after(piece.end, tcb.retransmitHigh) && Seq.before(piece.start, tcb.sndUna + tcb.sendQueue.size())
+                && tcb.scoreboard.unsackedIn(piece.start, piece.end) > 0;
+    }
+
+    /** Bytes below the retransmission high-water mark that were resent and are lost again (no longer in retrans_out). */
+    static int relostBytes(Tcb tcb) {
+        if (!Seq.after(tcb.retransmitHigh, tcb.sndUna) || tcb.caState == CaState.OPEN) {
+            return 0;
+        }
+        int bytes = 0;
+        for (Rack.Sent piece : tcb.rack.sent) {
+            if (!Seq.before(piece.start, tcb.retransmitHigh)) {
+                break;
+            }
+            if (isRelost(tcb, piece)) {
+                bytes += tcb.scoreboard.unsackedIn(piece.start, piece.end);
+            }
+        }
+        return bytes;
     }
 
     /**
