@@ -2,6 +2,7 @@ package io.vkernel.api;
 
 import io.vkernel.kernel.Kernel;
 
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 /**
@@ -21,6 +22,15 @@ public final class LockTurns {
 
     private static volatile Observer observer;
 
+    /**
+     * A kernel's lock is a Java monitor, which is not fair: a view that lets go and takes it again at once barges
+     * ahead of a request that was woken to take it, and that request could wait through hundreds of turns (measured:
+     * 14-85 ms behind turns of under 3 ms each, BENCHMARKS.md). So a thread that ended a turn less than this long ago
+     * first parks for this long, which gives a woken waiter the time to take the lock.
+     */
+    static final long HAND_OVER_NANOS = 100_000;
+    private static final ThreadLocal<long[]> LAST_TURN_END = ThreadLocal.withInitial(() -> new long[] {Long.MIN_VALUE / 2});
+
     private LockTurns() {
     }
 
@@ -30,17 +40,25 @@ public final class LockTurns {
     }
 
     static <T> T turn(Kernel kernel, Function<Kernel, T> view) {
-        Observer o = observer;
-        if (o == null) {
-            return kernel.inspect(view);
+        long[] lastEnd = LAST_TURN_END.get();
+        if (System.nanoTime() - lastEnd[0] < HAND_OVER_NANOS) {
+            LockSupport.parkNanos(HAND_OVER_NANOS);
         }
-        return kernel.inspect(k -> {
-            o.taken();
-            try {
-                return view.apply(k);
-            } finally {
-                o.releasing();
+        try {
+            Observer o = observer;
+            if (o == null) {
+                return kernel.inspect(view);
             }
-        });
+            return kernel.inspect(k -> {
+                o.taken();
+                try {
+                    return view.apply(k);
+                } finally {
+                    o.releasing();
+                }
+            });
+        } finally {
+            lastEnd[0] = System.nanoTime();
+        }
     }
 }
