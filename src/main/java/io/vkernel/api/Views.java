@@ -47,14 +47,24 @@ final class Views {
         }
     }
 
+    /**
+     * In one order on every start: {@code Map.of} iterates in an order salted per JVM, so the same kernel's JSON came
+     * out with its links shuffled after each restart.
+     */
+    private static Map<String, String> kernelLinks(String base) {
+        Map<String, String> links = new java.util.LinkedHashMap<>();
+        for (String part : List.of("packets", "processes", "connections", "demux", "listeners", "clock", "events")) {
+            links.put(part, base + "/" + part);
+        }
+        return links;
+    }
+
     static KernelView kernel(Kernel k) {
         String base = "/api/v1/kernels/" + k.id();
         return new KernelView(k.id(), Ipv4.format(k.address()), k.established().hashFunction().name(),
                 k.established().bucketCount(), k.clock().now(), k.processes().size(), k.established().size(),
                 k.listeners().all().size(), k.nic().packetsIn(), k.nic().packetsOut(),
-                Map.of("packets", base + "/packets", "processes", base + "/processes", "connections", base + "/connections",
-                        "demux", base + "/demux", "listeners", base + "/listeners", "clock", base + "/clock", "events", base + "/events"),
-                null);
+                kernelLinks(base), null);
     }
 
     // ---------------------------------------------------------------- packets

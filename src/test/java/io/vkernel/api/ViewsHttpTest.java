@@ -63,6 +63,15 @@ class ViewsHttpTest {
     }
 
     @Test
+    void aKernelsLinks_comeInOneFixedOrder_soItsJsonIsTheSameBytesAfterARestart() {
+        String body = http.get(base).body();
+        String links = body.substring(body.indexOf("\"links\""));
+        java.util.List<Integer> at = java.util.stream.Stream.of("packets", "processes", "connections", "demux", "listeners",
+                "clock", "events").map(part -> links.indexOf("\"" + part + "\"")).toList();
+        assertThat(at).doesNotContain(-1).isSorted();
+    }
+
+    @Test
     void ssText_listenerShowsAcceptQueueAndBacklog_connectionsShowUnreadBytes_andOnlyFdHoldersHaveAProcess() {
         threeClients();
         String ss = http.get(base + "/connections?format=text").body();
