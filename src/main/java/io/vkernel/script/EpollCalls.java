@@ -35,6 +35,7 @@ final class EpollCalls {
                 int events = 0;
                 long data = 0;
                 if (args.get(3) instanceof Expr.Struct event) {
+                    checkFields(event, line);
                     events = events(event.get("events"), line);
                     data = data(event, line);
                 } else if (!(args.get(3) instanceof Expr.Ellipsis) && !(args.get(3) instanceof Expr.Num n && n.value() == 0)) {
@@ -48,8 +49,9 @@ final class EpollCalls {
                 Integer events = null;
                 Long data = null;
                 if (args.get(1) instanceof Expr.Struct event) {
+                    checkFields(event, line);
                     events = events(event.get("events"), line);
-                    data = event.fields().stream().anyMatch(f -> DATA_FIELDS.contains(f.name())) ? data(event, line) : null;
+                    data = event.fields().stream().anyMatch(f -> f.name() != null && DATA_FIELDS.contains(f.name())) ? data(event, line) : null;
                 } else if (!(args.get(1) instanceof Expr.Ellipsis)) {
                     throw new ScriptException(line, "epoll_wait's events are {events=EPOLLIN|..., fd=N} (checked) or ...");
                 }
@@ -77,9 +79,19 @@ final class EpollCalls {
         throw new ScriptException(line, what + " must be a number, got '" + expr + "'");
     }
 
+    /** struct epoll_event has events and one data member; anything else, or a value without a name, is refused. */
+    private static void checkFields(Expr.Struct event, int line) {
+        for (Expr.Field field : event.fields()) {
+            if (field.name() == null || !(field.name().equals("events") || DATA_FIELDS.contains(field.name()))) {
+                throw new ScriptException(line, "an epoll_event is {events=EPOLLIN|..., fd=N} (or ptr=, u32=, u64=); got '"
+                        + (field.name() == null ? String.valueOf(field.value()) : field.name()) + "'");
+            }
+        }
+    }
+
     private static long data(Expr.Struct event, int line) {
         for (Expr.Field field : event.fields()) {
-            if (DATA_FIELDS.contains(field.name())) {
+            if (field.name() != null && DATA_FIELDS.contains(field.name())) {
                 return number(field.value(), "epoll_event's " + field.name(), line);
             }
         }

@@ -163,6 +163,8 @@ class ScriptParserTest {
         refused(PREAMBLE + "+0 sendfile(4, 5, ..., 10) = 10\n", 4, "system call 'sendfile' is not supported");
         refused(PREAMBLE + "+0 epoll_ctl(5, EPOLL_CTL_FOO, 4, {events=EPOLLIN, fd=4}) = 0\n", 4, "EPOLL_CTL_ADD, EPOLL_CTL_MOD or EPOLL_CTL_DEL");
         refused(PREAMBLE + "+0 epoll_wait(5, {events=EPOLLFOO, fd=4}, 1, 0) = 1\n", 4, "epoll events may be 0 or EPOLLIN");
+        refused(PREAMBLE + "+0 epoll_wait(5, {events=EPOLLIN, 4}, 1, 0) = 1\n", 4, "an epoll_event is {events=EPOLLIN|..., fd=N}");
+        refused(PREAMBLE + "+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN, flags=1}) = 0\n", 4, "got 'flags'");
         refused(PREAMBLE + "+0 recvmsg(4, {msg_iov(1)=[{...,0}], msg_control=[{cmsg_level=SOL_IP, cmsg_type=IP_RECVERR, "
                 + "cmsg_data={ee_bogus=1}}]}, MSG_ERRQUEUE) = 0\n", 4, "struct sock_extended_err has ee_errno");
         refused(PREAMBLE + "+0 setsockopt(3, SOL_IP, IP_FREEBIND, [1], 4) = 0\n", 4, "'IP_FREEBIND' at level SOL_IP is not modelled");
