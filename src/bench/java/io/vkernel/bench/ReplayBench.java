@@ -103,8 +103,11 @@ public final class ReplayBench {
                 threads, ms, (double) count * entries / (ms / 1e3));
     }
 
-    /** The traffic workload: 8 connections, each step one of them exchanging 100 bytes each way. */
-    static List<String> traffic(int entries, int trace) {
+    /** A kernel recording its inputs, with a server listening on 0.0.0.0:8080: where both workloads start. */
+    record Listening(Kernel kernel, List<KernelInput> inputs, int pid, int listener, Endpoint server) {
+    }
+
+    static Listening listening(int trace) {
         Kernel kernel = new Kernel(KernelConfig.defaults("k0", 5));
         List<KernelInput> inputs = new ArrayList<>();
         kernel.recordInputs((k, input) -> inputs.add(input));
@@ -116,6 +119,17 @@ public final class ReplayBench {
         Endpoint server = Endpoint.parse("10.0.0.50:8080");
         kernel.bind(pid, listener, Endpoint.parse("0.0.0.0:8080"));
         kernel.listen(pid, listener, 128);
+        return new Listening(kernel, inputs, pid, listener, server);
+    }
+
+    /** The traffic workload: 8 connections, each step one of them exchanging 100 bytes each way. */
+    static List<String> traffic(int entries, int trace) {
+        Listening l = listening(trace);
+        Kernel kernel = l.kernel();
+        List<KernelInput> inputs = l.inputs();
+        int pid = l.pid();
+        int listener = l.listener();
+        Endpoint server = l.server();
         int connections = 8;
         Endpoint[] clients = new Endpoint[connections];
         int[] fds = new int[connections];
@@ -145,17 +159,12 @@ public final class ReplayBench {
 
     /** One kernel driven to {@code entries} inputs, as its journal lines (header first). */
     static List<String> journal(int entries, int trace) {
-        Kernel kernel = new Kernel(KernelConfig.defaults("k0", 5));
-        List<KernelInput> inputs = new ArrayList<>();
-        kernel.recordInputs((k, input) -> inputs.add(input));
-        if (trace == 0) {
-            kernel.sysctl("vkernel.trace", 0);
-        }
-        int pid = kernel.spawn("server").pid();
-        int listener = (int) ((Syscalls.Done) kernel.socket(pid)).result().ret();
-        Endpoint server = Endpoint.parse("10.0.0.50:8080");
-        kernel.bind(pid, listener, Endpoint.parse("0.0.0.0:8080"));
-        kernel.listen(pid, listener, 128);
+        Listening l = listening(trace);
+        Kernel kernel = l.kernel();
+        List<KernelInput> inputs = l.inputs();
+        int pid = l.pid();
+        int listener = l.listener();
+        Endpoint server = l.server();
         int port = 20_000;
         while (inputs.size() < entries) {
             Endpoint client = new Endpoint(Endpoint.parse("192.168.1.100:1").address(), ++port > 65_000 ? (port = 20_001) : port);
