@@ -104,6 +104,25 @@ class TcpFixture {
         return done(kernel.write(pid, fd, text.getBytes(StandardCharsets.UTF_8), new PacketReport(null)));
     }
 
+    /**
+     * Established with a 100 ms handshake RTT, MSS 1000 and GSO off (one segment per MSS), SACK as asked: what the
+     * loss-recovery tests count segments in. Answers SND.UNA.
+     */
+    int establishedOneSegmentPerMss(boolean sack) {
+        kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            return null;
+        });
+        peer = new Peer(kernel, CLIENT, SERVER);
+        peer.mss = 1000;
+        peer.sackOk = sack;
+        peer.send(io.vkernel.kernel.wire.TcpFlags.SYN, "");
+        advanceSeconds(0.1);
+        peer.send(io.vkernel.kernel.wire.TcpFlags.ACK, "");
+        fd = (int) done(kernel.accept(pid, listenFd)).ret();
+        return tcb().sndUna();
+    }
+
     void nonBlocking() {
         done(kernel.fcntl(pid, fd, "F_SETFL", 04000));
     }

@@ -21,18 +21,7 @@ class TcpLossDetectionTest {
 
     /** Established with a 100 ms handshake RTT, MSS 1000, GSO off (one segment per MSS). */
     private int established(boolean sack) {
-        t.kernel.inspect(k -> {
-            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
-            return null;
-        });
-        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
-        t.peer.mss = 1000;
-        t.peer.sackOk = sack;
-        t.peer.send(TcpFlags.SYN, "");
-        t.advanceSeconds(0.1);
-        t.peer.send(TcpFlags.ACK, "");
-        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
-        return t.tcb().sndUna();
+        return t.establishedOneSegmentPerMss(sack);
     }
 
     private void sysctl(String name, long value) {

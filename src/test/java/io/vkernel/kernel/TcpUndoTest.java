@@ -23,18 +23,7 @@ class TcpUndoTest {
 
     /** Established with a 100 ms handshake RTT, MSS 1000, SACK on, GSO off (one segment per MSS). */
     private int established() {
-        t.kernel.inspect(k -> {
-            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
-            return null;
-        });
-        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
-        t.peer.mss = 1000;
-        t.peer.sackOk = true;
-        t.peer.send(TcpFlags.SYN, "");
-        t.advanceSeconds(0.1);
-        t.peer.send(TcpFlags.ACK, "");
-        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
-        return t.tcb().sndUna();
+        return t.establishedOneSegmentPerMss(true);
     }
 
     private long counter(SnmpCounter c) {
