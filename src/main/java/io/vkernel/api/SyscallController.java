@@ -289,7 +289,8 @@ class SyscallController {
             + "SO_RCVBUF and SO_SNDBUF (bytes; stored doubled, capped by net.core.rmem_max/wmem_max, as Linux does), "
             + "TCP_MAXSEG (the MSS to offer and use, 88-32767), TCP_NOTSENT_LOWAT (bytes), "
             + "TCP_CONGESTION (name: reno or cubic; another name answers ENOENT), TCP_USER_TIMEOUT (ms unacknowledged before ETIMEDOUT), "
-            + "TCP_FASTOPEN (a listener's Fast Open queue length, RFC 7413), TCP_FASTOPEN_NO_COOKIE and TCP_INQ (0 or 1), IP_TOS (TOS byte) and IP_MTU_DISCOVER (0-5) at SOL_IP")
+            + "TCP_FASTOPEN (a listener's Fast Open queue length, RFC 7413), TCP_FASTOPEN_NO_COOKIE and TCP_INQ (0 or 1), "
+            + "TCP_FASTOPEN_KEY (name: the cookie key as net.ipv4.tcp_fastopen_key writes it, a0bf63f7-ed803d81-cd641d30-cebc4a90), IP_TOS (TOS byte) and IP_MTU_DISCOVER (0-5) at SOL_IP")
     DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {
         int fd = fd(body.fd());
         String option = Inputs.oneOf("option", body.option(), Syscalls.SOCKET_OPTIONS);
@@ -302,6 +303,12 @@ class SyscallController {
             Kernel kernel = kernels.get(k);
             return answer(kernel, kernel.setsockopt(pid, fd, option, name), null, 0L);
         }
+        if (option.equals("TCP_FASTOPEN_KEY")) {
+            String key = Inputs.required("name", body.name(), "the key as net.ipv4.tcp_fastopen_key writes it: four 32-bit hex "
+                    + "words, e.g. a0bf63f7-ed803d81-cd641d30-cebc4a90 (eight for a primary and a backup key)");
+            Kernel kernel = kernels.get(k);
+            return answer(kernel, kernel.setsockopt(pid, fd, option, fastOpenKey(key)), null, 0L);
+        }
         long value = Inputs.required("value", body.value(), "a number: milliseconds for SO_RCVTIMEO, seconds for SO_LINGER, else 0 or 1");
         if (value < 0 || value > 86_400_000L) {
             throw ApiException.badField("value", "value must be between 0 and 86400000, got " + value);
@@ -309,6 +316,23 @@ class SyscallController {
         boolean on = body.onoff() == null || body.onoff() != 0;
         Kernel kernel = kernels.get(k);
         return answer(kernel, kernel.setsockopt(pid, fd, option, value, on), null, 0L);
+    }
+
+    /** The sysctl's "%x-%x-%x-%x" (or eight words) as the bytes setsockopt(TCP_FASTOPEN_KEY) takes. */
+    private static byte[] fastOpenKey(String text) {
+        String[] words = text.strip().split("-", -1);
+        if ((words.length != 4 && words.length != 8) || !java.util.Arrays.stream(words).allMatch(w -> w.matches("[0-9a-fA-F]{1,8}"))) {
+            throw ApiException.badField("name", "a Fast Open key is four (or eight) 32-bit hex words separated by '-', "
+                    + "e.g. a0bf63f7-ed803d81-cd641d30-cebc4a90, got '" + text + "'");
+        }
+        byte[] bytes = new byte[words.length * 4];
+        for (int i = 0; i < words.length; i++) {
+            long word = Long.parseLong(words[i], 16);
+            for (int b = 0; b < 4; b++) {
+                bytes[4 * i + b] = (byte) (word >>> (8 * b)); // proc_tcp_fastopen_key(): cpu_to_le32() of each word
+            }
+        }
+        return bytes;
     }
 
     @PostMapping("/connect")

@@ -156,7 +156,7 @@ public final class JournalCodec {
                 string(line, "fds", c.name());
                 field(line, "timeout", c.arg());
             }
-            case "setsockoptname" -> {
+            case "setsockoptname", "setsockoptbytes" -> {
                 string(line, "option", c.name());
                 bytes(line, "data", c.data());
             }
@@ -231,7 +231,7 @@ public final class JournalCodec {
                     }
                     yield new KernelInput.Syscall(op, integer(lineNo, node, "pid"), -1, integer(lineNo, node, "timeout"), 0, null, null, fds);
                 }
-                case "setsockoptname" -> call(lineNo, node, op, 0, 0, null, bytes(lineNo, node, "data"), text(lineNo, node, "option"));
+                case "setsockoptname", "setsockoptbytes" -> call(lineNo, node, op, 0, 0, null, bytes(lineNo, node, "data"), text(lineNo, node, "option"));
                 case "epoll_create" -> new KernelInput.Syscall(op, integer(lineNo, node, "pid"), -1, integer(lineNo, node, "size"), 0, null, null, null);
                 case "epoll_ctl" -> {
                     String data = text(lineNo, node, "data");

@@ -686,6 +686,13 @@ public final class Kernel implements TcpHost {
                 deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, name)));
     }
 
+    /** setsockopt() with a byte-string value (TCP_FASTOPEN_KEY). */
+    public synchronized Syscalls.Outcome setsockopt(int pid, int fd, String option, byte[] value) {
+        memory.admit(KernelMemory.REQUEST, "setsockopt()");
+        return recorded(new KernelInput.Syscall("setsockoptbytes", pid, fd, 0, 0, null, value.clone(), option),
+                syscalls.setsockopt(requireProcess(pid), fd, option, value));
+    }
+
     public synchronized Syscalls.Outcome setsockopt(int pid, int fd, String option, long value, boolean on) {
         memory.admit(KernelMemory.REQUEST, "setsockopt()");
         return recorded(new KernelInput.Syscall("setsockopt", pid, fd, on ? 1 : 0, value, null, null, option), deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, value, on)));

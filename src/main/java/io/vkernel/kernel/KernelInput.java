@@ -155,6 +155,7 @@ public sealed interface KernelInput {
                 case "getsockopt" -> kernel.getsockopt(pid, fd, name);
                 case "setsockopt" -> kernel.setsockopt(pid, fd, name, value, arg != 0);
                 case "setsockoptname" -> kernel.setsockopt(pid, fd, name, new String(data, java.nio.charset.StandardCharsets.UTF_8));
+                case "setsockoptbytes" -> kernel.setsockopt(pid, fd, name, data);
                 case "recv" -> kernel.recv(pid, fd, arg, (int) value);
                 case "recvmsg" -> kernel.recvmsg(pid, fd, arg, (int) value);
                 case "send" -> kernel.send(pid, fd, data, (int) value, report);

@@ -62,6 +62,10 @@ sealed interface Call {
     record SetSockOpt(int fd, String option, long value, boolean on) implements Call {
     }
 
+    /** setsockopt() whose value is a byte string (TCP_FASTOPEN_KEY): optlen is the value's length. */
+    record SetSockOptBytes(int fd, String option, byte[] value) implements Call {
+    }
+
     /** {@code expectedValue} is the {@code [N]} the script expects in optval, or null when it is not checked. */
     record GetSockOpt(int fd, String option, Long expectedValue) implements Call {
     }

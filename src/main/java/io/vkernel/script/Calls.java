@@ -30,7 +30,7 @@ final class Calls {
             "SO_RCVBUF", "SO_SNDBUF", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING");
     /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
     private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT", "TCP_FASTOPEN_KEY");
     private static final List<String> TCP_READABLE = List.of("TCP_NODELAY", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK",
             "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT");
     /** SOL_IP (IPPROTO_IP) options. */
@@ -221,6 +221,22 @@ final class Calls {
                 }
                 long flags = ErrQueueControl.sofFlags(list.items().get(0), a.line);
                 yield new Call.SetSockOpt(a.fd(0), option, flags, flags != 0);
+            }
+            case "TCP_FASTOPEN_KEY" -> {
+                // a C string of the key's bytes ("\xf7\x63..."), optlen bytes of it; optlen 16 or 32 or EINVAL
+                if (!(value instanceof Expr.Str str)) {
+                    throw a.error("TCP_FASTOPEN_KEY takes the key as a string of 16 bytes, e.g. \"\\xf7\\x63...\" and 16");
+                }
+                int length = (int) a.number(4, "the key length", 0, 64);
+                byte[] bytes = new byte[length];
+                for (int k = 0; k < length && k < str.value().length(); k++) {
+                    char ch = str.value().charAt(k);
+                    if (ch > 0xff) {
+                        throw a.error("the key holds a character that is not one byte; write bytes as \\xHH");
+                    }
+                    bytes[k] = (byte) ch;
+                }
+                yield new Call.SetSockOptBytes(a.fd(0), option, bytes);
             }
             case "IP_MTU_DISCOVER", "IP_TOS", "TCP_USER_TIMEOUT", "TCP_INQ", "SO_MARK" -> {
                 long number = ipOrTcpValue(a, value, option);

@@ -94,8 +94,23 @@ final class Lexer {
                     case 'r' -> '\r';
                     case 't' -> '\t';
                     case '0' -> '\0';
+                    case 'x' -> (char) -1;
                     default -> next;
                 });
+                if (next == 'x') {
+                    // C's \xHH: one byte, as packetdrill's strings carry a key or binary data ("\xf7\x63...")
+                    value.setLength(value.length() - 1);
+                    int end = i + 2;
+                    while (end < text.length() && end < i + 4 && Character.digit(text.charAt(end), 16) >= 0) {
+                        end++;
+                    }
+                    if (end == i + 2) {
+                        throw new ScriptException(line, "\\x at column " + (i + 1) + " needs hex digits, e.g. \\xf7");
+                    }
+                    value.append((char) Integer.parseInt(text.substring(i + 2, end), 16));
+                    i = end;
+                    continue;
+                }
                 i += 2;
             } else {
                 value.append(c);

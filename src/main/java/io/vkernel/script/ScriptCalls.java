@@ -40,6 +40,8 @@ final class ScriptCalls {
             return kernel.fcntl(pid, c.fd(), c.command(), c.flags());
         } else if (call instanceof Call.SetSockOpt c) {
             return kernel.setsockopt(pid, c.fd(), c.option(), c.value(), c.on());
+        } else if (call instanceof Call.SetSockOptBytes c) {
+            return kernel.setsockopt(pid, c.fd(), c.option(), c.value());
         } else if (call instanceof Call.GetSockOpt c) {
             return kernel.getsockopt(pid, c.fd(), c.option());
         } else if (call instanceof Call.Ioctl c) {

@@ -34,8 +34,10 @@ public final class ScriptParser {
         OPTIONS.put("tcp_ts_tick_usecs", "check outbound TS val, one tick being this many microseconds (vkernel ticks 1000)");
         OPTIONS.put("tcp_ts_ecr_scaled", "TS ecr values are scaled from the script's TS val (vkernel always does this)");
         OPTIONS.put("ip_version", "ipv4 only");
-        OPTIONS.put("local_ip", Harness.LOCAL_IP + " only");
-        OPTIONS.put("remote_ip", Harness.REMOTE_IP + " only");
+        OPTIONS.put("local_ip", "the kernel's IPv4 address (default " + Harness.LOCAL_IP + ")");
+        OPTIONS.put("remote_ip", "the script side's IPv4 address (default " + Harness.REMOTE_IP + ")");
+        OPTIONS.put("gateway_ip", "accepted: packetdrill's tun route, which vkernel does not need");
+        OPTIONS.put("netmask_ip", "accepted: packetdrill's tun netmask, which vkernel does not need");
         OPTIONS.put("mtu", "1500 only (the tun device's default)");
         OPTIONS.put("mss", "the MSS packetdrill's tun uses to split inbound GRO packets; vkernel injects packets as written");
         OPTIONS.put("strict_segments", "outbound packets must match segment by segment (vkernel always does)");
@@ -57,6 +59,7 @@ public final class ScriptParser {
         long tolerance = Script.DEFAULT_TOLERANCE_US;
         int percent = 0;
         long tsTick = 0;
+        ScriptAddresses addresses = ScriptAddresses.DEFAULT;
         List<ScriptEvent> events = new ArrayList<>();
         List<SetupCommands.Setup> setup = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -85,6 +88,12 @@ public final class ScriptParser {
                         case "tolerance_usecs" -> tolerance = option(word, line);
                         case "tolerance_percent" -> percent = (int) Math.min(option(word, line), 1000);
                         case "tcp_ts_tick_usecs" -> tsTick = option(word, line);
+                        case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> {
+                            if (!word.contains("=")) {
+                                throw new ScriptException(line, word + " needs an address, e.g. " + word + "=192.168.0.2");
+                            }
+                            addresses = addresses.with(name, word.substring(word.indexOf('=') + 1), line);
+                        }
                         default -> notes.addAll(fixedOption(word, line));
                     }
                 }
@@ -142,7 +151,7 @@ public final class ScriptParser {
             notes.addAll(s.notes());
         });
         checkTimeline(events, limits);
-        return new Script(events, tolerance, percent, tsTick, sysctls, setup, notes);
+        return new Script(events, tolerance, percent, tsTick, sysctls, setup, notes, addresses);
     }
 
     /** How many (, [ and { are still open at the end of {@code code}, outside "strings". */
@@ -186,8 +195,6 @@ public final class ScriptParser {
         boolean ok = switch (name) {
             case "tcp_ts_ecr_scaled", "strict_segments" -> eq < 0;
             case "ip_version" -> value.equals("ipv4");
-            case "local_ip" -> value.equals(Harness.LOCAL_IP);
-            case "remote_ip" -> value.equals(Harness.REMOTE_IP);
             case "mtu" -> value.equals("1500");
             case "mss" -> value.matches("[1-9][0-9]{0,4}");
             default -> false;

@@ -39,14 +39,20 @@ public final class ScriptRunner {
     private final long seed;
     private final Kernel kernel;
     private final int pid;
-    private final int localAddress = Ipv4.parse(Harness.LOCAL_IP);
+    private final int localAddress;
+    /** The script side's address (--remote_ip). */
+    private final int remoteAddress;
     private final Deque<Sniffed> unmatched = new ArrayDeque<>();
     private final Map<Flow.Key, Flow> flows = new HashMap<>();
     /** Connections the script closed or left for a newer one: their later packets are not the socket under test's. */
     private final java.util.Set<Flow.Key> closedFlows = new java.util.HashSet<>();
     private int passedOver;
     private final List<Line> lines = new ArrayList<>();
-    private Flow.Key defaultFlow = new Flow.Key(Harness.LOCAL_PORT, Endpoint.of(Harness.REMOTE_IP, Harness.REMOTE_PORT));
+    private Flow.Key defaultFlow;
+    /** listen() made the socket under test a listener: its next SYN opens a new connection (see {@link #inboundKey}). */
+    private boolean listening;
+    /** Whether an inbound packet already went on {@link #defaultFlow}'s remote port. */
+    private boolean defaultFlowUsed;
     private long lastWireNo;
     private long previousEventUs;
     private Blocked blocked;
@@ -108,6 +114,9 @@ public final class ScriptRunner {
         this.script = script;
         this.seed = seed;
         this.limits = limits;
+        this.localAddress = script.addresses().local();
+        this.remoteAddress = script.addresses().remote();
+        this.defaultFlow = new Flow.Key(Harness.LOCAL_PORT, new Endpoint(remoteAddress, Harness.REMOTE_PORT));
         this.kernel = new Kernel(new KernelConfig("script-run", localAddress, seed, 1024, "jhash", 1_000, 10_000, 16, 10_000));
         Harness.DEFAULT_SYSCTLS.forEach(this::setSysctl);
         script.setup().forEach(this::apply);
@@ -231,8 +240,7 @@ public final class ScriptRunner {
         if (!reach(line, time, start, end, tolerance, "inbound packet")) {
             return false;
         }
-        Flow.Key key = packet.ports() == null ? defaultFlow
-                : new Flow.Key(packet.ports().dst(), Endpoint.of(Harness.REMOTE_IP, packet.ports().src()));
+        Flow.Key key = inboundKey(packet);
         Segment segment = Packets.inbound(packet, key, flow(key), localAddress);
         PacketReport report = kernel.receive(segment);
         line.wire = segment.summary();
@@ -241,6 +249,27 @@ public final class ScriptRunner {
         line.status = "pass";
         collect(line.event.line());
         return checkBlocked();
+    }
+
+    /**
+     * The connection an inbound packet goes on. packetdrill's handle_listen_for_script_packet() gives the first SYN
+     * to a listener that listen() made the socket under test a new live remote port (next_ephemeral_port()), so a
+     * script that closes a connection and listens again reaches the new listener from a fresh 4-tuple, not the
+     * closed connection's TIME_WAIT; the first connection keeps {@link Harness#REMOTE_PORT}.
+     */
+    private Flow.Key inboundKey(PacketLine packet) {
+        if (packet.ports() != null) {
+            return new Flow.Key(packet.ports().dst(), new Endpoint(remoteAddress, packet.ports().src()));
+        }
+        if (listening && packet.has(TcpFlags.SYN) && !packet.has(TcpFlags.ACK)) {
+            listening = false;
+            if (defaultFlowUsed) {
+                int port = defaultFlow.remote().port() + 1;
+                defaultFlow = new Flow.Key(defaultFlow.localPort(), new Endpoint(remoteAddress, port > 65535 ? Harness.REMOTE_PORT : port));
+            }
+        }
+        defaultFlowUsed = true;
+        return defaultFlow;
     }
 
     private boolean outbound(Line line, PacketLine packet, EventTime time, long start, long end, long tolerance) {
@@ -264,7 +293,7 @@ public final class ScriptRunner {
         unmatched.poll();
         Segment segment = sniffed.record().segment();
         Flow.Key expectedKey = packet.ports() == null ? defaultFlow
-                : new Flow.Key(packet.ports().src(), Endpoint.of(Harness.REMOTE_IP, packet.ports().dst()));
+                : new Flow.Key(packet.ports().src(), new Endpoint(remoteAddress, packet.ports().dst()));
         Flow.Key actualKey = new Flow.Key(segment.src().port(), segment.dst());
         Flow flow = flow(actualKey);
         if (packet.has(TcpFlags.SYN) && segment.has(TcpFlags.SYN)) {
@@ -362,7 +391,7 @@ public final class ScriptRunner {
             return fail(line, "blocking system call while another blocking system call (line " + blocked.event.line()
                     + ") is already in progress");
         }
-        Call live = toLive(call.call());
+        Call live = toLive(atAddresses(call.call()));
         if (live instanceof Call.Close close) {
             Flow.Key closing = flowOf(close.fd());
             if (closing != null) {
@@ -422,6 +451,26 @@ public final class ScriptRunner {
         return true;
     }
 
+    /**
+     * The call with {@code ...} addresses at this run's addresses: the parser writes packetdrill's defaults for them
+     * (the very {@link Harness} instances, so an address the script spells out is left as written), and
+     * --local_ip/--remote_ip move them, as packetdrill's bind() and connect() use its live local and remote address.
+     */
+    private Call atAddresses(Call call) {
+        ScriptAddresses at = script.addresses();
+        if (at.equals(ScriptAddresses.DEFAULT)) {
+            return call;
+        }
+        if (call instanceof Call.Bind c && c.address() == Harness.BIND_ADDRESS) {
+            return new Call.Bind(c.fd(), at.bindAddress());
+        } else if (call instanceof Call.Connect c && c.address() == Harness.CONNECT_ADDRESS) {
+            return new Call.Connect(c.fd(), at.connectAddress());
+        } else if (call instanceof Call.SendTo c && c.address() == Harness.CONNECT_ADDRESS) {
+            return new Call.SendTo(c.fd(), c.data(), c.flags(), at.connectAddress(), c.unspec());
+        }
+        return call;
+    }
+
     /** The call with the script's file descriptors replaced by the kernel's (identical unless they differed). */
     private Call toLive(Call call) {
         if (fdMap.isEmpty()) {
@@ -454,6 +503,8 @@ public final class ScriptRunner {
             return new Call.Fcntl(fd(c.fd()), c.command(), c.flags());
         } else if (call instanceof Call.SetSockOpt c) {
             return new Call.SetSockOpt(fd(c.fd()), c.option(), c.value(), c.on());
+        } else if (call instanceof Call.SetSockOptBytes c) {
+            return new Call.SetSockOptBytes(fd(c.fd()), c.option(), c.value());
         } else if (call instanceof Call.GetSockOpt c) {
             return new Call.GetSockOpt(fd(c.fd()), c.option(), c.expectedValue());
         } else if (call instanceof Call.Ioctl c) {
@@ -564,6 +615,9 @@ public final class ScriptRunner {
         }
         if (result.ret() >= 0 && (call.call() instanceof Call.Socket || call.call() instanceof Call.Accept)) {
             socketUnderTest = (int) result.ret();
+        }
+        if (result.ret() == 0 && call.call() instanceof Call.Listen) {
+            listening = true; // syscall_listen(): the listener is the socket under test now
         }
         line.status = "pass";
         return true;
@@ -704,8 +758,8 @@ public final class ScriptRunner {
                 .map(r -> new ScriptReport.ScriptPacket(r.no(), r.timeMs() / 1000.0, r.inbound() ? "in" : "out",
                         r.segment() == null ? r.length() + " raw bytes" : r.segment().summary()))
                 .toList();
-        ScriptReport.ScriptSetup setup = new ScriptReport.ScriptSetup(Harness.LOCAL_IP + ":" + Harness.LOCAL_PORT,
-                Harness.REMOTE_IP + ":" + Harness.REMOTE_PORT, seed, script.toleranceUs(), script.sysctls(), script.notes(),
+        ScriptReport.ScriptSetup setup = new ScriptReport.ScriptSetup(script.addresses().localText() + ":" + Harness.LOCAL_PORT,
+                script.addresses().remoteText() + ":" + Harness.REMOTE_PORT, seed, script.toleranceUs(), script.sysctls(), script.notes(),
                 nowUs() / 1e6);
         return new ScriptReport(failure == null ? "pass" : "fail", summary, failure, setup, results, wire);
     }

@@ -184,7 +184,7 @@ class ScriptParserTest {
 
     @Test
     void optionsAndDirectives_thatCannotBeHonoured_areRefused() {
-        refused("--local_ip=10.0.0.1\n" + PREAMBLE, 1, "option --local_ip=10.0.0.1 is not supported");
+        refused("--local_ip=::1\n" + PREAMBLE, 1, "--local_ip takes an IPv4 address");
         refused("--ip_version=ipv6\n" + PREAMBLE, 1, "option --ip_version=ipv6 is not supported");
         refused(PREAMBLE + "--tolerance_usecs=1\n", 4, "options (--name=value) must come before the first event");
         refused("// vkernel-sysctl net.ipv4.no_such=1\n" + PREAMBLE, 1, "is not known to vkernel");

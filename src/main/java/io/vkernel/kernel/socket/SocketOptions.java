@@ -50,6 +50,11 @@ public final class SocketOptions {
     public boolean fastOpenNoCookie;
     /** TCP_FASTOPEN_CONNECT (tp->fastopen_connect): connect() defers the SYN to the first write, to carry its data. */
     public boolean fastOpenConnect;
+    /**
+     * TCP_FASTOPEN_KEY (the listener's tcp_fastopen_context): the cookie key's words, primary then an optional backup,
+     * as the sysctl writes them; null = the net namespace's net.ipv4.tcp_fastopen_key. Not copied to children.
+     */
+    public long[] fastOpenKey;
 
     /** sk_clone_lock(): the child socket starts with the listener's options, whatever they are. */
     public SocketOptions copy() {

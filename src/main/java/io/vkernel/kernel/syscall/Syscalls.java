@@ -603,6 +603,11 @@ public final class Syscalls {
                 return new SyscallResult(0, null, call.replace(")", ", \"" + name + "\", [" + name.length() + "]) = 0"),
                         name.getBytes(java.nio.charset.StandardCharsets.US_ASCII), null);
             }
+            if (option.equals("TCP_FASTOPEN_KEY")) {
+                // do_tcp_getsockopt(): tcp_fastopen_get_cipher(), the socket's keys or else the namespace's
+                byte[] key = io.vkernel.kernel.tcp.FastOpen.keyBytes(socket, kernel.sysctls());
+                return new SyscallResult(0, null, call.replace(")", ", " + quote(key) + ", [" + key.length + "]) = 0"), key, null);
+            }
             long value = switch (option) {
                 case "SO_ERROR" -> {
                     Tcb tcb = socket.tcb();
@@ -859,13 +864,13 @@ public final class Syscalls {
     /** The options vkernel models; {@code value} is milliseconds for SO_RCVTIMEO, l_linger for SO_LINGER, else 0/1. */
     public static final List<String> SOCKET_OPTIONS = List.of("SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION",
-            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT",
+            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT", "TCP_FASTOPEN_KEY",
             "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION",
-            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT",
+            "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT", "TCP_FASTOPEN_KEY",
             "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING");
 
     /** The level an option lives at, as strace names it. */
@@ -882,6 +887,24 @@ public final class Syscalls {
                 throw new SyscallException(Errno.EINVAL);
             }
             kernel.tcp().setCongestionControl(socket, name);
+            return SyscallResult.ok(0, call + " = 0");
+        });
+    }
+
+    /**
+     * setsockopt(fd, SOL_TCP, TCP_FASTOPEN_KEY, key, len): the socket's own Fast Open cookie key, 16 bytes (or 32: a
+     * primary and a backup key), do_tcp_setsockopt() -> tcp_fastopen_reset_cipher(); any other length is EINVAL.
+     */
+    public Outcome setsockopt(Process process, int fd, String option, byte[] value) {
+        String call = "setsockopt(" + fd + ", " + level(option) + ", " + option + ", " + quote(value) + ", " + value.length + ")";
+        return run(call, () -> {
+            Socket socket = socketOf(process, fd);
+            if (!option.equals("TCP_FASTOPEN_KEY")) {
+                throw new SyscallException(Errno.EINVAL);
+            }
+            if (!io.vkernel.kernel.tcp.FastOpen.setKey(socket, value)) {
+                throw new SyscallException(Errno.EINVAL);
+            }
             return SyscallResult.ok(0, call + " = 0");
         });
     }

@@ -9,6 +9,7 @@ import io.vkernel.kernel.wire.TcpOption;
 
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * TCP Fast Open (RFC 7413) as Linux 6.x does it (net/ipv4/tcp_fastopen.c): the Fast Open option (kind 34, or the
@@ -132,6 +133,55 @@ public final class FastOpen {
         return out;
     }
 
+    /** TCP_FASTOPEN_KEY_LENGTH and TCP_FASTOPEN_KEY_BUF_LENGTH (a primary and a backup key). */
+    public static final int KEY_LENGTH = 16;
+    static final int KEY_BUF_LENGTH = 32;
+
+    /**
+     * setsockopt(TCP_FASTOPEN_KEY): the socket's own key, its bytes read as little-endian 32-bit words as
+     * proc_tcp_fastopen_key() stores the sysctl's (so bytes f7 63 bf a0 are the sysctl's word a0bf63f7); false for a
+     * length other than 16 or 32 (EINVAL).
+     */
+    public static boolean setKey(Socket socket, byte[] value) {
+        if (value.length != KEY_LENGTH && value.length != KEY_BUF_LENGTH) {
+            return false;
+        }
+        long[] words = new long[value.length / 4];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = (value[4 * i] & 0xffL) | (value[4 * i + 1] & 0xffL) << 8 | (value[4 * i + 2] & 0xffL) << 16
+                    | (value[4 * i + 3] & 0xffL) << 24;
+        }
+        socket.options().fastOpenKey = words;
+        return true;
+    }
+
+    /**
+     * The keys a listener's cookies are made and checked with: its own TCP_FASTOPEN_KEY (primary, then backup) or
+     * the net.ipv4.tcp_fastopen_key sysctl (tcp_fastopen_get_ctx() falls back to the namespace's context).
+     */
+    static List<long[]> keys(Socket listener, Sysctls sysctls) {
+        long[] own = listener.options().fastOpenKey;
+        if (own == null) {
+            return List.of(key(sysctls));
+        }
+        return own.length == 4 ? List.of(own) : List.of(Arrays.copyOf(own, 4), Arrays.copyOfRange(own, 4, 8));
+    }
+
+    /** getsockopt(TCP_FASTOPEN_KEY): the keys {@link #keys} gives, as bytes (each word little-endian). */
+    public static byte[] keyBytes(Socket socket, Sysctls sysctls) {
+        List<long[]> keys = keys(socket, sysctls);
+        byte[] out = new byte[keys.size() * KEY_LENGTH];
+        int i = 0;
+        for (long[] key : keys) {
+            for (long word : key) {
+                for (int b = 0; b < 4; b++) {
+                    out[i++] = (byte) (word >>> (8 * b));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The cookie key the sysctls hold (net.ipv4.tcp_fastopen_key.0 to .3). */
     static long[] key(Sysctls sysctls) {
         long[] words = new long[4];
@@ -240,14 +290,16 @@ public final class FastOpen {
             report.step("tcp.fastopen", "data on a SYN without a cookie: not acknowledged, an ordinary handshake");
             return Verdict.NONE;
         }
-        byte[] valid = cookie(key(sysctls), request.tuple());
+        List<long[]> keys = keys(listener, sysctls);
+        byte[] valid = cookie(keys.get(0), request.tuple());
         if (offered.request()) {
             request.synAckFastOpen = new Cookie(valid, exp).option();
             report.step("tcp.fastopen", "the SYN asks for a cookie: the SYN-ACK carries " + new Cookie(valid, exp)
                     + " (SipHash of the two addresses under net.ipv4.tcp_fastopen_key)");
             return Verdict.COOKIE;
         }
-        if (!Arrays.equals(offered.value(), valid)) {
+        // tcp_fastopen_cookie_gen_check(): a cookie made with the backup key is still valid
+        if (keys.stream().noneMatch(k -> Arrays.equals(offered.value(), cookie(k, request.tuple())))) {
             request.synAckFastOpen = new Cookie(valid, exp).option();
             report.step("tcp.fastopen", "the SYN's cookie " + offered + " is not this server's: its data is not "
                     + "acknowledged and the SYN-ACK carries the valid cookie (TCPFastOpenPassiveFail)");
