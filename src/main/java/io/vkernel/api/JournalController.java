@@ -9,6 +9,8 @@ import io.vkernel.journal.Replay;
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.KernelConfig;
 import io.vkernel.sandbox.KernelRegistry;
+import io.vkernel.script.JournalScript;
+import io.vkernel.script.ScriptLimits;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -28,23 +30,33 @@ import java.util.List;
 class JournalController {
 
     static final String NDJSON = "application/x-ndjson";
+    /** What POST /api/v1/scripts/runs takes: a packetdrill script is plain text. */
+    static final String PKT = MediaType.TEXT_PLAIN_VALUE;
 
     private final Kernels kernels;
     private final KernelRegistry registry;
     private final KernelJournal journal;
+    private final ScriptLimits scriptLimits;
 
-    JournalController(Kernels kernels, KernelRegistry registry, KernelJournal journal) {
+    JournalController(Kernels kernels, KernelRegistry registry, KernelJournal journal, ScriptLimits scriptLimits) {
+        this.scriptLimits = scriptLimits;
         this.kernels = kernels;
         this.registry = registry;
         this.journal = journal;
     }
 
-    @GetMapping(value = "/api/v1/kernels/{k}/journal", produces = NDJSON)
-    @Operation(summary = "The kernel's journal (NDJSON)", description = "Line 1 is the header (\"journal\": \"vkernel\", its "
-            + "version and the kernel's creation settings); line n + 1 is step n, one input (packet, system call, process "
-            + "start or exit, clock advance, sysctl change, clock mode) as the kernel executed it. POST it to "
-            + "/api/v1/kernels/import to make a copy of the kernel, or fork it at any step")
-    ResponseEntity<String> exportJournal(@PathVariable String k) {
+    @GetMapping(value = "/api/v1/kernels/{k}/journal", produces = {NDJSON, PKT})
+    @Operation(summary = "The kernel's journal (NDJSON), or its history as a packetdrill script", description = "Line 1 is the "
+            + "header (\"journal\": \"vkernel\", its version and the kernel's creation settings); line n + 1 is step n, one "
+            + "input (packet, system call, process start or exit, clock advance, sysctl change, clock mode) as the kernel "
+            + "executed it. POST it to /api/v1/kernels/import to make a copy of the kernel, or fork it at any step. "
+            + "With ?format=pkt the history is written as a packetdrill script (text/plain) that POST /api/v1/scripts/runs "
+            + "passes, or refused with a 422 naming the first step that script cannot express")
+    ResponseEntity<String> exportJournal(@PathVariable String k, @RequestParam(required = false) String format) {
+        if (format != null && !format.equals("ndjson") && !format.equals("pkt")) {
+            throw ApiException.badField("format", "format is ndjson (the journal, the default) or pkt (a packetdrill script), got '"
+                    + format + "'");
+        }
         Kernel kernel = kernels.get(k);
         journal.flush();
         List<String> lines = journal.isJournaled(kernel) ? journal.lines(kernel.id()) : List.of();
@@ -52,7 +64,27 @@ class JournalController {
             throw new ApiException(HttpStatus.CONFLICT, "not-journaled", "Not journaled", "kernel '" + k
                     + "' is not journaled (vkernel.journal.enabled is false)", null);
         }
+        if ("pkt".equals(format)) {
+            return ResponseEntity.ok().contentType(MediaType.parseMediaType(PKT + ";charset=UTF-8")).body(script(k, lines));
+        }
         return ResponseEntity.ok().contentType(MediaType.parseMediaType(NDJSON)).body(String.join("\n", lines) + "\n");
+    }
+
+    /** The history as a packetdrill script, replayed on a private kernel that no registry or budget sees. */
+    private String script(String k, List<String> lines) {
+        Replay.Parsed parsed = Replay.parse(lines);
+        KernelConfig c = parsed.header().config();
+        Kernel fresh = new Kernel(c);
+        fresh.limitParkedCalls(parsed.header().parkedPerProcess(), parsed.header().parkedPerKernel());
+        String title = "kernel '" + k + "' (" + io.vkernel.kernel.wire.Ipv4.format(c.address()) + ", seed " + c.seed() + ")";
+        try {
+            return JournalScript.export(fresh, title, parsed.inputs(), scriptLimits);
+        } catch (JournalScript.NotExpressible e) {
+            throw new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "not-expressible-as-script", "Not expressible as a script",
+                    "kernel '" + k + "': " + e.getMessage() + ". GET the journal without ?format=pkt for every step, or fork the "
+                    + "kernel before that step (POST /api/v1/kernels/" + k + "/fork?at=" + (e.step() - 1) + ") and export the fork",
+                    "format");
+        }
     }
 
     @PostMapping(value = "/api/v1/kernels/{k}/fork")
