@@ -91,12 +91,20 @@ final class LossProbe {
             if (size > 0 && !Seq.after(tcb.sndNxt + size, tcb.sndUna + tcb.sndWnd)) {
                 byte[] chunk = tcb.sendQueue.peek(inFlightData, size);
                 int push = tcb.pushMarks.isMark(tcb.sndNxt + size) ? TcpFlags.PSH : 0;
-                host.transmit(output.out(tcb, TcpFlags.ACK | push, tcb.sndNxt, tcb.rcvNxt, chunk), null);
+                boolean fin = TcpSender.finRidesOn(tcb, tcb.sndNxt + size)
+                        && Seq.before(tcb.sndNxt + size, tcb.sndUna + tcb.sndWnd);
+                host.transmit(output.out(tcb, TcpFlags.ACK | push | (fin ? TcpFlags.FIN : 0), tcb.sndNxt, tcb.rcvNxt, chunk), null);
                 rack.onSent(tcb.sndNxt, tcb.sndNxt + size, mss, clock.now(), false);
-                tcb.sndNxt += size;
+                tcb.sndNxt += size + (fin ? 1 : 0);
                 tcb.lastDataSent = clock.now();
                 rack.tlpRetrans = false;
                 what = "new data " + size + " bytes";
+            } else if (tcb.finQueued && tcb.finAlone && tcb.sndNxt == tcb.finSeq + 1) {
+                // the FIN's own skb is the last one sent (tcp_send_fin() found no unsent data to ride on)
+                host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
+                tcb.totalRetransmits++;
+                rack.tlpRetrans = true;
+                what = "the FIN again";
             } else if (!rack.sent.isEmpty()) {
                 Rack.Sent last = rack.sent.get(rack.sent.size() - 1);
                 int start = last.start;
@@ -105,9 +113,11 @@ final class LossProbe {
                     start = tcb.sndUna;
                 }
                 if (Seq.after(end, start)) {
+                    // tcp_send_loss_probe(): tcp_fragment() leaves the last MSS of the last skb an skb of its own
+                    SkbCuts.cutAt(rack, start);
                     byte[] chunk = tcb.sendQueue.peek(start - tcb.sndUna, end - start);
                     int push = tcb.pushMarks.isMark(end) ? TcpFlags.PSH : 0;
-                    int fin = tcb.finQueued && end == tcb.finSeq && tcb.sndNxt == tcb.finSeq + 1 ? TcpFlags.FIN : 0;
+                    int fin = TcpSender.finRidesOn(tcb, end) && tcb.sndNxt == tcb.finSeq + 1 ? TcpFlags.FIN : 0;
                     host.transmit(output.out(tcb, TcpFlags.ACK | push | fin, start, tcb.rcvNxt, chunk), null);
                     rack.onSent(start, end, mss, clock.now(), true);
                     tcb.totalRetransmits++;

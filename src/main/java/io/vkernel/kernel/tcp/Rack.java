@@ -30,6 +30,8 @@ final class Rack {
         boolean retransPending;
         /** TCPCB_SACKED_ACKED. */
         boolean delivered;
+        /** An skb of the retransmission queue ends with this piece ({@link SkbCuts}). */
+        boolean skbEnd;
 
         Sent(int start, int end, long sentAt) {
             this.start = start;
@@ -70,6 +72,9 @@ final class Rack {
                 int e = Seq.before(s + mss, end) ? s + mss : end;
                 sent.add(new Sent(s, e, now));
             }
+            if (!sent.isEmpty()) {
+                sent.get(sent.size() - 1).skbEnd = true; // every transmission is at least one skb of its own
+            }
             return;
         }
         for (Sent piece : sent) {
@@ -103,9 +108,13 @@ final class Rack {
      */
     void onDelivered(int sndUna, SackScoreboard scoreboard, long now) {
         int kept = 0;
+        boolean holeFilled = false;
         for (int i = 0; i < sent.size(); i++) {
             Sent piece = sent.get(i);
             boolean acked = !Seq.after(piece.end, sndUna);
+            // tcp_clean_rtx_queue(): a never-retransmitted, un-SACKed segment below the highest SACK is ACKed now:
+            // the hole was filled by the original, that is reordering (tcp_check_sack_reordering(), once per ACK)
+            holeFilled |= acked && !piece.delivered && !piece.retransmitted && anySacked && Seq.before(piece.start, highestSacked);
             boolean sacked = !acked && !piece.delivered && scoreboard.unsackedIn(piece.start, piece.end) == 0;
             if (acked || sacked) {
                 if (!piece.delivered) {
@@ -113,6 +122,7 @@ final class Rack {
                 }
                 if (sacked) {
                     piece.delivered = true;
+                    SkbCuts.sacked(piece, kept > 0 ? sent.get(kept - 1) : null); // tcp_match_skb_to_sack() cuts at the edges
                     // tcp_sacktag_one(): a SACK below what was already SACKed is reordering only for a segment
                     // never retransmitted ("new sack for not retransmitted frame, which was in hole")
                     if (!piece.retransmitted && anySacked && Seq.before(piece.end, highestSacked)) {
@@ -128,6 +138,9 @@ final class Rack {
                 sent.set(kept++, piece);
             }
         }
+        if (holeFilled) {
+            reordSeen++;
+        }
         sent.subList(kept, sent.size()).clear();
         if (sent.isEmpty()) {
             anySacked = false;
@@ -136,17 +149,18 @@ final class Rack {
 
     /** tcp_rack_advance(): keeps the most recently sent delivered piece and its RTT. */
     private void advance(Sent piece, long now) {
-        if (mstamp >= 0 && !sentAfter(piece.sentAt, mstamp, piece.end, endSeq)) {
-            return;
-        }
         long rtt = now - piece.sentAt;
         if (piece.retransmitted && minRttMs >= 0 && rtt < minRttMs) {
             return; // ambiguous: the original may be what was delivered
         }
+        // tcp_rack_advance(): rack.rtt_us is that of the last delivery looked at, even one sent before rack.mstamp
+        // (tcp_clean_rtx_queue() walks in sequence order); only the newest transmission moves mstamp
         rttMs = rtt;
-        mstamp = piece.sentAt;
-        endSeq = piece.end;
         advanced = true;
+        if (mstamp < 0 || sentAfter(piece.sentAt, mstamp, piece.end, endSeq)) {
+            mstamp = piece.sentAt;
+            endSeq = piece.end;
+        }
     }
 
     /** tcp_skb_sent_after(): later in time, or at the same time and later in sequence. */

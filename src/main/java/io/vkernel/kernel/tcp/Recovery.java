@@ -374,7 +374,7 @@ final class Recovery {
             if (!Seq.before(seq, line) || !Seq.before(seq, dataEnd)) {
                 break;
             }
-            int most = sysctls.gso() ? (budget - sent) * mss : mss;
+            int most = (budget - sent) * mss; // TCP always builds GSO packets; SoftwareGso cuts them when offload is off
             int limit = Seq.before(line, dataEnd) ? line : dataEnd;
             int end = Seq.before(seq + most, limit) ? seq + most : limit;
             int sacked = tcb.scoreboard.nextSackedAfter(seq, end);
@@ -397,12 +397,22 @@ final class Recovery {
     private void retransmit(Tcb tcb, int seq, int end, int mss, PacketReport report) {
         int size = end - seq;
         byte[] chunk = tcb.sendQueue.peek(seq - tcb.sndUna, size);
-        int push = tcb.pushMarks.isMark(end) ? TcpFlags.PSH : 0;
-        host.transmit(output.out(tcb, TcpFlags.ACK | push, seq, tcb.rcvNxt, chunk), report);
+        SkbCuts.cutAt(tcb.rack, end); // __tcp_retransmit_skb(): tcp_fragment() when the budget ends inside an skb
+        int push = SkbCuts.push(tcb, seq, end, mss) ? TcpFlags.PSH : 0;
+        int fin = TcpSender.finRidesOn(tcb, end) && tcb.sndNxt == tcb.finSeq + 1 ? TcpFlags.FIN : 0; // the FIN's skb
+        if (sysctls.gso() || size <= mss) {
+            host.transmit(output.outExact(tcb, TcpFlags.ACK | push | fin, seq, tcb.rcvNxt, chunk), report);
+        } else {
+            SoftwareGso.transmit(host, output, tcb, TcpFlags.ACK | push | fin, seq, chunk, SkbCuts.skbEnds(tcb.rack, seq, end), mss, report);
+        }
         tcb.rack.onSent(seq, end, mss, clock.now(), true);
-        tcb.undo.onRetransmit((size + mss - 1) / mss, clock.now());
-        tcb.totalRetransmits++;
-        host.count(SnmpCounter.TCP_RETRANS_SEGS);
+        int segs = (size + mss - 1) / mss;
+        tcb.undo.onRetransmit(segs, clock.now());
+        // tcp_retransmit_skb(): tp->total_retrans and TCP_MIB_RETRANSSEGS count segments (tcp_skb_pcount()), not packets
+        tcb.totalRetransmits += segs;
+        for (int i = 0; i < segs; i++) {
+            host.count(SnmpCounter.TCP_RETRANS_SEGS);
+        }
         tcb.rttSentAt = -1; // Karn: no RTT sample across a retransmission
     }
 

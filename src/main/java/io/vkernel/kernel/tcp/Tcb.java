@@ -54,6 +54,11 @@ public final class Tcb implements BindTable.Owner {
     boolean finConsumed;
     boolean finQueued;
     int finSeq;
+    /**
+     * The FIN has a packet of its own: no unsent data waited when it was queued. Otherwise tcp_send_fin() set FIN on
+     * the unsent tail skb, so it leaves (and is retransmitted) with the last data bytes.
+     */
+    boolean finAlone;
     boolean readShutdown;
     boolean writeShutdown;
     /** {@code sk_err}: reported once by the next read or write, then cleared. */

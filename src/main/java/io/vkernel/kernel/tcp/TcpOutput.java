@@ -40,6 +40,19 @@ final class TcpOutput {
 
     /** A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them. */
     Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload) {
+        return out(tcb, flags, seq, ack, payload, true);
+    }
+
+    /**
+     * A segment with exactly the flags the caller chose: a retransmission of whole skbs, given the flags of its last
+     * skb ({@link SkbCuts#push}) since the cuts of the retransmission queue, not the pacing rate of now, decide how it
+     * leaves; or one segment of a software-segmented packet ({@link SoftwareGso}).
+     */
+    Segment outExact(Tcb tcb, int flags, int seq, int ack, byte[] payload) {
+        return out(tcb, flags, seq, ack, payload, false);
+    }
+
+    private Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload, boolean gsoPush) {
         tcb.unackedBytes = 0; // every segment of the connection carries the ACK
         if (payload != null && payload.length > 0) {
             tcb.lastDataSent = clock.now(); // tcp_event_data_sent(): tp->lsndtime
@@ -68,7 +81,7 @@ final class TcpOutput {
                     : TcpOptions.NONE;
         }
         int mss = TcpSender.sendMss(tcb);
-        if (payload != null && (flags & TcpFlags.SYN) == 0 && payload.length > mss
+        if (gsoPush && payload != null && (flags & TcpFlags.SYN) == 0 && payload.length > mss
                 && Pacing.lastPacketIsGso(tcb, (payload.length + mss - 1) / mss, mss)) {
             // __tcp_transmit_skb(): every GSO packet (tcp_skb_pcount() > 1) carries PSH, to flush GRO at the receiver,
             // wherever the skb was cut (cwnd, window, a retransmission); a last packet of one MSS keeps its own flags

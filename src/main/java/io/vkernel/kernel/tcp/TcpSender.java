@@ -158,14 +158,12 @@ final class TcpSender {
     }
 
     /**
-     * tcp_xmit_size_goal(): with segmentation offload a send is built in super-segments of whole MSS up to 64 KB,
-     * bounded by half the peer's largest window (tcp_bound_to_half_wnd()); without it, one MSS.
+     * tcp_xmit_size_goal(): a send is built in super-segments of whole MSS up to 64 KB, bounded by half the peer's
+     * largest window (tcp_bound_to_half_wnd()). With the device's offloads off too: TCP always uses GSO
+     * (sk_setup_caps() sets NETIF_F_GSO for every TCP socket), the stack segments in software before the device.
      */
     private int sizeGoal(Tcb tcb) {
         int mss = sendMss(tcb);
-        if (!sysctls.gso()) {
-            return mss;
-        }
         int window = maxWindow(tcb);
         int cutoff = window > DEFAULT_MSS ? window >> 1 : window;
         int bound = cutoff > 0 ? Math.min(GSO_MAX_BYTES, cutoff) : GSO_MAX_BYTES;
@@ -240,9 +238,18 @@ final class TcpSender {
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
             // a cut by cwnd gets PSH only as a GSO packet does (TcpOutput.out(), Pacing), not from the write
             boolean push = tcb.pushMarks.isMark(tcb.sndNxt + size) || (fromWrite && size == usable && size < unsent);
-            int flags = TcpFlags.ACK | (push ? TcpFlags.PSH : 0);
-            host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
+            // tcp_send_fin(): a FIN queued behind unsent data rides on the tail skb, so the last bytes carry it
+            // (tso_fragment() keeps FIN and PSH on the tail piece); it needs one more byte of window
+            boolean fin = finRidesOn(tcb, tcb.sndNxt + size) && size < usable;
+            int flags = TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
+            int perPacket = Pacing.tsoSegs(tcb, mss);
+            if (sysctls.gso() || size <= mss) {
+                host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
+            } else {
+                SoftwareGso.transmit(host, output, tcb, flags, chunk, perPacket, mss, report);
+            }
             tcb.rack.onSent(tcb.sndNxt, tcb.sndNxt + size, mss, clock.now(), false);
+            SkbCuts.firstSent(tcb.rack, tcb.sndNxt, tcb.sndNxt + size, perPacket, mss);
             sentAny = true;
             timers.startRttTiming(tcb, tcb.sndNxt + size);
             tcb.sndNxt += size;
@@ -250,6 +257,9 @@ final class TcpSender {
                 tcb.sndSml = tcb.sndNxt;
             }
             unsent -= size;
+            if (fin) {
+                tcb.sndNxt += 1;
+            }
             if (tcb.caState == CaState.RECOVERY) {
                 tcb.prrOut += (size + mss - 1) / mss; // tcp_write_xmit(): new data counts in prr_out too
             }
@@ -269,6 +279,7 @@ final class TcpSender {
                 return;
             }
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
+            tcb.finAlone = true; // left on its own (the window stopped it behind the data): resent on its own
             tcb.sndNxt += 1;
             timers.armRetransmit(tcb);
             lossProbe.schedule(tcb, false);
@@ -287,9 +298,10 @@ final class TcpSender {
             return;
         }
         byte[] chunk = tcb.sendQueue.peek(inFlight, size);
-        host.transmit(output.out(tcb, TcpFlags.ACK | TcpFlags.PSH, tcb.sndNxt, tcb.rcvNxt, chunk), null);
+        boolean fin = finRidesOn(tcb, tcb.sndNxt + size) && size < tcb.sndWnd - inFlight;
+        host.transmit(output.out(tcb, TcpFlags.ACK | TcpFlags.PSH | (fin ? TcpFlags.FIN : 0), tcb.sndNxt, tcb.rcvNxt, chunk), null);
         timers.startRttTiming(tcb, tcb.sndNxt + size);
-        tcb.sndNxt += size;
+        tcb.sndNxt += size + (fin ? 1 : 0);
         if (size < sendMss(tcb)) {
             tcb.sndSml = tcb.sndNxt;
         }
@@ -313,9 +325,19 @@ final class TcpSender {
         return !tcb.finQueued && (more || (tcb.socket != null && tcb.socket.options().cork));
     }
 
+    /**
+     * Whether a data packet ending at {@code end} carries the FIN: the FIN was set on the unsent tail skb
+     * (tcp_send_fin()) and the packet holds that skb's last bytes, sent or resent.
+     */
+    static boolean finRidesOn(Tcb tcb, int end) {
+        return tcb.finQueued && !tcb.finAlone && end == tcb.finSeq;
+    }
+
     void queueFin(Tcb tcb, PacketReport report) {
         tcb.finQueued = true;
         tcb.finSeq = tcb.sndUna + tcb.sendQueue.size();
+        // tcp_send_fin(): FIN on the unsent tail skb when there is one, else an skb of its own
+        tcb.finAlone = tcb.finSeq == tcb.sndNxt;
         transmitPending(tcb, report);
     }
 }

@@ -108,7 +108,9 @@ final class TcpTimers {
             size = Math.min(size, tcb.pushMarks.nextAfter(tcb.sndUna, tcb.sndUna + size) - tcb.sndUna);
             byte[] chunk = tcb.sendQueue.peek(0, size);
             int push = tcb.pushMarks.isMark(tcb.sndUna + size) ? TcpFlags.PSH : 0;
-            host.transmit(output.out(tcb, TcpFlags.ACK | push, tcb.sndUna, tcb.rcvNxt, chunk), null);
+            int fin = TcpSender.finRidesOn(tcb, tcb.sndUna + size) && tcb.sndNxt == tcb.finSeq + 1 ? TcpFlags.FIN : 0;
+            host.transmit(output.out(tcb, TcpFlags.ACK | push | fin, tcb.sndUna, tcb.rcvNxt, chunk), null);
+            SkbCuts.cutAt(tcb.rack, tcb.sndUna + size); // tcp_retransmit_skb(head, 1): tcp_fragment() at one MSS
             recovery.onRetransmitTimeout(tcb, tcb.sndUna + size);
             tcb.rack.onSent(tcb.sndUna, tcb.sndUna + size, size, clock.now(), true);
         } else if (tcb.finQueued) {

@@ -1,0 +1,100 @@
+package io.vkernel.kernel.tcp;
+
+import io.vkernel.kernel.wire.Seq;
+
+/**
+ * Where Linux's retransmission queue is cut into skbs, kept as a flag on RACK's per-MSS pieces ({@link Rack.Sent}).
+ * A retransmission resends whole skbs, each as a packet of its own, and a packet of more than one segment carries
+ * PSH (__tcp_transmit_skb(): tcp_skb_pcount() > 1): so the flags of a retransmitted range are those of its last skb.
+ * The cuts come from the first transmission (tcp_write_xmit() hands out packets of tcp_tso_segs() segments, each its
+ * own skb after tso_fragment()), from SACKs (tcp_match_skb_to_sack() fragments at the SACK edge), and from every
+ * retransmission that takes only part of an skb (tcp_fragment() in __tcp_retransmit_skb() and tcp_send_loss_probe()).
+ */
+final class SkbCuts {
+
+    private SkbCuts() {
+    }
+
+    /** A first transmission of [start, end) left as packets of {@code perSkb} segments of {@code mss}: one skb each. */
+    static void firstSent(Rack rack, int start, int end, int perSkb, int mss) {
+        int step = Math.max(1, perSkb) * mss;
+        for (Rack.Sent piece : rack.sent) {
+            if (!Seq.before(piece.start, start) && !Seq.after(piece.end, end)
+                    && (piece.end == end || (piece.end - start) % step == 0)) {
+                piece.skbEnd = true;
+            }
+        }
+    }
+
+    /** tcp_fragment() at {@code seq}: the piece ending there ends an skb. */
+    static void cutAt(Rack rack, int seq) {
+        for (Rack.Sent piece : rack.sent) {
+            if (piece.end == seq) {
+                piece.skbEnd = true;
+                return;
+            }
+        }
+    }
+
+    /** A piece was SACKed: its skb is cut from the pieces on both sides ({@code previous} may be null). */
+    static void sacked(Rack.Sent piece, Rack.Sent previous) {
+        piece.skbEnd = true;
+        if (previous != null) {
+            previous.skbEnd = true;
+        }
+    }
+
+    /**
+     * The start of the last skb of a retransmission of [seq, end): the last cut strictly inside the range, else
+     * {@code seq}.
+     */
+    static int lastSkbStart(Rack rack, int seq, int end) {
+        int start = seq;
+        for (Rack.Sent piece : rack.sent) {
+            if (!Seq.before(piece.end, end)) {
+                break;
+            }
+            if (piece.skbEnd && Seq.after(piece.end, seq)) {
+                start = piece.end;
+            }
+        }
+        return start;
+    }
+
+    /** The skb ends inside (seq, end], as offsets from {@code seq}, ascending, the last one {@code end - seq}. */
+    static int[] skbEnds(Rack rack, int seq, int end) {
+        int[] ends = new int[8];
+        int n = 0;
+        for (Rack.Sent piece : rack.sent) {
+            if (!Seq.before(piece.end, end)) {
+                break;
+            }
+            if (piece.skbEnd && Seq.after(piece.end, seq)) {
+                if (n == ends.length - 1) {
+                    ends = java.util.Arrays.copyOf(ends, ends.length * 2);
+                }
+                ends[n++] = piece.end - seq;
+            }
+        }
+        ends[n++] = end - seq;
+        return java.util.Arrays.copyOf(ends, n);
+    }
+
+    /** The first skb end after {@code seq}, or {@code fallback} when no piece says. */
+    static int skbEndAfter(Rack rack, int seq, int fallback) {
+        for (Rack.Sent piece : rack.sent) {
+            if (piece.skbEnd && Seq.after(piece.end, seq)) {
+                return piece.end;
+            }
+        }
+        return fallback;
+    }
+
+    /**
+     * PSH on a retransmission of [seq, end) as packetdrill reads the train of packets Linux sends for it (the last
+     * packet's flags): its last skb is more than one segment, or ends where a write did (tcp_mark_push()).
+     */
+    static boolean push(Tcb tcb, int seq, int end, int mss) {
+        return tcb.pushMarks.isMark(end) || end - lastSkbStart(tcb.rack, seq, end) > mss;
+    }
+}
