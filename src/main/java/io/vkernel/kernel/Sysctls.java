@@ -49,6 +49,17 @@ public final class Sysctls {
     public static final String TCP_SLOW_START_AFTER_IDLE = "net.ipv4.tcp_slow_start_after_idle";
     public static final String TCP_RECOVERY = "net.ipv4.tcp_recovery";
     public static final String TCP_EARLY_RETRANS = "net.ipv4.tcp_early_retrans";
+    /** tcp_tso_segs(): the fewest segments one GSO packet may carry, whatever the pacing rate. */
+    public static final String TCP_MIN_TSO_SEGS = "net.ipv4.tcp_min_tso_segs";
+    /** The initial reordering degree of a connection (tp->reordering, dupthresh); SACK may raise it. */
+    public static final String TCP_REORDERING = "net.ipv4.tcp_reordering";
+    /** The ceiling reordering detection may raise tp->reordering to (tcp_check_sack_reordering()). */
+    public static final String TCP_MAX_REORDERING = "net.ipv4.tcp_max_reordering";
+    /** tcp_cubic's module parameters (/sys/module/tcp_cubic/parameters/NAME on Linux): HyStart. */
+    public static final String TCP_CUBIC_HYSTART = "tcp_cubic.hystart";
+    public static final String TCP_CUBIC_HYSTART_DETECT = "tcp_cubic.hystart_detect";
+    public static final String TCP_CUBIC_HYSTART_LOW_WINDOW = "tcp_cubic.hystart_low_window";
+    public static final String TCP_CUBIC_HYSTART_ACK_DELTA_US = "tcp_cubic.hystart_ack_delta_us";
     /** vkernel's own: 1 = the NIC offers GSO/TSO, so the stack may send super-segments (ethtool -K dev gso|tso on). */
     public static final String VKERNEL_GSO = "vkernel.gso";
     /** tcp_notsent_lowat(): the default TCP_NOTSENT_LOWAT; UINT_MAX (tcp_sk_init()) leaves it off. */
@@ -108,6 +119,20 @@ public final class Sysctls {
                 + "after it is delivered and a reordering window has passed, with the reordering timer"));
         SPECS.put(TCP_EARLY_RETRANS, new Spec(3, 0, 4, "3 or 4: tail loss probes (RFC 8985 §7) after 2 x SRTT with "
                 + "nothing acknowledged; 0-2: none"));
+        SPECS.put(TCP_MIN_TSO_SEGS, new Spec(2, 1, 255, "the fewest segments one GSO packet carries (tcp_tso_segs()); "
+                + "more are put in one when the pacing rate allows about 1 ms of data"));
+        SPECS.put(TCP_REORDERING, new Spec(3, 1, 300, "initial reordering degree of a connection (TCP_INFO tcpi_reordering, "
+                + "the duplicate-ACK threshold); SACK reordering detection raises it per connection"));
+        SPECS.put(TCP_MAX_REORDERING, new Spec(300, 1, 65535, "the most reordering detection may raise a connection's "
+                + "reordering degree to (tcp_check_sack_reordering())"));
+        SPECS.put(TCP_CUBIC_HYSTART, new Spec(1, 0, 1, "tcp_cubic module parameter: 1 lets CUBIC leave slow start "
+                + "early when HyStart sees the queue build (hystart_update())"));
+        SPECS.put(TCP_CUBIC_HYSTART_DETECT, new Spec(3, 0, 3, "tcp_cubic module parameter: HyStart's detectors, "
+                + "1 = ACK train, 2 = delay increase, 3 = both"));
+        SPECS.put(TCP_CUBIC_HYSTART_LOW_WINDOW, new Spec(16, 0, 1 << 20, "tcp_cubic module parameter: the cwnd "
+                + "(segments) from which HyStart watches"));
+        SPECS.put(TCP_CUBIC_HYSTART_ACK_DELTA_US, new Spec(2000, 0, 1_000_000, "tcp_cubic module parameter: ACKs "
+                + "closer than this (us) belong to one ACK train"));
         SPECS.put(TCP_FASTOPEN, new Spec(1, 0, 0xFFFF_FFFFL, "TCP Fast Open (RFC 7413) bits: 0x1 client (sendto MSG_FASTOPEN), "
                 + "0x2 server, 0x4 client sends data without a cookie, 0x200 server takes data without a cookie, 0x400 every "
                 + "listener is Fast Open with its backlog as queue length (no setsockopt TCP_FASTOPEN needed)"));

@@ -134,7 +134,8 @@ final class CodeBlock implements ScriptEvent.Action {
         }
         if (p.peekIsName() && p.peekIs(1, "=")) {
             String name = p.next();
-            if (fields.contains(name) || CONSTANTS.containsKey(name)) {
+            // a TCP_INFO field is read-only; a constant's name may be bound again, as a Python global can be
+            if (fields.contains(name)) {
                 throw new ScriptException(line, "'" + name + "' is read-only in %{ }%");
             }
             p.next();

@@ -292,6 +292,21 @@ public final class ScriptRunner {
         }
         unmatched.poll();
         Segment segment = sniffed.record().segment();
+        long sentMs = sniffed.record().timeMs();
+        // do_outbound_script_packet(): packets that together make up the length the line expects are read as one
+        int fragments = 1;
+        for (int last = segment.payload().length; segment.payload().length < packet.length() && last > 0; fragments++) {
+            Sniffed more = awaitOutbound(horizon, line.event.line(), packet.ports() == null ? defaultFlow : null);
+            Segment next = more == null ? null : more.record().segment();
+            int remaining = packet.length() - segment.payload().length;
+            if (next == null || !Aggregation.continues(segment, next, last, remaining)) {
+                break;
+            }
+            unmatched.poll();
+            segment = Aggregation.join(segment, next);
+            sentMs = more.record().timeMs();
+            last = next.payload().length;
+        }
         Flow.Key expectedKey = packet.ports() == null ? defaultFlow
                 : new Flow.Key(packet.ports().src(), new Endpoint(remoteAddress, packet.ports().dst()));
         Flow.Key actualKey = new Flow.Key(segment.src().port(), segment.dst());
@@ -299,7 +314,10 @@ public final class ScriptRunner {
         if (packet.has(TcpFlags.SYN) && segment.has(TcpFlags.SYN)) {
             flow.learnIsn(segment.seq(), packet.seq());
         }
-        line.timeUs = sniffed.record().timeMs() * 1000;
+        line.timeUs = sentMs * 1000;
+        if (fragments > 1) {
+            line.detail = fragments + " packets read as one, as packetdrill aggregates GSO packets up to the length a line expects";
+        }
         line.wire = segment.summary();
         line.actual = Packets.describe(segment, flow, packet.ports() != null || !actualKey.equals(expectedKey));
         if (passedOver > passedBefore) {

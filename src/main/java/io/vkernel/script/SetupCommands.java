@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 final class SetupCommands {
 
     static final String UNDERSTOOD = "sysctl [-q] [-e] [-w] name=value ... (several per line, ';'-separated, quoted values); "
-            + "echo V > /proc/sys/net/...; ../common/defaults.sh (google/packetdrill) and ./defaults.sh (kernel selftests); "
+            + "echo V > /proc/sys/net/...; echo V > /sys/module/tcp_cubic/parameters/hystart*; ../common/defaults.sh (google/packetdrill) and ./defaults.sh (kernel selftests); "
             + "set_sysctls.py /proc/sys/...=V ... and /tmp/sysctl_restore_${PPID}.sh; ethtool -K <dev> gso|tso|gro on|off; "
             + "ip tcp_metrics flush; A || B; tc qdisc add|replace dev tun0 root pfifo";
 
@@ -64,10 +64,10 @@ final class SetupCommands {
      * Linux sysctls the suites set that vkernel accepts without modelling what they tune (fast recovery, pacing,
      * Fast Open...): the run notes each one, and a script that depends on it fails on the packets, not here.
      */
-    private static final Set<String> ACCEPTED = Set.of("net.ipv4.tcp_frto", "net.ipv4.tcp_fack", "net.ipv4.tcp_reordering",
+    private static final Set<String> ACCEPTED = Set.of("net.ipv4.tcp_frto", "net.ipv4.tcp_fack",
             "net.ipv4.tcp_tso_win_divisor", "net.ipv4.tcp_ecn", "net.ipv4.tcp_ecn_option", "net.ipv4.tcp_pacing_ss_ratio",
             "net.ipv4.tcp_pacing_ca_ratio", "net.ipv4.tcp_notsent_lowat",
-            "net.ipv4.tcp_fastopen_blackhole_timeout_sec", "net.ipv4.tcp_min_tso_segs", "net.ipv4.tcp_mtu_probing",
+            "net.ipv4.tcp_fastopen_blackhole_timeout_sec", "net.ipv4.tcp_mtu_probing",
             "net.ipv4.tcp_base_mss", "net.ipv4.tcp_fastopen_cookies", "net.ipv4.tcp_app_win", "net.ipv4.tcp_autocorking",
             "net.ipv4.tcp_limit_output_bytes", "net.ipv4.tcp_thin_linear_timeouts", "net.ipv4.tcp_no_metrics_save",
             "net.ipv4.tcp_min_rtt_wlen", "net.ipv4.tcp_comp_sack_nr", "net.ipv4.tcp_comp_sack_delay_ns",
@@ -78,6 +78,8 @@ final class SetupCommands {
 
     private static final String DEFAULTS_NOTE = "line %d: %s also flushes TCP metrics (the Fast Open client's cache, "
             + "emptied) and sets a pfifo qdisc on tun0: vkernel's NIC has no qdisc";
+
+    private static final String CUBIC_PARAMETERS = "/sys/module/tcp_cubic/parameters/";
 
     private static final Pattern RESTORE = Pattern.compile("/tmp/sysctl_restore_\\$\\{?PPID}?\\.sh");
     private static final Pattern NAME = Pattern.compile("[a-z0-9_]+([./][a-z0-9_]+)+");
@@ -124,6 +126,10 @@ final class SetupCommands {
                 }
             } else if (cmd.equals("echo") && words.size() == 4 && words.get(2).equals(">") && words.get(3).startsWith("/proc/sys/")) {
                 set(words.get(3).substring("/proc/sys/".length()), words.get(1), line, sysctls, notes);
+            } else if (cmd.equals("echo") && words.size() == 4 && words.get(2).equals(">")
+                    && words.get(3).startsWith(CUBIC_PARAMETERS)) {
+                // a module parameter of tcp_cubic: vkernel keeps it as the setting tcp_cubic.NAME
+                set("tcp_cubic." + words.get(3).substring(CUBIC_PARAMETERS.length()), words.get(1), line, sysctls, notes);
             } else if (cmd.endsWith("common/defaults.sh") && words.size() == 1) {
                 PACKETDRILL_DEFAULTS.forEach(kv -> set(kv[0], kv[1], line, sysctls, notes));
                 notes.add(DEFAULTS_NOTE.formatted(line, cmd));

@@ -60,8 +60,8 @@ class TcpInfoTest {
                 .containsEntry("tcpi_pmtu", 1500L)
                 .containsEntry("tcpi_ato", 40_000L)
                 .containsEntry("tcpi_rtt", 50_000L) // the SYN-ACK's 50 ms, in microseconds
-                .containsEntry("tcpi_rttvar", 25_000L) // RFC 6298 §2.2: R/2
-                .containsEntry("tcpi_rto", 200_000L)
+                .containsEntry("tcpi_rttvar", 25_000L) // tcp_rtt_estimator(): mdev = R/2
+                .containsEntry("tcpi_rto", 250_000L) // SRTT + max(2 R, tcp_rto_min)
                 .containsEntry("tcpi_unacked", 0L)
                 .containsEntry("tcpi_bytes_acked", 0L)
                 .containsEntry("tcpi_bytes_received", 0L)
@@ -101,12 +101,12 @@ class TcpInfoTest {
         establishedWithLinuxOptions();
         t.write("x".repeat(3000));
         t.advanceSeconds(5);
-        // a tail loss probe first (2 x SRTT), then RTOs 0.2, 0.6, 1.4 and 3.0 s after it; the next, 3.2 s later, is
-        // still ahead. The probe is a retransmission (tcpi_total_retrans) but no timeout (tcpi_retransmits).
+        // a tail loss probe first (2 x SRTT), then RTOs 0.25, 0.75, 1.75 and 3.75 s after it (50 ms SRTT + 200 ms,
+        // doubling); the next, 4 s later, is still ahead. The probe is a retransmission (tcpi_total_retrans) but no timeout (tcpi_retransmits).
         assertThat(info()).containsEntry("tcpi_retransmits", 4L)
                 .containsEntry("tcpi_backoff", 4L)
                 .containsEntry("tcpi_total_retrans", 5L)
-                .containsEntry("tcpi_rto", 3_200_000L)
+                .containsEntry("tcpi_rto", 4_000_000L)
                 .containsEntry("tcpi_ca_state", 4L)
                 .containsEntry("tcpi_snd_cwnd", 1L)
                 .containsEntry("tcpi_snd_ssthresh", 7L)

@@ -64,6 +64,7 @@ final class ActiveOpen {
      */
     Tcb connect(Socket socket, FourTuple tuple, PacketReport report, byte[] fastOpenData, boolean defer) {
         Tcb tcb = new Tcb(tuple, TcpState.SYN_SENT, clock.now());
+        tcb.rack.initReordering(sysctls); // tcp_init_sock(): tp->reordering
         tcb.socket = socket;
         tcb.reuseAddr = socket.reuseAddr();
         tcb.advMss = Tcb.advMss(socket); // tcp_connect_init(): advmss and mss_clamp from user_mss

@@ -20,6 +20,17 @@ interface CongestionControl {
     default void onLoss(Tcb tcb) {
     }
 
+    /**
+     * {@code ->pkts_acked()}: an ACK arrived (tcp_clean_rtx_queue()), with the RTT of the last segment it delivered in
+     * microseconds, -1 without a sample; before cwnd grows for it.
+     */
+    default void acked(Tcb tcb, long rttUs, long nowMs, io.vkernel.kernel.Sysctls sysctls, int mss) {
+    }
+
+    /** {@code ->set_state(TCP_CA_Loss)}: the retransmission timer fired. */
+    default void onRetransmitTimeout(Tcb tcb, long nowMs) {
+    }
+
     /** The algorithms vkernel knows, by name; null for any other name. */
     static CongestionControl named(String name) {
         return switch (name) {

@@ -4,7 +4,7 @@ package io.vkernel.kernel.tcp;
  * CUBIC (RFC 9438, net/ipv4/tcp_cubic.c): after a loss the window shrinks to beta = 717/1024 of itself and grows
  * along W(t) = C (t - K)^3 + W_max, concave up to the old maximum and convex beyond it, never slower than Reno
  * would (the TCP-friendly region). Fast convergence lowers W_max when losses come before it is reached again.
- * HyStart is not modelled: slow start runs to ssthresh or the first loss.
+ * HyStart (HyStart.java) may end slow start before the first loss.
  */
 final class Cubic implements CongestionControl {
 
@@ -27,6 +27,7 @@ final class Cubic implements CongestionControl {
         int originPoint;
         /** The Reno-equivalent window for the TCP-friendly region (tcp_friendliness). */
         double tcpCwnd;
+        final HyStart hystart = new HyStart();
     }
 
     @Override
@@ -57,6 +58,21 @@ final class Cubic implements CongestionControl {
     @Override
     public void onLoss(Tcb tcb) {
         state(tcb).epochStart = -1;
+    }
+
+    /** cubictcp_acked(): the RTT sample feeds HyStart. */
+    @Override
+    public void acked(Tcb tcb, long rttUs, long nowMs, io.vkernel.kernel.Sysctls sysctls, int mss) {
+        State s = state(tcb);
+        s.hystart.acked(tcb, rttUs, nowMs, s.epochStart, sysctls, mss);
+    }
+
+    /** cubictcp_state(TCP_CA_Loss): bictcp_reset() and bictcp_hystart_reset(). */
+    @Override
+    public void onRetransmitTimeout(Tcb tcb, long nowMs) {
+        State s = state(tcb);
+        s.epochStart = -1;
+        s.hystart.onLoss(tcb, nowMs * 1000);
     }
 
     /** bictcp_update() then tcp_cong_avoid_ai(): how many ACKed segments earn one more segment of window. */

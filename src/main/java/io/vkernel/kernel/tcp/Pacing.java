@@ -37,6 +37,11 @@ final class Pacing {
 
     /** tcp_tso_autosize() via tcp_tso_segs(): the most segments one GSO packet carries. */
     static int tsoSegs(Tcb tcb, int mss) {
+        return tsoSegs(tcb, mss, MIN_TSO_SEGS);
+    }
+
+    /** tcp_tso_segs() with the tcp_min_tso_segs sysctl's value. */
+    static int tsoSegs(Tcb tcb, int mss, int minTsoSegs) {
         long rate = rate(tcb, mss);
         long bytes = rate == Long.MAX_VALUE ? GSO_MAX_SIZE : rate >> PACING_SHIFT;
         long minRttUs = (tcb.rack.minRttMs >= 0 ? tcb.rack.minRttMs : Math.max(0, tcb.srttMs)) * 1000;
@@ -45,7 +50,16 @@ final class Pacing {
             bytes += GSO_MAX_SIZE >> r;
         }
         bytes = Math.min(bytes, GSO_MAX_SIZE);
-        return (int) Math.max(bytes / Math.max(1, mss), MIN_TSO_SEGS);
+        return (int) Math.max(bytes / Math.max(1, mss), minTsoSegs);
+    }
+
+    /**
+     * How many segments the next GSO packet of tcp_write_xmit() carries: tcp_tso_segs(), cut by tcp_cwnd_test(),
+     * which lets at most half the cwnd go in one packet ("ensure we have at least 2 GSO packets in flight").
+     */
+    static int packetSegs(Tcb tcb, int mss, int minTsoSegs, int inFlightSegments) {
+        int quota = Math.min(Math.max(tcb.cwnd >> 1, 1), tcb.cwnd - inFlightSegments);
+        return Math.max(1, Math.min(tsoSegs(tcb, mss, minTsoSegs), quota));
     }
 
     /**
@@ -54,10 +68,34 @@ final class Pacing {
      * packetdrill reads such a train as one packet with the last packet's flags (aggregate_packets()).
      */
     static boolean lastPacketIsGso(Tcb tcb, int segments, int mss) {
+        return lastPacketIsGso(tcb, segments, mss, MIN_TSO_SEGS);
+    }
+
+    /**
+     * Whether the last GSO packet of a burst of new data ({@code segments} MSS from tcp_write_xmit(), with
+     * {@code inFlight} segments already out) has more than one segment: each packet carries at most tcp_tso_segs(),
+     * half the cwnd and what cwnd still allows (tcp_cwnd_test()), so with cwnd 2 or 3 a burst leaves as one-segment
+     * packets, none of them with PSH unless a write ended there.
+     */
+    static boolean lastPacketOfBurstIsGso(Tcb tcb, int segments, int mss, int minTsoSegs, int inFlight) {
+        int tso = tsoSegs(tcb, mss, minTsoSegs);
+        int remaining = segments;
+        int last = 0;
+        int out = inFlight;
+        while (remaining > 0) {
+            int quota = Math.min(Math.max(tcb.cwnd >> 1, 1), tcb.cwnd - out);
+            last = Math.max(1, Math.min(Math.min(tso, remaining), quota));
+            out += last;
+            remaining -= last;
+        }
+        return last >= 2;
+    }
+
+    static boolean lastPacketIsGso(Tcb tcb, int segments, int mss, int minTsoSegs) {
         if (segments < 2) {
             return false;
         }
-        int perPacket = tsoSegs(tcb, mss);
+        int perPacket = tsoSegs(tcb, mss, minTsoSegs);
         return (segments - 1) % perPacket + 1 >= 2;
     }
 }

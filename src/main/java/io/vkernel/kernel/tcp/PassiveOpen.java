@@ -102,6 +102,7 @@ final class PassiveOpen {
             return;
         }
         Tcb tcb = new Tcb(tuple, TcpState.SYN_RECV, clock.now());
+        tcb.rack.initReordering(sysctls); // tcp_init_sock(): tp->reordering
         tcb.listener = listener;
         tcb.reuseAddr = listener.reuseAddr();
         tcb.advMss = Tcb.advMss(listener); // tcp_openreq_init(): the listener's user_mss clamps the request's MSS
@@ -224,6 +225,7 @@ final class PassiveOpen {
             return true;
         }
         Tcb tcb = new Tcb(tuple, TcpState.ESTABLISHED, clock.now());
+        tcb.rack.initReordering(sysctls); // tcp_init_sock(): tp->reordering
         tcb.listener = listener;
         tcb.reuseAddr = listener.reuseAddr();
         tcb.advMss = Tcb.advMss(listener);

@@ -54,6 +54,10 @@ final class Rack {
     long minRttMs = -1;
     /** tp->reord_seen: a delivery below a segment already delivered (RFC 8985 §6.2 step 4). */
     int reordSeen;
+    /** tp->reordering: the reordering degree in segments (tcpi_reordering), net.ipv4.tcp_reordering at first. */
+    int reordering = 3;
+    /** net.ipv4.tcp_max_reordering, the ceiling of {@link #reordering}. */
+    int maxReordering = 300;
     /** The highest SACKed end seen, for noticing reordering. */
     int highestSacked;
     boolean anySacked;
@@ -64,6 +68,11 @@ final class Rack {
     /** TcpExtTCPLossProbes and the reordering timer's expiries, for views and metrics. */
     int lossProbes;
     int reorderTimeouts;
+
+    void initReordering(io.vkernel.kernel.Sysctls sysctls) {
+        reordering = sysctls.getInt(io.vkernel.kernel.Sysctls.TCP_REORDERING);
+        maxReordering = sysctls.getInt(io.vkernel.kernel.Sysctls.TCP_MAX_REORDERING);
+    }
 
     /** Records a transmission of [start, end) at {@code now}, split at MSS boundaries; a retransmission restamps. */
     void onSent(int start, int end, int mss, long now, boolean retransmission) {
@@ -107,6 +116,19 @@ final class Rack {
      * delivery (tcp_rack_advance()); ACKed pieces leave. Returns how many pieces were newly SACKed.
      */
     void onDelivered(int sndUna, SackScoreboard scoreboard, long now) {
+        onDelivered(sndUna, scoreboard, now, true, 0);
+    }
+
+    /**
+     * As above, also measuring reordering (tcp_check_sack_reordering()): a newly SACKed segment never retransmitted
+     * below the highest SACK (when {@code sackReordering}: not in Loss without an undo marker), or a cumulatively
+     * ACKed one never SACKed nor retransmitted below the highest SACK before this ACK, "filled a hole": the reordering
+     * degree becomes the distance from it to the highest SACK, in segments of {@code mss}, if that is more.
+     */
+    void onDelivered(int sndUna, SackScoreboard scoreboard, long now, boolean sackReordering, int mss) {
+        Integer priorFack = anySacked ? highestSacked : null; // tcp_ack(): prior_fack
+        Integer sackReord = null;
+        Integer ackReord = null;
         int kept = 0;
         boolean holeFilled = false;
         for (int i = 0; i < sent.size(); i++) {
@@ -116,6 +138,9 @@ final class Rack {
             // the hole was filled by the original, that is reordering (tcp_check_sack_reordering(), once per ACK)
             holeFilled |= acked && !piece.delivered && !piece.retransmitted && anySacked && Seq.before(piece.start, highestSacked);
             boolean sacked = !acked && !piece.delivered && scoreboard.unsackedIn(piece.start, piece.end) == 0;
+            if (acked && !piece.delivered && !piece.retransmitted && ackReord == null) {
+                ackReord = piece.start; // tcp_clean_rtx_queue(): reord
+            }
             if (acked || sacked) {
                 if (!piece.delivered) {
                     advance(piece, now);
@@ -126,7 +151,9 @@ final class Rack {
                     // tcp_sacktag_one(): a SACK below what was already SACKed is reordering only for a segment
                     // never retransmitted ("new sack for not retransmitted frame, which was in hole")
                     if (!piece.retransmitted && anySacked && Seq.before(piece.end, highestSacked)) {
-                        reordSeen++; // tcp_check_sack_reordering()
+                        if (sackReord == null || Seq.before(piece.start, sackReord)) {
+                            sackReord = piece.start;
+                        }
                     }
                     if (!anySacked || Seq.after(piece.end, highestSacked)) {
                         highestSacked = piece.end;
@@ -142,9 +169,31 @@ final class Rack {
             reordSeen++;
         }
         sent.subList(kept, sent.size()).clear();
+        if (sackReord != null && sackReordering) {
+            checkReordering(sackReord, highestSacked, mss);
+        }
+        if (ackReord != null && priorFack != null && Seq.before(ackReord, priorFack)) {
+            boolean stillSacked = false;
+            for (Sent piece : sent) {
+                stillSacked |= piece.delivered;
+            }
+            checkReordering(ackReord, stillSacked ? highestSacked : sndUna, mss); // tcp_highest_sack_seq()
+        }
         if (sent.isEmpty()) {
             anySacked = false;
         }
+    }
+
+    /** tcp_check_sack_reordering(): a hole at {@code lowSeq} filled below {@code fack}. */
+    private void checkReordering(int lowSeq, int fack, int mss) {
+        if (!Seq.before(lowSeq, fack)) {
+            return;
+        }
+        int metric = fack - lowSeq;
+        if (mss > 0 && metric > reordering * mss) {
+            reordering = Math.min((metric + mss - 1) / mss, maxReordering);
+        }
+        reordSeen++;
     }
 
     /** tcp_rack_advance(): keeps the most recently sent delivered piece and its RTT. */
@@ -174,7 +223,7 @@ final class Rack {
             if (tcb.caState == CaState.RECOVERY || tcb.caState == CaState.LOSS) {
                 return 0; // without reordering seen, be aggressive once recovering
             }
-            if (sackedSegments >= Recovery.DUP_THRESH) {
+            if (sackedSegments >= reordering) {
                 return 0; // dupthresh is met: no reason to wait
             }
         }

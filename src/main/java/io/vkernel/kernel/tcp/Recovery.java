@@ -178,7 +178,9 @@ final class Recovery {
                 newlySacked += tcb.scoreboard.update(option, segment.ack(), tcb.sndUna, tcb.sndNxt, tcb.rack);
             }
         }
-        tcb.rack.onDelivered(tcb.sndUna, tcb.scoreboard, clock.now());
+        tcb.rack.onDelivered(tcb.sndUna, tcb.scoreboard, clock.now(),
+                tcb.caState != CaState.LOSS || tcb.undo.marked, mss);
+        tcb.cc.acked(tcb, tcb.rtt.caRttUs, clock.now(), sysctls, mss); // tcp_clean_rtx_queue() -> ->pkts_acked()
         if (ackedBytes > 0) {
             tcb.dupAcks = 0;
         } else if (duplicate) {
@@ -250,8 +252,8 @@ final class Recovery {
                     timeToRecover = Seq.after(tcb.rack.lostLine(tcb.sndUna), tcb.sndUna);
                 } else {
                     timeToRecover = tcb.sackOk
-                            ? tcb.scoreboard.sackedBytes() >= DUP_THRESH * mss || tcb.dupAcks >= DUP_THRESH
-                            : tcb.dupAcks >= DUP_THRESH;
+                            ? tcb.scoreboard.sackedBytes() >= tcb.rack.reordering * mss || tcb.dupAcks >= tcb.rack.reordering
+                            : tcb.dupAcks >= tcb.rack.reordering;
                 }
                 if (timeToRecover && tcb.sndNxt != tcb.sndUna) {
                     enterRecovery(tcb, rack ? "RACK marked a segment lost" : null, report);
@@ -466,10 +468,11 @@ final class Recovery {
 
     /**
      * Slow start up to ssthresh (tcp_slow_start()), then the algorithm's congestion avoidance, but only while cwnd is
-     * what limits the sender (tcp_is_cwnd_limited(): in slow start, while cwnd < 2 x the segments in flight).
+     * what limits the sender (tcp_is_cwnd_limited(): the window was cwnd-limited, or in slow start cwnd is below
+     * twice the most segments in flight in it; CwndUse).
      */
     private void grow(Tcb tcb, int acked, int priorSegments, PacketReport report) {
-        boolean limited = tcb.cwndLimited || (tcb.cwnd < tcb.ssthresh && tcb.cwnd < 2 * priorSegments);
+        boolean limited = tcb.cwndUse.isCwndLimited(tcb);
         if (acked <= 0 || !limited) {
             return;
         }
@@ -502,6 +505,7 @@ final class Recovery {
             tcb.ssthresh = tcb.caState == CaState.RECOVERY ? tcb.ssthresh : tcb.cc.ssthresh(tcb);
         }
         tcb.cc.onLoss(tcb);
+        tcb.cc.onRetransmitTimeout(tcb, clock.now());
         host.count(SnmpCounter.TCP_TIMEOUTS);
         host.count(SnmpCounter.TCP_RETRANS_SEGS);
         tcb.cwnd = 1;

@@ -83,6 +83,8 @@ public final class Tcb implements BindTable.Owner {
     long rtoMs = TcpEngine.INITIAL_RTO_MS;
     long srttMs = -1;
     long rttvarMs;
+    /** Linux's estimator state behind srttMs, rttvarMs and rtoMs (tcp_rtt_estimator()). */
+    final RttEstimator rtt = new RttEstimator();
     int retransmits;
     /** The sequence number being timed for an RTT sample and when it was sent; -1 when none (Karn). */
     int rttSeq;
@@ -136,6 +138,8 @@ public final class Tcb implements BindTable.Owner {
     int totalRetransmits;
     /** The last transmit stopped because of cwnd (tcp_is_cwnd_limited()): only then does cwnd grow. */
     boolean cwndLimited;
+    /** tcp_cwnd_validate()'s record of how much of cwnd the current window used (tcp_is_cwnd_limited()). */
+    final CwndUse cwndUse = new CwndUse();
     /** What the peer SACKed of [SND.UNA, SND.NXT). */
     final SackScoreboard scoreboard = new SackScoreboard();
     /** RACK's per-segment send times and the tail loss probe's state (RFC 8985). */

@@ -18,6 +18,7 @@ public final class TcpInfo {
             "tcpi_unacked", "tcpi_retrans", "tcpi_rtt", "tcpi_rttvar", "tcpi_snd_ssthresh", "tcpi_snd_cwnd", "tcpi_advmss",
             "tcpi_pmtu", "tcpi_rcv_space", "tcpi_total_retrans", "tcpi_bytes_acked", "tcpi_bytes_received",
             "tcpi_snd_wnd", "tcpi_rcv_wnd", "tcpi_lost", "tcpi_sacked", "tcpi_rcv_mss", "tcpi_rcv_rtt",
+            "tcpi_reordering", "tcpi_reord_seen",
             "tcpi_last_data_sent", "tcpi_last_data_recv");
 
     private TcpInfo() {
@@ -76,6 +77,8 @@ public final class TcpInfo {
         // icsk_ack.rcv_mss (tcp_measure_rcv_mss()) and tp->rcv_rtt_est.rtt_us >> 3 (ReceiverRtt)
         info.put("tcpi_rcv_mss", (long) tcb.rcvMss);
         info.put("tcpi_rcv_rtt", tcb.rcvRttUs8 >> 3);
+        info.put("tcpi_reordering", (long) tcb.rack.reordering); // tp->reordering
+        info.put("tcpi_reord_seen", (long) tcb.rack.reordSeen);
         if (nowMs >= 0) {
             // tcp_get_info(): jiffies_to_msecs(now - tp->lsndtime) and (now - icsk_ack.lrcvtime), in ms
             info.put("tcpi_last_data_sent", Math.max(0, nowMs - tcb.lastDataSent));

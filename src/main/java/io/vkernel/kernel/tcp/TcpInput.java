@@ -251,6 +251,7 @@ final class TcpInput {
         int priorUna = tcb.sndUna;
         int priorWnd = tcb.sndWnd;
         int priorInFlight = tcb.sndNxt - tcb.sndUna;
+        tcb.rtt.caRttUs = -1;
         if (Seq.after(segment.ack(), tcb.sndUna)) {
             int acked = segment.ack() - tcb.sndUna;
             int dataAcked = Math.min(acked, tcb.sendQueue.size());
@@ -264,7 +265,9 @@ final class TcpInput {
                 report.step("tcp.ack", () -> "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
                         + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));
             }
-            timers.sampleRtt(tcb, segment.ack());
+            long ecr = tcb.tsOk && segment.timestamps() != null ? segment.timestamps().echoReply() : 0;
+            long ecrDelta = ecr == 0 ? -1 : (output.tsVal(tcb) - ecr) & 0xffffffffL;
+            timers.sampleRtt(tcb, segment.ack(), ecrDelta > Integer.MAX_VALUE ? -1 : ecrDelta);
             if (tcb.retransmits > 0 && tcb.srttMs >= 0) {
                 tcb.rtoMs = timers.baseRto(tcb); // the ACK of new data undoes the exponential backoff
             }
@@ -280,6 +283,11 @@ final class TcpInput {
         }
         tcb.sndWnd = segment.window() << tcb.sndWscale;
         tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tcp_ack_update_window()
+        if (tcb.sndWnd != priorWnd && priorInFlight == 0 && tcb.sendQueue.size() > tcb.sndNxt - tcb.sndUna) {
+            // tcp_ack_update_window(): a window update with data waiting is where sending resumes after an idle
+            // spell (a zero window), so tcp_slow_start_after_idle_check() runs here too
+            sender.restartAfterIdle(tcb, report);
+        }
         if (tcb.sndWnd > 0 && tcb.persistTimer != null) {
             tcb.persistTimer.cancel();
             tcb.persistTimer = null;

@@ -40,7 +40,7 @@ final class TcpOutput {
 
     /** A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them. */
     Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload) {
-        return out(tcb, flags, seq, ack, payload, true);
+        return out(tcb, flags, seq, ack, payload, null);
     }
 
     /**
@@ -49,10 +49,14 @@ final class TcpOutput {
      * leaves; or one segment of a software-segmented packet ({@link SoftwareGso}).
      */
     Segment outExact(Tcb tcb, int flags, int seq, int ack, byte[] payload) {
-        return out(tcb, flags, seq, ack, payload, false);
+        return out(tcb, flags, seq, ack, payload, Boolean.FALSE);
     }
 
-    private Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload, boolean gsoPush) {
+    /**
+     * As above; {@code gsoPush} says whether the last GSO packet of this send carries PSH by __tcp_transmit_skb()'s
+     * rule when the caller knows how Linux cut it (new data from tcp_write_xmit()), null to judge by tcp_tso_segs().
+     */
+    Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload, Boolean gsoPush) {
         tcb.unackedBytes = 0; // every segment of the connection carries the ACK
         if (payload != null && payload.length > 0) {
             tcb.lastDataSent = clock.now(); // tcp_event_data_sent(): tp->lsndtime
@@ -81,8 +85,8 @@ final class TcpOutput {
                     : TcpOptions.NONE;
         }
         int mss = TcpSender.sendMss(tcb);
-        if (gsoPush && payload != null && (flags & TcpFlags.SYN) == 0 && payload.length > mss
-                && Pacing.lastPacketIsGso(tcb, (payload.length + mss - 1) / mss, mss)) {
+        if (payload != null && (flags & TcpFlags.SYN) == 0 && payload.length > mss && (gsoPush != null ? gsoPush
+                : Pacing.lastPacketIsGso(tcb, (payload.length + mss - 1) / mss, mss, sysctls.getInt(Sysctls.TCP_MIN_TSO_SEGS)))) {
             // __tcp_transmit_skb(): every GSO packet (tcp_skb_pcount() > 1) carries PSH, to flush GRO at the receiver,
             // wherever the skb was cut (cwnd, window, a retransmission); a last packet of one MSS keeps its own flags
             flags |= TcpFlags.PSH;

@@ -82,7 +82,7 @@ final class TcpSender {
      * for more than an RTO, ssthresh keeps at least 3/4 of cwnd (tcp_current_ssthresh()) and cwnd halves once per
      * RTO of idleness, down to the initial window at most.
      */
-    private void restartAfterIdle(Tcb tcb, PacketReport report) {
+    void restartAfterIdle(Tcb tcb, PacketReport report) {
         if (sysctls.getInt(Sysctls.TCP_SLOW_START_AFTER_IDLE) == 0 || tcb.sndNxt != tcb.sndUna) {
             return;
         }
@@ -194,6 +194,9 @@ final class TcpSender {
         int mss = sendMss(tcb);
         int maxSegment = sizeGoal(tcb);
         boolean sentAny = false;
+        boolean hadUnsent = unsent > 0;
+        boolean limitedByCwnd = false;
+        int minTsoSegs = sysctls.getInt(Sysctls.TCP_MIN_TSO_SEGS);
         while (unsent > 0) {
             int usable = tcb.sndWnd - (tcb.sndNxt - tcb.sndUna);
             int want = Math.min(unsent, maxSegment);
@@ -201,6 +204,8 @@ final class TcpSender {
             want = Math.min(want, mark - tcb.sndNxt);
             int room = Recovery.cwndRoom(tcb, mss);
             tcb.cwndLimited = room < want && room <= usable;
+            limitedByCwnd |= tcb.cwndLimited;
+            want = Math.min(want, gsoPacket(tcb, mss, minTsoSegs));
             int size = Math.min(Math.min(want, usable), room);
             if (size <= 0) {
                 if (tcb.sndWnd == 0 && tcb.sndNxt == tcb.sndUna) {
@@ -242,9 +247,11 @@ final class TcpSender {
             // (tso_fragment() keeps FIN and PSH on the tail piece); it needs one more byte of window
             boolean fin = finRidesOn(tcb, tcb.sndNxt + size) && size < usable;
             int flags = TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
-            int perPacket = Pacing.tsoSegs(tcb, mss);
+            int perPacket = Pacing.tsoSegs(tcb, mss, minTsoSegs);
             if (sysctls.gso() || size <= mss) {
-                host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk), report);
+                int inFlightSegments = (Recovery.pipe(tcb, mss) + mss - 1) / mss;
+                boolean gsoPush = Pacing.lastPacketOfBurstIsGso(tcb, (size + mss - 1) / mss, mss, minTsoSegs, inFlightSegments);
+                host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk, gsoPush), report);
             } else {
                 SoftwareGso.transmit(host, output, tcb, flags, chunk, perPacket, mss, report);
             }
@@ -268,6 +275,13 @@ final class TcpSender {
         if (sentAny) {
             lossProbe.schedule(tcb, false); // tcp_write_xmit() -> tcp_schedule_loss_probe()
         }
+        if (hadUnsent) {
+            // tcp_write_xmit(): is_cwnd_limited |= tcp_packets_in_flight() >= cwnd; then tcp_cwnd_validate()
+            limitedByCwnd |= (Recovery.pipe(tcb, mss) + mss - 1) / mss >= tcb.cwnd;
+            if (sentAny || limitedByCwnd) {
+                tcb.cwndUse.validate(tcb, limitedByCwnd, mss);
+            }
+        }
         if (tcb.finQueued && tcb.sndNxt == tcb.finSeq) {
             if (Seq.after(tcb.sndNxt + 1, tcb.sndUna + tcb.sndWnd)) {
                 // tcp_snd_wnd_test(): the FIN takes a sequence number, so it too waits for window; with nothing in
@@ -284,6 +298,20 @@ final class TcpSender {
             timers.armRetransmit(tcb);
             lossProbe.schedule(tcb, false);
         }
+    }
+
+    /**
+     * The most bytes the next super-segment carries. At packetdrill's RTTs Linux cuts a burst into GSO packets of
+     * tcp_min_tso_segs (2) segments, which packetdrill reads back as one packet, and vkernel sends the burst as one
+     * super-segment. When Linux's packets are bigger (tcp_tso_autosize(): a fast pacing rate or a larger
+     * tcp_min_tso_segs) each leaves as its own packet of at most half the cwnd (tcp_cwnd_test()), as Linux sends it.
+     */
+    private int gsoPacket(Tcb tcb, int mss, int minTsoSegs) {
+        if (!sysctls.gso() || Pacing.tsoSegs(tcb, mss, minTsoSegs) <= Pacing.MIN_TSO_SEGS) {
+            return Integer.MAX_VALUE;
+        }
+        int inFlightSegments = (Recovery.pipe(tcb, mss) + mss - 1) / mss;
+        return Pacing.packetSegs(tcb, mss, minTsoSegs, inFlightSegments) * mss;
     }
 
     /**

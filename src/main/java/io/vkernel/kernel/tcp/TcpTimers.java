@@ -40,26 +40,57 @@ final class TcpTimers {
         }
     }
 
-    /** RFC 6298 §2.2-2.3 with Linux's floor: RTO = SRTT + max(G, 4 x RTTVAR), at least 200 ms. */
+    /**
+     * tcp_clean_rtx_queue() and tcp_ack_update_rtt(): an ACK of new data measures the RTT from the first newly
+     * acknowledged segment that was sent only once (Karn: none if a retransmitted one is among them); the handshake
+     * is timed by its SYN or SYN-ACK. The sample feeds Linux's estimator (RttEstimator).
+     */
     void sampleRtt(Tcb tcb, int ack) {
-        if (tcb.rttSentAt < 0 || Seq.before(ack, tcb.rttSeq)) {
+        sampleRtt(tcb, ack, -1);
+    }
+
+    /** As above; {@code tsEcrDelta} is now minus the ACK's echoed TSval (ms), -1 without one: the fallback sample. */
+    void sampleRtt(Tcb tcb, int ack, long tsEcrDelta) {
+        long r = -1;
+        boolean retransAcked = false;
+        long firstSent = -1;
+        long lastSent = -1;
+        for (Rack.Sent piece : tcb.rack.sent) {
+            if (Seq.after(piece.end, ack)) {
+                break;
+            }
+            if (piece.retransmitted) {
+                retransAcked = true;
+            } else if (!piece.delivered) {
+                lastSent = piece.sentAt;
+                if (firstSent < 0) {
+                    firstSent = piece.sentAt;
+                }
+            }
+        }
+        long caRtt = -1;
+        if (firstSent >= 0 && !retransAcked) {
+            r = clock.now() - firstSent;
+            caRtt = clock.now() - lastSent;
+        } else if (tcb.rttSentAt >= 0 && !Seq.before(ack, tcb.rttSeq) && tcb.rack.sent.isEmpty()) {
+            r = clock.now() - tcb.rttSentAt; // the handshake's SYN or SYN-ACK
+        } else if (tsEcrDelta >= 0) {
+            r = tsEcrDelta; // tcp_rtt_tsopt_us(): RTTM by the echoed timestamp when Karn forbids the other
+            caRtt = r;
+        }
+        tcb.rtt.caRttUs = caRtt < 0 ? -1 : caRtt * 1000;
+        if (tcb.rttSentAt >= 0 && !Seq.before(ack, tcb.rttSeq)) {
+            tcb.rttSentAt = -1;
+        }
+        if (r < 0) {
             return;
         }
-        long r = clock.now() - tcb.rttSentAt;
-        tcb.rttSentAt = -1;
         tcb.rack.onRtt(r); // tcp_update_rtt_min()
-        if (tcb.srttMs < 0) {
-            tcb.srttMs = r;
-            tcb.rttvarMs = r / 2;
-        } else {
-            tcb.rttvarMs = (3 * tcb.rttvarMs + Math.abs(tcb.srttMs - r)) / 4;
-            tcb.srttMs = (7 * tcb.srttMs + r) / 8;
-        }
-        tcb.rtoMs = baseRto(tcb);
+        tcb.rtt.sample(tcb, r * 1000);
     }
 
     static long baseRto(Tcb tcb) {
-        return Math.min(RTO_MAX_MS, Math.max(RTO_MIN_MS, tcb.srttMs + Math.max(1, 4 * tcb.rttvarMs)));
+        return tcb.rtt.rtoMs();
     }
 
     void armRetransmit(Tcb tcb) {
