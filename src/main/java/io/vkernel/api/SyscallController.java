@@ -289,6 +289,7 @@ class SyscallController {
             + "SO_RCVBUF and SO_SNDBUF (bytes; stored doubled, capped by net.core.rmem_max/wmem_max, as Linux does), "
             + "TCP_MAXSEG (the MSS to offer and use, 88-32767), TCP_NOTSENT_LOWAT (bytes), "
             + "TCP_CONGESTION (name: reno or cubic; another name answers ENOENT), TCP_USER_TIMEOUT (ms unacknowledged before ETIMEDOUT), "
+            + "TCP_SYNCNT (SYN retries, 1-127), TCP_KEEPIDLE and TCP_KEEPINTVL (seconds, 1-32767), TCP_KEEPCNT (keepalive probes, 1-127), "
             + "TCP_FASTOPEN (a listener's Fast Open queue length, RFC 7413), TCP_FASTOPEN_NO_COOKIE and TCP_INQ (0 or 1), "
             + "TCP_FASTOPEN_KEY (name: the cookie key as net.ipv4.tcp_fastopen_key writes it, a0bf63f7-ed803d81-cd641d30-cebc4a90), IP_TOS (TOS byte) and IP_MTU_DISCOVER (0-5) at SOL_IP")
     DeferredResult<ResponseEntity<Views.SyscallView>> setsockopt(@PathVariable String k, @PathVariable int pid, @RequestBody SetsockoptCall body) {

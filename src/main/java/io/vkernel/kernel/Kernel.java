@@ -30,6 +30,7 @@ import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.FourTuple;
+import io.vkernel.kernel.wire.IcmpMessage;
 import io.vkernel.kernel.wire.Ipv4;
 import io.vkernel.kernel.wire.MalformedPacketException;
 import io.vkernel.kernel.wire.Segment;
@@ -349,6 +350,17 @@ public final class Kernel implements TcpHost {
      */
     public synchronized PacketReport receiveRaw(byte[] packet) {
         memory.admit(KernelMemory.REQUEST + 3L * packet.length, "this packet");
+        if (IcmpMessage.isIcmp(packet)) {
+            PacketReport report = new PacketReport(null);
+            current = report;
+            try {
+                receiveIcmp(packet, report);
+            } finally {
+                current = null;
+            }
+            deliverLoopback();
+            return recorded(new KernelInput.RawPacket(packet.clone()), report);
+        }
         WirePacket decoded = null;
         MalformedPacketException malformed = null;
         try {
@@ -397,6 +409,44 @@ public final class Kernel implements TcpHost {
         FourTuple tuple = extractTuple(segment, report);
         snmp.increment(SnmpCounter.TCP_IN_SEGS);
         demux(tuple, segment, report);
+        countDrop(report);
+    }
+
+    /**
+     * An ICMP message (icmp_rcv()): checked, then an error about one of our TCP segments goes to the connection the
+     * quoted header names (icmp_unreach() -> tcp_v4_err(), by the established table only, as Linux looks it up).
+     */
+    private void receiveIcmp(byte[] packet, PacketReport report) {
+        IcmpMessage icmp = null;
+        MalformedPacketException malformed = null;
+        try {
+            icmp = IcmpMessage.parse(packet);
+        } catch (MalformedPacketException e) {
+            malformed = e;
+        }
+        long no = nic.receiveRaw(packet, null).no();
+        event(EventType.PACKET_IN, "#" + no, packet.length + " raw bytes" + (icmp == null ? "" : ": " + icmp.describe()));
+        report.step("nic.receive", "IRQ: the NIC copied packet #" + no + " (" + packet.length + " bytes, IPv4 protocol 1: ICMP) "
+                + "from its receive ring into kernel memory");
+        if (malformed != null) {
+            DropReason reason = DropReason.of(malformed.reason());
+            dropped(report, reason, malformed.getMessage() + ". Dropped without a reply: " + reason.explanation());
+            return;
+        }
+        report.step("icmp", icmp.describe() + " (icmp_rcv())");
+        if (!IcmpMessage.isError(icmp.type()) || icmp.quotedProtocol() != io.vkernel.kernel.wire.Checksum.PROTOCOL_TCP) {
+            dropped(report, DropReason.ICMP_IGNORED, IcmpMessage.isError(icmp.type())
+                    ? "the quoted datagram is IPv4 protocol " + icmp.quotedProtocol() + ", not TCP"
+                    : "ICMP type " + icmp.type() + " is not an error about a TCP segment; vkernel answers no echo or timestamp request");
+            return;
+        }
+        Tcb tcb = established.find(icmp.quotedTuple());
+        if (tcb == null) {
+            dropped(report, DropReason.ICMP_IGNORED, "no connection matches the quoted segment " + icmp.quotedTuple()
+                    + " (ICMP InErrors)");
+            return;
+        }
+        tcp.icmpError(tcb, icmp, report);
         countDrop(report);
     }
 

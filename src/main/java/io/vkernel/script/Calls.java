@@ -30,9 +30,11 @@ final class Calls {
             "SO_RCVBUF", "SO_SNDBUF", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING");
     /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
     private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT", "TCP_FASTOPEN_KEY");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT", "TCP_FASTOPEN_KEY",
+            "TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT");
     private static final List<String> TCP_READABLE = List.of("TCP_NODELAY", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK",
-            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT");
+            "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT",
+            "TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT");
     /** SOL_IP (IPPROTO_IP) options. */
     private static final List<String> IP_OPTIONS = List.of("IP_TOS", "IP_MTU_DISCOVER");
     /** IP_MTU_DISCOVER's values (include/uapi/linux/in.h). */
@@ -238,7 +240,8 @@ final class Calls {
                 }
                 yield new Call.SetSockOptBytes(a.fd(0), option, bytes);
             }
-            case "IP_MTU_DISCOVER", "IP_TOS", "TCP_USER_TIMEOUT", "TCP_INQ", "SO_MARK" -> {
+            case "IP_MTU_DISCOVER", "IP_TOS", "TCP_USER_TIMEOUT", "TCP_INQ", "SO_MARK", "TCP_SYNCNT", "TCP_KEEPIDLE",
+                    "TCP_KEEPINTVL", "TCP_KEEPCNT" -> {
                 long number = ipOrTcpValue(a, value, option);
                 yield new Call.SetSockOpt(a.fd(0), option, number, number != 0);
             }

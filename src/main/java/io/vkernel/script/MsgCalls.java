@@ -42,6 +42,10 @@ final class MsgCalls {
         byte[] data = iovecs(msghdr.get("msg_iov"), line, name);
         int flags = flags(args.get(2), recv ? Syscalls.RECV_FLAGS : Syscalls.SEND_FLAGS, line, name);
         if (!recv) {
+            if (msghdr.get("msg_name") != null && (flags & Syscalls.MSG_FASTOPEN) != 0) {
+                // tcp_sendmsg_fastopen(): with MSG_FASTOPEN, msg_name is the address to connect to, as sendto()'s
+                return new Call.SendTo(fd, data, flags, Harness.CONNECT_ADDRESS, false);
+            }
             return new Call.Write(fd, data, flags, true);
         }
         Expr control = msghdr.get("msg_control");

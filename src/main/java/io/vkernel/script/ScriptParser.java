@@ -274,7 +274,12 @@ public final class ScriptParser {
         Cursor c = new Cursor(Lexer.lex(code, line), line);
         EventTime time = time(c);
         ScriptEvent.Action action;
-        if (c.peekIs("<") || c.peekIs(">")) {
+        if ((c.peekIs("<") || c.peekIs(">")) && c.peekIs(1, "icmp")) {
+            if (c.next().is(">")) {
+                throw c.error("vkernel never sends ICMP, so an outbound ICMP packet cannot be expected");
+            }
+            action = IcmpLine.parse(c);
+        } else if (c.peekIs("<") || c.peekIs(">")) {
             action = packet(c);
         } else if (c.peekIs("...") || c.peekKind(Kind.WORD)) {
             action = syscall(c);

@@ -10,6 +10,8 @@ import io.vkernel.kernel.syscall.SyscallResult;
 import io.vkernel.kernel.syscall.Syscalls;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.FourTuple;
+import io.vkernel.kernel.wire.IcmpMessage;
 import io.vkernel.kernel.wire.Ipv4;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
@@ -173,6 +175,9 @@ public final class ScriptRunner {
         if (event.action() instanceof PacketLine packet) {
             return packet.inbound() ? "inbound" : "outbound";
         }
+        if (event.action() instanceof IcmpLine) {
+            return "inbound";
+        }
         if (event.action() instanceof SetupCommands.Setup) {
             return "setup";
         }
@@ -208,6 +213,8 @@ public final class ScriptRunner {
             }
         } else if (event.action() instanceof CodeBlock code) {
             ok = reach(line, time, start, end, tolerance, "%{ }% block") && code(line, code);
+        } else if (event.action() instanceof IcmpLine icmp) {
+            ok = icmp(line, icmp, time, start, end, tolerance);
         } else {
             SyscallLine call = (SyscallLine) event.action();
             Long callEnd = call.endUs() == null ? null : time.isRelative() || time.isAny() ? offset + call.endUs() : call.endUs();
@@ -270,6 +277,27 @@ public final class ScriptRunner {
         }
         defaultFlowUsed = true;
         return defaultFlow;
+    }
+
+    /**
+     * An ICMP error from the remote address about the connection under test, quoting its segment at the script's
+     * sequence number mapped to the kernel's ISN (packetdrill's map_inbound_icmp_tcp_packet()), injected as raw bytes.
+     */
+    private boolean icmp(Line line, IcmpLine icmp, EventTime time, long start, long end, long tolerance) {
+        line.expected = icmp.text();
+        if (!reach(line, time, start, end, tolerance, "inbound ICMP packet")) {
+            return false;
+        }
+        Flow.Key key = defaultFlow;
+        FourTuple tuple = new FourTuple(key.remote(), new Endpoint(localAddress, key.localPort()));
+        byte[] packet = IcmpMessage.encode(key.remote().address(), localAddress, icmp.type(), icmp.code(), icmp.mtu(), tuple,
+                flow(key).toLive(icmp.seq()), icmp.length());
+        PacketReport report = kernel.receiveRaw(packet);
+        line.wire = icmp.text();
+        line.detail = "kernel: " + report.verdict() + (report.dropReason() == null ? "" : " (" + report.dropReason() + ")");
+        line.status = "pass";
+        collect(line.event.line());
+        return checkBlocked();
     }
 
     private boolean outbound(Line line, PacketLine packet, EventTime time, long start, long end, long tolerance) {

@@ -188,13 +188,16 @@ class JournalReplayPropertiesTest {
                         Math.floorMod(c, 5) == 0, report);
                 case 33 -> k.setsockopt(pid, fd, "TCP_FASTOPEN_CONNECT", Math.floorMod(c, 3), false);
                 case 34 -> k.flushTcpMetrics();
+                // the per-socket timer counts (TCP_SYNCNT, TCP_KEEP*), valid or out of range
+                case 35 -> k.setsockopt(pid, fd, List.of("TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT").get(Math.floorMod(c, 4)),
+                        Math.floorMod(c, 130), true);
                 default -> k.exit(pid);
             }
         }
     }
 
     static Gen<List<Action>> actions() {
-        Gen<Action> action = integers().between(0, 35).zip(integers().all(), integers().all(), integers().all(),
+        Gen<Action> action = integers().between(0, 36).zip(integers().all(), integers().all(), integers().all(),
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(0, 20), Action::new);
         return lists().of(action).ofSizeBetween(1, 80);
     }

@@ -47,6 +47,23 @@ class SocketApiOptionsHttpTest extends HttpKernelTest {
     }
 
     @Test
+    void tcpSyncntAndKeepalive_overrideTheSysctls_andAreInheritedByTheAcceptedSocket() {
+        // getsockopt() without a value of its own reads the sysctl (keepalive_time_when(), icsk_syn_retries ?: sysctl)
+        assertThat(syscall("getsockopt", "{\"fd\":3,\"option\":\"TCP_KEEPIDLE\"}").<String>at("$.strace"))
+                .isEqualTo("getsockopt(3, SOL_TCP, TCP_KEEPIDLE, [7200], [4]) = 0");
+        assertThat(syscall("setsockopt", "{\"fd\":3,\"option\":\"TCP_SYNCNT\",\"value\":2}").<String>at("$.strace"))
+                .isEqualTo("setsockopt(3, SOL_TCP, TCP_SYNCNT, [2], 4) = 0");
+        syscall("setsockopt", "{\"fd\":3,\"option\":\"TCP_KEEPCNT\",\"value\":3}");
+        assertThat(syscall("setsockopt", "{\"fd\":3,\"option\":\"TCP_KEEPINTVL\",\"value\":0}").<String>at("$.errno")).isEqualTo("EINVAL");
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        assertThat(syscall("getsockopt", "{\"fd\":4,\"option\":\"TCP_KEEPCNT\"}").<String>at("$.strace"))
+                .isEqualTo("getsockopt(4, SOL_TCP, TCP_KEEPCNT, [3], [4]) = 0");
+        assertThat(syscall("getsockopt", "{\"fd\":4,\"option\":\"TCP_SYNCNT\"}").<String>at("$.strace"))
+                .isEqualTo("getsockopt(4, SOL_TCP, TCP_SYNCNT, [2], [4]) = 0");
+    }
+
+    @Test
     void recvmsg_carriesTheTcpInqHint_onlyWhenTcpInqIsSet() {
         connect("192.168.1.100", 54321);
         syscall("accept", "{\"fd\":3}");

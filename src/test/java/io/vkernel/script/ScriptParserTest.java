@@ -168,7 +168,7 @@ class ScriptParserTest {
         refused(PREAMBLE + "+0 recvmsg(4, {msg_iov(1)=[{...,0}], msg_control=[{cmsg_level=SOL_IP, cmsg_type=IP_RECVERR, "
                 + "cmsg_data={ee_bogus=1}}]}, MSG_ERRQUEUE) = 0\n", 4, "struct sock_extended_err has ee_errno");
         refused(PREAMBLE + "+0 setsockopt(3, SOL_IP, IP_FREEBIND, [1], 4) = 0\n", 4, "'IP_FREEBIND' at level SOL_IP is not modelled");
-        refused(PREAMBLE + "+0 setsockopt(3, SOL_TCP, TCP_SYNCNT, [1], 4) = 0\n", 4, "'TCP_SYNCNT' at level SOL_TCP is not modelled");
+        refused(PREAMBLE + "+0 setsockopt(3, SOL_TCP, TCP_REPAIR, [1], 4) = 0\n", 4, "'TCP_REPAIR' at level SOL_TCP is not modelled");
         refused(PREAMBLE + "+0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 4\n", 4, "the type must be SOCK_STREAM");
         refused(PREAMBLE + "< S 0:0(0) win 100\n", 4, "each event starts with its time");
         refused(PREAMBLE + "+0 read(4, ..., 10) = \n", 4, "expected an argument");

@@ -26,7 +26,14 @@ public enum Errno {
     ETIMEDOUT(110, "Connection timed out"),
     ECONNREFUSED(111, "Connection refused"),
     EALREADY(114, "Operation already in progress"),
-    EINPROGRESS(115, "Operation now in progress");
+    EINPROGRESS(115, "Operation now in progress"),
+    // what ICMP errors turn into (icmp_err_convert[], tcp_v4_err())
+    ENONET(64, "Machine is not on the network"),
+    EPROTO(71, "Protocol error"),
+    EMSGSIZE(90, "Message too long"),
+    ENOPROTOOPT(92, "Protocol not available"),
+    EHOSTDOWN(112, "Host is down"),
+    EHOSTUNREACH(113, "No route to host");
 
     private final int number;
     private final String message;

@@ -43,6 +43,12 @@ public final class SocketOptions {
     public boolean zerocopy;
     /** SO_MARK (sk_mark): the fwmark routing rules may match; nothing else reads it. */
     public long mark;
+    /** TCP_SYNCNT (icsk_syn_retries): 0 = not set, net.ipv4.tcp_syn_retries applies. */
+    public int synRetries;
+    /** TCP_KEEPIDLE, TCP_KEEPINTVL in seconds, TCP_KEEPCNT (keepalive_time, _intvl, _probes): 0 = the sysctl applies. */
+    public int keepIdle;
+    public int keepIntvl;
+    public int keepCnt;
 
     /** TCP_FASTOPEN on a listener (fastopenq.max_qlen): Fast Open children pending at once; 0 = not a Fast Open listener. */
     public int fastOpenQueue;
@@ -81,6 +87,10 @@ public final class SocketOptions {
         copy.pmtuDisc = pmtuDisc;
         copy.zerocopy = zerocopy; // sk_clone_lock() copies sk_flags
         copy.mark = mark;
+        copy.synRetries = synRetries;
+        copy.keepIdle = keepIdle;
+        copy.keepIntvl = keepIntvl;
+        copy.keepCnt = keepCnt;
         return copy;
     }
 }

@@ -95,6 +95,7 @@ final class ActiveOpen {
             tcb.fastOpenSyn = FastOpenClient.plan(tcb, fastOpenCache, sysctls, tcb.socket, fastOpenData, report);
             tcb.sndNxt = tcb.iss + 1 + tcb.fastOpenSyn.data.length;
         }
+        tcb.retransStamp = clock.now(); // tcp_connect(): tp->retrans_stamp, where the SYN's time budget starts
         sendSyn(tcb, report);
         timers.startRttTiming(tcb, tcb.iss + 1); // the SYN's own ACK gives the first RTT sample, data or not
         armSynTimer(tcb);
@@ -113,15 +114,18 @@ final class ActiveOpen {
 
     private void sendSyn(Tcb tcb, PacketReport report) {
         Segment syn = output.synSegment(tcb, TcpFlags.SYN, 0);
-        if (tcb.fastOpenSyn != null && tcb.synRetries == 0) {
+        if (tcb.fastOpenSyn != null && tcb.synRetries == 0 && tcb.totalRetransmits == 0) {
             syn = FastOpenClient.firstSyn(syn, tcb.fastOpenSyn);
         }
         host.transmit(syn, report);
     }
 
     /**
-     * SYN retransmissions: tcp_syn_linear_timeouts retries 1 s apart, then exponential, tcp_syn_retries more;
-     * with the defaults (6 and 4) SYNs leave at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and connect() fails at 131 s.
+     * SYN retransmissions: tcp_syn_linear_timeouts retries 1 s apart, then exponential, tcp_syn_retries (or the
+     * socket's TCP_SYNCNT) more; with the defaults (6 and 4) SYNs leave at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and
+     * connect() fails at 131 s. tcp_write_timeout() also gives up once the time the retries would take with plain
+     * exponential backoff (tcp_model_timeout(): 2^(n+1) - 1 initial RTOs) has passed since the first SYN: with
+     * TCP_SYNCNT 1, SYNs leave at 0, 1 and 2 s and connect() fails at 3 s.
      */
     private void armSynTimer(Tcb tcb) {
         int linear = sysctls.getInt(Sysctls.TCP_SYN_LINEAR_TIMEOUTS);
@@ -131,9 +135,11 @@ final class ActiveOpen {
             if (tcb.state != TcpState.SYN_SENT) {
                 return;
             }
-            if (tcb.synRetries >= sysctls.getInt(Sysctls.TCP_SYN_RETRIES) + linear) {
+            int retries = synRetries(tcb);
+            if (tcb.synRetries >= retries + linear
+                    || tcb.synRetries > 0 && clock.now() - tcb.retransStamp >= modelTimeout(retries, INITIAL_RTO_MS)) {
                 host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "no answer to " + (tcb.synRetries + 1) + " SYNs: connect() fails with ETIMEDOUT");
-                tcb.pendingError = Errno.ETIMEDOUT;
+                tcb.pendingError = tcb.softError != null ? tcb.softError : Errno.ETIMEDOUT; // tcp_write_err()
                 states.closeTcb(tcb, "SYN retries exhausted");
                 states.wakeOwner(tcb, null);
                 return;
@@ -144,6 +150,33 @@ final class ActiveOpen {
             sendSyn(tcb, null);
             armSynTimer(tcb);
         });
+    }
+
+    /**
+     * tcp_simple_retransmit() in SYN_SENT (an ICMP "fragmentation needed" said the SYN was too big): the SYN leaves
+     * again at once, plain (a SYN that carried data is taken as lost whole), and its timer restarts.
+     */
+    void resendSyn(Tcb tcb, PacketReport report) {
+        tcb.totalRetransmits++; // tp->total_retrans: tcp_rcv_fastopen_synack() then takes the SYN as retransmitted
+        tcb.rttSentAt = -1; // Karn: the SYN-ACK gives no sample for a retransmitted SYN
+        sendSyn(tcb, report);
+        TcpStates.cancelTimer(tcb);
+        armSynTimer(tcb); // tcp_xmit_retransmit_queue() rearms the retransmission timer for the head
+    }
+
+    /** icsk_syn_retries (TCP_SYNCNT) when set, else net.ipv4.tcp_syn_retries (tcp_write_timeout()). */
+    private int synRetries(Tcb tcb) {
+        int own = tcb.socket == null ? 0 : tcb.socket.options().synRetries;
+        return own > 0 ? own : sysctls.getInt(Sysctls.TCP_SYN_RETRIES);
+    }
+
+    /** tcp_model_timeout(): how long {@code boundary} retransmissions take from {@code rtoBase} doubling up to TCP_RTO_MAX. */
+    static long modelTimeout(int boundary, long rtoBase) {
+        int thresh = 63 - Long.numberOfLeadingZeros(RTO_MAX_MS / rtoBase); // ilog2(TCP_RTO_MAX / rto_base)
+        if (boundary <= thresh) {
+            return ((2L << boundary) - 1) * rtoBase;
+        }
+        return ((2L << thresh) - 1) * rtoBase + (long) (boundary - thresh) * RTO_MAX_MS;
     }
 
     /** RFC 9293 §3.10.7.3, tcp_rcv_synsent_state_process(). */
@@ -158,6 +191,19 @@ final class ActiveOpen {
                 report.drop(DropReason.OUT_OF_WINDOW, "RST whose ACK does not cover our SYN is ignored");
             }
             return;
+        }
+        if (hasAck && sysctls.get(Sysctls.TCP_TIMESTAMPS) != 0 && segment.timestamps() != null && segment.timestamps().echoReply() != 0
+                && !segment.has(TcpFlags.RST)) {
+            // tcp_rcv_synsent_state_process(): TSecr (less our offset) must lie between the first SYN's time and now,
+            // else PAWSActiveRejected and reset_and_undo: a RST <SEQ=SEG.ACK>, the connection stays in SYN_SENT
+            long ecr = (segment.timestamps().echoReply() - (tcb.tsOffset & 0xffffffffL)) & 0xffffffffL;
+            if (ecr < (tcb.retransStamp & 0xffffffffL) || ecr > (clock.now() & 0xffffffffL)) {
+                report.step("tcp.syn_sent", () -> "TSecr " + segment.timestamps().echoReply() + " echoes no time our SYN was sent: "
+                        + "reset <SEQ=SEG.ACK> (PAWSActiveRejected)");
+                host.transmit(new Segment(segment.dst(), segment.src(), TcpFlags.RST, segment.ack(), 0, 0, 0, null), report);
+                report.verdict("reset");
+                return;
+            }
         }
         if (segment.has(TcpFlags.RST)) {
             if (!hasAck) {
@@ -185,6 +231,9 @@ final class ActiveOpen {
         output.negotiateOptions(tcb, segment, false);
         if (hasAck) {
             tcb.sndUna = segment.ack();
+            // tcp_ack() counts the SYN and a fully acknowledged SYN-data skb; tcp_rcv_fastopen_synack() takes one
+            // back ("SYN-data is counted as two separate packets"): either way the SYN-ACK delivers one
+            tcb.delivered = 1;
             timers.sampleRtt(tcb, segment.ack());
             states.setState(tcb, TcpState.ESTABLISHED, "SYN-ACK received; connect() returns 0");
             byte[] resend = tcb.fastOpenSyn == null ? new byte[0]
@@ -196,6 +245,12 @@ final class ActiveOpen {
                 tcb.receiveQueue.append(data, 0, take);
                 tcb.rcvNxt += take;
                 report.step("tcp.fastopen", "the SYN-ACK carries " + data.length + " bytes: queued for reading");
+            }
+            if (tcb.fastOpenSyn != null && segment.has(TcpFlags.FIN) && tcb.rcvNxt == segment.seq() + 1 + segment.payload().length) {
+                // tcp_fastopen_add_skb() -> tcp_fin(): a FIN on the SYN-ACK ends the peer's data at once
+                tcb.rcvNxt += 1;
+                tcb.finReceived = true;
+                states.setState(tcb, TcpState.CLOSE_WAIT, "the SYN-ACK carries a FIN: read() returns 0 once the buffer is empty");
             }
             if (resend.length > 0) {
                 // tcp_rcv_fastopen_synack(): the unacknowledged SYN data is retransmitted at once and carries the ACK

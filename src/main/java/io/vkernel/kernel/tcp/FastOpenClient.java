@@ -192,7 +192,7 @@ public final class FastOpenClient {
         int tryExp = 0;
         if (!syn.fastOpen()) {
             cookie = null; // the SYN did not ask: an unsolicited cookie is ignored
-        } else if (tcb.synRetries > 0) {
+        } else if (tcb.synRetries > 0 || tcb.totalRetransmits > 0) {
             // the SYN timed out: the peer presumably saw only the plain retransmissions (syn_drop, unused since 4.x)
         } else if ((cookie == null || cookie.value().length == 0) && !syn.synData()) {
             tryExp = syn.option.exp() ? 2 : 1;

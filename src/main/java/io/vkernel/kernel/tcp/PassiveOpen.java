@@ -238,6 +238,7 @@ final class PassiveOpen {
         tcb.sndNxt = ack.ack();
         tcb.sndWnd = ack.window();
         tcb.peerMss = IsnGenerator.COOKIE_MSS[index];
+        tcb.delivered = 1; // tcp_rcv_state_process() in SYN_RECV, as for any child
         tcb.lastHeard = clock.now();
         tcb.inherited = listener.options().copy(); // sk_clone_lock()
         host.count(SnmpCounter.TCP_PASSIVE_OPENS);
@@ -298,7 +299,7 @@ final class PassiveOpen {
         });
     }
 
-    private void dropRequest(Tcb tcb) {
+    void dropRequest(Tcb tcb) {
         TcpStates.cancelTimer(tcb);
         established.remove(tcb);
         tcb.listener.synRecvChanged(-1);
@@ -363,6 +364,8 @@ final class PassiveOpen {
         tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tp->max_window
         listener.synRecvChanged(-1);
         states.setState(tcb, TcpState.ESTABLISHED, "third segment of the handshake");
+        tcb.delivered++; // tcp_rcv_state_process(): "SYN-ACK delivery isn't tracked in tcp_ack"
+
         binds.add(tcb);
         tcb.ownsPort = true;
         tcb.lastHeard = clock.now();

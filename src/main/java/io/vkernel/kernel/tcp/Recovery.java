@@ -192,6 +192,7 @@ final class Recovery {
         if (!tcb.sackOk) {
             delivered = renoSacks(tcb, ackedBytes, duplicate, mss);
         }
+        tcb.delivered += delivered;
         int priorLossLine = lossLine(tcb, mss);
         boolean rack = rackOn(tcb);
         tcb.rack.enabled = rack;

@@ -63,6 +63,10 @@ public final class Tcb implements BindTable.Owner {
     boolean writeShutdown;
     /** {@code sk_err}: reported once by the next read or write, then cleared. */
     Errno pendingError;
+    /** {@code sk_err_soft}: an ICMP error on a connection, reported only if it later times out (tcp_write_err()). */
+    Errno softError;
+    /** The path MTU (icsk_pmtu_cookie): the route's 1500 until an ICMP "fragmentation needed" lowers it (IcmpErrors). */
+    int pmtu = IcmpErrors.ROUTE_MTU;
     /** Set after a reset: writes fail with EPIPE once the first error was reported. */
     boolean reset;
     boolean orphan;
@@ -136,6 +140,11 @@ public final class Tcb implements BindTable.Owner {
     int prrOut;
     /** tcpi_total_retrans. */
     int totalRetransmits;
+    /**
+     * tp->delivered (tcpi_delivered): segments known delivered, ACKed or SACKed, counted once each; the handshake's
+     * SYN or SYN-ACK counts one (tcp_rcv_state_process(), tcp_rcv_fastopen_synack()).
+     */
+    int delivered;
     /** The last transmit stopped because of cwnd (tcp_is_cwnd_limited()): only then does cwnd grow. */
     boolean cwndLimited;
     /** tcp_cwnd_validate()'s record of how much of cwnd the current window used (tcp_is_cwnd_limited()). */

@@ -60,6 +60,7 @@ public final class TcpEngine {
     private final TcpSender sender;
     private final TcpClose closer;
     private final TcpTimers timers;
+    private final IcmpErrors icmp;
     private final Sysctls sysctls;
 
     public TcpEngine(EstablishedTable established, ListenerTable listeners, BindTable binds, VirtualClock clock,
@@ -80,6 +81,12 @@ public final class TcpEngine {
         this.input = new TcpInput(clock, sysctls, listeners, host, output, timers, recovery, states, passive, active,
                 receiver, sender);
         this.closer = new TcpClose(host, output, states, sender);
+        this.icmp = new IcmpErrors(host, states, active, passive);
+    }
+
+    /** An ICMP error quoting one of this connection's segments (tcp_v4_err()): see {@link IcmpErrors}. */
+    public void icmpError(Tcb tcb, io.vkernel.kernel.wire.IcmpMessage message, PacketReport report) {
+        icmp.icmpError(tcb, message, report);
     }
 
     // ---------------------------------------------------------------- segments from the NIC (the seed's step 5)

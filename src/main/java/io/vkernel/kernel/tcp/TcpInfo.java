@@ -19,7 +19,7 @@ public final class TcpInfo {
             "tcpi_pmtu", "tcpi_rcv_space", "tcpi_total_retrans", "tcpi_bytes_acked", "tcpi_bytes_received",
             "tcpi_snd_wnd", "tcpi_rcv_wnd", "tcpi_lost", "tcpi_sacked", "tcpi_rcv_mss", "tcpi_rcv_rtt",
             "tcpi_reordering", "tcpi_reord_seen",
-            "tcpi_last_data_sent", "tcpi_last_data_recv");
+            "tcpi_delivered", "tcpi_last_data_sent", "tcpi_last_data_recv");
 
     private TcpInfo() {
     }
@@ -63,7 +63,7 @@ public final class TcpInfo {
         info.put("tcpi_snd_ssthresh", (long) tcb.ssthresh);
         info.put("tcpi_snd_cwnd", (long) tcb.cwnd);
         info.put("tcpi_advmss", (long) tcb.advMss);
-        info.put("tcpi_pmtu", 1500L);
+        info.put("tcpi_pmtu", (long) tcb.pmtu);
         info.put("tcpi_rcv_space", (long) tcb.rcvWnd());
         info.put("tcpi_total_retrans", (long) tcb.totalRetransmits);
         info.put("tcpi_bytes_acked", synced ? Math.max(0, Integer.toUnsignedLong(tcb.sndUna - tcb.iss) - 1) : 0);
@@ -79,6 +79,7 @@ public final class TcpInfo {
         info.put("tcpi_rcv_rtt", tcb.rcvRttUs8 >> 3);
         info.put("tcpi_reordering", (long) tcb.rack.reordering); // tp->reordering
         info.put("tcpi_reord_seen", (long) tcb.rack.reordSeen);
+        info.put("tcpi_delivered", (long) tcb.delivered);
         if (nowMs >= 0) {
             // tcp_get_info(): jiffies_to_msecs(now - tp->lsndtime) and (now - icsk_ack.lrcvtime), in ms
             info.put("tcpi_last_data_sent", Math.max(0, nowMs - tcb.lastDataSent));
@@ -89,6 +90,6 @@ public final class TcpInfo {
 
     /** tp->mss_cache: the peer's MSS less the timestamp option when both use it (tcp_sync_mss()). */
     static int sndMss(Tcb tcb) {
-        return Math.max(1, Math.min(tcb.peerMss, tcb.advMss) - (tcb.tsOk ? 12 : 0));
+        return Math.max(1, Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40) - (tcb.tsOk ? 12 : 0));
     }
 }

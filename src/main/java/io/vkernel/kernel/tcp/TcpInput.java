@@ -100,6 +100,7 @@ final class TcpInput {
         if (segment.has(TcpFlags.ACK) && segment.ack() == tcb.sndNxt) {
             tcb.sndUna = segment.ack();
             states.setState(tcb, TcpState.ESTABLISHED, "simultaneous open completed");
+            tcb.delivered++; // tcp_rcv_state_process(): the SYN-ACK's delivery
             timers.armKeepalive(tcb);
             states.wakeOwner(tcb, report);
             receiver.receiveDataAndFin(tcb, segment, report);

@@ -148,7 +148,7 @@ final class TcpSender {
      * more than half the largest window the peer offered (tcp_sync_mss() -> tcp_bound_to_half_wnd()).
      */
     static int sendMss(Tcb tcb) {
-        int mss = Math.min(tcb.peerMss, tcb.advMss) - (tcb.tsOk ? 12 : 0);
+        int mss = Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40) - (tcb.tsOk ? 12 : 0); // tcp_sync_mss()
         int window = Math.max(tcb.maxSndWnd, tcb.sndWnd);
         int cutoff = window > DEFAULT_MSS ? window >> 1 : window;
         if (cutoff > 0 && mss > cutoff) {

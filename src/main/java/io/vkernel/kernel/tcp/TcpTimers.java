@@ -124,7 +124,7 @@ final class TcpTimers {
             host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.retransmits
                     + " retransmissions unanswered: the connection fails with ETIMEDOUT (no RST is sent)");
             if (!tcb.orphan) {
-                tcb.pendingError = Errno.ETIMEDOUT;
+                tcb.pendingError = tcb.softError != null ? tcb.softError : Errno.ETIMEDOUT; // tcp_write_err(): sk_err_soft ?: ETIMEDOUT
             }
             states.closeTcb(tcb, "retransmission timeout");
             states.wakeOwner(tcb, null);
@@ -189,6 +189,20 @@ final class TcpTimers {
         });
     }
 
+    /**
+     * keepalive_time_when(), keepalive_intvl_when(), keepalive_probes(): the socket's TCP_KEEPIDLE, TCP_KEEPINTVL or
+     * TCP_KEEPCNT when set (a child still in the accept queue has its listener's), else the sysctl.
+     */
+    long keepalive(Tcb tcb, String sysctl) {
+        io.vkernel.kernel.socket.SocketOptions options = tcb.socket != null ? tcb.socket.options() : tcb.inherited;
+        int own = options == null ? 0 : switch (sysctl) {
+            case Sysctls.TCP_KEEPALIVE_TIME -> options.keepIdle;
+            case Sysctls.TCP_KEEPALIVE_INTVL -> options.keepIntvl;
+            default -> options.keepCnt;
+        };
+        return own > 0 ? own : sysctls.get(sysctl);
+    }
+
     /** Arms the keepalive timer when the socket has SO_KEEPALIVE (tcp_set_keepalive()); off by default. */
     void armKeepalive(Tcb tcb) {
         if (tcb.keepaliveTimer != null) {
@@ -199,21 +213,21 @@ final class TcpTimers {
         if (!on || !(tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.CLOSE_WAIT || tcb.state == TcpState.FIN_WAIT2)) {
             return;
         }
-        long idle = sysctls.get(Sysctls.TCP_KEEPALIVE_TIME) * 1000;
+        long idle = keepalive(tcb, Sysctls.TCP_KEEPALIVE_TIME) * 1000;
         long due = tcb.keepaliveProbes == 0 ? Math.max(0, tcb.lastHeard + idle - clock.now())
-                : sysctls.get(Sysctls.TCP_KEEPALIVE_INTVL) * 1000;
+                : keepalive(tcb, Sysctls.TCP_KEEPALIVE_INTVL) * 1000;
         tcb.keepaliveTimer = clock.schedule(due, "keepalive", tcb.tuple().toString(), () -> keepaliveTimeout(tcb));
     }
 
     /** tcp_keepalive_timer(): probe an idle peer with SEQ = SND.UNA - 1; after the last probe, RST and ETIMEDOUT. */
     void keepaliveTimeout(Tcb tcb) {
         tcb.keepaliveTimer = null;
-        long idle = sysctls.get(Sysctls.TCP_KEEPALIVE_TIME) * 1000;
+        long idle = keepalive(tcb, Sysctls.TCP_KEEPALIVE_TIME) * 1000;
         if (tcb.keepaliveProbes == 0 && clock.now() - tcb.lastHeard < idle) {
             armKeepalive(tcb);
             return;
         }
-        if (tcb.keepaliveProbes >= sysctls.getInt(Sysctls.TCP_KEEPALIVE_PROBES)) {
+        if (tcb.keepaliveProbes >= keepalive(tcb, Sysctls.TCP_KEEPALIVE_PROBES)) {
             host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.keepaliveProbes
                     + " keepalive probes unanswered: RST, and the next call fails with ETIMEDOUT");
             output.sendReset(tcb, null);

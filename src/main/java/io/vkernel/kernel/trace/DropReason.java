@@ -26,7 +26,8 @@ public enum DropReason {
     ACK_TOO_OLD("the ACK is below SND.UNA minus the largest window the peer ever offered (RFC 5961 §5.2)"),
     NO_ACK_FLAG("a segment without ACK on a synchronized connection is dropped"),
     RECEIVE_BUFFER_FULL("the receive buffer has no room for the payload"),
-    DUPLICATE("the segment carries only bytes already received");
+    DUPLICATE("the segment carries only bytes already received"),
+    ICMP_IGNORED("an ICMP error that changes nothing: no connection quoted, a sequence number outside the window, or a type TCP ignores (tcp_v4_err())");
 
     private final String explanation;
 

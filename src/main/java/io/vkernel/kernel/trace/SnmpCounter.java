@@ -16,6 +16,7 @@ public enum SnmpCounter {
     TCP_IN_CSUM_ERRORS("TcpInCsumErrors", "segments whose TCP checksum did not verify"),
     SYNCOOKIES_SENT("TcpExtSyncookiesSent", "SYN-ACKs whose ISN was a SYN cookie (cookie_v4_init_sequence())"),
     SYNCOOKIES_RECV("TcpExtSyncookiesRecv", "final ACKs that carried a valid cookie (cookie_v4_check())"),
+    OUT_OF_WINDOW_ICMPS("TcpExtOutOfWindowIcmps", "ICMP errors ignored because the sequence number they quote is outside the window (tcp_v4_err())"),
     TIME_WAITED("TcpExtTW", "TIME_WAIT sockets that ran their full 60 s"),
     LISTEN_OVERFLOWS("TcpExtListenOverflows", "a SYN or the handshake's final ACK found the accept queue full (sk_acceptq_is_full())"),
     LISTEN_DROPS("TcpExtListenDrops", "segments a listener dropped, overflows included (tcp_listendrop())"),

@@ -1,0 +1,89 @@
+package io.vkernel.kernel;
+
+import io.vkernel.kernel.syscall.Syscalls;
+import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.tcp.TcpState;
+import io.vkernel.kernel.trace.DropReason;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.FourTuple;
+import io.vkernel.kernel.wire.IcmpMessage;
+import io.vkernel.kernel.wire.MalformedPacketException;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** ICMP errors at the NIC: parsed and checked as icmp_rcv() does, then handed to the quoted connection (tcp_v4_err()). */
+class IcmpErrorsTest {
+
+    private static final Endpoint CLIENT = Endpoint.parse("192.168.1.100:54321");
+    private static final Endpoint SERVER = Endpoint.parse("10.0.0.50:8080");
+    private static final FourTuple TUPLE = new FourTuple(CLIENT, SERVER);
+
+    private Kernel kernel;
+    private int iss;
+
+    @BeforeEach
+    void aPendingRequest() {
+        kernel = new Kernel(KernelConfig.defaults("icmp", 42));
+        int pid = kernel.spawn("server").pid();
+        int fd = (int) ((Syscalls.Done) kernel.socket(pid)).result().ret();
+        kernel.bind(pid, fd, Endpoint.parse("0.0.0.0:8080"));
+        kernel.listen(pid, fd, 128);
+        PacketReport synAck = kernel.receive(new Segment(CLIENT, SERVER, TcpFlags.SYN, 1000, 0, 65535, 1460, new byte[0]));
+        iss = synAck.sentSegments().get(0).seq();
+    }
+
+    @Test
+    void aMessage_roundTripsThroughItsBytes_andADamagedOneFailsItsChecksum() throws MalformedPacketException {
+        byte[] bytes = IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH, IcmpMessage.FRAG_NEEDED,
+                1200, TUPLE, iss, 1460);
+        IcmpMessage icmp = IcmpMessage.parse(bytes);
+        assertThat(icmp.mtu()).isEqualTo(1200);
+        assertThat(icmp.quotedTuple()).isEqualTo(TUPLE);
+        assertThat(icmp.quotedSeq()).isEqualTo(iss);
+        assertThat(icmp.describe()).isEqualTo("ICMP 192.168.1.100 > 10.0.0.50: unreachable - need to frag (mtu 1200) about "
+                + "10.0.0.50:8080 > 192.168.1.100:54321 seq " + Integer.toUnsignedString(iss));
+
+        bytes[bytes.length - 1] ^= 1;
+        assertThatThrownBy(() -> IcmpMessage.parse(bytes)).hasMessageContaining("ICMP checksum does not verify");
+        PacketReport report = kernel.receiveRaw(bytes);
+        assertThat(report.dropReason()).isEqualTo(DropReason.BAD_IP_CHECKSUM);
+        assertThat(request().state()).isEqualTo(TcpState.SYN_RECV);
+    }
+
+    @Test
+    void aFatalErrorQuotingTheRequestsIsn_dropsIt_butAnyOtherSequenceNumberIsCountedAndIgnored() {
+        PacketReport stale = kernel.receiveRaw(IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH, 1,
+                0, TUPLE, iss + 5, 0));
+        assertThat(stale.dropReason()).isEqualTo(DropReason.ICMP_IGNORED);
+        assertThat(kernel.nstat()).containsEntry("TcpExtOutOfWindowIcmps", 1L);
+        assertThat(request().state()).isEqualTo(TcpState.SYN_RECV);
+
+        // port unreachable is not fatal for a request (tcp_req_err()'s abort covers net/host unreachable only)
+        kernel.receiveRaw(IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH, 3, 0, TUPLE, iss, 0));
+        assertThat(request().state()).isEqualTo(TcpState.SYN_RECV);
+
+        PacketReport fatal = kernel.receiveRaw(IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH, 1,
+                0, TUPLE, iss, 0));
+        assertThat(fatal.verdict()).isEqualTo("request dropped");
+        assertThat(request()).as("removed from the established table").isNull();
+    }
+
+    @Test
+    void anIcmpForNoConnection_orNotAnError_isDroppedAndCounted() {
+        FourTuple other = new FourTuple(Endpoint.parse("192.168.1.100:1"), SERVER);
+        PacketReport none = kernel.receiveRaw(IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH, 1,
+                0, other, 0, 0));
+        assertThat(none.dropReason()).isEqualTo(DropReason.ICMP_IGNORED);
+        assertThat(kernel.inspect(k -> k.nic().drops()).get(DropReason.ICMP_IGNORED)).isEqualTo(1L);
+    }
+
+    private Tcb request() {
+        return kernel.inspect(k -> k.established().find(TUPLE));
+    }
+}
