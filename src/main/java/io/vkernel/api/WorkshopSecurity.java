@@ -66,9 +66,18 @@ class WorkshopSecurity {
     }
 
     @Bean
-    Workshop workshop(WorkshopProperties properties, KernelRegistry registry) {
+    Workshop workshop(WorkshopProperties properties, KernelRegistry registry,
+                      org.springframework.beans.factory.ObjectProvider<io.vkernel.journal.KernelJournal> journals,
+                      @org.springframework.beans.factory.annotation.Value("${vkernel.journal.enabled:true}") boolean journaled) {
         Attendees attendees = new Attendees(properties.kernelsPerAttendee());
         registry.onRemoved(kernel -> attendees.removed(kernel.id()));
+        io.vkernel.journal.KernelJournal journal = journaled ? journals.getIfAvailable() : null;
+        if (journal != null) {
+            // the kernels restored from their journals belong to their attendees again, whose tokens work again
+            journal.restoredOwners().forEach((kernelId, attendee) ->
+                    journal.ownerDigest(attendee).ifPresent(digest -> attendees.restore(kernelId, attendee, digest)));
+            attendees.persistTo(journal::own);
+        }
         return new Workshop(properties.enabled(), attendees);
     }
 

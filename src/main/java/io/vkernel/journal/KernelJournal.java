@@ -45,7 +45,11 @@ public final class KernelJournal implements AutoCloseable {
     private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long GATHER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
-    private sealed interface Op permits Create, Append, Rewrite, Delete {
+    private sealed interface Op permits Create, Append, Rewrite, Delete, Own {
+    }
+
+    /** A workshop attendee owns the kernel: its row names them, and their token's digest (hex) is kept. */
+    private record Own(String kernelId, String attendee, String digest) implements Op {
     }
 
     private record Create(String kernelId, String owner, String header) implements Op {
@@ -86,6 +90,9 @@ public final class KernelJournal implements AutoCloseable {
     private final Thread writer;
     private volatile boolean running = true;
     private final KernelInput.Recorder recorder = this::record;
+    /** After a restart: each restored kernel's owner (kernels with one), and the stored digests of those owners' tokens. */
+    private final Map<String, String> restoredOwners = new java.util.TreeMap<>();
+    private final Map<String, byte[]> ownerDigests = new java.util.HashMap<>();
 
     public KernelJournal(JdbcTemplate jdbc, TransactionTemplate tx) {
         this.jdbc = jdbc;
@@ -141,10 +148,41 @@ public final class KernelJournal implements AutoCloseable {
             }
             registry.onCreated(this::begin);
             registry.onRemoved(this::end);
+            readOwners(registry);
             return count;
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private void readOwners(KernelRegistry registry) {
+        jdbc.query("SELECT id, owner FROM kernels WHERE owner IS NOT NULL", row -> {
+            String id = row.getString(1);
+            if (registry.find(id).isPresent()) {
+                restoredOwners.put(id, row.getString(2));
+            }
+        });
+        jdbc.query("SELECT id, digest FROM attendees", row -> {
+            ownerDigests.put(row.getString(1), java.util.HexFormat.of().parseHex(row.getString(2)));
+        });
+    }
+
+    /** The owners of the kernels restored at start (kernel id to attendee id), for workshop mode to re-link. */
+    public Map<String, String> restoredOwners() {
+        return Map.copyOf(restoredOwners);
+    }
+
+    /** The stored SHA-256 digest of an attendee's token secret, if kept. */
+    public java.util.Optional<byte[]> ownerDigest(String attendee) {
+        return java.util.Optional.ofNullable(ownerDigests.get(attendee)).map(byte[]::clone);
+    }
+
+    /**
+     * Records that {@code attendee} owns kernel {@code kernelId}, with their token's digest; committed in order with
+     * the kernel's own journal, so an answered kernel creation is durable with its owner.
+     */
+    public void own(String kernelId, String attendee, byte[] digest) {
+        enqueue(new Own(kernelId, attendee, java.util.HexFormat.of().formatHex(digest)));
     }
 
     /**
@@ -373,6 +411,13 @@ public final class KernelJournal implements AutoCloseable {
                 } else if (op instanceof Delete d) {
                     jdbc.update("DELETE FROM journal_entries WHERE kernel_id = ?", d.kernelId());
                     jdbc.update("DELETE FROM kernels WHERE id = ?", d.kernelId());
+                    // an attendee whose last kernel is gone is forgotten with their token, as Attendees forgets them
+                    jdbc.update("DELETE FROM attendees WHERE id NOT IN (SELECT owner FROM kernels WHERE owner IS NOT NULL)");
+                } else if (op instanceof Own o) {
+                    jdbc.update("UPDATE kernels SET owner = ? WHERE id = ?", o.attendee(), o.kernelId());
+                    if (jdbc.update("UPDATE attendees SET digest = ? WHERE id = ?", o.digest(), o.attendee()) == 0) {
+                        jdbc.update("INSERT INTO attendees (id, digest) VALUES (?, ?)", o.attendee(), o.digest());
+                    }
                 }
             }
             flushAppends(appends);

@@ -34,7 +34,15 @@ public final class Attendees {
     public record Created(Kernel kernel, String attendee, String token) {
     }
 
+    /** Where owners and token digests are kept across restarts (the journal's database); nothing by default. */
+    @FunctionalInterface
+    public interface Store {
+        /** Kernel {@code kernelId} now belongs to {@code attendee}, whose token's secret has SHA-256 {@code digest}. */
+        void owned(String kernelId, String attendee, byte[] digest);
+    }
+
     private static final int SECRET_BYTES = 32;
+    private volatile Store store = (kernelId, attendee, digest) -> { };
 
     private final SecureRandom random = new SecureRandom();
     private final int kernelsPerAttendee;
@@ -103,8 +111,24 @@ public final class Attendees {
             }
             kernels.computeIfAbsent(owner, a -> new LinkedHashSet<>()).add(kernel.id());
             owners.put(kernel.id(), owner);
+            store.owned(kernel.id(), owner, digests.get(owner));
             return new Created(kernel, owner, token);
         }
+    }
+
+    /** Keeps each new owner and token digest in {@code store} from now on. */
+    public void persistTo(Store store) {
+        this.store = store;
+    }
+
+    /**
+     * A kernel restored after a restart belongs to {@code attendee} again, whose token (its digest as stored) works
+     * again; the kernel must be in the registry already.
+     */
+    public synchronized void restore(String kernelId, String attendee, byte[] digest) {
+        digests.putIfAbsent(attendee, digest.clone());
+        kernels.computeIfAbsent(attendee, a -> new LinkedHashSet<>()).add(kernelId);
+        owners.put(kernelId, attendee);
     }
 
     /** The attendee a token belongs to, if it is one of ours. */

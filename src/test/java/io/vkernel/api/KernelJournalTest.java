@@ -133,4 +133,34 @@ class KernelJournalTest {
         second.flush();
         assertThat(second.lines("k5")).hasSize(6).last().isEqualTo("{\"step\":5,\"op\":\"advance\",\"ms\":1}");
     }
+
+    @Test
+    void anAttendeesKernelsAndToken_surviveARestart_andAreForgottenWithTheirLastKernel() {
+        KernelJournal first = journal();
+        KernelRegistry before = new KernelRegistry(SandboxLimits.defaults());
+        first.restoreAndAttach(before, k -> { });
+        io.vkernel.sandbox.Attendees attendees = new io.vkernel.sandbox.Attendees(3);
+        before.onRemoved(k -> attendees.removed(k.id()));
+        attendees.persistTo(first::own);
+        io.vkernel.sandbox.Attendees.Created alice = attendees.create(null, () -> before.create("alice-1", null, 1L, 64, null));
+        attendees.create(alice.attendee(), () -> before.create("alice-2", null, 2L, 64, null));
+        io.vkernel.sandbox.Attendees.Created bob = attendees.create(null, () -> before.create("bob-1", null, 3L, 64, null));
+        before.delete("bob-1");
+        first.flush();
+        assertThat(jdbc.queryForList("SELECT digest FROM attendees", String.class)).as("digests only, never a token")
+                .hasSize(1).noneMatch(d -> alice.token().contains(d));
+        first.close();
+
+        KernelJournal second = journal();
+        KernelRegistry after = new KernelRegistry(SandboxLimits.defaults());
+        second.restoreAndAttach(after, k -> { });
+        io.vkernel.sandbox.Attendees restored = new io.vkernel.sandbox.Attendees(3);
+        second.restoredOwners().forEach((kernel, attendee) ->
+                second.ownerDigest(attendee).ifPresent(digest -> restored.restore(kernel, attendee, digest)));
+        assertThat(restored.authenticate(alice.token())).contains(alice.attendee());
+        assertThat(restored.kernelsOf(alice.attendee())).containsExactly("alice-1", "alice-2");
+        assertThat(restored.owner("alice-2")).contains(alice.attendee());
+        assertThat(restored.authenticate(bob.token())).as("bob's last kernel was deleted: his token went with it").isEmpty();
+        assertThat(restored.authenticate(alice.attendee() + ".not-the-secret")).isEmpty();
+    }
 }
