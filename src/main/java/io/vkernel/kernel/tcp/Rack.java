@@ -130,13 +130,9 @@ final class Rack {
         Integer sackReord = null;
         Integer ackReord = null;
         int kept = 0;
-        boolean holeFilled = false;
         for (int i = 0; i < sent.size(); i++) {
             Sent piece = sent.get(i);
             boolean acked = !Seq.after(piece.end, sndUna);
-            // tcp_clean_rtx_queue(): a never-retransmitted, un-SACKed segment below the highest SACK is ACKed now:
-            // the hole was filled by the original, that is reordering (tcp_check_sack_reordering(), once per ACK)
-            holeFilled |= acked && !piece.delivered && !piece.retransmitted && anySacked && Seq.before(piece.start, highestSacked);
             boolean sacked = !acked && !piece.delivered && scoreboard.unsackedIn(piece.start, piece.end) == 0;
             if (acked && !piece.delivered && !piece.retransmitted && ackReord == null) {
                 ackReord = piece.start; // tcp_clean_rtx_queue(): reord
@@ -164,9 +160,6 @@ final class Rack {
             if (!acked) {
                 sent.set(kept++, piece);
             }
-        }
-        if (holeFilled) {
-            reordSeen++;
         }
         sent.subList(kept, sent.size()).clear();
         if (sackReord != null && sackReordering) {
