@@ -93,6 +93,7 @@ final class LossProbe {
                 int push = tcb.pushMarks.isMark(tcb.sndNxt + size) ? TcpFlags.PSH : 0;
                 host.transmit(output.out(tcb, TcpFlags.ACK | push, tcb.sndNxt, tcb.rcvNxt, chunk), null);
                 rack.onSent(tcb.sndNxt, tcb.sndNxt + size, mss, clock.now(), false);
+                tcb.sendBuffer.sent(tcb.sndNxt, tcb.sndNxt + size);
                 tcb.sndNxt += size;
                 tcb.lastDataSent = clock.now();
                 rack.tlpRetrans = false;

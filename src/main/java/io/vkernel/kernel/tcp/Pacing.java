@@ -37,6 +37,11 @@ final class Pacing {
 
     /** tcp_tso_autosize() via tcp_tso_segs(): the most segments one GSO packet carries. */
     static int tsoSegs(Tcb tcb, int mss) {
+        return tsoSegs(tcb, mss, MIN_TSO_SEGS);
+    }
+
+    /** The same with net.ipv4.tcp_min_tso_segs as the floor. */
+    static int tsoSegs(Tcb tcb, int mss, int minTsoSegs) {
         long rate = rate(tcb, mss);
         long bytes = rate == Long.MAX_VALUE ? GSO_MAX_SIZE : rate >> PACING_SHIFT;
         long minRttUs = (tcb.rack.minRttMs >= 0 ? tcb.rack.minRttMs : Math.max(0, tcb.srttMs)) * 1000;
@@ -45,7 +50,7 @@ final class Pacing {
             bytes += GSO_MAX_SIZE >> r;
         }
         bytes = Math.min(bytes, GSO_MAX_SIZE);
-        return (int) Math.max(bytes / Math.max(1, mss), MIN_TSO_SEGS);
+        return (int) Math.max(bytes / Math.max(1, mss), minTsoSegs);
     }
 
     /**
@@ -54,10 +59,14 @@ final class Pacing {
      * packetdrill reads such a train as one packet with the last packet's flags (aggregate_packets()).
      */
     static boolean lastPacketIsGso(Tcb tcb, int segments, int mss) {
+        return lastPacketIsGso(tcb, segments, mss, MIN_TSO_SEGS);
+    }
+
+    static boolean lastPacketIsGso(Tcb tcb, int segments, int mss, int minTsoSegs) {
         if (segments < 2) {
             return false;
         }
-        int perPacket = tsoSegs(tcb, mss);
+        int perPacket = tsoSegs(tcb, mss, minTsoSegs);
         return (segments - 1) % perPacket + 1 >= 2;
     }
 }

@@ -69,7 +69,7 @@ final class TcpOutput {
         }
         int mss = TcpSender.sendMss(tcb);
         if (payload != null && (flags & TcpFlags.SYN) == 0 && payload.length > mss
-                && Pacing.lastPacketIsGso(tcb, (payload.length + mss - 1) / mss, mss)) {
+                && Pacing.lastPacketIsGso(tcb, (payload.length + mss - 1) / mss, mss, sysctls.getInt(Sysctls.TCP_MIN_TSO_SEGS))) {
             // __tcp_transmit_skb(): every GSO packet (tcp_skb_pcount() > 1) carries PSH, to flush GRO at the receiver,
             // wherever the skb was cut (cwnd, window, a retransmission); a last packet of one MSS keeps its own flags
             flags |= TcpFlags.PSH;
