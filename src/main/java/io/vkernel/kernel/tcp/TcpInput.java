@@ -345,7 +345,7 @@ final class TcpInput {
             int before = tcb.sendBuffer.sndBuf(tcb, sysctls);
             tcb.sendBuffer.newSpace(tcb, sysctls);
             int after = tcb.sendBuffer.sndBuf(tcb, sysctls);
-            if (after != before && report.tracing()) {
+            if (after != before && report != null && report.tracing()) {
                 int cwnd = tcb.cwnd;
                 report.step("tcp.sndbuf", () -> "sk_sndbuf grows " + before + " -> " + after + " bytes: room for two windows of "
                         + cwnd + " segments (tcp_new_space() -> tcp_sndbuf_expand())");

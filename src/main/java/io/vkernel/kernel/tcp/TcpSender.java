@@ -125,7 +125,7 @@ final class TcpSender {
             }
             transmitPending(tcb, report, true, more && !noSpace, noSpace);
         }
-        if (report.tracing()) {
+        if (report != null && report.tracing()) {
             int written = copied;
             int built = skbsBuilt;
             boolean full = noSpace;
@@ -174,7 +174,7 @@ final class TcpSender {
         if (tcb.cwnd != before) {
             host.event(EventType.CONGESTION, tcb.tuple().toString(), "idle " + idle + " ms > RTO " + tcb.rtoMs
                     + " ms: cwnd restarts " + before + " -> " + tcb.cwnd + " (tcp_slow_start_after_idle)");
-            if (report.tracing()) {
+            if (report != null && report.tracing()) {
                 long rto = tcb.rtoMs;
                 int after = tcb.cwnd;
                 report.step("tcp.cwnd", () -> "idle for " + idle + " ms, more than one RTO (" + rto + " ms): cwnd "
@@ -261,7 +261,7 @@ final class TcpSender {
             }
             if (size > mss && !pushOne) {
                 int allowed = TsoDefer.sendable(tcb, clock, sysctls, want, room, usable, mss, sentAny);
-                if (allowed < size && report.tracing()) {
+                if (allowed < size && report != null && report.tracing()) {
                     int waiting = size - allowed;
                     report.step("tcp.tso", () -> waiting + " bytes wait for the next ACK to make a bigger TSO packet "
                             + "(tcp_tso_should_defer())");
