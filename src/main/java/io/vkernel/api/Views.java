@@ -225,7 +225,23 @@ final class Views {
     }
 
     record ConnectionView(String tuple, String state, String local, String remote, int recvQ, int sendQ, String owner,
-                          String hash, int bucket, TcbView tcb, String timer, String href) {
+                          String hash, int bucket, TcbView tcb, String timer, String href, SendBufferView sendBuffer) {
+    }
+
+    /**
+     * The send buffer as Linux charges it (ss -m's w and tb): sk_wmem_queued is the truesize of the queued skbs, held
+     * against sk_sndbuf; notSent is what TCP_NOTSENT_LOWAT (or net.ipv4.tcp_notsent_lowat) is compared with.
+     */
+    record SendBufferView(long wmemQueued, int sndbuf, boolean locked, int skbs, long notSent, Long notsentLowat,
+                          boolean writable) {
+    }
+
+    static SendBufferView sendBuffer(Kernel k, Tcb t) {
+        io.vkernel.kernel.tcp.SendBuffer b = t.sendBuffer();
+        long lowat = b.notsentLowat(t, k.sysctls());
+        boolean locked = t.socket() != null && t.socket().options().sndBuf > 0;
+        return new SendBufferView(b.wmemQueued(t), b.sndBuf(t, k.sysctls()), locked, b.skbCount(t), b.notSentBytes(t),
+                lowat >= 0xFFFF_FFFFL ? null : lowat, b.writeable(t, k.sysctls()));
     }
 
     /** A 32-bit hash as the kernel prints a u32 and the demux steps show it: 0x and eight hex digits. */
@@ -248,7 +264,8 @@ final class Views {
         return new ConnectionView(t.tuple().toString(), t.state().name(), t.tuple().local().toString(),
                 t.tuple().remote().toString(), SocketFacts.recvQ(t), SocketFacts.sendQ(t), k.ownerOf(t), hex(hash),
                 hash & (k.established().bucketCount() - 1), tcb, timerText,
-                "/api/v1/kernels/" + k.id() + "/connections/" + t.tuple());
+                "/api/v1/kernels/" + k.id() + "/connections/" + t.tuple(),
+                t.state().isSynchronized() ? sendBuffer(k, t) : null);
     }
 
     record ChainEntry(String tuple, String state, String hash) {

@@ -547,6 +547,9 @@ public final class Kernel implements TcpHost {
                 key |= io.vkernel.kernel.socket.EventPoll.EPOLLOUT | io.vkernel.kernel.socket.EventPoll.EPOLLWRNORM
                         | io.vkernel.kernel.socket.EventPoll.EPOLLWRBAND;
             }
+            if (key == 0) {
+                return; // not writeable enough yet: sk_stream_write_space() wakes nobody, a blocked write sleeps on
+            }
         }
         for (WaitQueue.Waiter waiter : socket.waitQueue().wakeAll(key)) {
             event(EventType.THREAD_WAKE, "socket:[" + socket.inode() + "]", waiter.describe() + " woken: RUNNABLE");

@@ -130,14 +130,26 @@ class TcpDataTest {
     @Test
     void write_intoASmallerWindow_sendsWhatFits_withPsh() {
         t.established();
+        t.peer.window = 2000;
+        t.peer.ack();
+        PacketReport report = new PacketReport(null);
+        done(t.kernel.write(t.pid, t.fd, new byte[3000], report));
+        assertThat(report.sentSegments()).singleElement().satisfies(s -> {
+            assertThat(s.payload()).hasSize(2000);
+            assertThat(TcpFlags.format(s.flags())).as("tcp_mark_push()").isEqualTo("P.");
+        });
+    }
+
+    @Test
+    void write_intoAWindowSmallerThanOneMss_waitsForTheProbeTimer() {
+        t.established();
         t.peer.window = 1000;
         t.peer.ack();
         PacketReport report = new PacketReport(null);
         done(t.kernel.write(t.pid, t.fd, new byte[2000], report));
-        assertThat(report.sentSegments()).singleElement().satisfies(s -> {
-            assertThat(s.payload()).hasSize(1000);
-            assertThat(TcpFlags.format(s.flags())).as("tcp_mark_push()").isEqualTo("P.");
-        });
+        assertThat(report.sentSegments()).as("tcp_snd_wnd_test(): the first 1460-byte MSS does not fit").isEmpty();
+        t.advanceSeconds(2);
+        assertThat(t.peer.lastReceived().payload()).as("tcp_write_wakeup(): the probe sends what fits").hasSize(1000);
     }
 
     private void gsoOff() {
@@ -153,7 +165,8 @@ class TcpDataTest {
         t.peer.window = 0;
         t.peer.connect();
         t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
-        PendingCall call = pending(t.kernel.write(t.pid, t.fd, new byte[20_000], new PacketReport(null)));
+        // sk_sndbuf is 87040 (tcp_sndbuf_expand() for a 1460-byte MSS): two 64 KB skbs fill it
+        PendingCall call = pending(t.kernel.write(t.pid, t.fd, new byte[200_000], new PacketReport(null)));
         assertThat(call.waitChannel()).isEqualTo("sk_stream_wait_memory");
         t.peer.window = 65535;
         t.peer.ack();
@@ -161,7 +174,7 @@ class TcpDataTest {
             t.peer.consumeSent();
             t.peer.ack();
         }
-        assertThat(call.result().ret()).isEqualTo(20_000);
+        assertThat(call.result().ret()).isEqualTo(200_000);
     }
 
     @Test

@@ -300,7 +300,9 @@ class TcpRulesTest {
         t.peer.window = 0;
         t.peer.ack();
         done(t.kernel.setsockopt(t.pid, t.fd, "SO_SNDTIMEO", 500, true));
-        done(t.kernel.write(t.pid, t.fd, new byte[16384], new PacketReport(null)));
+        t.nonBlocking(); // fill the send buffer: its last skb is full, so the next byte needs a new one
+        assertThat(done(t.kernel.write(t.pid, t.fd, new byte[400_000], new PacketReport(null))).ret()).isLessThan(400_000);
+        done(t.kernel.fcntl(t.pid, t.fd, "F_SETFL", 02));
         PendingCall blocked = pending(t.kernel.write(t.pid, t.fd, new byte[10], new PacketReport(null)));
         t.kernel.advance(499);
         assertThat(blocked.isDone()).isFalse();

@@ -622,7 +622,8 @@ public final class Syscalls {
                 // sk_rcvbuf / sk_sndbuf: what SO_RCVBUF/SO_SNDBUF stored (doubled), else the connection's buffer
                 case "SO_RCVBUF" -> socket.options().rcvBuf > 0 ? socket.options().rcvBuf
                         : socket.tcb() != null ? socket.tcb().rcvBufLimit() : kernel.sysctls().get(Sysctls.TCP_RMEM_DEFAULT);
-                case "SO_SNDBUF" -> socket.options().sndBuf > 0 ? socket.options().sndBuf : kernel.sysctls().get(Sysctls.TCP_WMEM_DEFAULT);
+                case "SO_SNDBUF" -> socket.options().sndBuf > 0 ? socket.options().sndBuf : socket.tcb() != null
+                        ? socket.tcb().sendBuffer().sndBuf(socket.tcb(), kernel.sysctls()) : kernel.sysctls().get(Sysctls.TCP_WMEM_DEFAULT);
                 // do_tcp_getsockopt(): tp->mss_cache, TCP_MSS_DEFAULT (536) before a connection has one
                 // do_tcp_getsockopt(): tp->mss_cache (TCP_MSS_DEFAULT, 536, before a connection has one); user_mss
                 // instead on a closed or listening socket that set it
@@ -813,14 +814,7 @@ public final class Syscalls {
     }
 
     private boolean writeable(Socket socket, Tcb tcb) {
-        int sndBuf = socket.options().sndBuf > 0 ? socket.options().sndBuf : kernel.sysctls().getInt(Sysctls.TCP_WMEM_DEFAULT);
-        int queued = tcb.sendQueued();
-        if (sndBuf - queued < queued / 2) {
-            return false;
-        }
-        long lowat = socket.options().notsentLowat > 0 ? socket.options().notsentLowat : kernel.sysctls().get(Sysctls.TCP_NOTSENT_LOWAT);
-        long notSent = Math.max(0, queued - Integer.toUnsignedLong(tcb.sndNxt() - tcb.sndUna()));
-        return (notSent << 1) < lowat;
+        return tcb.sendBuffer().writeable(tcb, kernel.sysctls()); // queued truesize, sk_sndbuf: SendBuffer
     }
 
     public static String pollNames(int mask) {

@@ -95,6 +95,7 @@ final class LossProbe {
                         && Seq.before(tcb.sndNxt + size, tcb.sndUna + tcb.sndWnd);
                 host.transmit(output.out(tcb, TcpFlags.ACK | push | (fin ? TcpFlags.FIN : 0), tcb.sndNxt, tcb.rcvNxt, chunk), null);
                 rack.onSent(tcb.sndNxt, tcb.sndNxt + size, mss, clock.now(), false);
+                tcb.sendBuffer.sent(tcb.sndNxt, tcb.sndNxt + size);
                 tcb.sndNxt += size + (fin ? 1 : 0);
                 tcb.lastDataSent = clock.now();
                 rack.tlpRetrans = false;

@@ -46,6 +46,8 @@ public final class Tcb implements BindTable.Owner {
     final ByteQueue receiveQueue = new ByteQueue();
     /** Bytes written by the application: [sndUna, sndNxt) in flight first, then unsent bytes. */
     final ByteQueue sendQueue = new ByteQueue();
+    /** How Linux charges those bytes: skb by skb, against sk_sndbuf (sk_wmem_queued, tcp_sndbuf_expand()). */
+    final SendBuffer sendBuffer = new SendBuffer();
     /** Out-of-order segments held for reassembly, keyed by sequence number; created only when one arrives. */
     private TreeMap<Integer, byte[]> outOfOrder;
 
@@ -323,6 +325,11 @@ public final class Tcb implements BindTable.Owner {
     /** A reset ended the connection (tcp_reset()). */
     public boolean wasReset() {
         return reset;
+    }
+
+    /** The send queue's skbs and sk_sndbuf, as Linux charges them. */
+    public SendBuffer sendBuffer() {
+        return sendBuffer;
     }
 
     public int sendQueued() {

@@ -18,8 +18,9 @@ public final class TcpInfo {
             "tcpi_unacked", "tcpi_retrans", "tcpi_rtt", "tcpi_rttvar", "tcpi_snd_ssthresh", "tcpi_snd_cwnd", "tcpi_advmss",
             "tcpi_pmtu", "tcpi_rcv_space", "tcpi_total_retrans", "tcpi_bytes_acked", "tcpi_bytes_received",
             "tcpi_snd_wnd", "tcpi_rcv_wnd", "tcpi_lost", "tcpi_sacked", "tcpi_rcv_mss", "tcpi_rcv_rtt",
-            "tcpi_reordering", "tcpi_reord_seen",
-            "tcpi_delivered", "tcpi_last_data_sent", "tcpi_last_data_recv");
+            "tcpi_reordering", "tcpi_reord_seen", "tcpi_delivered",
+            "tcpi_last_data_sent", "tcpi_last_data_recv", "tcpi_busy_time", "tcpi_rwnd_limited", "tcpi_sndbuf_limited",
+            "tcpi_notsent_bytes");
 
     private TcpInfo() {
     }
@@ -84,7 +85,14 @@ public final class TcpInfo {
             // tcp_get_info(): jiffies_to_msecs(now - tp->lsndtime) and (now - icsk_ack.lrcvtime), in ms
             info.put("tcpi_last_data_sent", Math.max(0, nowMs - tcb.lastDataSent));
             info.put("tcpi_last_data_recv", Math.max(0, nowMs - tcb.lastDataRecv));
+            // tcp_get_info_chrono_stats(): busy time counts the limited times too (Chrono)
+            long[] chrono = tcb.sendBuffer.chronoMicros(nowMs);
+            info.put("tcpi_busy_time", chrono[0]);
+            info.put("tcpi_rwnd_limited", chrono[1]);
+            info.put("tcpi_sndbuf_limited", chrono[2]);
         }
+        // write_seq - snd_nxt: what TCP_NOTSENT_LOWAT is compared with
+        info.put("tcpi_notsent_bytes", synced ? SendBuffer.notSent(tcb) : 0);
         return Collections.unmodifiableMap(info);
     }
 

@@ -253,11 +253,16 @@ final class TcpInput {
         int priorWnd = tcb.sndWnd;
         int priorInFlight = tcb.sndNxt - tcb.sndUna;
         tcb.rtt.caRttUs = -1;
+        boolean spaceFreed = false;
         if (Seq.after(segment.ack(), tcb.sndUna)) {
             int acked = segment.ack() - tcb.sndUna;
             int dataAcked = Math.min(acked, tcb.sendQueue.size());
             tcb.sendQueue.drop(dataAcked);
             tcb.sndUna = segment.ack();
+            tcb.sendBuffer.acked(tcb.sndUna);
+            if (tcb.sendQueue.isEmpty()) {
+                tcb.sendBuffer.chrono().stop(Chrono.BUSY, clock.now(), true); // nothing left to deliver
+            }
             tcb.pushMarks.acked(tcb.sndUna);
             // the acknowledged skbs are freed: zero-copy ranges they ended complete (__msg_zerocopy_callback())
             boolean zeroCopyDone = tcb.socket != null && tcb.socket.errorQueue() != null && (tcb.socket.errorQueue().acked(tcb.sndUna)
@@ -277,10 +282,10 @@ final class TcpInput {
             if (tcb.sndUna != tcb.sndNxt) {
                 timers.armRetransmit(tcb);
             }
-            if ((dataAcked > 0 || zeroCopyDone) && tcb.socket != null) {
-                // writers blocked on a full send buffer (tcp_check_space()); sk_error_report() for zero-copy completions
-                host.wake(tcb.socket, (dataAcked > 0 ? TcpHost.WRITE_SPACE : 0) | (zeroCopyDone ? 0x8 /* EPOLLERR */ : 0), report);
+            if (zeroCopyDone && tcb.socket != null) {
+                host.wake(tcb.socket, 0x8 /* EPOLLERR */, report); // sk_error_report() for zero-copy completions
             }
+            spaceFreed = dataAcked > 0;
         }
         tcb.sndWnd = segment.window() << tcb.sndWscale;
         tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tcp_ack_update_window()
@@ -324,6 +329,7 @@ final class TcpInput {
                 if (finAcked) {
                     report.step("tcp.closed", "the ACK of our FIN ends the connection: removed from the established table, buffers freed");
                     states.closeTcb(tcb, "our FIN was acknowledged in LAST_ACK");
+                    checkSpace(tcb, spaceFreed, report);
                     return false;
                 }
             }
@@ -331,7 +337,36 @@ final class TcpInput {
             }
         }
         sender.transmitPending(tcb, report);
+        checkSpace(tcb, spaceFreed, report);
         return true;
+    }
+
+    /**
+     * tcp_data_snd_check(): after what the ACK allowed was sent, tcp_check_space() gives a socket marked SOCK_NOSPACE
+     * its chance: tcp_new_space() may grow sk_sndbuf, then sk_stream_write_space() wakes writers and EPOLLOUT
+     * watchers if it is writeable (the kernel's wake() applies that test).
+     */
+    private void checkSpace(Tcb tcb, boolean spaceFreed, PacketReport report) {
+        if (!spaceFreed || tcb.socket == null) {
+            return;
+        }
+        if (tcb.socket.noSpace()) {
+            int before = tcb.sendBuffer.sndBuf(tcb, sysctls);
+            tcb.sendBuffer.newSpace(tcb, sysctls);
+            int after = tcb.sendBuffer.sndBuf(tcb, sysctls);
+            if (after != before && report != null && report.tracing()) {
+                int cwnd = tcb.cwnd;
+                report.step("tcp.sndbuf", () -> "sk_sndbuf grows " + before + " -> " + after + " bytes: room for two windows of "
+                        + cwnd + " segments (tcp_new_space() -> tcp_sndbuf_expand())");
+            }
+        }
+        boolean noSpace = tcb.socket.noSpace();
+        host.wake(tcb.socket, TcpHost.WRITE_SPACE, report); // writers blocked on a full send buffer
+        if (noSpace && tcb.sendBuffer.writeable(tcb, sysctls)) {
+            // sk_stream_write_space() clears SOCK_NOSPACE whether or not anyone sleeps; the sndbuf-limited time ends
+            tcb.socket.noSpace(false);
+            tcb.sendBuffer.chrono().stop(Chrono.SNDBUF_LIMITED, clock.now(), tcb.sendQueue.isEmpty());
+        }
     }
 
     private void peerReset(Tcb tcb, PacketReport report) {

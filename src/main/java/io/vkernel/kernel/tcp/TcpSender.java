@@ -60,21 +60,91 @@ final class TcpSender {
         if (tcb.state != TcpState.ESTABLISHED && tcb.state != TcpState.CLOSE_WAIT && !tcb.fastOpenChild) {
             throw new SyscallException(Errno.EPIPE);
         }
-        // sk_sndbuf: SO_SNDBUF's doubled value when set, else tcp_wmem[1]
-        int soSndBuf = tcb.socket == null ? 0 : tcb.socket.options().sndBuf;
-        int limit = soSndBuf > 0 ? soSndBuf : sysctls.getInt(Sysctls.TCP_WMEM_DEFAULT);
-        int take = Math.min(data.length, Math.max(0, limit - tcb.sendQueue.size()));
-        int oldEnd = tcb.sndUna + tcb.sendQueue.size();
-        if (take > 0 && oldEnd == tcb.sndNxt) {
-            restartAfterIdle(tcb, report); // tcp_skb_entail() -> tcp_slow_start_after_idle_check()
+        return copyIntoSkbs(tcb, data, more, eor, report);
+    }
+
+    /**
+     * tcp_sendmsg_locked()'s loop: the bytes join the unsent tail skb up to size_goal, then fill new skbs, each
+     * allowed only while sk_stream_memory_free() (SendBuffer); a full skb leaves at once if it is the first unsent
+     * one (tcp_push_one()), or with everything pending if more than half the peer's largest window went unpushed
+     * (forced_push(): PSH, TCP_NAGLE_PUSH). So the copying and the sending interleave, and where the copying stops
+     * depends on what already left. At the end tcp_push() marks the write's last byte (unless MSG_MORE) and sends.
+     */
+    private int copyIntoSkbs(Tcb tcb, byte[] data, boolean more, boolean eor, PacketReport report) {
+        SendBuffer buffer = tcb.sendBuffer;
+        int goal = sizeGoal(tcb);
+        if (Seq.before(tcb.pushedSeq, tcb.sndUna)) {
+            tcb.pushedSeq = tcb.sndUna;
         }
-        tcb.sendQueue.append(data, 0, take);
-        if (take > 0) {
-            markPushes(tcb, oldEnd, oldEnd + take, more);
-            tcb.tailEor = eor && take == data.length;
+        int copied = 0;
+        int skbsBuilt = 0;
+        boolean noSpace = false;
+        while (copied < data.length) {
+            int tailLength = buffer.openTailLength(tcb);
+            int copy = tailLength >= 0 ? goal - tailLength : 0;
+            if (copy <= 0) {
+                if (!buffer.memoryFree(tcb, sysctls)) {
+                    noSpace = true; // wait_for_space
+                    break;
+                }
+                if (SendBuffer.writeSeq(tcb) == tcb.sndNxt) {
+                    restartAfterIdle(tcb, report); // tcp_skb_entail() -> tcp_slow_start_after_idle_check()
+                    buffer.chrono().start(Chrono.BUSY, clock.now()); // tcp_add_write_queue_tail() on an empty queue
+                }
+                buffer.entail(tcb);
+                tcb.tailEor = false;
+                skbsBuilt++;
+                tailLength = 0;
+                copy = goal;
+            } else if (copied == 0) {
+                tcb.pushMarks.removeLastIf(SendBuffer.writeSeq(tcb)); // the first bytes added clear the tail's PSH
+            }
+            copy = Math.min(copy, data.length - copied);
+            tcb.sendQueue.append(data, copied, copy);
+            copied += copy;
+            int end = SendBuffer.writeSeq(tcb);
+            buffer.extendTail(end);
+            if (copied == data.length || tailLength + copy < goal) {
+                continue;
+            }
+            if (forcedPush(tcb, end)) {
+                tcb.pushMarks.add(end);
+                tcb.pushedSeq = end;
+                transmitPending(tcb, report, true, false, true);
+            } else if (end - (tailLength + copy) == tcb.sndNxt) {
+                transmitPending(tcb, report, true, false, true, true); // tcp_push_one(): the skb is the send head
+            }
         }
-        transmitPending(tcb, report, true, more, false);
-        return take;
+        if (copied > 0) {
+            int end = SendBuffer.writeSeq(tcb);
+            tcb.tailEor = eor && copied == data.length;
+            // tcp_push(): PSH on the tail unless MSG_MORE (which a wait for space drops) or a forced push
+            if (!more || noSpace || forcedPush(tcb, end)) {
+                tcb.pushMarks.add(end);
+                tcb.pushedSeq = end;
+            }
+            transmitPending(tcb, report, true, more && !noSpace, noSpace);
+        }
+        if (report != null && report.tracing()) {
+            int written = copied;
+            int built = skbsBuilt;
+            boolean full = noSpace;
+            long queued = buffer.wmemQueued(tcb);
+            int limit = buffer.sndBuf(tcb, sysctls);
+            long notSent = SendBuffer.notSent(tcb);
+            long lowat = buffer.notsentLowat(tcb, sysctls);
+            report.step("tcp.sndbuf", () -> written + " of " + data.length + " bytes copied into the send queue ("
+                    + built + " new skb" + (built == 1 ? "" : "s") + " of up to " + goal + " bytes); sk_wmem_queued "
+                    + queued + " (" + SendBuffer.SKB_OVERHEAD + " per skb + bytes) of sk_sndbuf " + limit
+                    + (lowat < 0xFFFF_FFFFL ? ", " + notSent + " bytes not sent, TCP_NOTSENT_LOWAT " + lowat : "")
+                    + (full ? ": no room for another skb (sk_stream_memory_free()), the write stops here" : ""));
+        }
+        return copied;
+    }
+
+    /** forced_push(): more than half the peer's largest window written since the last PSH. */
+    private static boolean forcedPush(Tcb tcb, int writeSeq) {
+        return Seq.after(writeSeq, tcb.pushedSeq + (maxWindow(tcb) >> 1));
     }
 
     /**
@@ -104,38 +174,12 @@ final class TcpSender {
         if (tcb.cwnd != before) {
             host.event(EventType.CONGESTION, tcb.tuple().toString(), "idle " + idle + " ms > RTO " + tcb.rtoMs
                     + " ms: cwnd restarts " + before + " -> " + tcb.cwnd + " (tcp_slow_start_after_idle)");
-            if (report.tracing()) {
+            if (report != null && report.tracing()) {
                 long rto = tcb.rtoMs;
                 int after = tcb.cwnd;
                 report.step("tcp.cwnd", () -> "idle for " + idle + " ms, more than one RTO (" + rto + " ms): cwnd "
                         + before + " -> " + after + ", slow start again (tcp_cwnd_restart(), RFC 2861)");
             }
-        }
-    }
-
-    /**
-     * tcp_sendmsg_locked(): new bytes join an unsent tail skb (its PSH moves to the new end) or fill new skbs of
-     * size_goal; each full skb is pushed with PSH when more than half the peer's largest window went unpushed
-     * (forced_push(), tcp_mark_push()), and tcp_push() marks the end of the write.
-     */
-    private void markPushes(Tcb tcb, int oldEnd, int end, boolean more) {
-        if (Seq.after(oldEnd, tcb.sndNxt) && !tcb.tailEor) {
-            tcb.pushMarks.removeLastIf(oldEnd);
-        }
-        if (Seq.before(tcb.pushedSeq, tcb.sndUna)) {
-            tcb.pushedSeq = tcb.sndUna;
-        }
-        int half = maxWindow(tcb) >> 1;
-        int goal = sizeGoal(tcb);
-        for (int boundary = oldEnd + goal; Seq.before(boundary, end); boundary += goal) {
-            if (Seq.after(boundary, tcb.pushedSeq + half)) {
-                tcb.pushMarks.add(boundary);
-                tcb.pushedSeq = boundary;
-            }
-        }
-        if (!more) {
-            tcb.pushMarks.add(end);
-            tcb.pushedSeq = end;
         }
     }
 
@@ -189,6 +233,11 @@ final class TcpSender {
      * do on the wire; later segments that end mid-write do not.
      */
     void transmitPending(Tcb tcb, PacketReport report, boolean fromWrite, boolean more, boolean forcePush) {
+        transmitPending(tcb, report, fromWrite, more, forcePush, false);
+    }
+
+    /** {@code pushOne}: tcp_push_one(), which sends the one full skb at once (no tcp_tso_should_defer()). */
+    private void transmitPending(Tcb tcb, PacketReport report, boolean fromWrite, boolean more, boolean forcePush, boolean pushOne) {
         int inFlight = tcb.sndNxt - tcb.sndUna;
         int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
         int mss = sendMss(tcb);
@@ -197,6 +246,7 @@ final class TcpSender {
         boolean hadUnsent = unsent > 0;
         boolean limitedByCwnd = false;
         int minTsoSegs = sysctls.getInt(Sysctls.TCP_MIN_TSO_SEGS);
+        boolean rwndLimited = false;
         while (unsent > 0) {
             int usable = tcb.sndWnd - (tcb.sndNxt - tcb.sndUna);
             int want = Math.min(unsent, maxSegment);
@@ -207,9 +257,25 @@ final class TcpSender {
             limitedByCwnd |= tcb.cwndLimited;
             want = Math.min(want, gsoPacket(tcb, mss, minTsoSegs));
             int size = Math.min(Math.min(want, usable), room);
+            boolean windowShut = usable < Math.min(want, mss); // tcp_snd_wnd_test(): the first MSS must fit
+            if (windowShut) {
+                size = 0;
+            }
+            if (size > mss && !pushOne) {
+                int allowed = TsoDefer.sendable(tcb, clock, sysctls, want, room, usable, mss, sentAny);
+                if (allowed < size && report != null && report.tracing()) {
+                    int waiting = size - allowed;
+                    report.step("tcp.tso", () -> waiting + " bytes wait for the next ACK to make a bigger TSO packet "
+                            + "(tcp_tso_should_defer())");
+                }
+                size = allowed;
+            }
             if (size <= 0) {
+                rwndLimited = windowShut || (size == 0 && usable <= 0);
                 if (tcb.sndWnd == 0 && tcb.sndNxt == tcb.sndUna) {
                     timers.armPersist(tcb); // nothing in flight to bring a window update: probe for it
+                } else if (windowShut && tcb.sndNxt == tcb.sndUna) {
+                    CorkProbe.arm(tcb, clock, this); // tcp_check_probe_timer(): tcp_write_wakeup() sends what fits
                 }
                 break; // with data unsent, sndNxt != finSeq: nothing below goes either
             }
@@ -259,6 +325,7 @@ final class TcpSender {
             SkbCuts.firstSent(tcb.rack, tcb.sndNxt, tcb.sndNxt + size, perPacket, mss);
             sentAny = true;
             timers.startRttTiming(tcb, tcb.sndNxt + size);
+            tcb.sendBuffer.sent(tcb.sndNxt, tcb.sndNxt + size);
             tcb.sndNxt += size;
             if (small) {
                 tcb.sndSml = tcb.sndNxt;
@@ -281,6 +348,7 @@ final class TcpSender {
             if (sentAny || limitedByCwnd) {
                 tcb.cwndUse.validate(tcb, limitedByCwnd, mss);
             }
+            chronoAfterXmit(tcb, rwndLimited, sentAny, unsent);
         }
         if (tcb.finQueued && tcb.sndNxt == tcb.finSeq) {
             if (Seq.after(tcb.sndNxt + 1, tcb.sndUna + tcb.sndWnd)) {
@@ -315,6 +383,25 @@ final class TcpSender {
     }
 
     /**
+     * The end of tcp_write_xmit(): the rwnd-limited chronograph runs while the peer's window stops the sending;
+     * tcp_cwnd_validate() starts the sndbuf-limited one when everything written went out, cwnd was not the limit, and
+     * the application is waiting for send-buffer space (SOCK_NOSPACE).
+     */
+    private void chronoAfterXmit(Tcb tcb, boolean rwndLimited, boolean sentAny, int unsent) {
+        Chrono chrono = tcb.sendBuffer.chrono();
+        long now = clock.now();
+        if (rwndLimited) {
+            chrono.start(Chrono.RWND_LIMITED, now);
+        } else {
+            chrono.stop(Chrono.RWND_LIMITED, now, tcb.sendQueue.isEmpty());
+        }
+        if (sentAny && !tcb.cwndLimited && unsent == 0 && tcb.socket != null && tcb.socket.noSpace()
+                && (tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.CLOSE_WAIT)) {
+            chrono.start(Chrono.SNDBUF_LIMITED, now);
+        }
+    }
+
+    /**
      * tcp_write_wakeup() from the probe timer: one segment of what waits, at most an MSS and the peer's window,
      * with PSH, whatever Nagle or the cork would hold.
      */
@@ -329,6 +416,7 @@ final class TcpSender {
         boolean fin = finRidesOn(tcb, tcb.sndNxt + size) && size < tcb.sndWnd - inFlight;
         host.transmit(output.out(tcb, TcpFlags.ACK | TcpFlags.PSH | (fin ? TcpFlags.FIN : 0), tcb.sndNxt, tcb.rcvNxt, chunk), null);
         timers.startRttTiming(tcb, tcb.sndNxt + size);
+        tcb.sendBuffer.sent(tcb.sndNxt, tcb.sndNxt + size);
         tcb.sndNxt += size + (fin ? 1 : 0);
         if (size < sendMss(tcb)) {
             tcb.sndSml = tcb.sndNxt;

@@ -75,6 +75,7 @@ final class TcpStates {
             tcb.receiveQueue.clear(); // a socket still open keeps its received bytes readable after a reset
         }
         tcb.sendQueue.clear();
+        tcb.sendBuffer.clear();
         tcb.clearOfo();
     }
 
@@ -83,6 +84,7 @@ final class TcpStates {
         tcb.lastOowAckTime = -1; // tcp_time_wait(): tw_last_oow_ack_time = 0
         tcb.receiveQueue.clear();
         tcb.sendQueue.clear();
+        tcb.sendBuffer.clear();
         TcpTimers.cancelRetransmit(tcb);
         if (tcb.keepaliveTimer != null) {
             tcb.keepaliveTimer.cancel();
