@@ -64,8 +64,6 @@ public final class Sysctls {
     public static final String VKERNEL_GSO = "vkernel.gso";
     /** tcp_notsent_lowat(): the default TCP_NOTSENT_LOWAT; UINT_MAX (tcp_sk_init()) leaves it off. */
     public static final String TCP_NOTSENT_LOWAT = "net.ipv4.tcp_notsent_lowat";
-    /** tcp_tso_autosize()'s floor: the fewest segments a GSO packet may carry. */
-    public static final String TCP_MIN_TSO_SEGS = "net.ipv4.tcp_min_tso_segs";
     /** tcp_tso_should_defer(): a GSO packet waits for the next ACK unless 1/divisor of the window can go now. */
     public static final String TCP_TSO_WIN_DIVISOR = "net.ipv4.tcp_tso_win_divisor";
     /** TCP Fast Open (RFC 7413): bit 0x1 client, 0x2 server, 0x4 client without cookie, 0x200 server without cookie, 0x400 every listener. */
@@ -102,8 +100,6 @@ public final class Sysctls {
         // tcp_sk_init(): INT_MAX since Linux 6.0 (commit 79e3602caa6f), which turns the per-netns budget off
         SPECS.put(TCP_NOTSENT_LOWAT, new Spec(0xFFFF_FFFFL, 0, 0xFFFF_FFFFL, "bytes written but not yet sent above which "
                 + "poll() stops reporting POLLOUT, for sockets without TCP_NOTSENT_LOWAT"));
-        SPECS.put(TCP_MIN_TSO_SEGS, new Spec(2, 1, 255, "fewest segments one GSO packet carries, whatever the pacing "
-                + "rate (tcp_tso_autosize())"));
         SPECS.put(TCP_TSO_WIN_DIVISOR, new Spec(3, 0, 255, "a send that only part of cwnd allows waits for the next ACK "
                 + "unless at least 1/divisor of the window can go (tcp_tso_should_defer()); 0: wait for at most 3 MSS"));
         SPECS.put(TCP_CHALLENGE_ACK_LIMIT, new Spec(Integer.MAX_VALUE, 0, Integer.MAX_VALUE, "challenge ACKs per second for "
