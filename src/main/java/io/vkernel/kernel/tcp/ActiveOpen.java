@@ -255,7 +255,11 @@ final class ActiveOpen {
                 // tcp_rcv_fastopen_synack(): the unacknowledged SYN data is retransmitted at once and carries the ACK
                 tcb.sndNxt = tcb.sndUna;
                 tcb.totalRetransmits++;
+                int sml = tcb.sndSml;
                 sender.write(tcb, resend, report);
+                // a retransmission (tcp_xmit_retransmit_queue()): tcp_minshall_update() moves snd_sml for new data only,
+                // so Nagle does not hold the next write's last partial segment behind it
+                tcb.sndSml = sml;
             } else if (tcb.fastOpenWritePending) {
                 // tcp_rcv_synsent_state_process(): sk_write_pending, so the ACK is delayed to go with that data
                 report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED; the ACK waits for the data "
