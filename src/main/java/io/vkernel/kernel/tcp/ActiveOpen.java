@@ -233,6 +233,9 @@ final class ActiveOpen {
             // tcp_ack() counts the SYN and a fully acknowledged SYN-data skb; tcp_rcv_fastopen_synack() takes one
             // back ("SYN-data is counted as two separate packets"): either way the SYN-ACK delivers one
             tcb.delivered = 1;
+            if (tcb.socket != null && tcb.socket.errorQueue() != null) {
+                tcb.socket.errorQueue().acked(tcb.sndUna); // the SYN's data, freed once acknowledged: zero-copy done
+            }
             timers.sampleRtt(tcb, segment.ack());
             states.setState(tcb, TcpState.ESTABLISHED, "SYN-ACK received; connect() returns 0");
             byte[] resend = tcb.fastOpenSyn == null ? new byte[0]
