@@ -380,6 +380,18 @@ public final class Syscalls {
         }
         Tcb conn = tcb;
         boolean handshaking = conn.state() == TcpState.SYN_SENT || conn.state() == TcpState.SYN_RECV;
+        if (newSyn && (flags & MSG_ZEROCOPY) != 0 && data.length > 0 && socket.options().zerocopy
+                && (copied == data.length || (nonBlocking && handshaking))) {
+            // tcp_sendmsg_locked(): the notification id is taken before tcp_sendmsg_fastopen(); the SYN's bytes were
+            // copied (SO_EE_CODE_ZEROCOPY_COPIED) and notify once acknowledged; a SYN without data gives the id back
+            // (net_zcopy_put_abort() on EINPROGRESS). A blocking call that writes more after the handshake is not modelled.
+            io.vkernel.kernel.socket.ErrorQueue queue = socket.errorQueueForWrite();
+            io.vkernel.kernel.socket.ErrorQueue.Uarg uarg = queue.startZeroCopy(data.length, conn.iss() + 1, conn.iss() + 1);
+            if (copied > 0) {
+                queue.queued(uarg, conn.iss() + 1 + copied);
+            }
+            queue.finish(uarg, copied > 0);
+        }
         if (nonBlocking && handshaking) {
             if (copied > 0) {
                 return record(new Done(SyscallResult.ok(copied, call + " = " + copied)));

@@ -234,6 +234,9 @@ final class ActiveOpen {
             // tcp_ack() counts the SYN and a fully acknowledged SYN-data skb; tcp_rcv_fastopen_synack() takes one
             // back ("SYN-data is counted as two separate packets"): either way the SYN-ACK delivers one
             tcb.delivered = 1;
+            if (tcb.socket != null && tcb.socket.errorQueue() != null) {
+                tcb.socket.errorQueue().acked(tcb.sndUna); // the SYN's data, freed once acknowledged: zero-copy done
+            }
             timers.sampleRtt(tcb, segment.ack());
             states.setState(tcb, TcpState.ESTABLISHED, "SYN-ACK received; connect() returns 0");
             byte[] resend = tcb.fastOpenSyn == null ? new byte[0]
@@ -256,7 +259,11 @@ final class ActiveOpen {
                 // tcp_rcv_fastopen_synack(): the unacknowledged SYN data is retransmitted at once and carries the ACK
                 tcb.sndNxt = tcb.sndUna;
                 tcb.totalRetransmits++;
+                int sml = tcb.sndSml;
                 sender.write(tcb, resend, report);
+                // a retransmission (tcp_xmit_retransmit_queue()): tcp_minshall_update() moves snd_sml for new data only,
+                // so Nagle does not hold the next write's last partial segment behind it
+                tcb.sndSml = sml;
             } else if (tcb.fastOpenWritePending) {
                 // tcp_rcv_synsent_state_process(): sk_write_pending, so the ACK is delayed to go with that data
                 report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED; the ACK waits for the data "

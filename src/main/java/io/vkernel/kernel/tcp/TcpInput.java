@@ -103,6 +103,13 @@ final class TcpInput {
             tcb.delivered++; // tcp_rcv_state_process(): the SYN-ACK's delivery
             timers.armKeepalive(tcb);
             states.wakeOwner(tcb, report);
+            if (segment.has(TcpFlags.SYN) && segment.seq() + 1 == tcb.rcvNxt && segment.payload().length == 0) {
+                // the peer's SYN again, now with its ACK (tcp_validate_incoming() lets it pass in SYN_RECV):
+                // tcp_data_queue() finds it below RCV.NXT, a retransmission, and ACKs at once with a D-SACK of it
+                receiver.reportDuplicate(tcb, segment.seq(), segment.seq() + 1);
+                output.sendAck(tcb, report);
+                return;
+            }
             receiver.receiveDataAndFin(tcb, segment, report);
         } else {
             synchronizedReceives(tcb, segment, report);
