@@ -115,7 +115,7 @@ final class ActiveOpen {
         if (tcb.fastOpenSyn != null && tcb.synRetries == 0) {
             syn = FastOpenClient.firstSyn(syn, tcb.fastOpenSyn);
         }
-        host.transmit(syn, report);
+        host.transmit(Ecn.syn(tcb, syn, sysctls), report);
     }
 
     /**
@@ -182,6 +182,11 @@ final class ActiveOpen {
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         tcb.lastHeard = clock.now();
         output.negotiateOptions(tcb, segment, false);
+        if (hasAck) {
+            Ecn.synAck(tcb, segment, report);
+        } else if (!segment.has(TcpFlags.ECE) || !segment.has(TcpFlags.CWR)) {
+            tcb.ecnFlags = 0; // tcp_ecn_rcv_syn(): a crossing SYN that is not ECN-setup turns ECN off
+        }
         if (hasAck) {
             tcb.sndUna = segment.ack();
             timers.sampleRtt(tcb, segment.ack());

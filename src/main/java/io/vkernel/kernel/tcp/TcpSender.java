@@ -250,8 +250,8 @@ final class TcpSender {
                 tcb.sndSml = tcb.sndNxt;
             }
             unsent -= size;
-            if (tcb.caState == CaState.RECOVERY) {
-                tcb.prrOut += (size + mss - 1) / mss; // tcp_write_xmit(): new data counts in prr_out too
+            if (tcb.caState == CaState.RECOVERY || tcb.caState == CaState.CWR) {
+                tcb.prrOut += (size + mss - 1) / mss; // tcp_write_xmit(): new data counts in prr_out too (tcp_in_cwnd_reduction())
             }
             timers.armRetransmit(tcb);
         }
