@@ -317,6 +317,10 @@ public final class ScriptParser {
     private static PacketLine packet(Cursor c) {
         boolean inbound = c.next().is("<");
         PacketLine.Ecn ecn = null;
+        if (c.peekIs("[") && !c.peekIs(2, "]")) {
+            throw c.error("only an IP ECN annotation ([noecn], [ect0], [ect1], [ect01], [ce]) may come before the flags; "
+                    + "ICMP packets and other IP-level annotations are not supported");
+        }
         if (c.accept("[")) {
             String name = c.peekKind(Kind.WORD) ? c.next().text() : "";
             ecn = java.util.Arrays.stream(PacketLine.Ecn.values()).filter(e -> e.name().equalsIgnoreCase(name)).findFirst()
