@@ -121,6 +121,12 @@ final class SsText {
         if ((options & 2) != 0) {
             s.append(" sack");
         }
+        if ((options & 8) != 0) {
+            s.append(" ecn"); // iproute2's tcp_show_info(): TCPI_OPT_ECN, then TCPI_OPT_ECN_SEEN
+        }
+        if ((options & 16) != 0) {
+            s.append(" ecnseen");
+        }
         s.append(' ').append(tcb.congestionControl());
         if ((options & 4) != 0) {
             s.append(" wscale:").append(i.get("tcpi_snd_wscale")).append(',').append(i.get("tcpi_rcv_wscale"));

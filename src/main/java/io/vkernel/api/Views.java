@@ -218,6 +218,12 @@ final class Views {
         if (t.sackOk()) {
             out.append("sack ");
         }
+        if (t.ecnOk()) {
+            out.append("ecn ");
+        }
+        if (t.ecnSeen()) {
+            out.append("ecnseen ");
+        }
         if (t.sndWscale() >= 0) {
             out.append("wscale:").append(t.sndWscale()).append(',').append(t.rcvWscale());
         }

@@ -70,6 +70,8 @@ public final class Sysctls {
     public static final String TCP_FASTOPEN = "net.ipv4.tcp_fastopen";
     /** The server's cookie key, net.ipv4.tcp_fastopen_key "k0-k1-k2-k3": its four 32-bit words, .0 to .3. */
     public static final String TCP_FASTOPEN_KEY = "net.ipv4.tcp_fastopen_key";
+    public static final String TCP_ECN = "net.ipv4.tcp_ecn";
+    public static final String TCP_ECN_FALLBACK = "net.ipv4.tcp_ecn_fallback";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -140,6 +142,11 @@ public final class Sysctls {
         SPECS.put(TCP_FASTOPEN, new Spec(1, 0, 0xFFFF_FFFFL, "TCP Fast Open (RFC 7413) bits: 0x1 client (sendto MSG_FASTOPEN), "
                 + "0x2 server, 0x4 client sends data without a cookie, 0x200 server takes data without a cookie, 0x400 every "
                 + "listener is Fast Open with its backlog as queue length (no setsockopt TCP_FASTOPEN needed)"));
+        SPECS.put(TCP_ECN, new Spec(2, 0, 2, "ECN (RFC 3168): 1 asks for it on outgoing connections (ECE and CWR on the SYN) "
+                + "and accepts it on incoming ones, 2 only accepts it, 0 neither; then new data goes out ECT(0), CE marks are "
+                + "echoed with ECE and an ECE reduces cwnd once per window (CWR state)"));
+        SPECS.put(TCP_ECN_FALLBACK, new Spec(1, 0, 1, "1: a retransmitted SYN drops ECE and CWR, in case a middlebox "
+                + "discards ECN-setup SYNs (tcp_ecn_clear_syn())"));
         for (int i = 0; i < 4; i++) {
             // Linux draws a random key at the first Fast Open use (tcp_fastopen_init_key_once()); vkernel's is fixed
             SPECS.put(TCP_FASTOPEN_KEY + "." + i, new Spec(0x5EED_0000L + i, 0, 0xFFFF_FFFFL, "word " + i

@@ -40,7 +40,7 @@ final class Packets {
             flow.learnRemoteIsn(line.seq());
         }
         return new Segment(key.remote(), new Endpoint(localAddress, key.localPort()), line.flags(), flow.remoteToLive(line.seq(), syn), ackField,
-                line.window(), 0, new byte[line.length()], new TcpOptions(options));
+                line.window(), 0, new byte[line.length()], new TcpOptions(options), line.ecn() == null ? 0 : line.ecn().field);
     }
 
     private static TcpOption mapSack(TcpOption.Unknown sack, Flow flow) {
@@ -87,6 +87,10 @@ final class Packets {
         }
         if (expected.window() != null && actual.window() != expected.window()) {
             problems.add("window: expected " + expected.window() + " but the kernel sent " + actual.window());
+        }
+        if (expected.ecn() != null && !expected.ecn().matches(actual.tos() & 3)) {
+            problems.add("IP ECN field: expected " + expected.ecn() + " but the kernel sent "
+                    + PacketLine.Ecn.of(actual.tos()));
         }
         if (actual.payload().length != expected.length()) {
             problems.add("payload: expected " + expected.length() + " bytes but the kernel sent " + actual.payload().length);

@@ -113,8 +113,12 @@ public final class ScriptParser {
                     throw new ScriptException(line, "nothing may follow a " + (block.shell() ? "backquoted command" : "%{ }% block")
                             + " on its line");
                 }
-                ScriptEvent.Action action = block.shell() ? SetupCommands.parse(block.text(), block.line())
+                Nstat nstat = block.shell() ? Nstat.parse(block.text(), block.line()) : null;
+                ScriptEvent.Action action = nstat != null ? nstat : block.shell() ? SetupCommands.parse(block.text(), block.line())
                         : CodeBlock.parse(block.text(), block.line(), fields, assigned);
+                if (nstat != null && before.isEmpty()) {
+                    throw new ScriptException(line, "an nstat line needs its time, e.g. '+0 `nstat > /dev/null`'");
+                }
                 if (!before.isEmpty()) {
                     Cursor c = new Cursor(Lexer.lex(before, line), line);
                     EventTime time = time(c);
@@ -317,8 +321,23 @@ public final class ScriptParser {
 
     private static PacketLine packet(Cursor c) {
         boolean inbound = c.next().is("<");
-        if (c.peekIs("[") || c.peekIs("(")) {
-            throw c.error("IP-level annotations such as [ect0] or (tos 0x..) are not supported: vkernel's packets are plain IPv4");
+        PacketLine.Ecn ecn = null;
+        if (c.peekIs("[") && !c.peekIs(2, "]")) {
+            throw c.error("only an IP ECN annotation ([noecn], [ect0], [ect1], [ect01], [ce]) may come before the flags; "
+                    + "ICMP packets and other IP-level annotations are not supported");
+        }
+        if (c.accept("[")) {
+            String name = c.peekKind(Kind.WORD) ? c.next().text() : "";
+            ecn = java.util.Arrays.stream(PacketLine.Ecn.values()).filter(e -> e.name().equalsIgnoreCase(name)).findFirst()
+                    .orElseThrow(() -> c.error("the IP ECN annotation is [noecn], [ect0], [ect1], [ect01] or [ce], got '[" + name + "'"));
+            c.expect("]");
+            if (inbound && ecn == PacketLine.Ecn.ECT01) {
+                throw c.error("[ect01] only matches outbound packets; an inbound one carries [ect0] or [ect1]");
+            }
+        }
+        if (c.peekIs("(")) {
+            throw c.error("IP-level annotations such as (tos 0x..) are not supported: vkernel reads only the ECN field "
+                    + "([noecn], [ect0], [ect1], [ect01], [ce])");
         }
         PacketLine.Ports ports = null;
         if (c.peekKind(Kind.NUMBER) && c.peekIs(1, ">")) {
@@ -363,7 +382,7 @@ public final class ScriptParser {
         if (inbound && options == null) {
             throw c.error("<...> (any options) only makes sense for outbound packets; list the options to send, or none");
         }
-        return new PacketLine(inbound, ports, flags, seq, length, ack, window, options);
+        return new PacketLine(inbound, ports, flags, seq, length, ack, window, options, ecn);
     }
 
     private static int flags(Cursor c) {
@@ -385,8 +404,12 @@ public final class ScriptParser {
                 case 'R' -> TcpFlags.RST;
                 case 'P' -> TcpFlags.PSH;
                 case 'U' -> TcpFlags.URG;
-                case 'E', 'W', 'A' -> throw c.error("ECN flags (E, W, A) are not supported: vkernel does not model ECN");
-                default -> throw c.error("'" + letter + "' is not a TCP flag: use F, S, R, P, U, and '.' for ACK (e.g. S., P., F.)");
+                case 'E' -> TcpFlags.ECE;
+                case 'W' -> TcpFlags.CWR;
+                case 'A' -> throw c.error("the AE flag (A, Accurate ECN, RFC 9768) is not supported: vkernel models classic "
+                        + "ECN (RFC 3168): E (ECE) and W (CWR)");
+                default -> throw c.error("'" + letter + "' is not a TCP flag: use F, S, R, P, U, E (ECE), W (CWR) and '.' for ACK "
+                        + "(e.g. S., P., F., SEW)");
             };
         }
         if (c.accept(".")) {

@@ -63,6 +63,8 @@ public final class ScriptRunner {
     private int budget = STEP_BUDGET;
     /** What set_sysctls.py would write into its restore script: each name's value before it first set it. */
     private final Map<String, Long> restoreValues = new java.util.LinkedHashMap<>();
+    /** The counters nstat printed last (its history file); none before the first nstat line. */
+    private Map<String, Long> nstatBaseline = Map.of();
     /** Variables the script's %{ }% blocks assigned. */
     private final Map<String, Long> codeVars = CodeBlock.newVars();
     /** packetdrill's socket under test: the last socket socket() or accept() returned; TCP_INFO is read from it. */
@@ -178,7 +180,7 @@ public final class ScriptRunner {
         if (event.action() instanceof IcmpLine) {
             return "inbound";
         }
-        if (event.action() instanceof SetupCommands.Setup) {
+        if (event.action() instanceof SetupCommands.Setup || event.action() instanceof Nstat) {
             return "setup";
         }
         return event.action() instanceof CodeBlock ? "code" : "syscall";
@@ -215,6 +217,8 @@ public final class ScriptRunner {
             ok = reach(line, time, start, end, tolerance, "%{ }% block") && code(line, code);
         } else if (event.action() instanceof IcmpLine icmp) {
             ok = icmp(line, icmp, time, start, end, tolerance);
+        } else if (event.action() instanceof Nstat nstat) {
+            ok = reach(line, time, start, end, tolerance, "nstat") && nstat(line, nstat);
         } else {
             SyscallLine call = (SyscallLine) event.action();
             Long callEnd = call.endUs() == null ? null : time.isRelative() || time.isAny() ? offset + call.endUs() : call.endUs();
@@ -469,6 +473,19 @@ public final class ScriptRunner {
         pending.onDone(result -> b.returnedUs = kernel.clock().now() * 1000);
         line.status = "blocked";
         line.actual = pending.call() + " blocks in " + pending.waitChannel();
+        return true;
+    }
+
+    /** An nstat line against the kernel's MIB counters; either form moves nstat's baseline to now. */
+    private boolean nstat(Line line, Nstat nstat) {
+        Map<String, Long> now = kernel.inspect(k -> k.snmp().byName());
+        String failed = nstat.check(nstatBaseline, now);
+        nstatBaseline = now;
+        if (failed != null) {
+            return fail(line, failed);
+        }
+        line.status = "pass";
+        line.actual = nstat.counter() == null ? "nstat's baseline set" : nstat.counter() + " = " + now.get(nstat.counter());
         return true;
     }
 

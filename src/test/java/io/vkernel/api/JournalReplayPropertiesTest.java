@@ -127,7 +127,8 @@ class JournalReplayPropertiesTest {
             switch (kind) {
                 case 0, 1, 2, 3 -> {
                     int[] flagChoices = {TcpFlags.SYN, TcpFlags.ACK, TcpFlags.ACK | TcpFlags.PSH, TcpFlags.FIN | TcpFlags.ACK,
-                            TcpFlags.RST, TcpFlags.SYN | TcpFlags.ACK};
+                            TcpFlags.RST, TcpFlags.SYN | TcpFlags.ACK, TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR,
+                            TcpFlags.ACK | TcpFlags.ECE};
                     int flags = flagChoices[Math.floorMod(b, flagChoices.length)];
                     Endpoint src = new Endpoint(Ipv4.parse("192.168.1.100"), 50000 + Math.floorMod(a, 3));
                     byte[] payload = (flags & TcpFlags.SYN) != 0 ? new byte[0] : text.getBytes();
@@ -191,13 +192,15 @@ class JournalReplayPropertiesTest {
                 // the per-socket timer counts (TCP_SYNCNT, TCP_KEEP*), valid or out of range
                 case 35 -> k.setsockopt(pid, fd, List.of("TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT").get(Math.floorMod(c, 4)),
                         Math.floorMod(c, 130), true);
+                // a listener's own Fast Open key: 16 or 32 bytes, or a length that is EINVAL (issue 13)
+                case 36 -> k.setsockopt(pid, fd, "TCP_FASTOPEN_KEY", new byte[List.of(16, 32, 3).get(Math.floorMod(c, 3))]);
                 default -> k.exit(pid);
             }
         }
     }
 
     static Gen<List<Action>> actions() {
-        Gen<Action> action = integers().between(0, 36).zip(integers().all(), integers().all(), integers().all(),
+        Gen<Action> action = integers().between(0, 37).zip(integers().all(), integers().all(), integers().all(),
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(0, 20), Action::new);
         return lists().of(action).ofSizeBetween(1, 80);
     }

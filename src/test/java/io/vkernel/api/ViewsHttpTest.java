@@ -180,6 +180,20 @@ class ViewsHttpTest {
     }
 
     @Test
+    void fastOpenKey_isSetAsTheSysctlSpellsIt_readBackAsBytes_andAMalformedKeyIsA400NamingTheField() {
+        Http.Reply set = syscall("setsockopt", "{\"fd\":3,\"option\":\"TCP_FASTOPEN_KEY\",\"name\":\"a0bf63f7-ed803d81-cd641d30-cebc4a90\"}");
+        assertThat(set.<Integer>at("$.ret")).isZero();
+        assertThat(set.<String>at("$.strace")).startsWith("setsockopt(3, SOL_TCP, TCP_FASTOPEN_KEY, \"\\367c\\277\\240").endsWith(", 16) = 0");
+        assertThat(syscall("getsockopt", "{\"fd\":3,\"option\":\"TCP_FASTOPEN_KEY\"}").<String>at("$.strace"))
+                .endsWith("[16]) = 0");
+        Http.Reply bad = syscall("setsockopt", "{\"fd\":3,\"option\":\"TCP_FASTOPEN_KEY\",\"name\":\"a0bf63f7-zz\"}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.contentType()).isEqualTo("application/problem+json");
+        assertThat(bad.<String>at("$.field")).isEqualTo("name");
+        assertThat(bad.<String>at("$.detail")).contains("four (or eight) 32-bit hex words");
+    }
+
+    @Test
     void oneFd_ofAListener_showsItsListeningEntryAndQueues_andAnFdThatIsNotOpenIsA404() {
         threeClients();
         Http.Reply listener = http.get(base + "/processes/" + pid + "/fds/3");

@@ -74,6 +74,8 @@ class AcceptInheritanceTest {
                 field.setLong(listener, 3000);
             } else if (field.getType() == String.class) {
                 field.set(listener, "reno");
+            } else if (field.getType() == long[].class) {
+                field.set(listener, new long[] {1, 2, 3, 4});
             } else {
                 throw new AssertionError("add a value for " + field);
             }

@@ -58,7 +58,7 @@ public final class SocketOptions {
     public boolean fastOpenConnect;
     /**
      * TCP_FASTOPEN_KEY (the listener's tcp_fastopen_context): the cookie key's words, primary then an optional backup,
-     * as the sysctl writes them; null = the net namespace's net.ipv4.tcp_fastopen_key. Not copied to children.
+     * as the sysctl writes them; null = the net namespace's net.ipv4.tcp_fastopen_key.
      */
     public long[] fastOpenKey;
 
@@ -68,6 +68,7 @@ public final class SocketOptions {
         copy.fastOpenNoCookie = fastOpenNoCookie;
         copy.fastOpenConnect = fastOpenConnect;
         copy.fastOpenQueue = fastOpenQueue; // sock_copy() copies icsk_accept_queue.fastopenq.max_qlen too
+        copy.fastOpenKey = fastOpenKey == null ? null : fastOpenKey.clone(); // and its ctx, the key
         copy.reuseAddr = reuseAddr;
         copy.keepAlive = keepAlive;
         copy.noDelay = noDelay;

@@ -117,7 +117,7 @@ final class ActiveOpen {
         if (tcb.fastOpenSyn != null && tcb.synRetries == 0 && tcb.totalRetransmits == 0) {
             syn = FastOpenClient.firstSyn(syn, tcb.fastOpenSyn);
         }
-        host.transmit(syn, report);
+        host.transmit(Ecn.syn(tcb, syn, sysctls), report);
     }
 
     /**
@@ -229,6 +229,11 @@ final class ActiveOpen {
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         tcb.lastHeard = clock.now();
         output.negotiateOptions(tcb, segment, false);
+        if (hasAck) {
+            Ecn.synAck(tcb, segment, report);
+        } else if (!segment.has(TcpFlags.ECE) || !segment.has(TcpFlags.CWR)) {
+            tcb.ecnFlags = 0; // tcp_ecn_rcv_syn(): a crossing SYN that is not ECN-setup turns ECN off
+        }
         if (hasAck) {
             tcb.sndUna = segment.ack();
             // tcp_ack() counts the SYN and a fully acknowledged SYN-data skb; tcp_rcv_fastopen_synack() takes one

@@ -117,6 +117,7 @@ final class PassiveOpen {
         tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tp->max_window
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         output.negotiateOptions(tcb, segment, true);
+        Ecn.request(tcb, segment, sysctls, report);
         FastOpen.Verdict fastOpen = FastOpen.decide(listener, tcb, segment, sysctls, () -> pendingFastOpen(listener), report);
         established.insert(tcb);
         if (fastOpen == FastOpen.Verdict.CHILD) {

@@ -244,6 +244,14 @@ final class Recovery {
                 resendLost(tcb, cwndRoom(tcb, mss) / mss, mss, report);
             }
             default -> {
+                if (tcb.caState == CaState.CWR && !Seq.before(tcb.sndUna, tcb.highSeq) && tcb.sndUna != tcb.highSeq) {
+                    // tcp_fastretrans_alert(): CWR ends once something above high_seq is ACKed (so our CWR got
+                    // through); tcp_end_cwnd_reduction() settles cwnd at ssthresh
+                    if (tcb.ssthresh < INFINITE_SSTHRESH) {
+                        tcb.cwnd = tcb.ssthresh;
+                    }
+                    setState(tcb, CaState.OPEN, "the window reduced for ECN is acknowledged: cwnd = ssthresh = " + tcb.ssthresh, report);
+                }
                 if (tcb.undo.marked && tcb.undo.retrans == 0) {
                     tryUndoDsack(tcb, report); // a late D-SACK proves the last recovery spurious
                 }
@@ -259,6 +267,15 @@ final class Recovery {
                 if (timeToRecover && tcb.sndNxt != tcb.sndUna) {
                     enterRecovery(tcb, rack ? "RACK marked a segment lost" : null, report);
                     proportionalRateReduction(tcb, delivered, false, mss, report);
+                } else if (tcb.ecnEcho || tcb.caState == CaState.CWR) {
+                    // tcp_try_to_open(): an ECE enters CWR (tcp_enter_cwr()); tcp_cong_control() then reduces cwnd by PRR
+                    if (tcb.ecnEcho && tcb.caState != CaState.CWR) {
+                        enterCwr(tcb, report);
+                    }
+                    if (delivered > 0) {
+                        boolean newlyLost = Seq.after(lossLine(tcb, mss), priorLossLine);
+                        proportionalRateReduction(tcb, delivered, ackedBytes > 0 && !newlyLost, mss, report);
+                    }
                 } else if (!tcb.scoreboard.isEmpty() || (tcb.dupAcks > 0 && !tcb.sackOk)) {
                     if (tcb.caState != CaState.DISORDER) {
                         setState(tcb, CaState.DISORDER, "SACK or duplicate ACK: a segment may be lost", report);
@@ -338,6 +355,25 @@ final class Recovery {
         setState(tcb, CaState.RECOVERY, (why != null ? why : tcb.sackOk ? "three segments SACKed" : "three duplicate ACKs")
                 + ": fast retransmit, ssthresh = " + tcb.ssthresh + " (" + tcb.cc.name() + "), recovery point "
                 + Seq.unsigned(tcb.highSeq), report);
+    }
+
+    /**
+     * tcp_enter_cwr() and tcp_init_cwnd_reduction(): the peer echoed a CE mark, so cwnd comes down by the algorithm's
+     * ssthresh, through PRR over the next window, without retransmitting anything; CWR goes out on the next new data.
+     */
+    private void enterCwr(Tcb tcb, PacketReport report) {
+        tcb.undo.priorSsthresh = 0;
+        tcb.undo.marked = false;
+        tcb.highSeq = tcb.sndNxt;
+        tcb.rack.tlpHighSeq = null;
+        tcb.cwndCnt = 0;
+        tcb.priorCwnd = tcb.cwnd;
+        tcb.prrDelivered = 0;
+        tcb.prrOut = 0;
+        tcb.ssthresh = tcb.cc.ssthresh(tcb);
+        tcb.ecnFlags |= Ecn.QUEUE_CWR; // tcp_ecn_queue_cwr()
+        setState(tcb, CaState.CWR, "ECE: a router marked our data Congestion Experienced (RFC 3168 §6.1.2): ssthresh = "
+                + tcb.ssthresh + " (" + tcb.cc.name() + "), cwnd comes down by PRR", report);
     }
 
     /**
@@ -634,7 +670,7 @@ final class Recovery {
     private void setState(Tcb tcb, CaState next, String why, PacketReport report) {
         CaState previous = tcb.caState;
         tcb.caState = next;
-        if (next == CaState.RECOVERY || (next == CaState.OPEN && previous != CaState.DISORDER)) {
+        if (next == CaState.RECOVERY || next == CaState.CWR || (next == CaState.OPEN && previous != CaState.DISORDER)) {
             // tcp_set_ca_state(): the moves a learner watches for (ss -ti "ca_state"); Disorder comes and goes quietly
             host.event(EventType.CONGESTION, tcb.tuple().toString(), previous + " -> " + next + ": " + why + " (cwnd "
                     + tcb.cwnd + ", ssthresh " + (tcb.ssthresh == INFINITE_SSTHRESH ? "infinite" : tcb.ssthresh) + ")");

@@ -99,6 +99,10 @@ public final class Tcb implements BindTable.Owner {
     // Delayed ACK (tcp_event_data_recv(), tcp_send_delayed_ack()): the first segments are ACKed at once
     // (quick-ack mode, TCP_MAX_QUICKACKS), later ones every second full segment or after 40 ms.
     int quickAcks = TcpEngine.MAX_QUICKACKS;
+    /** tp->ecn_flags ({@link Ecn}): ECN negotiated, CWR to send, ECE to echo, ECT seen. */
+    int ecnFlags;
+    /** The ACK being processed carried ECE on an ECN connection (FLAG_ECE): {@link Recovery} enters CWR. */
+    boolean ecnEcho;
     /** inet_csk_in_pingpong_mode(): we answered received data within ato, so ACKs of new data are delayed. */
     boolean pingpong;
     int unackedBytes;
@@ -263,6 +267,15 @@ public final class Tcb implements BindTable.Owner {
     static int advMss(io.vkernel.kernel.socket.Socket owner) {
         int userMss = owner == null ? 0 : owner.options().userMss;
         return userMss > 0 ? Math.min(userMss, TcpEngine.ADVERTISED_MSS) : TcpEngine.ADVERTISED_MSS;
+    }
+
+    /** ECN negotiated on this connection (TCP_ECN_OK), and ECT or CE seen on its arriving data (TCP_ECN_SEEN). */
+    public boolean ecnOk() {
+        return (ecnFlags & Ecn.OK) != 0;
+    }
+
+    public boolean ecnSeen() {
+        return (ecnFlags & Ecn.SEEN) != 0;
     }
 
     public int peerMss() {

@@ -49,7 +49,8 @@ public final class TcpInfo {
         info.put("tcpi_probes", (long) tcb.zeroWindowProbes);
         info.put("tcpi_backoff", (long) tcb.retransmits);
         info.put("tcpi_options", (tcb.tsOk ? 1L : 0) | (tcb.sackOk ? 2L : 0) | (tcb.wscaleOk ? 4L : 0)
-                | (tcb.synDataAcked ? 0x20L : 0)); // TCPI_OPT_SYN_DATA
+                | (tcb.synDataAcked ? 0x20L : 0) // TCPI_OPT_SYN_DATA
+                | Ecn.infoOptions(tcb)); // TCPI_OPT_ECN, TCPI_OPT_ECN_SEEN
         info.put("tcpi_snd_wscale", tcb.wscaleOk ? (long) tcb.sndWscale : 0);
         info.put("tcpi_rcv_wscale", tcb.wscaleOk ? (long) tcb.rcvWscale : 0);
         info.put("tcpi_rto", tcb.rtoMs * 1000);

@@ -313,6 +313,7 @@ final class TcpInput {
         if (priorInFlight > 0 || tcb.caState != CaState.OPEN) {
             // tcp_ack(): a duplicate ACK acknowledges nothing new, carries no data and leaves the window alone
             boolean duplicate = segment.ack() == priorUna && segment.length() == 0 && tcb.sndWnd == priorWnd;
+            tcb.ecnEcho = Ecn.echoed(tcb, segment); // FLAG_ECE
             recovery.onAck(tcb, segment, tcb.sndUna - priorUna, duplicate, priorInFlight, TcpSender.sendMss(tcb), report);
         } else if (Seq.before(segment.ack(), priorUna)) {
             recovery.onOldAck(tcb, segment, TcpSender.sendMss(tcb), report); // a late D-SACK may undo a recovery

@@ -91,7 +91,10 @@ final class TcpOutput {
             // wherever the skb was cut (cwnd, window, a retransmission); a last packet of one MSS keeps its own flags
             flags |= TcpFlags.PSH;
         }
-        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options, tos(tcb));
+        int length = payload == null ? 0 : payload.length;
+        int tos = Ecn.tos(tcb, tos(tcb), flags, seq, length); // tcp_ecn_send(): ECT(0) on new data, CWR and ECE flags
+        flags = Ecn.flags(tcb, flags, seq, length);
+        return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options, tos);
     }
 
     /**
@@ -151,6 +154,7 @@ final class TcpOutput {
         }
         // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
         int window = Math.min(65535, tcb.rcvWnd());
+        flags = active ? flags : Ecn.synAckFlags(tcb, flags); // tcp_ecn_make_synack()
         return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.iss, ack, window, 0, null, new TcpOptions(list), tos(tcb));
     }
 

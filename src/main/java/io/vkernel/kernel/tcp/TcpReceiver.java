@@ -36,6 +36,7 @@ final class TcpReceiver {
         byte[] payload = segment.payload();
         boolean took = false;
         if (payload.length > 0) {
+            Ecn.dataReceived(tcb, segment, report);
             if (tcb.orphan && (tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2)) {
                 // tcp_rcv_state_process(): new data for a closed socket; RFC 1122 says we MUST reset (TCPAbortOnData).
                 report.step("tcp.data", "data for a socket the application already closed: RST (RFC 1122 §4.2.2.13; "

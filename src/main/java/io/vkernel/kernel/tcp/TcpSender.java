@@ -334,8 +334,8 @@ final class TcpSender {
             if (fin) {
                 tcb.sndNxt += 1;
             }
-            if (tcb.caState == CaState.RECOVERY) {
-                tcb.prrOut += (size + mss - 1) / mss; // tcp_write_xmit(): new data counts in prr_out too
+            if (tcb.caState == CaState.RECOVERY || tcb.caState == CaState.CWR) {
+                tcb.prrOut += (size + mss - 1) / mss; // tcp_write_xmit(): new data counts in prr_out too (tcp_in_cwnd_reduction())
             }
             timers.armRetransmit(tcb);
         }

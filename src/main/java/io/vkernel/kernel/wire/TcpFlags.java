@@ -14,13 +14,16 @@ public final class TcpFlags {
     public static final int PSH = 0x08;
     public static final int ACK = 0x10;
     public static final int URG = 0x20;
+    /** ECN-Echo and Congestion Window Reduced (RFC 3168 §6.1), tcpdump's E and W. */
+    public static final int ECE = 0x40;
+    public static final int CWR = 0x80;
 
-    public static final String ALLOWED = "tcpdump letters S F R P U and '.' for ACK (e.g. \"S\", \"S.\", \"P.\", \"F.\", \"R\"), "
-            + "or names SYN, ACK, FIN, RST, PSH, URG joined by ',' '|' '+' or spaces";
+    public static final String ALLOWED = "tcpdump letters S F R P U E W and '.' for ACK (e.g. \"S\", \"S.\", \"P.\", \"F.\", \"R\", \"SEW\"), "
+            + "or names SYN, ACK, FIN, RST, PSH, URG, ECE, CWR joined by ',' '|' '+' or spaces";
 
-    private static final int[] ORDER = {FIN, SYN, RST, PSH, ACK, URG};
-    private static final char[] LETTERS = {'F', 'S', 'R', 'P', '.', 'U'};
-    private static final String[] NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG"};
+    private static final int[] ORDER = {FIN, SYN, RST, PSH, ACK, URG, ECE, CWR};
+    private static final char[] LETTERS = {'F', 'S', 'R', 'P', '.', 'U', 'E', 'W'};
+    private static final String[] NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
 
     private TcpFlags() {
     }

@@ -83,12 +83,12 @@ public record WirePacket(Ipv4Header ip, TcpHeader tcp, byte[] payload) {
     }
 
     /**
-     * The segment the kernel works with: addresses and ports, the six classic control bits, seq, ack, window, the
+     * The segment the kernel works with: addresses and ports, the control bits (ECE and CWR too), seq, ack, window, the
      * MSS option (0 when absent) and the payload. The window is as sent: scaling applies only after the handshake.
      */
     public Segment segment() {
         return new Segment(new Endpoint(ip.src(), tcp.srcPort()), new Endpoint(ip.dst(), tcp.dstPort()),
-                tcp.flags() & TcpHeader.SEGMENT_FLAGS, tcp.seq(), tcp.ack(), tcp.window(), tcp.options().mss(), payload,
+                tcp.flags() & 0xff, tcp.seq(), tcp.ack(), tcp.window(), tcp.options().mss(), payload,
                 tcp.options(), ip.tos());
     }
 }
