@@ -188,13 +188,20 @@ class JournalReplayPropertiesTest {
                         Math.floorMod(c, 5) == 0, report);
                 case 33 -> k.setsockopt(pid, fd, "TCP_FASTOPEN_CONNECT", Math.floorMod(c, 3), false);
                 case 34 -> k.flushTcpMetrics();
+                case 35 -> {
+                    if (Math.floorMod(c, 2) == 0) {
+                        k.disconnect(pid, fd, report); // connect(fd, AF_UNSPEC)
+                    } else {
+                        k.socketNonBlocking(pid); // socket(SOCK_STREAM|SOCK_NONBLOCK): socket() then fcntl() in the journal
+                    }
+                }
                 default -> k.exit(pid);
             }
         }
     }
 
     static Gen<List<Action>> actions() {
-        Gen<Action> action = integers().between(0, 35).zip(integers().all(), integers().all(), integers().all(),
+        Gen<Action> action = integers().between(0, 36).zip(integers().all(), integers().all(), integers().all(),
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(0, 20), Action::new);
         return lists().of(action).ofSizeBetween(1, 80);
     }
