@@ -104,17 +104,24 @@ class SyscallController {
     }
 
     @PostMapping("/socket")
-    @Operation(summary = "socket(AF_INET, SOCK_STREAM, 0)", description = "Returns the new FD: the lowest free number")
+    @Operation(summary = "socket(AF_INET, SOCK_STREAM, 0)", description = "Returns the new FD: the lowest free number. "
+            + "type \"SOCK_STREAM|SOCK_NONBLOCK\" opens it O_NONBLOCK, as fcntl(F_SETFL, O_NONBLOCK) would")
     DeferredResult<ResponseEntity<Views.SyscallView>> socket(@PathVariable String k, @PathVariable int pid,
                                                              @RequestBody(required = false) SocketCall body) {
         if (body != null && body.domain() != null && !body.domain().equals("AF_INET")) {
             throw ApiException.badField("domain", "vkernel emulates AF_INET only, got '" + body.domain() + "'");
         }
-        if (body != null && body.type() != null && !body.type().equals("SOCK_STREAM")) {
-            throw ApiException.badField("type", "vkernel emulates SOCK_STREAM (TCP) only, got '" + body.type() + "'");
+        boolean nonBlock = false;
+        if (body != null && body.type() != null) {
+            String type = body.type().replace(" ", "");
+            nonBlock = type.equals("SOCK_STREAM|SOCK_NONBLOCK") || type.equals("SOCK_NONBLOCK|SOCK_STREAM");
+            if (!nonBlock && !type.equals("SOCK_STREAM")) {
+                throw ApiException.badField("type", "vkernel emulates SOCK_STREAM (TCP) only, optionally with "
+                        + "SOCK_NONBLOCK (\"SOCK_STREAM|SOCK_NONBLOCK\"), got '" + body.type() + "'");
+            }
         }
         Kernel kernel = kernels.get(k);
-        return answer(kernel, kernel.socket(pid), null, 0L);
+        return answer(kernel, nonBlock ? kernel.socketNonBlocking(pid) : kernel.socket(pid), null, 0L);
     }
 
     @PostMapping("/bind")
@@ -338,13 +345,18 @@ class SyscallController {
 
     @PostMapping("/connect")
     @Operation(summary = "connect(fd, addr)", description = "Sends a SYN from an ephemeral port (32768-60999, even first) unless the socket is bound; "
-            + "blocks until the handshake ends. To another process in this kernel, use 127.0.0.1 or the kernel's own address.")
+            + "blocks until the handshake ends. To another process in this kernel, use 127.0.0.1 or the kernel's own address. "
+            + "addr \"AF_UNSPEC\" disconnects instead (tcp_disconnect(): RST from an open connection, the socket reusable).")
     DeferredResult<ResponseEntity<Views.SyscallView>> connect(@PathVariable String k, @PathVariable int pid, @RequestBody ConnectCall body,
                                                               @RequestParam(required = false) Long wait) {
         int fd = fd(body.fd());
-        var addr = Inputs.endpoint("addr", Inputs.required("addr", body.addr(), "the server's ip:port, e.g. 10.0.0.50:8080"));
+        String text = Inputs.required("addr", body.addr(), "the server's ip:port, e.g. 10.0.0.50:8080, or AF_UNSPEC to disconnect");
         Kernel kernel = kernels.get(k);
         PacketReport report = new PacketReport(null);
+        if (text.equals("AF_UNSPEC")) {
+            return answer(kernel, kernel.disconnect(pid, fd, report), report, wait);
+        }
+        var addr = Inputs.endpoint("addr", text);
         return answer(kernel, kernel.connect(pid, fd, addr, report), report, wait);
     }
 

@@ -135,6 +135,11 @@ public final class JournalCodec {
             field(line, "fd", c.fd());
         }
         switch (c.call()) {
+            case "socket" -> {
+                if (c.arg() != 0) {
+                    string(line, "type", "SOCK_STREAM|SOCK_NONBLOCK"); // absent on a plain socket (older journals too)
+                }
+            }
             case "bind", "connect" -> string(line, "addr", c.address().toString());
             case "listen" -> field(line, "backlog", c.arg());
             case "read" -> field(line, "count", c.arg());
@@ -210,7 +215,8 @@ public final class JournalCodec {
                     case "manual" -> false;
                     default -> throw new JournalException(lineNo, "mode must be 'manual' or 'realtime'");
                 });
-                case "socket" -> KernelInput.Syscall.of("socket", integer(lineNo, node, "pid"), -1);
+                case "socket" -> new KernelInput.Syscall("socket", integer(lineNo, node, "pid"), -1, socketType(lineNo, node), 0,
+                        null, null, null);
                 case "bind", "connect" -> call(lineNo, node, op, 0, 0, Endpoint.parse(text(lineNo, node, "addr")), null, null);
                 case "listen" -> call(lineNo, node, op, integer(lineNo, node, "backlog"), 0, null, null, null);
                 case "read" -> call(lineNo, node, op, integer(lineNo, node, "count"), 0, null, null, null);
@@ -250,7 +256,7 @@ public final class JournalCodec {
                 case "getsockopt" -> call(lineNo, node, op, 0, 0, null, null, text(lineNo, node, "option"));
                 case "setsockopt" -> call(lineNo, node, op, integer(lineNo, node, "on"), number(lineNo, node, "value"), null, null,
                         text(lineNo, node, "option"));
-                case "accept", "close", "dup" -> call(lineNo, node, op, 0, 0, null, null, null);
+                case "accept", "close", "dup", "disconnect" -> call(lineNo, node, op, 0, 0, null, null, null);
                 default -> throw new JournalException(lineNo, "unknown op '" + op + "'");
             };
         } catch (MalformedPacketException e) {
@@ -299,6 +305,18 @@ public final class JournalCodec {
             throw new JournalException(lineNo, "not a JSON object (truncated or corrupt): " + e.getOriginalMessage());
         }
         return fields;
+    }
+
+    /** socket's optional type: 1 for SOCK_STREAM|SOCK_NONBLOCK, 0 when absent or SOCK_STREAM. */
+    private static int socketType(int lineNo, Map<String, Object> node) {
+        if (!node.containsKey("type")) {
+            return 0;
+        }
+        return switch (text(lineNo, node, "type")) {
+            case "SOCK_STREAM" -> 0;
+            case "SOCK_STREAM|SOCK_NONBLOCK" -> 1;
+            default -> throw new JournalException(lineNo, "'type' must be SOCK_STREAM or SOCK_STREAM|SOCK_NONBLOCK");
+        };
     }
 
     private static String text(int lineNo, Map<String, Object> node, String field) {

@@ -600,8 +600,20 @@ public final class Kernel implements TcpHost {
 
     /** socket(AF_INET, SOCK_STREAM, protocol): anything but IPPROTO_TCP (0) answers EPROTONOSUPPORT. */
     public synchronized Syscalls.Outcome socket(int pid, String protocol) {
+        return socket(pid, protocol, false);
+    }
+
+    /** socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, protocol) when {@code nonBlock}: the new file starts O_NONBLOCK. */
+    public synchronized Syscalls.Outcome socket(int pid, String protocol, boolean nonBlock) {
         memory.admit(KernelMemory.REQUEST + KernelMemory.SOCKET + KernelMemory.FD, "socket()");
-        return deliveringAfter(syscalls.socket(requireProcess(pid), protocol));
+        return deliveringAfter(syscalls.socket(requireProcess(pid), protocol, nonBlock));
+    }
+
+    /** socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) over HTTP, journaled as a socket with that type. */
+    public synchronized Syscalls.Outcome socketNonBlocking(int pid) {
+        memory.admit(KernelMemory.REQUEST + KernelMemory.SOCKET + KernelMemory.FD, "socket()");
+        return recorded(new KernelInput.Syscall("socket", pid, -1, 1, 0, null, null, null),
+                deliveringAfter(syscalls.socket(requireProcess(pid), "IPPROTO_TCP", true)));
     }
 
     public synchronized Syscalls.Outcome bind(int pid, int fd, Endpoint address) {
@@ -702,6 +714,12 @@ public final class Kernel implements TcpHost {
     public synchronized Syscalls.Outcome fcntl(int pid, int fd, String command, int flags) {
         memory.admit(KernelMemory.REQUEST, "fcntl()");
         return recorded(new KernelInput.Syscall("fcntl", pid, fd, flags, 0, null, null, command), deliveringAfter(syscalls.fcntl(requireProcess(pid), fd, command, flags)));
+    }
+
+    /** connect(fd, AF_UNSPEC): tcp_disconnect(), the socket left unconnected and reusable. */
+    public synchronized Syscalls.Outcome disconnect(int pid, int fd, PacketReport report) {
+        memory.admit(KernelMemory.REQUEST, "connect()");
+        return recorded(KernelInput.Syscall.of("disconnect", pid, fd), deliveringAfter(syscalls.disconnect(requireProcess(pid), fd, report)));
     }
 
     public synchronized Syscalls.Outcome connect(int pid, int fd, Endpoint remote, PacketReport report) {

@@ -139,7 +139,13 @@ public sealed interface KernelInput {
         public void applyTo(Kernel kernel) {
             PacketReport report = new PacketReport(null);
             switch (call) {
-                case "socket" -> kernel.socket(pid);
+                case "socket" -> {
+                    if (arg != 0) {
+                        kernel.socketNonBlocking(pid);
+                    } else {
+                        kernel.socket(pid);
+                    }
+                }
                 case "bind" -> kernel.bind(pid, fd, address);
                 case "listen" -> kernel.listen(pid, fd, arg);
                 case "accept" -> kernel.accept(pid, fd);
@@ -148,6 +154,7 @@ public sealed interface KernelInput {
                 case "close" -> kernel.close(pid, fd, report);
                 case "fcntl" -> kernel.fcntl(pid, fd, name, arg);
                 case "connect" -> kernel.connect(pid, fd, address, report);
+                case "disconnect" -> kernel.disconnect(pid, fd, report);
                 case "shutdown" -> kernel.shutdown(pid, fd, arg, report);
                 case "dup" -> kernel.dup(pid, fd);
                 case "dup2" -> kernel.dup2(pid, fd, arg, report);

@@ -8,11 +8,21 @@ import io.vkernel.kernel.wire.Endpoint;
  */
 sealed interface Call {
 
-    /** protocol: IPPROTO_TCP (also for 0 and ...), or another IPPROTO_ name, which the kernel refuses. */
-    record Socket(String protocol) implements Call {
+    /**
+     * protocol: IPPROTO_TCP (also for 0 and ...), or another IPPROTO_ name, which the kernel refuses; nonBlock: the
+     * type was SOCK_STREAM|SOCK_NONBLOCK.
+     */
+    record Socket(String protocol, boolean nonBlock) implements Call {
+        Socket(String protocol) {
+            this(protocol, false);
+        }
     }
 
     record Bind(int fd, Endpoint address) implements Call {
+    }
+
+    /** connect(fd, AF_UNSPEC, ...): tcp_disconnect(). */
+    record Disconnect(int fd) implements Call {
     }
 
     record Listen(int fd, int backlog) implements Call {

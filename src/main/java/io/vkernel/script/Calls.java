@@ -64,6 +64,9 @@ final class Calls {
             }
             case "connect" -> {
                 a.arity(3);
+                if (a.isWord(1, "AF_UNSPEC")) {
+                    yield new Call.Disconnect(a.fd(0)); // connect(fd, AF_UNSPEC, ...): tcp_disconnect()
+                }
                 yield new Call.Connect(a.fd(0), a.address(1, Harness.CONNECT_ADDRESS));
             }
             case "read", "recv" -> {
@@ -148,14 +151,20 @@ final class Calls {
     private static Call socket(Args a) {
         a.arity(3);
         a.oneOf(0, "the domain", "AF_INET");
-        a.oneOf(1, "the type", "SOCK_STREAM");
+        // SOCK_STREAM|SOCK_NONBLOCK, as the kernel selftests' Fast Open scripts open their listeners
+        boolean nonBlock = a.arg(1) instanceof Expr.Or or && or.parts().size() == 2
+                && or.parts().get(0) instanceof Expr.Word t && t.name().equals("SOCK_STREAM")
+                && or.parts().get(1) instanceof Expr.Word f && f.name().equals("SOCK_NONBLOCK");
+        if (!nonBlock) {
+            a.oneOf(1, "the type", "SOCK_STREAM");
+        }
         if (a.arg(2) instanceof Expr.Word w && w.name().matches("IPPROTO_[A-Z0-9]+") && !w.name().equals("IPPROTO_TCP")) {
-            return new Call.Socket(w.name()); // the kernel answers EPROTONOSUPPORT, as inet_create() does
+            return new Call.Socket(w.name(), nonBlock); // the kernel answers EPROTONOSUPPORT, as inet_create() does
         }
         if (!(a.arg(2) instanceof Expr.Ellipsis) && !a.isWord(2, "IPPROTO_TCP") && !a.isNumber(2, 0)) {
             throw a.error("the protocol must be IPPROTO_TCP, 0, ... or another IPPROTO_ name: vkernel emulates TCP only");
         }
-        return new Call.Socket("IPPROTO_TCP");
+        return new Call.Socket("IPPROTO_TCP", nonBlock);
     }
 
     /** poll([{fd=4, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 1000): revents, when written, is checked. */

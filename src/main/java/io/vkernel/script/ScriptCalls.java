@@ -13,13 +13,15 @@ final class ScriptCalls {
     static Syscalls.Outcome invoke(Kernel kernel, int pid, Call call) {
         PacketReport report = new PacketReport(null);
         if (call instanceof Call.Socket c) {
-            return kernel.socket(pid, c.protocol());
+            return kernel.socket(pid, c.protocol(), c.nonBlock());
         } else if (call instanceof Call.Bind c) {
             return kernel.bind(pid, c.fd(), c.address());
         } else if (call instanceof Call.Listen c) {
             return kernel.listen(pid, c.fd(), c.backlog());
         } else if (call instanceof Call.Accept c) {
             return kernel.accept(pid, c.fd());
+        } else if (call instanceof Call.Disconnect c) {
+            return kernel.disconnect(pid, c.fd(), report);
         } else if (call instanceof Call.Connect c) {
             return kernel.connect(pid, c.fd(), c.address(), report);
         } else if (call instanceof Call.Read c) {

@@ -547,6 +547,8 @@ public final class ScriptRunner {
             return new Call.Accept(fd(c.fd()));
         } else if (call instanceof Call.Connect c) {
             return new Call.Connect(fd(c.fd()), c.address());
+        } else if (call instanceof Call.Disconnect c) {
+            return new Call.Disconnect(fd(c.fd()));
         } else if (call instanceof Call.Read c) {
             return new Call.Read(fd(c.fd()), c.count(), c.flags(), c.recv());
         } else if (call instanceof Call.RecvMsg c) {

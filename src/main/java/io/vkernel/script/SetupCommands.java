@@ -282,9 +282,77 @@ final class SetupCommands {
 
     private static long number(String name, String text, int line) {
         try {
+            if (text.startsWith("$((") && text.endsWith("))")) {
+                return new Arithmetic(text.substring(3, text.length() - 2)).value();
+            }
             return text.startsWith("0x") ? Long.parseLong(text.substring(2), 16) : Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw new ScriptException(line, "sysctl " + name + " needs a whole number, got '" + text + "'");
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new ScriptException(line, "sysctl " + name + " needs a whole number (or $(( )) arithmetic of them), got '" + text + "'");
+        }
+    }
+
+    /**
+     * The shell's $(( )) arithmetic as the suites write it in a value ("4096 131072 $((32*1024*1024))"): whole
+     * numbers, + - * / % and parentheses, with the usual precedence. Nothing else (no variables, no shifts).
+     */
+    private static final class Arithmetic {
+        private final String text;
+        private int at;
+
+        Arithmetic(String text) {
+            this.text = text.replace(" ", "");
+        }
+
+        long value() {
+            long v = sum();
+            if (at != text.length()) {
+                throw new NumberFormatException("unexpected '" + text.charAt(at) + "'");
+            }
+            return v;
+        }
+
+        private long sum() {
+            long v = product();
+            while (at < text.length() && (text.charAt(at) == '+' || text.charAt(at) == '-')) {
+                char op = text.charAt(at++);
+                long r = product();
+                v = op == '+' ? Math.addExact(v, r) : Math.subtractExact(v, r);
+            }
+            return v;
+        }
+
+        private long product() {
+            long v = atom();
+            while (at < text.length() && (text.charAt(at) == '*' || text.charAt(at) == '/' || text.charAt(at) == '%')) {
+                char op = text.charAt(at++);
+                long r = atom();
+                v = switch (op) {
+                    case '*' -> Math.multiplyExact(v, r);
+                    case '/' -> v / r;
+                    default -> v % r;
+                };
+            }
+            return v;
+        }
+
+        private long atom() {
+            if (at < text.length() && text.charAt(at) == '(') {
+                at++;
+                long v = sum();
+                if (at >= text.length() || text.charAt(at) != ')') {
+                    throw new NumberFormatException("unbalanced parentheses");
+                }
+                at++;
+                return v;
+            }
+            int start = at;
+            while (at < text.length() && Character.isDigit(text.charAt(at))) {
+                at++;
+            }
+            if (start == at) {
+                throw new NumberFormatException("a number was expected");
+            }
+            return Long.parseLong(text.substring(start, at));
         }
     }
 

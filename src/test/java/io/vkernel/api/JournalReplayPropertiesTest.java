@@ -194,13 +194,20 @@ class JournalReplayPropertiesTest {
                         Math.floorMod(c, 130), true);
                 // a listener's own Fast Open key: 16 or 32 bytes, or a length that is EINVAL (issue 13)
                 case 36 -> k.setsockopt(pid, fd, "TCP_FASTOPEN_KEY", new byte[List.of(16, 32, 3).get(Math.floorMod(c, 3))]);
+                case 37 -> {
+                    if (Math.floorMod(c, 2) == 0) {
+                        k.disconnect(pid, fd, report); // connect(fd, AF_UNSPEC)
+                    } else {
+                        k.socketNonBlocking(pid); // socket(SOCK_STREAM|SOCK_NONBLOCK): socket() then fcntl() in the journal
+                    }
+                }
                 default -> k.exit(pid);
             }
         }
     }
 
     static Gen<List<Action>> actions() {
-        Gen<Action> action = integers().between(0, 37).zip(integers().all(), integers().all(), integers().all(),
+        Gen<Action> action = integers().between(0, 38).zip(integers().all(), integers().all(), integers().all(),
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(0, 20), Action::new);
         return lists().of(action).ofSizeBetween(1, 80);
     }

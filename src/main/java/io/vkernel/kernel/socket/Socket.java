@@ -158,6 +158,17 @@ public final class Socket implements BindTable.Owner {
     }
 
     /** A connect() is in progress or finished without being reported yet (SS_CONNECTING). */
+    /** SS_UNCONNECTED again after connect(AF_UNSPEC) (tcp_disconnect()): connect() may start a new connection. */
+    private boolean disconnected;
+
+    public boolean isDisconnected() {
+        return disconnected;
+    }
+
+    public void setDisconnected(boolean disconnected) {
+        this.disconnected = disconnected;
+    }
+
     public boolean isConnecting() {
         return connecting;
     }

@@ -56,14 +56,26 @@ public final class Syscalls {
      * the default) is TCP, any other protocol (IPPROTO_UDP, ...) has no SOCK_STREAM entry: EPROTONOSUPPORT.
      */
     public Outcome socket(Process process, String protocol) {
-        String call = "socket(AF_INET, SOCK_STREAM, " + protocol + ")";
+        return socket(process, protocol, false);
+    }
+
+    /**
+     * socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, protocol): __sys_socket() hands the type's SOCK_NONBLOCK to
+     * sock_alloc_file() as the new file's O_NONBLOCK, the same flag fcntl(F_SETFL) would set.
+     */
+    public Outcome socket(Process process, String protocol, boolean nonBlock) {
+        String call = "socket(AF_INET, SOCK_STREAM" + (nonBlock ? "|SOCK_NONBLOCK" : "") + ", " + protocol + ")";
         return run(call, () -> {
             if (!protocol.equals("IPPROTO_TCP") && !protocol.equals("IPPROTO_IP") && !protocol.equals("0")) {
                 throw new SyscallException(Errno.EPROTONOSUPPORT);
             }
             Socket socket = new Socket(kernel.newInode());
             socket.options().congestion = TcpEngine.defaultCongestionControl(kernel.sysctls());
-            int fd = install(process, OpenFile.socket(socket));
+            OpenFile file = OpenFile.socket(socket);
+            if (nonBlock) {
+                file.setStatusFlags(file.flags() | OpenFile.O_NONBLOCK);
+            }
+            int fd = install(process, file);
             return SyscallResult.ok(fd, call + " = " + fd);
         });
     }
@@ -451,6 +463,12 @@ public final class Syscalls {
                 throw new SyscallException(Errno.EISCONN);
             }
             Tcb existing = socket.tcb();
+            if (existing != null && socket.isDisconnected() && existing.state() == TcpState.CLOSE) {
+                // __inet_stream_connect(): SS_UNCONNECTED and TCP_CLOSE after tcp_disconnect(): a new connection
+                socket.attach(null);
+                socket.setDisconnected(false);
+                existing = null;
+            }
             if (existing != null) {
                 if (existing.deferConnect()) {
                     // __inet_stream_connect(): SS_CONNECTING with defer_connect is EISCONN for connect()
@@ -484,6 +502,26 @@ public final class Syscalls {
             return failed(call, e.errno());
         }
         return waitConnected(process, socket, file, call);
+    }
+
+    /**
+     * connect(fd, {sa_family=AF_UNSPEC}): __inet_stream_connect() runs tcp_disconnect() and leaves the socket
+     * unconnected (SS_UNCONNECTED) but open and bound; a listener stops listening. Always 0 on a TCP socket.
+     */
+    public Outcome disconnect(Process process, int fd, PacketReport report) {
+        String call = "connect(" + fd + ", {sa_family=AF_UNSPEC}, 16)";
+        return run(call, () -> {
+            Socket socket = socketOf(process, fd);
+            if (socket.isListening()) {
+                kernel.stopListening(socket, report); // tcp_disconnect() on TCP_LISTEN: inet_csk_listen_stop()
+            } else if (socket.tcb() != null) {
+                kernel.tcp().disconnect(socket.tcb(), report);
+                socket.setConnecting(false);
+                kernel.wakeSocket(socket, report);
+            }
+            socket.setDisconnected(true);
+            return SyscallResult.ok(0, call + " = 0");
+        });
     }
 
     /**

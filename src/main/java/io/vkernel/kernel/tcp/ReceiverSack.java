@@ -30,6 +30,11 @@ final class ReceiverSack {
         return count;
     }
 
+    /** Whether a D-SACK block waits for the next segment. */
+    boolean duplicatePending() {
+        return dsack;
+    }
+
     /** tcp_sack_new_ofo_skb(): an out-of-order range arrived; its block moves (or is added) to the front. */
     void outOfOrder(int start, int end) {
         for (int i = 0; i < count; i++) {
@@ -76,6 +81,19 @@ final class ReceiverSack {
         dsack = true;
         dsackStart = start;
         dsackEnd = end;
+    }
+
+    /**
+     * tcp_dsack_extend(): with no D-SACK pending it starts one (tcp_dsack_set()); otherwise the pending block grows
+     * only by a range that overlaps or touches it (tcp_sack_extend()), and a range apart from it is not reported.
+     */
+    void extendDuplicate(int start, int end) {
+        if (!dsack) {
+            duplicate(start, end);
+        } else if (!Seq.after(start, dsackEnd) && !Seq.after(dsackStart, end)) {
+            dsackStart = Seq.before(start, dsackStart) ? start : dsackStart;
+            dsackEnd = Seq.after(end, dsackEnd) ? end : dsackEnd;
+        }
     }
 
     void clear() {

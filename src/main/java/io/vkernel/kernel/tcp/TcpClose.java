@@ -22,6 +22,25 @@ final class TcpClose {
     }
 
     /**
+     * tcp_disconnect(), which connect() with an AF_UNSPEC address runs: the connection goes to CLOSE at once; from
+     * a state tcp_need_reset() names (ESTABLISHED, CLOSE_WAIT, FIN_WAIT1/2, SYN_RECV) the peer gets a RST, and the
+     * socket's error becomes ECONNRESET (as from SYN_SENT, silently). The queues are purged; the socket stays open and
+     * bound, and connect() may be called on it again.
+     */
+    void disconnect(Tcb tcb, PacketReport report) {
+        TcpState old = tcb.state;
+        boolean needReset = old == TcpState.ESTABLISHED || old == TcpState.CLOSE_WAIT || old == TcpState.FIN_WAIT1
+                || old == TcpState.FIN_WAIT2 || old == TcpState.SYN_RECV;
+        if (needReset) {
+            output.sendReset(tcb, report);
+        }
+        states.closeTcb(tcb, "connect(AF_UNSPEC): tcp_disconnect()" + (needReset ? " sent RST" : ""));
+        tcb.receiveQueue.clear();
+        tcb.fastOpenChild = false; // tp->fastopen_rsk is cleared: a later connect() is an ordinary one
+        report.step("tcp.disconnect", () -> "tcp_disconnect() from " + old + ": the socket is unconnected and may connect again");
+    }
+
+    /**
      * tcp_close(): the last reference to the socket is gone. Unread data or SO_LINGER {1, 0} abort with RST;
      * otherwise the FIN follows any unsent data and the now-orphaned connection finishes on its own.
      */

@@ -191,6 +191,11 @@ public final class TcpEngine {
         closer.close(tcb, lingerZero, report);
     }
 
+    /** tcp_disconnect() for connect(fd, AF_UNSPEC): RST where Linux sends one, CLOSE, the socket reusable. */
+    public void disconnect(Tcb tcb, PacketReport report) {
+        closer.disconnect(tcb, report);
+    }
+
     /** shutdown(): SHUT_RD only marks the receive side; SHUT_WR sends FIN without orphaning the socket. */
     public void shutdown(Tcb tcb, boolean read, boolean write, PacketReport report) {
         closer.shutdown(tcb, read, write, report);

@@ -191,6 +191,9 @@ final class TcpInput {
                 }
                 output.outOfWindowAck(tcb, segment, SnmpCounter.TCP_ACK_SKIPPED_SEQ, report);
             }
+            if (segment.length() > 0 && !Seq.beforeOrEqual(segment.seq() + segment.length(), tcb.rcvNxt)) {
+                host.count(SnmpCounter.BEYOND_WINDOW); // tcp_sequence()'s INVALID_SEQUENCE / INVALID_END_SEQUENCE
+            }
             boolean old = Seq.beforeOrEqual(segment.seq() + segment.length(), tcb.rcvNxt) && segment.length() > 0;
             report.drop(old ? DropReason.DUPLICATE : DropReason.OUT_OF_WINDOW, "SEG.SEQ=" + Seq.unsigned(segment.seq())
                     + " LEN=" + segment.length() + " against RCV.NXT=" + Seq.unsigned(tcb.rcvNxt) + " RCV.WND=" + tcb.rcvWnd());
@@ -394,16 +397,33 @@ final class TcpInput {
         }
     }
 
-    /** RFC 9293 §3.10.7.4 acceptability test (Figure in "first check sequence number"). */
+    /**
+     * RFC 9293 §3.10.7.4 acceptability test (Figure in "first check sequence number"), with Linux's tcp_sequence()
+     * exceptions: a FIN may lie just past the window (a bare FIN at a zero window is taken: some stacks send them in a
+     * loop), and a segment that starts in the window but ends beyond it is taken only while the receive queue is
+     * empty (then tcp_data_queue() queues it whole).
+     */
     private static boolean acceptable(Tcb tcb, Segment segment) {
         int window = tcb.rcvWnd();
         int length = segment.length();
+        if (segment.has(TcpFlags.FIN) && !segment.has(TcpFlags.SYN) && segment.payload().length == 0 && segment.seq() == tcb.rcvNxt) {
+            return true; // tcp_sequence(): !after(end_seq - th->fin, rcv_nxt + window), even at a zero window
+        }
         if (length == 0) {
             return window == 0 ? segment.seq() == tcb.rcvNxt : Seq.inWindow(segment.seq(), tcb.rcvNxt, window);
         }
         if (window == 0) {
             return false;
         }
-        return Seq.inWindow(segment.seq(), tcb.rcvNxt, window) || Seq.inWindow(segment.seq() + length - 1, tcb.rcvNxt, window);
+        if (Seq.inWindow(segment.seq(), tcb.rcvNxt, window)) {
+            return !endsBeyondWindow(tcb, segment);
+        }
+        return Seq.inWindow(segment.seq() + length - 1, tcb.rcvNxt, window);
+    }
+
+    /** tcp_sequence(): the segment ends past RCV.NXT + RCV.WND while the receive queue holds data (INVALID_END_SEQUENCE). */
+    private static boolean endsBeyondWindow(Tcb tcb, Segment segment) {
+        int end = segment.seq() + segment.payload().length;
+        return Seq.after(end, tcb.rcvNxt + tcb.rcvWnd()) && tcb.receiveQueued() > 0;
     }
 }

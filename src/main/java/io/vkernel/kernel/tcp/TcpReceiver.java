@@ -66,12 +66,15 @@ final class TcpReceiver {
                         + Seq.unsigned(rcvNxt) + ")");
             }
         }
-        if (fin && finAckMayWait(tcb, took ? payload.length : 0)) {
+        // tcp_data_queue(): past sk_rcvbuf tcp_try_rmem_schedule() fails and sets ICSK_ACK_NOW, so the segment that
+        // was forced in (or a bare FIN taken at a zero window) is acknowledged at once, the window reading zero
+        boolean overBuffer = tcb.receiveQueue.size() > tcb.rcvBufLimit;
+        if (fin && !overBuffer && finAckMayWait(tcb, took ? payload.length : 0)) {
             report.step("tcp.delack", "the ACK of the FIN waits for the delayed-ACK timer (" + TcpEngine.DELACK_MS
                     + " ms): data came before it, and tcp_fin() put the socket in pingpong mode, which ends quick-ack mode");
             tcb.unackedBytes += took ? payload.length : 0;
             output.scheduleDelayedAck(tcb);
-        } else if (fin || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)) {
+        } else if (fin || (took && overBuffer) || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)) {
             output.sendAck(tcb, report); // a FIN, a gap or a duplicate is answered at once
         } else if (took) {
             output.ackData(tcb, payload.length, report);
@@ -115,9 +118,18 @@ final class TcpReceiver {
             reportDuplicate(tcb, segment.seq(), tcb.rcvNxt); // tcp_data_queue(): partial packet, seq < rcv_nxt < end_seq
         }
         int fresh = payload.length - offset;
-        int room = Math.max(0, tcb.rcvBufLimit - tcb.receiveQueue.size());
-        int take = Math.min(fresh, room);
-        if (take <= 0) {
+        if (offset == 0 && tcb.rcvWnd() == 0) {
+            // tcp_data_queue(): in sequence but the window we advertised is zero (SKB_DROP_REASON_TCP_ZEROWINDOW)
+            host.count(SnmpCounter.TCP_ZERO_WINDOW_DROP);
+            report.drop(DropReason.RECEIVE_BUFFER_FULL, "the advertised window is zero: in-order data dropped (TCPZeroWindowDrop)");
+            return false;
+        }
+        int take = fresh;
+        if (tcb.receiveQueue.size() + fresh > tcb.rcvBufLimit && !tcb.receiveQueue.isEmpty()) {
+            // tcp_try_rmem_schedule() fails (tcp_can_ingest(): rmem + len > sk_rcvbuf) and data is queued: the whole
+            // segment is dropped (TCPRcvQDrop), never a part of it; with an empty queue sk_forced_mem_schedule()
+            // takes it whole, past the buffer
+            host.count(SnmpCounter.TCP_RCVQ_DROP);
             report.drop(DropReason.RECEIVE_BUFFER_FULL, "receive buffer full: " + tcb.receiveQueue.size() + " of " + tcb.rcvBufLimit + " bytes");
             return false;
         }
@@ -174,7 +186,17 @@ final class TcpReceiver {
         tcb.rcvSack.duplicate(start, end);
     }
 
+    /** tcp_dsack_extend(): as {@link #reportDuplicate}, but a range apart from a pending D-SACK is not reported. */
+    private void extendDuplicate(Tcb tcb, int start, int end) {
+        if (tcb.rcvSack == null || !tcb.rcvSack.duplicatePending()) {
+            reportDuplicate(tcb, start, end); // tcp_dsack_set(), which counts TCPDSACKOldSent / OfoSent
+        } else {
+            tcb.rcvSack.extendDuplicate(start, end);
+        }
+    }
+
     private void reassemble(Tcb tcb, PacketReport report) {
+        int dsackHigh = tcb.rcvNxt;
         while (tcb.hasOfo()) {
             var first = tcb.ofo().firstEntry();
             int start = first.getKey();
@@ -182,10 +204,17 @@ final class TcpReceiver {
             if (Seq.after(start, tcb.rcvNxt)) {
                 return;
             }
+            if (Seq.before(start, dsackHigh)) {
+                // tcp_ofo_queue() (with the 2025 fix "tcp: fix tcp_ofo_queue() to avoid including too much DUP
+                // SACK range"): held bytes the in-order segment already brought are reported as a D-SACK, up to
+                // the RCV.NXT that segment reached
+                int end = start + bytes.length;
+                extendDuplicate(tcb, start, Seq.before(end, dsackHigh) ? end : dsackHigh);
+            }
             tcb.ofo().pollFirstEntry();
             int offset = tcb.rcvNxt - start;
             if (offset < bytes.length) {
-                int take = Math.min(bytes.length - offset, tcb.rcvBufLimit - tcb.receiveQueue.size());
+                int take = bytes.length - offset; // tcp_ofo_queue() moves held skbs whole: they were charged when held
                 tcb.receiveQueue.append(bytes, offset, take);
                 tcb.rcvNxt += take;
                 int rcvNxt = tcb.rcvNxt;

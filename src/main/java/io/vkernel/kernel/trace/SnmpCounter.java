@@ -41,7 +41,10 @@ public enum SnmpCounter {
     TCP_DSACK_UNDO("TcpExtTCPDSACKUndo", "cwnd reductions undone because D-SACKs reported every retransmission as a duplicate (tcp_try_undo_dsack())"),
     TCP_LOSS_UNDO("TcpExtTCPLossUndo", "retransmission timeouts undone as spurious (tcp_try_undo_loss(), tcp_try_undo_recovery() in Loss)"),
     TCP_LOSS_PROBES("TcpExtTCPLossProbes", "tail loss probes sent (tcp_send_loss_probe(), RFC 8985 §7)"),
-    TCP_LOSS_PROBE_RECOVERY("TcpExtTCPLossProbeRecovery", "losses a tail loss probe repaired (tcp_process_tlp_ack())");
+    TCP_LOSS_PROBE_RECOVERY("TcpExtTCPLossProbeRecovery", "losses a tail loss probe repaired (tcp_process_tlp_ack())"),
+    TCP_ZERO_WINDOW_DROP("TcpExtTCPZeroWindowDrop", "in-order data dropped because the advertised window was zero (tcp_data_queue())"),
+    TCP_RCVQ_DROP("TcpExtTCPRcvQDrop", "in-order data dropped because the receive buffer was full and data was queued (tcp_data_queue())"),
+    BEYOND_WINDOW("TcpExtBeyondWindow", "segments dropped for ending beyond the receive window while data was queued (tcp_sequence())");
 
     private final String nstatName;
     private final String description;
