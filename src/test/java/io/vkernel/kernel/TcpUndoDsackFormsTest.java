@@ -87,4 +87,32 @@ class TcpUndoDsackFormsTest {
         sack(base + 6000, base + 1000, base + 2000);
         assertThat(counter(SnmpCounter.TCP_DSACK_UNDO)).as("both resends reported twice").isEqualTo(1);
     }
+
+    @Test
+    void aSecondSpuriousRecovery_undoneByDsack_restoresTheFiniteSsthreshItStartedFrom() {
+        base = t.establishedOneSegmentPerMss(true);
+        done(t.kernel.write(t.pid, t.fd, new byte[10_000], new PacketReport(null)));
+        t.advanceSeconds(0.1);
+        sack(base, base + 1000, base + 2000);
+        sack(base, base + 1000, base + 3000);
+        sack(base, base + 1000, base + 4000);
+        t.advanceSeconds(0.1);
+        sack(base + 10_000); // the recovery point, no D-SACK: the reduction stays
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.tcb().ssthresh()).isEqualTo(7);
+        assertThat(t.tcb().cwnd()).isEqualTo(7);
+
+        int second = base + 10_000;
+        done(t.kernel.write(t.pid, t.fd, new byte[7000], new PacketReport(null)));
+        t.advanceSeconds(0.1);
+        sack(second, second + 1000, second + 2000);
+        sack(second, second + 1000, second + 3000);
+        sack(second, second + 1000, second + 4000);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        assertThat(t.tcb().ssthresh()).as("reduced again").isLessThan(7);
+        sack(second + 7000, second, second + 1000); // the only retransmission arrived twice
+        assertThat(counter(SnmpCounter.TCP_FULL_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().ssthresh()).as("tcp_current_ssthresh() when it began: max(7, 3/4 of cwnd 7)").isEqualTo(7);
+        assertThat(t.tcb().cwnd()).as("back to the cwnd before it").isGreaterThanOrEqualTo(7);
+    }
 }
