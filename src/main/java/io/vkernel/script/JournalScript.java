@@ -86,6 +86,8 @@ public final class JournalScript {
     }
 
     private final Kernel kernel;
+    /** The runner's bound on lines: past it the replay stops, so a long history costs no more than a script may. */
+    private final int maxLines;
     private final int kernelAddress;
     private final List<String> lines = new ArrayList<>();
     /** The step each line came from (0 for the header). */
@@ -104,7 +106,8 @@ public final class JournalScript {
     private long step;
     private String op;
 
-    private JournalScript(Kernel kernel) {
+    private JournalScript(Kernel kernel, int maxLines) {
+        this.maxLines = maxLines;
         this.kernel = kernel;
         this.kernelAddress = kernel.address();
     }
@@ -116,7 +119,7 @@ public final class JournalScript {
      * @throws NotExpressible naming the first step the format cannot carry
      */
     public static String export(Kernel fresh, String title, List<KernelInput> inputs, ScriptLimits limits) {
-        JournalScript export = new JournalScript(fresh);
+        JournalScript export = new JournalScript(fresh, limits.maxLines());
         String text = export.write(title, inputs);
         export.check(text, limits);
         return text;
@@ -140,6 +143,10 @@ public final class JournalScript {
             }
             sent();
             returned();
+            if (lines.size() > maxLines) {
+                throw refuse("makes the script longer than the runner takes (" + maxLines + " lines, vkernel.scripts.max-lines): "
+                        + "export a fork taken at an earlier step");
+            }
         }
         if (blocked != null) {
             step = blocked.step;

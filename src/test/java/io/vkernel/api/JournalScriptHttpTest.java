@@ -100,32 +100,26 @@ class JournalScriptHttpTest extends HttpKernelTest {
     }
 
     @Test
-    void aHistoryTheFormatCannotSay_isA422NamingItsFirstStep_andSoIsACallStillBlocked() {
+    void aCallStillBlocked_andASecondPeer_areA422NamingTheirStep_andNothingElseChanges() {
         connect("192.168.1.100", 54321);                                  // steps 5, 6
-        connect("192.168.1.101", 40000);                                  // step 7: a second peer
+        assertThat(syscall("accept", "{\"fd\":3}").<Integer>at("$.ret")).isEqualTo(4); // step 7
+        assertThat(http.post(base + "/processes/" + pid + "/read?wait=0", "{\"fd\":4,\"count\":10}").status()).isEqualTo(202);
+        Http.Reply stillBlocked = exported();                             // step 8 is the read, still asleep
+        assertThat(stillBlocked.status()).isEqualTo(422);
+        assertThat(stillBlocked.contentType()).startsWith("application/problem+json");
+        assertThat(stillBlocked.<String>at("$.detail")).contains("step 8 (read)").contains("had not returned").contains("fork?at=7");
+        assertThat(stillBlocked.<String>at("$.field")).isEqualTo("format");
+
+        inject("192.168.1.100", 54321, "P.", 1001, ack("192.168.1.100", 54321), "hi"); // step 9 wakes the read
+        assertThat(passingScript()).contains("...0.000 read(4, ..., 10) = 2");
+
+        connect("192.168.1.101", 40000);                                  // step 10: a second peer
         Http.Reply refused = exported();
         assertThat(refused.status()).isEqualTo(422);
-        assertThat(refused.contentType()).startsWith("application/problem+json");
-        assertThat(refused.<String>at("$.detail")).contains("step 7 (packet)").contains("192.168.1.101")
-                .contains("one remote address").contains("fork?at=6");
-        assertThat(refused.<String>at("$.field")).isEqualTo("format");
-
-        Http.Reply fork = http.post(base + "/fork?at=6&id=" + kernelId() + "-one", "");
-        assertThat(fork.status()).isEqualTo(201);
-        assertThat(http.get(fork.location() + "/journal?format=pkt").status()).isEqualTo(200);
-
-        http.post(base + "/processes", "{\"name\":\"client\"}");
-        assertThat(http.get(fork.location() + "/journal?format=nonsense").status()).isEqualTo(400);
-        assertThat(http.post(fork.location() + "/processes/" + pid + "/read?wait=0", "{\"fd\":3,\"count\":10}").status())
-                .as("accept's fd 3 is a listener: read fails at once").isEqualTo(200);
-        assertThat(http.post(fork.location() + "/processes/" + pid + "/accept", "{\"fd\":3}").<Integer>at("$.ret")).isEqualTo(4);
-        assertThat(http.post(fork.location() + "/processes/" + pid + "/read?wait=0", "{\"fd\":4,\"count\":10}").status()).isEqualTo(202);
-        Http.Reply stillBlocked = http.get(fork.location() + "/journal?format=pkt");
-        assertThat(stillBlocked.status()).isEqualTo(422);
-        assertThat(stillBlocked.<String>at("$.detail")).contains("step 9 (read)").contains("had not returned");
+        assertThat(refused.<String>at("$.detail")).contains("step 10 (packet)").contains("192.168.1.101")
+                .contains("one remote address").contains("fork?at=9");
+        assertThat(http.get(base + "/journal").body().lines().count()).as("the journal itself is untouched").isEqualTo(12);
+        assertThat(http.get(base + "/journal?format=nonsense").status()).isEqualTo(400);
     }
 
-    private String kernelId() {
-        return base.substring(base.lastIndexOf('/') + 1);
-    }
 }

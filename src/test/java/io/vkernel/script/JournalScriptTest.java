@@ -134,4 +134,19 @@ class JournalScriptTest {
         assertThatThrownBy(r::export).isInstanceOf(JournalScript.NotExpressible.class)
                 .hasMessageContaining("step 2 (packet) is addressed to 10.0.0.99");
     }
+
+    @Test
+    void aHistoryLongerThanAScriptMayBe_isRefusedAtTheStepThatPassesTheBound_withoutReplayingTheRest() {
+        Recorded r = new Recorded(3);
+        int pid = r.kernel.spawn("server").pid();
+        for (int i = 0; i < 30; i++) {
+            r.kernel.socket(pid);
+        }
+        Kernel fresh = new Kernel(r.kernel.config());
+        assertThatThrownBy(() -> JournalScript.export(fresh, "test", r.inputs, new ScriptLimits(64 * 1024, 20, 86_400)))
+                .isInstanceOf(JournalScript.NotExpressible.class)
+                .hasMessageStartingWith("step 20 (socket) makes the script longer than the runner takes (20 lines");
+        int open = fresh.inspect(Kernel::openFds);
+        assertThat(open).as("the replay stopped there").isEqualTo(3 + 19);
+    }
 }
