@@ -83,6 +83,34 @@ class IcmpErrorsTest {
         assertThat(kernel.inspect(k -> k.nic().drops()).get(DropReason.ICMP_IGNORED)).isEqualTo(1L);
     }
 
+    @Test
+    void onAnEstablishedConnection_anUnreachableIsASoftError_thatTheRetransmissionTimeoutReportsInsteadOfEtimedout() {
+        TcpFixture t = new TcpFixture().established();
+        t.kernel.sysctl(io.vkernel.kernel.Sysctls.TCP_RETRIES2, 2);
+        t.write("lost on the way");
+        FourTuple tuple = new FourTuple(Endpoint.parse(TcpFixture.CLIENT), Endpoint.parse(TcpFixture.SERVER));
+        PacketReport soft = t.kernel.receiveRaw(IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH,
+                3, 0, tuple, t.tcb().sndUna(), 15));
+        assertThat(soft.verdict()).isEqualTo("soft error ECONNREFUSED");
+        assertThat(t.state()).as("the connection keeps trying").isEqualTo(TcpState.ESTABLISHED);
+        t.advanceSeconds(30);
+        assertThat(t.state()).isEqualTo(TcpState.CLOSE);
+        TcpFixture.assertErrno(t.read(), io.vkernel.kernel.socket.Errno.ECONNREFUSED); // tcp_write_err(): sk_err_soft ?: ETIMEDOUT
+    }
+
+    @Test
+    void fragmentationNeeded_onAnEstablishedConnection_lowersThePathMtuAndTheMss_butNeverRaisesThem() {
+        TcpFixture t = new TcpFixture().established();
+        FourTuple tuple = new FourTuple(Endpoint.parse(TcpFixture.CLIENT), Endpoint.parse(TcpFixture.SERVER));
+        t.kernel.receiveRaw(IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH, IcmpMessage.FRAG_NEEDED,
+                1280, tuple, t.tcb().sndUna(), 0));
+        assertThat(io.vkernel.kernel.tcp.TcpInfo.of(t.tcb())).containsEntry("tcpi_pmtu", 1280L).containsEntry("tcpi_snd_mss", 1240L);
+        PacketReport higher = t.kernel.receiveRaw(IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH,
+                IcmpMessage.FRAG_NEEDED, 1400, tuple, t.tcb().sndUna(), 0));
+        assertThat(higher.dropReason()).isEqualTo(DropReason.ICMP_IGNORED);
+        assertThat(io.vkernel.kernel.tcp.TcpInfo.of(t.tcb())).containsEntry("tcpi_pmtu", 1280L);
+    }
+
     private Tcb request() {
         return kernel.inspect(k -> k.established().find(TUPLE));
     }
