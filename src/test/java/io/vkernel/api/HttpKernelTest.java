@@ -1,10 +1,12 @@
 package io.vkernel.api;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
 
 import java.util.List;
 import java.util.Map;
@@ -36,6 +38,14 @@ abstract class HttpKernelTest {
         assertThat(syscall("socket", "{}").<Integer>at("$.ret")).isEqualTo(3);
         assertThat(syscall("bind", "{\"fd\":3,\"addr\":\"0.0.0.0:8080\"}").<Integer>at("$.ret")).isZero();
         assertThat(syscall("listen", "{\"fd\":3,\"backlog\":128}").<String>at("$.strace")).isEqualTo("listen(3, 128) = 0");
+    }
+
+    /** The Spring context is shared and holds at most 64 kernels: each test gives its kernel back (404 if it did). */
+    @AfterEach
+    void deleteKernel() {
+        if (base != null) {
+            http.send(MockMvcRequestBuilders.delete(base));
+        }
     }
 
     Http.Reply syscall(String call, String body) {
