@@ -77,6 +77,26 @@ class TcpTimerLimitsTest {
     }
 
     @Test
+    void zeroWindowProbes_answeredEachTime_keepTheConnectionOpenPastTcpRetries2_whileTheIntervalKeepsBackingOff() {
+        t.kernel.sysctl(Sysctls.TCP_RETRIES2, 3);
+        establishedIntoAZeroWindow("stuck");
+        List<Long> probes = new ArrayList<>();
+        while (t.kernel.inspect(k -> k.clock().now()) < 13_000) {
+            int before = t.peer.received().size();
+            t.kernel.advance(100);
+            if (t.peer.received().size() > before) {
+                probes.add(t.kernel.inspect(k -> k.clock().now()));
+                t.peer.ack(); // the peer answers: its window is still 0
+                assertThat(t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(t.tcb(), k.clock().now())).get("tcpi_probes")).as("an answered probe resets icsk_probes_out").isZero();
+            }
+        }
+        // RFC 1122 4.2.2.17: stay open as long as the receiver answers (tcp_ack() resets icsk_probes_out); the
+        // interval's backoff (icsk_backoff) is not reset by the answers, only by the window opening
+        assertThat(probes).as("five answered probes, more than tcp_retries2 = 3").containsExactly(200L, 600L, 1400L, 3000L, 6200L, 12600L);
+        assertThat(t.state()).isEqualTo(TcpState.ESTABLISHED);
+    }
+
+    @Test
     void orphanRetransmissions_stopAfterTcpOrphanRetries_notTcpRetries2() {
         t.kernel.sysctl(Sysctls.TCP_ORPHAN_RETRIES, 2);
         t.established();

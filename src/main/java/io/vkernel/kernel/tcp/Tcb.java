@@ -176,7 +176,10 @@ public final class Tcb implements BindTable.Owner {
     VirtualClock.Timer persistTimer;
     /** ICSK_TIME_PROBE0 armed for corked data with nothing in flight (CorkProbe). */
     VirtualClock.Timer corkProbeTimer;
+    /** icsk_probes_out: probes sent since the last ACK; tcp_retries2 of them unanswered end the connection. */
     int zeroWindowProbes;
+    /** icsk_backoff of the probe timer: doubles the interval per probe, answered or not, until the window opens. */
+    int zeroWindowBackoff;
 
     // Keepalive (SO_KEEPALIVE): idle since lastHeard, probes sent without an answer.
     VirtualClock.Timer keepaliveTimer;

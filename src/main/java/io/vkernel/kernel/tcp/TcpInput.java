@@ -259,6 +259,11 @@ final class TcpInput {
     /** Applies SEG.ACK; returns false when the connection ended here (LAST_ACK acknowledged). */
     private boolean processAck(Tcb tcb, Segment segment, PacketReport report) {
         boolean windowWasClosed = tcb.sndWnd == 0;
+        if (!Seq.before(segment.ack(), tcb.sndUna)) {
+            // tcp_ack(): any ACK that is not old resets icsk_probes_out, so a peer that answers every zero-window
+            // probe keeps the connection open indefinitely (RFC 1122 4.2.2.17); only the interval keeps backing off
+            tcb.zeroWindowProbes = 0;
+        }
         int priorUna = tcb.sndUna;
         int priorWnd = tcb.sndWnd;
         int priorInFlight = tcb.sndNxt - tcb.sndUna;
@@ -308,6 +313,7 @@ final class TcpInput {
             tcb.persistTimer.cancel();
             tcb.persistTimer = null;
             tcb.zeroWindowProbes = 0;
+            tcb.zeroWindowBackoff = 0; // tcp_ack_probe(): the window opened, icsk_backoff = 0
         }
         if (windowWasClosed && tcb.sndWnd > 0) {
             int sndWnd = tcb.sndWnd;

@@ -162,13 +162,14 @@ final class TcpTimers {
     /**
      * tcp_probe_timer(): while the peer advertises a zero window and data waits, probe it with SEQ = SND.UNA - 1 so
      * a lost window update cannot stall the connection; the interval backs off like the RTO, and after tcp_retries2
-     * unanswered probes the connection fails with ETIMEDOUT.
+     * probes in a row with no ACK between them the connection fails with ETIMEDOUT (an answered probe resets the
+     * count, tcp_ack(), so a live peer with a closed window is probed for as long as it answers).
      */
     void armPersist(Tcb tcb) {
         if (tcb.persistTimer != null && !tcb.persistTimer.isCancelled()) {
             return;
         }
-        long delay = Math.min(RTO_MAX_MS, tcb.rtoMs << Math.min(tcb.zeroWindowProbes, 10));
+        long delay = Math.min(RTO_MAX_MS, tcb.rtoMs << Math.min(tcb.zeroWindowBackoff, 10));
         tcb.persistTimer = clock.schedule(delay, "zero-window-probe", tcb.tuple().toString(), () -> {
             tcb.persistTimer = null;
             if (tcb.state == TcpState.CLOSE || tcb.sndWnd > 0) {
@@ -183,6 +184,7 @@ final class TcpTimers {
                 return;
             }
             tcb.zeroWindowProbes++;
+            tcb.zeroWindowBackoff++; // tcp_send_probe0()
             host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "zero-window probe #" + tcb.zeroWindowProbes);
             host.transmit(output.out(tcb, TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt, null), null);
             armPersist(tcb);
