@@ -167,9 +167,11 @@ public final class KernelJournal implements AutoCloseable {
         });
     }
 
-    /** The owners of the kernels restored at start (kernel id to attendee id), for workshop mode to re-link. */
+    /** The owners of the kernels restored at start (kernel id to attendee id, by id), for workshop mode to re-link. */
     public Map<String, String> restoredOwners() {
-        return Map.copyOf(restoredOwners);
+        // in kernel id order, so an attendee's kernels come back listed as they were created; Map.copyOf's order
+        // changes from one JVM to the next
+        return java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(restoredOwners));
     }
 
     /** The stored SHA-256 digest of an attendee's token secret, if kept. */
