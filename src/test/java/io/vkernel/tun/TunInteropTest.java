@@ -242,8 +242,23 @@ class TunInteropTest {
         // data that reached vkernel twice was answered with a D-SACK (RFC 2883; TcpExtTCPDSACKOldSent/OfoSent), and the
         // host counts each segment a D-SACK reports in dsack_dups (tcp_dsack_seen())
         long duplicates = tun.stats().drops().getOrDefault("DUPLICATE", 0L) - duplicatesBefore;
-        long hostDsacks = ss.contains("dsack_dups:") ? number(ss, "dsack_dups:(\\d+)") : 0;
-        assertThat(hostDsacks).as("host " + ss + " vkernel " + kernel.inspect(Kernel::nstat)).isEqualTo(dsacksSent() - dsacksBefore);
+        // a duplicate still on its way (a loss probe that crossed the last ACK) can be D-SACKed by vkernel after the
+        // host's ss was read: read both again until they agree, then compare the last readings
+        String[] now = {ss};
+        try {
+            waitFor(() -> {
+                try {
+                    now[0] = ns.exec(10, "ss", "-tinH", "dst", KERNEL + ":" + port).out();
+                } catch (Exception e) {
+                    return false;
+                }
+                return dsackDups(now[0]) == dsacksSent() - dsacksBefore;
+            }, "the host's dsack_dups to reach vkernel's D-SACK count");
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // compared below, with both readings in the message
+        }
+        long hostDsacks = dsackDups(now[0]);
+        assertThat(hostDsacks).as("host " + now[0] + " vkernel " + kernel.inspect(Kernel::nstat)).isEqualTo(dsacksSent() - dsacksBefore);
         long hostRetransmitted = ss.contains("retrans:") ? number(ss, "retrans:\\d+/(\\d+)") : 0;
         if (lossy) {
             assertThat(hostRetransmitted).as("netem dropped 2%%, so the host retransmitted: " + ss).isPositive();
@@ -311,6 +326,10 @@ class TunInteropTest {
                 return false;
             }
         }, "a listener on port " + port);
+    }
+
+    private static long dsackDups(String ss) {
+        return ss.contains("dsack_dups:") ? number(ss, "dsack_dups:(\\d+)") : 0;
     }
 
     static void waitFor(Supplier<Boolean> condition, String what) {
