@@ -54,7 +54,8 @@ final class IcmpErrors {
             requestError(tcb, icmp, report);
             return;
         }
-        // XXX (TFO) in Linux: a Fast Open child's SND.UNA is its ISN until the handshake completes
+        // tcp_v4_err(): for a Fast Open child still completing its handshake (tp->fastopen_rsk) the window's lower
+        // edge is the SYN-ACK's ISN (snt_isn), not SND.UNA, which tcp_create_openreq_child() has not set to it yet
         int sndUna = tcb.fastOpenChild ? tcb.iss : tcb.sndUna;
         if (Seq.before(seq, sndUna) || Seq.after(seq, tcb.sndNxt)) {
             host.count(SnmpCounter.OUT_OF_WINDOW_ICMPS);
