@@ -250,7 +250,8 @@ final class TcpReceiver {
         if (!tcb.receiveQueue.isEmpty()) {
             int before = tcb.rcvWnd();
             byte[] data = tcb.receiveQueue.take(max);
-            if (before < ADVERTISED_MSS && tcb.rcvWnd() >= ADVERTISED_MSS && tcb.state != TcpState.CLOSE) {
+            if (before < ADVERTISED_MSS && tcb.rcvWnd() >= ADVERTISED_MSS && tcb.state != TcpState.CLOSE
+                    && tcb.state != TcpState.TIME_WAIT) {
                 output.sendAck(tcb, report); // window update once the window reopens by at least one MSS
             }
             return data;

@@ -82,7 +82,11 @@ final class TcpStates {
     void enterTimeWait(Tcb tcb, String why) {
         setState(tcb, TcpState.TIME_WAIT, why + "; the 4-tuple stays in the established table for 60 s");
         tcb.lastOowAckTime = -1; // tcp_time_wait(): tw_last_oow_ack_time = 0
-        tcb.receiveQueue.clear();
+        if (tcb.orphan) {
+            // A socket the process still holds (after shutdown(SHUT_WR)) keeps its unread data: tcp_done() closes it
+            // without purging sk_receive_queue, so read() returns the bytes, then EOF.
+            tcb.receiveQueue.clear();
+        }
         tcb.sendQueue.clear();
         tcb.sendBuffer.clear();
         TcpTimers.cancelRetransmit(tcb);
