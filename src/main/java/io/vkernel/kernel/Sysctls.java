@@ -72,6 +72,9 @@ public final class Sysctls {
     public static final String TCP_FASTOPEN_KEY = "net.ipv4.tcp_fastopen_key";
     public static final String TCP_ECN = "net.ipv4.tcp_ecn";
     public static final String TCP_ECN_FALLBACK = "net.ipv4.tcp_ecn_fallback";
+    /** Accurate ECN's option on established connections: 0 never, 1 when owed (and as a beacon), 2 on every segment. */
+    public static final String TCP_ECN_OPTION = "net.ipv4.tcp_ecn_option";
+    public static final String TCP_ECN_OPTION_BEACON = "net.ipv4.tcp_ecn_option_beacon";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -142,9 +145,14 @@ public final class Sysctls {
         SPECS.put(TCP_FASTOPEN, new Spec(1, 0, 0xFFFF_FFFFL, "TCP Fast Open (RFC 7413) bits: 0x1 client (sendto MSG_FASTOPEN), "
                 + "0x2 server, 0x4 client sends data without a cookie, 0x200 server takes data without a cookie, 0x400 every "
                 + "listener is Fast Open with its backlog as queue length (no setsockopt TCP_FASTOPEN needed)"));
-        SPECS.put(TCP_ECN, new Spec(2, 0, 2, "ECN (RFC 3168): 1 asks for it on outgoing connections (ECE and CWR on the SYN) "
+        SPECS.put(TCP_ECN, new Spec(2, 0, 5, "ECN (RFC 3168): 1 asks for it on outgoing connections (ECE and CWR on the SYN) "
                 + "and accepts it on incoming ones, 2 only accepts it, 0 neither; then new data goes out ECT(0), CE marks are "
-                + "echoed with ECE and an ECE reduces cwnd once per window (CWR state)"));
+                + "echoed with ECE and an ECE reduces cwnd once per window (CWR state). Accurate ECN (RFC 9768): 3 asks for "
+                + "it (AE, CWR and ECE on the SYN) and accepts it, 4 accepts it and asks for classic ECN, 5 only accepts it"));
+        SPECS.put(TCP_ECN_OPTION, new Spec(2, 0, 2, "Accurate ECN option (byte counters of ECT(1), CE, ECT(0) received) on "
+                + "established connections: 0 never, 1 after a change of the IP ECN field and as a beacon, 2 on every segment"));
+        SPECS.put(TCP_ECN_OPTION_BEACON, new Spec(3, 0, 255, "with tcp_ecn_option 1: the option goes at least this many "
+                + "times per smoothed RTT"));
         SPECS.put(TCP_ECN_FALLBACK, new Spec(1, 0, 1, "1: a retransmitted SYN drops ECE and CWR, in case a middlebox "
                 + "discards ECN-setup SYNs (tcp_ecn_clear_syn())"));
         for (int i = 0; i < 4; i++) {

@@ -55,6 +55,19 @@ final class Notation {
             }
             return out.toString();
         }
+        if (option instanceof TcpOption.Unknown accEcn && (accEcn.kind() == io.vkernel.kernel.tcp.AccEcn.KIND_ACCECN0
+                || accEcn.kind() == io.vkernel.kernel.tcp.AccEcn.KIND_ACCECN1) && accEcn.value().length % 3 == 0) {
+            // packetdrill: ECN e1b N ceb N e0b N (kind 174) or ECN e0b N ceb N e1b N (kind 172)
+            String[] names = accEcn.kind() == io.vkernel.kernel.tcp.AccEcn.KIND_ACCECN1
+                    ? new String[] {"e1b", "ceb", "e0b"} : new String[] {"e0b", "ceb", "e1b"};
+            StringBuilder out = new StringBuilder("ECN");
+            byte[] v = accEcn.value();
+            for (int i = 0; i < v.length / 3; i++) {
+                out.append(' ').append(names[i]).append(' ')
+                        .append(((v[3 * i] & 0xff) << 16) | ((v[3 * i + 1] & 0xff) << 8) | (v[3 * i + 2] & 0xff));
+            }
+            return out.toString();
+        }
         return option.toString();
     }
 

@@ -386,6 +386,11 @@ public final class ScriptParser {
     }
 
     private static int flags(Cursor c) {
+        // packetdrill's AccECN notation: a digit 0-7 after the letters or after the ACK dot is the ACE field
+        // (AE, CWR, ECE as bits 2, 1, 0, RFC 9768 §3.2): ".5", "P.5", "P5.", "F5."; the lexer reads ".5" as a number
+        if (c.peekKind(Kind.NUMBER) && c.peekText().matches("\\.[0-7]")) {
+            return TcpFlags.ACK | ace(c.next().text().charAt(1) - '0');
+        }
         if (c.accept(".")) {
             return TcpFlags.ACK;
         }
@@ -397,7 +402,12 @@ public final class ScriptParser {
         }
         String letters = c.next().text();
         int flags = 0;
-        for (char letter : letters.toCharArray()) {
+        for (int i = 0; i < letters.length(); i++) {
+            char letter = letters.charAt(i);
+            if (letter >= '0' && letter <= '7' && i == letters.length() - 1) {
+                flags |= ace(letter - '0');
+                continue;
+            }
             flags |= switch (letter) {
                 case 'F' -> TcpFlags.FIN;
                 case 'S' -> TcpFlags.SYN;
@@ -406,16 +416,23 @@ public final class ScriptParser {
                 case 'U' -> TcpFlags.URG;
                 case 'E' -> TcpFlags.ECE;
                 case 'W' -> TcpFlags.CWR;
-                case 'A' -> throw c.error("the AE flag (A, Accurate ECN, RFC 9768) is not supported: vkernel models classic "
-                        + "ECN (RFC 3168): E (ECE) and W (CWR)");
-                default -> throw c.error("'" + letter + "' is not a TCP flag: use F, S, R, P, U, E (ECE), W (CWR) and '.' for ACK "
-                        + "(e.g. S., P., F., SEW)");
+                case 'A' -> TcpFlags.AE;
+                default -> throw c.error("'" + letter + "' is not a TCP flag: use F, S, R, P, U, E (ECE), W (CWR), A (AE) "
+                        + "and '.' for ACK, optionally an ACE value 0-7 last (e.g. S., P., F., SEW, SEWA, P.5, F5.)");
             };
+        }
+        if (c.peekKind(Kind.NUMBER) && c.peekText().matches("\\.[0-7]") && c.peek().column() == c.previousEnd()) {
+            return flags | TcpFlags.ACK | ace(c.next().text().charAt(1) - '0');
         }
         if (c.accept(".")) {
             flags |= TcpFlags.ACK;
         }
         return flags;
+    }
+
+    /** The ACE field's value as flags: AE is its high bit, CWR the middle one, ECE the low one (RFC 9768 §3.2). */
+    private static int ace(int value) {
+        return ((value & 4) != 0 ? TcpFlags.AE : 0) | ((value & 2) != 0 ? TcpFlags.CWR : 0) | ((value & 1) != 0 ? TcpFlags.ECE : 0);
     }
 
     /** After '<': {@code ...} for any options (returns null), or a comma-separated list closed by '>'. */
@@ -458,6 +475,7 @@ public final class ScriptParser {
             }
             case "sack" -> sack(c);
             case "FO", "FOEXP" -> fastOpen(c, name.equals("FOEXP"));
+            case "ECN" -> accEcn(c);
             case "md5" -> throw c.error("the md5 option is not supported: vkernel models mss, sackOK, TS, nop, wscale, eol, "
                     + "sack blocks and the Fast Open option (FO, FOEXP)");
             default -> throw c.error("unknown TCP option '" + name + "': use mss N, sackOK, TS val N ecr N, nop, wscale N, eol, sack L:R");
@@ -495,6 +513,39 @@ public final class ScriptParser {
             throw c.error("a Fast Open cookie must fit the 40 bytes of TCP options, got " + cookie.length + " bytes");
         }
         return new io.vkernel.kernel.tcp.FastOpen.Cookie(cookie, exp).option();
+    }
+
+    /**
+     * packetdrill's AccECN option: {@code ECN e1b N ceb N e0b N} (kind 174, AccECN1, fields in the order ECT(1), CE,
+     * ECT(0)) or {@code ECN e0b N ceb N e1b N} (kind 172, AccECN0), with 0 to 3 of the 24-bit byte counters
+     * (RFC 9768 §3.2.3); the first name gives the order.
+     */
+    private static TcpOption accEcn(Cursor c) {
+        List<String> names = new ArrayList<>();
+        List<Long> values = new ArrayList<>();
+        while (c.peekKind(Kind.WORD) && List.of("e0b", "e1b", "ceb").contains(c.peekText())) {
+            if (names.size() == 3) {
+                throw c.error("the AccECN option holds at most 3 fields");
+            }
+            names.add(c.next().text());
+            values.add(c.unsigned("the AccECN byte counter after '" + names.get(names.size() - 1) + "'", 0xffffffL));
+        }
+        List<String> order0 = List.of("e0b", "ceb", "e1b");
+        List<String> order1 = List.of("e1b", "ceb", "e0b");
+        boolean first1 = !names.isEmpty() && names.get(0).equals("e1b");
+        List<String> order = first1 ? order1 : order0;
+        if (!names.equals(order.subList(0, names.size()))) {
+            throw c.error("the AccECN option's fields go e0b ceb e1b (kind 172) or e1b ceb e0b (kind 174), got "
+                    + String.join(" ", names));
+        }
+        byte[] value = new byte[3 * names.size()];
+        for (int i = 0; i < values.size(); i++) {
+            long v = values.get(i);
+            value[3 * i] = (byte) (v >>> 16);
+            value[3 * i + 1] = (byte) (v >>> 8);
+            value[3 * i + 2] = (byte) v;
+        }
+        return new TcpOption.Unknown(first1 ? io.vkernel.kernel.tcp.AccEcn.KIND_ACCECN1 : io.vkernel.kernel.tcp.AccEcn.KIND_ACCECN0, value);
     }
 
     private static TcpOption sack(Cursor c) {
@@ -670,6 +721,15 @@ public final class ScriptParser {
 
         Token peek() {
             return atEnd() ? null : tokens.get(at);
+        }
+
+        /** The column just after the last token taken, to tell "P.5" (one word) from "P .5". */
+        int previousEnd() {
+            if (at == 0) {
+                return -1;
+            }
+            Token last = tokens.get(at - 1);
+            return last.column() + last.text().length();
         }
 
         String peekText() {

@@ -65,7 +65,7 @@ final class SetupCommands {
      * Fast Open...): the run notes each one, and a script that depends on it fails on the packets, not here.
      */
     private static final Set<String> ACCEPTED = Set.of("net.ipv4.tcp_frto", "net.ipv4.tcp_fack",
-            "net.ipv4.tcp_ecn_option", "net.ipv4.tcp_pacing_ss_ratio",
+            "net.ipv4.tcp_pacing_ss_ratio",
             "net.ipv4.tcp_pacing_ca_ratio", "net.ipv4.tcp_notsent_lowat",
             "net.ipv4.tcp_fastopen_blackhole_timeout_sec", "net.ipv4.tcp_mtu_probing",
             "net.ipv4.tcp_base_mss", "net.ipv4.tcp_fastopen_cookies", "net.ipv4.tcp_app_win", "net.ipv4.tcp_autocorking",

@@ -150,7 +150,6 @@ class ScriptParserTest {
         refused(PREAMBLE + "+0 < S 0:0(0) <mss 1000>\n", 4, "an inbound packet needs its window");
         refused(PREAMBLE + "+0 < S 0:10(0) win 100\n", 4, "inconsistent sequence numbers and payload length");
         refused(PREAMBLE + "+0 < SX 0:0(0) win 100\n", 4, "'X' is not a TCP flag");
-        refused(PREAMBLE + "+0 < SA 0:0(0) win 100\n", 4, "the AE flag (A, Accurate ECN");
         refused(PREAMBLE + "+0 < [ect2] S 0:0(0) win 100\n", 4, "the IP ECN annotation is [noecn], [ect0], [ect1], [ect01] or [ce]");
         refused(PREAMBLE + "+0 < [ect01] S 0:0(0) win 100\n", 4, "[ect01] only matches outbound packets");
         refused(PREAMBLE + "+0 < (tos 0x2) S 0:0(0) win 100\n", 4, "(tos 0x..) are not supported");

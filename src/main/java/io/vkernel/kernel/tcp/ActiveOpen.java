@@ -117,7 +117,7 @@ final class ActiveOpen {
         if (tcb.fastOpenSyn != null && tcb.synRetries == 0 && tcb.totalRetransmits == 0) {
             syn = FastOpenClient.firstSyn(syn, tcb.fastOpenSyn);
         }
-        host.transmit(Ecn.syn(tcb, syn, sysctls), report);
+        host.transmit(AccEcn.syn(tcb, Ecn.syn(tcb, syn, sysctls), sysctls), report);
     }
 
     /**
@@ -229,7 +229,9 @@ final class ActiveOpen {
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         tcb.lastHeard = clock.now();
         output.negotiateOptions(tcb, segment, false);
-        if (hasAck) {
+        if (hasAck && tcb.accEcn != null) {
+            AccEcn.synAck(tcb, segment, sysctls, report); // tcp_ecn_rcv_synack() for a client that asked for AccECN
+        } else if (hasAck) {
             Ecn.synAck(tcb, segment, report);
         } else if (!segment.has(TcpFlags.ECE) || !segment.has(TcpFlags.CWR)) {
             tcb.ecnFlags = 0; // tcp_ecn_rcv_syn(): a crossing SYN that is not ECN-setup turns ECN off

@@ -42,7 +42,8 @@ public final class Ecn {
      */
     static Segment syn(Tcb tcb, Segment syn, Sysctls sysctls) {
         if (tcb.synRetries == 0) {
-            tcb.ecnFlags = sysctls.get(Sysctls.TCP_ECN) == 1 ? OK : 0;
+            long mode = sysctls.get(Sysctls.TCP_ECN);
+            tcb.ecnFlags = mode == 1 || mode == 4 ? OK : 0; // 4: accept AccECN, ask for classic ECN
         }
         if ((tcb.ecnFlags & OK) == 0 || (tcb.synRetries > 0 && sysctls.get(Sysctls.TCP_ECN_FALLBACK) != 0)) {
             return syn;

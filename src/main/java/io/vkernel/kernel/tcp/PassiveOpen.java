@@ -117,7 +117,9 @@ final class PassiveOpen {
         tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd); // tp->max_window
         tcb.peerMss = segment.mss() > 0 ? segment.mss() : DEFAULT_MSS;
         output.negotiateOptions(tcb, segment, true);
-        Ecn.request(tcb, segment, sysctls, report);
+        if (!AccEcn.request(tcb, segment, sysctls, report)) {
+            Ecn.request(tcb, segment, sysctls, report);
+        }
         FastOpen.Verdict fastOpen = FastOpen.decide(listener, tcb, segment, sysctls, () -> pendingFastOpen(listener), report);
         established.insert(tcb);
         if (fastOpen == FastOpen.Verdict.CHILD) {
@@ -323,6 +325,7 @@ final class PassiveOpen {
         if (segment.has(TcpFlags.SYN)) {
             if (segment.seq() == tcb.irs) {
                 report.step("tcp.syn", "retransmitted SYN: the SYN-ACK is sent again");
+                AccEcn.synAgain(tcb, segment);
                 sendSynAck(tcb, report);
             } else {
                 report.step("tcp.syn", "a new SYN on a pending request: reset and drop the request (embryonic reset)");
@@ -374,6 +377,9 @@ final class PassiveOpen {
         host.count(SnmpCounter.TCP_PASSIVE_OPENS);
         listener.acceptQueue().addLast(tcb);
         timers.armKeepalive(tcb); // tcp_create_openreq_child(): SO_KEEPALIVE inherited, timer from now
+        AccEcn.thirdAck(tcb, segment, sysctls, report);
+        AccEcn.received(tcb, segment);
+        AccEcn.ackProcessed(tcb, segment, new AccEcn.Ack(true, false, true, 0, 0)); // SYN-ACK delivery is not counted in tcp_ack()
         Endpoint local = listener.local();
         int queued = listener.acceptQueue().size();
         report.step("tcp.established", () -> "handshake complete: the connection waits in the accept queue of " + local

@@ -101,6 +101,8 @@ public final class Tcb implements BindTable.Owner {
     int quickAcks = TcpEngine.MAX_QUICKACKS;
     /** tp->ecn_flags ({@link Ecn}): ECN negotiated, CWR to send, ECE to echo, ECT seen. */
     int ecnFlags;
+    /** Accurate ECN's per-connection state ({@link AccEcn}); null when the connection does not use or ask for it. */
+    AccEcn accEcn;
     /** The ACK being processed carried ECE on an ECN connection (FLAG_ECE): {@link Recovery} enters CWR. */
     boolean ecnEcho;
     /** inet_csk_in_pingpong_mode(): we answered received data within ato, so ACKs of new data are delayed. */

@@ -178,6 +178,17 @@ final class TcpInput {
     }
 
     private void synchronizedReceives(Tcb tcb, Segment segment, PacketReport report) {
+        if (tcb.accEcn != null && segment.has(TcpFlags.SYN) && !segment.has(TcpFlags.RST)) {
+            // tcp_validate_incoming(): the challenge ACK to a SYN reflects the SYN's IP ECN field (accecn_reflector)
+            AccEcn.synOnEstablished(tcb, segment);
+            synchronizedChecks(tcb, segment, report);
+            tcb.accEcn.reflect = -1;
+            return;
+        }
+        synchronizedChecks(tcb, segment, report);
+    }
+
+    private void synchronizedChecks(Tcb tcb, Segment segment, PacketReport report) {
         // first: sequence number acceptability
         if (!acceptable(tcb, segment)) {
             if (segment.has(TcpFlags.SYN) && !segment.has(TcpFlags.RST)) {
@@ -185,6 +196,7 @@ final class TcpInput {
                 host.count(SnmpCounter.TCP_IN_ERRS);
                 output.challengeAck(tcb, report, "SYN outside the window");
             } else if (!segment.has(TcpFlags.RST)) {
+                AccEcn.received(tcb, segment); // a duplicate's bytes count too (tcp_ecn_received_counters_payload())
                 if (segment.length() > 0 && Seq.before(segment.seq(), tcb.rcvNxt)) {
                     int end = segment.seq() + segment.length();
                     receiver.reportDuplicate(tcb, segment.seq(), Seq.after(end, tcb.rcvNxt) ? tcb.rcvNxt : end); // tcp_send_dupack()
@@ -223,8 +235,19 @@ final class TcpInput {
         if (unacceptableAck(tcb, segment, report)) {
             return;
         }
+        AccEcn.received(tcb, segment); // tcp_rcv_established(): tcp_ecn_received_counters() before tcp_ack()
+        int priorDelivered = tcb.delivered;
+        int priorUna = tcb.sndUna;
+        boolean tsProgress = tcb.tsOk && segment.timestamps() != null && segment.timestamps().value() != tcb.tsRecentPrior;
         if (!processAck(tcb, segment, report)) {
             return;
+        }
+        if (tcb.accEcn != null) {
+            // tcp_ack() -> tcp_accecn_process(): FLAG_FORWARD_PROGRESS, FLAG_TS_PROGRESS, packets and bytes delivered
+            int pkts = tcb.delivered - priorDelivered;
+            boolean progress = Seq.after(tcb.sndUna, priorUna) || pkts > 0;
+            AccEcn.ackProcessed(tcb, segment, new AccEcn.Ack(progress, tsProgress, false, Math.max(0, pkts),
+                    Math.max(0, tcb.sndUna - priorUna)));
         }
         if (tcb.state == TcpState.ESTABLISHED) {
             // tcp_rcv_established() only (not the handshake's last ACK): after tcp_ack(), before tcp_data_queue()

@@ -72,7 +72,9 @@ final class TcpOutput {
         }
         int window = Math.min(65535, tcb.rcvWnd() >> tcb.rcvWscale);
         TcpOptions options;
-        if (tcb.rcvSack != null && !tcb.rcvSack.isEmpty()) {
+        if (tcb.accEcn != null && tcb.accEcn.wantsOption(tcb, clock.now())) {
+            options = accEcnOptions(tcb);
+        } else if (tcb.rcvSack != null && !tcb.rcvSack.isEmpty()) {
             // tcp_options_write(): TS first, then nop,nop,sack with the blocks that still fit
             TcpOption sack = tcb.rcvSack.option(tcb.tsOk);
             options = tcb.tsOk
@@ -94,7 +96,32 @@ final class TcpOutput {
         int length = payload == null ? 0 : payload.length;
         int tos = Ecn.tos(tcb, tos(tcb), flags, seq, length); // tcp_ecn_send(): ECT(0) on new data, CWR and ECE flags
         flags = Ecn.flags(tcb, flags, seq, length);
+        if (tcb.accEcn != null && tcb.accEcn.on) {
+            tos = AccEcn.tos(tcb, tos); // tcp_ecn_send() in AccECN mode: ECT(0) on every segment, ACE = CE count + 5
+            flags = AccEcn.flags(tcb, flags);
+        }
         return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, seq, ack, window, 0, payload, options, tos);
+    }
+
+    /** tcp_options_write() with the AccECN option: TS, then the option (as many counters as fit), then SACK. */
+    private TcpOptions accEcnOptions(Tcb tcb) {
+        List<TcpOption> list = new ArrayList<>();
+        if (tcb.tsOk) {
+            list.add(new TcpOption.Nop());
+            list.add(new TcpOption.Nop());
+            list.add(new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent));
+        }
+        TcpOption sack = tcb.rcvSack != null && !tcb.rcvSack.isEmpty() ? tcb.rcvSack.option(tcb.tsOk) : null;
+        int before = list.size();
+        sack = tcb.accEcn.appendOption(list, sack, clock.now());
+        if (sack != null) {
+            if (list.size() == before) {
+                list.add(new TcpOption.Nop());
+                list.add(new TcpOption.Nop());
+            }
+            list.add(sack);
+        }
+        return new TcpOptions(list);
     }
 
     /**
@@ -137,6 +164,14 @@ final class TcpOutput {
             list.add(new TcpOption.Nop());
             list.add(new TcpOption.SackPermitted());
         }
+        boolean accEcnOption = !active && tcb.accEcn != null && tcb.state == TcpState.SYN_RECV && AccEcn.synAckOption(tcb)
+                && list.stream().mapToInt(TcpOption::size).sum() + 12 <= TcpOptions.MAX_LENGTH;
+        if (accEcnOption) {
+            // tcp_synack_options(): the AccECN option after mss and TS, before a lone sackOK; nop-padded
+            int at = ts ? list.size() : 1;
+            list.add(at, AccEcn.synAckOption());
+            list.add(at + 1, new TcpOption.Nop());
+        }
         if (wscale) {
             list.add(new TcpOption.Nop());
             list.add(new TcpOption.WindowScale(tcb.offeredWscale));
@@ -155,6 +190,9 @@ final class TcpOutput {
         // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
         int window = Math.min(65535, tcb.rcvWnd());
         flags = active ? flags : Ecn.synAckFlags(tcb, flags); // tcp_ecn_make_synack()
+        if (!active && tcb.accEcn != null && tcb.state == TcpState.SYN_RECV) {
+            flags = AccEcn.synAckFlags(tcb, flags); // tcp_accecn_echo_syn_ect(): the SYN's IP ECN field in ACE
+        }
         return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.iss, ack, window, 0, null, new TcpOptions(list), tos(tcb));
     }
 
@@ -191,6 +229,10 @@ final class TcpOutput {
      * carries it first.
      */
     void ackData(Tcb tcb, int bytes, PacketReport report) {
+        if (tcb.accEcn != null && tcb.accEcn.ackNow) {
+            sendAck(tcb, report); // tcp_ecn_received_counters(): an ECN field change is ACKed at once (ICSK_ACK_NOW)
+            return;
+        }
         if (tcb.quickAcks > 0 && !tcb.pingpong) { // tcp_in_quickack_mode(): not in pingpong (interactive) mode
             tcb.quickAcks--;
             sendAck(tcb, report);

@@ -192,7 +192,8 @@ final class TcpSender {
      * more than half the largest window the peer offered (tcp_sync_mss() -> tcp_bound_to_half_wnd()).
      */
     static int sendMss(Tcb tcb) {
-        int mss = Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40) - (tcb.tsOk ? 12 : 0); // tcp_sync_mss()
+        int mss = Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40) - (tcb.tsOk ? 12 : 0) // tcp_sync_mss()
+                - AccEcn.mssReserve(tcb); // tcp_current_mss(): the AccECN option the segments will carry
         int window = Math.max(tcb.maxSndWnd, tcb.sndWnd);
         int cutoff = window > DEFAULT_MSS ? window >> 1 : window;
         if (cutoff > 0 && mss > cutoff) {
@@ -314,7 +315,7 @@ final class TcpSender {
             boolean fin = finRidesOn(tcb, tcb.sndNxt + size) && size < usable;
             int flags = TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
             int perPacket = Pacing.tsoSegs(tcb, mss, minTsoSegs);
-            if (sysctls.gso() || size <= mss) {
+            if ((sysctls.gso() && !AccEcn.segmentsInSoftware(tcb)) || size <= mss) {
                 int inFlightSegments = (Recovery.pipe(tcb, mss) + mss - 1) / mss;
                 boolean gsoPush = Pacing.lastPacketOfBurstIsGso(tcb, (size + mss - 1) / mss, mss, minTsoSegs, inFlightSegments);
                 host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk, gsoPush), report);

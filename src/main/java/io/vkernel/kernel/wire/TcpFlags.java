@@ -17,13 +17,18 @@ public final class TcpFlags {
     /** ECN-Echo and Congestion Window Reduced (RFC 3168 §6.1), tcpdump's E and W. */
     public static final int ECE = 0x40;
     public static final int CWR = 0x80;
+    /**
+     * Accurate ECN's AE flag (RFC 9768 §3.2.2, once the NS bit of RFC 3540): header bit 7 of byte 12, the lowest
+     * reserved bit, kept here above the eight classic bits. AE, CWR and ECE together form the 3-bit ACE field.
+     */
+    public static final int AE = 0x100;
 
-    public static final String ALLOWED = "tcpdump letters S F R P U E W and '.' for ACK (e.g. \"S\", \"S.\", \"P.\", \"F.\", \"R\", \"SEW\"), "
-            + "or names SYN, ACK, FIN, RST, PSH, URG, ECE, CWR joined by ',' '|' '+' or spaces";
+    public static final String ALLOWED = "tcpdump letters S F R P U E W A (AE) and '.' for ACK (e.g. \"S\", \"S.\", \"P.\", \"F.\", \"R\", \"SEW\"), "
+            + "or names SYN, ACK, FIN, RST, PSH, URG, ECE, CWR, AE joined by ',' '|' '+' or spaces";
 
-    private static final int[] ORDER = {FIN, SYN, RST, PSH, ACK, URG, ECE, CWR};
-    private static final char[] LETTERS = {'F', 'S', 'R', 'P', '.', 'U', 'E', 'W'};
-    private static final String[] NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+    private static final int[] ORDER = {FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE};
+    private static final char[] LETTERS = {'F', 'S', 'R', 'P', '.', 'U', 'E', 'W', 'A'};
+    private static final String[] NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"};
 
     private TcpFlags() {
     }

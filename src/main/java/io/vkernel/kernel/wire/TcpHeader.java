@@ -28,7 +28,7 @@ package io.vkernel.kernel.wire;
  * </pre>
  *
  * @param seq      sequence number, 32 bits held in an int (compare with {@link Seq})
- * @param reserved the four reserved bits, zero from any sender that follows RFC 9293
+ * @param reserved the four reserved bits; the lowest is Accurate ECN's AE flag (RFC 9768), the others zero
  * @param flags    all eight control bits: {@link TcpFlags} plus {@link #ECE} and {@link #CWR}
  */
 public record TcpHeader(int srcPort, int dstPort, int seq, int ack, int reserved, int flags, int window, int checksum,
@@ -156,7 +156,7 @@ public record TcpHeader(int srcPort, int dstPort, int seq, int ack, int reserved
     /** The control bits as tcpdump prints them, ECN bits last ({@code SEW} for an ECN-setup SYN, {@code S.E} for its answer). */
     public String flagText() {
         String classic = (flags & SEGMENT_FLAGS) == 0 ? "" : TcpFlags.format(flags & SEGMENT_FLAGS);
-        String all = classic + ((flags & ECE) != 0 ? "E" : "") + ((flags & CWR) != 0 ? "W" : "");
+        String all = classic + ((flags & ECE) != 0 ? "E" : "") + ((flags & CWR) != 0 ? "W" : "") + ((reserved & 1) != 0 ? "A" : "");
         return all.isEmpty() ? "none" : all;
     }
 
