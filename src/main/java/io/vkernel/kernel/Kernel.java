@@ -475,6 +475,11 @@ public final class Kernel implements TcpHost {
 
     @Override
     public void transmit(Segment segment, PacketReport report) {
+        if (sysctls.qdiscDrops()) {
+            // the root qdisc holds no packets (tc qdisc ... pfifo limit 0): dropped before the device, never on the wire
+            event(EventType.PACKET_DROP, "QDISC", "qdisc limit 0 dropped " + segment);
+            return;
+        }
         long no = nic.transmit(segment).no();
         if (txTimestamps && segment.payload().length > 0) {
             stampTransmit(segment, report);

@@ -62,6 +62,13 @@ public final class Sysctls {
     public static final String TCP_CUBIC_HYSTART_ACK_DELTA_US = "tcp_cubic.hystart_ack_delta_us";
     /** vkernel's own: 1 = the NIC offers GSO/TSO, so the stack may send super-segments (ethtool -K dev gso|tso on). */
     public static final String VKERNEL_GSO = "vkernel.gso";
+    /**
+     * vkernel's own: the root qdisc of the device ('tc qdisc replace dev tun0 root pfifo|fq'): 0 = pfifo (packets leave
+     * at once, in order), 1 = fq (each flow's packets leave at its pacing rate, sch_fq.c).
+     */
+    public static final String VKERNEL_QDISC = "vkernel.qdisc";
+    /** vkernel's own: the root qdisc's packet limit ('pfifo limit N'); 0 drops every packet (NET_XMIT_DROP). */
+    public static final String VKERNEL_QDISC_LIMIT = "vkernel.qdisc_limit";
     /** tcp_notsent_lowat(): the default TCP_NOTSENT_LOWAT; UINT_MAX (tcp_sk_init()) leaves it off. */
     public static final String TCP_NOTSENT_LOWAT = "net.ipv4.tcp_notsent_lowat";
     /** tcp_tso_should_defer(): a GSO packet waits for the next ACK unless 1/divisor of the window can go now. */
@@ -161,6 +168,13 @@ public final class Sysctls {
                     + " of the Fast Open cookie key (net.ipv4.tcp_fastopen_key is the four words as %08x-%08x-%08x-%08x)"));
         }
         SPECS.put(VKERNEL_GSO, new Spec(1, 0, 1, "segmentation offload (GSO/TSO, as 'ethtool -K dev gso on'): 1 hands the NIC one super-segment of up to 64 KB, 0 MSS-sized segments"));
+        SPECS.put(VKERNEL_QDISC, new Spec(0, 0, 1, "root qdisc of the device, as 'tc qdisc replace dev tun0 root ...': "
+                + "0 = pfifo (packets leave at once, in order), 1 = fq (each connection's packets leave paced at its pacing "
+                + "rate, sk_pacing_rate: 200 % of cwnd x MSS / SRTT in slow start, 120 % after)"));
+        // pfifo's default limit is the device's tx_queue_len (500 for a tun device, TUN_READQ_SIZE)
+        SPECS.put(VKERNEL_QDISC_LIMIT, new Spec(500, 0, Integer.MAX_VALUE, "packets the root qdisc may hold, as 'tc qdisc "
+                + "... pfifo limit N'; vkernel's device sends at once so only 0 matters: every packet is dropped at the qdisc "
+                + "(NET_XMIT_DROP), TCP counts it as not sent and retries (tcp_write_xmit(), TCP_RESOURCE_PROBE_INTERVAL)"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }
 
@@ -169,6 +183,9 @@ public final class Sysctls {
     private boolean tracing = true;
     /** vkernel.gso, read on every transmit, kept apart from the map. */
     private boolean gso = true;
+    /** vkernel.qdisc == 1 and vkernel.qdisc_limit == 0, read on every transmit. */
+    private boolean fq;
+    private boolean qdiscDrops;
 
     public Sysctls() {
         SPECS.forEach((name, spec) -> values.put(name, spec.defaultValue()));
@@ -201,6 +218,10 @@ public final class Sysctls {
         if (name.equals(VKERNEL_GSO)) {
             gso = value != 0;
         }
+        if (name.equals(VKERNEL_QDISC) || name.equals(VKERNEL_QDISC_LIMIT)) {
+            fq = values.get(VKERNEL_QDISC) == 1;
+            qdiscDrops = values.get(VKERNEL_QDISC_LIMIT) == 0;
+        }
     }
 
     public boolean tracing() {
@@ -209,6 +230,16 @@ public final class Sysctls {
 
     public boolean gso() {
         return gso;
+    }
+
+    /** The root qdisc is fq: packets leave paced (sch_fq.c). */
+    public boolean fq() {
+        return fq;
+    }
+
+    /** The root qdisc drops every packet (pfifo limit 0): a transmit fails with NET_XMIT_DROP. */
+    public boolean qdiscDrops() {
+        return qdiscDrops;
     }
 
     public static boolean exists(String name) {

@@ -14,15 +14,18 @@ import java.util.regex.Pattern;
  * Understands, without ever running them, the backquoted setup commands of the public packetdrill suites and turns
  * them into kernel settings: {@code sysctl -q name=value ...}, {@code echo V > /proc/sys/net/...}, the suites'
  * defaults scripts (read once and mapped here to the values they set), {@code set_sysctls.py} and its restore
- * script, {@code ethtool -K <dev> gso|tso|gro on|off}, and the harmless {@code ip tcp_metrics flush} and
- * {@code tc qdisc ... pfifo}. Anything else is refused with the line and this list.
+ * script, {@code ethtool -K <dev> gso|tso|gro on|off}, {@code tc qdisc} pfifo/fq on the device's root, and
+ * {@code ip tcp_metrics flush}. Anything else is refused with the line and this list.
  */
 final class SetupCommands {
+
+    static final String QDISC_FORMS = "tc qdisc add|replace|change dev <dev> root pfifo [limit N] | fq [limit N]; "
+            + "tc qdisc del|delete dev <dev> root";
 
     static final String UNDERSTOOD = "sysctl [-q] [-e] [-w] name=value ... (several per line, ';'-separated, quoted values); "
             + "echo V > /proc/sys/net/...; echo V > /sys/module/tcp_cubic/parameters/hystart*; ../common/defaults.sh (google/packetdrill) and ./defaults.sh (kernel selftests); "
             + "set_sysctls.py /proc/sys/...=V ... and /tmp/sysctl_restore_${PPID}.sh; ethtool -K <dev> gso|tso|gro on|off; "
-            + "ip tcp_metrics flush; A || B; tc qdisc add|replace dev tun0 root pfifo";
+            + "ip tcp_metrics flush; A || B; " + QDISC_FORMS;
 
     /**
      * google/packetdrill gtests/net/common/defaults.sh (and gtests/net/tcp/common/defaults.sh), as of 2025: the
@@ -77,7 +80,7 @@ final class SetupCommands {
             "net.ipv4.tcp_adv_win_scale", "net.ipv4.tcp_moderate_rcvbuf");
 
     private static final String DEFAULTS_NOTE = "line %d: %s also flushes TCP metrics (the Fast Open client's cache, "
-            + "emptied) and sets a pfifo qdisc on tun0: vkernel's NIC has no qdisc";
+            + "emptied) and sets a pfifo qdisc on tun0 (vkernel.qdisc=0, vkernel.qdisc_limit=500)";
 
     private static final String CUBIC_PARAMETERS = "/sys/module/tcp_cubic/parameters/";
 
@@ -132,10 +135,14 @@ final class SetupCommands {
                 set("tcp_cubic." + words.get(3).substring(CUBIC_PARAMETERS.length()), words.get(1), line, sysctls, notes);
             } else if (cmd.endsWith("common/defaults.sh") && words.size() == 1) {
                 PACKETDRILL_DEFAULTS.forEach(kv -> set(kv[0], kv[1], line, sysctls, notes));
+                sysctls.put(Sysctls.VKERNEL_QDISC, 0L); // 'tc qdisc add dev tun0 root pfifo'
+                sysctls.put(Sysctls.VKERNEL_QDISC_LIMIT, 500L);
                 notes.add(DEFAULTS_NOTE.formatted(line, cmd));
                 flush = true;
             } else if ((cmd.equals("./defaults.sh") || cmd.equals("defaults.sh")) && words.size() == 1) {
                 SELFTESTS_DEFAULTS.forEach(kv -> set(kv[0], kv[1], line, sysctls, notes));
+                sysctls.put(Sysctls.VKERNEL_QDISC, 0L); // 'tc qdisc add dev tun0 root pfifo'
+                sysctls.put(Sysctls.VKERNEL_QDISC_LIMIT, 500L);
                 notes.add(DEFAULTS_NOTE.formatted(line, cmd));
                 flush = true;
             } else if (cmd.endsWith("set_sysctls.py")) {
@@ -154,10 +161,8 @@ final class SetupCommands {
             } else if (cmd.equals("ip") && words.size() >= 3 && words.get(1).equals("tcp_metrics") && words.get(2).equals("flush")) {
                 flush = true;
                 notes.add("line " + line + ": '" + shown + "': the Fast Open client's cookie and MSS cache is emptied");
-            } else if (cmd.equals("tc") && words.size() >= 7 && words.get(1).equals("qdisc") && words.subList(2, 7)
-                    .equals(List.of(words.get(2), "dev", words.get(4), "root", "pfifo")) && words.size() == 7
-                    && (words.get(2).equals("add") || words.get(2).equals("replace"))) {
-                notes.add("line " + line + ": '" + shown + "': vkernel's NIC has no qdisc; packets leave in order, unpaced");
+            } else if (cmd.equals("tc")) {
+                qdisc(words, line, shown, sysctls, notes);
             } else {
                 throw refuse(line, shown, null);
             }
@@ -195,6 +200,47 @@ final class SetupCommands {
                 default -> throw refuse(line, shown, "the features understood are gso, tso and gro");
             }
         }
+    }
+
+    /**
+     * {@code tc qdisc} on the root of the device, as the settings vkernel.qdisc (0 pfifo, 1 fq) and
+     * vkernel.qdisc_limit. Deleting the root qdisc gives the device its default back (a pfifo of tx_queue_len).
+     */
+    private static void qdisc(List<String> words, int line, String shown, Map<String, Long> sysctls, List<String> notes) {
+        if (words.size() < 5 || !words.get(1).equals("qdisc") || !words.get(3).equals("dev")) {
+            throw refuse(line, shown, QDISC_FORMS);
+        }
+        String verb = words.get(2);
+        List<String> rest = words.subList(5, words.size());
+        if (verb.equals("del") || verb.equals("delete")) {
+            if (!rest.equals(List.of("root"))) {
+                throw refuse(line, shown, "only the root qdisc can be deleted: tc qdisc delete dev <dev> root");
+            }
+            sysctls.put(Sysctls.VKERNEL_QDISC, 0L);
+            sysctls.put(Sysctls.VKERNEL_QDISC_LIMIT, 500L);
+            notes.add("line " + line + ": '" + shown + "': the device's default qdisc again (pfifo, limit 500)");
+            return;
+        }
+        if (!(verb.equals("add") || verb.equals("replace") || verb.equals("change")) || rest.size() < 2
+                || !rest.get(0).equals("root") || !(rest.get(1).equals("pfifo") || rest.get(1).equals("fq"))) {
+            throw refuse(line, shown, QDISC_FORMS);
+        }
+        boolean fq = rest.get(1).equals("fq");
+        long limit = fq ? 10_000 : 500; // fq_init(): sch->limit 10000; pfifo: the device's tx_queue_len
+        List<String> options = rest.subList(2, rest.size());
+        if (options.size() == 2 && options.get(0).equals("limit")) {
+            try {
+                limit = Long.parseLong(options.get(1));
+            } catch (NumberFormatException e) {
+                throw refuse(line, shown, "limit takes a number of packets");
+            }
+        } else if (!options.isEmpty()) {
+            throw refuse(line, shown, "the only qdisc option understood is 'limit N'");
+        }
+        put(Sysctls.VKERNEL_QDISC, fq ? 1 : 0, line, sysctls);
+        put(Sysctls.VKERNEL_QDISC_LIMIT, limit, line, sysctls);
+        notes.add("line " + line + ": '" + shown + "': " + (limit == 0 ? "every packet is dropped at the qdisc"
+                : fq ? "packets leave paced at each connection's pacing rate" : "packets leave at once, in order"));
     }
 
     /**

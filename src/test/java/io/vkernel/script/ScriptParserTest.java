@@ -103,7 +103,7 @@ class ScriptParserTest {
         refused("`sysctl -q net.ipv4.no_such_thing=1`\n" + PREAMBLE, 1, "sysctl net.ipv4.no_such_thing is not known to vkernel");
         refused("`sysctl -q net.ipv4.tcp_rmem=\"4096 87380\"`\n" + PREAMBLE, 1, "takes three values");
         refused("`ethtool -K tun0 lro off`\n" + PREAMBLE, 1, "the features understood are gso, tso and gro");
-        refused("`tc qdisc replace dev tun0 root fq`\n" + PREAMBLE, 1, "ethtool -K <dev> gso|tso|gro on|off");
+        refused("`tc qdisc replace dev tun0 root cake`\n" + PREAMBLE, 1, "ethtool -K <dev> gso|tso|gro on|off");
     }
 
     @Test

@@ -45,7 +45,8 @@ class SetupLinesTest {
                 .containsEntry(Sysctls.TCP_WMEM_DEFAULT, 262144L).containsEntry(Sysctls.TCP_SYN_RETRIES, 5L)
                 .containsEntry(Sysctls.TCP_CONGESTION_CONTROL, 1L).containsEntry(Sysctls.TCP_SYNCOOKIES, 1L);
         assertThat(google.notes()).anyMatch(n -> n.contains("net.ipv4.tcp_frto=2 accepted; vkernel does not model"))
-                .anyMatch(n -> n.contains("no qdisc"));
+                .anyMatch(n -> n.contains("sets a pfifo qdisc on tun0"));
+        assertThat(google.sysctls()).containsEntry(Sysctls.VKERNEL_QDISC, 0L).containsEntry(Sysctls.VKERNEL_QDISC_LIMIT, 500L);
         assertThat(google.sysctls()).containsEntry(Sysctls.TCP_FASTOPEN, 0x70403L)
                 .containsEntry(Sysctls.TCP_FASTOPEN_KEY + ".0", 0xa1a1a1a1L).containsEntry(Sysctls.TCP_FASTOPEN_KEY + ".3", 0xd4d4d4d4L);
         assertThat(parse("`sysctl -q net.ipv4.tcp_adv_win_scale=2`\n" + LISTEN).notes())
@@ -72,6 +73,20 @@ class SetupLinesTest {
         assertThat(parse("`ethtool -K tun0 gso off tso off`\n" + LISTEN).sysctls()).containsEntry(Sysctls.VKERNEL_GSO, 0L);
         assertThat(parse("`ethtool -K tun0 tso on gso on`\n" + LISTEN).sysctls()).containsEntry(Sysctls.VKERNEL_GSO, 1L);
         assertThat(Harness.DEFAULT_SYSCTLS).containsEntry(Sysctls.VKERNEL_GSO, 1L);
+    }
+
+    @Test
+    void tcQdiscLines_becomeTheDeviceQdiscSettings_andOtherQdiscsAreRefusedWithTheForms() {
+        assertThat(parse("`tc qdisc replace dev tun0 root fq`\n" + LISTEN).sysctls())
+                .containsEntry(Sysctls.VKERNEL_QDISC, 1L).containsEntry(Sysctls.VKERNEL_QDISC_LIMIT, 10000L);
+        // the user-timeout script's line: delete, then a pfifo that holds nothing; the last setting wins
+        assertThat(parse("`tc qdisc delete dev tun0 root 2>/dev/null ; tc qdisc add dev tun0 root pfifo limit 0`\n"
+                + LISTEN).sysctls()).containsEntry(Sysctls.VKERNEL_QDISC, 0L).containsEntry(Sysctls.VKERNEL_QDISC_LIMIT, 0L);
+        assertThat(parse("`tc qdisc del dev tun0 root`\n" + LISTEN).sysctls()).containsEntry(Sysctls.VKERNEL_QDISC_LIMIT, 500L);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("`tc qdisc replace dev tun0 root netem delay 10ms`\n" + LISTEN))
+                .isInstanceOf(ScriptException.class).hasMessageContaining("pfifo [limit N] | fq [limit N]");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("`tc qdisc replace dev tun0 root fq quantum 3000`\n" + LISTEN))
+                .isInstanceOf(ScriptException.class).hasMessageContaining("'limit N'");
     }
 
     @Test
@@ -125,6 +140,12 @@ class SetupLinesTest {
                 }%
                 """);
         assertThat(pass.result()).as(ReportText.render(pass)).isEqualTo("pass");
+        // print() is evaluated and not checked; += adds to a name bound earlier
+        ScriptReport counted = ScriptRunnerTest.run(established + """
+                +0   %{ print(tcpi_snd_cwnd); cwnd = 8; cwnd += 2; assert tcpi_snd_cwnd == cwnd, tcpi_snd_cwnd }%
+                +0   %{ cwnd -= 1; assert tcpi_snd_cwnd == cwnd + 1 }%
+                """);
+        assertThat(counted.result()).as(ReportText.render(counted)).isEqualTo("pass");
         ScriptReport fail = ScriptRunnerTest.run(established + "+0 %{ assert tcpi_snd_mss == 1460, tcpi_snd_mss }%\n");
         assertThat(fail.result()).isEqualTo("fail");
         assertThat(fail.failure().line()).isEqualTo(8);

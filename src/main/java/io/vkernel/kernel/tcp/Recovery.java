@@ -362,6 +362,21 @@ final class Recovery {
      * ssthresh, through PRR over the next window, without retransmitting anything; CWR goes out on the next new data.
      */
     private void enterCwr(Tcb tcb, PacketReport report) {
+        enterCwr(tcb, "ECE: a router marked our data Congestion Experienced (RFC 3168 §6.1.2)", report);
+    }
+
+    /**
+     * tcp_enter_cwr() from __tcp_transmit_skb() when the local qdisc refused a packet (NET_XMIT_DROP, "local
+     * congestion"): the same reduction, entered only from Open or Disorder.
+     */
+    void enterCwrOnLocalDrop(Tcb tcb, PacketReport report) {
+        tcb.undo.priorSsthresh = 0;
+        if (tcb.caState.ordinal() < CaState.CWR.ordinal()) {
+            enterCwr(tcb, "the local qdisc dropped a packet (NET_XMIT_DROP)", report);
+        }
+    }
+
+    private void enterCwr(Tcb tcb, String why, PacketReport report) {
         tcb.undo.priorSsthresh = 0;
         tcb.undo.marked = false;
         tcb.highSeq = tcb.sndNxt;
@@ -372,7 +387,7 @@ final class Recovery {
         tcb.prrOut = 0;
         tcb.ssthresh = tcb.cc.ssthresh(tcb);
         tcb.ecnFlags |= Ecn.QUEUE_CWR; // tcp_ecn_queue_cwr()
-        setState(tcb, CaState.CWR, "ECE: a router marked our data Congestion Experienced (RFC 3168 §6.1.2): ssthresh = "
+        setState(tcb, CaState.CWR, why + ": ssthresh = "
                 + tcb.ssthresh + " (" + tcb.cc.name() + "), cwnd comes down by PRR", report);
     }
 
@@ -422,6 +437,11 @@ final class Recovery {
             end = Seq.before(mark, end) ? mark : end;
             int size = end - seq;
             if (size <= 0) {
+                break;
+            }
+            if (sysctls.qdiscDrops()) {
+                // tcp_retransmit_skb() failed (NET_XMIT_DROP): not retransmitted, tcp_xmit_retransmit_queue() stops
+                QdiscDrop.dropped(tcb, size, true, host, this, report);
                 break;
             }
             retransmit(tcb, seq, end, mss, report);

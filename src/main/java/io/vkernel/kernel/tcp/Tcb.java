@@ -182,6 +182,8 @@ public final class Tcb implements BindTable.Owner {
     int zeroWindowProbes;
     /** icsk_backoff of the probe timer: doubles the interval per probe, answered or not, until the window opens. */
     int zeroWindowBackoff;
+    /** icsk_probes_tstamp: when the probe timer first fired for data that could not leave (QdiscDrop); -1 none. */
+    long probesStampMs = -1;
 
     // Keepalive (SO_KEEPALIVE): idle since lastHeard, probes sent without an answer.
     VirtualClock.Timer keepaliveTimer;

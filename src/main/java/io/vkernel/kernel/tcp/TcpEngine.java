@@ -72,7 +72,7 @@ public final class TcpEngine {
         this.timers = new TcpTimers(states, recovery, output, clock, sysctls, host);
         LossProbe lossProbe = new LossProbe(clock, sysctls, host, output, timers);
         recovery.setTimers(timers, lossProbe);
-        this.sender = new TcpSender(clock, sysctls, host, output, timers, lossProbe);
+        this.sender = new TcpSender(clock, sysctls, host, output, timers, lossProbe, recovery);
         this.receiver = new TcpReceiver(sysctls, host, output, states);
         this.active = new ActiveOpen(established, binds, clock, sysctls, isns, host, output, timers, states);
         this.active.sender = sender;

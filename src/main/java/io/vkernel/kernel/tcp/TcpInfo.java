@@ -20,7 +20,7 @@ public final class TcpInfo {
             "tcpi_snd_wnd", "tcpi_rcv_wnd", "tcpi_lost", "tcpi_sacked", "tcpi_rcv_mss", "tcpi_rcv_rtt",
             "tcpi_reordering", "tcpi_reord_seen", "tcpi_delivered",
             "tcpi_last_data_sent", "tcpi_last_data_recv", "tcpi_busy_time", "tcpi_rwnd_limited", "tcpi_sndbuf_limited",
-            "tcpi_notsent_bytes", "tcpi_delivered_ce", "tcpi_received_ce", "tcpi_delivered_e1_bytes",
+            "tcpi_notsent_bytes", "tcpi_min_rtt", "tcpi_delivered_ce", "tcpi_received_ce", "tcpi_delivered_e1_bytes",
             "tcpi_delivered_e0_bytes", "tcpi_delivered_ce_bytes", "tcpi_received_e1_bytes", "tcpi_received_e0_bytes",
             "tcpi_received_ce_bytes", "tcpi_accecn_fail_mode", "tcpi_accecn_opt_seen");
 
@@ -96,6 +96,8 @@ public final class TcpInfo {
         }
         // write_seq - snd_nxt: what TCP_NOTSENT_LOWAT is compared with
         info.put("tcpi_notsent_bytes", synced ? SendBuffer.notSent(tcb) : 0);
+        // tcp_min_rtt(): the smallest RTT seen, in us; ~0U before the first sample (minmax_reset() with ~0U)
+        info.put("tcpi_min_rtt", tcb.rack.minRttMs >= 0 ? tcb.rack.minRttMs * 1000 : 0xFFFF_FFFFL);
         AccEcn.info(tcb, info); // Accurate ECN counters (tcp_get_info() since Linux 6.18)
         return Collections.unmodifiableMap(info);
     }

@@ -24,9 +24,12 @@ final class TcpSender {
     private final TcpOutput output;
     private final TcpTimers timers;
     private final LossProbe lossProbe;
+    private final Recovery recovery;
 
-    TcpSender(VirtualClock clock, Sysctls sysctls, TcpHost host, TcpOutput output, TcpTimers timers, LossProbe lossProbe) {
+    TcpSender(VirtualClock clock, Sysctls sysctls, TcpHost host, TcpOutput output, TcpTimers timers, LossProbe lossProbe,
+            Recovery recovery) {
         this.lossProbe = lossProbe;
+        this.recovery = recovery;
         this.clock = clock;
         this.sysctls = sysctls;
         this.host = host;
@@ -248,6 +251,7 @@ final class TcpSender {
         boolean limitedByCwnd = false;
         int minTsoSegs = sysctls.getInt(Sysctls.TCP_MIN_TSO_SEGS);
         boolean rwndLimited = false;
+        boolean qdiscDropped = false;
         while (unsent > 0) {
             int usable = tcb.sndWnd - (tcb.sndNxt - tcb.sndUna);
             int want = Math.min(unsent, maxSegment);
@@ -307,6 +311,12 @@ final class TcpSender {
                 }
                 break; // with data unsent, sndNxt != finSeq: nothing below goes either
             }
+            if (sysctls.qdiscDrops()) {
+                // __tcp_transmit_skb() got NET_XMIT_DROP: tcp_write_xmit() stops, the skb stays the send head
+                QdiscDrop.dropped(tcb, size, false, host, recovery, report);
+                qdiscDropped = true;
+                break;
+            }
             byte[] chunk = tcb.sendQueue.peek(tcb.sndNxt - tcb.sndUna, size);
             // a cut by cwnd gets PSH only as a GSO packet does (TcpOutput.out(), Pacing), not from the write
             boolean push = tcb.pushMarks.isMark(tcb.sndNxt + size) || (fromWrite && size == usable && size < unsent);
@@ -342,6 +352,10 @@ final class TcpSender {
         }
         if (sentAny) {
             lossProbe.schedule(tcb, false); // tcp_write_xmit() -> tcp_schedule_loss_probe()
+        }
+        if (qdiscDropped) {
+            QdiscDrop.armProbe(tcb, clock, sysctls, this, timers); // __tcp_push_pending_frames() -> tcp_check_probe_timer()
+            return;
         }
         if (hadUnsent) {
             // tcp_write_xmit(): is_cwnd_limited |= tcp_packets_in_flight() >= cwnd; then tcp_cwnd_validate()
@@ -407,6 +421,9 @@ final class TcpSender {
      * with PSH, whatever Nagle or the cork would hold.
      */
     void sendProbeSegment(Tcb tcb) {
+        if (sysctls.qdiscDrops()) {
+            return; // the qdisc would drop it: tcp_write_wakeup() fails (QdiscDrop re-arms the timer)
+        }
         int inFlight = tcb.sndNxt - tcb.sndUna;
         int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
         int size = Math.min(unsent, Math.min(sendMss(tcb), tcb.sndWnd - inFlight));
@@ -423,6 +440,11 @@ final class TcpSender {
             tcb.sndSml = tcb.sndNxt;
         }
         timers.armRetransmit(tcb);
+    }
+
+    /** Whether bytes wait in the send queue that were never sent (tcp_send_head()). */
+    boolean hasUnsent(Tcb tcb) {
+        return tcb.sendQueue.size() > tcb.sndNxt - tcb.sndUna;
     }
 
     /**

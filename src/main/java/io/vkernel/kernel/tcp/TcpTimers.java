@@ -191,6 +191,14 @@ final class TcpTimers {
         });
     }
 
+    /** tcp_write_err(): the connection fails with ETIMEDOUT, no RST (tcp_done()). */
+    void abortTimedOut(Tcb tcb, String why) {
+        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), why + ": the connection fails with ETIMEDOUT");
+        tcb.pendingError = tcb.orphan ? null : Errno.ETIMEDOUT;
+        states.closeTcb(tcb, why);
+        states.wakeOwner(tcb, null);
+    }
+
     /**
      * keepalive_time_when(), keepalive_intvl_when(), keepalive_probes(): the socket's TCP_KEEPIDLE, TCP_KEEPINTVL or
      * TCP_KEEPCNT when set (a child still in the accept queue has its listener's), else the sysctl.
