@@ -54,14 +54,25 @@ final class Flow {
         scriptIsn = scriptSeq;
     }
 
-    /** A kernel sequence number in script space. */
-    long toScript(int liveSeq) {
-        return isnKnown ? ((liveSeq - liveIsn) + scriptIsn) & 0xffffffffL : liveSeq & 0xffffffffL;
+    /**
+     * A kernel sequence number in script space, as packetdrill's local_seq_live_to_script_offset(): on a SYN or
+     * SYN-ACK the script's own ISN stands for the kernel's; on any other segment the numbers are relative to the
+     * kernel's ISN whatever ISN the script wrote on its SYN-ACK (so {@code > S. 1234:1234(0)} is followed by
+     * {@code < . 1:1(0) ack 1}).
+     */
+    long toScript(int liveSeq, boolean syn) {
+        if (!isnKnown) {
+            return liveSeq & 0xffffffffL;
+        }
+        return ((liveSeq - liveIsn) + (syn ? scriptIsn : 0)) & 0xffffffffL;
     }
 
-    /** A script acknowledgment of the kernel's data, on the wire. */
-    int toLive(long scriptSeq) {
-        return isnKnown ? (int) (scriptSeq - scriptIsn) + liveIsn : (int) scriptSeq;
+    /** A script acknowledgment of the kernel's data, on the wire (local_seq_script_to_live_offset(), same rule). */
+    int toLive(long scriptSeq, boolean syn) {
+        if (!isnKnown) {
+            return (int) scriptSeq;
+        }
+        return (int) (scriptSeq - (syn ? scriptIsn : 0)) + liveIsn;
     }
 
     /** Remembers that the script's TS val {@code script} was really {@code live} on the wire. */

@@ -24,18 +24,18 @@ final class Packets {
     /** The segment an inbound line puts on the wire, its numbers mapped from script to wire. */
     static Segment inbound(PacketLine line, Flow.Key key, Flow flow, int localAddress) {
         boolean ack = line.hasAck();
-        int ackField = ack ? flow.toLive(line.ack()) : line.ack() == null ? 0 : (int) (long) line.ack();
+        boolean syn = (line.flags() & TcpFlags.SYN) != 0;
+        int ackField = ack ? flow.toLive(line.ack(), syn) : line.ack() == null ? 0 : (int) (long) line.ack();
         List<TcpOption> options = new ArrayList<>();
         for (TcpOption option : line.options()) {
             if (option instanceof TcpOption.Timestamps ts && ack) {
                 options.add(new TcpOption.Timestamps(ts.value(), flow.liveEcr(ts.echoReply())));
             } else if (option instanceof TcpOption.Unknown sack && sack.kind() == Notation.KIND_SACK) {
-                options.add(mapSack(sack, flow));
+                options.add(mapSack(sack, flow, syn));
             } else {
                 options.add(option);
             }
         }
-        boolean syn = (line.flags() & TcpFlags.SYN) != 0;
         if (syn) {
             flow.learnRemoteIsn(line.seq());
         }
@@ -43,12 +43,12 @@ final class Packets {
                 line.window(), 0, new byte[line.length()], new TcpOptions(options), line.ecn() == null ? 0 : line.ecn().field);
     }
 
-    private static TcpOption mapSack(TcpOption.Unknown sack, Flow flow) {
+    private static TcpOption mapSack(TcpOption.Unknown sack, Flow flow, boolean syn) {
         ByteBuffer in = ByteBuffer.wrap(sack.value());
         ByteBuffer out = ByteBuffer.allocate(sack.value().length);
         while (in.remaining() >= 8) {
-            out.putInt(flow.toLive(in.getInt() & 0xffffffffL));
-            out.putInt(flow.toLive(in.getInt() & 0xffffffffL));
+            out.putInt(flow.toLive(in.getInt() & 0xffffffffL, syn));
+            out.putInt(flow.toLive(in.getInt() & 0xffffffffL, syn));
         }
         return new TcpOption.Unknown(Notation.KIND_SACK, out.array());
     }
@@ -66,7 +66,7 @@ final class Packets {
 
     /** An outbound segment in script notation: sequence numbers relative, window and options as sent. */
     static String describe(Segment segment, Flow flow, boolean withPorts) {
-        String packet = Notation.packet(segment.flags(), flow.toScript(segment.seq()), segment.payload().length,
+        String packet = Notation.packet(segment.flags(), flow.toScript(segment.seq(), segment.has(TcpFlags.SYN)), segment.payload().length,
                 flow.remoteToScript(segment.ack(), segment.has(TcpFlags.SYN)), segment.window(), segment.options().list(), false);
         return withPorts ? segment.src().port() + ">" + segment.dst().port() + " " + packet : packet;
     }
@@ -77,7 +77,7 @@ final class Packets {
         if (actual.flags() != expected.flags()) {
             problems.add("flags: expected " + Notation.flags(expected.flags()) + " but the kernel sent " + Notation.flags(actual.flags()));
         }
-        long seq = flow.toScript(actual.seq());
+        long seq = flow.toScript(actual.seq(), actual.has(TcpFlags.SYN));
         if (seq != expected.seq()) {
             problems.add("sequence number: expected " + expected.seq() + " but the kernel sent " + seq);
         }

@@ -295,7 +295,7 @@ public final class ScriptRunner {
         Flow.Key key = defaultFlow;
         FourTuple tuple = new FourTuple(key.remote(), new Endpoint(localAddress, key.localPort()));
         byte[] packet = IcmpMessage.encode(key.remote().address(), localAddress, icmp.type(), icmp.code(), icmp.mtu(), tuple,
-                flow(key).toLive(icmp.seq()), icmp.length());
+                flow(key).toLive(icmp.seq(), false), icmp.length());
         PacketReport report = kernel.receiveRaw(packet);
         line.wire = icmp.text();
         line.detail = "kernel: " + report.verdict() + (report.dropReason() == null ? "" : " (" + report.dropReason() + ")");
