@@ -74,8 +74,11 @@ final class TcpInput {
         tcb.lastHeard = clock.now();
         tcb.keepaliveProbes = 0;
         tcb.tsRecentPrior = tcb.tsRecent;
-        if (tcb.tsOk && segment.timestamps() != null && !segment.has(TcpFlags.RST) && tcb.state != TcpState.TIME_WAIT) {
-            tcb.tsRecent = segment.timestamps().value(); // RFC 7323 §4.3, simplified: the latest TSval is echoed
+        if (tcb.tsOk && segment.timestamps() != null && !segment.has(TcpFlags.RST) && tcb.state != TcpState.TIME_WAIT
+                && !(tcb.state.isSynchronized() && Seq.after(segment.seq(), tcb.rcvNxt))) {
+            // RFC 7323 §4.3 as tcp_replace_ts_recent() applies it: a segment beyond RCV.NXT (out of order) leaves
+            // TS.Recent alone, so ACKs keep echoing the TSval of the segment that advanced the left window edge
+            tcb.tsRecent = segment.timestamps().value();
         }
         if (tcb.state == TcpState.SYN_SENT) {
             active.synSentReceives(tcb, segment, report);
