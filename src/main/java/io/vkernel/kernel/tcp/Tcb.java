@@ -185,6 +185,10 @@ public final class Tcb implements BindTable.Owner {
     /** icsk_probes_tstamp: when the probe timer first fired for data that could not leave (QdiscDrop); -1 none. */
     long probesStampMs = -1;
 
+    // Pacing under the fq qdisc (Fq): tp->tcp_wstamp_ns in us, and tp->data_segs_out.
+    long wstampUs;
+    long dataSegsOut;
+
     // Keepalive (SO_KEEPALIVE): idle since lastHeard, probes sent without an answer.
     VirtualClock.Timer keepaliveTimer;
     long lastHeard;

@@ -325,17 +325,25 @@ final class TcpSender {
             boolean fin = finRidesOn(tcb, tcb.sndNxt + size) && size < usable;
             int flags = TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
             int perPacket = Pacing.tsoSegs(tcb, mss, minTsoSegs);
+            boolean paced = sysctls.fq() && sysctls.gso();
+            long departs = Fq.departure(tcb, size, (size + mss - 1) / mss, clock.now(), mss, paced);
             if ((sysctls.gso() && !AccEcn.segmentsInSoftware(tcb)) || size <= mss) {
                 int inFlightSegments = (Recovery.pipe(tcb, mss) + mss - 1) / mss;
                 boolean gsoPush = Pacing.lastPacketOfBurstIsGso(tcb, (size + mss - 1) / mss, mss, minTsoSegs, inFlightSegments);
-                host.transmit(output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk, gsoPush), report);
+                io.vkernel.kernel.wire.Segment segment = output.out(tcb, flags, tcb.sndNxt, tcb.rcvNxt, chunk, gsoPush);
+                if (departs > clock.now()) {
+                    // sch_fq holds the packet until its departure time (fq_dequeue())
+                    clock.schedule(departs - clock.now(), "fq", tcb.tuple().toString(), () -> host.transmit(segment, null));
+                } else {
+                    host.transmit(segment, report);
+                }
             } else {
                 SoftwareGso.transmit(host, output, tcb, flags, chunk, perPacket, mss, report);
             }
-            tcb.rack.onSent(tcb.sndNxt, tcb.sndNxt + size, mss, clock.now(), false);
+            tcb.rack.onSent(tcb.sndNxt, tcb.sndNxt + size, mss, departs, false);
             SkbCuts.firstSent(tcb.rack, tcb.sndNxt, tcb.sndNxt + size, perPacket, mss);
             sentAny = true;
-            timers.startRttTiming(tcb, tcb.sndNxt + size);
+            timers.startRttTiming(tcb, tcb.sndNxt + size, departs);
             tcb.sendBuffer.sent(tcb.sndNxt, tcb.sndNxt + size);
             tcb.sndNxt += size;
             if (small) {
@@ -390,7 +398,8 @@ final class TcpSender {
      * tcp_min_tso_segs) each leaves as its own packet of at most half the cwnd (tcp_cwnd_test()), as Linux sends it.
      */
     private int gsoPacket(Tcb tcb, int mss, int minTsoSegs) {
-        if (!sysctls.gso() || Pacing.tsoSegs(tcb, mss, minTsoSegs) <= Pacing.MIN_TSO_SEGS) {
+        // under fq each GSO packet has its own departure time, so packetdrill sees them apart even when small
+        if (!sysctls.gso() || (!sysctls.fq() && Pacing.tsoSegs(tcb, mss, minTsoSegs) <= Pacing.MIN_TSO_SEGS)) {
             return Integer.MAX_VALUE;
         }
         int inFlightSegments = (Recovery.pipe(tcb, mss) + mss - 1) / mss;

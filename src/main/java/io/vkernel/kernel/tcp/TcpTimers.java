@@ -34,9 +34,14 @@ final class TcpTimers {
     }
 
     void startRttTiming(Tcb tcb, int endSeq) {
+        startRttTiming(tcb, endSeq, clock.now());
+    }
+
+    /** The same for a packet that leaves at {@code sentAt} (its EDT departure under fq, Fq). */
+    void startRttTiming(Tcb tcb, int endSeq, long sentAt) {
         if (tcb.rttSentAt < 0) {
             tcb.rttSeq = endSeq;
-            tcb.rttSentAt = clock.now();
+            tcb.rttSentAt = sentAt;
         }
     }
 
