@@ -132,6 +132,7 @@ final class TcpInput {
             tcb.sndWnd = segment.window() << tcb.sndWscale;
             tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd);
             states.setState(tcb, TcpState.ESTABLISHED, "the ACK of a Fast Open SYN-ACK");
+            tcb.delivered++; // tcp_rcv_state_process() TCP_SYN_RECV: "SYN-ACK delivery isn't tracked in tcp_ack", a child too
             report.step("tcp.fastopen", "the client acknowledged the SYN-ACK: the Fast Open child is ESTABLISHED");
         }
         synchronizedReceives(tcb, segment, report);
