@@ -338,10 +338,10 @@ public final class AccEcn {
      * guessed as __tcp_accecn_process() does: the option's CE bytes, or the assumption that all wraps happened,
      * unless ACKs arrive compressed (more than 4 segments each on average).
      */
-    static void ackProcessed(Tcb tcb, Segment ack, Ack what) {
+    static int ackProcessed(Tcb tcb, Segment ack, Ack what) {
         AccEcn a = tcb.accEcn;
         if (a == null || !a.on || (!what.forwardProgress && !what.tsProgress)) {
-            return;
+            return 0;
         }
         long oldCeb = a.deliveredBytes[Ecn.CE - 1];
         boolean optValid = a.processOption(option(ack), what.deliveredBytes);
@@ -352,7 +352,7 @@ public final class AccEcn {
             a.pktsAckedEwma = Math.min(ewma, 0xFFFF);
         }
         if (what.synAcked) {
-            return; // the handshake's ACE is a reflector, not a counter
+            return 0; // the handshake's ACE is a reflector, not a counter
         }
         int corrected = ace(ack.flags()) - CEP_INIT;
         int delta = (corrected - a.deliveredCe) & 7;
@@ -380,6 +380,7 @@ public final class AccEcn {
             }
         }
         a.deliveredCe += count;
+        return count;
     }
 
     /** tcp_accecn_process_option(): true when the option's byte deltas can be trusted for the wrap estimate. */

@@ -193,6 +193,12 @@ final class Recovery {
             delivered = renoSacks(tcb, ackedBytes, duplicate, mss);
         }
         tcb.delivered += delivered;
+        if (tcb.accEcn != null) {
+            // tcp_ack() -> tcp_accecn_process(): CE marks the peer reports in ACE (and its option) are FLAG_ECE
+            boolean tsProgress = tcb.tsOk && segment.timestamps() != null && segment.timestamps().value() != tcb.tsRecentPrior;
+            int ce = AccEcn.ackProcessed(tcb, segment, new AccEcn.Ack(deliveredBytes > 0, tsProgress, false, delivered, deliveredBytes));
+            tcb.ecnEcho |= ce > 0;
+        }
         int priorLossLine = lossLine(tcb, mss);
         boolean rack = rackOn(tcb);
         tcb.rack.enabled = rack;

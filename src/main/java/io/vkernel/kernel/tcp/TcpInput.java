@@ -240,18 +240,8 @@ final class TcpInput {
             return;
         }
         AccEcn.received(tcb, segment); // tcp_rcv_established(): tcp_ecn_received_counters() before tcp_ack()
-        int priorDelivered = tcb.delivered;
-        int priorUna = tcb.sndUna;
-        boolean tsProgress = tcb.tsOk && segment.timestamps() != null && segment.timestamps().value() != tcb.tsRecentPrior;
         if (!processAck(tcb, segment, report)) {
             return;
-        }
-        if (tcb.accEcn != null) {
-            // tcp_ack() -> tcp_accecn_process(): FLAG_FORWARD_PROGRESS, FLAG_TS_PROGRESS, packets and bytes delivered
-            int pkts = tcb.delivered - priorDelivered;
-            boolean progress = Seq.after(tcb.sndUna, priorUna) || pkts > 0;
-            AccEcn.ackProcessed(tcb, segment, new AccEcn.Ack(progress, tsProgress, false, Math.max(0, pkts),
-                    Math.max(0, tcb.sndUna - priorUna)));
         }
         if (tcb.state == TcpState.ESTABLISHED) {
             // tcp_rcv_established() only (not the handshake's last ACK): after tcp_ack(), before tcp_data_queue()
