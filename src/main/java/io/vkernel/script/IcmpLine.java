@@ -32,6 +32,14 @@ record IcmpLine(int type, int code, int mtu, long seq, int length, String text) 
         }
     }
 
+    /**
+     * The ICMP code google/packetdrill's run_all.py passes with {@code -D CODE=host_unreachable} for its IPv4 runs (the
+     * Fast Open server's icmp-* scripts write {@code < icmp unreachable CODE}), as {@link ScriptParser}'s cookie
+     * defines stand for its {@code -D TFO_COOKIE=...}.
+     */
+    static final String CODE_DEFINE = "CODE";
+    static final Map<String, String> HARNESS_DEFINES = Map.of(CODE_DEFINE, "host_unreachable");
+
     /** After {@code <}: {@code icmp TYPE [CODE] [mtu N] [id N] [[start:end(length)]]}. */
     static IcmpLine parse(ScriptParser.Cursor c) {
         c.expect("icmp");
@@ -50,6 +58,9 @@ record IcmpLine(int type, int code, int mtu, long seq, int length, String text) 
         String codeName = null;
         if (c.peekKind(Lexer.Kind.WORD) && !c.peekIs("mtu") && !c.peekIs("id")) {
             codeName = c.next().text();
+            if (codeName.equals(CODE_DEFINE) && type == 3) {
+                codeName = HARNESS_DEFINES.get(CODE_DEFINE);
+            }
             Integer named = type == 3 ? UNREACHABLE_CODES.get(codeName) : null;
             Integer value = named != null ? named : numbered(codeName, "code_");
             if (value == null) {

@@ -146,6 +146,17 @@ class ScriptParserTest {
     }
 
     @Test
+    void icmpCodeDefine_isRunAllPysHostUnreachable_onlyForUnreachable() {
+        // run_all.py's -D CODE=host_unreachable for IPv4: the Fast Open server's icmp-* scripts write it
+        Script script = parse(PREAMBLE + "+0 < icmp unreachable CODE [0:10(10)]\n");
+        IcmpLine icmp = (IcmpLine) script.events().get(3).action();
+        assertThat(icmp.type()).isEqualTo(3);
+        assertThat(icmp.code()).isEqualTo(1);
+        assertThat(icmp.text()).isEqualTo("icmp unreachable host_unreachable [0:10(10)]");
+        refused(PREAMBLE + "+0 < icmp time_exceeded CODE\n", 4, "unknown ICMP code 'CODE' for time_exceeded");
+    }
+
+    @Test
     void malformedLines_areRefusedWithTheLineAndWhatIsWrong() {
         refused(PREAMBLE + "+0 < S 0:0(0) <mss 1000>\n", 4, "an inbound packet needs its window");
         refused(PREAMBLE + "+0 < S 0:10(0) win 100\n", 4, "inconsistent sequence numbers and payload length");

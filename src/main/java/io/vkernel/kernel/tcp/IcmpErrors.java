@@ -85,6 +85,17 @@ final class IcmpErrors {
                 return;
             }
         }
+        if (tcb.state == TcpState.SYN_RECV && tcb.fastOpenChild && tcb.socket == null) {
+            // tcp_v4_err(): a Fast Open child not yet accepted (fastopen_rsk->sk still set) is done with the error like
+            // any opening connection; tcp_done() takes it off the hash tables, but it stays in the accept queue, so
+            // accept() still returns it, with the SYN's data to read and then the error
+            report.step("tcp.icmp", icmp.describe() + ": the Fast Open child not yet accepted is closed with " + err
+                    + " (tcp_done_with_error()); it stays in the accept queue, its data readable, then read() fails with " + err);
+            tcb.pendingError = err;
+            states.closeTcb(tcb, "ICMP error before accept(): " + err);
+            report.verdict("connection failed: " + err);
+            return;
+        }
         if (tcb.state == TcpState.SYN_SENT || (tcb.state == TcpState.SYN_RECV && !tcb.fastOpenChild)) {
             // tcp_done_with_error(): a connection still opening gives up at once
             report.step("tcp.icmp", icmp.describe() + ": connect() fails with " + err + " (tcp_done_with_error())");
