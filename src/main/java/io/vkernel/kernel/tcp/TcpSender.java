@@ -164,7 +164,7 @@ final class TcpSender {
         if (tcb.caState != CaState.RECOVERY && tcb.caState != CaState.CWR) {
             tcb.ssthresh = Math.max(tcb.ssthresh, (tcb.cwnd >> 1) + (tcb.cwnd >> 2));
         }
-        int restart = Math.min(Recovery.INITIAL_CWND, tcb.cwnd);
+        int restart = Math.min(tcb.routes != null ? tcb.routes.initCwnd() : Recovery.INITIAL_CWND, tcb.cwnd); // tcp_init_cwnd()
         int cwnd = tcb.cwnd;
         for (long delta = idle - tcb.rtoMs; delta > 0 && cwnd > restart; delta -= tcb.rtoMs) {
             cwnd >>= 1;
