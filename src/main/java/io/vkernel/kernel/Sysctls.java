@@ -82,6 +82,16 @@ public final class Sysctls {
     /** Accurate ECN's option on established connections: 0 never, 1 when owed (and as a beacon), 2 on every segment. */
     public static final String TCP_ECN_OPTION = "net.ipv4.tcp_ecn_option";
     public static final String TCP_ECN_OPTION_BEACON = "net.ipv4.tcp_ecn_option_beacon";
+    /** The route's metrics, as 'ip route change DST via GW dev tun0 advmss N mtu [lock] M initcwnd K' sets them (Routes). */
+    public static final String ROUTE_MTU = "vkernel.route.mtu";
+    public static final String ROUTE_MTU_LOCK = "vkernel.route.mtu_lock";
+    public static final String ROUTE_ADVMSS = "vkernel.route.advmss";
+    public static final String ROUTE_INITCWND = "vkernel.route.initcwnd";
+    /** packetdrill's --mss: the gso_size its tun gives injected TCP packets (virtio_net_hdr), 0 for none. */
+    public static final String RX_GSO_SIZE = "vkernel.rx_gso_size";
+    /** Packetization-layer path MTU discovery (RFC 4821, MtuProbe): 2 probes from the start of every connection. */
+    public static final String TCP_MTU_PROBING = "net.ipv4.tcp_mtu_probing";
+    public static final String TCP_BASE_MSS = "net.ipv4.tcp_base_mss";
 
     private record Spec(long defaultValue, long min, long max, String description) {
     }
@@ -167,6 +177,21 @@ public final class Sysctls {
             SPECS.put(TCP_FASTOPEN_KEY + "." + i, new Spec(0x5EED_0000L + i, 0, 0xFFFF_FFFFL, "word " + i
                     + " of the Fast Open cookie key (net.ipv4.tcp_fastopen_key is the four words as %08x-%08x-%08x-%08x)"));
         }
+        SPECS.put(ROUTE_MTU, new Spec(1500, 68, 65535, "the route's MTU (ip route ... mtu M): the largest packet a connection "
+                + "sends before path MTU discovery lowers it; 1500 is tun0's Ethernet MTU"));
+        SPECS.put(ROUTE_MTU_LOCK, new Spec(0, 0, 1, "1: the route's MTU is locked (ip route ... mtu lock M): ICMP "
+                + "'fragmentation needed' no longer lowers it (__ip_rt_update_pmtu())"));
+        SPECS.put(ROUTE_ADVMSS, new Spec(0, 0, 65495, "the route's advmss (ip route ... advmss N): the MSS a SYN or SYN-ACK "
+                + "offers; 0: the route's MTU less 40 (ipv4_default_advmss())"));
+        SPECS.put(ROUTE_INITCWND, new Spec(0, 0, 65535, "the route's initcwnd (ip route ... initcwnd K): a new connection's "
+                + "first cwnd in segments; 0: TCP_INIT_CWND, 10 (tcp_init_cwnd())"));
+        SPECS.put(TCP_MTU_PROBING, new Spec(0, 0, 2, "2: path MTU probing (RFC 4821) on every connection: segments no larger "
+                + "than tcp_base_mss's until probes of a larger size are acknowledged (tcp_mtu_probe()); 1 (only after an ICMP "
+                + "black hole is suspected) is not modelled and acts as 0"));
+        SPECS.put(TCP_BASE_MSS, new Spec(1024, 48, 65495, "the MSS MTU probing starts its search from (search_low, tcp_mtup_init())"));
+        SPECS.put(RX_GSO_SIZE, new Spec(0, 0, 65535, "an inbound TCP packet with more payload than this arrives as one GRO "
+                + "packet of segments this size (gso_size, as packetdrill --mss writes it to its tun): the receiver measures "
+                + "the peer's segment size from it (tcp_measure_rcv_mss()); 0: every packet is one segment"));
         SPECS.put(VKERNEL_GSO, new Spec(1, 0, 1, "segmentation offload (GSO/TSO, as 'ethtool -K dev gso on'): 1 hands the NIC one super-segment of up to 64 KB, 0 MSS-sized segments"));
         SPECS.put(VKERNEL_QDISC, new Spec(0, 0, 1, "root qdisc of the device, as 'tc qdisc replace dev tun0 root ...': "
                 + "0 = pfifo (packets leave at once, in order), 1 = fq (each connection's packets leave paced at its pacing "

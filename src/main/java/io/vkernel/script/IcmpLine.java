@@ -42,6 +42,40 @@ record IcmpLine(int type, int code, int mtu, long seq, int length, String text) 
 
     /** After {@code <}: {@code icmp TYPE [CODE] [mtu N] [id N] [[start:end(length)]]}. */
     static IcmpLine parse(ScriptParser.Cursor c) {
+        return parse(c, null);
+    }
+
+    /**
+     * After {@code <}, the 2013 suite's order: the quoted segment first, {@code [1:1461(1460)] icmp unreachable
+     * frag_needed mtu 1200} (packetdrill then read the bracket as the inner packet's annotation).
+     */
+    static IcmpLine parseQuotedFirst(ScriptParser.Cursor c) {
+        c.expect("[");
+        long[] quoted = quoted(c);
+        if (c.peekIs("[")) {
+            throw c.error("the quoted segment is given once, before 'icmp' or after it");
+        }
+        return parse(c, quoted);
+    }
+
+    private static long[] quoted(ScriptParser.Cursor c) {
+        if (c.peekIs("udp") || c.peekIs("raw")) {
+            throw c.error("vkernel's ICMP messages quote a TCP segment; [udp (N)] and [raw (N)] are not modelled");
+        }
+        long seq = c.unsigned("the quoted segment's start sequence number (start:end(length))", 0xffffffffL);
+        c.expect(":");
+        long end = c.unsigned("the quoted segment's end sequence number", 0xffffffffL);
+        c.expect("(");
+        long length = c.unsigned("the quoted segment's payload length", 0xffff);
+        c.expect(")");
+        c.expect("]");
+        if (end != seq + length) {
+            throw c.error("inconsistent quoted sequence numbers: " + seq + ":" + end + "(" + length + ") needs end = start + length");
+        }
+        return new long[] {seq, length};
+    }
+
+    private static IcmpLine parse(ScriptParser.Cursor c, long[] quotedFirst) {
         c.expect("icmp");
         if (!c.peekKind(Lexer.Kind.WORD)) {
             throw c.error("an ICMP packet names its type: " + String.join(", ", TYPES.keySet()) + " or type_N");
@@ -79,23 +113,16 @@ record IcmpLine(int type, int code, int mtu, long seq, int length, String text) 
         if (c.accept("id")) {
             c.unsigned("the echo id after 'id'", 0xffff); // only echo messages carry it; nothing here reads it
         }
-        long seq = 0;
-        int length = 0;
-        if (c.accept("[")) {
-            if (c.peekIs("udp") || c.peekIs("raw")) {
-                throw c.error("vkernel's ICMP messages quote a TCP segment; [udp (N)] and [raw (N)] are not modelled");
+        long[] quoted = quotedFirst;
+        if (c.peekIs("[")) {
+            if (quotedFirst != null) {
+                throw c.error("the quoted segment is given once, before 'icmp' or after it");
             }
-            seq = c.unsigned("the quoted segment's start sequence number (start:end(length))", 0xffffffffL);
-            c.expect(":");
-            long end = c.unsigned("the quoted segment's end sequence number", 0xffffffffL);
-            c.expect("(");
-            length = (int) c.unsigned("the quoted segment's payload length", 0xffff);
-            c.expect(")");
-            c.expect("]");
-            if (end != seq + length) {
-                throw c.error("inconsistent quoted sequence numbers: " + seq + ":" + end + "(" + length + ") needs end = start + length");
-            }
+            c.expect("[");
+            quoted = quoted(c);
         }
+        long seq = quoted == null ? 0 : quoted[0];
+        int length = quoted == null ? 0 : (int) quoted[1];
         StringBuilder text = new StringBuilder("icmp ").append(typeName);
         if (codeName != null) {
             text.append(' ').append(codeName);

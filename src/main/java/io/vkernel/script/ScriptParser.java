@@ -1,5 +1,6 @@
 package io.vkernel.script;
 
+import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.tcp.TcpInfo;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
@@ -39,7 +40,8 @@ public final class ScriptParser {
         OPTIONS.put("gateway_ip", "accepted: packetdrill's tun route, which vkernel does not need");
         OPTIONS.put("netmask_ip", "accepted: packetdrill's tun netmask, which vkernel does not need");
         OPTIONS.put("mtu", "1500 only (the tun device's default)");
-        OPTIONS.put("mss", "the MSS packetdrill's tun uses to split inbound GRO packets; vkernel injects packets as written");
+        OPTIONS.put("mss", "the gso_size packetdrill's tun gives inbound packets: one with more payload arrives as a GRO "
+                + "packet of segments this size (the setting vkernel.rx_gso_size)");
         OPTIONS.put("strict_segments", "outbound packets must match segment by segment (vkernel always does)");
     }
 
@@ -93,6 +95,12 @@ public final class ScriptParser {
                                 throw new ScriptException(line, word + " needs an address, e.g. " + word + "=192.168.0.2");
                             }
                             addresses = addresses.with(name, word.substring(word.indexOf('=') + 1), line);
+                        }
+                        case "mss" -> {
+                            // packetdrill's tun writes every inbound TCP packet with this gso_size (linux_tun_write())
+                            notes.addAll(fixedOption(word, line));
+                            setup.add(new SetupCommands.Setup(Map.of(Sysctls.RX_GSO_SIZE, option(word, line)), Set.of(),
+                                    false, List.of(), false));
                         }
                         default -> notes.addAll(fixedOption(word, line));
                     }
@@ -200,7 +208,7 @@ public final class ScriptParser {
             case "tcp_ts_ecr_scaled", "strict_segments" -> eq < 0;
             case "ip_version" -> value.equals("ipv4");
             case "mtu" -> value.equals("1500");
-            case "mss" -> value.matches("[1-9][0-9]{0,4}");
+            case "mss" -> value.matches("[1-9][0-9]{0,4}") && Integer.parseInt(value) <= 65535;
             default -> false;
         };
         if (!ok) {
@@ -283,6 +291,9 @@ public final class ScriptParser {
                 throw c.error("vkernel never sends ICMP, so an outbound ICMP packet cannot be expected");
             }
             action = IcmpLine.parse(c);
+        } else if (c.peekIs("<") && c.peekIs(1, "[") && icmpAfterBracket(c)) {
+            c.next();
+            action = IcmpLine.parseQuotedFirst(c);
         } else if (c.peekIs("<") || c.peekIs(">")) {
             action = packet(c);
         } else if (c.peekIs("...") || c.peekKind(Kind.WORD)) {
@@ -292,6 +303,16 @@ public final class ScriptParser {
         }
         c.expectEnd();
         return new ScriptEvent(line, code, time, action);
+    }
+
+    /** {@code < [1:1461(1460)] icmp ...}: the 2013 suite's ICMP line, the quoted segment before the word icmp. */
+    private static boolean icmpAfterBracket(Cursor c) {
+        for (int ahead = 2; ahead < 12; ahead++) {
+            if (c.peekIs(ahead, "]")) {
+                return c.peekIs(ahead + 1, "icmp");
+            }
+        }
+        return false;
     }
 
     private static EventTime time(Cursor c) {

@@ -25,7 +25,8 @@ final class SetupCommands {
     static final String UNDERSTOOD = "sysctl [-q] [-e] [-w] name=value ... (several per line, ';'-separated, quoted values); "
             + "echo V > /proc/sys/net/...; echo V > /sys/module/tcp_cubic/parameters/hystart*; ../common/defaults.sh (google/packetdrill) and ./defaults.sh (kernel selftests); "
             + "set_sysctls.py /proc/sys/...=V ... and /tmp/sysctl_restore_${PPID}.sh; ethtool -K <dev> gso|tso|gro on|off; "
-            + "ip tcp_metrics flush; A || B; " + QDISC_FORMS;
+            + "ip tcp_metrics flush; ip route change|replace|add DST [via GW] [dev tun0] [advmss N] [mtu [lock] M] [initcwnd K]; "
+            + "A || B; " + QDISC_FORMS;
 
     /**
      * google/packetdrill gtests/net/common/defaults.sh (and gtests/net/tcp/common/defaults.sh), as of 2025: the
@@ -70,8 +71,7 @@ final class SetupCommands {
     private static final Set<String> ACCEPTED = Set.of("net.ipv4.tcp_frto", "net.ipv4.tcp_fack",
             "net.ipv4.tcp_pacing_ss_ratio",
             "net.ipv4.tcp_pacing_ca_ratio", "net.ipv4.tcp_notsent_lowat",
-            "net.ipv4.tcp_fastopen_blackhole_timeout_sec", "net.ipv4.tcp_mtu_probing",
-            "net.ipv4.tcp_base_mss", "net.ipv4.tcp_fastopen_cookies", "net.ipv4.tcp_app_win", "net.ipv4.tcp_autocorking",
+            "net.ipv4.tcp_fastopen_blackhole_timeout_sec", "net.ipv4.tcp_fastopen_cookies", "net.ipv4.tcp_app_win", "net.ipv4.tcp_autocorking",
             "net.ipv4.tcp_limit_output_bytes", "net.ipv4.tcp_thin_linear_timeouts", "net.ipv4.tcp_no_metrics_save",
             "net.ipv4.tcp_min_rtt_wlen", "net.ipv4.tcp_comp_sack_nr", "net.ipv4.tcp_comp_sack_delay_ns",
             "net.ipv4.tcp_mtu_probe_floor", "net.ipv4.tcp_probe_interval", "net.ipv4.tcp_probe_threshold",
@@ -163,6 +163,8 @@ final class SetupCommands {
                 notes.add("line " + line + ": '" + shown + "': the Fast Open client's cookie and MSS cache is emptied");
             } else if (cmd.equals("tc")) {
                 qdisc(words, line, shown, sysctls, notes);
+            } else if (cmd.equals("ip") && words.size() >= 3 && words.get(1).equals("route")) {
+                route(words, line, shown, sysctls, notes);
             } else {
                 throw refuse(line, shown, null);
             }
@@ -241,6 +243,60 @@ final class SetupCommands {
         put(Sysctls.VKERNEL_QDISC_LIMIT, limit, line, sysctls);
         notes.add("line " + line + ": '" + shown + "': " + (limit == 0 ? "every packet is dropped at the qdisc"
                 : fq ? "packets leave paced at each connection's pacing rate" : "packets leave at once, in order"));
+    }
+
+    /**
+     * {@code ip route change|replace|add DST [via GW] [dev DEV] [advmss N] [mtu [lock] M] [initcwnd K]}: the route's
+     * metrics as the settings vkernel.route.*. The route is replaced whole, as iproute2 does: a metric the line does
+     * not give goes back to none (the device's 1500-byte MTU, unlocked; advmss from the MTU; TCP_INIT_CWND). vkernel
+     * has one route, to the peer the script talks to, so DST and GW are read and not checked.
+     */
+    private static void route(List<String> words, int line, String shown, Map<String, Long> sysctls, List<String> notes) {
+        String usage = "ip route change|replace|add DST [via GW] [dev DEV] [advmss N] [mtu [lock] M] [initcwnd K]";
+        if (words.size() < 4 || !Set.of("change", "replace", "add").contains(words.get(2))) {
+            throw refuse(line, shown, usage);
+        }
+        Map<String, Long> metrics = new LinkedHashMap<>();
+        metrics.put(Sysctls.ROUTE_ADVMSS, 0L);
+        metrics.put(Sysctls.ROUTE_MTU, 1500L);
+        metrics.put(Sysctls.ROUTE_MTU_LOCK, 0L);
+        metrics.put(Sysctls.ROUTE_INITCWND, 0L);
+        for (int i = 4; i < words.size(); i++) {
+            String word = words.get(i);
+            boolean last = i + 1 == words.size();
+            switch (word) {
+                case "via", "dev", "src", "proto", "scope", "table", "metric" -> {
+                    if (last) {
+                        throw refuse(line, shown, "'" + word + "' needs a value; " + usage);
+                    }
+                    i++;
+                }
+                case "advmss", "mtu", "initcwnd" -> {
+                    if (last) {
+                        throw refuse(line, shown, "'" + word + "' needs a value; " + usage);
+                    }
+                    String value = words.get(++i);
+                    if (word.equals("mtu") && value.equals("lock")) {
+                        if (i + 1 == words.size()) {
+                            throw refuse(line, shown, "'mtu lock' needs a value; " + usage);
+                        }
+                        metrics.put(Sysctls.ROUTE_MTU_LOCK, 1L);
+                        value = words.get(++i);
+                    }
+                    String name = switch (word) {
+                        case "advmss" -> Sysctls.ROUTE_ADVMSS;
+                        case "mtu" -> Sysctls.ROUTE_MTU;
+                        default -> Sysctls.ROUTE_INITCWND;
+                    };
+                    metrics.put(name, number(name, value, line));
+                }
+                default -> throw refuse(line, shown, "the route attributes understood are via, dev, advmss, mtu [lock] and initcwnd; " + usage);
+            }
+        }
+        metrics.forEach((name, value) -> put(name, value, line, sysctls));
+        notes.add("line " + line + ": '" + shown + "': the route's metrics are now advmss " + metrics.get(Sysctls.ROUTE_ADVMSS)
+                + ", mtu " + (metrics.get(Sysctls.ROUTE_MTU_LOCK) == 1 ? "lock " : "") + metrics.get(Sysctls.ROUTE_MTU)
+                + ", initcwnd " + metrics.get(Sysctls.ROUTE_INITCWND) + " (0: none); new connections take them");
     }
 
     /**

@@ -111,6 +111,37 @@ class IcmpErrorsTest {
         assertThat(io.vkernel.kernel.tcp.TcpInfo.of(t.tcb())).containsEntry("tcpi_pmtu", 1280L);
     }
 
+    @Test
+    void aLearnedPathMtu_startsLaterConnectionsToThatPeer_untilItExpires_andALockedRouteIgnoresIt() {
+        TcpFixture t = new TcpFixture().established();
+        FourTuple tuple = new FourTuple(Endpoint.parse(TcpFixture.CLIENT), Endpoint.parse(TcpFixture.SERVER));
+        t.kernel.receiveRaw(IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH, IcmpMessage.FRAG_NEEDED,
+                1200, tuple, t.tcb().sndUna(), 0));
+        // a route exception (__ip_rt_update_pmtu()): the next connection starts at 1200 but still offers 1460
+        Tcb second = accepted(t, "192.168.1.100:40001");
+        assertThat(io.vkernel.kernel.tcp.TcpInfo.of(second)).containsEntry("tcpi_pmtu", 1200L).containsEntry("tcpi_advmss", 1460L)
+                .containsEntry("tcpi_snd_mss", 1160L);
+        // another peer's route is not affected
+        assertThat(io.vkernel.kernel.tcp.TcpInfo.of(accepted(t, "192.168.1.101:40001"))).containsEntry("tcpi_pmtu", 1500L);
+        // net.ipv4.route.mtu_expires: forgotten after 10 minutes
+        t.advanceSeconds(601);
+        assertThat(io.vkernel.kernel.tcp.TcpInfo.of(accepted(t, "192.168.1.100:40002"))).containsEntry("tcpi_pmtu", 1500L);
+        // 'mtu lock': ICMP no longer lowers the route's MTU
+        t.kernel.sysctl(Sysctls.ROUTE_MTU_LOCK, 1);
+        Tcb locked = accepted(t, "192.168.1.100:40003");
+        PacketReport ignored = t.kernel.receiveRaw(IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH,
+                IcmpMessage.FRAG_NEEDED, 1000, locked.tuple(), locked.sndUna(), 0));
+        assertThat(ignored.dropReason()).isEqualTo(DropReason.ICMP_IGNORED);
+        assertThat(io.vkernel.kernel.tcp.TcpInfo.of(locked)).containsEntry("tcpi_pmtu", 1500L);
+    }
+
+    private static Tcb accepted(TcpFixture t, String client) {
+        new Peer(t.kernel, client, TcpFixture.SERVER).connect();
+        TcpFixture.done(t.kernel.accept(t.pid, t.listenFd));
+        FourTuple tuple = new FourTuple(Endpoint.parse(client), Endpoint.parse(TcpFixture.SERVER));
+        return t.kernel.inspect(k -> k.established().find(tuple));
+    }
+
     private Tcb request() {
         return kernel.inspect(k -> k.established().find(TUPLE));
     }

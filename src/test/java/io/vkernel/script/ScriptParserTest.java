@@ -29,6 +29,18 @@ class ScriptParserTest {
     }
 
     @Test
+    void anIcmpLineOfThe2013Suite_quotesItsSegmentBeforeTheWordIcmp() {
+        Script script = parse(PREAMBLE + "+0 < [1:1461(1460)] icmp unreachable frag_needed mtu 1200\n");
+        IcmpLine icmp = (IcmpLine) script.events().get(script.events().size() - 1).action();
+        assertThat(icmp.mtu()).isEqualTo(1200);
+        assertThat(icmp.seq()).isEqualTo(1);
+        assertThat(icmp.length()).isEqualTo(1460);
+        assertThat(icmp.text()).isEqualTo("icmp unreachable frag_needed mtu 1200 [1:1461(1460)]");
+        refused(PREAMBLE + "+0 < [1:1461(1460)] icmp unreachable frag_needed mtu 1200 [1:1461(1460)]\n", 4,
+                "the quoted segment is given once");
+    }
+
+    @Test
     void times_absoluteRelativeRangesAnyAndBlockingEnd() {
         Script script = parse("""
                 0.000 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3

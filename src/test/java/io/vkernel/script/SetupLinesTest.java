@@ -90,6 +90,32 @@ class SetupLinesTest {
     }
 
     @Test
+    void ipRouteChange_setsTheRoutesMetrics_replacingTheRouteWhole_andRefusesWhatItDoesNotKnow() {
+        Script script = parse("`ip route change 192.0.2.1 via 192.168.0.2 dev tun0 advmss 600 mtu lock 640 initcwnd 11`\n" + LISTEN);
+        assertThat(script.sysctls()).containsEntry(Sysctls.ROUTE_ADVMSS, 600L).containsEntry(Sysctls.ROUTE_MTU, 640L)
+                .containsEntry(Sysctls.ROUTE_MTU_LOCK, 1L).containsEntry(Sysctls.ROUTE_INITCWND, 11L);
+        // a metric the line leaves out goes back to none, as iproute2 replaces the route
+        assertThat(parse("`ip route replace 192.0.2.1 dev tun0 mtu 1400`\n" + LISTEN).sysctls())
+                .containsEntry(Sysctls.ROUTE_ADVMSS, 0L).containsEntry(Sysctls.ROUTE_MTU, 1400L)
+                .containsEntry(Sysctls.ROUTE_MTU_LOCK, 0L).containsEntry(Sysctls.ROUTE_INITCWND, 0L);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("`ip route change 192.0.2.1 dev tun0 rtt 10`\n" + LISTEN))
+                .isInstanceOf(ScriptException.class).hasMessageContaining("via, dev, advmss, mtu [lock] and initcwnd");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("`ip route change 192.0.2.1 mtu 40`\n" + LISTEN))
+                .isInstanceOf(ScriptException.class).hasMessageContaining("vkernel.route.mtu must be between 68 and 65535");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("`ip route del 192.0.2.1`\n" + LISTEN))
+                .isInstanceOf(ScriptException.class).hasMessageContaining("ip route change|replace|add DST");
+    }
+
+    @Test
+    void packetdrillsMssOption_isTheGsoSizeOfInjectedPackets_andMtuProbingIsModelled() {
+        Script script = parse("--mss=1000\n`sysctl -q net.ipv4.tcp_mtu_probing=2 net.ipv4.tcp_base_mss=512`\n" + LISTEN);
+        assertThat(script.sysctls()).containsEntry(Sysctls.RX_GSO_SIZE, 1000L).containsEntry(Sysctls.TCP_MTU_PROBING, 2L)
+                .containsEntry(Sysctls.TCP_BASE_MSS, 512L);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("--mss=70000\n" + LISTEN))
+                .isInstanceOf(ScriptException.class).hasMessageContaining("--mss");
+    }
+
+    @Test
     void directivesAndRequestParameters_takeTheThreeValueForm() {
         Script script = ScriptParser.parse("// vkernel-sysctl net.ipv4.tcp_wmem=4096 16384 65536\n" + LISTEN,
                 ScriptLimits.defaults(), List.of("net.ipv4.tcp_rmem=4096 87380 3145728", "net.ipv4.tcp_congestion_control=reno"));

@@ -29,6 +29,8 @@ final class ActiveOpen {
     private final BindTable binds;
     private final VirtualClock clock;
     private final Sysctls sysctls;
+    /** The route's metrics and learned path MTUs; set by TcpEngine once built. */
+    Routes routes;
     private final IsnGenerator isns;
     private final TcpHost host;
     private final TcpOutput output;
@@ -68,6 +70,7 @@ final class ActiveOpen {
         tcb.socket = socket;
         tcb.reuseAddr = socket.reuseAddr();
         tcb.advMss = Tcb.advMss(socket); // tcp_connect_init(): advmss and mss_clamp from user_mss
+        routes.init(tcb);
         tcb.useCongestionControl(socket.options().congestion); // icsk_ca_ops chosen at socket()
         ReceiveBuffer.init(tcb, socket, true, sysctls);
         tcb.iss = isns.isn(tuple, clock.now());

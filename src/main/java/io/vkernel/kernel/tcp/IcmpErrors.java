@@ -20,8 +20,6 @@ final class IcmpErrors {
 
     /** The harness's route: Ethernet's 1500 bytes. */
     static final int ROUTE_MTU = 1500;
-    /** net.ipv4.route.min_pmtu (ip_rt_min_pmtu): a smaller MTU in an ICMP message is raised to it (__ip_rt_update_pmtu()). */
-    static final int MIN_PMTU = 552;
     /** IP_PMTUDISC_DONT: the socket ignores path MTU discovery; IP_PMTUDISC_INTERFACE and _OMIT ignore ICMP MTUs. */
     private static final int PMTUDISC_DONT = 0;
     private static final int PMTUDISC_INTERFACE = 4;
@@ -35,12 +33,16 @@ final class IcmpErrors {
     private final TcpStates states;
     private final ActiveOpen active;
     private final PassiveOpen passive;
+    private final Routes routes;
+    private final Recovery recovery;
 
-    IcmpErrors(TcpHost host, TcpStates states, ActiveOpen active, PassiveOpen passive) {
+    IcmpErrors(TcpHost host, TcpStates states, ActiveOpen active, PassiveOpen passive, Routes routes, Recovery recovery) {
         this.host = host;
         this.states = states;
         this.active = active;
         this.passive = passive;
+        this.routes = routes;
+        this.recovery = recovery;
     }
 
     /** tcp_v4_err() for the connection the quoted segment belongs to. */
@@ -113,21 +115,24 @@ final class IcmpErrors {
     }
 
     /**
-     * tcp_v4_mtu_reduced(): the route's MTU becomes the message's (raised to 552 when smaller); when that is below the
-     * MTU the connection used, its MSS shrinks (tcp_sync_mss()) and what no longer fits is sent again at once
-     * (tcp_simple_retransmit()): in SYN_SENT the SYN, plain, and its data later; a SYN now offers the smaller MSS
-     * (tcp_advertise_mss()).
+     * tcp_v4_mtu_reduced(): the route learns the message's MTU (raised to 552 when smaller; not at all when the
+     * route's MTU is locked), and every later connection to that peer starts from it (a route exception, Routes).
+     * When that is below the MTU this connection used, its MSS shrinks (tcp_sync_mss()) and what no longer fits is
+     * sent again at once (tcp_simple_retransmit()): in SYN_SENT the SYN, plain, and its data later; a SYN now
+     * offers the smaller MSS (tcp_advertise_mss()).
      */
     private void mtuReduced(Tcb tcb, int mtu, PacketReport report) {
-        int routeMtu = mtu < MIN_PMTU ? Math.min(tcb.pmtu, MIN_PMTU) : mtu;
+        int routeMtu = routes.learn(tcb.tuple().remote().address(), mtu);
         int pmtuDisc = tcb.socket == null ? 1 : tcb.socket.options().pmtuDisc;
         if (pmtuDisc == PMTUDISC_DONT || pmtuDisc >= PMTUDISC_INTERFACE || tcb.pmtu <= routeMtu) {
             ignore(report, "fragmentation needed, MTU " + mtu + ": the connection already uses " + tcb.pmtu
+                    + (routes.mtuLocked() ? " and the route's MTU is locked (ip route ... mtu lock)" : "")
                     + (pmtuDisc == PMTUDISC_DONT || pmtuDisc >= PMTUDISC_INTERFACE ? " and IP_MTU_DISCOVER ignores path MTU discovery" : ""));
             return;
         }
         int priorMss = TcpSender.sendMss(tcb);
-        tcb.pmtu = routeMtu;
+        tcb.mtup.dstMtu = routeMtu;
+        MtuProbe.sync(tcb, routeMtu);
         if (tcb.state == TcpState.SYN_SENT) {
             tcb.advMss = Math.min(tcb.advMss, routeMtu - 40); // tcp_advertise_mss(): the route's advmss
         }
@@ -139,6 +144,8 @@ final class IcmpErrors {
             report.step("tcp.icmp", "the SYN with data was too big: a plain SYN leaves now; the data follows the handshake");
             active.resendSyn(tcb, report);
             report.verdict("SYN resent for the smaller path MTU");
+        } else if (tcb.state != TcpState.SYN_SENT && tcb.sndNxt != tcb.sndUna && recovery.simpleRetransmit(tcb, report)) {
+            report.verdict("path MTU lowered to " + routeMtu + "; the segments too big for it resent");
         } else {
             report.verdict("path MTU lowered to " + routeMtu);
         }

@@ -30,6 +30,8 @@ final class PassiveOpen {
     private final BindTable binds;
     private final VirtualClock clock;
     private final Sysctls sysctls;
+    /** The route's metrics and learned path MTUs; set by TcpEngine once built. */
+    Routes routes;
     private final IsnGenerator isns;
     private final TcpHost host;
     private final int maxConnections;
@@ -106,6 +108,7 @@ final class PassiveOpen {
         tcb.listener = listener;
         tcb.reuseAddr = listener.reuseAddr();
         tcb.advMss = Tcb.advMss(listener); // tcp_openreq_init(): the listener's user_mss clamps the request's MSS
+        routes.init(tcb);
         tcb.useCongestionControl(listener.options().congestion); // tcp_ca_openreq_child(): the listener's algorithm
         tcb.irs = segment.seq();
         tcb.rcvNxt = segment.seq() + 1;
@@ -203,7 +206,7 @@ final class PassiveOpen {
                 + Seq.unsigned(cookie) + " is a cookie (MSS " + cookieMss + "); no state is kept");
         host.event(EventType.PACKET_DROP, tuple.toString(), "SYN answered with a SYN cookie: no request socket kept");
         host.transmit(new Segment(syn.dst(), syn.src(), TcpFlags.SYN | TcpFlags.ACK, cookie, syn.seq() + 1, 64240,
-                Tcb.advMss(listener), null), report);
+                Math.min(Tcb.advMss(listener), routes.advMss()), null), report);
         report.verdict("syn cookie");
     }
 
@@ -232,6 +235,7 @@ final class PassiveOpen {
         tcb.listener = listener;
         tcb.reuseAddr = listener.reuseAddr();
         tcb.advMss = Tcb.advMss(listener);
+        routes.init(tcb);
         tcb.useCongestionControl(listener.options().congestion); // tcp_ca_openreq_child(): the listener's algorithm
         tcb.irs = ack.seq() - 1;
         tcb.rcvNxt = ack.seq();

@@ -461,6 +461,7 @@ final class Recovery {
     /** __tcp_retransmit_skb() for [seq, end): one packet, PSH only if the end is where a write ended. */
     private void retransmit(Tcb tcb, int seq, int end, int mss, PacketReport report) {
         int size = end - seq;
+        MtuProbe.onRetransmit(tcb);
         byte[] chunk = tcb.sendQueue.peek(seq - tcb.sndUna, size);
         SkbCuts.cutAt(tcb.rack, end); // __tcp_retransmit_skb(): tcp_fragment() when the budget ends inside an skb
         int push = SkbCuts.push(tcb, seq, end, mss) ? TcpFlags.PSH : 0;
@@ -584,6 +585,60 @@ final class Recovery {
         tcb.totalRetransmits++;
         host.event(EventType.CONGESTION, tcb.tuple().toString(), previous + " -> LOSS: retransmission timeout (tcp_enter_loss()), "
                 + "cwnd 1, ssthresh " + tcb.ssthresh);
+    }
+
+    /**
+     * tcp_simple_retransmit(), after ICMP lowered the path MTU (tcp_v4_mtu_reduced()): every unSACKed skb whose
+     * segments are now larger than the MSS is lost; if any is, the connection enters Loss without touching cwnd
+     * ("units changed, not the amount of data in the network"): high_seq = SND.NXT, ssthresh = tcp_current_ssthresh(),
+     * no undo; then tcp_xmit_retransmit_queue() resends at the new MSS what cwnd allows. vkernel's Loss state presumes
+     * everything below high_seq lost, so a small skb between large ones is resent too (Linux resends only the large).
+     * Returns whether anything was marked lost.
+     */
+    boolean simpleRetransmit(Tcb tcb, PacketReport report) {
+        int mss = TcpSender.sendMss(tcb);
+        boolean lost = false;
+        List<Rack.Sent> skb = new java.util.ArrayList<>();
+        for (Rack.Sent piece : tcb.rack.sent) {
+            skb.add(piece);
+            if (!piece.skbEnd) {
+                continue;
+            }
+            // tcp_skb_seglen(): gso_size for an skb of several segments, its length for one
+            int seglen = skb.get(0).end - skb.get(0).start;
+            if (seglen > mss) {
+                for (Rack.Sent p : skb) {
+                    if (!p.delivered) {
+                        p.lost = true;
+                        p.retransPending = false;
+                        lost = true;
+                    }
+                }
+            }
+            skb.clear();
+        }
+        if (!lost) {
+            report.step("tcp.icmp", "nothing outstanding is larger than the new MSS " + mss + ": nothing to resend");
+            return false;
+        }
+        if (tcb.caState != CaState.LOSS) {
+            tcb.highSeq = tcb.sndNxt;
+            tcb.ssthresh = Undo.currentSsthresh(tcb);
+            tcb.undo.priorSsthresh = 0;
+            tcb.undo.marked = false;
+            tcb.dupAcks = 0;
+            setState(tcb, CaState.LOSS, "path MTU lowered: what no longer fits is lost (tcp_simple_retransmit())", report);
+        }
+        tcb.retransmitHigh = tcb.sndUna;
+        int sent = resendLost(tcb, cwndRoom(tcb, mss) / mss, mss, report);
+        if (sent > 0) {
+            // tcp_xmit_retransmit_queue(): resending the head re-arms the RTO, replacing a pending loss probe
+            TcpTimers.cancelRetransmit(tcb);
+            timers.armRetransmit(tcb);
+        }
+        report.step("tcp.icmp", "resent " + sent + " segment(s) of at most " + mss + " bytes, cwnd " + tcb.cwnd
+                + " unchanged (tcp_simple_retransmit(), tcp_xmit_retransmit_queue())");
+        return true;
     }
 
     /** tcp_any_retrans_done(): retransmitted data outstanding, or the head was ever retransmitted. */

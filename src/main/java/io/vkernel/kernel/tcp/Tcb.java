@@ -69,6 +69,11 @@ public final class Tcb implements BindTable.Owner {
     Errno softError;
     /** The path MTU (icsk_pmtu_cookie): the route's 1500 until an ICMP "fragmentation needed" lowers it (IcmpErrors). */
     int pmtu = IcmpErrors.ROUTE_MTU;
+    /** dst_metric_advmss(): the MSS the route lets a SYN offer (Routes); the SYN offers the smaller of it and advMss. */
+    int routeAdvMss = TcpEngine.ADVERTISED_MSS;
+    /** The route this connection takes (its MTU, learned path MTUs), and its MTU probing state. */
+    Routes routes;
+    final MtuProbe mtup = new MtuProbe();
     /** Set after a reset: writes fail with EPIPE once the first error was reported. */
     boolean reset;
     boolean orphan;
@@ -271,7 +276,7 @@ public final class Tcb implements BindTable.Owner {
     }
 
     public int advMss() {
-        return advMss;
+        return Math.min(advMss, routeAdvMss);
     }
 
     /** tcp_mss_clamp(): the route's advmss, clamped by the socket's TCP_MAXSEG when one was set. */

@@ -81,7 +81,10 @@ public final class TcpEngine {
         this.input = new TcpInput(clock, sysctls, listeners, host, output, timers, recovery, states, passive, active,
                 receiver, sender);
         this.closer = new TcpClose(host, output, states, sender);
-        this.icmp = new IcmpErrors(host, states, active, passive);
+        Routes routes = new Routes(sysctls, clock);
+        this.active.routes = routes;
+        this.passive.routes = routes;
+        this.icmp = new IcmpErrors(host, states, active, passive, routes, recovery);
     }
 
     /** An ICMP error quoting one of this connection's segments (tcp_v4_err()): see {@link IcmpErrors}. */

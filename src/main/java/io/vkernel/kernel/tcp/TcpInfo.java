@@ -66,7 +66,7 @@ public final class TcpInfo {
         // TCP_INFINITE_SSTHRESH until the first loss (tcp_init_sock())
         info.put("tcpi_snd_ssthresh", (long) tcb.ssthresh);
         info.put("tcpi_snd_cwnd", (long) tcb.cwnd);
-        info.put("tcpi_advmss", (long) tcb.advMss);
+        info.put("tcpi_advmss", (long) Math.min(tcb.advMss, tcb.routeAdvMss)); // tp->advmss: tcp_mss_clamp(dst_metric_advmss())
         info.put("tcpi_pmtu", (long) tcb.pmtu);
         info.put("tcpi_rcv_space", (long) tcb.rcvWnd());
         info.put("tcpi_total_retrans", (long) tcb.totalRetransmits);
@@ -104,6 +104,7 @@ public final class TcpInfo {
 
     /** tp->mss_cache: the peer's MSS less the timestamp option when both use it (tcp_sync_mss()). */
     static int sndMss(Tcb tcb) {
-        return Math.max(1, Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40) - (tcb.tsOk ? 12 : 0));
+        int mss = Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40);
+        return Math.max(1, (tcb.mtup.clamp > 0 ? Math.min(mss, tcb.mtup.clamp) : mss) - (tcb.tsOk ? 12 : 0));
     }
 }

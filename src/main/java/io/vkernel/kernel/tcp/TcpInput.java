@@ -336,6 +336,9 @@ final class TcpInput {
             int sndWnd = tcb.sndWnd;
             report.step("tcp.window", () -> "the peer's window reopened to " + sndWnd + " bytes: sending resumes");
         }
+        if (tcb.sndUna != priorUna) {
+            MtuProbe.onAck(tcb, report); // tcp_clean_rtx_queue(): an acknowledged MTU probe, before cwnd grows
+        }
         if (priorInFlight > 0 || tcb.caState != CaState.OPEN) {
             // tcp_ack(): a duplicate ACK acknowledges nothing new, carries no data and leaves the window alone
             boolean duplicate = segment.ack() == priorUna && segment.length() == 0 && tcb.sndWnd == priorWnd;

@@ -150,7 +150,7 @@ final class TcpOutput {
         boolean ts = active ? sysctls.get(Sysctls.TCP_TIMESTAMPS) != 0 : tcb.tsOk;
         boolean wscale = active ? sysctls.get(Sysctls.TCP_WINDOW_SCALING) != 0 : tcb.wscaleOk;
         List<TcpOption> list = new ArrayList<>();
-        list.add(new TcpOption.Mss(tcb.advMss));
+        list.add(new TcpOption.Mss(Math.min(tcb.advMss, tcb.routeAdvMss))); // tcp_advertise_mss(), tcp_make_synack()
         if (ts) {
             if (sack) {
                 list.add(new TcpOption.SackPermitted());

@@ -136,8 +136,12 @@ final class TcpReceiver {
         tcb.receiveQueue.append(payload, offset, take);
         tcb.rcvNxt += take;
         tcb.dataReceived = true;
-        if (payload.length >= tcb.rcvMss) {
-            tcb.rcvMss = Math.min(payload.length, ADVERTISED_MSS); // tcp_measure_rcv_mss()
+        // tcp_measure_rcv_mss(): a GRO packet counts by its segment size (skb_shinfo(skb)->gso_size ?: skb->len);
+        // virtio_net_hdr_to_skb() makes an injected packet GSO only when its payload exceeds the gso_size given
+        int gsoSize = sysctls.getInt(Sysctls.RX_GSO_SIZE);
+        int segLen = gsoSize > 0 && payload.length > gsoSize ? gsoSize : payload.length;
+        if (segLen >= tcb.rcvMss) {
+            tcb.rcvMss = Math.min(segLen, ADVERTISED_MSS);
         }
         // tcp_event_data_recv(): the per-window receive RTT sample, and icsk_ack.lrcvtime
         ReceiverRtt.measureWindow(tcb, output.now());

@@ -63,6 +63,7 @@ final class TcpSender {
         if (tcb.state != TcpState.ESTABLISHED && tcb.state != TcpState.CLOSE_WAIT && !tcb.fastOpenChild) {
             throw new SyscallException(Errno.EPIPE);
         }
+        MtuProbe.currentMss(tcb, sysctls); // tcp_send_mss() -> tcp_current_mss()
         return copyIntoSkbs(tcb, data, more, eor, report);
     }
 
@@ -166,7 +167,7 @@ final class TcpSender {
         if (tcb.caState != CaState.RECOVERY && tcb.caState != CaState.CWR) {
             tcb.ssthresh = Math.max(tcb.ssthresh, (tcb.cwnd >> 1) + (tcb.cwnd >> 2));
         }
-        int restart = Math.min(Recovery.INITIAL_CWND, tcb.cwnd);
+        int restart = Math.min(tcb.routes != null ? tcb.routes.initCwnd() : Recovery.INITIAL_CWND, tcb.cwnd); // tcp_init_cwnd()
         int cwnd = tcb.cwnd;
         for (long delta = idle - tcb.rtoMs; delta > 0 && cwnd > restart; delta -= tcb.rtoMs) {
             cwnd >>= 1;
@@ -195,7 +196,8 @@ final class TcpSender {
      * more than half the largest window the peer offered (tcp_sync_mss() -> tcp_bound_to_half_wnd()).
      */
     static int sendMss(Tcb tcb) {
-        int mss = Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40) - (tcb.tsOk ? 12 : 0) // tcp_sync_mss()
+        int mss = Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40); // tcp_sync_mss()
+        mss = (tcb.mtup.clamp > 0 ? Math.min(mss, tcb.mtup.clamp) : mss) - (tcb.tsOk ? 12 : 0) // MTU probing's search_low
                 - AccEcn.mssReserve(tcb); // tcp_current_mss(): the AccECN option the segments will carry
         int window = Math.max(tcb.maxSndWnd, tcb.sndWnd);
         int cutoff = window > DEFAULT_MSS ? window >> 1 : window;
@@ -242,6 +244,10 @@ final class TcpSender {
 
     /** {@code pushOne}: tcp_push_one(), which sends the one full skb at once (no tcp_tso_should_defer()). */
     private void transmitPending(Tcb tcb, PacketReport report, boolean fromWrite, boolean more, boolean forcePush, boolean pushOne) {
+        MtuProbe.currentMss(tcb, sysctls);
+        if (!pushOne) {
+            mtuProbe(tcb, report);
+        }
         int inFlight = tcb.sndNxt - tcb.sndUna;
         int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
         int mss = sendMss(tcb);
@@ -324,7 +330,8 @@ final class TcpSender {
             // (tso_fragment() keeps FIN and PSH on the tail piece); it needs one more byte of window
             boolean fin = finRidesOn(tcb, tcb.sndNxt + size) && size < usable;
             int flags = TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
-            int perPacket = Pacing.tsoSegs(tcb, mss, minTsoSegs);
+            // tcp_cwnd_test(): a packet carries at most half the cwnd and what cwnd leaves ("at least 2 GSO packets in flight")
+            int perPacket = Pacing.packetSegs(tcb, mss, minTsoSegs, (Recovery.pipe(tcb, mss) + mss - 1) / mss);
             boolean paced = sysctls.fq() && sysctls.gso();
             long departs = Fq.departure(tcb, size, (size + mss - 1) / mss, clock.now(), mss, paced);
             if ((sysctls.gso() && !AccEcn.segmentsInSoftware(tcb)) || size <= mss) {
@@ -360,6 +367,7 @@ final class TcpSender {
         }
         if (sentAny) {
             lossProbe.schedule(tcb, false); // tcp_write_xmit() -> tcp_schedule_loss_probe()
+            MtuProbe.refreshDst(tcb);
         }
         if (qdiscDropped) {
             QdiscDrop.armProbe(tcb, clock, sysctls, this, timers); // __tcp_push_pending_frames() -> tcp_check_probe_timer()
@@ -389,6 +397,31 @@ final class TcpSender {
             timers.armRetransmit(tcb);
             lossProbe.schedule(tcb, false);
         }
+    }
+
+    /**
+     * tcp_mtu_probe(): with net.ipv4.tcp_mtu_probing=2, one segment of the size MTU probing tries next leaves ahead
+     * of the MSS-sized ones (see {@link MtuProbe}), built from the head of the unsent data, without PSH.
+     */
+    private void mtuProbe(Tcb tcb, PacketReport report) {
+        int inFlight = tcb.sndNxt - tcb.sndUna;
+        int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
+        int mss = sendMss(tcb);
+        int probe = MtuProbe.probeNow(tcb, unsent, mss, (Recovery.pipe(tcb, mss) + mss - 1) / mss, tcb.rack.reordering);
+        if (probe <= 0) {
+            return;
+        }
+        int start = tcb.sndNxt;
+        byte[] chunk = tcb.sendQueue.peek(start - tcb.sndUna, probe);
+        host.transmit(output.out(tcb, MtuProbe.flags(), start, tcb.rcvNxt, chunk, false), report);
+        tcb.rack.onSent(start, start + probe, probe, clock.now(), false);
+        SkbCuts.firstSent(tcb.rack, start, start + probe, 1, probe);
+        timers.startRttTiming(tcb, start + probe);
+        tcb.sendBuffer.sent(start, start + probe);
+        tcb.sndNxt += probe;
+        timers.armRetransmit(tcb);
+        MtuProbe.sent(tcb, start, start + probe, report);
+        MtuProbe.refreshDst(tcb);
     }
 
     /**

@@ -137,6 +137,7 @@ final class TcpTimers {
         }
         tcb.retransmits++;
         tcb.rttSentAt = -1; // Karn's algorithm: no RTT sample from a retransmitted segment
+        MtuProbe.onRetransmit(tcb); // tcp_retransmit_skb(): an MTU probe in flight proves nothing now
         int inFlightData = Math.min(tcb.sndNxt - tcb.sndUna, tcb.sendQueue.size());
         if (inFlightData > 0) {
             // tcp_retransmit_skb() resends one MSS; PSH only when it ends where a write did (tcp_fragment() moves PSH)
