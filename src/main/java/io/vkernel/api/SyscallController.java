@@ -50,16 +50,18 @@ class SyscallController {
     record FdCall(Integer fd) {
     }
 
-    record ReadCall(Integer fd, Integer count) {
+    /** {@code buf} "NULL" passes a NULL buffer pointer (EFAULT where Linux's copy faults). */
+    record ReadCall(Integer fd, Integer count, String buf) {
     }
 
-    record WriteCall(Integer fd, String data) {
+    /** {@code buf} "NULL" with {@code count} writes from a NULL buffer pointer instead of {@code data}. */
+    record WriteCall(Integer fd, String data, String buf, Integer count) {
     }
 
-    record RecvCall(Integer fd, Integer count, List<String> flags) {
+    record RecvCall(Integer fd, Integer count, List<String> flags, String buf) {
     }
 
-    record SendCall(Integer fd, String data, List<String> flags, String addr) {
+    record SendCall(Integer fd, String data, List<String> flags, String addr, String buf, Integer count) {
     }
 
     record PollFdItem(Integer fd, List<String> events) {
@@ -152,19 +154,30 @@ class SyscallController {
     }
 
     @PostMapping("/read")
-    @Operation(summary = "read(fd, count)", description = "Returns queued bytes; 0 at EOF after the peer's FIN; blocks while nothing is queued")
+    @Operation(summary = "read(fd, count)", description = "Returns queued bytes; 0 at EOF after the peer's FIN; blocks while nothing is queued. "
+            + "buf \"NULL\" reads into a NULL pointer: EFAULT when bytes are queued, which stay queued")
     DeferredResult<ResponseEntity<Views.SyscallView>> read(@PathVariable String k, @PathVariable int pid, @RequestBody ReadCall body,
                                                            @RequestParam(required = false) Long wait) {
         int fd = fd(body.fd());
         int count = Inputs.range("count", body.count(), 4096, 0, 1 << 20);
         Kernel kernel = kernels.get(k);
+        if (nullBuffer(body.buf())) {
+            return answer(kernel, kernel.nullBuffer(pid, "read", fd, count, 0, null, null), null, wait);
+        }
         return answer(kernel, kernel.read(pid, fd, count), null, wait);
     }
 
     @PostMapping("/write")
-    @Operation(summary = "write(fd, data)", description = "Queues data in the send buffer and sends it in segments of the peer's MSS")
+    @Operation(summary = "write(fd, data)", description = "Queues data in the send buffer and sends it in segments of the peer's MSS. "
+            + "buf \"NULL\" with count (instead of data) writes from a NULL pointer: EFAULT where the copy faults, nothing queued")
     DeferredResult<ResponseEntity<Views.SyscallView>> write(@PathVariable String k, @PathVariable int pid, @RequestBody WriteCall body) {
         int fd = fd(body.fd());
+        if (nullBuffer(body.buf())) {
+            int count = nullCount(body.data(), body.count());
+            Kernel kernel = kernels.get(k);
+            PacketReport report = new PacketReport(null);
+            return answer(kernel, kernel.nullBuffer(pid, "write", fd, count, 0, null, report), report, 0L);
+        }
         byte[] data = Inputs.required("data", body.data(), "the text to send").getBytes(StandardCharsets.UTF_8);
         if (data.length > registry.limits().maxPayloadBytes()) {
             throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
@@ -176,13 +189,16 @@ class SyscallController {
     }
 
     @PostMapping("/recv")
-    @Operation(summary = "recv(fd, count, flags)", description = "read() with flags: MSG_PEEK leaves the bytes queued, MSG_DONTWAIT answers EAGAIN instead of sleeping")
+    @Operation(summary = "recv(fd, count, flags)", description = "read() with flags: MSG_PEEK leaves the bytes queued, MSG_DONTWAIT answers EAGAIN instead of sleeping; buf \"NULL\" as for read")
     DeferredResult<ResponseEntity<Views.SyscallView>> recv(@PathVariable String k, @PathVariable int pid, @RequestBody RecvCall body,
                                                            @RequestParam(required = false) Long wait) {
         int fd = fd(body.fd());
         int count = Inputs.range("count", body.count(), 4096, 0, 1 << 20);
         int flags = flags("flags", body.flags(), Syscalls.RECV_FLAGS);
         Kernel kernel = kernels.get(k);
+        if (nullBuffer(body.buf())) {
+            return answer(kernel, kernel.nullBuffer(pid, "recv", fd, count, flags, null, null), null, wait);
+        }
         return answer(kernel, kernel.recv(pid, fd, count, flags), null, wait);
     }
 
@@ -194,6 +210,9 @@ class SyscallController {
         int fd = fd(body.fd());
         int count = Inputs.range("count", body.count(), 4096, 0, 1 << 20);
         int flags = flags("flags", body.flags(), Syscalls.RECV_FLAGS);
+        if (body.buf() != null) {
+            throw ApiException.badField("buf", "recvmsg takes no buf; a NULL buffer is given to read, recv, write and send");
+        }
         Kernel kernel = kernels.get(k);
         return answer(kernel, kernel.recvmsg(pid, fd, count, flags), null, wait);
     }
@@ -201,9 +220,18 @@ class SyscallController {
     @PostMapping("/send")
     @Operation(summary = "send(fd, data, flags)", description = "write() with flags: MSG_DONTWAIT queues what fits and never sleeps; MSG_MORE holds a partial segment; "
             + "MSG_EOR ends a record; MSG_NOSIGNAL is accepted (vkernel sends no SIGPIPE). With addr it is sendto(): MSG_FASTOPEN "
-            + "connects to addr with the data on the SYN when a TCP Fast Open cookie is cached (RFC 7413), else asks for one")
+            + "connects to addr with the data on the SYN when a TCP Fast Open cookie is cached (RFC 7413), else asks for one. "
+            + "buf \"NULL\" with count (instead of data) sends from a NULL pointer, as for write")
     DeferredResult<ResponseEntity<Views.SyscallView>> send(@PathVariable String k, @PathVariable int pid, @RequestBody SendCall body) {
         int fd = fd(body.fd());
+        if (nullBuffer(body.buf())) {
+            int count = nullCount(body.data(), body.count());
+            int flags = flags("flags", body.flags(), Syscalls.SEND_FLAGS);
+            var to = body.addr() == null ? null : Inputs.endpoint("addr", body.addr());
+            Kernel kernel = kernels.get(k);
+            PacketReport report = new PacketReport(null);
+            return answer(kernel, kernel.nullBuffer(pid, to == null ? "send" : "sendto", fd, count, flags, to, report), report, 0L);
+        }
         byte[] data = Inputs.required("data", body.data(), "the text to send").getBytes(StandardCharsets.UTF_8);
         if (data.length > registry.limits().maxPayloadBytes()) {
             throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
@@ -241,6 +269,27 @@ class SyscallController {
         int timeout = Inputs.range("timeout", body.timeout(), 0, -1, 3_600_000);
         Kernel kernel = kernels.get(k);
         return answer(kernel, kernel.poll(pid, fds, timeout), null, wait);
+    }
+
+    /** buf: absent for the call's own buffer, "NULL" for a NULL pointer (the public scripts' syscall_bad_arg tests). */
+    private static boolean nullBuffer(String buf) {
+        if (buf == null) {
+            return false;
+        }
+        if (!buf.equals("NULL")) {
+            throw ApiException.badField("buf", "buf may only be \"NULL\" (a NULL buffer pointer: EFAULT where the kernel's copy faults), "
+                    + "or left out to use data; got '" + buf + "'");
+        }
+        return true;
+    }
+
+    /** The byte count of a NULL-buffer write: count, never together with data. */
+    private int nullCount(String data, Integer count) {
+        if (data != null) {
+            throw ApiException.badField("data", "with buf \"NULL\" there is no data: give count, the length passed with the NULL pointer");
+        }
+        return Inputs.range("count", Inputs.required("count", count, "the length passed with the NULL pointer, e.g. 1000"), 0, 0,
+                registry.limits().maxPayloadBytes());
     }
 
     /** A list of flag names from {@code known}, OR-ed; a clear 400 names the field and what it may hold. */

@@ -157,6 +157,12 @@ public final class JournalCodec {
                 field(line, "flags", c.value());
                 string(line, "addr", c.address() == null ? (c.arg() != 0 ? "AF_UNSPEC" : "NULL") : c.address().toString());
             }
+            case "nullbuf" -> {
+                string(line, "call", c.name());
+                field(line, "count", c.arg());
+                field(line, "flags", c.value());
+                string(line, "addr", c.address() == null ? "NULL" : c.address().toString());
+            }
             case "poll" -> {
                 string(line, "fds", c.name());
                 field(line, "timeout", c.arg());
@@ -228,6 +234,15 @@ public final class JournalCodec {
                     boolean named = !addr.equals("AF_UNSPEC") && !addr.equals("NULL");
                     yield call(lineNo, node, op, addr.equals("AF_UNSPEC") ? 1 : 0, integer(lineNo, node, "flags"),
                             named ? Endpoint.parse(addr) : null, bytes(lineNo, node, "data"), null);
+                }
+                case "nullbuf" -> {
+                    String addr = text(lineNo, node, "addr");
+                    String call = text(lineNo, node, "call");
+                    if (!io.vkernel.kernel.Kernel.NULL_BUFFER_CALLS.contains(call)) {
+                        throw new JournalException(lineNo, "call must be one of " + io.vkernel.kernel.Kernel.NULL_BUFFER_CALLS);
+                    }
+                    yield call(lineNo, node, op, integer(lineNo, node, "count"), integer(lineNo, node, "flags"),
+                            addr.equals("NULL") ? null : Endpoint.parse(addr), null, call);
                 }
                 case "tcp_metrics_flush" -> call(lineNo, node, op, 0, 0, null, null, null);
                 case "poll" -> {

@@ -694,6 +694,28 @@ public final class Kernel implements TcpHost {
                 deliveringAfter(syscalls.sendto(requireProcess(pid), fd, data, flags, remote, unspec, report)));
     }
 
+    /** The calls {@link #nullBuffer} makes with a NULL buffer pointer. */
+    public static final List<String> NULL_BUFFER_CALLS = List.of("read", "recv", "write", "send", "sendto");
+
+    /**
+     * {@code call} (read, recv, write, send or sendto) of {@code count} bytes with a NULL buffer pointer, as the
+     * public scripts' syscall_bad_arg tests make it: EFAULT where Linux's copy to or from user memory faults, the
+     * socket otherwise untouched. {@code remote} is sendto()'s address (MSG_FASTOPEN), or null.
+     */
+    public synchronized Syscalls.Outcome nullBuffer(int pid, String call, int fd, int count, int flags, Endpoint remote,
+                                                    PacketReport report) {
+        if (!NULL_BUFFER_CALLS.contains(call)) {
+            throw new IllegalArgumentException("a NULL buffer is given to " + String.join(", ", NULL_BUFFER_CALLS) + ", not " + call);
+        }
+        memory.admit(KernelMemory.REQUEST + KernelMemory.CONNECTION + count, call + "() with a NULL buffer");
+        Process process = requireProcess(pid);
+        KernelInput.Syscall input = new KernelInput.Syscall("nullbuf", pid, fd, count, flags, remote, null, call);
+        return recorded(input, deliveringAfter(switch (call) {
+            case "read", "recv" -> syscalls.readUnwritable(process, fd, count, flags, call.equals("recv"));
+            default -> syscalls.writeUnreadable(process, fd, count, flags, !call.equals("write"), remote, call.equals("sendto"), report);
+        }));
+    }
+
     /** ip tcp_metrics flush: the Fast Open client forgets every cached cookie and MSS. */
     public synchronized void flushTcpMetrics() {
         tcp.fastOpenCache().flush();

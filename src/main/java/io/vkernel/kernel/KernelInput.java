@@ -167,6 +167,7 @@ public sealed interface KernelInput {
                 case "recvmsg" -> kernel.recvmsg(pid, fd, arg, (int) value);
                 case "send" -> kernel.send(pid, fd, data, (int) value, report);
                 case "sendto" -> kernel.sendto(pid, fd, data, (int) value, address, arg != 0, report);
+                case "nullbuf" -> kernel.nullBuffer(pid, name, fd, arg, (int) value, address, report);
                 case "tcp_metrics_flush" -> kernel.flushTcpMetrics();
                 case "poll" -> kernel.poll(pid, parsePollFds(name), arg);
                 case "epoll_create" -> kernel.epollCreate(pid, arg);

@@ -49,6 +49,13 @@ sealed interface Call {
     record Write(int fd, byte[] data, int flags, boolean send) implements Call {
     }
 
+    /**
+     * read, recv, write, send or sendto ({@code call}) with a NULL buffer of {@code count} bytes (EFAULT where
+     * Linux's copy faults); {@code address} is sendto()'s, else null.
+     */
+    record NullBuffer(String call, int fd, int count, int flags, Endpoint address) implements Call {
+    }
+
     /** sendto(): {@code address} null with {@code unspec} is AF_UNSPEC; MSG_FASTOPEN in {@code flags} connects. */
     record SendTo(int fd, byte[] data, int flags, Endpoint address, boolean unspec) implements Call {
     }

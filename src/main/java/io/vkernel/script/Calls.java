@@ -17,7 +17,7 @@ import java.util.Map;
  */
 final class Calls {
 
-    static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write",
+    static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "recvfrom", "write",
             "send", "sendto", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2", "sendmsg", "recvmsg",
             "epoll_create", "epoll_ctl", "epoll_wait");
 
@@ -48,6 +48,9 @@ final class Calls {
 
     static Call build(String name, List<Expr> args, int line) {
         Args a = new Args(name, args, line);
+        if ((io.vkernel.kernel.Kernel.NULL_BUFFER_CALLS.contains(name) || name.equals("recvfrom")) && args.size() >= 3 && a.isNullPointer(1)) {
+            return nullBuffer(a, name);
+        }
         return switch (name) {
             case "socket" -> socket(a);
             case "bind" -> {
@@ -69,9 +72,10 @@ final class Calls {
                 }
                 yield new Call.Connect(a.fd(0), a.address(1, Harness.CONNECT_ADDRESS));
             }
-            case "read", "recv" -> {
-                boolean recv = name.equals("recv");
-                a.arity(recv ? 4 : 3);
+            case "read", "recv", "recvfrom" -> {
+                // recvfrom(fd, buf, len, flags, ..., ...): recv() on a stream socket, the source address not filled in
+                boolean recv = !name.equals("read");
+                a.arity(name.equals("recvfrom") ? 6 : recv ? 4 : 3);
                 int flags = recv ? a.msgFlags(3, io.vkernel.kernel.syscall.Syscalls.RECV_FLAGS) : 0;
                 yield new Call.Read(a.fd(0), (int) a.number(2, "the byte count", 0, MAX_IO), flags, recv);
             }
@@ -146,6 +150,24 @@ final class Calls {
             return value;
         }
         throw new ScriptException(line, what + " must be a number or flags such as O_RDWR|O_NONBLOCK, got '" + expr + "'");
+    }
+
+    /**
+     * read(fd, NULL, n), recv(fd, NULL, n, flags), write, send and sendto likewise: packetdrill passes a NULL buffer
+     * pointer (buffer_arg() takes ... or 0), and the kernel answers EFAULT where its copy faults.
+     */
+    private static Call nullBuffer(Args a, String name) {
+        a.arity(switch (name) {
+            case "read", "write" -> 3;
+            case "recv", "send" -> 4;
+            default -> 6; // sendto, recvfrom
+        });
+        int count = (int) a.number(2, "the byte count", 0, MAX_IO);
+        boolean reading = name.startsWith("re");
+        int flags = a.size() > 3 ? a.msgFlags(3, reading ? io.vkernel.kernel.syscall.Syscalls.RECV_FLAGS
+                : io.vkernel.kernel.syscall.Syscalls.SEND_FLAGS) : 0;
+        Endpoint to = name.equals("sendto") ? a.address(4, Harness.CONNECT_ADDRESS) : null;
+        return new Call.NullBuffer(name.equals("recvfrom") ? "recv" : name, a.fd(0), count, flags, to);
     }
 
     private static Call socket(Args a) {
@@ -346,6 +368,11 @@ final class Calls {
             return args.get(i) instanceof Expr.Word w && w.name().equals(word);
         }
 
+        /** NULL, or 0, as packetdrill's buffer_arg() takes a null pointer. */
+        boolean isNullPointer(int i) {
+            return isWord(i, "NULL") || isNumber(i, 0);
+        }
+
         boolean isNumber(int i, long value) {
             return args.get(i) instanceof Expr.Num n && n.value() == value;
         }
@@ -420,7 +447,7 @@ final class Calls {
                 }
                 return Arrays.copyOf(bytes, count);
             }
-            throw error("the buffer must be ... or a \"string\"");
+            throw error("the buffer must be ..., NULL or a \"string\"");
         }
 
         String socketOption() {

@@ -407,6 +407,16 @@ public final class JournalScript {
                 call = "send(" + fd + ", ..., " + c.data().length + ", " + msgFlags((int) c.value(), Syscalls.SEND_FLAGS) + ")";
                 outcome = kernel.send(pid, fd, c.data(), (int) c.value(), report);
             }
+            case "nullbuf" -> {
+                int flags = (int) c.value();
+                call = switch (c.name()) {
+                    case "read", "write" -> c.name() + "(" + fd + ", NULL, " + c.arg() + ")";
+                    case "recv" -> "recv(" + fd + ", NULL, " + c.arg() + ", " + msgFlags(flags, Syscalls.RECV_FLAGS) + ")";
+                    case "send" -> "send(" + fd + ", NULL, " + c.arg() + ", " + msgFlags(flags, Syscalls.SEND_FLAGS) + ")";
+                    default -> throw refuse("is sendto() with a NULL buffer, which this export does not write as a script line yet");
+                };
+                outcome = kernel.nullBuffer(pid, c.name(), fd, c.arg(), flags, c.address(), report);
+            }
             case "close" -> {
                 call = "close(" + fd + ")";
                 outcome = kernel.close(pid, fd, report);

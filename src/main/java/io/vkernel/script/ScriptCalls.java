@@ -32,6 +32,8 @@ final class ScriptCalls {
             return c.send() ? kernel.send(pid, c.fd(), c.data(), c.flags(), report) : kernel.write(pid, c.fd(), c.data(), report);
         } else if (call instanceof Call.SendTo c) {
             return kernel.sendto(pid, c.fd(), c.data(), c.flags(), c.address(), c.unspec(), report);
+        } else if (call instanceof Call.NullBuffer c) {
+            return kernel.nullBuffer(pid, c.call(), c.fd(), c.count(), c.flags(), c.address(), report);
         } else if (call instanceof Call.Poll c) {
             return kernel.poll(pid, c.fds(), c.timeoutMs());
         } else if (call instanceof Call.Close c) {

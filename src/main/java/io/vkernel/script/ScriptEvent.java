@@ -4,6 +4,6 @@ package io.vkernel.script;
 record ScriptEvent(int line, String text, EventTime time, Action action) {
 
     /** A packet, a system call, setup settings (a backquoted command) or assertions (a %{ }% block). */
-    sealed interface Action permits PacketLine, SyscallLine, SetupCommands.Setup, CodeBlock, IcmpLine, Nstat {
+    sealed interface Action permits PacketLine, SyscallLine, SetupCommands.Setup, CodeBlock, IcmpLine, Nstat, ProcGrep {
     }
 }

@@ -122,8 +122,13 @@ public final class ScriptParser {
                             + " on its line");
                 }
                 Nstat nstat = block.shell() ? Nstat.parse(block.text(), block.line()) : null;
-                ScriptEvent.Action action = nstat != null ? nstat : block.shell() ? SetupCommands.parse(block.text(), block.line())
+                ProcGrep grep = block.shell() && nstat == null ? ProcGrep.parse(block.text(), block.line()) : null;
+                ScriptEvent.Action action = nstat != null ? nstat : grep != null ? grep
+                        : block.shell() ? SetupCommands.parse(block.text(), block.line())
                         : CodeBlock.parse(block.text(), block.line(), fields, assigned);
+                if (grep != null && before.isEmpty()) {
+                    throw new ScriptException(line, "a grep of /proc/net/tcp needs its time, e.g. '+0 `grep \" 0A \" /proc/net/tcp`'");
+                }
                 if (nstat != null && before.isEmpty()) {
                     throw new ScriptException(line, "an nstat line needs its time, e.g. '+0 `nstat > /dev/null`'");
                 }
@@ -497,8 +502,7 @@ public final class ScriptParser {
             case "sack" -> sack(c);
             case "FO", "FOEXP" -> fastOpen(c, name.equals("FOEXP"));
             case "ECN" -> accEcn(c);
-            case "md5" -> throw c.error("the md5 option is not supported: vkernel models mss, sackOK, TS, nop, wscale, eol, "
-                    + "sack blocks and the Fast Open option (FO, FOEXP)");
+            case "md5" -> md5(c);
             default -> throw c.error("unknown TCP option '" + name + "': use mss N, sackOK, TS val N ecr N, nop, wscale N, eol, sack L:R");
         };
     }
@@ -567,6 +571,24 @@ public final class ScriptParser {
             value[3 * i + 2] = (byte) v;
         }
         return new TcpOption.Unknown(first1 ? io.vkernel.kernel.tcp.AccEcn.KIND_ACCECN1 : io.vkernel.kernel.tcp.AccEcn.KIND_ACCECN0, value);
+    }
+
+    /**
+     * packetdrill's TCP MD5 signature option (RFC 2385): {@code md5} and the 16-byte digest as 32 hex digits, kind 19
+     * length 18 on the wire.
+     */
+    private static TcpOption md5(Cursor c) {
+        StringBuilder hex = new StringBuilder();
+        Lexer.Token last = null;
+        while ((c.peekKind(Kind.NUMBER) || c.peekKind(Kind.WORD))
+                && (last == null || c.peek().column() == last.column() + last.text().length())) {
+            last = c.next();
+            hex.append(last.text());
+        }
+        if (!hex.toString().matches("[0-9a-fA-F]{32}")) {
+            throw c.error("an md5 option is 32 hex digits (the 16-byte digest), e.g. md5 000102030405060708090a0b0c0d0e0f, got '" + hex + "'");
+        }
+        return new TcpOption.Unknown(19, java.util.HexFormat.of().parseHex(hex.toString()));
     }
 
     private static TcpOption sack(Cursor c) {

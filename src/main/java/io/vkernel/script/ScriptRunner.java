@@ -180,7 +180,7 @@ public final class ScriptRunner {
         if (event.action() instanceof IcmpLine) {
             return "inbound";
         }
-        if (event.action() instanceof SetupCommands.Setup || event.action() instanceof Nstat) {
+        if (event.action() instanceof SetupCommands.Setup || event.action() instanceof Nstat || event.action() instanceof ProcGrep) {
             return "setup";
         }
         return event.action() instanceof CodeBlock ? "code" : "syscall";
@@ -219,6 +219,8 @@ public final class ScriptRunner {
             ok = icmp(line, icmp, time, start, end, tolerance);
         } else if (event.action() instanceof Nstat nstat) {
             ok = reach(line, time, start, end, tolerance, "nstat") && nstat(line, nstat);
+        } else if (event.action() instanceof ProcGrep grep) {
+            ok = reach(line, time, start, end, tolerance, "grep") && procGrep(line, grep);
         } else {
             SyscallLine call = (SyscallLine) event.action();
             Long callEnd = call.endUs() == null ? null : time.isRelative() || time.isAny() ? offset + call.endUs() : call.endUs();
@@ -458,6 +460,9 @@ public final class ScriptRunner {
         } else if (live instanceof Call.SendTo sendTo && sendTo.address() != null
                 && (sendTo.flags() & io.vkernel.kernel.syscall.Syscalls.MSG_FASTOPEN) != 0) {
             followConnect(sendTo.fd(), sendTo.address()); // a Fast Open sendto() connects
+        } else if (live instanceof Call.NullBuffer nb && nb.address() != null
+                && (nb.flags() & io.vkernel.kernel.syscall.Syscalls.MSG_FASTOPEN) != 0) {
+            followConnect(nb.fd(), nb.address());
         }
         if (outcome instanceof Syscalls.Done done) {
             boolean ok = judge(line, call, done.result(), nowUs(), callEnd, time, tolerance);
@@ -486,6 +491,19 @@ public final class ScriptRunner {
         }
         line.status = "pass";
         line.actual = nstat.counter() == null ? "nstat's baseline set" : nstat.counter() + " = " + now.get(nstat.counter());
+        return true;
+    }
+
+    /** A grep of /proc/net/tcp: passes when a line of the kernel's table matches every pattern, as grep exits 0. */
+    private boolean procGrep(Line line, ProcGrep grep) {
+        List<String> table = kernel.inspect(ProcGrep::procNetTcp);
+        List<String> found = grep.matching(table);
+        if (found.isEmpty()) {
+            return fail(line, "grep found no line of /proc/net/tcp with " + grep.patterns() + " (exit status 1); the table holds "
+                    + (table.isEmpty() ? "no socket" : String.join(" | ", table)));
+        }
+        line.status = "pass";
+        line.actual = String.join(" | ", found);
         return true;
     }
 
@@ -530,6 +548,8 @@ public final class ScriptRunner {
             return new Call.Connect(c.fd(), at.connectAddress());
         } else if (call instanceof Call.SendTo c && c.address() == Harness.CONNECT_ADDRESS) {
             return new Call.SendTo(c.fd(), c.data(), c.flags(), at.connectAddress(), c.unspec());
+        } else if (call instanceof Call.NullBuffer c && c.address() == Harness.CONNECT_ADDRESS) {
+            return new Call.NullBuffer(c.call(), c.fd(), c.count(), c.flags(), at.connectAddress());
         }
         return call;
     }
@@ -557,6 +577,8 @@ public final class ScriptRunner {
             return new Call.Write(fd(c.fd()), c.data(), c.flags(), c.send());
         } else if (call instanceof Call.SendTo c) {
             return new Call.SendTo(fd(c.fd()), c.data(), c.flags(), c.address(), c.unspec());
+        } else if (call instanceof Call.NullBuffer c) {
+            return new Call.NullBuffer(c.call(), fd(c.fd()), c.count(), c.flags(), c.address());
         } else if (call instanceof Call.Poll c) {
             return new Call.Poll(c.fds().stream().map(p -> new io.vkernel.kernel.syscall.Syscalls.PollFd(fd(p.fd()), p.events())).toList(),
                     c.expectedRevents(), c.timeoutMs());

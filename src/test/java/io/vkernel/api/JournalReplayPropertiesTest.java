@@ -201,13 +201,17 @@ class JournalReplayPropertiesTest {
                         k.socketNonBlocking(pid); // socket(SOCK_STREAM|SOCK_NONBLOCK): socket() then fcntl() in the journal
                     }
                 }
+                // a NULL buffer pointer (EFAULT where the copy faults; a Fast Open sendto() sends a SYN without data)
+                case 38 -> k.nullBuffer(pid, io.vkernel.kernel.Kernel.NULL_BUFFER_CALLS.get(Math.floorMod(c, 5)), fd, Math.floorMod(a, 2000),
+                        Math.floorMod(c, 5) == 4 ? 0x20000000 : Math.floorMod(c, 3) == 0 ? 0x40 : 0,
+                        Math.floorMod(c, 5) == 4 ? Endpoint.parse("192.0.2.1:80") : null, report);
                 default -> k.exit(pid);
             }
         }
     }
 
     static Gen<List<Action>> actions() {
-        Gen<Action> action = integers().between(0, 38).zip(integers().all(), integers().all(), integers().all(),
+        Gen<Action> action = integers().between(0, 39).zip(integers().all(), integers().all(), integers().all(),
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(0, 20), Action::new);
         return lists().of(action).ofSizeBetween(1, 80);
     }

@@ -178,7 +178,7 @@ class ScriptParserTest {
         refused(PREAMBLE + "+0 < (tos 0x2) S 0:0(0) win 100\n", 4, "(tos 0x..) are not supported");
         refused(PREAMBLE + "+0 < S 0:0(0) win 100 <mss 1000,wscale 7>\n", 4, "not a multiple of 4");
         refused(PREAMBLE + "+0 < S 0:0(0) win 100 <FO abc,nop>\n", 4, "an even number of hex digits");
-        refused(PREAMBLE + "+0 < S 0:0(0) win 100 <md5 abcd>\n", 4, "the md5 option is not supported");
+        refused(PREAMBLE + "+0 < S 0:0(0) win 100 <md5 abcd>\n", 4, "an md5 option is 32 hex digits (the 16-byte digest)");
         refused(PREAMBLE + "+0 < S 0:0(0) win 100 <...>\n", 4, "only makes sense for outbound");
         refused(PREAMBLE + "+0 < S 0:0(0) win 70000\n", 4, "between 0 and 65535");
         refused(PREAMBLE + "+0 poll(3, 1, 0) = 0\n", 4, "poll takes a list of pollfds");

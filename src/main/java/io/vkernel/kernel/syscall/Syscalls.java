@@ -187,7 +187,7 @@ public final class Syscalls {
      * (tcp_recvmsg_locked() with peek_seq), and does not consume a FIN.
      */
     public Outcome read(Process process, int fd, int count, int flags, boolean recv) {
-        return read(process, fd, count, flags, recv, false);
+        return read(process, fd, count, flags, recv, false, false);
     }
 
     /**
@@ -196,13 +196,24 @@ public final class Syscalls {
      * at least once the peer's FIN came, so a reader knows to read on to end of file (tcp_recvmsg()).
      */
     public Outcome recvmsg(Process process, int fd, int count, int flags) {
-        return read(process, fd, count, flags, true, true);
+        return read(process, fd, count, flags, true, true, false);
     }
 
-    private Outcome read(Process process, int fd, int count, int flags, boolean recv, boolean msg) {
+    /**
+     * read() or recv() into a buffer the process cannot write (a NULL pointer): tcp_recvmsg_locked() finds the
+     * queued bytes and skb_copy_datagram_msg() faults, so with nothing copied the call fails with EFAULT
+     * ("if (!copied) copied = -EFAULT") and the bytes stay queued; with nothing queued it waits, reports end of
+     * file or an error as any read does.
+     */
+    public Outcome readUnwritable(Process process, int fd, int count, int flags, boolean recv) {
+        return read(process, fd, count, flags, recv, false, true);
+    }
+
+    private Outcome read(Process process, int fd, int count, int flags, boolean recv, boolean msg, boolean unwritable) {
+        String buf = unwritable ? "NULL" : "...";
         String call = msg ? "recvmsg(" + fd + ", {msg_iov=[{iov_base=..., iov_len=" + count + "}], msg_iovlen=1}, " + msgFlags(flags) + ")"
-                : recv ? "recvfrom(" + fd + ", ..., " + count + ", " + msgFlags(flags) + ", NULL, NULL)"
-                : "read(" + fd + ", ..., " + count + ")";
+                : recv ? "recvfrom(" + fd + ", " + buf + ", " + count + ", " + msgFlags(flags) + ", NULL, NULL)"
+                : "read(" + fd + ", " + buf + ", " + count + ")";
         Socket socket;
         OpenFile file;
         try {
@@ -231,6 +242,9 @@ public final class Syscalls {
                     throw new SyscallException(Errno.ENOTCONN);
                 }
                 byte[] data;
+                if (unwritable && count > 0 && tcb.receiveQueued() > 0) {
+                    throw new SyscallException(Errno.EFAULT); // the copy to user memory faults; nothing consumed
+                }
                 if ((flags & MSG_PEEK) != 0 && tcb.receiveQueued() > 0) {
                     data = tcb.peekReceived(count);
                 } else if ((flags & MSG_PEEK) != 0 && tcb.finUnread()) {
@@ -265,11 +279,29 @@ public final class Syscalls {
 
     /** write(), or send() with flags (strace shows sendto()): MSG_DONTWAIT makes this one call non-blocking. */
     public Outcome write(Process process, int fd, byte[] data, int flags, boolean send, PacketReport report) {
-        if ((flags & MSG_FASTOPEN) != 0) {
-            return sendto(process, fd, data, flags, null, false, report); // send(MSG_FASTOPEN): sendto() with no address
+        return write(process, fd, data, flags, send, false, report);
+    }
+
+    /**
+     * write() or send() of {@code count} bytes from a buffer the process cannot read (a NULL pointer): the checks
+     * of any write, then EFAULT where tcp_sendmsg_locked() would copy (see TcpSender.faultingWrite()); a Fast Open
+     * send connects with a SYN that carries no data.
+     */
+    public Outcome writeUnreadable(Process process, int fd, int count, int flags, boolean send, Endpoint remote, boolean sendto,
+                                   PacketReport report) {
+        if (sendto) {
+            return sendto(process, fd, new byte[count], flags, remote, false, true, report);
         }
-        String call = send ? "sendto(" + fd + ", " + quote(data) + ", " + data.length + ", " + msgFlags(flags) + ", NULL, 0)"
-                : "write(" + fd + ", " + quote(data) + ", " + data.length + ")";
+        return write(process, fd, new byte[count], flags, send, true, report);
+    }
+
+    private Outcome write(Process process, int fd, byte[] data, int flags, boolean send, boolean unreadable, PacketReport report) {
+        if ((flags & MSG_FASTOPEN) != 0) {
+            return sendto(process, fd, data, flags, null, false, unreadable, report); // send(MSG_FASTOPEN): sendto() with no address
+        }
+        String buf = unreadable ? "NULL" : quote(data);
+        String call = send ? "sendto(" + fd + ", " + buf + ", " + data.length + ", " + msgFlags(flags) + ", NULL, 0)"
+                : "write(" + fd + ", " + buf + ", " + data.length + ")";
         Socket socket;
         OpenFile file;
         try {
@@ -289,7 +321,22 @@ public final class Syscalls {
         }
         if (socket.tcb().deferConnect()) {
             // tcp_sendmsg_locked(): on a TCP_FASTOPEN_CONNECT socket the first write sends the SYN with its data
-            return sendto(process, fd, data, flags, null, false, report);
+            return sendto(process, fd, data, flags, null, false, unreadable, report);
+        }
+        if (unreadable && data.length > 0) {
+            Supplier<SyscallResult> faulting = () -> {
+                try {
+                    if (socket.tcb().state() != TcpState.SYN_SENT) {
+                        kernel.tcp().faultingWrite(socket.tcb()); // EFAULT where there is room for bytes
+                        socket.noSpace(true); // sk_stream_wait_memory(): no room, as any write waits
+                    }
+                    return null;
+                } catch (SyscallException e) {
+                    return SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
+                }
+            };
+            return block(process, socket, file.nonBlocking() || (flags & MSG_DONTWAIT) != 0, call, "sk_stream_wait_memory", faulting,
+                    socket.options().sndTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
         }
         int[] written = {0};
         // tcp_sendmsg_locked(): MSG_ZEROCOPY of at least one byte on a socket with SO_ZEROCOPY takes a notification id
@@ -347,7 +394,12 @@ public final class Syscalls {
      * {@code unspec}: the address is AF_UNSPEC, which Fast Open refuses (EOPNOTSUPP).
      */
     public Outcome sendto(Process process, int fd, byte[] data, int flags, Endpoint remote, boolean unspec, PacketReport report) {
-        String call = "sendto(" + fd + ", " + quote(data) + ", " + data.length + ", " + msgFlags(flags) + ", "
+        return sendto(process, fd, data, flags, remote, unspec, false, report);
+    }
+
+    private Outcome sendto(Process process, int fd, byte[] data, int flags, Endpoint remote, boolean unspec, boolean unreadable,
+                           PacketReport report) {
+        String call = "sendto(" + fd + ", " + (unreadable ? "NULL" : quote(data)) + ", " + data.length + ", " + msgFlags(flags) + ", "
                 + (unspec ? "{sa_family=AF_UNSPEC}, 16" : remote == null ? "NULL, 0" : sockaddr(remote) + ", 16") + ")";
         Socket socket;
         OpenFile file;
@@ -360,7 +412,7 @@ public final class Syscalls {
         Tcb tcb = socket.tcb();
         boolean deferred = tcb != null && tcb.deferConnect();
         if ((flags & MSG_FASTOPEN) == 0 && !deferred) {
-            return write(process, fd, data, flags & ~MSG_FASTOPEN, true, report);
+            return write(process, fd, data, flags & ~MSG_FASTOPEN, true, unreadable, report);
         }
         boolean nonBlocking = file.nonBlocking() || (flags & MSG_DONTWAIT) != 0;
         int copied;
@@ -371,13 +423,14 @@ public final class Syscalls {
                 throw new SyscallException(Errno.EOPNOTSUPP);
             }
             if (deferred) {
-                copied = kernel.tcp().sendDeferredSyn(tcb, data, report);
+                copied = unreadable ? kernel.tcp().sendDeferredSynUnreadable(tcb, report) : kernel.tcp().sendDeferredSyn(tcb, data, report);
                 newSyn = true;
             } else if (tcb == null && !socket.isListening()) {
                 if (remote == null) {
                     throw new SyscallException(Errno.EINVAL); // tcp_v4_connect(): no address to connect to
                 }
-                tcb = kernel.tcp().connectFastOpen(socket, connectTuple(socket, remote), data, false, report);
+                tcb = unreadable ? kernel.tcp().connectFastOpenUnreadable(socket, connectTuple(socket, remote), report)
+                        : kernel.tcp().connectFastOpen(socket, connectTuple(socket, remote), data, false, report);
                 socket.attach(tcb);
                 copied = io.vkernel.kernel.tcp.TcpEngine.synDataLength(tcb);
                 newSyn = true;
@@ -429,6 +482,9 @@ public final class Syscalls {
                 if (conn.pendingError() != null && conn.state() == TcpState.CLOSE) {
                     Errno errno = kernel.tcp().takeError(conn);
                     return SyscallResult.failed(errno, call + " = -1 " + errno.name() + " (" + errno.message() + ")");
+                }
+                if (unreadable && written[0] < data.length && !kernel.tcp().faultingWrite(conn)) {
+                    return null; // tcp_sendmsg_locked() after the handshake: EFAULT thrown where there is room
                 }
                 if (written[0] < data.length) {
                     byte[] rest = Arrays.copyOfRange(data, written[0], data.length);

@@ -91,10 +91,22 @@ final class ActiveOpen {
         return tcb;
     }
 
+    /** The Fast Open data of a sendto() whose buffer pointer the process cannot read (compared by identity). */
+    static final byte[] UNREADABLE = new byte[0];
+
     /** tcp_connect(): the SYN goes out (with Fast Open data or a cookie request when asked) and its timer starts. */
     private void startConnect(Tcb tcb, byte[] fastOpenData, PacketReport report) {
         host.count(SnmpCounter.TCP_ACTIVE_OPENS);
-        if (fastOpenData != null) {
+        if (fastOpenData == UNREADABLE) {
+            // tcp_send_syn_data(): copy_page_from_iter() copies nothing from the bad pointer, so "goto fallback":
+            // the cookie is dropped and a plain SYN asks for one (fo->cookie.len = 0); the call copied no byte
+            FastOpenClient.Syn planned = FastOpenClient.plan(tcb, fastOpenCache, sysctls, tcb.socket, new byte[1], new PacketReport(null));
+            tcb.fastOpenSyn = planned.synData()
+                    ? new FastOpenClient.Syn(new byte[0], planned.option == null ? null // no cookie required: cookie.len -1, no option
+                            : new FastOpen.Cookie(new byte[0], planned.option.exp()))
+                    : planned;
+            report.step("tcp.fastopen", "the buffer cannot be read (EFAULT on the copy): the SYN carries no data and asks for a cookie");
+        } else if (fastOpenData != null) {
             tcb.fastOpenSyn = FastOpenClient.plan(tcb, fastOpenCache, sysctls, tcb.socket, fastOpenData, report);
             tcb.sndNxt = tcb.iss + 1 + tcb.fastOpenSyn.data.length;
         }

@@ -62,6 +62,7 @@ public final class TcpEngine {
     private final TcpTimers timers;
     private final IcmpErrors icmp;
     private final Sysctls sysctls;
+    private final TcpMd5 md5;
 
     public TcpEngine(EstablishedTable established, ListenerTable listeners, BindTable binds, VirtualClock clock,
                      Sysctls sysctls, IsnGenerator isns, TcpHost host, int maxConnections) {
@@ -85,6 +86,7 @@ public final class TcpEngine {
         this.active.routes = routes;
         this.passive.routes = routes;
         this.icmp = new IcmpErrors(host, states, active, passive, routes, recovery);
+        this.md5 = new TcpMd5(host);
     }
 
     /** An ICMP error quoting one of this connection's segments (tcp_v4_err()): see {@link IcmpErrors}. */
@@ -101,11 +103,17 @@ public final class TcpEngine {
 
     /** A segment for a listener: a SYN starts a request in SYN_RECV, anything with ACK is reset. */
     public void listenerReceives(Socket listener, Segment segment, PacketReport report) {
+        if (md5.unexpected(segment, report)) {
+            return;
+        }
         passive.listenerReceives(listener, segment, report, 0);
     }
 
     /** Segment arrival for a TCB found in the established table, checks in RFC 9293 §3.10.7 order. */
     public void segmentArrives(Tcb tcb, Segment segment, PacketReport report) {
+        if (tcb.state != TcpState.TIME_WAIT && md5.unexpected(segment, report)) {
+            return;
+        }
         input.segmentArrives(tcb, segment, report);
     }
 
@@ -128,6 +136,24 @@ public final class TcpEngine {
     /** The first write on a deferred TCP_FASTOPEN_CONNECT socket: its SYN leaves with the data; returns the bytes it carries. */
     public int sendDeferredSyn(Tcb tcb, byte[] data, PacketReport report) {
         return active.sendDeferredSyn(tcb, data, report);
+    }
+
+    /**
+     * The Fast Open connect of {@link #connectFastOpen} or {@link #sendDeferredSyn} from a buffer the process cannot
+     * read (a NULL pointer): tcp_send_syn_data()'s copy faults and it falls back to a plain SYN asking for a cookie.
+     */
+    public Tcb connectFastOpenUnreadable(Socket socket, FourTuple tuple, PacketReport report) {
+        return active.connect(socket, tuple, report, ActiveOpen.UNREADABLE, false);
+    }
+
+    /** {@link #sendDeferredSyn} from a buffer the process cannot read: the SYN leaves without data (see above). */
+    public int sendDeferredSynUnreadable(Tcb tcb, PacketReport report) {
+        return active.sendDeferredSyn(tcb, ActiveOpen.UNREADABLE, report);
+    }
+
+    /** tcp_sendmsg_locked() from an unreadable buffer: EFAULT where bytes could be copied, false to wait for room. */
+    public boolean faultingWrite(Tcb tcb) {
+        return sender.faultingWrite(tcb);
     }
 
     /** How many bytes the SYN carried (tp->fastopen_req->copied), 0 when it carried none. */

@@ -68,6 +68,23 @@ final class TcpSender {
     }
 
     /**
+     * tcp_sendmsg_locked() from a buffer the process cannot read (a NULL pointer): the same checks as {@link #write},
+     * then, where there is room for bytes (the open tail skb, or sk_stream_memory_free() for a new one), the copy
+     * from user memory faults and nothing was copied, so the call fails with EFAULT (do_error: sk_stream_error());
+     * the empty skb is removed again (tcp_remove_empty_skb()), nothing is queued or sent. Without room the call waits
+     * for space as any write does: returns false.
+     */
+    public boolean faultingWrite(Tcb tcb) {
+        write(tcb, new byte[0], false, false, null);
+        SendBuffer buffer = tcb.sendBuffer;
+        int tailLength = buffer.openTailLength(tcb);
+        if ((tailLength >= 0 && tailLength < sizeGoal(tcb)) || buffer.memoryFree(tcb, sysctls)) {
+            throw new SyscallException(Errno.EFAULT);
+        }
+        return false;
+    }
+
+    /**
      * tcp_sendmsg_locked()'s loop: the bytes join the unsent tail skb up to size_goal, then fill new skbs, each
      * allowed only while sk_stream_memory_free() (SendBuffer); a full skb leaves at once if it is the first unsent
      * one (tcp_push_one()), or with everything pending if more than half the peer's largest window went unpushed

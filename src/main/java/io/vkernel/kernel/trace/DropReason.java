@@ -27,6 +27,7 @@ public enum DropReason {
     NO_ACK_FLAG("a segment without ACK on a synchronized connection is dropped"),
     RECEIVE_BUFFER_FULL("the receive buffer has no room for the payload"),
     DUPLICATE("the segment carries only bytes already received"),
+    MD5_UNEXPECTED("the segment carries a TCP MD5 signature option (RFC 2385) but the socket has no MD5 key (Linux: tcp_inbound_md5_hash(), TcpExtTCPMD5Unexpected)"),
     ICMP_IGNORED("an ICMP error that changes nothing: no connection quoted, a sequence number outside the window, or a type TCP ignores (tcp_v4_err())");
 
     private final String explanation;

@@ -40,6 +40,7 @@ public enum SnmpCounter {
     TCP_PARTIAL_UNDO("TcpExtTCPPartialUndo", "recoveries undone on a partial ACK whose timestamp shows a delayed original (tcp_try_undo_partial())"),
     TCP_DSACK_UNDO("TcpExtTCPDSACKUndo", "cwnd reductions undone because D-SACKs reported every retransmission as a duplicate (tcp_try_undo_dsack())"),
     TCP_LOSS_UNDO("TcpExtTCPLossUndo", "retransmission timeouts undone as spurious (tcp_try_undo_loss(), tcp_try_undo_recovery() in Loss)"),
+    TCP_MD5_UNEXPECTED("TcpExtTCPMD5Unexpected", "segments dropped for carrying a TCP MD5 signature (RFC 2385) to a socket with no MD5 key (tcp_inbound_md5_hash())"),
     TCP_LOSS_PROBES("TcpExtTCPLossProbes", "tail loss probes sent (tcp_send_loss_probe(), RFC 8985 §7)"),
     TCP_LOSS_PROBE_RECOVERY("TcpExtTCPLossProbeRecovery", "losses a tail loss probe repaired (tcp_process_tlp_ack())"),
     TCP_ZERO_WINDOW_DROP("TcpExtTCPZeroWindowDrop", "in-order data dropped because the advertised window was zero (tcp_data_queue())"),

@@ -285,6 +285,9 @@ public sealed interface TcpOption {
             if (kind == 254 && value.length >= 2 && (value[0] & 0xff) == 0xF9 && (value[1] & 0xff) == 0x89) {
                 return "FOEXP" + (value.length > 2 ? " " + HexFormat.of().formatHex(value, 2, value.length) : "");
             }
+            if (kind == 19 && value.length == 16) {
+                return "md5 " + HexFormat.of().formatHex(value); // RFC 2385's signature, as packetdrill writes it
+            }
             return "unknown-" + kind + (value.length > 0 ? " 0x" + HexFormat.of().formatHex(value) : "");
         }
     }
