@@ -62,6 +62,9 @@ public final class Sysctls {
     public static final String TCP_CUBIC_HYSTART_ACK_DELTA_US = "tcp_cubic.hystart_ack_delta_us";
     /** vkernel's own: 1 = the NIC offers GSO/TSO, so the stack may send super-segments (ethtool -K dev gso|tso on). */
     public static final String VKERNEL_GSO = "vkernel.gso";
+    /** The GSO size (virtio_net_hdr gso_size) inbound packets longer than it arrive with; 0: none. */
+    public static final String VKERNEL_RX_GSO_SIZE = "vkernel.rx_gso_size";
+    public static final String TCP_SHRINK_WINDOW = "net.ipv4.tcp_shrink_window";
     /** tcp_notsent_lowat(): the default TCP_NOTSENT_LOWAT; UINT_MAX (tcp_sk_init()) leaves it off. */
     public static final String TCP_NOTSENT_LOWAT = "net.ipv4.tcp_notsent_lowat";
     /** tcp_tso_should_defer(): a GSO packet waits for the next ACK unless 1/divisor of the window can go now. */
@@ -152,6 +155,8 @@ public final class Sysctls {
             SPECS.put(TCP_FASTOPEN_KEY + "." + i, new Spec(0x5EED_0000L + i, 0, 0xFFFF_FFFFL, "word " + i
                     + " of the Fast Open cookie key (net.ipv4.tcp_fastopen_key is the four words as %08x-%08x-%08x-%08x)"));
         }
+        SPECS.put(TCP_SHRINK_WINDOW, new Spec(0, 0, 1, "1 lets the advertised window shrink when the buffer fills, with a window scale (__tcp_select_window()); 0 never shrinks an offered window (RFC 7323 §2.4)"));
+        SPECS.put(VKERNEL_RX_GSO_SIZE, new Spec(0, 0, 65535, "the segment size an inbound packet longer than it carries as GSO metadata (packetdrill's --mss= sets the tun's virtio_net_hdr gso_size); the receiver learns rcv_mss from it, 0: packets arrive as they are"));
         SPECS.put(VKERNEL_GSO, new Spec(1, 0, 1, "segmentation offload (GSO/TSO, as 'ethtool -K dev gso on'): 1 hands the NIC one super-segment of up to 64 KB, 0 MSS-sized segments"));
         SPECS.put(VKERNEL_TRACE, new Spec(1, 0, 1, "vkernel's own switch: 0 skips per-packet explanations and packet events (the fast path)"));
     }

@@ -1,5 +1,6 @@
 package io.vkernel.script;
 
+import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.tcp.TcpInfo;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
@@ -39,7 +40,7 @@ public final class ScriptParser {
         OPTIONS.put("gateway_ip", "accepted: packetdrill's tun route, which vkernel does not need");
         OPTIONS.put("netmask_ip", "accepted: packetdrill's tun netmask, which vkernel does not need");
         OPTIONS.put("mtu", "1500 only (the tun device's default)");
-        OPTIONS.put("mss", "the MSS packetdrill's tun uses to split inbound GRO packets; vkernel injects packets as written");
+        OPTIONS.put("mss", "the gso_size packetdrill's tun gives inbound packets longer than it (sets vkernel.rx_gso_size)");
         OPTIONS.put("strict_segments", "outbound packets must match segment by segment (vkernel always does)");
     }
 
@@ -65,6 +66,7 @@ public final class ScriptParser {
         List<String> notes = new ArrayList<>();
         Set<String> assigned = new HashSet<>();
         Set<String> fields = new HashSet<>(TcpInfo.FIELDS);
+        fields.addAll(io.vkernel.kernel.tcp.SkMeminfo.FIELDS);
         setup.add(directives(requestSysctls, source.directives(), notes));
         for (int i = 0; i < source.lines().size(); i++) {
             int line = i + 1;
@@ -88,6 +90,16 @@ public final class ScriptParser {
                         case "tolerance_usecs" -> tolerance = option(word, line);
                         case "tolerance_percent" -> percent = (int) Math.min(option(word, line), 1000);
                         case "tcp_ts_tick_usecs" -> tsTick = option(word, line);
+                        case "mss" -> {
+                            // packetdrill's linux_tun_write(): every TCP packet carries a virtio_net_hdr with
+                            // gso_size = --mss; one longer than that arrives as a GSO packet of that segment size
+                            long mss = option(word, line);
+                            if (mss < 1 || mss > 65535) {
+                                throw new ScriptException(line, word + ": " + OPTIONS.get("mss") + ", 1 to 65535");
+                            }
+                            setup.add(new SetupCommands.Setup(Map.of(Sysctls.VKERNEL_RX_GSO_SIZE, mss), Set.of(), false,
+                                    List.of(), false));
+                        }
                         case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> {
                             if (!word.contains("=")) {
                                 throw new ScriptException(line, word + " needs an address, e.g. " + word + "=192.168.0.2");

@@ -65,7 +65,7 @@ final class ReceiverRtt {
         if (tcb.rcvRttTime >= 0) {
             update(tcb, Math.max(1, (nowMs - tcb.rcvRttTime) * 1000), true);
         }
-        tcb.rcvRttSeq = tcb.rcvNxt + tcb.rcvWnd();
+        tcb.rcvRttSeq = tcb.rcvNxt + (tcb.rcvSpace.initialized ? tcb.rcvSpace.rcvWnd : tcb.rcvWnd()); // + tp->rcv_wnd
         tcb.rcvRttTime = nowMs;
     }
 }

@@ -70,7 +70,8 @@ final class TcpOutput {
             tcb.delackTimer.cancel();
             tcb.delackTimer = null;
         }
-        int window = Math.min(65535, tcb.rcvWnd() >> tcb.rcvWscale);
+        // tcp_select_window(): the window the buffer backs now, never less than what is left of the last offer
+        int window = Math.min(65535, RcvSpace.select(tcb, sysctls) >> tcb.rcvWscale);
         TcpOptions options;
         if (tcb.rcvSack != null && !tcb.rcvSack.isEmpty()) {
             // tcp_options_write(): TS first, then nop,nop,sack with the blocks that still fit
@@ -153,7 +154,8 @@ final class TcpOutput {
             }
         }
         // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
-        int window = Math.min(65535, tcb.rcvWnd());
+        int window = Math.min(65535, tcb.initialWindow());
+        tcb.rcvSpace.synWindow = window; // tcp_select_initial_window(): rcv_wnd = min(space, U16_MAX)
         flags = active ? flags : Ecn.synAckFlags(tcb, flags); // tcp_ecn_make_synack()
         return new Segment(tcb.tuple().local(), tcb.tuple().remote(), flags, tcb.iss, ack, window, 0, null, new TcpOptions(list), tos(tcb));
     }
@@ -191,6 +193,16 @@ final class TcpOutput {
      * carries it first.
      */
     void ackData(Tcb tcb, int bytes, PacketReport report) {
+        // __tcp_ack_snd_check(): with more than one full frame unacknowledged the ACK goes now only if the window
+        // would not shrink; __tcp_select_window() ends quick-ack mode once the buffer is half used
+        boolean windowOpen = true;
+        if (tcb.rcvSpace.initialized && tcb.rcvNxt - tcb.rcvSpace.rcvWup > tcb.rcvMss) {
+            windowOpen = RcvSpace.freeWindow(tcb, sysctls, true) >= tcb.rcvSpace.rcvWnd;
+        }
+        if (tcb.hasOfo()) {
+            sendAck(tcb, report); // __tcp_ack_snd_check(): "We have out of order data": the ACK (with SACK) goes now
+            return;
+        }
         if (tcb.quickAcks > 0 && !tcb.pingpong) { // tcp_in_quickack_mode(): not in pingpong (interactive) mode
             tcb.quickAcks--;
             sendAck(tcb, report);
@@ -198,7 +210,7 @@ final class TcpOutput {
         }
         tcb.unackedBytes += bytes;
         int fullSegment = ADVERTISED_MSS - (tcb.tsOk ? 12 : 0);
-        if (tcb.unackedBytes >= 2 * fullSegment) {
+        if (tcb.unackedBytes >= 2 * fullSegment && windowOpen) {
             sendAck(tcb, report);
             return;
         }
