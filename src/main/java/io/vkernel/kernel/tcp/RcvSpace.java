@@ -151,6 +151,51 @@ final class RcvSpace {
         return (long) rmemAlloc(tcb) + length <= tcb.rcvBufLimit;
     }
 
+    /**
+     * tcp_try_rmem_schedule() -> tcp_prune_queue(): when a segment does not fit, the queued data is copied into
+     * compact skbs of up to SKB_MAX_ORDER(0, 0) = 3776 bytes each (tcp_collapse(), tcp_collapse_ofo_queue()) where
+     * that costs less than the skbs it came in; then the segment is tried again.
+     */
+    static boolean tryRmemSchedule(Tcb tcb, int length) {
+        if (canIngest(tcb, length)) {
+            return true;
+        }
+        RcvSpace s = tcb.rcvSpace;
+        int unread = tcb.receiveQueue.size();
+        if (unread > 0) {
+            int compact = 0;
+            for (int left = unread; left > 0; left -= COLLAPSE_CHUNK) {
+                compact += kmallocHead(Math.min(left, COLLAPSE_CHUNK)) + SKB_STRUCT;
+            }
+            if (compact < s.queuedAlloc) {
+                long read = s.queuedEnd - unread;
+                s.queued.clear();
+                s.queuedAlloc = 0;
+                for (long end = read; end < s.queuedEnd; ) {
+                    int chunk = (int) Math.min(COLLAPSE_CHUNK, s.queuedEnd - end);
+                    end += chunk;
+                    int truesize = kmallocHead(chunk) + SKB_STRUCT;
+                    s.queued.addLast(new long[] {end, truesize});
+                    s.queuedAlloc += truesize;
+                }
+            }
+        }
+        if (tcb.hasOfo()) {
+            for (var held : tcb.ofo().entrySet()) {
+                Integer charged = s.ofo.get(held.getKey());
+                int compact = (int) (((long) held.getValue().length * (PAGE + SKB_STRUCT) + COLLAPSE_CHUNK - 1) / COLLAPSE_CHUNK);
+                if (charged != null && compact < charged) {
+                    s.ofo.put(held.getKey(), compact);
+                    s.ofoAlloc -= charged - compact;
+                }
+            }
+        }
+        return canIngest(tcb, length);
+    }
+
+    /** SKB_MAX_ORDER(0, 0): what tcp_collapse() copies into one skb. */
+    private static final int COLLAPSE_CHUNK = PAGE - SHINFO;
+
     /** tcp_space(): the window the free part of the buffer backs (may be negative). */
     static int space(Tcb tcb) {
         return winFromSpace(tcb, (long) tcb.rcvBufLimit - rmemAlloc(tcb));

@@ -109,7 +109,7 @@ final class TcpReceiver {
             int truesize = RcvSpace.truesize(segment);
             // tcp_data_queue_ofo(): the segment's size teaches rcv_mss and scaling_ratio first (tcp_measure_rcv_mss())
             RcvSpace.measure(tcb, segment, truesize, sysctls.getInt(Sysctls.VKERNEL_RX_GSO_SIZE));
-            if (RcvSpace.canIngest(tcb, payload.length)) { // tcp_try_rmem_schedule()
+            if (RcvSpace.tryRmemSchedule(tcb, payload.length)) {
                 noteOutOfOrder(tcb, segment.seq(), payload.length);
                 // keep the longer of two held segments that start at the same byte (tcp_data_queue_ofo() merges)
                 byte[] kept = tcb.ofo().merge(segment.seq(), payload, (held, fresh) -> held.length >= fresh.length ? held : fresh);
@@ -140,7 +140,7 @@ final class TcpReceiver {
             return false;
         }
         int take = fresh;
-        boolean fits = RcvSpace.canIngest(tcb, payload.length);
+        boolean fits = RcvSpace.tryRmemSchedule(tcb, payload.length);
         if (!fits && !tcb.receiveQueue.isEmpty()) {
             // tcp_try_rmem_schedule() fails (tcp_can_ingest(): rmem + len > sk_rcvbuf) and data is queued: the whole
             // segment is dropped (TCPRcvQDrop), never a part of it; with an empty queue sk_forced_mem_schedule()
