@@ -69,6 +69,7 @@ public final class Sysctls {
     public static final String VKERNEL_QDISC = "vkernel.qdisc";
     /** vkernel's own: the root qdisc's packet limit ('pfifo limit N'); 0 drops every packet (NET_XMIT_DROP). */
     public static final String VKERNEL_QDISC_LIMIT = "vkernel.qdisc_limit";
+    public static final String TCP_SHRINK_WINDOW = "net.ipv4.tcp_shrink_window";
     /** tcp_notsent_lowat(): the default TCP_NOTSENT_LOWAT; UINT_MAX (tcp_sk_init()) leaves it off. */
     public static final String TCP_NOTSENT_LOWAT = "net.ipv4.tcp_notsent_lowat";
     /** tcp_tso_should_defer(): a GSO packet waits for the next ACK unless 1/divisor of the window can go now. */
@@ -192,6 +193,7 @@ public final class Sysctls {
         SPECS.put(RX_GSO_SIZE, new Spec(0, 0, 65535, "an inbound TCP packet with more payload than this arrives as one GRO "
                 + "packet of segments this size (gso_size, as packetdrill --mss writes it to its tun): the receiver measures "
                 + "the peer's segment size from it (tcp_measure_rcv_mss()); 0: every packet is one segment"));
+        SPECS.put(TCP_SHRINK_WINDOW, new Spec(0, 0, 1, "1 lets the advertised window shrink when the buffer fills, with a window scale (__tcp_select_window()); 0 never shrinks an offered window (RFC 7323 §2.4)"));
         SPECS.put(VKERNEL_GSO, new Spec(1, 0, 1, "segmentation offload (GSO/TSO, as 'ethtool -K dev gso on'): 1 hands the NIC one super-segment of up to 64 KB, 0 MSS-sized segments"));
         SPECS.put(VKERNEL_QDISC, new Spec(0, 0, 1, "root qdisc of the device, as 'tc qdisc replace dev tun0 root ...': "
                 + "0 = pfifo (packets leave at once, in order), 1 = fq (each connection's packets leave paced at its pacing "

@@ -67,6 +67,7 @@ public final class ScriptParser {
         List<String> notes = new ArrayList<>();
         Set<String> assigned = new HashSet<>();
         Set<String> fields = new HashSet<>(TcpInfo.FIELDS);
+        fields.addAll(io.vkernel.kernel.tcp.SkMeminfo.FIELDS);
         setup.add(directives(requestSysctls, source.directives(), notes));
         for (int i = 0; i < source.lines().size(); i++) {
             int line = i + 1;

@@ -485,7 +485,9 @@ public final class ScriptRunner {
     private boolean nstat(Line line, Nstat nstat) {
         Map<String, Long> now = kernel.inspect(k -> k.snmp().byName());
         String failed = nstat.check(nstatBaseline, now);
-        nstatBaseline = now;
+        if (nstat.update()) {
+            nstatBaseline = now; // nstat -s leaves its history where it was
+        }
         if (failed != null) {
             return fail(line, failed);
         }
@@ -512,8 +514,12 @@ public final class ScriptRunner {
         Map<String, Long> info = socketUnderTest == null ? Map.of() : kernel.inspect(k -> {
             try {
                 var socket = k.requireProcess(pid).fds().get(socketUnderTest).socket();
-                return socket == null || socket.tcb() == null ? Map.<String, Long>of()
-                        : io.vkernel.kernel.tcp.TcpInfo.of(socket.tcb(), k.clock().now());
+                if (socket == null || socket.tcb() == null) {
+                    return Map.<String, Long>of();
+                }
+                Map<String, Long> fields = new java.util.HashMap<>(io.vkernel.kernel.tcp.TcpInfo.of(socket.tcb(), k.clock().now()));
+                fields.putAll(io.vkernel.kernel.tcp.SkMeminfo.of(socket.tcb())); // SO_MEMINFO, as the selftests read it
+                return fields;
             } catch (RuntimeException e) {
                 return Map.<String, Long>of();
             }

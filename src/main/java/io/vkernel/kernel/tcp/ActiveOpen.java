@@ -268,6 +268,7 @@ final class ActiveOpen {
                 byte[] data = segment.payload();
                 int take = Math.min(data.length, Math.max(0, tcb.rcvBufLimit - tcb.receiveQueue.size()));
                 tcb.receiveQueue.append(data, 0, take);
+                RcvSpace.chargeQueued(tcb, take, RcvSpace.truesize(segment));
                 tcb.rcvNxt += take;
                 report.step("tcp.fastopen", "the SYN-ACK carries " + data.length + " bytes: queued for reading");
             }

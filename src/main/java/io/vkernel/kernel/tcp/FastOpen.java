@@ -318,6 +318,7 @@ public final class FastOpen {
         }
         int take = Math.min(payload.length, Math.max(0, child.rcvBufLimit - child.receiveQueue.size()));
         child.receiveQueue.append(payload, 0, take);
+        RcvSpace.chargeQueued(child, take, RcvSpace.truesize(syn)); // skb_set_owner_r() in tcp_fastopen_add_skb()
         child.rcvNxt += take;
         child.synDataAcked = true;
     }

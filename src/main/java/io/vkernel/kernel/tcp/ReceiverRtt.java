@@ -65,7 +65,12 @@ final class ReceiverRtt {
         if (tcb.rcvRttTime >= 0) {
             update(tcb, Math.max(1, (nowMs - tcb.rcvRttTime) * 1000), true);
         }
-        tcb.rcvRttSeq = tcb.rcvNxt + tcb.rcvWnd();
+        // Linux adds tp->rcv_wnd; vkernel still adds half the free buffer in whole segments, the window it advertised
+        // before RcvSpace: with the last offer, a flight that ends exactly at its edge (the 2013 receiver_rtt
+        // scripts' third flight) gives a 1 us sample there, which those scripts do not expect (see FIDELITY.md)
+        int free = Math.max(0, tcb.rcvBufLimit - tcb.receiveQueued()) / 2;
+        int segment = TcpEngine.ADVERTISED_MSS - (tcb.tsOk ? 12 : 0);
+        tcb.rcvRttSeq = tcb.rcvNxt + Math.min(65535 << tcb.rcvWscale, free / segment * segment);
         tcb.rcvRttTime = nowMs;
     }
 }

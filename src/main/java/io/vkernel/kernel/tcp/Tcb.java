@@ -44,6 +44,8 @@ public final class Tcb implements BindTable.Owner {
     int offeredWscale;
 
     final ByteQueue receiveQueue = new ByteQueue();
+    /** Linux's receive memory (truesize charged per skb) and the window state it drives. */
+    final RcvSpace rcvSpace = new RcvSpace();
     /** Bytes written by the application: [sndUna, sndNxt) in flight first, then unsent bytes. */
     final ByteQueue sendQueue = new ByteQueue();
     /** How Linux charges those bytes: skb by skb, against sk_sndbuf (sk_wmem_queued, tcp_sndbuf_expand()). */
@@ -303,11 +305,20 @@ public final class Tcb implements BindTable.Owner {
     }
 
     /**
-     * The window we advertise: half the free receive space, rounded down to whole segments (tcp_select_window());
-     * with timestamps a segment carries 12 bytes fewer, so 131072 / 2 gives 45 x 1448 = 65160 instead of 44 x 1460.
+     * The receive window: what is left of the last one advertised (tcp_receive_window()); before the handshake
+     * ends, the window of our SYN or SYN-ACK. {@link RcvSpace} keeps Linux's receive memory and window state.
      */
     public int rcvWnd() {
-        int space = Math.max(0, rcvBufLimit - receiveQueue.size()) / 2;
+        return RcvSpace.receiveWindow(this);
+    }
+
+    /**
+     * The window a SYN or SYN-ACK offers (tcp_select_initial_window()): tcp_full_space() with the default
+     * scaling_ratio, half the buffer, rounded down to whole segments; with timestamps a segment carries 12 bytes
+     * fewer, so 131072 / 2 gives 45 x 1448 = 65160 instead of 44 x 1460.
+     */
+    int initialWindow() {
+        int space = Math.max(0, rcvBufLimit) / 2;
         int segment = TcpEngine.ADVERTISED_MSS - (tsOk ? 12 : 0);
         int window = space / segment * segment;
         return Math.min(65535 << rcvWscale, window);

@@ -70,7 +70,8 @@ final class TcpOutput {
             tcb.delackTimer.cancel();
             tcb.delackTimer = null;
         }
-        int window = Math.min(65535, tcb.rcvWnd() >> tcb.rcvWscale);
+        // tcp_select_window(): the window the buffer backs now, never less than what is left of the last offer
+        int window = Math.min(65535, RcvSpace.select(tcb, sysctls) >> tcb.rcvWscale);
         TcpOptions options;
         if (tcb.accEcn != null && tcb.accEcn.wantsOption(tcb, clock.now())) {
             options = accEcnOptions(tcb);
@@ -188,7 +189,8 @@ final class TcpOutput {
             }
         }
         // the window field of SYN and SYN-ACK is never scaled (RFC 7323 §2.2)
-        int window = Math.min(65535, tcb.rcvWnd());
+        int window = Math.min(65535, tcb.initialWindow());
+        tcb.rcvSpace.synWindow = window; // tcp_select_initial_window(): rcv_wnd = min(space, U16_MAX)
         flags = active ? flags : Ecn.synAckFlags(tcb, flags); // tcp_ecn_make_synack()
         if (!active && tcb.accEcn != null && tcb.state == TcpState.SYN_RECV) {
             flags = AccEcn.synAckFlags(tcb, flags); // tcp_accecn_echo_syn_ect(): the SYN's IP ECN field in ACE
@@ -229,8 +231,15 @@ final class TcpOutput {
      * carries it first.
      */
     void ackData(Tcb tcb, int bytes, PacketReport report) {
-        if (tcb.accEcn != null && tcb.accEcn.ackNow) {
-            sendAck(tcb, report); // tcp_ecn_received_counters(): an ECN field change is ACKed at once (ICSK_ACK_NOW)
+        // __tcp_ack_snd_check(): with more than one full frame unacknowledged the ACK goes now only if the window
+        // would not shrink; __tcp_select_window() ends quick-ack mode once the buffer is half used
+        boolean windowOpen = true;
+        if (tcb.rcvSpace.initialized && tcb.rcvNxt - tcb.rcvSpace.rcvWup > tcb.rcvMss) {
+            windowOpen = RcvSpace.freeWindow(tcb, sysctls, true) >= tcb.rcvSpace.rcvWnd;
+        }
+        if (tcb.hasOfo() || tcb.accEcn != null && tcb.accEcn.ackNow) {
+            sendAck(tcb, report); // __tcp_ack_snd_check(): "We have out of order data": the ACK (with SACK) goes now; so does one owed
+            // to an ECN field change (tcp_ecn_received_counters(): ICSK_ACK_NOW)
             return;
         }
         if (tcb.quickAcks > 0 && !tcb.pingpong) { // tcp_in_quickack_mode(): not in pingpong (interactive) mode
@@ -240,7 +249,7 @@ final class TcpOutput {
         }
         tcb.unackedBytes += bytes;
         int fullSegment = ADVERTISED_MSS - (tcb.tsOk ? 12 : 0);
-        if (tcb.unackedBytes >= 2 * fullSegment) {
+        if (tcb.unackedBytes >= 2 * fullSegment && windowOpen) {
             sendAck(tcb, report);
             return;
         }

@@ -10,7 +10,6 @@ import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
 
-import static io.vkernel.kernel.tcp.TcpEngine.ADVERTISED_MSS;
 
 /**
  * The receive side (Linux tcp_data_queue(), tcp_data_queue_ofo(), tcp_fin(), tcp_recvmsg(); gVisor's rcv.go):
@@ -35,6 +34,7 @@ final class TcpReceiver {
     void receiveDataAndFin(Tcb tcb, Segment segment, PacketReport report) {
         byte[] payload = segment.payload();
         boolean took = false;
+        boolean hadOfo = tcb.hasOfo();
         if (payload.length > 0) {
             Ecn.dataReceived(tcb, segment, report);
             if (tcb.orphan && (tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2)) {
@@ -68,13 +68,18 @@ final class TcpReceiver {
         }
         // tcp_data_queue(): past sk_rcvbuf tcp_try_rmem_schedule() fails and sets ICSK_ACK_NOW, so the segment that
         // was forced in (or a bare FIN taken at a zero window) is acknowledged at once, the window reading zero
-        boolean overBuffer = tcb.receiveQueue.size() > tcb.rcvBufLimit;
+        if (fin && !RcvSpace.canIngest(tcb, 0)) {
+            tcb.rcvSpace.nomem = true; // a bare FIN taken at a zero window: tcp_try_rmem_schedule() failed too
+        }
+        boolean overBuffer = (took || fin) && tcb.rcvSpace.nomem;
         if (fin && !overBuffer && finAckMayWait(tcb, took ? payload.length : 0)) {
             report.step("tcp.delack", "the ACK of the FIN waits for the delayed-ACK timer (" + TcpEngine.DELACK_MS
                     + " ms): data came before it, and tcp_fin() put the socket in pingpong mode, which ends quick-ack mode");
             tcb.unackedBytes += took ? payload.length : 0;
             output.scheduleDelayedAck(tcb);
-        } else if (fin || (took && overBuffer) || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)) {
+        } else if (fin || (took && overBuffer) || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)
+                || (took && hadOfo && !tcb.hasOfo())) {
+            // tcp_data_queue(): a segment that fills the last gap sets ICSK_ACK_NOW (RFC 5681 §4.2)
             output.sendAck(tcb, report); // a FIN, a gap or a duplicate is answered at once
         } else if (took) {
             output.ackData(tcb, payload.length, report);
@@ -101,11 +106,21 @@ final class TcpReceiver {
         byte[] payload = segment.payload();
         int offset = tcb.rcvNxt - segment.seq();
         if (offset < 0) {
-            int room = tcb.rcvBufLimit - tcb.receiveQueue.size();
-            if (payload.length <= room) {
+            int truesize = RcvSpace.truesize(segment);
+            // tcp_data_queue_ofo(): the segment's size teaches rcv_mss and scaling_ratio first (tcp_measure_rcv_mss())
+            RcvSpace.measure(tcb, segment, truesize, sysctls.getInt(Sysctls.RX_GSO_SIZE));
+            if (RcvSpace.tryRmemSchedule(tcb, payload.length)) {
                 noteOutOfOrder(tcb, segment.seq(), payload.length);
                 // keep the longer of two held segments that start at the same byte (tcp_data_queue_ofo() merges)
-                tcb.ofo().merge(segment.seq(), payload, (held, fresh) -> held.length >= fresh.length ? held : fresh);
+                byte[] kept = tcb.ofo().merge(segment.seq(), payload, (held, fresh) -> held.length >= fresh.length ? held : fresh);
+                if (kept == payload) {
+                    if (tcb.sackOk) {
+                        RcvSpace.growWindow(tcb, payload.length, truesize); // not without SACK: keep the dupacks coming
+                    }
+                    RcvSpace.chargeOfo(tcb, segment.seq(), truesize);
+                    // tcp_rcvbuf_grow(): an accepted socket's buffer grows to back the held data
+                    RcvSpace.rcvbufGrow(tcb, sysctls, tcb.ofo().lastEntry().getKey() + tcb.ofo().lastEntry().getValue().length);
+                }
                 int rcvNxt = tcb.rcvNxt;
                 report.step("tcp.ofo", () -> payload.length + " bytes at " + Seq.unsigned(segment.seq()) + " are ahead of RCV.NXT="
                         + Seq.unsigned(rcvNxt) + ": held for reassembly, duplicate ACK sent");
@@ -125,7 +140,8 @@ final class TcpReceiver {
             return false;
         }
         int take = fresh;
-        if (tcb.receiveQueue.size() + fresh > tcb.rcvBufLimit && !tcb.receiveQueue.isEmpty()) {
+        boolean fits = RcvSpace.tryRmemSchedule(tcb, payload.length);
+        if (!fits && !tcb.receiveQueue.isEmpty()) {
             // tcp_try_rmem_schedule() fails (tcp_can_ingest(): rmem + len > sk_rcvbuf) and data is queued: the whole
             // segment is dropped (TCPRcvQDrop), never a part of it; with an empty queue sk_forced_mem_schedule()
             // takes it whole, past the buffer
@@ -133,15 +149,20 @@ final class TcpReceiver {
             report.drop(DropReason.RECEIVE_BUFFER_FULL, "receive buffer full: " + tcb.receiveQueue.size() + " of " + tcb.rcvBufLimit + " bytes");
             return false;
         }
+        if (!fits) {
+            // sk_forced_mem_schedule(): the queue is empty, so the segment is taken whole past sk_rcvbuf, and
+            // ICSK_ACK_NOMEM | ICSK_ACK_NOW make the ACK leave at once with a zero window
+            tcb.rcvSpace.nomem = true;
+        }
+        int truesize = RcvSpace.truesize(segment);
         tcb.receiveQueue.append(payload, offset, take);
+        RcvSpace.chargeQueued(tcb, take, truesize); // tcp_queue_rcv(): skb_set_owner_r()
         tcb.rcvNxt += take;
         tcb.dataReceived = true;
-        // tcp_measure_rcv_mss(): a GRO packet counts by its segment size (skb_shinfo(skb)->gso_size ?: skb->len);
-        // virtio_net_hdr_to_skb() makes an injected packet GSO only when its payload exceeds the gso_size given
-        int gsoSize = sysctls.getInt(Sysctls.RX_GSO_SIZE);
-        int segLen = gsoSize > 0 && payload.length > gsoSize ? gsoSize : payload.length;
-        if (segLen >= tcb.rcvMss) {
-            tcb.rcvMss = Math.min(segLen, ADVERTISED_MSS);
+        // tcp_event_data_recv(): tcp_measure_rcv_mss(), then tcp_grow_window() for a segment of 128 bytes or more
+        RcvSpace.measure(tcb, segment, truesize, sysctls.getInt(Sysctls.RX_GSO_SIZE));
+        if (payload.length >= 128) {
+            RcvSpace.growWindow(tcb, payload.length, truesize);
         }
         // tcp_event_data_recv(): the per-window receive RTT sample, and icsk_ack.lrcvtime
         ReceiverRtt.measureWindow(tcb, output.now());
@@ -216,10 +237,12 @@ final class TcpReceiver {
                 extendDuplicate(tcb, start, Seq.before(end, dsackHigh) ? end : dsackHigh);
             }
             tcb.ofo().pollFirstEntry();
+            int truesize = RcvSpace.unchargeOfo(tcb, start);
             int offset = tcb.rcvNxt - start;
             if (offset < bytes.length) {
                 int take = bytes.length - offset; // tcp_ofo_queue() moves held skbs whole: they were charged when held
                 tcb.receiveQueue.append(bytes, offset, take);
+                RcvSpace.chargeQueued(tcb, take, truesize);
                 tcb.rcvNxt += take;
                 int rcvNxt = tcb.rcvNxt;
                 report.step("tcp.reassembly", () -> take + " held bytes now follow in order; RCV.NXT=" + Seq.unsigned(rcvNxt));
@@ -252,11 +275,11 @@ final class TcpReceiver {
     /** tcp_recvmsg(): data first, then EOF after a FIN, then a pending error once, else null (would block). */
     public byte[] read(Tcb tcb, int max, PacketReport report) {
         if (!tcb.receiveQueue.isEmpty()) {
-            int before = tcb.rcvWnd();
             byte[] data = tcb.receiveQueue.take(max);
-            if (before < ADVERTISED_MSS && tcb.rcvWnd() >= ADVERTISED_MSS && tcb.state != TcpState.CLOSE
-                    && tcb.state != TcpState.TIME_WAIT) {
-                output.sendAck(tcb, report); // window update once the window reopens by at least one MSS
+            RcvSpace.spaceAdjust(tcb, sysctls, output.now()); // tcp_recvmsg_locked(): tcp_rcv_space_adjust()
+            // tcp_cleanup_rbuf(): a window update when the read lets the window at least double
+            if (tcb.state != TcpState.CLOSE && tcb.state != TcpState.TIME_WAIT && !tcb.finReceived && RcvSpace.windowUpdateAfterRead(tcb, sysctls)) {
+                output.sendAck(tcb, report);
             }
             return data;
         }

@@ -36,6 +36,7 @@ final class TcpStates {
         if (next == TcpState.ESTABLISHED && previous != TcpState.ESTABLISHED) {
             // tcp_finish_connect() and tcp_create_openreq_child() start icsk_ack.lrcvtime at the handshake's end
             tcb.lastDataRecv = clock.now();
+            tcb.rcvSpace.rcvqTimeMs = clock.now(); // tcp_init_buffer_space(): rcvq_space.time
         }
         host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), previous + " -> " + (next == TcpState.CLOSE ? "CLOSED" : next) + ": " + why);
     }
