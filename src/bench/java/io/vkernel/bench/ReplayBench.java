@@ -41,6 +41,9 @@ public final class ReplayBench {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("kernels")) {
             kernels(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+            if (args.length > 3) {
+                snapshots(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            }
             return;
         }
         int entries = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
@@ -86,12 +89,17 @@ public final class ReplayBench {
         List<String> lines = journal(entries, 1);
         int threads = Runtime.getRuntime().availableProcessors();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        java.util.concurrent.atomic.AtomicLong cpu = new java.util.concurrent.atomic.AtomicLong();
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long t0 = System.nanoTime();
         List<java.util.concurrent.Future<Kernel>> replays = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             replays.add(pool.submit(() -> {
+                long c0 = mx.getCurrentThreadCpuTime();
                 Replay.Parsed parsed = Replay.parse(lines);
-                return Replay.run(parsed, parsed.header().config(), parsed.inputs().size(), Kernel::new);
+                Kernel kernel = Replay.run(parsed, parsed.header().config(), parsed.inputs().size(), Kernel::new);
+                cpu.addAndGet(mx.getCurrentThreadCpuTime() - c0);
+                return kernel;
             }));
         }
         for (java.util.concurrent.Future<Kernel> replay : replays) {
@@ -99,8 +107,56 @@ public final class ReplayBench {
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         pool.shutdown();
-        System.out.printf("%d kernels x %d entries replayed on %d threads in %d ms (%.0f entries/s)%n", count, entries,
-                threads, ms, (double) count * entries / (ms / 1e3));
+        System.out.printf("%d kernels x %d entries replayed on %d threads in %d ms (%.0f entries/s), %d ms CPU summed over the"
+                + " threads%n", count, entries, threads, ms, (double) count * entries / (ms / 1e3), cpu.get() / 1_000_000);
+    }
+
+    /**
+     * The same restart with snapshots every {@code every} entries ({@code ReplayBench kernels 100 10000 1000}): each
+     * kernel is read from a snapshot {@code every} entries old (the most a restart replays after one, as
+     * {@code KernelJournal} takes one per {@code every} entries) and replays the entries after it. Prints wall and summed CPU
+     * time of the restore threads, the snapshot's size and the time to write it.
+     */
+    static void snapshots(int count, int entries, int every) throws Exception {
+        List<String> lines = journal(entries, 1);
+        Replay.Parsed parsed = Replay.parse(lines);
+        int n = parsed.inputs().size();
+        int at = Math.max(0, n - every); // the worst case: the next snapshot is due; the last one is `every` entries old
+        Kernel prefix = Replay.run(parsed, parsed.header().config(), at, Kernel::new);
+        long w0 = System.nanoTime();
+        io.vkernel.journal.Snapshots.Snapshot snapshot = io.vkernel.journal.Snapshots.write(prefix);
+        long writeMs = (System.nanoTime() - w0) / 1_000_000;
+        List<String> tail = lines.subList(at + 1, lines.size());
+        int threads = Runtime.getRuntime().availableProcessors();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        java.util.concurrent.atomic.AtomicLong cpu = new java.util.concurrent.atomic.AtomicLong();
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long t0 = System.nanoTime();
+        List<java.util.concurrent.Future<Kernel>> restores = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            restores.add(pool.submit(() -> {
+                long c0 = mx.getCurrentThreadCpuTime();
+                Kernel kernel = io.vkernel.journal.Snapshots.read(snapshot, io.vkernel.kernel.KernelBudget.unlimited());
+                for (int j = 0; j < tail.size(); j++) {
+                    io.vkernel.journal.JournalCodec.parseEntry(at + j + 2, tail.get(j)).applyTo(kernel);
+                }
+                cpu.addAndGet(mx.getCurrentThreadCpuTime() - c0);
+                return kernel;
+            }));
+        }
+        long lastClock = -1;
+        for (java.util.concurrent.Future<Kernel> restore : restores) {
+            lastClock = restore.get().clock().now();
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        pool.shutdown();
+        Kernel whole = Replay.run(parsed, parsed.header().config(), n, Kernel::new);
+        if (whole.clock().now() != lastClock) {
+            throw new IllegalStateException("snapshot + tail ended at " + lastClock + " ms, the whole replay at " + whole.clock().now());
+        }
+        System.out.printf("%d kernels x %d entries from a snapshot at step %d (%d bytes, written in %d ms) + %d entries each, on %d"
+                + " threads: %d ms wall, %d ms CPU summed over the threads%n", count, entries, at, snapshot.data().length, writeMs,
+                tail.size(), threads, ms, cpu.get() / 1_000_000);
     }
 
     /** A kernel recording its inputs, with a server listening on 0.0.0.0:8080: where both workloads start. */

@@ -55,8 +55,9 @@ class JournalConfig {
 
     @Bean(destroyMethod = "close")
     KernelJournal kernelJournal(JdbcTemplate jdbc, PlatformTransactionManager transactions, KernelRegistry registry,
-                                RealtimeClocks clocks, @Value("${vkernel.journal.enabled:true}") boolean enabled) {
-        KernelJournal journal = new KernelJournal(jdbc, new TransactionTemplate(transactions));
+                                RealtimeClocks clocks, @Value("${vkernel.journal.enabled:true}") boolean enabled,
+                                @Value("${vkernel.journal.snapshot-every:" + KernelJournal.SNAPSHOT_EVERY + "}") int snapshotEvery) {
+        KernelJournal journal = new KernelJournal(jdbc, new TransactionTemplate(transactions), snapshotEvery);
         if (!enabled) {
             log.warn("vkernel.journal.enabled=false: kernels live in memory only and are lost on restart");
             return journal;

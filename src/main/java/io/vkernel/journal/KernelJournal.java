@@ -45,7 +45,11 @@ public final class KernelJournal implements AutoCloseable {
     private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long GATHER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
-    private sealed interface Op permits Create, Append, Rewrite, Delete, Own {
+    private sealed interface Op permits Create, Append, Rewrite, Delete, Own, Snap {
+    }
+
+    /** The kernel's state after step {@code step}, replacing its previous snapshot. */
+    private record Snap(String kernelId, long step, Snapshots.Snapshot snapshot) implements Op {
     }
 
     /** A workshop attendee owns the kernel: its row names them, and their token's digest (hex) is kept. */
@@ -65,8 +69,17 @@ public final class KernelJournal implements AutoCloseable {
     private record Delete(String kernelId) implements Op {
     }
 
-    private record Restored(Kernel kernel, int steps) {
+    private record Restored(Kernel kernel, long steps) {
     }
+
+    /** A snapshot as stored: taken after step {@code step}. */
+    private record Stored(long step, Snapshots.Snapshot snapshot) {
+    }
+
+    /** Default of {@code vkernel.journal.snapshot-every}: a snapshot per this many entries of a kernel's journal. */
+    public static final int SNAPSHOT_EVERY = 1000;
+    /** A snapshot larger than this is not stored (a kernel's memory budget keeps its state far below it). */
+    public static final int MAX_SNAPSHOT_BYTES = 64 << 20;
 
     /**
      * Per journaled kernel (by identity: a deleted and recreated id is a new kernel): {@code [0]} its next step number,
@@ -93,13 +106,30 @@ public final class KernelJournal implements AutoCloseable {
     /** After a restart: each restored kernel's owner (kernels with one), and the stored digests of those owners' tokens. */
     private final Map<String, String> restoredOwners = new java.util.TreeMap<>();
     private final Map<String, byte[]> ownerDigests = new java.util.HashMap<>();
+    /** Snapshots: taken every {@link #snapshotEvery} entries by their own thread, off the request path. */
+    private final int snapshotEvery;
+    private final BlockingQueue<Kernel> snapshotRequests = new LinkedBlockingQueue<>();
+    private final java.util.Set<Kernel> snapshotRequested = ConcurrentHashMap.newKeySet();
+    private final Thread snapshotter;
+    private final AtomicLong snapshotsWritten = new AtomicLong();
+    private volatile KernelRegistry registry;
 
     public KernelJournal(JdbcTemplate jdbc, TransactionTemplate tx) {
+        this(jdbc, tx, SNAPSHOT_EVERY);
+    }
+
+    /** {@code snapshotEvery}: a snapshot per that many entries of a kernel's journal; 0 takes none. */
+    public KernelJournal(JdbcTemplate jdbc, TransactionTemplate tx, int snapshotEvery) {
         this.jdbc = jdbc;
         this.tx = tx;
+        this.snapshotEvery = Math.max(0, snapshotEvery);
         this.writer = new Thread(this::writeLoop, "vkernel-journal-writer");
         this.writer.setDaemon(true);
         this.writer.start();
+        this.snapshotter = new Thread(this::snapshotLoop, "vkernel-journal-snapshots");
+        this.snapshotter.setDaemon(true);
+        this.snapshotter.setPriority(Thread.MIN_PRIORITY);
+        this.snapshotter.start();
     }
 
     // ---------------------------------------------------------------- recording
@@ -109,6 +139,7 @@ public final class KernelJournal implements AutoCloseable {
      * kernel the registry holds or will create. {@code restored} hears of each kernel rebuilt.
      */
     public int restoreAndAttach(KernelRegistry registry, Consumer<Kernel> restored) {
+        this.registry = registry;
         List<String> ids = jdbc.queryForList("SELECT id FROM kernels ORDER BY id", String.class);
         // Kernels are independent: read and replay them on every core, then register them in id order.
         int threads = Math.max(1, Math.min(ids.size(), Runtime.getRuntime().availableProcessors()));
@@ -120,11 +151,7 @@ public final class KernelJournal implements AutoCloseable {
         });
         try {
             for (String id : ids) {
-                replays.add(pool.submit(() -> {
-                    Replay.Parsed parsed = Replay.parse(lines(id));
-                    int n = parsed.inputs().size();
-                    return new Restored(Replay.run(parsed, parsed.header().config(), n, registry::build), n);
-                }));
+                replays.add(pool.submit(() -> rebuild(id, false)));
             }
             int count = 0;
             for (int i = 0; i < ids.size(); i++) {
@@ -133,6 +160,9 @@ public final class KernelJournal implements AutoCloseable {
                     Restored replayed = replays.get(i).get();
                     Kernel kernel = replayed.kernel();
                     steps.put(kernel, new long[] {replayed.steps() + 1L, -1});
+                    if (snapshotEvery > 0 && replayed.steps() - storedSnapshotStep(id) >= snapshotEvery) {
+                        requestSnapshot(kernel); // restored past its snapshot (taken with another setting, or refused)
+                    }
                     kernel.recordInputs(recorder);
                     registry.adopt(kernel, KernelRegistry.DEFAULT_ID.equals(id));
                     restored.accept(kernel);
@@ -229,9 +259,13 @@ public final class KernelJournal implements AutoCloseable {
     }
 
     private void end(Kernel kernel) {
-        if (steps.remove(kernel) != null) {
-            kernel.recordInputs(null);
-            enqueue(new Delete(kernel.id()));
+        // under the kernel's lock, as a snapshot of it is queued (snapshotLoop): a snapshot of a deleted kernel is
+        // either queued before its Delete (which drops it) or not at all, never after a new kernel of the same id
+        synchronized (kernel) {
+            if (steps.remove(kernel) != null) {
+                kernel.recordInputs(null);
+                enqueue(new Delete(kernel.id()));
+            }
         }
     }
 
@@ -269,6 +303,9 @@ public final class KernelJournal implements AutoCloseable {
         }
         enqueue(new Append(kernel.id(), next[0], JournalCodec.entry(next[0], input)));
         next[0]++;
+        if (snapshotEvery > 0 && next[0] % snapshotEvery == 0) {
+            requestSnapshot(kernel);
+        }
     }
 
     private void enqueue(Op op) {
@@ -404,6 +441,7 @@ public final class KernelJournal implements AutoCloseable {
                 }
                 flushAppends(appends);
                 if (op instanceof Create c) {
+                    jdbc.update("DELETE FROM kernel_snapshots WHERE kernel_id = ?", c.kernelId());
                     jdbc.update("DELETE FROM journal_entries WHERE kernel_id = ?", c.kernelId());
                     jdbc.update("DELETE FROM kernels WHERE id = ?", c.kernelId());
                     jdbc.update("INSERT INTO kernels (id, owner) VALUES (?, ?)", c.kernelId(), c.owner());
@@ -411,10 +449,16 @@ public final class KernelJournal implements AutoCloseable {
                 } else if (op instanceof Rewrite r) {
                     jdbc.update("UPDATE journal_entries SET entry = ? WHERE kernel_id = ? AND step = ?", r.entry(), r.kernelId(), r.step());
                 } else if (op instanceof Delete d) {
+                    jdbc.update("DELETE FROM kernel_snapshots WHERE kernel_id = ?", d.kernelId());
                     jdbc.update("DELETE FROM journal_entries WHERE kernel_id = ?", d.kernelId());
                     jdbc.update("DELETE FROM kernels WHERE id = ?", d.kernelId());
                     // an attendee whose last kernel is gone is forgotten with their token, as Attendees forgets them
                     jdbc.update("DELETE FROM attendees WHERE id NOT IN (SELECT owner FROM kernels WHERE owner IS NOT NULL)");
+                } else if (op instanceof Snap n) {
+                    Snapshots.Snapshot x = n.snapshot();
+                    jdbc.update("DELETE FROM kernel_snapshots WHERE kernel_id = ?", n.kernelId());
+                    jdbc.update("INSERT INTO kernel_snapshots (kernel_id, step, format, fingerprint, classes, data) VALUES (?, ?, ?, ?, ?, ?)",
+                            n.kernelId(), n.step(), x.format(), x.fingerprint(), x.classes(), x.data());
                 } else if (op instanceof Own o) {
                     jdbc.update("UPDATE kernels SET owner = ? WHERE id = ?", o.attendee(), o.kernelId());
                     if (jdbc.update("UPDATE attendees SET digest = ? WHERE id = ?", o.digest(), o.attendee()) == 0) {
@@ -446,10 +490,152 @@ public final class KernelJournal implements AutoCloseable {
                 kernelId, limit);
     }
 
+    // ---------------------------------------------------------------- snapshots
+
+    /**
+     * Rebuilds kernel {@code id} from the database: its latest snapshot read back plus the entries after it, or, with
+     * no snapshot or one this vkernel cannot read (corrupt, newer format, other code: logged), its whole journal.
+     * With {@code leaveLast} the last stored entry is not applied (a realtime clock's last advance may still grow).
+     */
+    private Restored rebuild(String id, boolean leaveLast) {
+        KernelRegistry into = registry;
+        Stored stored = readSnapshot(id);
+        if (stored != null) {
+            Kernel kernel = null;
+            try {
+                kernel = Snapshots.read(stored.snapshot(), into.budget());
+                String header = jdbc.queryForObject("SELECT entry FROM journal_entries WHERE kernel_id = ? AND step = 0", String.class, id);
+                JournalCodec.parseHeader(header);
+                List<String> tail = jdbc.queryForList("SELECT entry FROM journal_entries WHERE kernel_id = ? AND step > ? ORDER BY step",
+                        String.class, id, stored.step());
+                int n = tail.size() - (leaveLast && !tail.isEmpty() ? 1 : 0);
+                for (int i = 0; i < n; i++) {
+                    long step = stored.step() + 1 + i;
+                    KernelInput input = JournalCodec.parseEntry((int) step + 1, tail.get(i));
+                    try {
+                        input.applyTo(kernel);
+                    } catch (RuntimeException e) {
+                        throw new JournalException((int) step + 1, "step " + step + " (" + input.op() + ") failed on replay: " + e.getMessage());
+                    }
+                }
+                return new Restored(kernel, stored.step() + n);
+            } catch (Snapshots.Unreadable | RuntimeException e) {
+                if (kernel != null) {
+                    kernel.releaseBudget();
+                }
+                log.warn("kernel '{}': its snapshot at step {} cannot be used ({}); replaying its whole journal instead", id,
+                        stored.step(), e.getMessage());
+            }
+        }
+        List<String> lines = lines(id);
+        if (leaveLast && lines.size() > 1) {
+            lines = lines.subList(0, lines.size() - 1);
+        }
+        Replay.Parsed parsed = Replay.parse(lines);
+        int n = parsed.inputs().size();
+        return new Restored(Replay.run(parsed, parsed.header().config(), n, into::build), n);
+    }
+
+    private Stored readSnapshot(String id) {
+        List<Stored> found = jdbc.query("SELECT step, format, fingerprint, classes, data FROM kernel_snapshots WHERE kernel_id = ?",
+                (row, i) -> new Stored(row.getLong(1), new Snapshots.Snapshot(row.getInt(2), row.getString(3), row.getString(4),
+                        row.getBytes(5))), id);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    private long storedSnapshotStep(String id) {
+        List<Long> step = jdbc.queryForList("SELECT step FROM kernel_snapshots WHERE kernel_id = ?", Long.class, id);
+        return step.isEmpty() ? 0 : step.get(0);
+    }
+
+    private void requestSnapshot(Kernel kernel) {
+        if (snapshotRequested.add(kernel)) {
+            snapshotRequests.add(kernel);
+        }
+    }
+
+    /** Snapshots written since start (for tests and the bench). */
+    public long snapshotsWritten() {
+        return snapshotsWritten.get();
+    }
+
+    /**
+     * Takes a snapshot of {@code kernel} now, from what its journal holds committed (all but its last entry), and
+     * waits until it is stored. Returns the step it was taken after, or -1 when there was nothing new to take.
+     */
+    public long snapshot(Kernel kernel) {
+        flush();
+        long step = takeSnapshot(kernel);
+        flush();
+        return step;
+    }
+
+    private void snapshotLoop() {
+        while (running) {
+            try {
+                Kernel kernel = snapshotRequests.poll(100, TimeUnit.MILLISECONDS);
+                if (kernel == null) {
+                    continue;
+                }
+                snapshotRequested.remove(kernel);
+                try {
+                    takeSnapshot(kernel);
+                } catch (RuntimeException e) {
+                    // the journal is whole without it: a restart replays more entries, nothing else
+                    log.warn("snapshot of kernel '{}' not taken: {}", kernel.id(), e.getMessage());
+                }
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * The snapshot is made off the live kernel, by rebuilding it from the database (the previous snapshot plus the
+     * entries after it): such a kernel has no listeners, egress or recorder attached, and what is written is exactly
+     * what a restart would have replayed. The live kernel is only locked to queue the result.
+     */
+    private long takeSnapshot(Kernel live) {
+        if (registry == null || !steps.containsKey(live)) {
+            return -1;
+        }
+        String id = live.id();
+        if (jdbc.queryForList("SELECT id FROM kernels WHERE id = ?", String.class, id).isEmpty()) {
+            return -1;
+        }
+        long before = storedSnapshotStep(id);
+        Restored rebuilt = rebuild(id, true);
+        Kernel shadow = rebuilt.kernel();
+        try {
+            if (rebuilt.steps() <= before) {
+                return -1;
+            }
+            Snapshots.Snapshot snapshot = Snapshots.write(shadow);
+            if (snapshot.data().length > MAX_SNAPSHOT_BYTES) {
+                log.warn("snapshot of kernel '{}' at step {} not stored: {} bytes, past {}", id, rebuilt.steps(), snapshot.data().length,
+                        MAX_SNAPSHOT_BYTES);
+                return -1;
+            }
+            synchronized (live) {
+                if (!steps.containsKey(live)) {
+                    return -1; // deleted meanwhile: its Delete is queued already
+                }
+                enqueue(new Snap(id, rebuilt.steps(), snapshot));
+            }
+            snapshotsWritten.incrementAndGet();
+            return rebuilt.steps();
+        } finally {
+            shadow.releaseBudget();
+        }
+    }
+
     @Override
     public void close() {
         running = false;
         try {
+            snapshotter.join(10_000); // a snapshot being taken is queued before the writer drains the queue
             writer.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

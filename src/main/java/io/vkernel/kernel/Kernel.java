@@ -75,12 +75,7 @@ public final class Kernel implements TcpHost {
     /** Blocked calls, oldest first. */
     private final Map<Long, PendingCall> calls = new LinkedHashMap<>();
     /** The most recent finished calls, so a client polling for a result still finds it. */
-    private final Map<Long, PendingCall> finishedCalls = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, PendingCall> eldest) {
-            return size() > FINISHED_CALLS_KEPT;
-        }
-    };
+    private final Map<Long, PendingCall> finishedCalls = new FinishedCalls();
     private final KernelMemory memory;
     private int parkedPerProcess = Integer.MAX_VALUE;
     private int parkedPerKernel = Integer.MAX_VALUE;
@@ -1003,6 +998,14 @@ public final class Kernel implements TcpHost {
     }
 
     /**
+     * A kernel rebuilt from a snapshot (issue 15) brings the charge it had when it was written; the service budget of
+     * this process has not seen it yet, so it is added now, as {@link #releaseBudget} will take it away.
+     */
+    public synchronized void chargeRestored() {
+        memory.chargeRestored();
+    }
+
+    /**
      * A blocking call is about to park a thread: refused (before anything changed) when the kernel's memory budget
      * has no room for one more parked call.
      */
@@ -1098,6 +1101,17 @@ public final class Kernel implements TcpHost {
             calls.remove(call.id());
             finishedCalls.put(call.id(), call);
         });
+    }
+
+    /**
+     * The most recent {@link #FINISHED_CALLS_KEPT} finished calls, oldest first. A named class with a constructor of
+     * its own (not an anonymous one), so a snapshot of the kernel (issue 15) rebuilds it as a working map.
+     */
+    private static final class FinishedCalls extends LinkedHashMap<Long, PendingCall> {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, PendingCall> eldest) {
+            return size() > FINISHED_CALLS_KEPT;
+        }
     }
 
     /** Derives the demux hash and port secrets from the kernel seed, independent of the ISN secret. */

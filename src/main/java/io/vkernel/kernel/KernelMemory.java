@@ -169,6 +169,13 @@ public final class KernelMemory {
         published = now;
     }
 
+    /** Rebuilt from a snapshot: the charge it brought ({@link #published}) joins this process's service budget. */
+    void chargeRestored() {
+        if (!released) {
+            budget.service().add(published);
+        }
+    }
+
     /** The kernel is deleted: its charge leaves the service budget. */
     void release() {
         if (!released) {

@@ -134,6 +134,105 @@ class KernelJournalTest {
         assertThat(second.lines("k5")).hasSize(6).last().isEqualTo("{\"step\":5,\"op\":\"advance\",\"ms\":1}");
     }
 
+    /**
+     * A kernel with a server that accepted {@code rounds} loopback connections, each with 5 unread bytes, and a client
+     * whose connect() to an absent peer is blocked while its SYN is retransmitted (a parked call, a pending timer).
+     */
+    private static Kernel drive(KernelRegistry registry, String id, int rounds) {
+        Kernel kernel = registry.create(id, null, 11L, 64, null);
+        int server = kernel.spawn("server").pid();
+        kernel.socket(server);
+        kernel.bind(server, 3, Endpoint.parse("0.0.0.0:8080"));
+        kernel.listen(server, 3, 8);
+        int client = kernel.spawn("client").pid();
+        for (int i = 0; i < rounds; i++) {
+            kernel.socket(client);
+            kernel.connect(client, 3 + i, Endpoint.parse("10.0.0.50:8080"), new PacketReport(null));
+            kernel.accept(server, 3);
+            kernel.write(client, 3 + i, "hello".getBytes(StandardCharsets.US_ASCII), new PacketReport(null));
+            kernel.advance(7);
+        }
+        kernel.socket(client);
+        kernel.connect(client, 3 + rounds, Endpoint.parse("192.0.2.1:80"), new PacketReport(null));
+        kernel.advance(1);
+        return kernel;
+    }
+
+    @Test
+    void aRestart_readsTheSnapshot_andReplaysOnlyTheEntriesAfterIt() {
+        KernelJournal first = new KernelJournal(jdbc, tx, 0);
+        journals.add(first);
+        KernelRegistry before = new KernelRegistry(SandboxLimits.defaults());
+        first.restoreAndAttach(before, k -> { });
+        Kernel kernel = drive(before, "snap", 8);
+        long at = first.snapshot(kernel);
+        kernel.advance(3);
+        first.flush();
+        long entries = first.lines("snap").size() - 1L;
+        assertThat(at).as("all but the last entry").isEqualTo(entries - 2);
+        assertThat(jdbc.queryForObject("SELECT step FROM kernel_snapshots WHERE kernel_id = 'snap'", Long.class)).isEqualTo(at);
+        first.close();
+        // the entries the snapshot covers are damaged: a restart that replayed them would fail
+        jdbc.update("UPDATE journal_entries SET entry = '{\"step\":3,\"op\":\"exit\",\"pid\":99}' WHERE kernel_id = 'snap' AND step = 3");
+
+        KernelJournal second = journal();
+        KernelRegistry after = new KernelRegistry(SandboxLimits.defaults());
+        second.restoreAndAttach(after, k -> { });
+        Kernel restored = after.find("snap").orElseThrow();
+        assertThat(JournalReplayPropertiesTest.fingerprint(restored)).isEqualTo(JournalReplayPropertiesTest.fingerprint(kernel));
+        assertThat(((io.vkernel.kernel.syscall.Syscalls.Done) restored.read(12345, 4, 100)).result().data())
+                .isEqualTo("hello".getBytes(StandardCharsets.US_ASCII));
+        assertThat(restored.pendingCalls()).as("the blocked connect() is still blocked").hasSize(1);
+        restored.advance(1);
+        second.flush();
+        assertThat(second.lines("snap")).as("header, entries, the read and the advance").hasSize((int) entries + 3);
+    }
+
+    @Test
+    void aSnapshotThatCannotBeRead_isIgnored_andTheWholeJournalReplayed() {
+        KernelJournal first = new KernelJournal(jdbc, tx, 0);
+        journals.add(first);
+        KernelRegistry before = new KernelRegistry(SandboxLimits.defaults());
+        first.restoreAndAttach(before, k -> { });
+        Kernel kernel = drive(before, "bad", 4);
+        first.snapshot(kernel);
+        first.close();
+        jdbc.update("UPDATE kernel_snapshots SET data = ? WHERE kernel_id = 'bad'", (Object) new byte[] {1, 2, 3});
+
+        KernelJournal second = journal();
+        KernelRegistry after = new KernelRegistry(SandboxLimits.defaults());
+        assertThat(second.restoreAndAttach(after, k -> { })).isEqualTo(2);
+        assertThat(JournalReplayPropertiesTest.fingerprint(after.find("bad").orElseThrow()))
+                .isEqualTo(JournalReplayPropertiesTest.fingerprint(kernel));
+
+        jdbc.update("UPDATE kernel_snapshots SET format = 99 WHERE kernel_id = 'bad'");
+        KernelJournal third = journal();
+        KernelRegistry again = new KernelRegistry(SandboxLimits.defaults());
+        third.restoreAndAttach(again, k -> { });
+        assertThat(JournalReplayPropertiesTest.fingerprint(again.find("bad").orElseThrow()))
+                .isEqualTo(JournalReplayPropertiesTest.fingerprint(kernel));
+        again.delete("bad");
+        third.flush();
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM kernel_snapshots", Integer.class)).as("dropped with its kernel").isZero();
+    }
+
+    @Test
+    void snapshotsAreTakenInTheBackground_everyKEntries() throws InterruptedException {
+        KernelJournal journal = new KernelJournal(jdbc, tx, 10);
+        journals.add(journal);
+        KernelRegistry registry = new KernelRegistry(SandboxLimits.defaults());
+        journal.restoreAndAttach(registry, k -> { });
+        drive(registry, "bg", 6);
+        journal.flush();
+        for (int i = 0; i < 600 && journal.snapshotsWritten() < 2; i++) {
+            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L); // the snapshot thread's pace, not a clock
+        }
+        journal.flush();
+        assertThat(journal.snapshotsWritten()).isGreaterThanOrEqualTo(2);
+        assertThat(jdbc.queryForObject("SELECT step FROM kernel_snapshots WHERE kernel_id = 'bg'", Long.class)).isGreaterThanOrEqualTo(10);
+    }
+
     @Test
     void anAttendeesKernelsAndToken_surviveARestart_andAreForgottenWithTheirLastKernel() {
         KernelJournal first = journal();

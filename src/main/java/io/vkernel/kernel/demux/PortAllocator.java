@@ -3,7 +3,7 @@ package io.vkernel.kernel.demux;
 import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.FourTuple;
 
-import java.util.SplittableRandom;
+import io.vkernel.kernel.SplitMix;
 
 /**
  * Ephemeral ports for connect() without bind(), as {@code __inet_hash_connect()} chooses them (RFC 6056
@@ -14,11 +14,11 @@ import java.util.SplittableRandom;
 public final class PortAllocator {
 
     private final long secret;
-    private final SplittableRandom random;
+    private final SplitMix random;
 
     public PortAllocator(long secret) {
         this.secret = secret;
-        this.random = new SplittableRandom(secret);
+        this.random = new SplitMix(secret);
     }
 
     /**

@@ -10,14 +10,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.SplittableRandom;
+import io.vkernel.kernel.SplitMix;
 
 /**
  * The wire between the members of a network, impaired as Linux's netem impairs an interface ({@code netem_enqueue()}
  * in net/sched/sch_netem.c): each packet offered may be copied, lost, reordered (sent at once, ahead of the delayed
  * ones) or delayed with jitter, then serialised at the link's rate behind the sender's previous packet. Packets wait
  * in a time-ordered queue (netem's tfifo) until the network's clock reaches their time. Every decision comes from one
- * {@link SplittableRandom} seeded by the settings, drawn in a fixed order, so a seed replays the same run.
+ * {@link SplitMix} (SplittableRandom's generator) seeded by the settings, drawn in a fixed order, so a seed replays the same run.
  *
  * <p>The link knows no kernel: it is only ever entered under a sender's lock and left by the network with no kernel
  * lock held. Its own monitor is held briefly and never while calling out.
@@ -31,7 +31,7 @@ public final class Link {
     public static final long CAPTURE_BYTES = 4L << 20;
 
     private final LinkSettings settings;
-    private final SplittableRandom random;
+    private final SplitMix random;
     private final PriorityQueue<InFlight> queue = new PriorityQueue<>((a, b) -> a.dueMs != b.dueMs
             ? Long.compare(a.dueMs, b.dueMs) : Long.compare(a.order, b.order));
     /** When each sender's previous packet has finished serialising, in nanoseconds of virtual time. */
@@ -64,7 +64,7 @@ public final class Link {
     public Link(LinkSettings settings, MemoryBudget budget) {
         this.budget = budget;
         this.settings = settings;
-        this.random = new SplittableRandom(settings.seed());
+        this.random = new SplitMix(settings.seed());
         this.capture = new Nic(CAPTURE_PACKETS, () -> captureTime);
         this.capture.limitBytes(CAPTURE_BYTES);
     }

@@ -33,7 +33,7 @@ public final class Nic {
     private long packetsIn;
     private long packetsOut;
 
-    public Nic(int capacity, LongSupplier clock) {
+    public Nic(int capacity, io.vkernel.kernel.time.VirtualClock.Reading clock) {
         this.capacity = Math.max(1, capacity);
         this.clock = clock;
     }

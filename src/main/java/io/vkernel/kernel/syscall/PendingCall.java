@@ -17,19 +17,32 @@ import java.util.function.Supplier;
  */
 public final class PendingCall implements WaitQueue.Waiter {
 
+    /**
+     * A blocked call's retry (and its timeout's answer): serializable, like a timer's action, so a kernel with calls
+     * parked can be snapshotted by the journal (issue 15).
+     */
+    @FunctionalInterface
+    public interface Attempt extends Supplier<SyscallResult>, java.io.Serializable {
+    }
+
+    /** Hears a parked call's result; serializable for the same reason as {@link Attempt}. */
+    @FunctionalInterface
+    public interface Listener extends Consumer<SyscallResult>, java.io.Serializable {
+    }
+
     private final long id;
     private final Process process;
     private final Task task;
     private final String call;
     /** The sockets whose wait queues it sleeps on: one, or every socket a poll() watches. */
     private final List<Socket> sockets;
-    private final Supplier<SyscallResult> attempt;
+    private final Attempt attempt;
     private final long startedAt;
     private final List<Consumer<SyscallResult>> listeners = new ArrayList<>();
     private VirtualClock.Timer timeout;
     private SyscallResult result;
 
-    PendingCall(long id, Process process, Task task, String call, List<Socket> sockets, Supplier<SyscallResult> attempt, long startedAt) {
+    PendingCall(long id, Process process, Task task, String call, List<Socket> sockets, Attempt attempt, long startedAt) {
         this.id = id;
         this.process = process;
         this.task = task;
@@ -76,7 +89,7 @@ public final class PendingCall implements WaitQueue.Waiter {
     }
 
     /** Registers a listener; one added after the call finished hears the result at once. */
-    public void onDone(Consumer<SyscallResult> listener) {
+    public void onDone(Listener listener) {
         if (result != null) {
             listener.accept(result);
         } else {

@@ -22,7 +22,6 @@ import io.vkernel.kernel.wire.Ipv4;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The system-call surface. Each call checks its arguments as Linux does, acts on the kernel's structures and
@@ -139,7 +138,7 @@ public final class Syscalls {
         } catch (SyscallException e) {
             return failed(call, e.errno());
         }
-        Supplier<SyscallResult> attempt = () -> {
+        PendingCall.Attempt attempt = () -> {
             try {
                 if (!listener.isListening()) {
                     throw new SyscallException(Errno.EINVAL);
@@ -235,7 +234,7 @@ public final class Syscalls {
             // tcp_recvmsg(): MSG_ERRQUEUE reads the error queue instead (inet_recv_error()), never sleeping
             return record(new Done(ErrQueueRecv.receive(socket, fd, count, flags, msg)));
         }
-        Supplier<SyscallResult> attempt = () -> {
+        PendingCall.Attempt attempt = () -> {
             try {
                 Tcb tcb = socket.tcb();
                 if (tcb == null) {
@@ -342,7 +341,7 @@ public final class Syscalls {
         // tcp_sendmsg_locked(): MSG_ZEROCOPY of at least one byte on a socket with SO_ZEROCOPY takes a notification id
         ZeroCopySend zerocopy = (flags & MSG_ZEROCOPY) != 0 && data.length > 0 && socket.options().zerocopy
                 ? new ZeroCopySend(kernel, socket, data.length) : null;
-        Supplier<SyscallResult> attempt = () -> {
+        PendingCall.Attempt attempt = () -> {
             try {
                 Tcb tcb = socket.tcb();
                 if (tcb.state() == TcpState.SYN_SENT) {
@@ -469,7 +468,7 @@ public final class Syscalls {
         }
         int[] written = {copied};
         boolean[] connected = {!handshaking};
-        Supplier<SyscallResult> attempt = () -> {
+        PendingCall.Attempt attempt = () -> {
             try {
                 if (!connected[0]) {
                     if (conn.state() == TcpState.SYN_SENT || conn.state() == TcpState.SYN_RECV) {
@@ -614,7 +613,7 @@ public final class Syscalls {
 
     /** inet_wait_for_connect(): a blocking connect() sleeps until the handshake ends; a non-blocking one is EINPROGRESS. */
     private Outcome waitConnected(Process process, Socket socket, OpenFile file, String call) {
-        Supplier<SyscallResult> attempt = () -> {
+        PendingCall.Attempt attempt = () -> {
             Tcb tcb = socket.tcb();
             if (tcb.state() == TcpState.SYN_SENT || tcb.state() == TcpState.SYN_RECV) {
                 return null;
@@ -824,7 +823,7 @@ public final class Syscalls {
                 sockets.add(process.fds().get(p.fd()).socket());
             }
         }
-        Supplier<SyscallResult> attempt = () -> {
+        PendingCall.Attempt attempt = () -> {
             List<Integer> revents = new java.util.ArrayList<>();
             StringBuilder shown = new StringBuilder();
             int ready = 0;
@@ -850,7 +849,7 @@ public final class Syscalls {
             }
             return new SyscallResult(ready, null, call + " = " + ready + " ([" + shown + "])", null, null, null, List.copyOf(revents));
         };
-        Supplier<SyscallResult> timedOut = () -> new SyscallResult(0, null, call + " = 0 (Timeout)", null, null, null,
+        PendingCall.Attempt timedOut = () -> new SyscallResult(0, null, call + " = 0 (Timeout)", null, null, null,
                 java.util.Collections.nCopies(fds.size(), 0));
         if (sockets.isEmpty() && timeoutMs != 0) {
             SyscallResult now = attempt.get();
@@ -1185,7 +1184,7 @@ public final class Syscalls {
         return socket;
     }
 
-    private Outcome run(String call, Supplier<SyscallResult> body) {
+    private Outcome run(String call, PendingCall.Attempt body) {
         try {
             return record(new Done(body.get()));
         } catch (SyscallException e) {
@@ -1207,7 +1206,7 @@ public final class Syscalls {
      * socket's wait queue and SO_RCVTIMEO, when set, ends the wait with EAGAIN (not ETIMEDOUT, as on Linux).
      */
     private Outcome block(Process process, Socket socket, boolean nonBlocking, String call, String waitChannel,
-                          Supplier<SyscallResult> attempt) {
+                          PendingCall.Attempt attempt) {
         return block(process, socket, nonBlocking, call, waitChannel, attempt, socket.options().rcvTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
     }
 
@@ -1216,7 +1215,7 @@ public final class Syscalls {
      * {@code timeoutMs} (SO_RCVTIMEO or SO_SNDTIMEO) passes while asleep.
      */
     private Outcome block(Process process, Socket socket, boolean nonBlocking, String call, String waitChannel,
-                          Supplier<SyscallResult> attempt, long timeoutMs, Errno nonBlockingErrno, Errno timeoutErrno) {
+                          PendingCall.Attempt attempt, long timeoutMs, Errno nonBlockingErrno, Errno timeoutErrno) {
         String timerName = timeoutMs == socket.options().rcvTimeoutMs ? "SO_RCVTIMEO" : "SO_SNDTIMEO";
         return block(process, List.of(socket), nonBlocking, call, waitChannel, attempt, timeoutMs, timerName,
                 () -> nonBlocking ? SyscallResult.failed(nonBlockingErrno, call + " = -1 " + nonBlockingErrno.name() + " ("
@@ -1229,7 +1228,7 @@ public final class Syscalls {
      * {@code onTimeout} answers for a non-blocking call at once, or when {@code timeoutMs} passes asleep.
      */
     private Outcome block(Process process, List<Socket> sockets, boolean nonBlocking, String call, String waitChannel,
-                          Supplier<SyscallResult> attempt, long timeoutMs, String timerName, Supplier<SyscallResult> onTimeout) {
+                          PendingCall.Attempt attempt, long timeoutMs, String timerName, PendingCall.Attempt onTimeout) {
         SyscallResult result = attempt.get();
         if (result != null) {
             return record(new Done(result));
@@ -1396,7 +1395,7 @@ public final class Syscalls {
         } catch (SyscallException e) {
             return failed(call, e.errno());
         }
-        Supplier<SyscallResult> attempt = () -> {
+        PendingCall.Attempt attempt = () -> {
             var events = ep.collect(maxEvents, this::tcpPoll);
             if (events.isEmpty()) {
                 return null;
@@ -1412,7 +1411,7 @@ public final class Syscalls {
             return new SyscallResult(events.size(), null, "epoll_wait(" + epfd + ", [" + shown + "], " + maxEvents + ", " + timeoutMs + ") = "
                     + events.size(), null, null, null, List.copyOf(out));
         };
-        Supplier<SyscallResult> timedOut = () -> new SyscallResult(0, null, "epoll_wait(" + epfd + ", [], " + maxEvents + ", " + timeoutMs
+        PendingCall.Attempt timedOut = () -> new SyscallResult(0, null, "epoll_wait(" + epfd + ", [], " + maxEvents + ", " + timeoutMs
                 + ") = 0", null, null, null, List.of());
         List<Socket> sockets = ep.items().stream().map(io.vkernel.kernel.socket.EventPoll.Item::socket).distinct().toList();
         if (sockets.isEmpty() || timeoutMs == 0) {

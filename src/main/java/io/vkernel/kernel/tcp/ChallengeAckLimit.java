@@ -4,7 +4,7 @@ import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.trace.SnmpCounter;
 
-import java.util.SplittableRandom;
+import io.vkernel.kernel.SplitMix;
 
 /**
  * RFC 5961 §7 ACK throttling as Linux 6.x's {@code tcp_send_challenge_ack()} does it: first the per-socket limit
@@ -17,7 +17,7 @@ final class ChallengeAckLimit {
     private final VirtualClock clock;
     private final Sysctls sysctls;
     private final TcpHost host;
-    private final SplittableRandom random = new SplittableRandom(5961);
+    private final SplitMix random = new SplitMix(5961);
     private long second = -1;
     private long budget;
 

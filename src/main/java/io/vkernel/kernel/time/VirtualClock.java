@@ -28,7 +28,7 @@ public final class VirtualClock {
     }
 
     /** Schedules {@code action} to run {@code delayMs} from now; the returned timer can be cancelled. */
-    public Timer schedule(long delayMs, String name, String owner, Runnable action) {
+    public Timer schedule(long delayMs, String name, String owner, Action action) {
         Timer timer = new Timer(nextId++, now + Math.max(0, delayMs), name, owner, action);
         timers.computeIfAbsent(timer.deadline(), d -> new ArrayDeque<>()).addLast(timer);
         return timer;
@@ -89,16 +89,29 @@ public final class VirtualClock {
         return live;
     }
 
+    /**
+     * What a timer runs. Serializable, so that a lambda armed as a timer can be written with the rest of a kernel's
+     * state (the journal's snapshots, issue 15) and rebuilt as the same call on the same captured objects.
+     */
+    @FunctionalInterface
+    public interface Action extends Runnable, java.io.Serializable {
+    }
+
+    /** The clock's reading as the event and wire logs take it; serializable for the same reason as {@link Action}. */
+    @FunctionalInterface
+    public interface Reading extends java.util.function.LongSupplier, java.io.Serializable {
+    }
+
     /** One scheduled action. Cancelling is idempotent. */
     public static final class Timer {
         private final long id;
         private final long deadline;
         private final String name;
         private final String owner;
-        private final Runnable action;
+        private final Action action;
         private boolean cancelled;
 
-        Timer(long id, long deadline, String name, String owner, Runnable action) {
+        Timer(long id, long deadline, String name, String owner, Action action) {
             this.id = id;
             this.deadline = deadline;
             this.name = name;

@@ -38,7 +38,7 @@ public final class EventLog {
     private long retainedBytes;
     private long nextSeq = 1;
 
-    public EventLog(int capacity, LongSupplier clock) {
+    public EventLog(int capacity, io.vkernel.kernel.time.VirtualClock.Reading clock) {
         this.capacity = Math.max(1, capacity);
         this.clock = clock;
     }
