@@ -87,7 +87,8 @@ class AccEcnTest {
         tcb.accEcn = accEcn;
         // one small ACK first: ten segments on the next ACK may hide a wrap of the 3-bit counter (8 CE marks)
         AccEcn.ackProcessed(tcb, ackAce5, new AccEcn.Ack(true, false, false, 1, 1460));
-        AccEcn.ackProcessed(tcb, ackAce5, new AccEcn.Ack(true, false, false, 9, 13140));
+        int counted = AccEcn.ackProcessed(tcb, ackAce5, new AccEcn.Ack(true, false, false, 9, 13140));
+        assertThat(counted).as("returned as the ACK's CE count, FLAG_ECE for congestion control").isEqualTo(8);
         assertThat(accEcn.deliveredCe).isEqualTo(8);
 
         Tcb other = new Tcb(new FourTuple(LOCAL, REMOTE), TcpState.ESTABLISHED, 0);
