@@ -99,6 +99,7 @@ public final class ScriptParser {
                             }
                             setup.add(new SetupCommands.Setup(Map.of(Sysctls.VKERNEL_RX_GSO_SIZE, mss), Set.of(), false,
                                     List.of(), false));
+                            notes.add("line " + line + ": " + word + ": " + OPTIONS.get("mss"));
                         }
                         case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> {
                             if (!word.contains("=")) {
