@@ -70,7 +70,7 @@ class EcnAndNstatScriptTest {
     @Test
     void nstatForms_outsideTheUnderstoodOnes_areRefusedWithTheFormsUnderstood() {
         assertThatThrownBy(() -> ScriptParser.parse(LISTEN + "+0 `nstat -z`\n", ScriptLimits.defaults()))
-                .hasMessageContaining("nstat's options here are none or -n").hasMessageContaining(Nstat.FORMS);
+                .hasMessageContaining("nstat's options here are none, -n or -s").hasMessageContaining(Nstat.FORMS);
         assertThatThrownBy(() -> ScriptParser.parse(LISTEN + "+0 `nstat | awk '{print $2}'`\n", ScriptLimits.defaults()))
                 .hasMessageContaining("after the pipe comes one grep COUNTER");
         assertThatThrownBy(() -> ScriptParser.parse(LISTEN + "+0 `nstat | grep TcpExtNoSuchThing`\n", ScriptLimits.defaults()))

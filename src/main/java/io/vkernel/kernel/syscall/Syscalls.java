@@ -323,7 +323,7 @@ public final class Syscalls {
             return sendto(process, fd, data, flags, null, false, unreadable, report);
         }
         if (unreadable && data.length > 0) {
-            Supplier<SyscallResult> faulting = () -> {
+            PendingCall.Attempt faulting = () -> {
                 try {
                     if (socket.tcb().state() != TcpState.SYN_SENT) {
                         kernel.tcp().faultingWrite(socket.tcb()); // EFAULT where there is room for bytes
