@@ -224,7 +224,7 @@ class KernelJournalTest {
         journal.restoreAndAttach(registry, k -> { });
         drive(registry, "bg", 6);
         journal.flush();
-        for (int i = 0; i < 600 && journal.snapshotsWritten() < 2; i++) {
+        for (int i = 0; i < 2400 && journal.snapshotsWritten() < 2; i++) {
             Thread.onSpinWait();
             java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L); // the snapshot thread's pace, not a clock
         }
