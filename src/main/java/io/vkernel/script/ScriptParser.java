@@ -515,19 +515,24 @@ public final class ScriptParser {
      */
     static final Map<String, String> COOKIE_DEFINES = Map.of("TFO_COOKIE", "3021b9d889017eeb", "TFO_COOKIE_ZERO", "b7c12350a90dc8f5");
 
+    /** The lexer splits "3021b9d889017eeb" into 3021 and b9d889017eeb: the words and numbers that touch, joined. */
+    private static String touchingWords(Cursor c) {
+        StringBuilder joined = new StringBuilder();
+        Lexer.Token last = null;
+        while ((c.peekKind(Kind.NUMBER) || c.peekKind(Kind.WORD))
+                && (last == null || c.peek().column() == last.column() + last.text().length())) {
+            last = c.next();
+            joined.append(last.text());
+        }
+        return joined.toString();
+    }
+
     /**
      * packetdrill's Fast Open option: {@code FO} (kind 34) or {@code FOEXP} (kind 254, magic 0xF989), then an even
      * number of hex digits (none: a cookie request) or one of the {@link #COOKIE_DEFINES}.
      */
     private static TcpOption fastOpen(Cursor c, boolean exp) {
-        StringBuilder hex = new StringBuilder();
-        Lexer.Token last = null;
-        // the lexer splits "3021b9d889017eeb" into 3021 and b9d889017eeb: join the tokens that touch
-        while ((c.peekKind(Kind.NUMBER) || c.peekKind(Kind.WORD))
-                && (last == null || c.peek().column() == last.column() + last.text().length())) {
-            last = c.next();
-            hex.append(last.text());
-        }
+        String hex = touchingWords(c);
         String digits = COOKIE_DEFINES.getOrDefault(hex.toString(), hex.toString());
         if (!digits.matches("([0-9a-fA-F]{2})*")) {
             throw c.error("a Fast Open cookie is an even number of hex digits (or TFO_COOKIE), got '" + hex + "'");
@@ -579,13 +584,7 @@ public final class ScriptParser {
      * length 18 on the wire.
      */
     private static TcpOption md5(Cursor c) {
-        StringBuilder hex = new StringBuilder();
-        Lexer.Token last = null;
-        while ((c.peekKind(Kind.NUMBER) || c.peekKind(Kind.WORD))
-                && (last == null || c.peek().column() == last.column() + last.text().length())) {
-            last = c.next();
-            hex.append(last.text());
-        }
+        String hex = touchingWords(c);
         if (!hex.toString().matches("[0-9a-fA-F]{32}")) {
             throw c.error("an md5 option is 32 hex digits (the 16-byte digest), e.g. md5 000102030405060708090a0b0c0d0e0f, got '" + hex + "'");
         }
