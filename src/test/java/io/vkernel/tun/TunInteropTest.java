@@ -258,7 +258,11 @@ class TunInteropTest {
             // compared below, with both readings in the message
         }
         long hostDsacks = dsackDups(now[0]);
-        assertThat(hostDsacks).as("host " + now[0] + " vkernel " + kernel.inspect(Kernel::nstat)).isEqualTo(dsacksSent() - dsacksBefore);
+        long sent = dsacksSent() - dsacksBefore;
+        // The host counts only the D-SACKs that reach its TCP: an ACK vkernel writes to the tun device can still be
+        // dropped on the host's side (netif_rx()'s backlog, netdev_max_backlog) when the machine is busy. Full CI
+        // runs on a loaded machine saw the host one short three times (15/16, 24/25, 171/172), never one over.
+        assertThat(hostDsacks).as("host " + now[0] + " vkernel " + kernel.inspect(Kernel::nstat)).isBetween(sent - 2, sent);
         long hostRetransmitted = ss.contains("retrans:") ? number(ss, "retrans:\\d+/(\\d+)") : 0;
         if (lossy) {
             assertThat(hostRetransmitted).as("netem dropped 2%%, so the host retransmitted: " + ss).isPositive();
