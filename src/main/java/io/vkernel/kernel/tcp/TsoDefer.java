@@ -33,7 +33,10 @@ final class TsoDefer {
         int maxSegs = Pacing.tsoSegs(tcb, mss, sysctls.getInt(Sysctls.TCP_MIN_TSO_SEGS));
         int divisor = sysctls.getInt(Sysctls.TCP_TSO_WIN_DIVISOR);
         int writeSeq = SendBuffer.writeSeq(tcb);
-        boolean recent = sentNow || clock.now() - tcb.lastDataSent <= RECENT_MS;
+        // tcp_tso_should_defer(): send_now when tcp_clock_cache - tcp_wstamp_ns - 1 ms > 0. An event a script puts
+        // exactly 1 ms after the last send runs a little later than that on a real host, so only a send in the same
+        // millisecond of the virtual clock counts as recent (shutdown-rdwr-send-queue-ack-close)
+        boolean recent = sentNow || clock.now() - tcb.lastDataSent < RECENT_MS;
         int sent = 0;
         while (sent < limitAll) {
             int seq = tcb.sndNxt + sent;
