@@ -53,9 +53,12 @@ class JournalReplayPropertiesTest {
         qt(120).forAll(longs().all(), actions()).checkAssert(JournalReplayPropertiesTest::replaysIdentically);
     }
 
-    static void replaysIdentically(long seed, List<Action> actions) {
-        KernelConfig config = new KernelConfig("prop", Ipv4.parse("10.0.0.50"), seed, 64, seed % 2 == 0 ? "jhash" : "xor",
-                500, 500, 16, 1000);
+    /** A kernel driven by a random history, the inputs it recorded as journal lines, and its two processes' pids. */
+    record Driven(Kernel kernel, List<String> lines, int[] pids) {
+    }
+
+    /** A server listening on {@code SERVER} and a client, then {@code actions}: a refused one changes nothing and is not recorded, as over HTTP. */
+    static Driven drive(KernelConfig config, List<Action> actions) {
         Kernel original = new Kernel(config);
         original.limitParkedCalls(4, 16);
         List<KernelInput> recorded = new ArrayList<>();
@@ -64,15 +67,23 @@ class JournalReplayPropertiesTest {
         original.socket(server);
         original.bind(server, 3, Endpoint.parse(SERVER));
         original.listen(server, 3, 4);
-        int client = original.spawn("client").pid();
+        int[] pids = {server, original.spawn("client").pid()};
         for (Action action : actions) {
             try {
-                action.apply(original, new int[] {server, client});
+                action.apply(original, pids);
             } catch (RuntimeException refused) {
-                // refused before it changed anything (no such process, a limit): not recorded, as over HTTP
+                // refused before it changed anything (no such process, a limit): not recorded
             }
         }
-        List<String> lines = Replay.lines(new JournalCodec.Header(config, 4, 16, null, Map.of()), recorded);
+        return new Driven(original, Replay.lines(new JournalCodec.Header(config, 4, 16, null, Map.of()), recorded), pids);
+    }
+
+    static void replaysIdentically(long seed, List<Action> actions) {
+        KernelConfig config = new KernelConfig("prop", Ipv4.parse("10.0.0.50"), seed, 64, seed % 2 == 0 ? "jhash" : "xor",
+                500, 500, 16, 1000);
+        Driven driven = drive(config, actions);
+        Kernel original = driven.kernel();
+        List<String> lines = driven.lines();
         Replay.Parsed parsed = Replay.parse(lines);
         List<KernelInput> again = new ArrayList<>();
         Kernel replayed = Replay.run(parsed, parsed.header().config(), parsed.inputs().size(), c -> {

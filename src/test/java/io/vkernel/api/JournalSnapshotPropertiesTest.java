@@ -1,6 +1,5 @@
 package io.vkernel.api;
 
-import io.vkernel.journal.JournalCodec;
 import io.vkernel.journal.Replay;
 import io.vkernel.journal.Snapshots;
 import io.vkernel.kernel.Kernel;
@@ -9,13 +8,11 @@ import io.vkernel.kernel.KernelCheck;
 import io.vkernel.kernel.KernelConfig;
 import io.vkernel.kernel.KernelInput;
 import io.vkernel.kernel.MemoryBudget;
-import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Ipv4;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static io.vkernel.api.JournalReplayPropertiesTest.Action;
 import static io.vkernel.api.JournalReplayPropertiesTest.actions;
@@ -35,8 +32,6 @@ import static org.quicktheories.generators.SourceDSL.longs;
  */
 class JournalSnapshotPropertiesTest {
 
-    private static final String SERVER = "10.0.0.50:8080";
-
     @Test
     void aSnapshotAtAnyStepPlusTheRestOfTheJournal_isTheWholeReplay_andKeepsBehavingTheSame() {
         qt(100).withShrinkCycles(30).forAll(longs().all(), actions(), actions(), integers().between(0, 1_000_000))
@@ -46,23 +41,9 @@ class JournalSnapshotPropertiesTest {
     static void snapshotThenTailIsTheWholeReplay(long seed, List<Action> history, List<Action> after, int pick) {
         KernelConfig config = new KernelConfig("snap", Ipv4.parse("10.0.0.50"), seed, 64, seed % 2 == 0 ? "jhash" : "xor",
                 500, 500, 16, 1000);
-        Kernel original = new Kernel(config);
-        original.limitParkedCalls(4, 16);
-        List<KernelInput> recorded = new ArrayList<>();
-        original.recordInputs((k, input) -> recorded.add(input));
-        int server = original.spawn("server").pid();
-        original.socket(server);
-        original.bind(server, 3, Endpoint.parse(SERVER));
-        original.listen(server, 3, 4);
-        int[] pids = {server, original.spawn("client").pid()};
-        for (Action action : history) {
-            try {
-                action.apply(original, pids);
-            } catch (RuntimeException refused) {
-                // refused before it changed anything: not recorded
-            }
-        }
-        Replay.Parsed parsed = Replay.parse(Replay.lines(new JournalCodec.Header(config, 4, 16, null, Map.of()), recorded));
+        JournalReplayPropertiesTest.Driven driven = JournalReplayPropertiesTest.drive(config, history);
+        int[] pids = driven.pids();
+        Replay.Parsed parsed = Replay.parse(driven.lines());
         int all = parsed.inputs().size();
         int n = pick % (all + 1);
 
