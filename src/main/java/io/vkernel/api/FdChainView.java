@@ -5,6 +5,7 @@ import io.vkernel.kernel.MemoryAccount;
 import io.vkernel.kernel.demux.EstablishedTable;
 import io.vkernel.kernel.fd.OpenFile;
 import io.vkernel.kernel.proc.Process;
+import io.vkernel.kernel.proc.SocketQueues;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.socket.SocketOptions;
 import io.vkernel.kernel.socket.WaitQueue;
@@ -83,7 +84,7 @@ final class FdChainView {
         }
         walk.add("TCB " + tcb.tuple() + " in " + tcb.state() + ": SND.UNA " + Integer.toUnsignedString(tcb.sndUna())
                 + ", SND.NXT " + Integer.toUnsignedString(tcb.sndNxt()) + ", RCV.NXT " + Integer.toUnsignedString(tcb.rcvNxt())
-                + ", Recv-Q " + SocketFacts.recvQ(tcb) + ", Send-Q " + SocketFacts.sendQ(tcb));
+                + ", Recv-Q " + SocketQueues.recvQ(tcb) + ", Send-Q " + SocketQueues.sendQ(tcb));
         HashEntryView entry = hashEntry(kernel.established(), tcb);
         if (entry == null) {
             walk.add("not in the established table: a CLOSED connection is unhashed, so a segment for "

@@ -5,6 +5,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.vkernel.kernel.HashDemo;
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.KernelConfig;
+import io.vkernel.kernel.proc.ProcNetTcp;
 import io.vkernel.kernel.proc.Process;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -43,7 +44,7 @@ class InsideController {
             description = "Listeners, then the established table bucket by bucket; addresses as little-endian hex, st from "
                     + "include/net/tcp_states.h, tx_queue:rx_queue, timers in clock ticks, inode 0 while no FD refers to the socket")
     ResponseEntity<String> procNetTcp(@PathVariable String k) {
-        return Formats.plain(kernels.get(k).inspect(ProcNetTcpText::render));
+        return Formats.plain(kernels.get(k).inspect(ProcNetTcp::render));
     }
 
     @GetMapping("/processes/{pid}/fds/{fd}")

@@ -3,6 +3,7 @@ package io.vkernel.api;
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.fd.OpenFile;
 import io.vkernel.kernel.proc.Process;
+import io.vkernel.kernel.proc.SocketQueues;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.tcp.TcpState;
@@ -83,7 +84,7 @@ final class LsofText {
             return local + " (LISTEN)";
         }
         Tcb tcb = socket.tcb();
-        if (tcb == null || tcb.state() == TcpState.CLOSE || SocketFacts.fileSocket(tcb) != socket) {
+        if (tcb == null || tcb.state() == TcpState.CLOSE || SocketQueues.fileSocket(tcb) != socket) {
             return null;
         }
         return tcb.tuple().local() + "->" + tcb.tuple().remote() + " (" + tcb.state().name() + ")";

@@ -1,6 +1,7 @@
 package io.vkernel.api;
 
 import io.vkernel.kernel.Kernel;
+import io.vkernel.kernel.proc.SocketQueues;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.tcp.TcpInfo;
@@ -103,8 +104,8 @@ final class SsText {
     private static void connectionRow(TextColumns table, Tcb tcb, Map<Socket, List<SocketFacts.Holder>> holders) {
         Endpoint local = tcb.tuple().local();
         Endpoint remote = tcb.tuple().remote();
-        Socket file = SocketFacts.fileSocket(tcb);
-        table.row(tcb.state().ssName(), String.valueOf(SocketFacts.recvQ(tcb)), String.valueOf(SocketFacts.sendQ(tcb)),
+        Socket file = SocketQueues.fileSocket(tcb);
+        table.row(tcb.state().ssName(), String.valueOf(SocketQueues.recvQ(tcb)), String.valueOf(SocketQueues.sendQ(tcb)),
                 Ipv4.format(local.address()) + ":", String.valueOf(local.port()),
                 Ipv4.format(remote.address()) + ":", String.valueOf(remote.port()),
                 SocketFacts.ssUsers(file == null ? List.of() : holders.getOrDefault(file, List.of())));

@@ -5,6 +5,7 @@ import io.vkernel.kernel.demux.EstablishedTable;
 import io.vkernel.kernel.fd.OpenFile;
 import io.vkernel.kernel.nic.WireRecord;
 import io.vkernel.kernel.proc.Process;
+import io.vkernel.kernel.proc.SocketQueues;
 import io.vkernel.kernel.proc.Task;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.syscall.PendingCall;
@@ -268,7 +269,7 @@ final class Views {
                 t.ssthresh() == Integer.MAX_VALUE ? null : t.ssthresh(), t.caState().name(), t.totalRetransmits())
                 : null;
         return new ConnectionView(t.tuple().toString(), t.state().name(), t.tuple().local().toString(),
-                t.tuple().remote().toString(), SocketFacts.recvQ(t), SocketFacts.sendQ(t), k.ownerOf(t), hex(hash),
+                t.tuple().remote().toString(), SocketQueues.recvQ(t), SocketQueues.sendQ(t), k.ownerOf(t), hex(hash),
                 hash & (k.established().bucketCount() - 1), tcb, timerText,
                 "/api/v1/kernels/" + k.id() + "/connections/" + t.tuple(),
                 t.state().isSynchronized() ? sendBuffer(k, t) : null);

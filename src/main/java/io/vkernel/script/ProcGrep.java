@@ -1,10 +1,5 @@
 package io.vkernel.script;
 
-import io.vkernel.kernel.Kernel;
-import io.vkernel.kernel.socket.Socket;
-import io.vkernel.kernel.tcp.Tcb;
-import io.vkernel.kernel.wire.Endpoint;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -13,10 +8,10 @@ import java.util.regex.Pattern;
 /**
  * A backquoted {@code grep} of /proc/net/tcp during a script, as the public suites check that a socket exists:
  * {@code `grep " 0A " /proc/net/tcp /proc/net/tcp6 | grep ":1F90"`} (a listener on port 8080). Nothing is run: the
- * kernel's sockets are written as the first columns of /proc/net/tcp ({@code tcp4_seq_show()}: slot, local and remote
- * address as little-endian hex with the port in hex, the state as its number, 0A for LISTEN), each fixed string is
- * looked for in turn, and the command succeeds (as grep exits 0) when a line is left. vkernel has no IPv6, so
- * /proc/net/tcp6 is empty. A failed command fails the script at its line, as packetdrill fails on a non-zero exit.
+ * lines searched are the kernel's /proc/net/tcp as {@code GET .../proc/net/tcp} prints it
+ * ({@link io.vkernel.kernel.proc.ProcNetTcp}, {@code tcp4_seq_show()}: local and remote address as little-endian hex
+ * with the port in hex, the state as its number, 0A for LISTEN), each fixed string is looked for in turn, and the
+ * command succeeds (as grep exits 0) when a line is left. vkernel has no IPv6, so /proc/net/tcp6 is empty. A failed command fails the script at its line, as packetdrill fails on a non-zero exit.
  */
 record ProcGrep(String command, List<String> patterns) implements ScriptEvent.Action {
 
@@ -53,24 +48,6 @@ record ProcGrep(String command, List<String> patterns) implements ScriptEvent.Ac
 
     private static String unquote(String word) {
         return word.startsWith("\"") || word.startsWith("'") ? word.substring(1, word.length() - 1) : word;
-    }
-
-    /** The first columns of the kernel's /proc/net/tcp: listeners, then the established table, as tcp4_seq_show(). */
-    static List<String> procNetTcp(Kernel kernel) {
-        List<String> lines = new ArrayList<>();
-        for (Socket listener : kernel.listeners().all()) {
-            lines.add(row(lines.size(), listener.local(), new Endpoint(0, 0), 0x0A));
-        }
-        for (Tcb tcb : kernel.established().all()) {
-            lines.add(row(lines.size(), tcb.tuple().local(), tcb.tuple().remote(), tcb.state().linuxNumber()));
-        }
-        return lines;
-    }
-
-    private static String row(int slot, Endpoint local, Endpoint remote, int state) {
-        // the separator before tx_queue is kept, so " 0A " finds a listener as in the real file
-        return String.format("%4d: %08X:%04X %08X:%04X %02X ", slot, Integer.reverseBytes(local.address()), local.port(),
-                Integer.reverseBytes(remote.address()), remote.port(), state);
     }
 
     /** The lines every pattern matches; grep's exit status is 0 when there is one. */

@@ -4,6 +4,7 @@ import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.KernelConfig;
 import io.vkernel.kernel.KernelLimitException;
 import io.vkernel.kernel.nic.WireRecord;
+import io.vkernel.kernel.proc.ProcNetTcp;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.syscall.SyscallResult;
@@ -498,15 +499,20 @@ public final class ScriptRunner {
 
     /** A grep of /proc/net/tcp: passes when a line of the kernel's table matches every pattern, as grep exits 0. */
     private boolean procGrep(Line line, ProcGrep grep) {
-        List<String> table = kernel.inspect(ProcGrep::procNetTcp);
+        List<String> table = kernel.inspect(ProcNetTcp::rows);
         List<String> found = grep.matching(table);
         if (found.isEmpty()) {
             return fail(line, "grep found no line of /proc/net/tcp with " + grep.patterns() + " (exit status 1); the table holds "
-                    + (table.isEmpty() ? "no socket" : String.join(" | ", table)));
+                    + (table.isEmpty() ? "no socket" : joinStripped(table)));
         }
         line.status = "pass";
-        line.actual = String.join(" | ", found);
+        line.actual = joinStripped(found);
         return true;
+    }
+
+    /** Lines of /proc/net/tcp without their padding, for a message. */
+    private static String joinStripped(List<String> lines) {
+        return String.join(" | ", lines.stream().map(String::strip).toList());
     }
 
     /** Evaluates a %{ }% block against TCP_INFO of the socket under test, as packetdrill's code events do. */

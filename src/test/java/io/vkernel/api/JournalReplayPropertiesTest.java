@@ -8,6 +8,7 @@ import io.vkernel.kernel.KernelCheck;
 import io.vkernel.kernel.KernelConfig;
 import io.vkernel.kernel.KernelInput;
 import io.vkernel.kernel.Sysctls;
+import io.vkernel.kernel.proc.ProcNetTcp;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Ipv4;
@@ -123,7 +124,7 @@ class JournalReplayPropertiesTest {
             views.put("wire", k.nic().wire(0, Integer.MAX_VALUE).stream().map(Views::wire).toList());
             views.put("pending", k.pendingCalls().stream().map(c -> Views.pending(k.id(), c)).toList());
             views.put("ss", SsText.render(k));
-            views.put("procNetTcp", ProcNetTcpText.render(k));
+            views.put("procNetTcp", ProcNetTcp.render(k));
             views.put("check", KernelCheck.run(k));
             return JSON.writeValueAsString(views);
         });

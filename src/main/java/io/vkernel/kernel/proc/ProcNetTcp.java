@@ -1,4 +1,4 @@
-package io.vkernel.api;
+package io.vkernel.kernel.proc;
 
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.socket.Socket;
@@ -6,6 +6,9 @@ import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.time.VirtualClock;
 import io.vkernel.kernel.wire.Endpoint;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The established and listening tables as Linux prints /proc/net/tcp ({@code tcp4_seq_show()} in
@@ -21,36 +24,48 @@ import io.vkernel.kernel.wire.Endpoint;
  * </ul>
  * Times are clock ticks (USER_HZ = 100 per second) in hex. Kernel pointers print as zeros, as an unprivileged
  * reader sees them with {@code kernel.kptr_restrict=1}.
+ * <p>
+ * The HTTP view prints {@link #render(Kernel)}; a script's backquoted {@code grep ... /proc/net/tcp} searches
+ * {@link #rows(Kernel)}, the same lines without the header.
  */
-final class ProcNetTcpText {
+public final class ProcNetTcp {
 
-    static final String HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+    public static final String HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
     private static final int WIDTH = 149;
     private static final String POINTER = "0000000000000000";
     private static final int RTO_INITIAL_TICKS = 100;
     private static final int CWND_INITIAL = 10;
 
-    private ProcNetTcpText() {
+    private ProcNetTcp() {
     }
 
-    static String render(Kernel kernel) {
-        StringBuilder out = new StringBuilder();
-        line(out, HEADER);
-        int sl = 0;
+    /** The file as {@code cat /proc/net/tcp} prints it: the header, then one padded line per socket. */
+    public static String render(Kernel kernel) {
+        StringBuilder out = new StringBuilder(line(HEADER)).append('\n');
+        for (String row : rows(kernel)) {
+            out.append(row).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** The file's lines after the header, each padded to 149 characters: listeners, then the established table. */
+    public static List<String> rows(Kernel kernel) {
+        List<String> rows = new ArrayList<>();
         for (Socket listener : kernel.listeners().all()) {
-            line(out, listener(sl++, listener));
+            rows.add(line(listener(rows.size(), listener)));
         }
         long now = kernel.clock().now();
         for (Tcb tcb : kernel.established().all()) {
+            int sl = rows.size();
             if (tcb.state() == TcpState.SYN_RECV) {
-                line(out, request(sl++, tcb, now));
-            } else if (SocketFacts.isMiniSocket(tcb)) {
-                line(out, timeWait(sl++, tcb, now));
+                rows.add(line(request(sl, tcb, now)));
+            } else if (SocketQueues.isMiniSocket(tcb)) {
+                rows.add(line(timeWait(sl, tcb, now)));
             } else {
-                line(out, fullSocket(sl++, tcb, now));
+                rows.add(line(fullSocket(sl, tcb, now)));
             }
         }
-        return out.toString();
+        return rows;
     }
 
     private static String listener(int sl, Socket listener) {
@@ -64,10 +79,10 @@ final class ProcNetTcpText {
         VirtualClock.Timer timer = liveTimer(tcb);
         int timerKind = timer == null ? 0 : timerKind(timer.name());
         long when = timerKind == 0 ? 0 : ticks(timer.deadline() - now);
-        Socket file = SocketFacts.fileSocket(tcb);
+        Socket file = SocketQueues.fileSocket(tcb);
         return String.format("%4d: %s %s %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %s %d %d %d %d %d",
                 sl, hex(tcb.tuple().local()), hex(tcb.tuple().remote()), tcb.state().linuxNumber(),
-                SocketFacts.sendQ(tcb), SocketFacts.recvQ(tcb), timerKind, when, 0, 0, 0,
+                SocketQueues.sendQ(tcb), SocketQueues.recvQ(tcb), timerKind, when, 0, 0, 0,
                 file == null ? 0 : file.inode(), 1, POINTER, RTO_INITIAL_TICKS, 0, 0, CWND_INITIAL, -1);
     }
 
@@ -128,11 +143,7 @@ final class ProcNetTcpText {
         return Math.max(0, 63 - Long.numberOfLeadingZeros(seconds + 1) - 1);
     }
 
-    private static void line(StringBuilder out, String text) {
-        out.append(text);
-        for (int i = text.length(); i < WIDTH; i++) {
-            out.append(' ');
-        }
-        out.append('\n');
+    private static String line(String text) {
+        return text.length() >= WIDTH ? text : text + " ".repeat(WIDTH - text.length());
     }
 }
