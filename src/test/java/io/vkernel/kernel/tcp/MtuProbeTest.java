@@ -147,6 +147,28 @@ class MtuProbeTest {
     }
 
     @Test
+    void onAck_withTimestamps_scalesCwndByPacketSizesThatCountTheOption() {
+        tcb.tsOk = true;
+        probing();
+        tcb.cwnd = 100;
+        tcb.pmtu = 1500;
+        MtuProbe.sent(tcb, 0, 1230, new PacketReport(null, false));
+        assertThat(tcb.mtup.probeSize).isEqualTo(1230 + 40 + 12);
+        tcb.sndUna = 1230;
+        MtuProbe.onAck(tcb, null);
+        // the MSS was 1024 - 12 = 1012, a 1064-byte packet: 100 x 1064 / 1282 = 82
+        assertThat(tcb.cwnd).isEqualTo(82);
+        assertThat(tcb.mtup.clamp).isEqualTo(1282 - 40 - 12);
+    }
+
+    @Test
+    void probeNow_aMaxsegBelowTheMiddle_probesAtTheClamp() {
+        probing();
+        tcb.advMss = 1000; // TCP_MAXSEG after the search began: both ends map to 1000 bytes
+        assertThat(MtuProbe.probeNow(tcb, 1000 + 4 * MSS, MSS, 0, 3)).isEqualTo(1000);
+    }
+
+    @Test
     void sync_lowersSearchHighToASmallerPathMtu_only() {
         probing();
         MtuProbe.sync(tcb, 1600);
