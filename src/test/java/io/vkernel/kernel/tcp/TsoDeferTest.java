@@ -162,4 +162,40 @@ class TsoDeferTest {
         tcb.finQueued = true;
         assertThat(sendable(4500, 1400, 1800)).isZero();
     }
+
+    @Test
+    void aFinQueued_doesNotHelpWhenTheWindowIsNoLargerThanTheSkb() {
+        skb(1500);
+        tcb.finQueued = true;
+        assertThat(sendable(1500, 1500, 100_000)).as("cwnd = the skb").isZero();
+        assertThat(sendable(1500, 5000, 1500)).as("rwnd = the skb").isZero();
+        assertThat(sendable(1500, 1600, 100_000)).isEqualTo(1500);
+    }
+
+    @Test
+    void afterTheFirstSkb_theRestIsJudgedWithWhatIsLeftOfBothWindows() {
+        skb(1500);
+        skb(3500);
+        tcb.lastDataSent = 0;
+        assertThat(sendable(5000, 100_000, 1800)).as("300 bytes of rwnd left for the tail").isEqualTo(1500);
+        assertThat(sendable(2500, 100_000, 100_000)).as("never more than asked").isEqualTo(2500);
+    }
+
+    @Test
+    void aTailOfOneMssOrLess_isNeverDeferred() {
+        skb(1500);
+        skb(1000);
+        tcb.lastDataSent = 0;
+        assertThat(sendable(2500, 2300, 100_000)).isEqualTo(2300);
+    }
+
+    @Test
+    void aTailThatFitsTheWindow_stillWaitsForMoreData_whenItIsBelowATsoPacket() {
+        tcb.srttMs = 1; // 52-segment TSO packets
+        inFlightSentAt(999);
+        skb(1500);
+        skb(1200);
+        tcb.lastDataSent = 0;
+        assertThat(sendable(2700, 4500, 100_000)).isEqualTo(1500);
+    }
 }
