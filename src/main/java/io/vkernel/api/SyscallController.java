@@ -61,7 +61,7 @@ class SyscallController {
     record RecvCall(Integer fd, Integer count, List<String> flags, String buf) {
     }
 
-    record SendCall(Integer fd, String data, List<String> flags, String addr, String buf, Integer count) {
+    record SendCall(Integer fd, String data, List<String> flags, String addr, String buf, Integer count, List<Integer> iov) {
     }
 
     record PollFdItem(Integer fd, List<String> events) {
@@ -221,7 +221,8 @@ class SyscallController {
     @Operation(summary = "send(fd, data, flags)", description = "write() with flags: MSG_DONTWAIT queues what fits and never sleeps; MSG_MORE holds a partial segment; "
             + "MSG_EOR ends a record; MSG_NOSIGNAL is accepted (vkernel sends no SIGPIPE). With addr it is sendto(): MSG_FASTOPEN "
             + "connects to addr with the data on the SYN when a TCP Fast Open cookie is cached (RFC 7413), else asks for one. "
-            + "buf \"NULL\" with count (instead of data) sends from a NULL pointer, as for write")
+            + "buf \"NULL\" with count (instead of data) sends from a NULL pointer, as for write. With iov it is sendmsg(): data cut into "
+            + "iovecs of those lengths, which MSG_ZEROCOPY pins as skb frags (at most 17 per skb)")
     DeferredResult<ResponseEntity<Views.SyscallView>> send(@PathVariable String k, @PathVariable int pid, @RequestBody SendCall body) {
         int fd = fd(body.fd());
         if (nullBuffer(body.buf())) {
@@ -240,12 +241,39 @@ class SyscallController {
         int flags = flags("flags", body.flags(), Syscalls.SEND_FLAGS);
         Kernel kernel = kernels.get(k);
         PacketReport report = new PacketReport(null);
+        if (body.iov() != null) {
+            if (body.addr() != null) {
+                throw ApiException.badField("iov", "iov (sendmsg) takes no addr: the socket is connected");
+            }
+            return answer(kernel, kernel.sendmsg(pid, fd, data, iovLengths(body.iov(), data.length), flags, report), report, 0L);
+        }
         if (body.addr() != null) {
             boolean unspec = body.addr().equals("AF_UNSPEC");
             var to = unspec ? null : Inputs.endpoint("addr", body.addr());
             return answer(kernel, kernel.sendto(pid, fd, data, flags, to, unspec, report), report, 0L);
         }
         return answer(kernel, kernel.send(pid, fd, data, flags, report), report, 0L);
+    }
+
+    /** sendmsg()'s iovec lengths: 1 to UIO_MAXIOV (1024) of them, each at least 0, adding up to the data's bytes. */
+    private static int[] iovLengths(List<Integer> iov, int bytes) {
+        if (iov.isEmpty() || iov.size() > 1024) {
+            throw ApiException.badField("iov", "iov lists 1 to 1024 iovec lengths (UIO_MAXIOV), got " + iov.size());
+        }
+        int[] lengths = new int[iov.size()];
+        long total = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            Integer length = iov.get(i);
+            if (length == null || length < 0) {
+                throw ApiException.badField("iov", "each iovec length is a whole number of bytes, at least 0; got " + length + " at index " + i);
+            }
+            lengths[i] = length;
+            total += length;
+        }
+        if (total != bytes) {
+            throw ApiException.badField("iov", "the iovec lengths add up to " + total + " bytes, but data has " + bytes + " (UTF-8)");
+        }
+        return lengths;
     }
 
     @PostMapping("/poll")

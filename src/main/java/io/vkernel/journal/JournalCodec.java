@@ -152,6 +152,11 @@ public final class JournalCodec {
                 bytes(line, "data", c.data());
                 field(line, "flags", c.value());
             }
+            case "sendmsg" -> {
+                bytes(line, "data", c.data());
+                field(line, "flags", c.value());
+                string(line, "iov", c.name());
+            }
             case "sendto" -> {
                 bytes(line, "data", c.data());
                 field(line, "flags", c.value());
@@ -229,6 +234,13 @@ public final class JournalCodec {
                 case "write" -> call(lineNo, node, op, 0, 0, null, bytes(lineNo, node, "data"), null);
                 case "recv", "recvmsg" -> call(lineNo, node, op, integer(lineNo, node, "count"), integer(lineNo, node, "flags"), null, null, null);
                 case "send" -> call(lineNo, node, op, 0, integer(lineNo, node, "flags"), null, bytes(lineNo, node, "data"), null);
+                case "sendmsg" -> {
+                    String iov = text(lineNo, node, "iov");
+                    if (!iov.matches("(\\d{1,9}(,\\d{1,9})*)?")) {
+                        throw new JournalException(lineNo, "iov must be the iovec lengths joined by commas, e.g. \"1,1,100\"");
+                    }
+                    yield call(lineNo, node, op, 0, integer(lineNo, node, "flags"), null, bytes(lineNo, node, "data"), iov);
+                }
                 case "sendto" -> {
                     String addr = text(lineNo, node, "addr");
                     boolean named = !addr.equals("AF_UNSPEC") && !addr.equals("NULL");

@@ -679,6 +679,26 @@ public final class Kernel implements TcpHost {
     }
 
     /**
+     * sendmsg(fd, {msg_iov(N)=[...]}, flags): send() of the iovecs' bytes, {@code iov} their lengths (which
+     * MSG_ZEROCOPY turns into skb frags). The lengths must add up to the bytes.
+     */
+    public synchronized Syscalls.Outcome sendmsg(int pid, int fd, byte[] data, int[] iov, int flags, PacketReport report) {
+        memory.admit(KernelMemory.REQUEST + 3L * data.length + 8L * iov.length, "this sendmsg()");
+        long total = 0;
+        for (int length : iov) {
+            if (length < 0) {
+                throw new IllegalArgumentException("an iovec's length is at least 0, got " + length);
+            }
+            total += length;
+        }
+        if (total != data.length) {
+            throw new IllegalArgumentException("the iovec lengths add up to " + total + " bytes, the data has " + data.length);
+        }
+        return recorded(new KernelInput.Syscall("sendmsg", pid, fd, 0, flags, null, data.clone(), KernelInput.Syscall.iovLengths(iov)),
+                deliveringAfter(syscalls.sendmsg(requireProcess(pid), fd, data, iov.clone(), flags, report)));
+    }
+
+    /**
      * sendto(fd, buf, count, flags, addr): send() whose MSG_FASTOPEN connects to {@code remote} with the data on the
      * SYN (TCP Fast Open); {@code remote} null with {@code unspec} is an AF_UNSPEC address.
      */

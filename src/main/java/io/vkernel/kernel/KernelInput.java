@@ -109,6 +109,20 @@ public sealed interface KernelInput {
             return new Syscall(call, pid, fd, 0, 0, null, null, null);
         }
 
+        /** sendmsg()'s iovec lengths as the journal keeps them: {@code "1,1,100"}. */
+        public static String iovLengths(int[] iov) {
+            StringBuilder s = new StringBuilder();
+            for (int length : iov) {
+                s.append(s.isEmpty() ? "" : ",").append(length);
+            }
+            return s.toString();
+        }
+
+        /** The lengths {@link #iovLengths} wrote. */
+        public static int[] parseIovLengths(String text) {
+            return text.isEmpty() ? new int[0] : java.util.Arrays.stream(text.split(",")).mapToInt(Integer::parseInt).toArray();
+        }
+
         /** poll()'s fd list as the journal keeps it: {@code "3:1,4:4"} (fd:events). */
         public static String pollFds(java.util.List<io.vkernel.kernel.syscall.Syscalls.PollFd> fds) {
             StringBuilder s = new StringBuilder();
@@ -166,6 +180,7 @@ public sealed interface KernelInput {
                 case "recv" -> kernel.recv(pid, fd, arg, (int) value);
                 case "recvmsg" -> kernel.recvmsg(pid, fd, arg, (int) value);
                 case "send" -> kernel.send(pid, fd, data, (int) value, report);
+                case "sendmsg" -> kernel.sendmsg(pid, fd, data, parseIovLengths(name), (int) value, report);
                 case "sendto" -> kernel.sendto(pid, fd, data, (int) value, address, arg != 0, report);
                 case "nullbuf" -> kernel.nullBuffer(pid, name, fd, arg, (int) value, address, report);
                 case "tcp_metrics_flush" -> kernel.flushTcpMetrics();

@@ -45,6 +45,10 @@ sealed interface Call {
     record RecvMsg(int fd, int count, int flags, Long expectedInq, ErrQueueControl.Expected expectedErr) implements Call {
     }
 
+    /** sendmsg() with MSG_ flags: the iovecs' bytes, {@code iov} their lengths. */
+    record SendMsg(int fd, byte[] data, int[] iov, int flags) implements Call {
+    }
+
     /** write(), or send() ({@code send} true) with MSG_ flags. */
     record Write(int fd, byte[] data, int flags, boolean send) implements Call {
     }

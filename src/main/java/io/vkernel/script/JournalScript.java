@@ -407,6 +407,13 @@ public final class JournalScript {
                 call = "send(" + fd + ", ..., " + c.data().length + ", " + msgFlags((int) c.value(), Syscalls.SEND_FLAGS) + ")";
                 outcome = kernel.send(pid, fd, c.data(), (int) c.value(), report);
             }
+            case "sendmsg" -> {
+                int[] iov = io.vkernel.kernel.KernelInput.Syscall.parseIovLengths(c.name());
+                call = "sendmsg(" + fd + ", {msg_name(...)=..., msg_iov(" + iov.length + ")=["
+                        + java.util.Arrays.stream(iov).mapToObj(n -> "{..., " + n + "}").collect(java.util.stream.Collectors.joining(", "))
+                        + "], msg_flags=0}, " + msgFlags((int) c.value(), Syscalls.SEND_FLAGS) + ")";
+                outcome = kernel.sendmsg(pid, fd, c.data(), iov, (int) c.value(), report);
+            }
             case "nullbuf" -> {
                 int flags = (int) c.value();
                 call = switch (c.name()) {

@@ -46,7 +46,7 @@ final class MsgCalls {
                 // tcp_sendmsg_fastopen(): with MSG_FASTOPEN, msg_name is the address to connect to, as sendto()'s
                 return new Call.SendTo(fd, data, flags, Harness.CONNECT_ADDRESS, false);
             }
-            return new Call.Write(fd, data, flags, true);
+            return new Call.SendMsg(fd, data, iovLengths(msghdr.get("msg_iov")), flags);
         }
         Expr control = msghdr.get("msg_control");
         if ((flags & Syscalls.MSG_ERRQUEUE) != 0 && control != null && ErrQueueControl.isErrQueue(control)) {
@@ -78,6 +78,12 @@ final class MsgCalls {
             out.writeBytes(bytes);
         }
         return out.toByteArray();
+    }
+
+    /** The lengths of msg_iov's iovecs (already checked by {@link #iovecs}). */
+    private static int[] iovLengths(Expr iov) {
+        return ((Expr.ListOf) iov).items().stream().mapToInt(item -> (int) ((Expr.Num) ((Expr.Struct) item).fields().get(1).value()).value())
+                .toArray();
     }
 
     /** msg_control=[{cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, cmsg_data=N}]: N is checked; absent, nothing is. */

@@ -30,6 +30,8 @@ final class ScriptCalls {
             return kernel.recvmsg(pid, c.fd(), c.count(), c.flags());
         } else if (call instanceof Call.Write c) {
             return c.send() ? kernel.send(pid, c.fd(), c.data(), c.flags(), report) : kernel.write(pid, c.fd(), c.data(), report);
+        } else if (call instanceof Call.SendMsg c) {
+            return kernel.sendmsg(pid, c.fd(), c.data(), c.iov(), c.flags(), report);
         } else if (call instanceof Call.SendTo c) {
             return kernel.sendto(pid, c.fd(), c.data(), c.flags(), c.address(), c.unspec(), report);
         } else if (call instanceof Call.NullBuffer c) {

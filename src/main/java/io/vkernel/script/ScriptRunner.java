@@ -587,6 +587,8 @@ public final class ScriptRunner {
             return new Call.RecvMsg(fd(c.fd()), c.count(), c.flags(), c.expectedInq(), c.expectedErr());
         } else if (call instanceof Call.Write c) {
             return new Call.Write(fd(c.fd()), c.data(), c.flags(), c.send());
+        } else if (call instanceof Call.SendMsg c) {
+            return new Call.SendMsg(fd(c.fd()), c.data(), c.iov(), c.flags());
         } else if (call instanceof Call.SendTo c) {
             return new Call.SendTo(fd(c.fd()), c.data(), c.flags(), c.address(), c.unspec());
         } else if (call instanceof Call.NullBuffer c) {

@@ -217,13 +217,22 @@ class JournalReplayPropertiesTest {
                 case 38 -> k.nullBuffer(pid, io.vkernel.kernel.Kernel.NULL_BUFFER_CALLS.get(Math.floorMod(c, 5)), fd, Math.floorMod(a, 2000),
                         Math.floorMod(c, 5) == 4 ? 0x20000000 : Math.floorMod(c, 3) == 0 ? 0x40 : 0,
                         Math.floorMod(c, 5) == 4 ? Endpoint.parse("192.0.2.1:80") : null, report);
+                // sendmsg() with the text cut into iovecs of 1 to 3 bytes, pinned (MSG_ZEROCOPY) or copied
+                case 39 -> {
+                    int[] iov = new int[text.length()];
+                    int n = 0;
+                    for (int at = 0; at < text.length(); at += iov[n++]) {
+                        iov[n] = Math.min(text.length() - at, 1 + Math.floorMod(c + at, 3));
+                    }
+                    k.sendmsg(pid, fd, text.getBytes(), java.util.Arrays.copyOf(iov, n), Math.floorMod(c, 2) == 0 ? 0x4000000 : 0, report);
+                }
                 default -> k.exit(pid);
             }
         }
     }
 
     static Gen<List<Action>> actions() {
-        Gen<Action> action = integers().between(0, 39).zip(integers().all(), integers().all(), integers().all(),
+        Gen<Action> action = integers().between(0, 40).zip(integers().all(), integers().all(), integers().all(),
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(0, 20), Action::new);
         return lists().of(action).ofSizeBetween(1, 80);
     }

@@ -36,8 +36,9 @@ class SocketApiScriptTest {
     @Test
     void sendmsgAndRecvmsg_readTheMsghdr_andRefuseControlMessagesOtherThanTcpInq() {
         Script script = parse(PREAMBLE + "+0 sendmsg(3, {msg_name(...)=...,\n   msg_iov(2)=[{..., 100}, {..., 200}], msg_flags=0}, MSG_MORE) = 300\n");
-        Call.Write write = (Call.Write) ((SyscallLine) script.events().get(3).action()).call();
-        assertThat(write.data()).hasSize(300);
+        Call.SendMsg sendmsg = (Call.SendMsg) ((SyscallLine) script.events().get(3).action()).call();
+        assertThat(sendmsg.data()).hasSize(300);
+        assertThat(sendmsg.iov()).containsExactly(100, 200);
         refused(PREAMBLE + "+0 recvmsg(3, {msg_iov(1)=[{..., 10}], msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_TIMESTAMPING, "
                 + "cmsg_data=0}]}, 0) = 10\n", 4, "TCP_CM_INQ");
         refused(PREAMBLE + "+0 sendmsg(3, {msg_iov(1)=[{..., 10}], msg_control=[]}, 0) = 10\n", 4, "msg_name, msg_iov and msg_flags");

@@ -294,12 +294,27 @@ public final class Syscalls {
         return write(process, fd, new byte[count], flags, send, true, report);
     }
 
+    /**
+     * sendmsg(fd, {msg_iov(N)=[...]}, flags): send() of the iovecs' bytes, {@code iov} their lengths. The lengths
+     * matter to MSG_ZEROCOPY only, where each iovec's pages become the skb's frags (skb_zerocopy_iter_stream()).
+     */
+    public Outcome sendmsg(Process process, int fd, byte[] data, int[] iov, int flags, PacketReport report) {
+        return write(process, fd, data, flags, true, false, iov, report);
+    }
+
     private Outcome write(Process process, int fd, byte[] data, int flags, boolean send, boolean unreadable, PacketReport report) {
+        return write(process, fd, data, flags, send, unreadable, null, report);
+    }
+
+    private Outcome write(Process process, int fd, byte[] data, int flags, boolean send, boolean unreadable, int[] iov,
+                          PacketReport report) {
         if ((flags & MSG_FASTOPEN) != 0) {
             return sendto(process, fd, data, flags, null, false, unreadable, report); // send(MSG_FASTOPEN): sendto() with no address
         }
         String buf = unreadable ? "NULL" : quote(data);
-        String call = send ? "sendto(" + fd + ", " + buf + ", " + data.length + ", " + msgFlags(flags) + ", NULL, 0)"
+        String call = iov != null ? "sendmsg(" + fd + ", {msg_name=NULL, msg_namelen=0, msg_iov=" + iovecs(data, iov)
+                + ", msg_iovlen=" + iov.length + ", msg_controllen=0, msg_flags=0}, " + msgFlags(flags) + ")"
+                : send ? "sendto(" + fd + ", " + buf + ", " + data.length + ", " + msgFlags(flags) + ", NULL, 0)"
                 : "write(" + fd + ", " + buf + ", " + data.length + ")";
         Socket socket;
         OpenFile file;
@@ -351,7 +366,9 @@ public final class Syscalls {
                 if (zerocopy != null) {
                     zerocopy.before(tcb);
                 }
-                written[0] += kernel.tcp().write(tcb, rest, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0, report);
+                // skb_zerocopy_iter_stream(): with MSG_ZEROCOPY the iovecs not yet queued are the frags to come
+                int[] frags = zerocopy != null && iov != null ? ZeroCopySend.iovAfter(iov, written[0]) : null;
+                written[0] += kernel.tcp().write(tcb, rest, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0, frags, report);
                 if (zerocopy != null) {
                     zerocopy.after(tcb);
                 }
@@ -1286,6 +1303,22 @@ public final class Syscalls {
     private static String flagNames(int flags) {
         String names = (flags & 3) == 2 ? "O_RDWR" : (flags & 3) == 1 ? "O_WRONLY" : "O_RDONLY";
         return (flags & OpenFile.O_NONBLOCK) != 0 ? names + "|O_NONBLOCK" : names;
+    }
+
+    /** strace's msg_iov: [{iov_base="...", iov_len=N}, ...], the first 32 iovecs, then "...". */
+    static String iovecs(byte[] data, int[] iov) {
+        StringBuilder out = new StringBuilder("[");
+        int at = 0;
+        for (int i = 0; i < iov.length; i++) {
+            if (i == 32) {
+                out.append(", ...");
+                break;
+            }
+            out.append(i == 0 ? "" : ", ").append("{iov_base=")
+                    .append(quote(Arrays.copyOfRange(data, at, Math.min(data.length, at + iov[i])))).append(", iov_len=").append(iov[i]).append('}');
+            at += iov[i];
+        }
+        return out.append(']').toString();
     }
 
     /** strace's rendering of a buffer: C escapes, at most 32 bytes, "..." after the quote when cut. */

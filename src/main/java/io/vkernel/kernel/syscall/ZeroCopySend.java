@@ -27,6 +27,20 @@ final class ZeroCopySend {
         this.size = size;
     }
 
+    /** The iovec lengths still to queue once {@code written} bytes of them were: a partly queued one shortened. */
+    static int[] iovAfter(int[] iov, int written) {
+        int i = 0;
+        int skipped = 0;
+        while (i < iov.length && skipped + iov[i] <= written) {
+            skipped += iov[i++];
+        }
+        int[] rest = java.util.Arrays.copyOfRange(iov, i, iov.length);
+        if (rest.length > 0) {
+            rest[0] -= written - skipped;
+        }
+        return rest;
+    }
+
     void before(Tcb tcb) {
         endBefore = tcb.sndUna() + tcb.sendQueued();
         if (uarg == null) {

@@ -42,6 +42,9 @@ public final class SendBuffer {
     /** End sequence number of each skb not yet fully acknowledged, oldest first. */
     private int[] ends = NONE;
     private int count;
+    /** Frags of the tail skb (MSG_ZEROCOPY pins one per page, at most MAX_SKB_FRAGS), and whether the last is pinned. */
+    private int tailFrags;
+    private boolean tailZeroCopy;
     /** sk_sndbuf while SO_SNDBUF has not locked it; 0 until tcp_init_buffer_space() ran. */
     private int autoSndBuf;
     /** Busy / rwnd-limited / sndbuf-limited time; created when the connection first has data to send. */
@@ -125,6 +128,27 @@ public final class SendBuffer {
     /** tcp_stream_alloc_skb() + tcp_skb_entail(): a new, empty skb at the end of the write queue. */
     void entail(Tcb tcb) {
         add(writeSeq(tcb));
+        tailFrags = 0;
+        tailZeroCopy = false;
+    }
+
+    /** skb_shinfo(tail)->nr_frags. */
+    int tailFrags() {
+        return tailFrags;
+    }
+
+    /** skb_copy_to_page_nocache(): copied bytes join the tail's last frag (skb_can_coalesce()) unless it is a pinned page. */
+    void copiedIntoTail() {
+        if (tailFrags == 0 || tailZeroCopy) {
+            tailFrags++;
+        }
+        tailZeroCopy = false;
+    }
+
+    /** skb_zerocopy_iter_stream(): the tail now holds {@code frags} frags, the last a pinned user page. */
+    void pinnedIntoTail(int frags) {
+        tailFrags = frags;
+        tailZeroCopy = true;
     }
 
     /** skb_copy_to_page_nocache(): the tail skb now ends at {@code end}. */

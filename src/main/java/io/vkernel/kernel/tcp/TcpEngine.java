@@ -201,6 +201,14 @@ public final class TcpEngine {
         return sender.write(tcb, data, more, eor, report);
     }
 
+    /**
+     * tcp_sendmsg() with MSG_ZEROCOPY: {@code zerocopyIov} are the lengths of the iovecs the bytes come from, each
+     * pinned page of them one frag of the skb (at most MAX_SKB_FRAGS); null for a copying send.
+     */
+    public int write(Tcb tcb, byte[] data, boolean more, boolean eor, int[] zerocopyIov, PacketReport report) {
+        return sender.write(tcb, data, more, eor, zerocopyIov, report);
+    }
+
     /** tcp_push_pending_frames() with TCP_NAGLE_PUSH: TCP_NODELAY set, or TCP_CORK cleared with it set. */
     public void pushPending(Tcb tcb, PacketReport report) {
         if (tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.CLOSE_WAIT) {

@@ -51,6 +51,11 @@ final class TcpSender {
      * never join it (tcp_skb_can_collapse_to()) and no segment spans the record's end.
      */
     public int write(Tcb tcb, byte[] data, boolean more, boolean eor, PacketReport report) {
+        return write(tcb, data, more, eor, null, report);
+    }
+
+    /** tcp_sendmsg() with MSG_ZEROCOPY: {@code zerocopyIov} the iovec lengths (see {@link ZeroCopyFrags}), else null. */
+    public int write(Tcb tcb, byte[] data, boolean more, boolean eor, int[] zerocopyIov, PacketReport report) {
         if (tcb.pendingError != null) {
             Errno error = tcb.pendingError;
             tcb.pendingError = null;
@@ -64,7 +69,7 @@ final class TcpSender {
             throw new SyscallException(Errno.EPIPE);
         }
         MtuProbe.currentMss(tcb, sysctls); // tcp_send_mss() -> tcp_current_mss()
-        return copyIntoSkbs(tcb, data, more, eor, report);
+        return copyIntoSkbs(tcb, data, more, eor, zerocopyIov == null ? null : new ZeroCopyFrags(zerocopyIov), report);
     }
 
     /**
@@ -91,7 +96,7 @@ final class TcpSender {
      * (forced_push(): PSH, TCP_NAGLE_PUSH). So the copying and the sending interleave, and where the copying stops
      * depends on what already left. At the end tcp_push() marks the write's last byte (unless MSG_MORE) and sends.
      */
-    private int copyIntoSkbs(Tcb tcb, byte[] data, boolean more, boolean eor, PacketReport report) {
+    private int copyIntoSkbs(Tcb tcb, byte[] data, boolean more, boolean eor, ZeroCopyFrags zerocopy, PacketReport report) {
         SendBuffer buffer = tcb.sendBuffer;
         int goal = sizeGoal(tcb);
         if (Seq.before(tcb.pushedSeq, tcb.sndUna)) {
@@ -100,8 +105,10 @@ final class TcpSender {
         int copied = 0;
         int skbsBuilt = 0;
         boolean noSpace = false;
+        boolean fragsFull = false;
         while (copied < data.length) {
-            int tailLength = buffer.openTailLength(tcb);
+            int tailLength = fragsFull ? -1 : buffer.openTailLength(tcb);
+            fragsFull = false;
             int copy = tailLength >= 0 ? goal - tailLength : 0;
             if (copy <= 0) {
                 if (!buffer.memoryFree(tcb, sysctls)) {
@@ -121,6 +128,20 @@ final class TcpSender {
                 tcb.pushMarks.removeLastIf(SendBuffer.writeSeq(tcb)); // the first bytes added clear the tail's PSH
             }
             copy = Math.min(copy, data.length - copied);
+            if (zerocopy != null) {
+                copy = zerocopy.take(copy, buffer.tailFrags());
+                if (copy == 0) {
+                    // skb_zerocopy_iter_stream() -> -EMSGSIZE: tcp_mark_push(), goto new_segment
+                    int end = SendBuffer.writeSeq(tcb);
+                    tcb.pushMarks.add(end);
+                    tcb.pushedSeq = end;
+                    fragsFull = true;
+                    continue;
+                }
+                buffer.pinnedIntoTail(zerocopy.fragsAfter);
+            } else {
+                buffer.copiedIntoTail();
+            }
             tcb.sendQueue.append(data, copied, copy);
             copied += copy;
             int end = SendBuffer.writeSeq(tcb);
