@@ -71,6 +71,8 @@ public final class AccEcn {
     int estEcnField;
     int pktsAckedEwma;
     long optSentAtMs;
+    /** tp->accecn_opt_sent_w_dsack: the last segment sent carried the option next to a D-SACK block. */
+    boolean optSentWithDsack;
     /** An ACE value the next segment carries instead of the counter: the 3rd ACK and a challenge ACK reflect a SYN's ECN field. */
     int reflect = -1;
     /** ICSK_ACK_NOW from an ECN field change: the next data is ACKed at once. */
@@ -603,6 +605,19 @@ public final class AccEcn {
             optDemand--;
         }
         return sack;
+    }
+
+    /**
+     * tcp_rcv_spurious_retrans() (RFC 9768 §3.2.3.2.2, upstream in the AccECN case-handling series after 6.18): the
+     * peer sends again a segment we already reported with a D-SACK on an ACK that carried the option. That ACK
+     * seems lost, perhaps to a middlebox that drops segments with options it does not know, so the option is no
+     * longer sent (TCP_ACCECN_OPT_FAIL_SEND).
+     */
+    static void spuriousRetrans(Tcb tcb, int seq) {
+        AccEcn a = tcb.accEcn;
+        if (a != null && a.on && a.optSentWithDsack && tcb.rcvSack != null && tcb.rcvSack.duplicateStart() == seq) {
+            a.failMode |= OPT_FAIL_SEND;
+        }
     }
 
     /** An AccECN1 option (ECT(1), CE, ECT(0) bytes) with the first {@code fields} counters, each at its initial offset. */

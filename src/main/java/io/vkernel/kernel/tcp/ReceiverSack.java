@@ -30,6 +30,11 @@ final class ReceiverSack {
         return count;
     }
 
+    /** tp->duplicate_sack[0].start_seq: where the last D-SACK block began, kept after it was sent. */
+    int duplicateStart() {
+        return dsackStart;
+    }
+
     /** Whether a D-SACK block waits for the next segment. */
     boolean duplicatePending() {
         return dsack;

@@ -79,6 +79,11 @@ public final class Tcb implements BindTable.Owner {
     /** Set after a reset: writes fail with EPIPE once the first error was reported. */
     boolean reset;
     boolean orphan;
+    /**
+     * The connection lives on as an inet_timewait_sock (tcp_time_wait(): TIME_WAIT, or an orphan's FIN_WAIT2
+     * substate), whose ACKs are tcp_v4_timewait_ack()'s, not tcp_send_ack()'s ({@link TcpOutput#sendAck}).
+     */
+    boolean timeWaitSock;
     /** SO_REUSEADDR inherited from the listener or socket, kept by TIME_WAIT for bind conflicts. */
     boolean reuseAddr;
     boolean ownsPort;

@@ -140,6 +140,9 @@ final class TcpInput {
 
     /** tcp_timewait_state_process() for a real TIME_WAIT. */
     private void timeWaitReceives(Tcb tcb, Segment segment, PacketReport report) {
+        // the full socket became an inet_timewait_sock in tcp_time_wait() once the segment that brought it here was
+        // answered (tcp_fin() sends its ACK first): what it sends from now on is tcp_v4_timewait_ack()'s
+        tcb.timeWaitSock = true;
         if (segment.has(TcpFlags.RST)) {
             if (sysctls.getInt(Sysctls.TCP_RFC1337) == 1) {
                 report.drop(DropReason.OUT_OF_WINDOW, "tcp_rfc1337=1: TIME_WAIT ignores RST (RFC 1337)");
@@ -203,6 +206,7 @@ final class TcpInput {
                 AccEcn.received(tcb, segment); // a duplicate's bytes count too (tcp_ecn_received_counters_payload())
                 if (segment.length() > 0 && Seq.before(segment.seq(), tcb.rcvNxt)) {
                     int end = segment.seq() + segment.length();
+                    AccEcn.spuriousRetrans(tcb, segment.seq()); // tcp_send_dupack(): before tcp_dsack_set()
                     receiver.reportDuplicate(tcb, segment.seq(), Seq.after(end, tcb.rcvNxt) ? tcb.rcvNxt : end); // tcp_send_dupack()
                 }
                 output.outOfWindowAck(tcb, segment, SnmpCounter.TCP_ACK_SKIPPED_SEQ, report);
@@ -251,10 +255,13 @@ final class TcpInput {
     }
 
     /**
-     * RFC 5961 §5.2 as tcp_ack() applies it: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT], where Linux bounds
-     * MAX.SND.WND by the bytes acknowledged so far; outside it the segment is dropped and answered with a challenge
-     * ACK (also for SEG.ACK > SND.NXT: upstream commit 42726ec644cb, "tcp: send a challenge ACK on SEG.ACK > SND.NXT",
-     * in 6.18-stable too), and TS.Recent keeps its old value.
+     * RFC 5961 §5.2 as Linux 6.18's tcp_ack() applies it: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT], where
+     * Linux bounds MAX.SND.WND by the bytes acknowledged so far; outside it the segment is dropped and TS.Recent keeps
+     * its old value. An ACK that is too old gets a challenge ACK. One above SND.NXT on an ESTABLISHED connection is
+     * dropped silently (v6.18's tcp_ack() returns -SKB_DROP_REASON_TCP_ACK_UNSENT_DATA without
+     * tcp_send_challenge_ack(); the challenge there came with 42726ec644cb in 7.1-rc1, which also rewrote the
+     * ts_recent/invalid_ack selftest); in the other synchronized states tcp_rcv_state_process() answers every
+     * unacceptable ACK with a challenge ACK (it calls tcp_ack() with FLAG_NO_CHALLENGE_ACK and sends it itself).
      */
     private boolean unacceptableAck(Tcb tcb, Segment segment, PacketReport report) {
         long maxWindow = Math.min(Math.max(tcb.maxSndWnd, tcb.sndWnd) & 0xffffffffL, Integer.toUnsignedLong(tcb.sndUna - tcb.iss));
@@ -269,6 +276,11 @@ final class TcpInput {
         tcb.tsRecent = tcb.tsRecentPrior;
         report.drop(reason, "SEG.ACK=" + Seq.unsigned(segment.ack()) + " is outside [SND.UNA - MAX.SND.WND, SND.NXT] = ["
                 + Seq.unsigned(tcb.sndUna - (int) maxWindow) + ", " + Seq.unsigned(tcb.sndNxt) + "]");
+        if (reason == DropReason.ACK_UNSENT_DATA && tcb.state == TcpState.ESTABLISHED) {
+            report.step("tcp.ack", "an ACK of unsent data on an ESTABLISHED connection is dropped without a challenge"
+                    + " ACK (Linux 6.18's tcp_ack() in tcp_rcv_established())");
+            return true;
+        }
         output.challengeAck(tcb, report, "unacceptable ACK");
         return true;
     }
@@ -354,6 +366,12 @@ final class TcpInput {
                     states.setState(tcb, TcpState.FIN_WAIT2, "our FIN was acknowledged");
                     if (tcb.orphan) {
                         states.armFinWait2Timeout(tcb);
+                        // tcp_rcv_state_process() TCP_FIN_WAIT1: with tcp_fin_timeout <= TCP_TIMEWAIT_LEN and no FIN
+                        // on this segment, tcp_time_wait(sk, TCP_FIN_WAIT2, tmo) turns the orphan into a time-wait
+                        // socket in its FIN_WAIT2 substate
+                        if (!segment.has(TcpFlags.FIN) && sysctls.get(Sysctls.TCP_FIN_TIMEOUT) * 1000 <= TcpEngine.TIME_WAIT_MS) {
+                            tcb.timeWaitSock = true;
+                        }
                     }
                 }
             }

@@ -73,6 +73,9 @@ final class TcpOutput {
         // tcp_select_window(): the window the buffer backs now, never less than what is left of the last offer
         int window = Math.min(65535, RcvSpace.select(tcb, sysctls) >> tcb.rcvWscale);
         TcpOptions options;
+        if (tcb.accEcn != null) {
+            tcb.accEcn.optSentWithDsack = false; // tcp_options_write(): set again below only if the option goes
+        }
         if (tcb.accEcn != null && tcb.accEcn.wantsOption(tcb, clock.now())) {
             options = accEcnOptions(tcb);
         } else if (tcb.rcvSack != null && !tcb.rcvSack.isEmpty()) {
@@ -112,9 +115,11 @@ final class TcpOutput {
             list.add(new TcpOption.Nop());
             list.add(new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent));
         }
+        boolean dsack = tcb.rcvSack != null && tcb.rcvSack.duplicatePending(); // tp->rx_opt.dsack before SACK is written
         TcpOption sack = tcb.rcvSack != null && !tcb.rcvSack.isEmpty() ? tcb.rcvSack.option(tcb.tsOk) : null;
         int before = list.size();
         sack = tcb.accEcn.appendOption(list, sack, clock.now());
+        tcb.accEcn.optSentWithDsack = list.size() > before && dsack; // tcp_options_write(): accecn_opt_sent_w_dsack
         if (sack != null) {
             if (list.size() == before) {
                 list.add(new TcpOption.Nop());
@@ -274,7 +279,26 @@ final class TcpOutput {
     }
 
     void sendAck(Tcb tcb, PacketReport report) {
+        if (tcb.timeWaitSock) {
+            host.transmit(timeWaitAck(tcb, false), report);
+            return;
+        }
         host.transmit(out(tcb, TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
+    }
+
+    /**
+     * tcp_v4_timewait_ack() -> tcp_v4_send_ack(): a time-wait socket's ACK has the ACK bit only (no ECE, CWR or
+     * AccECN's ACE, which tcp_ecn_send() puts only on a full socket's segments) and the timestamps as its only
+     * option; its IP ECN field is tw_tos's, kept from the full socket (ECT(0) under AccECN), except on an answer to
+     * an out-of-window segment (TCP_TW_ACK_OOW clears INET_ECN_MASK).
+     */
+    private Segment timeWaitAck(Tcb tcb, boolean outOfWindow) {
+        Segment full = out(tcb, TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null);
+        TcpOptions options = tcb.tsOk
+                ? TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(tsVal(tcb), tcb.tsRecent))
+                : TcpOptions.NONE;
+        int tos = outOfWindow ? full.tos() & ~Ecn.MASK : full.tos();
+        return new Segment(full.src(), full.dst(), TcpFlags.ACK, full.seq(), full.ack(), full.window(), 0, null, options, tos);
     }
 
     /**
@@ -288,6 +312,10 @@ final class TcpOutput {
             host.count(skipped);
             report.step("tcp.oow_ack", "no ACK this time: the last one to an invalid segment left less than "
                     + "tcp_invalid_ratelimit ago (tcp_oow_rate_limited())");
+            return;
+        }
+        if (tcb.timeWaitSock) {
+            host.transmit(timeWaitAck(tcb, true), report); // tcp_timewait_check_oow_rate_limit(): TCP_TW_ACK_OOW
             return;
         }
         sendAck(tcb, report);
