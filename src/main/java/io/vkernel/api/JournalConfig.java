@@ -55,7 +55,7 @@ class JournalConfig {
 
     @Bean(destroyMethod = "close")
     KernelJournal kernelJournal(JdbcTemplate jdbc, PlatformTransactionManager transactions, KernelRegistry registry,
-                                RealtimeClocks clocks, @Value("${vkernel.journal.enabled:true}") boolean enabled,
+                                io.vkernel.sandbox.NetworkRegistry networks, RealtimeClocks clocks, @Value("${vkernel.journal.enabled:true}") boolean enabled,
                                 @Value("${vkernel.journal.snapshot-every:" + KernelJournal.SNAPSHOT_EVERY + "}") int snapshotEvery) {
         KernelJournal journal = new KernelJournal(jdbc, new TransactionTemplate(transactions), snapshotEvery);
         if (!enabled) {
@@ -64,8 +64,10 @@ class JournalConfig {
         }
         long start = System.nanoTime();
         int restored = journal.restoreAndAttach(registry, kernel -> clocks.follow(kernel, kernel.realtimeClock()));
+        int networksRestored = journal.restoreNetworks(registry, networks, clocks::setRealtime);
         if (restored > 0) {
-            log.info("restored {} kernels from their journals in {} ms", restored, (System.nanoTime() - start) / 1_000_000);
+            log.info("restored {} kernels and {} networks from their journals in {} ms", restored, networksRestored,
+                    (System.nanoTime() - start) / 1_000_000);
         }
         return journal;
     }

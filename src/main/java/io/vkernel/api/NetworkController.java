@@ -125,7 +125,9 @@ class NetworkController {
         if (!mode.equals("manual") && !mode.equals("realtime")) {
             throw ApiException.badField("mode", "mode must be 'manual' or 'realtime', got '" + mode + "'");
         }
-        clocks.setRealtime(find(id), mode.equals("realtime"));
+        Network network = find(id);
+        clocks.setRealtime(network, mode.equals("realtime"));
+        networks.clockModeChanged(network, mode.equals("realtime"));
         return networkClock(id);
     }
 

@@ -33,9 +33,9 @@ import java.util.function.Consumer;
  * durable. A request is answered only after {@link #awaitDurable} saw everything queued before its answer committed,
  * so an answered request survives a crash of the process.
  *
- * <p>Kernels attached to a network or a TUN device exchange segments with the world outside their journal; their
- * replay would miss what arrived that way, so such kernels are to be detached from the journal by whoever attaches
- * them ({@link #forget}).
+ * <p>A kernel joined to a network stays journaled as any other: what the link delivers to it and the clock steps the
+ * network gives it are its inputs, so it replays alone. The network itself (members, link settings, clock mode, and
+ * what its link did) is journaled by {@link NetworkJournal} through the same writer.
  */
 public final class KernelJournal implements AutoCloseable {
 
@@ -45,7 +45,17 @@ public final class KernelJournal implements AutoCloseable {
     private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long GATHER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
-    private sealed interface Op permits Create, Append, Rewrite, Delete, Own, Snap {
+    private sealed interface Op permits Create, Append, Rewrite, Delete, Own, Snap, NetHeader, NetAppend, NetDrop {
+    }
+
+    /** A network's header: {@code fresh} for a new network (its old rows, if any, go), else a change of it. */
+    private record NetHeader(String networkId, String header, boolean fresh) implements Op {
+    }
+
+    private record NetAppend(String networkId, long seq, String entry) implements Op {
+    }
+
+    private record NetDrop(String networkId) implements Op {
     }
 
     /** The kernel's state after step {@code step}, replacing its previous snapshot. */
@@ -434,12 +444,30 @@ public final class KernelJournal implements AutoCloseable {
     private void write(List<Op> batch) {
         tx.executeWithoutResult(status -> {
             List<Object[]> appends = new ArrayList<>();
+            List<Object[]> netAppends = new ArrayList<>();
             for (Op op : batch) {
                 if (op instanceof Append a) {
                     appends.add(new Object[] {a.kernelId(), a.step(), a.entry()});
                     continue;
                 }
                 flushAppends(appends);
+                if (op instanceof NetAppend na) {
+                    netAppends.add(new Object[] {na.networkId(), na.seq(), na.entry()});
+                    continue;
+                }
+                flushNetAppends(netAppends);
+                if (op instanceof NetHeader h) {
+                    if (h.fresh()) {
+                        jdbc.update("DELETE FROM network_entries WHERE network_id = ?", h.networkId());
+                        jdbc.update("DELETE FROM networks WHERE id = ?", h.networkId());
+                        jdbc.update("INSERT INTO networks (id, header) VALUES (?, ?)", h.networkId(), h.header());
+                    } else {
+                        jdbc.update("UPDATE networks SET header = ? WHERE id = ?", h.header(), h.networkId());
+                    }
+                } else if (op instanceof NetDrop d) {
+                    jdbc.update("DELETE FROM network_entries WHERE network_id = ?", d.networkId());
+                    jdbc.update("DELETE FROM networks WHERE id = ?", d.networkId());
+                }
                 if (op instanceof Create c) {
                     jdbc.update("DELETE FROM kernel_snapshots WHERE kernel_id = ?", c.kernelId());
                     jdbc.update("DELETE FROM journal_entries WHERE kernel_id = ?", c.kernelId());
@@ -467,7 +495,15 @@ public final class KernelJournal implements AutoCloseable {
                 }
             }
             flushAppends(appends);
+            flushNetAppends(netAppends);
         });
+    }
+
+    private void flushNetAppends(List<Object[]> appends) {
+        if (!appends.isEmpty()) {
+            jdbc.batchUpdate("INSERT INTO network_entries (network_id, seq, entry) VALUES (?, ?, ?)", appends);
+            appends.clear();
+        }
     }
 
     private void flushAppends(List<Object[]> appends) {
@@ -475,6 +511,53 @@ public final class KernelJournal implements AutoCloseable {
             jdbc.batchUpdate("INSERT INTO journal_entries (kernel_id, step, entry) VALUES (?, ?, ?)", appends);
             appends.clear();
         }
+    }
+
+    // ---------------------------------------------------------------- networks
+
+    /**
+     * Restores every stored network (call after {@link #restoreAndAttach}, so its members are back), then journals
+     * every network {@code networks} holds or will create (see {@link NetworkJournal}). {@code clockMode} hears of
+     * each network restored with a realtime clock. Returns how many networks were restored.
+     */
+    public int restoreNetworks(KernelRegistry kernels, io.vkernel.sandbox.NetworkRegistry networks,
+                               java.util.function.BiConsumer<io.vkernel.kernel.link.Network, Boolean> clockMode) {
+        return new NetworkJournal(this).restoreAndAttach(kernels, networks, clockMode);
+    }
+
+    /** Stored networks: id to header line, by id. */
+    Map<String, String> storedNetworks() {
+        Map<String, String> found = new java.util.TreeMap<>();
+        jdbc.query("SELECT id, header FROM networks", row -> {
+            found.put(row.getString(1), row.getString(2));
+        });
+        return found;
+    }
+
+    /** A network's link entries, oldest first (call {@link #flush} first to see the latest). */
+    public List<String> networkEntries(String networkId) {
+        return jdbc.queryForList("SELECT entry FROM network_entries WHERE network_id = ? ORDER BY seq", String.class, networkId);
+    }
+
+    /** A network's header line as stored, if it is journaled (call {@link #flush} first). */
+    public java.util.Optional<String> networkHeader(String networkId) {
+        return jdbc.queryForList("SELECT header FROM networks WHERE id = ?", String.class, networkId).stream().findFirst();
+    }
+
+    void createNetwork(String networkId, String header) {
+        enqueue(new NetHeader(networkId, header, true));
+    }
+
+    void updateNetwork(String networkId, String header) {
+        enqueue(new NetHeader(networkId, header, false));
+    }
+
+    void appendNetwork(String networkId, long seq, String entry) {
+        enqueue(new NetAppend(networkId, seq, entry));
+    }
+
+    void dropNetwork(String networkId) {
+        enqueue(new NetDrop(networkId));
     }
 
     // ---------------------------------------------------------------- reading

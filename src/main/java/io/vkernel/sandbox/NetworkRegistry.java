@@ -32,6 +32,49 @@ public final class NetworkRegistry {
     /** Read without the registry's lock by {@link #settleAll}, after every request. */
     private volatile List<Network> snapshot = List.of();
 
+    /**
+     * Hears of every change to the set of networks, under the registry's lock and in order (the journal keeps
+     * networks through these): a network made (before anything crosses its link), its members changed, its clock
+     * switched, a network taken apart.
+     */
+    public interface Listener {
+        void created(Network network);
+
+        void membersChanged(Network network);
+
+        void clockMode(Network network, boolean realtime);
+
+        void deleted(Network network);
+    }
+
+    private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public void onChange(Listener listener) {
+        listeners.add(listener);
+    }
+
+    /** Registers a network rebuilt after a restart (its members must be in no other network). */
+    public synchronized void restore(Network network) {
+        if (networks.containsKey(network.id())) {
+            throw new ConflictException("id", "a network with id '" + network.id() + "' already exists");
+        }
+        for (Kernel member : network.members()) {
+            if (byMember.containsKey(member)) {
+                throw new ConflictException("kernels", "kernel '" + member.id() + "' is already in network '" + byMember.get(member).id() + "'");
+            }
+        }
+        networks.put(network.id(), network);
+        network.members().forEach(kernel -> byMember.put(kernel, network));
+        snapshot = List.copyOf(networks.values());
+    }
+
+    /** The network's clock was switched between manual and realtime (by whoever runs its clock). */
+    public synchronized void clockModeChanged(Network network, boolean realtime) {
+        if (networks.get(network.id()) == network) {
+            listeners.forEach(l -> l.clockMode(network, realtime));
+        }
+    }
+
     public NetworkRegistry(KernelRegistry kernels) {
         this.kernels = kernels;
         kernels.onRemoved(this::kernelRemoved);
@@ -118,6 +161,7 @@ public final class NetworkRegistry {
         networks.put(id, network);
         members.forEach(kernel -> byMember.put(kernel, network));
         snapshot = List.copyOf(networks.values());
+        listeners.forEach(l -> l.created(network));
         return network;
     }
 
@@ -143,6 +187,7 @@ public final class NetworkRegistry {
         network.members().forEach(byMember::remove);
         network.dissolve();
         snapshot = List.copyOf(networks.values());
+        listeners.forEach(l -> l.deleted(network));
         return true;
     }
 
@@ -160,7 +205,9 @@ public final class NetworkRegistry {
         Network network = byMember.remove(kernel);
         if (network != null) {
             network.remove(kernel);
-            if (network.members().isEmpty()) {
+            if (!network.members().isEmpty()) {
+                listeners.forEach(l -> l.membersChanged(network));
+            } else {
                 // nobody can reach it any more: without this its capture (up to Link.CAPTURE_BYTES) stayed charged
                 // to the service budget, and its id taken, until someone thought of DELETE /api/v1/networks/{id}
                 delete(network.id());

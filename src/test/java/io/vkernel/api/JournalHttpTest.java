@@ -21,14 +21,15 @@ class JournalHttpTest extends HttpKernelTest {
             "POST /api/v1/kernels/{k}/processes", "DELETE /api/v1/kernels/{k}/processes/{pid}",
             "POST /api/v1/kernels/{k}/processes/{pid}/{call}", "PUT /api/v1/kernels/{k}/sysctl/{name}",
             "PUT /api/v1/kernels/{k}/clock", "POST /api/v1/kernels/{k}/clock/advance",
-            "POST /api/v1/kernels/import", "POST /api/v1/kernels/{k}/fork");
-    /** Operations that change no registered kernel: private scratch kernels (scenarios, scripts, the hash demo). */
-    static final Set<String> NOT_JOURNALED = Set.of(
-            "POST /api/v1/scenarios/{id}/runs", "POST /api/v1/scripts/runs", "POST /api/v1/kernels/{k}/demux/demo",
-            // a network is not journaled; what it does to a member (a delivered segment, its clock moved) reaches the
-            // member through Kernel.receive and Kernel.advance, which are, so each member's own journal replays
+            "POST /api/v1/kernels/import", "POST /api/v1/kernels/{k}/fork",
+            // a network is journaled as its header and its link's record (NetworkJournal); what it does to a member (a
+            // delivered segment, its clock moved) reaches the member through Kernel.receive and Kernel.advance, which
+            // are recorded, so each member's own journal replays
             "POST /api/v1/networks", "DELETE /api/v1/networks/{id}", "POST /api/v1/networks/{id}/clock/advance",
             "PUT /api/v1/networks/{id}/clock");
+    /** Operations that change no registered kernel: private scratch kernels (scenarios, scripts, the hash demo). */
+    static final Set<String> NOT_JOURNALED = Set.of(
+            "POST /api/v1/scenarios/{id}/runs", "POST /api/v1/scripts/runs", "POST /api/v1/kernels/{k}/demux/demo");
 
     @Autowired
     @org.springframework.beans.factory.annotation.Qualifier("requestMappingHandlerMapping")

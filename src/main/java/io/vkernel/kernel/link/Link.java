@@ -73,6 +73,25 @@ public final class Link {
         return settings;
     }
 
+    /**
+     * Hears what the link did, under its monitor and so in the order it happened: each packet offered, each packet
+     * taken off it. Replaying the same calls into a fresh link with the same settings ({@link #send},
+     * {@link #replayTake}) rebuilds it exactly: its random draws, queue, capture and counters (the journal keeps a
+     * network's link this way, io.vkernel.journal).
+     */
+    public interface Recorder {
+        void sent(Segment segment, long nowMs);
+
+        void taken(long order, boolean delivered);
+    }
+
+    private Recorder recorder;
+
+    /** Hands every later {@link #send} and delivery to {@code recorder} (null: to nobody). */
+    public synchronized void record(Recorder recorder) {
+        this.recorder = recorder;
+    }
+
     /** A packet on its way: due at {@code dueMs} on the network's clock, for the member with address {@code to}. */
     public record InFlight(long dueMs, long order, int to, Segment segment) {
     }
@@ -84,6 +103,9 @@ public final class Link {
         capture.transmit(segment);
         enqueue(segment, nowMs, true);
         recharge();
+        if (recorder != null) {
+            recorder.sent(segment, nowMs);
+        }
     }
 
     /** Heap an in-flight packet holds: its payload, options and objects (as the wire log counts a record). */
@@ -204,11 +226,42 @@ public final class Link {
     public synchronized void delivered(InFlight packet) {
         delivered++;
         bytesDelivered += packet.segment().payload().length;
+        if (recorder != null) {
+            recorder.taken(packet.order(), true);
+        }
     }
 
     /** The packet's member is gone (deleted, or the network was taken apart). */
     public synchronized void undeliverable(InFlight packet) {
         undeliverable++;
+        if (recorder != null) {
+            recorder.taken(packet.order(), false);
+        }
+    }
+
+    /**
+     * Replay of a {@link Recorder#taken}: the packet numbered {@code order} leaves the queue, delivered or not.
+     * Throws {@link IllegalStateException} when no such packet is in flight (the record does not fit this link).
+     */
+    public synchronized void replayTake(long order, boolean delivered) {
+        InFlight packet = null;
+        for (InFlight candidate : queue) {
+            if (candidate.order() == order) {
+                packet = candidate;
+                break;
+            }
+        }
+        if (packet == null) {
+            throw new IllegalStateException("no packet number " + order + " is on the link");
+        }
+        queue.remove(packet);
+        inFlightBytes -= bytesOf(packet.segment());
+        recharge();
+        if (delivered) {
+            delivered(packet);
+        } else {
+            undeliverable(packet);
+        }
     }
 
     /** Drops everything still in flight, counting it as undeliverable. */

@@ -82,6 +82,35 @@ public final class Network {
         }
     }
 
+    private Network(String id, Link link, List<Kernel> kernels, Map<Integer, Kernel> addresses, long now) {
+        this.id = id;
+        this.link = link;
+        this.members = List.copyOf(kernels);
+        this.byAddress = Map.copyOf(addresses);
+        this.now = now;
+    }
+
+    /**
+     * A network rebuilt after a restart: its members, each already replayed to where it was, and its link replayed
+     * to where it was (see {@link Link.Recorder}). Nothing is advanced: the members' clocks read the network's time
+     * already, the latest of them. Members may be fewer than two (others were deleted meanwhile), but not share an address.
+     */
+    public static Network restore(String id, List<Kernel> kernels, Link link) {
+        Map<Integer, Kernel> addresses = new HashMap<>();
+        long latest = 0;
+        for (Kernel kernel : kernels) {
+            if (addresses.putIfAbsent(kernel.address(), kernel) != null) {
+                throw new DuplicateAddressException("two members of network '" + id + "' have address " + Ipv4.format(kernel.address()));
+            }
+            latest = Math.max(latest, kernel.inspect(k -> k.clock().now()));
+        }
+        Network network = new Network(id, link, kernels, addresses, latest);
+        for (Kernel kernel : kernels) {
+            kernel.egress(segment -> network.carry(kernel, segment));
+        }
+        return network;
+    }
+
     /** Two members would share an address. */
     public static final class DuplicateAddressException extends IllegalArgumentException {
         public DuplicateAddressException(String message) {
