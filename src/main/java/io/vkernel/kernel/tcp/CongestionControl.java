@@ -27,6 +27,13 @@ interface CongestionControl {
     default void acked(Tcb tcb, long rttUs, long nowMs, io.vkernel.kernel.Sysctls sysctls, int mss) {
     }
 
+    /**
+     * {@code ->cwnd_event(CA_EVENT_TX_START)} (tcp_event_data_sent()): data leaves at {@code nowMs} with nothing in
+     * flight; {@code lastSendMs} is when data last left (tp->lsndtime).
+     */
+    default void onTxStart(Tcb tcb, long nowMs, long lastSendMs) {
+    }
+
     /** {@code ->set_state(TCP_CA_Loss)}: the retransmission timer fired. */
     default void onRetransmitTimeout(Tcb tcb, long nowMs) {
     }

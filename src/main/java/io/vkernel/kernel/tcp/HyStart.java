@@ -61,7 +61,10 @@ final class HyStart {
     void acked(Tcb tcb, long rttUs, long nowMs, long epochStartMs, Sysctls sysctls, int mss) {
         long nowUs = nowMs * 1000;
         if (!started) {
-            reset(tcb, nowUs); // cubictcp_init()
+            // cubictcp_init() ran when the connection was established (tcp_init_transfer()), when SND.NXT was
+            // ISS + 1: the first round ends with the first ACK that reaches hystart_update()
+            reset(tcb, nowUs);
+            endSeq = tcb.iss + 1;
         }
         if (rttUs < 0) {
             return;
@@ -73,7 +76,11 @@ final class HyStart {
         if (delayMinUs == 0 || delayMinUs > delay) {
             delayMinUs = delay;
         }
-        if (!found && tcb.cwnd < tcb.ssthresh && sysctls.getInt(Sysctls.TCP_CUBIC_HYSTART) != 0) {
+        // Linux 6.18 cubictcp_acked(): below hystart_low_window hystart_update() is not called at all, so the
+        // round (end_seq) is not renewed either: the first round starts at the first ACK with cwnd >= 16 and ends
+        // when what was sent by then is acknowledged
+        if (!found && tcb.cwnd < tcb.ssthresh && sysctls.getInt(Sysctls.TCP_CUBIC_HYSTART) != 0
+                && tcb.cwnd >= sysctls.getInt(Sysctls.TCP_CUBIC_HYSTART_LOW_WINDOW)) {
             update(tcb, delay, nowUs, sysctls, mss);
         }
     }
@@ -83,14 +90,15 @@ final class HyStart {
         if (Seq.after(tcb.sndUna, endSeq)) {
             reset(tcb, nowUs);
         }
-        if (tcb.cwnd < sysctls.getInt(Sysctls.TCP_CUBIC_HYSTART_LOW_WINDOW)) {
-            return;
-        }
         int detect = sysctls.getInt(Sysctls.TCP_CUBIC_HYSTART_DETECT);
         if ((detect & ACK_TRAIN) != 0 && nowUs - lastAckUs <= sysctls.get(Sysctls.TCP_CUBIC_HYSTART_ACK_DELTA_US)) {
             lastAckUs = nowUs;
-            // without fq pacing, ACKs of a paced-out train can come RTT/2 after the round began
-            long threshold = (delayMinUs + ackDelayUs(tcb, mss)) >> 1;
+            long threshold = delayMinUs + ackDelayUs(tcb, mss);
+            // "Pacing might have delayed packets up to RTT/2 during slow start": halved only when the socket is not
+            // paced (sk_pacing_status SK_PACING_NONE); under fq it is SK_PACING_FQ
+            if (!sysctls.fq()) {
+                threshold >>= 1;
+            }
             if (nowUs - roundStartUs > threshold) {
                 exit(tcb);
             }

@@ -286,7 +286,8 @@ final class Recovery {
                     if (tcb.caState != CaState.DISORDER) {
                         setState(tcb, CaState.DISORDER, "SACK or duplicate ACK: a segment may be lost", report);
                     }
-                    grow(tcb, tcb.sackOk ? ackedBytes / Math.max(1, mss) : ackedBytes > 0 ? delivered : 0, priorSegments, report);
+                    grow(tcb, tcb.sackOk ? (mayRaiseCwnd(tcb, ackedBytes, delivered) ? delivered : 0)
+                            : ackedBytes > 0 ? delivered : 0, priorSegments, report);
                 } else {
                     if (tcb.caState == CaState.DISORDER) {
                         setState(tcb, CaState.OPEN, "no more holes", report);
@@ -528,6 +529,18 @@ final class Recovery {
             }
         }
         return bytes;
+    }
+
+    /**
+     * tcp_may_raise_cwnd(): once reordering above net.ipv4.tcp_reordering was seen, any forward progress (data newly
+     * ACKed or SACKed) grows cwnd; otherwise only an ACK that advances SND.UNA does (RFC 5681). Either way cwnd grows by
+     * everything the ACK delivered (tcp_cong_control(): acked_sacked), SACKed segments included.
+     */
+    private boolean mayRaiseCwnd(Tcb tcb, int ackedBytes, int delivered) {
+        if (tcb.rack.reordering > sysctls.getInt(io.vkernel.kernel.Sysctls.TCP_REORDERING)) {
+            return delivered > 0;
+        }
+        return ackedBytes > 0;
     }
 
     /**

@@ -59,7 +59,11 @@ final class TcpOutput {
     Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload, Boolean gsoPush) {
         tcb.unackedBytes = 0; // every segment of the connection carries the ACK
         if (payload != null && payload.length > 0) {
-            tcb.lastDataSent = clock.now(); // tcp_event_data_sent(): tp->lsndtime
+            // tcp_event_data_sent(): CA_EVENT_TX_START when nothing is in flight, then tp->lsndtime
+            if (tcb.sndNxt == tcb.sndUna || Recovery.pipe(tcb, Math.max(1, TcpSender.sendMss(tcb))) == 0) {
+                tcb.cc.onTxStart(tcb, clock.now(), tcb.lastDataSent);
+            }
+            tcb.lastDataSent = clock.now();
             // tcp_event_data_sent(): data that answers within ato of the last data received (once the delayed-ACK
             // engine runs, icsk_ack.ato != 0) counts as a reply: pingpong mode (tcp_pingpong_thresh 1)
             if (tcb.dataReceived && clock.now() - tcb.lastDataRecv < DELACK_MS) {

@@ -5,12 +5,11 @@ import io.vkernel.kernel.wire.FourTuple;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 /**
- * CUBIC's window (RFC 9438, tcp_cubic.c) as the ACK path drives it: the multiplicative decrease with fast
- * convergence, then growth in congestion avoidance one ACKed segment at a time, with a 100 ms RTT. The expected
- * windows follow from W(t) = C (t - K)^3 + W_max with C = 0.4 and beta = 717/1024, worked out in each comment.
+ * CUBIC's window (RFC 9438, tcp_cubic.c) as the ACK path drives it, in Linux's integer arithmetic
+ * (bictcp_update()): time in 1/1024 s, the target one minimum RTT (here 100 ms) ahead, K from cubic_root(),
+ * C = 410 / 1024, beta = 717/1024. Each expected window is worked out in the comment next to it.
  */
 class CubicTest {
 
@@ -19,6 +18,9 @@ class CubicTest {
             TcpState.ESTABLISHED, 0);
 
     private Cubic.State state() {
+        if (tcb.ccState == null) {
+            tcb.ccState = new Cubic.State();
+        }
         return (Cubic.State) tcb.ccState;
     }
 
@@ -29,11 +31,12 @@ class CubicTest {
         }
     }
 
-    /** A loss at cwnd 100 (W_max = 100), then congestion avoidance from ssthresh = 70. */
+    /** A loss at cwnd 100 (W_max = 100), then congestion avoidance from ssthresh = 70, with a 100 ms minimum RTT. */
     private void afterALossAt100() {
         tcb.cwnd = 100;
         tcb.srttMs = 100;
         assertThat(cubic.ssthresh(tcb)).isEqualTo(70);
+        state().hystart.delayMinUs = 100_000;
         tcb.cwnd = 70;
     }
 
@@ -57,28 +60,43 @@ class CubicTest {
     }
 
     @Test
-    void belowWmax_theConcaveRegion_growsOneSegmentPer33Acks() {
+    void cubicRoot_isTheIntegerCubeRootLinuxComputes() {
+        assertThat(Cubic.cubicRoot(27)).as("from the table alone").isEqualTo(3);
+        assertThat(Cubic.cubicRoot(8_000_000)).isEqualTo(200);
+        assertThat(Cubic.cubicRoot(1_000_000_000)).isEqualTo(1000);
+        // K for W_max - cwnd = 30: cbrt(30 / 0.4) = 4.217 s = 4318 / 1024 s; one Newton step from the table lands at 4316
+        assertThat(Cubic.cubicRoot((1L << 40) / 410 * 30)).isEqualTo(4316);
+    }
+
+    @Test
+    void belowWmax_theConcaveRegion_growsOneSegmentPer23Acks() {
         afterALossAt100();
         acks(1, 10_000);
         assertThat(state().epochStart).isEqualTo(10_000);
         assertThat(state().originPoint).isEqualTo(100);
-        assertThat(state().k).as("K = cbrt((100 - 70) / 0.4)").isCloseTo(Math.cbrt(75), within(1e-9));
-        // one RTT ahead W(0.1) = 100 + 0.4 (0.1 - 4.217)^3 = 72.08: 70 / 2.08 -> one more segment per 33 ACKs
-        acks(31, 10_000);
+        assertThat(state().k).isEqualTo(4316);
+        // t = 100 ms ahead = 102 / 1024 s; offs = 4316 - 102 = 4214; 410 x 4214^3 >> 40 = 27: target 73, cnt 70 / 3 = 23
+        assertThat(state().cnt).isEqualTo(23);
+        acks(21, 10_000);
         assertThat(tcb.cwnd).isEqualTo(70);
         acks(1, 10_000);
-        assertThat(tcb.cwnd).isEqualTo(71);
-        acks(40, 10_000);
-        assertThat(tcb.cwnd).as("at 71 the target is 1.08 away: one per 65 ACKs").isEqualTo(71);
+        assertThat(tcb.cwnd).as("the 23rd ACK").isEqualTo(71);
+        acks(22, 10_000);
+        assertThat(tcb.cwnd).as("within the same jiffy cnt is not recomputed: 23 more ACKs per segment").isEqualTo(71);
+        acks(1, 10_000);
+        assertThat(tcb.cwnd).isEqualTo(72);
     }
 
     @Test
     void aboveWmax_theConvexRegion_growsOneSegmentPerTwoAcks() {
         afterALossAt100();
         acks(1, 10_000);
-        // ten seconds later W(10.1) = 100 + 0.4 (10.1 - 4.217)^3 = 181: the increment is capped at 1 per 2 ACKs
-        acks(6, 20_000);
-        assertThat(tcb.cwnd).isEqualTo(73);
+        // ten seconds later the target is far above cwnd: cnt = 70 / (target - 70) = 0, raised to the floor of 2
+        for (int i = 0; i < 6; i++) {
+            acks(1, 20_000 + i);
+        }
+        assertThat(state().cnt).isEqualTo(2);
+        assertThat(tcb.cwnd).as("7 ACKs: 1 of them at cnt 23, then one segment per 2").isEqualTo(73);
     }
 
     @Test
@@ -87,8 +105,10 @@ class CubicTest {
         acks(1, 10_000);
         tcb.cwnd = 99;
         tcb.cwndCnt = 0;
-        acks(200, 10_000);
-        assertThat(tcb.cwnd).as("cwnd above W(t) grows by 1/(100 cwnd) per ACK").isEqualTo(99);
+        // 50 ms on, t = 153 / 1024 s, the target 100 - (410 x 4163^3 >> 40) = 74 is below cwnd: cnt = 100 x 99
+        acks(200, 10_050);
+        assertThat(state().cnt).isEqualTo(9900);
+        assertThat(tcb.cwnd).isEqualTo(99);
     }
 
     @Test
@@ -98,28 +118,49 @@ class CubicTest {
         cubic.onLoss(tcb);
         acks(20, 20_000);
         assertThat(state().epochStart).isEqualTo(20_000);
-        assertThat(tcb.cwnd).as("back at the concave start, not 10 s along the curve").isEqualTo(70);
+        assertThat(tcb.cwnd).as("back at the concave start (cnt 23), not 10 s along the curve").isEqualTo(70);
     }
 
     @Test
     void beforeAnyLoss_growthIsAtLeastTheRenoFriendlyRate() {
         tcb.cwnd = 10;
         tcb.srttMs = 100;
+        state().hystart.delayMinUs = 100_000;
         int[] after = new int[41];
         for (int i = 1; i <= 40; i++) {
-            acks(1, 1000);
+            acks(1, 1000 + 50L * i);
             after[i] = tcb.cwnd;
         }
         assertThat(state().originPoint).as("no W_max yet: the curve starts at cwnd").isEqualTo(10);
         assertThat(state().k).isZero();
-        // the cubic term is tiny one RTT in, so the 20-ACK floor and then the Reno estimate
-        // (3 x 717 / (2048 - 717) = 1.62 segments per window of ACKs) set the pace
-        assertThat(after[7]).isEqualTo(10);
-        assertThat(after[8]).isEqualTo(11);
-        assertThat(after[15]).isEqualTo(12);
-        assertThat(after[23]).isEqualTo(13);
-        assertThat(after[32]).isEqualTo(14);
-        assertThat(after[40]).isEqualTo(15);
-        assertThat(state().tcpCwnd).isGreaterThan(15).isLessThan(16);
+        // the cubic term is tiny, so cnt is capped at 20 (no loss yet); the Reno estimate counts ACKs in units of
+        // 10 x 15 >> 3 = 18: on the 19th ACK it reaches 11 > cwnd, cnt becomes 10 / 1 and the 18 credits give a segment
+        assertThat(after[18]).isEqualTo(10);
+        assertThat(after[19]).isEqualTo(11);
+        assertThat(after[33]).isEqualTo(11);
+        assertThat(after[34]).isEqualTo(12);
+    }
+
+    @Test
+    void txStartAfterIdle_movesTheEpochByTheIdleTime_neverPastNow() {
+        afterALossAt100();
+        acks(1, 10_000);
+        cubic.onTxStart(tcb, 12_000, 11_000);
+        assertThat(state().epochStart).as("idle since 11 s: one second is not time along the curve").isEqualTo(11_000);
+        cubic.onTxStart(tcb, 15_000, 5_000);
+        assertThat(state().epochStart).as("11 s + 10 s idle is capped at now").isEqualTo(15_000);
+    }
+
+    @Test
+    void retransmitTimeout_forgetsWmax_soGrowthAfterItIsTheNoLossCurve() {
+        afterALossAt100();
+        acks(1, 10_000);
+        cubic.onRetransmitTimeout(tcb, 10_000);
+        assertThat(state().lastMaxCwnd).as("bictcp_reset() after ssthresh was taken").isZero();
+        assertThat(state().hystart.delayMinUs).isZero();
+        tcb.cwnd = 20;
+        acks(1, 11_000);
+        assertThat(state().originPoint).isEqualTo(20);
+        assertThat(state().cnt).as("no W_max: at most 20 ACKs per segment").isEqualTo(20);
     }
 }
