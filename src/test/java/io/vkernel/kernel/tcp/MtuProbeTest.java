@@ -109,7 +109,9 @@ class MtuProbeTest {
     void probeNow_notWhileOneIsInFlight_andTheRetransmissionLeavesItInconclusive() {
         probing();
         PacketReport report = new PacketReport(null, true);
-        MtuProbe.sent(tcb, 0, 1242, report);
+        MtuProbe.sent(tcb, 100, 1342, report);
+        assertThat(tcb.mtup.probeSeqStart).isEqualTo(100);
+        assertThat(tcb.mtup.probeSeqEnd).isEqualTo(1342);
         assertThat(tcb.mtup.probeSize).isEqualTo(1282);
         assertThat(report.steps()).hasSize(1);
         assertThat(report.steps().get(0).toString()).contains("MTU probe: 1242 bytes (a 1282-byte packet, between 1064 and 1500)");
