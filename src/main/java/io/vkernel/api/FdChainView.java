@@ -63,6 +63,12 @@ final class FdChainView {
                     + "; each watch hangs on its socket's wait queue, and the socket's wake-ups put it on the ready list");
             return new Chain(process.pid(), process.name(), fd, walk, fileView, null, null, null, null);
         }
+        if (file.node() != null || file.pipe() != null) {
+            walk.add(file.node() != null ? "a regular file of " + file.node().size() + " bytes at offset " + file.position()
+                    + ", not a socket: nothing below it in the network stack"
+                    : "one end of a pipe holding " + file.pipe().queued() + " bytes, not a socket: nothing below it in the network stack");
+            return new Chain(process.pid(), process.name(), fd, walk, fileView, null, null, null, null);
+        }
         if (socket == null) {
             walk.add("a terminal, not a socket: nothing below it in the network stack");
             return new Chain(process.pid(), process.name(), fd, walk, fileView, null, null, null, null);

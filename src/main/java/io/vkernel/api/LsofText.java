@@ -48,6 +48,12 @@ final class LsofText {
             Socket socket = file.socket();
             if (file.epoll() != null) {
                 table.row(command, pid, "root", fd, mode, "a_inode", "0,14", "0", String.valueOf(file.epoll().inode()), "[eventpoll]");
+            } else if (file.node() != null) {
+                // lsof: a regular file's SIZE/OFF is its size, NODE its inode on tmpfs (device 0,33 here)
+                table.row(command, pid, "root", fd, mode, "REG", "0,33", String.valueOf(file.node().size()),
+                        String.valueOf(file.node().inode()), file.path());
+            } else if (file.pipe() != null) {
+                table.row(command, pid, "root", fd, mode, "FIFO", "0,13", "0t0", String.valueOf(file.pipe().inode()), "pipe");
             } else if (socket == null) {
                 table.row(command, pid, "root", fd, mode, "CHR", "136,0", "0t0", "3", "/dev/pts/0");
             } else {

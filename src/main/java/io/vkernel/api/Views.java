@@ -138,7 +138,7 @@ final class Views {
 
     static List<FdView> fds(Process p) {
         List<FdView> out = new ArrayList<>();
-        p.fds().entries().forEach((fd, file) -> out.add(new FdView(fd, file.epoll() != null ? "a_inode" : file.socket() == null ? "CHR" : "IPv4",
+        p.fds().entries().forEach((fd, file) -> out.add(new FdView(fd, file.socket() == null ? file.type() : "IPv4",
                 file.path(), describe(file), file.refCount(), file.nonBlocking())));
         return out;
     }

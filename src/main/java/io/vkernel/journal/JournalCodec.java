@@ -131,7 +131,7 @@ public final class JournalCodec {
 
     private static void syscall(StringBuilder line, KernelInput.Syscall c) {
         field(line, "pid", c.pid());
-        if (!c.call().equals("socket") && !c.call().equals("poll") && !c.call().equals("epoll_create")) {
+        if (!java.util.Set.of("socket", "poll", "epoll_create", "open", "pipe", "mkfile", "unlink").contains(c.call())) {
             field(line, "fd", c.fd());
         }
         switch (c.call()) {
@@ -191,6 +191,30 @@ public final class JournalCodec {
                 field(line, "maxevents", c.arg());
                 field(line, "timeout", c.value());
             }
+            case "open" -> {
+                string(line, "path", c.name());
+                field(line, "flags", c.arg());
+            }
+            case "lseek" -> {
+                field(line, "offset", c.value());
+                field(line, "whence", c.arg());
+            }
+            case "pipe" -> field(line, "flags", c.arg());
+            case "sendfile" -> {
+                field(line, "in", c.arg());
+                string(line, "offset", c.name());
+                field(line, "count", c.value());
+            }
+            case "splice" -> {
+                field(line, "out", Integer.parseInt(c.name()));
+                field(line, "len", c.value());
+                field(line, "flags", c.arg());
+            }
+            case "mkfile" -> {
+                string(line, "path", c.name());
+                field(line, "size", c.value());
+            }
+            case "unlink" -> string(line, "path", c.name());
             case "shutdown" -> field(line, "how", c.arg());
             case "dup2" -> field(line, "newfd", c.arg());
             case "ioctl" -> string(line, "request", c.name());
@@ -277,6 +301,21 @@ public final class JournalCodec {
                 }
                 case "epoll_wait" -> call(lineNo, node, op, integer(lineNo, node, "maxevents"), integer(lineNo, node, "timeout"), null, null, null);
                 case "fcntl" -> call(lineNo, node, op, integer(lineNo, node, "flags"), 0, null, null, text(lineNo, node, "cmd"));
+                case "open" -> new KernelInput.Syscall(op, integer(lineNo, node, "pid"), -1, integer(lineNo, node, "flags"), 0, null, null,
+                        text(lineNo, node, "path"));
+                case "lseek" -> call(lineNo, node, op, integer(lineNo, node, "whence"), number(lineNo, node, "offset"), null, null, null);
+                case "pipe" -> new KernelInput.Syscall(op, integer(lineNo, node, "pid"), -1, integer(lineNo, node, "flags"), 0, null, null, null);
+                case "sendfile" -> {
+                    String offset = text(lineNo, node, "offset");
+                    if (!offset.equals("NULL") && !offset.matches("-?\\d{1,19}")) {
+                        throw new JournalException(lineNo, "offset must be NULL or a number");
+                    }
+                    yield call(lineNo, node, op, integer(lineNo, node, "in"), number(lineNo, node, "count"), null, null, offset);
+                }
+                case "splice" -> call(lineNo, node, op, integer(lineNo, node, "flags"), number(lineNo, node, "len"), null, null,
+                        Integer.toString(integer(lineNo, node, "out")));
+                case "mkfile" -> new KernelInput.Syscall(op, 0, -1, 0, number(lineNo, node, "size"), null, null, text(lineNo, node, "path"));
+                case "unlink" -> new KernelInput.Syscall(op, 0, -1, 0, 0, null, null, text(lineNo, node, "path"));
                 case "shutdown" -> call(lineNo, node, op, integer(lineNo, node, "how"), 0, null, null, null);
                 case "dup2" -> call(lineNo, node, op, integer(lineNo, node, "newfd"), 0, null, null, null);
                 case "ioctl" -> call(lineNo, node, op, 0, 0, null, null, text(lineNo, node, "request"));

@@ -71,6 +71,9 @@ public final class Kernel implements TcpHost {
     private final Sysctls sysctls = new Sysctls();
     private final TcpEngine tcp;
     private final Syscalls syscalls = new Syscalls(this);
+    /** Regular files (under /tmp) and what open(), sendfile() and splice() do with them and with pipes. */
+    private final io.vkernel.kernel.fs.VirtualFs files = new io.vkernel.kernel.fs.VirtualFs();
+    private final io.vkernel.kernel.syscall.FileCalls fileCalls = new io.vkernel.kernel.syscall.FileCalls(this, syscalls);
     private final Map<Integer, Process> processes = new LinkedHashMap<>();
     /** Blocked calls, oldest first. */
     private final Map<Long, PendingCall> calls = new LinkedHashMap<>();
@@ -811,8 +814,93 @@ public final class Kernel implements TcpHost {
         return recorded(new KernelInput.Syscall("setsockopt", pid, fd, on ? 1 : 0, value, null, null, option), deliveringAfter(syscalls.setsockopt(requireProcess(pid), fd, option, value, on)));
     }
 
+    // ---------------------------------------------------------------- regular files and pipes
+
+    public io.vkernel.kernel.fs.VirtualFs files() {
+        return files;
+    }
+
+    public io.vkernel.kernel.syscall.FileCalls fileCalls() {
+        return fileCalls;
+    }
+
+    /** open(path, flags): a regular file under /tmp (O_CREAT makes it). */
+    public synchronized Syscalls.Outcome open(int pid, String path, int flags) {
+        memory.admit(KernelMemory.REQUEST + KernelMemory.FD, "open()");
+        return recorded(new KernelInput.Syscall("open", pid, -1, flags, 0, null, null, path), fileCalls.open(requireProcess(pid), path, flags));
+    }
+
+    /** lseek(fd, offset, whence): whence 0 SEEK_SET, 1 SEEK_CUR, 2 SEEK_END. */
+    public synchronized Syscalls.Outcome lseek(int pid, int fd, long offset, int whence) {
+        memory.admit(KernelMemory.REQUEST, "lseek()");
+        return recorded(new KernelInput.Syscall("lseek", pid, fd, whence, offset, null, null, null), fileCalls.lseek(requireProcess(pid), fd, offset, whence));
+    }
+
+    /** pipe() (flags 0) or pipe2(O_NONBLOCK): the result's revents hold the two FDs, read end first. */
+    public synchronized Syscalls.Outcome pipe(int pid, int flags) {
+        memory.admit(KernelMemory.REQUEST + 2L * KernelMemory.FD, "pipe()");
+        return recorded(new KernelInput.Syscall("pipe", pid, -1, flags, 0, null, null, null), fileCalls.pipe(requireProcess(pid), flags));
+    }
+
+    /** sendfile(outFd, inFd, offset or NULL (null), count). */
+    public synchronized Syscalls.Outcome sendfile(int pid, int outFd, int inFd, Long offset, long count, PacketReport report) {
+        memory.admit(KernelMemory.REQUEST + 3L * Math.min(Math.max(count, 0), io.vkernel.kernel.fs.VirtualFs.MAX_FILE_BYTES), "this sendfile()");
+        return recorded(new KernelInput.Syscall("sendfile", pid, outFd, inFd, count, null, null, offset == null ? "NULL" : Long.toString(offset)),
+                deliveringAfter(fileCalls.sendfile(requireProcess(pid), outFd, inFd, offset, count, report)));
+    }
+
+    /** splice(fdIn, NULL, fdOut, NULL, len, flags). */
+    public synchronized Syscalls.Outcome splice(int pid, int fdIn, int fdOut, long len, int flags, PacketReport report) {
+        memory.admit(KernelMemory.REQUEST + 3L * io.vkernel.kernel.fs.Pipe.CAPACITY, "this splice()");
+        return recorded(new KernelInput.Syscall("splice", pid, fdIn, flags, len, null, null, Integer.toString(fdOut)),
+                deliveringAfter(fileCalls.splice(requireProcess(pid), fdIn, fdOut, len, flags, report)));
+    }
+
+    /**
+     * A file of {@code size} zero bytes at {@code path}, replacing what was there: what {@code dd if=/dev/zero
+     * of=PATH bs=B count=N} leaves (O_CREAT|O_TRUNC, then B*N bytes). No process is involved: a setup step.
+     */
+    public synchronized void makeFile(String path, int size) {
+        String invalid = io.vkernel.kernel.fs.VirtualFs.invalidPath(path);
+        if (invalid != null) {
+            throw new IllegalArgumentException(invalid);
+        }
+        if (size < 0 || size > io.vkernel.kernel.fs.VirtualFs.MAX_FILE_BYTES) {
+            throw new IllegalArgumentException("a file holds 0 to " + io.vkernel.kernel.fs.VirtualFs.MAX_FILE_BYTES + " bytes, not " + size);
+        }
+        io.vkernel.kernel.fs.FileNode node = files.lookup(path);
+        long others = files.totalBytes() - (node == null ? 0 : node.size());
+        if (node == null && files.files().size() >= io.vkernel.kernel.fs.VirtualFs.MAX_FILES) {
+            throw new KernelLimitException("this kernel already holds " + io.vkernel.kernel.fs.VirtualFs.MAX_FILES + " files; remove one first");
+        }
+        if (others + size > io.vkernel.kernel.fs.VirtualFs.MAX_TOTAL_BYTES) {
+            throw new KernelLimitException("this kernel's files may hold " + io.vkernel.kernel.fs.VirtualFs.MAX_TOTAL_BYTES + " bytes in all");
+        }
+        memory.admit(KernelMemory.REQUEST + size, "a file of " + size + " bytes");
+        node = files.create(path, false);
+        files.truncate(node);
+        files.write(node, 0, new byte[size]);
+        event(EventType.SYSCALL, "files", path + ": " + size + " zero bytes written (dd if=/dev/zero)");
+        recorded(new KernelInput.Syscall("mkfile", 0, -1, 0, size, null, null, path), null);
+    }
+
+    /** rm -f PATH: the name goes if it exists (open files keep the data); true when it existed. */
+    public synchronized boolean removeFile(String path) {
+        boolean existed = files.lookup(path) != null;
+        if (existed) {
+            files.unlink(path);
+            event(EventType.SYSCALL, "files", path + " removed (rm -f)");
+        }
+        recorded(new KernelInput.Syscall("unlink", 0, -1, 0, 0, null, null, path), null);
+        return existed;
+    }
+
     /** The last reference to an open file is gone: release its socket (tcp_close(), or stop listening). */
     public void releaseFile(OpenFile file, PacketReport report) {
+        if (file.pipe() != null) {
+            fileCalls.released(file); // pipe_release()
+            return;
+        }
         if (file.epoll() != null) {
             file.epoll().close(); // ep_free(): the instance's watches leave their sockets
             return;

@@ -188,6 +188,13 @@ public sealed interface KernelInput {
                 case "epoll_create" -> kernel.epollCreate(pid, arg);
                 case "epoll_ctl" -> kernel.epollCtl(pid, fd, arg, (int) (value >> 32), (int) value, Long.parseLong(name));
                 case "epoll_wait" -> kernel.epollWait(pid, fd, arg, (int) value);
+                case "open" -> kernel.open(pid, name, arg);
+                case "lseek" -> kernel.lseek(pid, fd, value, arg);
+                case "pipe" -> kernel.pipe(pid, arg);
+                case "sendfile" -> kernel.sendfile(pid, fd, arg, name.equals("NULL") ? null : Long.parseLong(name), value, report);
+                case "splice" -> kernel.splice(pid, fd, Integer.parseInt(name), value, arg, report);
+                case "mkfile" -> kernel.makeFile(name, (int) value);
+                case "unlink" -> kernel.removeFile(name);
                 default -> throw new IllegalArgumentException("unknown system call '" + call + "'");
             }
         }

@@ -112,4 +112,24 @@ sealed interface Call {
     /** epoll_wait(epfd, {events, data}, max, timeout): the expected first event's events and data, each null when not checked. */
     record EpollWait(int epfd, Integer expectedEvents, Long expectedData, int maxEvents, int timeoutMs) implements Call {
     }
+
+    /** open(path, flags). */
+    record Open(String path, int flags) implements Call {
+    }
+
+    /** lseek(fd, offset, whence): 0 SEEK_SET, 1 SEEK_CUR, 2 SEEK_END. */
+    record Lseek(int fd, long offset, int whence) implements Call {
+    }
+
+    /** pipe([r, w]): {@code expectedFds} the two numbers the script names, or null for ... . */
+    record Pipe(java.util.List<Integer> expectedFds) implements Call {
+    }
+
+    /** sendfile(outFd, inFd, [offset] or NULL (null), count). */
+    record SendFile(int outFd, int inFd, Long offset, long count) implements Call {
+    }
+
+    /** splice(inFd, NULL, outFd, NULL, len, flags). */
+    record Splice(int inFd, int outFd, long len, int flags) implements Call {
+    }
 }

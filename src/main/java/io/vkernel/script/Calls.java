@@ -19,7 +19,7 @@ final class Calls {
 
     static final List<String> SUPPORTED = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "recvfrom", "write",
             "send", "sendto", "poll", "close", "shutdown", "fcntl", "setsockopt", "getsockopt", "ioctl", "dup", "dup2", "sendmsg", "recvmsg",
-            "epoll_create", "epoll_ctl", "epoll_wait");
+            "epoll_create", "epoll_ctl", "epoll_wait", "open", "lseek", "pipe", "sendfile", "splice");
 
     private static final Map<String, Long> SYMBOLS = Map.ofEntries(
             Map.entry("O_RDONLY", 0L), Map.entry("O_WRONLY", 1L), Map.entry("O_RDWR", (long) OpenFile.O_RDWR),
@@ -27,7 +27,7 @@ final class Calls {
             Map.entry("SHUT_RDWR", 2L));
 
     private static final List<String> SOCKET_OPTIONS = List.of("SO_REUSEADDR", "SO_KEEPALIVE", "SO_LINGER", "SO_RCVTIMEO", "SO_SNDTIMEO",
-            "SO_RCVBUF", "SO_SNDBUF", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING");
+            "SO_RCVBUF", "SO_SNDBUF", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING", "SO_OOBINLINE");
     /** SOL_TCP (IPPROTO_TCP) options: settable ones, and those getsockopt() can also read. */
     private static final List<String> TCP_OPTIONS = List.of("TCP_NODELAY", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK",
             "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT", "TCP_FASTOPEN_KEY",
@@ -36,7 +36,7 @@ final class Calls {
             "TCP_USER_TIMEOUT", "TCP_INQ", "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT",
             "TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT");
     /** SOL_IP (IPPROTO_IP) options. */
-    private static final List<String> IP_OPTIONS = List.of("IP_TOS", "IP_MTU_DISCOVER");
+    private static final List<String> IP_OPTIONS = List.of("IP_TOS", "IP_MTU_DISCOVER", "IP_FREEBIND");
     /** IP_MTU_DISCOVER's values (include/uapi/linux/in.h). */
     private static final Map<String, Long> PMTUDISC = Map.of("IP_PMTUDISC_DONT", 0L, "IP_PMTUDISC_WANT", 1L,
             "IP_PMTUDISC_DO", 2L, "IP_PMTUDISC_PROBE", 3L, "IP_PMTUDISC_INTERFACE", 4L, "IP_PMTUDISC_OMIT", 5L);
@@ -97,6 +97,7 @@ final class Calls {
             case "poll" -> poll(a);
             case "sendmsg", "recvmsg" -> MsgCalls.build(name, args, line, a.fd(0));
             case "epoll_create", "epoll_ctl", "epoll_wait" -> EpollCalls.build(name, args, line);
+            case "open", "lseek", "pipe", "sendfile", "splice" -> FileCallLines.build(name, args, line);
             case "close" -> {
                 a.arity(1);
                 yield new Call.Close(a.fd(0));

@@ -12,10 +12,15 @@ import java.util.List;
  * (any options), an empty list means none.
  */
 record PacketLine(boolean inbound, Ports ports, int flags, long seq, int length, Long ack, Integer window,
-                  List<TcpOption> options, Ecn ecn) implements ScriptEvent.Action {
+                  List<TcpOption> options, Ecn ecn, int urgent) implements ScriptEvent.Action {
 
     PacketLine(boolean inbound, Ports ports, int flags, long seq, int length, Long ack, Integer window, List<TcpOption> options) {
         this(inbound, ports, flags, seq, length, ack, window, options, null);
+    }
+
+    /** A packet line without {@code urg N}: the urgent pointer field is 0. */
+    PacketLine(boolean inbound, Ports ports, int flags, long seq, int length, Long ack, Integer window, List<TcpOption> options, Ecn ecn) {
+        this(inbound, ports, flags, seq, length, ack, window, options, ecn, 0);
     }
 
     /**
@@ -62,7 +67,8 @@ record PacketLine(boolean inbound, Ports ports, int flags, long seq, int length,
 
     /** The packet in script notation, without direction and ports: {@code S. 0:0(0) ack 1 <mss 1460>}. */
     String describe() {
-        return (ecn == null ? "" : ecn + " ") + Notation.packet(flags, seq, length, ack, window, options, options == null);
+        return (ecn == null ? "" : ecn + " ") + Notation.packet(flags, seq, length, ack, window, options, options == null)
+                + (urgent == 0 ? "" : " urg " + urgent);
     }
 
     boolean has(int flag) {

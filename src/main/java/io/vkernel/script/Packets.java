@@ -40,7 +40,7 @@ final class Packets {
             flow.learnRemoteIsn(line.seq());
         }
         return new Segment(key.remote(), new Endpoint(localAddress, key.localPort()), line.flags(), flow.remoteToLive(line.seq(), syn), ackField,
-                line.window(), 0, new byte[line.length()], new TcpOptions(options), line.ecn() == null ? 0 : line.ecn().field);
+                line.window(), 0, new byte[line.length()], new TcpOptions(options), line.ecn() == null ? 0 : line.ecn().field, line.urgent());
     }
 
     private static TcpOption mapSack(TcpOption.Unknown sack, Flow flow, boolean syn) {

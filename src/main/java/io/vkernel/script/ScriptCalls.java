@@ -62,6 +62,16 @@ final class ScriptCalls {
             return kernel.epollCtl(pid, c.epfd(), c.op(), c.fd(), c.events(), c.data());
         } else if (call instanceof Call.EpollWait c) {
             return kernel.epollWait(pid, c.epfd(), c.maxEvents(), c.timeoutMs());
+        } else if (call instanceof Call.Open c) {
+            return kernel.open(pid, c.path(), c.flags());
+        } else if (call instanceof Call.Lseek c) {
+            return kernel.lseek(pid, c.fd(), c.offset(), c.whence());
+        } else if (call instanceof Call.Pipe) {
+            return kernel.pipe(pid, 0);
+        } else if (call instanceof Call.SendFile c) {
+            return kernel.sendfile(pid, c.outFd(), c.inFd(), c.offset(), c.count(), report);
+        } else if (call instanceof Call.Splice c) {
+            return kernel.splice(pid, c.inFd(), c.outFd(), c.len(), c.flags(), report);
         }
         throw new IllegalStateException("unhandled call " + call);
     }

@@ -386,14 +386,17 @@ public final class ScriptParser {
         }
         Long ack = null;
         Integer window = null;
+        int urgent = 0;
         List<TcpOption> options = List.of();
         while (!c.atEnd()) {
             if (c.accept("ack")) {
                 ack = c.unsigned("the acknowledgment number after 'ack'", 0xffffffffL);
             } else if (c.accept("win")) {
                 window = (int) c.unsigned("the window after 'win'", 0xffff);
-            } else if (c.peekIs("urg")) {
-                throw c.error("urgent pointers (urg N) are not supported: vkernel does not model URG");
+            } else if (c.peekIs("urg") && !inbound) {
+                throw c.error("urg N on an outbound packet is not supported: vkernel never sends urgent data (send(MSG_OOB) is not modelled)");
+            } else if (c.accept("urg")) {
+                urgent = (int) c.unsigned("the urgent pointer after 'urg'", 0xffff); // tcp_check_urg() reads it when the U flag is set
             } else if (c.accept("<")) {
                 options = options(c);
             } else {
@@ -409,7 +412,7 @@ public final class ScriptParser {
         if (inbound && options == null) {
             throw c.error("<...> (any options) only makes sense for outbound packets; list the options to send, or none");
         }
-        return new PacketLine(inbound, ports, flags, seq, length, ack, window, options, ecn);
+        return new PacketLine(inbound, ports, flags, seq, length, ack, window, options, ecn, urgent);
     }
 
     private static int flags(Cursor c) {

@@ -147,6 +147,13 @@ public final class ScriptRunner {
         if (setup.flushMetrics()) {
             kernel.flushTcpMetrics();
         }
+        for (SetupFiles.Op op : setup.files()) {
+            if (op.remove()) {
+                kernel.removeFile(op.path());
+            } else {
+                kernel.makeFile(op.path(), op.size());
+            }
+        }
     }
 
     public static ScriptReport run(Script script, long seed, ScriptLimits limits) {
@@ -211,7 +218,8 @@ public final class ScriptRunner {
             if (ok) {
                 apply(setup);
                 line.status = "pass";
-                line.actual = setup.sysctls().isEmpty() ? "nothing to set" : "set " + setup.sysctls();
+                line.actual = (setup.sysctls().isEmpty() ? setup.files().isEmpty() ? "nothing to set" : "" : "set " + setup.sysctls())
+                        + (setup.files().isEmpty() ? "" : (setup.sysctls().isEmpty() ? "" : "; ") + "files " + setup.files());
                 line.detail = setup.notes().isEmpty() ? null : String.join("; ", setup.notes());
             }
         } else if (event.action() instanceof CodeBlock code) {
@@ -618,6 +626,12 @@ public final class ScriptRunner {
             return new Call.EpollCtl(fd(c.epfd()), c.op(), fd(c.fd()), c.events(), c.data());
         } else if (call instanceof Call.EpollWait c) {
             return new Call.EpollWait(fd(c.epfd()), c.expectedEvents(), c.expectedData(), c.maxEvents(), c.timeoutMs());
+        } else if (call instanceof Call.Lseek c) {
+            return new Call.Lseek(fd(c.fd()), c.offset(), c.whence());
+        } else if (call instanceof Call.SendFile c) {
+            return new Call.SendFile(fd(c.outFd()), fd(c.inFd()), c.offset(), c.count());
+        } else if (call instanceof Call.Splice c) {
+            return new Call.Splice(fd(c.inFd()), fd(c.outFd()), c.len(), c.flags());
         }
         return call;
     }
@@ -652,7 +666,8 @@ public final class ScriptRunner {
         line.returnedUs = returnedUs;
         List<String> problems = new ArrayList<>();
         boolean returnsFd = call.call() instanceof Call.Socket || call.call() instanceof Call.Accept
-                || call.call() instanceof Call.Dup || call.call() instanceof Call.Dup2 || call.call() instanceof Call.EpollCreate;
+                || call.call() instanceof Call.Dup || call.call() instanceof Call.Dup2 || call.call() instanceof Call.EpollCreate
+                || call.call() instanceof Call.Open;
         if (returnsFd && call.expectedRet() >= 0 && result.ret() >= 0) {
             // packetdrill's CHECK_FD: any new fd matches; later calls name it by the script's number
             if (call.expectedRet() != result.ret()) {
@@ -666,6 +681,18 @@ public final class ScriptRunner {
                     + (result.errno() == null ? "" : " " + result.errno().name() + " (" + result.errno().message() + ")"));
         } else if (call.expectedErrno() != null && (result.errno() == null || !result.errno().name().equals(call.expectedErrno()))) {
             problems.add("expected errno " + call.expectedErrno() + " but it was " + (result.errno() == null ? "not set" : result.errno().name()));
+        }
+        if (call.call() instanceof Call.Pipe pipe && pipe.expectedFds() != null && result.ret() == 0 && result.revents() != null) {
+            // packetdrill's pipe(): the script's two numbers name the kernel's two new fds, as for any new fd
+            for (int i = 0; i < 2; i++) {
+                int expected = pipe.expectedFds().get(i);
+                int actual = result.revents().get(i);
+                if (expected != actual) {
+                    fdMap.put(expected, actual);
+                } else {
+                    fdMap.remove(expected);
+                }
+            }
         }
         if (call.call() instanceof Call.GetSockOpt get && get.expectedValue() != null && result.value() != null
                 && !result.value().equals(get.expectedValue())) {

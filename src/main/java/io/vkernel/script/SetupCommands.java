@@ -26,7 +26,7 @@ final class SetupCommands {
             + "echo V > /proc/sys/net/...; echo V > /sys/module/tcp_cubic/parameters/hystart*; ../common/defaults.sh (google/packetdrill) and ./defaults.sh (kernel selftests); "
             + "set_sysctls.py /proc/sys/...=V ... and /tmp/sysctl_restore_${PPID}.sh; ethtool -K <dev> gso|tso|gro on|off; "
             + "ip tcp_metrics flush; ip route change|replace|add DST [via GW] [dev tun0] [advmss N] [mtu [lock] M] [initcwnd K]; "
-            + "A || B; " + QDISC_FORMS;
+            + "A || B; " + QDISC_FORMS + "; " + SetupFiles.FORMS;
 
     /**
      * google/packetdrill gtests/net/common/defaults.sh (and gtests/net/tcp/common/defaults.sh), as of 2025: the
@@ -91,8 +91,13 @@ final class SetupCommands {
      * A backquoted block as settings. {@code sysctls} are vkernel's names and values, {@code saved} the names
      * set_sysctls.py would write a restore line for, {@code restore} whether this block runs that restore script.
      */
-    record Setup(Map<String, Long> sysctls, Set<String> saved, boolean restore, List<String> notes, boolean flushMetrics)
-            implements ScriptEvent.Action {
+    record Setup(Map<String, Long> sysctls, Set<String> saved, boolean restore, List<String> notes, boolean flushMetrics,
+                 List<SetupFiles.Op> files) implements ScriptEvent.Action {
+
+        /** Settings only, no files. */
+        Setup(Map<String, Long> sysctls, Set<String> saved, boolean restore, List<String> notes, boolean flushMetrics) {
+            this(sysctls, saved, restore, notes, flushMetrics, List.of());
+        }
     }
 
     private SetupCommands() {
@@ -108,6 +113,7 @@ final class SetupCommands {
         List<String> notes = new ArrayList<>();
         boolean restore = false;
         boolean flush = false;
+        List<SetupFiles.Op> files = new ArrayList<>();
         for (List<String> words : commands(text, line)) {
             String cmd = words.get(0);
             String shown = String.join(" ", words);
@@ -165,11 +171,13 @@ final class SetupCommands {
                 qdisc(words, line, shown, sysctls, notes);
             } else if (cmd.equals("ip") && words.size() >= 3 && words.get(1).equals("route")) {
                 route(words, line, shown, sysctls, notes);
+            } else if (SetupFiles.handles(cmd)) {
+                SetupFiles.parse(words, line, shown, files);
             } else {
                 throw refuse(line, shown, null);
             }
         }
-        return new Setup(sysctls, saved, restore, notes, flush);
+        return new Setup(sysctls, saved, restore, notes, flush, List.copyOf(files));
     }
 
     private static ScriptException refuse(int line, String command, String why) {

@@ -185,14 +185,17 @@ class ScriptParserTest {
         refused(PREAMBLE + "+0 poll([{fd=3, events=POLLIN}], 2, 0) = 0\n", 4, "nfds is 2 but the list holds 1");
         refused(PREAMBLE + "+0 poll([{fd=3, events=POLLFOO}], 1, 0) = 0\n", 4, "poll events may be 0 or POLLERR");
         refused(PREAMBLE + "+0 send(4, ..., 10, MSG_OOB) = 10\n", 4, "send flags may be 0 or MSG_DONTWAIT|MSG_EOR|MSG_FASTOPEN|MSG_MORE|MSG_NOSIGNAL|MSG_ZEROCOPY");
-        refused(PREAMBLE + "+0 sendfile(4, 5, ..., 10) = 10\n", 4, "system call 'sendfile' is not supported");
+        refused(PREAMBLE + "+0 sendfile(4, 5, ..., 10) = 10\n", 4, "sendfile's offset is [N] or NULL");
+        refused(PREAMBLE + "+0 splice(4, [0], 6, NULL, 10, 0) = 10\n", 4, "splice's offsets must be NULL");
+        refused(PREAMBLE + "+0 open(\"/tmp/f\", O_FOO) = 5\n", 4, "open's flags are a number or O_APPEND|O_CREAT");
+        refused(PREAMBLE + "+0 mmap(0, 4096) = 0\n", 4, "system call 'mmap' is not supported");
         refused(PREAMBLE + "+0 epoll_ctl(5, EPOLL_CTL_FOO, 4, {events=EPOLLIN, fd=4}) = 0\n", 4, "EPOLL_CTL_ADD, EPOLL_CTL_MOD or EPOLL_CTL_DEL");
         refused(PREAMBLE + "+0 epoll_wait(5, {events=EPOLLFOO, fd=4}, 1, 0) = 1\n", 4, "epoll events may be 0 or EPOLLIN");
         refused(PREAMBLE + "+0 epoll_wait(5, {events=EPOLLIN, 4}, 1, 0) = 1\n", 4, "an epoll_event is {events=EPOLLIN|..., fd=N}");
         refused(PREAMBLE + "+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN, flags=1}) = 0\n", 4, "got 'flags'");
         refused(PREAMBLE + "+0 recvmsg(4, {msg_iov(1)=[{...,0}], msg_control=[{cmsg_level=SOL_IP, cmsg_type=IP_RECVERR, "
                 + "cmsg_data={ee_bogus=1}}]}, MSG_ERRQUEUE) = 0\n", 4, "struct sock_extended_err has ee_errno");
-        refused(PREAMBLE + "+0 setsockopt(3, SOL_IP, IP_FREEBIND, [1], 4) = 0\n", 4, "'IP_FREEBIND' at level SOL_IP is not modelled");
+        refused(PREAMBLE + "+0 setsockopt(3, SOL_IP, IP_TTL, [1], 4) = 0\n", 4, "'IP_TTL' at level SOL_IP is not modelled");
         refused(PREAMBLE + "+0 setsockopt(3, SOL_TCP, TCP_REPAIR, [1], 4) = 0\n", 4, "'TCP_REPAIR' at level SOL_TCP is not modelled");
         refused(PREAMBLE + "+0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 4\n", 4, "the type must be SOCK_STREAM");
         refused(PREAMBLE + "< S 0:0(0) win 100\n", 4, "each event starts with its time");

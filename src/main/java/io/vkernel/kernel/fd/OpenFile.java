@@ -8,13 +8,26 @@ import io.vkernel.kernel.socket.Socket;
  */
 public final class OpenFile {
 
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 01;
     public static final int O_RDWR = 02;
+    public static final int O_ACCMODE = 03;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_TRUNC = 01000;
+    public static final int O_APPEND = 02000;
     public static final int O_NONBLOCK = 04000;
 
     private final String path;
     private final Socket socket;
     /** The epoll instance behind an epoll_create() file, else null. */
     private final io.vkernel.kernel.socket.EventPoll epoll;
+    /** The regular file behind an open() file, else null; {@link #position} is its file offset (f_pos). */
+    private io.vkernel.kernel.fs.FileNode node;
+    private long position;
+    /** The pipe behind one end of a pipe(), else null; {@link #pipeWriteEnd} tells which end. */
+    private io.vkernel.kernel.fs.Pipe pipe;
+    private boolean pipeWriteEnd;
     private int flags;
     private int refCount = 1;
     /** Where this file was last installed (a hint: checked against the table before use, see {@link FdTable#soleFd}). */
@@ -40,6 +53,58 @@ public final class OpenFile {
     /** The epoll instance behind this file, or null. */
     public io.vkernel.kernel.socket.EventPoll epoll() {
         return epoll;
+    }
+
+    /** open(): a regular file, with the access mode and status flags open() keeps (O_ACCMODE, O_APPEND, O_NONBLOCK). */
+    public static OpenFile regular(io.vkernel.kernel.fs.FileNode node, int flags) {
+        OpenFile file = new OpenFile(node.path(), null, flags & (O_ACCMODE | O_APPEND | O_NONBLOCK));
+        file.node = node;
+        return file;
+    }
+
+    /** One end of a pipe(): "pipe:[inode]" in /proc/PID/fd, the read end O_RDONLY, the write end O_WRONLY. */
+    public static OpenFile pipeEnd(io.vkernel.kernel.fs.Pipe pipe, boolean writeEnd) {
+        OpenFile file = new OpenFile("pipe:[" + pipe.inode() + "]", null, writeEnd ? O_WRONLY : O_RDONLY);
+        file.pipe = pipe;
+        file.pipeWriteEnd = writeEnd;
+        return file;
+    }
+
+    /** The regular file behind this file, or null. */
+    public io.vkernel.kernel.fs.FileNode node() {
+        return node;
+    }
+
+    public long position() {
+        return position;
+    }
+
+    public void position(long position) {
+        this.position = position;
+    }
+
+    /** The pipe behind this end, or null. */
+    public io.vkernel.kernel.fs.Pipe pipe() {
+        return pipe;
+    }
+
+    public boolean pipeWriteEnd() {
+        return pipeWriteEnd;
+    }
+
+    /** O_RDONLY or O_RDWR. */
+    public boolean readable() {
+        return (flags & O_ACCMODE) != O_WRONLY;
+    }
+
+    /** O_WRONLY or O_RDWR. */
+    public boolean writable() {
+        return (flags & O_ACCMODE) != O_RDONLY;
+    }
+
+    /** What lsof's TYPE column shows: REG, FIFO, sock, a_inode (epoll) or CHR (the terminal). */
+    public String type() {
+        return node != null ? "REG" : pipe != null ? "FIFO" : socket != null ? "sock" : epoll != null ? "a_inode" : "CHR";
     }
 
     public static OpenFile terminal(String path) {

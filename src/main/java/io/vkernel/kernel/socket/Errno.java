@@ -33,7 +33,13 @@ public enum Errno {
     EMSGSIZE(90, "Message too long"),
     ENOPROTOOPT(92, "Protocol not available"),
     EHOSTDOWN(112, "Host is down"),
-    EHOSTUNREACH(113, "No route to host");
+    EHOSTUNREACH(113, "No route to host"),
+    // regular files and pipes (io.vkernel.kernel.fs)
+    EACCES(13, "Permission denied"),
+    EISDIR(21, "Is a directory"),
+    EFBIG(27, "File too large"),
+    ENOSPC(28, "No space left on device"),
+    ESPIPE(29, "Illegal seek");
 
     private final int number;
     private final String message;

@@ -62,6 +62,11 @@ public final class SocketOptions {
      */
     public long[] fastOpenKey;
 
+    /** IP_FREEBIND (inet->freebind): bind() may take an address that is not (yet) local (inet_bind() -> inet_addr_valid_or_nonlocal()). */
+    public boolean freeBind;
+    /** SO_OOBINLINE (SOCK_URGINLINE): the urgent byte stays in the stream instead of being skipped by read(). */
+    public boolean oobInline;
+
     /** sk_clone_lock(): the child socket starts with the listener's options, whatever they are. */
     public SocketOptions copy() {
         SocketOptions copy = new SocketOptions();
@@ -92,6 +97,8 @@ public final class SocketOptions {
         copy.keepIdle = keepIdle;
         copy.keepIntvl = keepIntvl;
         copy.keepCnt = keepCnt;
+        copy.freeBind = freeBind; // inet_sk_clone_lock() copies the inet flags
+        copy.oobInline = oobInline;
         return copy;
     }
 }

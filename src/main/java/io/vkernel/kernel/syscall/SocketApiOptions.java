@@ -30,6 +30,10 @@ final class SocketApiOptions {
             case "IP_TOS" -> options.tos = (int) (checked(value, 0, 0xff) & ~ECN_MASK) | (options.tos & ECN_MASK);
             // do_ip_setsockopt(IP_MTU_DISCOVER): IP_PMTUDISC_DONT (0) .. IP_PMTUDISC_OMIT (5)
             case "IP_MTU_DISCOVER" -> options.pmtuDisc = (int) checked(value, 0, PMTUDISC_OMIT);
+            // do_ip_setsockopt(IP_FREEBIND): inet_assign_bit(FREEBIND, sk, val), any int
+            case "IP_FREEBIND" -> options.freeBind = value != 0;
+            // sk_setsockopt(SO_OOBINLINE): sock_valbool_flag(sk, SOCK_URGINLINE, valbool)
+            case "SO_OOBINLINE" -> options.oobInline = value != 0;
             default -> throw new SyscallException(Errno.EINVAL);
         }
     }
@@ -41,6 +45,8 @@ final class SocketApiOptions {
             case "TCP_INQ" -> options.inq ? 1 : 0;
             case "IP_TOS" -> options.tos;
             case "IP_MTU_DISCOVER" -> options.pmtuDisc;
+            case "IP_FREEBIND" -> options.freeBind ? 1 : 0;
+            case "SO_OOBINLINE" -> options.oobInline ? 1 : 0;
             default -> throw new SyscallException(Errno.EINVAL);
         };
     }

@@ -86,7 +86,9 @@ public final class Syscalls {
             if (socket.local() != null) {
                 throw new SyscallException(Errno.EINVAL); // already bound
             }
-            if (!address.isWildcard() && !kernel.isLocalAddress(address.address())) {
+            // inet_bind() -> inet_addr_valid_or_nonlocal(): a non-local address is allowed with IP_FREEBIND (or
+            // net.ipv4.ip_nonlocal_bind), so a server can bind before its address is configured
+            if (!address.isWildcard() && !kernel.isLocalAddress(address.address()) && !socket.options().freeBind) {
                 throw new SyscallException(Errno.EADDRNOTAVAIL);
             }
             if (address.port() == 0) {
@@ -223,6 +225,12 @@ public final class Syscalls {
             if (file.epoll() != null) {
                 throw new SyscallException(Errno.EINVAL); // an epoll file has no read method
             }
+            if (file.node() != null || file.pipe() != null) {
+                if ((flags & ~MSG_DONTWAIT) != 0 || recv || msg) {
+                    throw new SyscallException(Errno.ENOTSOCK); // recv() and recvmsg() are socket calls
+                }
+                return kernel.fileCalls().read(process, fd, file, count);
+            }
             if (file.socket() == null) {
                 return terminalRead(fd, count);
             }
@@ -322,6 +330,12 @@ public final class Syscalls {
             file = process.fds().get(fd);
             if (file.epoll() != null) {
                 throw new SyscallException(Errno.EINVAL);
+            }
+            if ((file.node() != null || file.pipe() != null) && !send && !unreadable) {
+                return kernel.fileCalls().write(process, fd, file, data);
+            }
+            if (file.socket() == null && (file.node() != null || file.pipe() != null)) {
+                throw new SyscallException(unreadable ? Errno.EFAULT : Errno.ENOTSOCK);
             }
             if (file.socket() == null) {
                 return terminalWrite(process, fd, data);
@@ -758,7 +772,7 @@ public final class Syscalls {
                 case "TCP_NOTSENT_LOWAT" -> socket.options().notsentLowat;
                 case "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE" -> fastOpenOption(socket, option);
                 case "TCP_FASTOPEN_CONNECT" -> socket.options().fastOpenConnect ? 1 : 0;
-                case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.get(socket, option);
+                case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "IP_FREEBIND", "SO_OOBINLINE" -> SocketApiOptions.get(socket, option);
                 case "TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT" -> TcpTimerOptions.get(kernel, socket, option);
                 case "SO_ZEROCOPY" -> socket.options().zerocopy ? 1 : 0;
                 case "SO_MARK" -> socket.options().mark;
@@ -983,14 +997,14 @@ public final class Syscalls {
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_NOTSENT_LOWAT", "TCP_MAXSEG", "TCP_CORK", "TCP_CONGESTION",
             "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT", "TCP_FASTOPEN_KEY",
             "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING",
-            "TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT");
+            "TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "IP_FREEBIND", "SO_OOBINLINE");
 
     /** What getsockopt() can read: the settable options and SO_ERROR. */
     public static final List<String> READABLE_OPTIONS = List.of("SO_ERROR", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER", "SO_REUSEADDR", "SO_KEEPALIVE",
             "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "TCP_MAXSEG", "TCP_NOTSENT_LOWAT", "TCP_CORK", "TCP_CONGESTION",
             "TCP_FASTOPEN", "TCP_FASTOPEN_NO_COOKIE", "TCP_FASTOPEN_CONNECT", "TCP_FASTOPEN_KEY",
             "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "SO_ZEROCOPY", "SO_MARK", "SO_TIMESTAMPING",
-            "TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT");
+            "TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "IP_FREEBIND", "SO_OOBINLINE");
 
     /** The level an option lives at, as strace names it. */
     static String level(String option) {
@@ -1106,7 +1120,7 @@ public final class Syscalls {
                     }
                     socket.options().fastOpenConnect = value == 1;
                 }
-                case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER" -> SocketApiOptions.set(socket, option, value);
+                case "TCP_USER_TIMEOUT", "TCP_INQ", "IP_TOS", "IP_MTU_DISCOVER", "IP_FREEBIND", "SO_OOBINLINE" -> SocketApiOptions.set(socket, option, value);
                 case "TCP_SYNCNT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT" -> TcpTimerOptions.set(kernel, socket, option, value);
                 // sk_setsockopt(SO_ZEROCOPY): a TCP socket takes 0 or 1, anything else is EINVAL
                 case "SO_TIMESTAMPING" -> TxTimestamps.set(kernel, socket, value);
@@ -1187,7 +1201,7 @@ public final class Syscalls {
                 + " (inet_csk_find_open_port() prefers odd ports; connect() takes even ones first)");
     }
 
-    private int install(Process process, OpenFile file) {
+    int install(Process process, OpenFile file) {
         int fd = process.fds().allocate(file);
         kernel.event(EventType.FD_ALLOC, "pid " + process.pid(), "fd " + fd + " -> " + file.path() + " (lowest free number)");
         return fd;
@@ -1201,7 +1215,7 @@ public final class Syscalls {
         return socket;
     }
 
-    private Outcome run(String call, PendingCall.Attempt body) {
+    Outcome run(String call, PendingCall.Attempt body) {
         try {
             return record(new Done(body.get()));
         } catch (SyscallException e) {
@@ -1209,11 +1223,11 @@ public final class Syscalls {
         }
     }
 
-    private Outcome failed(String call, Errno errno) {
+    Outcome failed(String call, Errno errno) {
         return record(new Done(SyscallResult.failed(errno, call + " = -1 " + errno.name() + " (" + errno.message() + ")")));
     }
 
-    private Outcome record(Done done) {
+    Outcome record(Done done) {
         kernel.event(EventType.SYSCALL, "syscall", done.result().strace());
         return done;
     }
@@ -1231,7 +1245,7 @@ public final class Syscalls {
      * The general form: {@code nonBlockingErrno} answers at once on an O_NONBLOCK file, {@code timeoutErrno} when
      * {@code timeoutMs} (SO_RCVTIMEO or SO_SNDTIMEO) passes while asleep.
      */
-    private Outcome block(Process process, Socket socket, boolean nonBlocking, String call, String waitChannel,
+    Outcome block(Process process, Socket socket, boolean nonBlocking, String call, String waitChannel,
                           PendingCall.Attempt attempt, long timeoutMs, Errno nonBlockingErrno, Errno timeoutErrno) {
         String timerName = timeoutMs == socket.options().rcvTimeoutMs ? "SO_RCVTIMEO" : "SO_SNDTIMEO";
         return block(process, List.of(socket), nonBlocking, call, waitChannel, attempt, timeoutMs, timerName,
@@ -1244,7 +1258,7 @@ public final class Syscalls {
      * The most general form: the thread sleeps on every socket in {@code sockets} (poll() waits on several);
      * {@code onTimeout} answers for a non-blocking call at once, or when {@code timeoutMs} passes asleep.
      */
-    private Outcome block(Process process, List<Socket> sockets, boolean nonBlocking, String call, String waitChannel,
+    Outcome block(Process process, List<Socket> sockets, boolean nonBlocking, String call, String waitChannel,
                           PendingCall.Attempt attempt, long timeoutMs, String timerName, PendingCall.Attempt onTimeout) {
         SyscallResult result = attempt.get();
         if (result != null) {

@@ -53,6 +53,10 @@ public final class Tcb implements BindTable.Owner {
     /** Out-of-order segments held for reassembly, keyed by sequence number; created only when one arrives. */
     private TreeMap<Integer, byte[]> outOfOrder;
 
+    /** tp->urg_seq and tp->urg_data: the peer's urgent byte and its state ({@link Urgent}); 0 = none pending. */
+    int urgSeq;
+    int urgData;
+
     boolean finReceived;
     /** read() has returned 0 for the peer's FIN, so copied_seq is past it. */
     boolean finConsumed;

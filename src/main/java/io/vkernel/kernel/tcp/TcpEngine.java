@@ -191,6 +191,11 @@ public final class TcpEngine {
         return receiver.read(tcb, max, report);
     }
 
+    /** tcp_splice_read(): bytes for a pipe, stopping at the urgent mark; empty = nothing to take now, null = wait. */
+    public byte[] spliceRead(Tcb tcb, int max, PacketReport report) {
+        return receiver.spliceRead(tcb, max, report);
+    }
+
     /** tcp_sendmsg(): copies into the send buffer as room allows and transmits at the peer's MSS; 0 = would block. */
     public int write(Tcb tcb, byte[] data, PacketReport report) {
         return sender.write(tcb, data, report);

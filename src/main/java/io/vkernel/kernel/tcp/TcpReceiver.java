@@ -33,6 +33,9 @@ final class TcpReceiver {
     /** Sixth and eighth steps: queue in-order data (reassembling held segments), then the FIN. */
     void receiveDataAndFin(Tcb tcb, Segment segment, PacketReport report) {
         byte[] payload = segment.payload();
+        if (segment.has(TcpFlags.URG) || tcb.urgData == Urgent.NOTYET) {
+            Urgent.received(tcb, segment, oobInline(tcb), report); // tcp_urg(), before tcp_data_queue()
+        }
         boolean took = false;
         boolean hadOfo = tcb.hasOfo();
         if (payload.length > 0) {
@@ -273,9 +276,15 @@ final class TcpReceiver {
     }
 
     /** tcp_recvmsg(): data first, then EOF after a FIN, then a pending error once, else null (would block). */
+    private static boolean oobInline(Tcb tcb) {
+        return tcb.socket != null ? tcb.socket.options().oobInline : tcb.inherited != null && tcb.inherited.oobInline;
+    }
+
     public byte[] read(Tcb tcb, int max, PacketReport report) {
+        int readable = Urgent.readable(tcb, max, oobInline(tcb)); // may step over the urgent byte
         if (!tcb.receiveQueue.isEmpty()) {
-            byte[] data = tcb.receiveQueue.take(max);
+            byte[] data = tcb.receiveQueue.take(readable);
+            Urgent.clearIfPassed(tcb);
             RcvSpace.spaceAdjust(tcb, sysctls, output.now()); // tcp_recvmsg_locked(): tcp_rcv_space_adjust()
             // tcp_cleanup_rbuf(): a window update when the read lets the window at least double
             if (tcb.state != TcpState.CLOSE && tcb.state != TcpState.TIME_WAIT && !tcb.finReceived && RcvSpace.windowUpdateAfterRead(tcb, sysctls)) {
@@ -294,6 +303,42 @@ final class TcpReceiver {
         }
         if (tcb.readShutdown || tcb.state == TcpState.CLOSE) {
             return new byte[0];
+        }
+        return null;
+    }
+
+    /**
+     * tcp_splice_read() (net/ipv4/tcp.c): up to {@code max} bytes for a pipe, via __tcp_read_sock(), which stops at
+     * the urgent mark. An empty array when nothing can be taken although bytes are queued (the mark is next: "if
+     * __tcp_splice_read() got nothing while we have an skb in receive queue, we do not want to loop"), or at end of
+     * file; null when the caller must wait for data.
+     */
+    byte[] spliceRead(Tcb tcb, int max, PacketReport report) {
+        if (!tcb.receiveQueue.isEmpty()) {
+            int take = Urgent.spliceable(tcb, Math.min(max, tcb.receiveQueue.size()));
+            if (take == 0) {
+                return new byte[0];
+            }
+            byte[] data = tcb.receiveQueue.take(take);
+            RcvSpace.spaceAdjust(tcb, sysctls, output.now()); // tcp_read_sock(): tcp_rcv_space_adjust(), tcp_cleanup_rbuf()
+            if (tcb.state != TcpState.CLOSE && tcb.state != TcpState.TIME_WAIT && !tcb.finReceived && RcvSpace.windowUpdateAfterRead(tcb, sysctls)) {
+                output.sendAck(tcb, report);
+            }
+            return data;
+        }
+        if (tcb.finReceived) {
+            return new byte[0]; // SOCK_DONE: splice returns 0; the FIN stays unread for read()
+        }
+        if (tcb.pendingError != null) {
+            Errno error = tcb.pendingError;
+            tcb.pendingError = null;
+            throw new SyscallException(error);
+        }
+        if (tcb.readShutdown) {
+            return new byte[0];
+        }
+        if (tcb.state == TcpState.CLOSE) {
+            throw new SyscallException(Errno.ENOTCONN); // TCP_CLOSE without SOCK_DONE: -ENOTCONN
         }
         return null;
     }

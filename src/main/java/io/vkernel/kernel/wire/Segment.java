@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * payload and the full option list.
  */
 public record Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, int window, int mss, byte[] payload,
-                      TcpOptions options, int tos) {
+                      TcpOptions options, int tos, int urgent) {
 
     public static final int MAX_PAYLOAD = 65495;
 
@@ -22,12 +22,20 @@ public record Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, i
         this(src, dst, flags, seq, ack, window, mss, payload, options, 0);
     }
 
+    /** A segment whose urgent pointer field is 0 (vkernel never sends urgent data; most peers do not either). */
+    public Segment(Endpoint src, Endpoint dst, int flags, int seq, int ack, int window, int mss, byte[] payload, TcpOptions options, int tos) {
+        this(src, dst, flags, seq, ack, window, mss, payload, options, tos, 0);
+    }
+
     /** The same segment carried with IPv4 TOS byte {@code tos} (inet->tos of the sending socket, ip_queue_xmit()). */
     public Segment withTos(int tos) {
-        return tos == this.tos ? this : new Segment(src, dst, flags, seq, ack, window, mss, payload, options, tos);
+        return tos == this.tos ? this : new Segment(src, dst, flags, seq, ack, window, mss, payload, options, tos, urgent);
     }
 
     public Segment {
+        if (urgent < 0 || urgent > 0xffff) {
+            throw new IllegalArgumentException("urgent pointer " + urgent + " is out of range 0-65535");
+        }
         if (tos < 0 || tos > 0xff) {
             throw new IllegalArgumentException("TOS " + tos + " is out of range 0-255");
         }

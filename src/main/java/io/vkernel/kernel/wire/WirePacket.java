@@ -61,7 +61,7 @@ public record WirePacket(Ipv4Header ip, TcpHeader tcp, byte[] payload) {
     public static WirePacket of(Segment segment) {
         TcpOptions options = segment.options();
         TcpHeader tcp = new TcpHeader(segment.src().port(), segment.dst().port(), segment.seq(), segment.ack(),
-                (segment.flags() & TcpFlags.AE) != 0 ? 1 : 0, segment.flags() & 0xff, segment.window(), 0, 0, options)
+                (segment.flags() & TcpFlags.AE) != 0 ? 1 : 0, segment.flags() & 0xff, segment.window(), 0, segment.urgent(), options)
                 .withChecksum(segment.src().address(), segment.dst().address(), segment.payload());
         Ipv4Header ip = Ipv4Header.outbound(segment.src().address(), segment.dst().address(),
                 tcp.headerLength() + segment.payload().length, segment.tos());
@@ -89,6 +89,6 @@ public record WirePacket(Ipv4Header ip, TcpHeader tcp, byte[] payload) {
     public Segment segment() {
         return new Segment(new Endpoint(ip.src(), tcp.srcPort()), new Endpoint(ip.dst(), tcp.dstPort()),
                 (tcp.flags() & 0xff) | ((tcp.reserved() & 1) != 0 ? TcpFlags.AE : 0), tcp.seq(), tcp.ack(), tcp.window(), tcp.options().mss(), payload,
-                tcp.options(), ip.tos());
+                tcp.options(), ip.tos(), tcp.urgent());
     }
 }
