@@ -281,9 +281,10 @@ final class ActiveOpen {
             if (resend.length > 0) {
                 // tcp_rcv_fastopen_synack(): the unacknowledged SYN data is retransmitted at once and carries the ACK
                 tcb.sndNxt = tcb.sndUna;
-                tcb.totalRetransmits++;
                 int sml = tcb.sndSml;
+                int from = tcb.sndUna;
                 sender.write(tcb, resend, report);
+                FastOpenClient.synDataResent(tcb, from, tcb.sndNxt, TcpSender.sendMss(tcb), clock.now(), host, report);
                 // a retransmission (tcp_xmit_retransmit_queue()): tcp_minshall_update() moves snd_sml for new data only,
                 // so Nagle does not hold the next write's last partial segment behind it
                 tcb.sndSml = sml;

@@ -4,6 +4,7 @@ import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.socket.Socket;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpOption;
 import io.vkernel.kernel.wire.TcpOptions;
 
@@ -216,5 +217,46 @@ public final class FastOpenClient {
             report.step("tcp.fastopen", "cookie " + cookie + " and MSS " + mss + " cached for " + io.vkernel.kernel.wire.Ipv4.format(tcb.tuple().remote().address()));
         }
         return new byte[0];
+    }
+
+    /**
+     * tcp_rcv_fastopen_synack() after the SYN data the SYN-ACK left unacknowledged went out again as [from, to):
+     * that data was marked lost (tcp_mark_skb_lost()) and resent by tcp_non_congestion_loss_retransmit(), which
+     * enters CA_Loss without reducing cwnd (high_seq = SND.NXT, ssthresh = tcp_current_ssthresh(), no undo) and
+     * calls tcp_xmit_retransmit_queue(). So the bytes count in retrans_out (tcpi_retrans) and total_retrans by
+     * segment (tcp_skb_pcount()), the skb is TCPCB_RETRANS for RACK, Karn's rule drops the RTT timing, and new
+     * data written afterwards is sent as in CA_Loss.
+     */
+    static void synDataResent(Tcb tcb, int from, int to, int mss, long now, TcpHost host, PacketReport report) {
+        if (!Seq.after(to, from)) {
+            return;
+        }
+        if (tcb.caState != CaState.LOSS) {
+            tcb.highSeq = to;
+            tcb.ssthresh = Undo.currentSsthresh(tcb);
+            tcb.undo.priorSsthresh = 0;
+            tcb.undo.marked = false;
+            tcb.dupAcks = 0;
+            tcb.caState = CaState.LOSS;
+            if (report != null && report.tracing()) {
+                int cwnd = tcb.cwnd;
+                report.step("tcp.ca_state", () -> "LOSS: the SYN data the SYN-ACK did not acknowledge is lost and resent, cwnd "
+                        + cwnd + " unchanged (tcp_non_congestion_loss_retransmit())");
+            }
+        }
+        tcb.rack.onSent(from, to, mss, now, true);
+        for (Rack.Sent piece : tcb.rack.sent) {
+            if (Seq.before(piece.start, to) && Seq.after(piece.end, from)) {
+                piece.lost = true; // tcp_mark_skb_lost() before the retransmission: lost_out, then retrans_out
+            }
+        }
+        tcb.retransmitHigh = to;
+        int segs = (to - from + mss - 1) / mss;
+        tcb.undo.onRetransmit(segs, now);
+        tcb.totalRetransmits += segs;
+        for (int i = 0; i < segs; i++) {
+            host.count(io.vkernel.kernel.trace.SnmpCounter.TCP_RETRANS_SEGS);
+        }
+        tcb.rttSentAt = -1;
     }
 }

@@ -32,6 +32,12 @@ final class Rack {
         boolean delivered;
         /** An skb of the retransmission queue ends with this piece ({@link SkbCuts}). */
         boolean skbEnd;
+        /**
+         * The order of its last transmission among all of the connection's: Linux's skb timestamps are taken anew
+         * for each tcp_write_xmit() or retransmission, so two transmissions in the same millisecond still have an
+         * order, which tcp_rack_detect_loss() sees; vkernel's clock counts milliseconds.
+         */
+        long txOrder;
 
         Sent(int start, int end, long sentAt) {
             this.start = start;
@@ -45,6 +51,9 @@ final class Rack {
     /** tp->rack.mstamp, end_seq, rtt_us: the most recently sent segment known delivered; -1 = none yet. */
     long mstamp = -1;
     int endSeq;
+    /** The {@link Sent#txOrder} of the transmission {@link #mstamp} belongs to; {@link #txCount} numbers them. */
+    long mstampOrder;
+    long txCount;
     long rttMs;
     /** tcp_is_rack() as of the last ACK: RACK alone marks losses (Recovery.lossLine()). */
     boolean enabled;
@@ -79,7 +88,9 @@ final class Rack {
         if (!retransmission) {
             for (int s = start; Seq.before(s, end); s += mss) {
                 int e = Seq.before(s + mss, end) ? s + mss : end;
-                sent.add(new Sent(s, e, now));
+                Sent piece = new Sent(s, e, now);
+                piece.txOrder = ++txCount;
+                sent.add(piece);
             }
             if (!sent.isEmpty()) {
                 sent.get(sent.size() - 1).skbEnd = true; // every transmission is at least one skb of its own
@@ -89,6 +100,7 @@ final class Rack {
         for (Sent piece : sent) {
             if (Seq.before(piece.start, end) && Seq.after(piece.end, start)) {
                 piece.sentAt = now;
+                piece.txOrder = ++txCount;
                 piece.retransmitted = true;
                 piece.retransPending = true;
             }
@@ -202,6 +214,7 @@ final class Rack {
         if (mstamp < 0 || sentAfter(piece.sentAt, mstamp, piece.end, endSeq)) {
             mstamp = piece.sentAt;
             endSeq = piece.end;
+            mstampOrder = piece.txOrder;
         }
     }
 
@@ -241,7 +254,7 @@ final class Rack {
             if (!sentAfter(mstamp, piece.sentAt, endSeq, piece.end)) {
                 continue;
             }
-            if (piece.retransPending && mstamp <= piece.sentAt) {
+            if (piece.retransPending && (mstamp < piece.sentAt || mstamp == piece.sentAt && mstampOrder <= piece.txOrder)) {
                 continue; // a retransmission is lost again only behind a delivery sent later in time (tsorted order)
             }
             long remaining = rttMs + reoWnd - (now - piece.sentAt);

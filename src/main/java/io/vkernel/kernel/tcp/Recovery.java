@@ -202,7 +202,7 @@ final class Recovery {
         int priorLossLine = lossLine(tcb, mss);
         boolean rack = rackOn(tcb);
         tcb.rack.enabled = rack;
-        if (rack && tcb.rack.advanced && tcb.caState != CaState.LOSS) {
+        if (rack && tcb.rack.advanced) {
             tcb.rack.advanced = false;
             long wait = tcb.rack.detectLoss(tcb, tcb.scoreboard.sackedBytes() / mss, clock.now());
             if (wait > 0) {
