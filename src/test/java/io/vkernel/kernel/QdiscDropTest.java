@@ -47,7 +47,8 @@ class QdiscDropTest {
         dropEverything(1200);
         PacketReport report = new PacketReport(null);
         done(t.kernel.write(t.pid, t.fd, "lost at the qdisc".getBytes(StandardCharsets.UTF_8), report));
-        assertThat(report.steps()).extracting(Step::step).contains("tcp.qdisc");
+        assertThat(report.steps()).filteredOn(step -> step.step().equals("tcp.qdisc")).extracting(Step::detail)
+                .singleElement().asString().startsWith("17 bytes not sent: the device's qdisc holds no packets (limit 0)");
         assertThat(events(EventType.CONGESTION)).first().isEqualTo(
                 "the qdisc dropped a 17-byte packet (NET_XMIT_DROP): not sent, cwnd reduced (tcp_enter_cwr())");
         t.kernel.advance(199);
@@ -111,5 +112,19 @@ class QdiscDropTest {
         assertThat(events(EventType.CONGESTION)).contains(
                 "the qdisc dropped a 1000-byte retransmission (NET_XMIT_DROP): not sent, cwnd reduced (tcp_enter_cwr())");
         assertThat(t.peer.received()).hasSize(sent);
+    }
+
+    @Test
+    void aSecondWriteWhileTheProbeTimerRuns_doesNotArmAnother() {
+        dropEverything(0);
+        t.write("first");
+        t.kernel.advance(100);
+        t.write("second");
+        t.kernel.advance(100);
+        assertThat(probes()).isEqualTo(1);
+        t.kernel.advance(100);
+        assertThat(probes()).as("the next probe is 500 ms after the first, at 700 ms").isEqualTo(1);
+        t.kernel.advance(400);
+        assertThat(probes()).isEqualTo(2);
     }
 }

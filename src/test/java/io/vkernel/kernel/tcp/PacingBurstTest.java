@@ -62,6 +62,11 @@ class PacingBurstTest {
         assertThat(Pacing.rate(tcb, MSS)).isEqualTo(40_000);
         tcb.sndNxt = 4001; // 4001 bytes out: 5 packets
         assertThat(Pacing.rate(tcb, MSS)).isEqualTo(100_000);
+        tcb.sndUna = 1000;
+        tcb.sndNxt = 5000; // exactly 4 packets out, counted from SND.UNA
+        assertThat(Pacing.rate(tcb, MSS)).isEqualTo(80_000);
+        tcb.sndUna = 0;
+        tcb.sndNxt = 4001;
         tcb.srttMs = 0; // below 1 us counts as 1 us
         assertThat(Pacing.rate(tcb, MSS)).isEqualTo(10_000L * 1_000_000L);
         tcb.srttMs = 100;

@@ -52,6 +52,7 @@ class RoutesTest {
         routes.learn(PEER_ADDRESS, 1400);
         clock.advance(300_000);
         assertThat(routes.learn(PEER_ADDRESS, 1450)).isEqualTo(1400);
+        assertThat(routes.learn(PEER_ADDRESS, 1400)).as("the same MTU again: no new exception").isEqualTo(1400);
         clock.advance(300_000);
         assertThat(routes.mtu(PEER_ADDRESS)).as("expired at the first lesson's 600 s").isEqualTo(1500);
     }
