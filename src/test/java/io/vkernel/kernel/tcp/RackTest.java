@@ -253,4 +253,63 @@ class RackTest {
         assertThat(rack.alignDown(1999)).isEqualTo(1000);
         assertThat(rack.alignDown(2500)).isEqualTo(2500);
     }
+
+    @Test
+    void aDeliverySentAtTime0_stillTimesTheLosses_andAnOlderOneDeliveredLaterDoesNotReplaceIt() {
+        tcb.srttMs = 100;
+        rack.onRtt(0);
+        rack.onRtt(100);
+        assertThat(rack.minRttMs).as("a min RTT of 0 stays").isZero();
+        rack.minRttMs = 100;
+        rack.onSent(0, 2000, MSS, 0, false);
+        sacked(0, 2000, 1000, 2000, 100);
+        assertThat(rack.mstamp).isZero();
+        assertThat(rack.endSeq).isEqualTo(2000);
+        // the head, sent at the same instant with a lower sequence, is lost 125 ms after it left
+        assertThat(rack.detectLoss(tcb, 1, 110)).isEqualTo(15);
+        assertThat(rack.detectLoss(tcb, 1, 125)).isZero();
+        assertThat(rack.lostNotResent()).isEqualTo(1);
+        rack.onDelivered(1000, scoreboard, 130, true, MSS);
+        assertThat(rack.endSeq).as("the head was sent no later: the newest delivery stays").isEqualTo(2000);
+    }
+
+    @Test
+    void retransmissionsSentTogether_theOneBelowADeliveredOneIsNotLostAgain() {
+        tcb.srttMs = 100;
+        rack.onRtt(100);
+        rack.onSent(0, 2000, MSS, 0, false);
+        rack.onTimeout();
+        rack.onSent(0, 2000, MSS, 200, true);
+        sacked(0, 2000, 1000, 2000, 300);
+        assertThat(rack.detectLoss(tcb, 1, 1_000)).isZero();
+        assertThat(rack.sent.get(0).retransPending).isTrue();
+    }
+
+    @Test
+    void reordering_lessThanTheDegree_leavesIt_andWithoutAnMssOnlyCounts() {
+        rack.onSent(0, 4000, MSS, 0, false);
+        sacked(0, 4000, 3000, 4000, 50);
+        sacked(0, 4000, 2000, 3000, 60);
+        assertThat(rack.reordSeen).isEqualTo(1);
+        assertThat(rack.reordering).as("2000 bytes: below 3 segments").isEqualTo(3);
+
+        Rack noMss = new Rack();
+        SackScoreboard board = new SackScoreboard();
+        noMss.onSent(0, 8000, MSS, 0, false);
+        board.update(sack(7000, 8000), 0, 0, 8000, noMss);
+        noMss.onDelivered(0, board, 50);
+        board.update(sack(1000, 2000), 0, 0, 8000, noMss);
+        noMss.onDelivered(0, board, 60);
+        assertThat(noMss.reordSeen).isEqualTo(1);
+        assertThat(noMss.reordering).isEqualTo(3);
+    }
+
+    @Test
+    void severalSegmentsSackedBelowTheHighest_theLowestCounts() {
+        rack.onSent(0, 6000, MSS, 0, false);
+        sacked(0, 6000, 5000, 6000, 50);
+        sacked(0, 6000, 1000, 3000, 60);
+        assertThat(rack.reordSeen).isEqualTo(1);
+        assertThat(rack.reordering).isEqualTo(5);
+    }
 }
