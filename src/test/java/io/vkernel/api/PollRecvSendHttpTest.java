@@ -77,6 +77,28 @@ class PollRecvSendHttpTest extends HttpKernelTest {
     }
 
     @Test
+    void sendWithIov_isSendmsg_andZeroCopyPinsEachIovecAsAFrag_whileBadLengthsAre400s() {
+        connect("192.168.1.100", 54321);
+        syscall("accept", "{\"fd\":3}");
+        syscall("setsockopt", "{\"fd\":4,\"option\":\"SO_ZEROCOPY\",\"value\":1}");
+        syscall("setsockopt", "{\"fd\":4,\"option\":\"TCP_NODELAY\",\"value\":1}");
+        // 20 one-byte iovecs: 17 frags fill the first skb (MAX_SKB_FRAGS), the other 3 go in a second
+        String data = "abcdefghijklmnopqrst";
+        String iov = String.join(",", java.util.Collections.nCopies(20, "1"));
+        Http.Reply sent = syscall("send", "{\"fd\":4,\"data\":\"" + data + "\",\"iov\":[" + iov + "],\"flags\":[\"MSG_ZEROCOPY\"]}");
+        assertThat(sent.<Integer>at("$.ret")).isEqualTo(20);
+        assertThat(sent.<String>at("$.strace")).startsWith("sendmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"a\", iov_len=1}, ")
+                .endsWith("msg_iovlen=20, msg_controllen=0, msg_flags=0}, MSG_ZEROCOPY) = 20");
+        assertThat(sent.<List<Integer>>at("$.sent[*].length")).containsExactly(17, 3);
+
+        Http.Reply wrongSum = syscall("send", "{\"fd\":4,\"data\":\"abc\",\"iov\":[1,1]}");
+        assertThat(wrongSum.status()).isEqualTo(400);
+        assertThat(wrongSum.body()).contains("iov").contains("add up to 2 bytes");
+        assertThat(syscall("send", "{\"fd\":4,\"data\":\"abc\",\"iov\":[4,-1]}").status()).isEqualTo(400);
+        assertThat(syscall("send", "{\"fd\":4,\"data\":\"abc\",\"iov\":[]}").status()).isEqualTo(400);
+    }
+
+    @Test
     void unknownFlagsAndEvents_are400sNamingTheField() {
         Http.Reply badFlag = syscall("recv", "{\"fd\":3,\"flags\":[\"MSG_OOB\"]}");
         assertThat(badFlag.status()).isEqualTo(400);

@@ -142,10 +142,20 @@ final class TcpSender {
             } else {
                 buffer.copiedIntoTail();
             }
+            // PSH is a flag of the skb (tcp_mark_push()): bytes a write adds to a marked tail after its first copy
+            // (which cleared it) move the mark to the skb's new end
+            int before = SendBuffer.writeSeq(tcb);
+            boolean tailMarked = copied > 0 && tailLength > 0 && tcb.pushMarks.isMark(before);
+            if (tailMarked) {
+                tcb.pushMarks.removeLastIf(before);
+            }
             tcb.sendQueue.append(data, copied, copy);
             copied += copy;
             int end = SendBuffer.writeSeq(tcb);
             buffer.extendTail(end);
+            if (tailMarked) {
+                tcb.pushMarks.add(end);
+            }
             if (copied == data.length || tailLength + copy < goal) {
                 continue;
             }
@@ -299,12 +309,23 @@ final class TcpSender {
         while (unsent > 0) {
             int usable = tcb.sndWnd - (tcb.sndNxt - tcb.sndUna);
             int want = Math.min(unsent, maxSegment);
+            // tcp_write_xmit(): one skb per packet at most (tcp_mss_split_point() never reaches past skb->len)
+            int skbEnd = tcb.sendBuffer.skbEnd(tcb, tcb.sndNxt);
+            if (Seq.after(skbEnd, tcb.sndNxt)) {
+                want = Math.min(want, skbEnd - tcb.sndNxt);
+            }
             int mark = tcb.pushMarks.nextAfter(tcb.sndNxt, tcb.sndNxt + want);
             want = Math.min(want, mark - tcb.sndNxt);
             int room = Recovery.cwndRoom(tcb, mss);
             tcb.cwndLimited = room < want && room <= usable;
             limitedByCwnd |= tcb.cwndLimited;
             want = Math.min(want, gsoPacket(tcb, mss, minTsoSegs));
+            if (pushOne) {
+                // tcp_push_one() -> tcp_write_xmit(push_one): one skb, cut by tcp_mss_split_point() to one GSO packet
+                // (tcp_tso_segs(), and what tcp_cwnd_test() lets one packet carry: half the cwnd at most); the rest stays in a tail skb (tso_fragment()) the write may refill
+                int inFlightSegments = (Recovery.pipe(tcb, mss) + mss - 1) / mss;
+                want = Math.min(want, Pacing.packetSegs(tcb, mss, minTsoSegs, inFlightSegments) * mss);
+            }
             int size = Math.min(Math.min(want, usable), room);
             boolean windowShut = usable < Math.min(want, mss); // tcp_snd_wnd_test(): the first MSS must fit
             if (windowShut) {
@@ -402,6 +423,9 @@ final class TcpSender {
                 tcb.prrOut += (size + mss - 1) / mss; // tcp_write_xmit(): new data counts in prr_out too (tcp_in_cwnd_reduction())
             }
             timers.armRetransmit(tcb);
+            if (pushOne) {
+                break; // tcp_write_xmit(): "if (push_one) break;"
+            }
         }
         if (sentAny) {
             lossProbe.schedule(tcb, false); // tcp_write_xmit() -> tcp_schedule_loss_probe()

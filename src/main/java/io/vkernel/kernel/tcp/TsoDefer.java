@@ -76,9 +76,15 @@ final class TsoDefer {
             return false; // nothing in flight to bring an ACK
         }
         long srtt = Math.max(0, tcb.srttMs);
-        long howFar = tcb.rack.sent.get(0).sentAt + srtt - clock.now();
+        long headSent = tcb.rack.sent.get(0).sentAt;
+        long howFar = headSent + srtt - clock.now();
         if (howFar - Math.min(srtt / 2, RECENT_MS) > 0) {
             return false; // the next ACK is too far off to wait for
+        }
+        if (srtt == 0 && headSent == clock.now()) {
+            // Linux keeps srtt in microseconds, never 0 (tcp_rtt_estimator()): an RTT below vkernel's 1 ms is still
+            // positive, so the ACK of a head sent this instant is a whole srtt away, more than half of it: send now
+            return false;
         }
         if (congWin < sendWin) {
             if (congWin <= skbLen) {
