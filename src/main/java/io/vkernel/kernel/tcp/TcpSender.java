@@ -494,7 +494,7 @@ final class TcpSender {
      */
     private int gsoPacket(Tcb tcb, int mss, int minTsoSegs) {
         // under fq each GSO packet has its own departure time, so packetdrill sees them apart even when small
-        if (!sysctls.gso() || (!sysctls.fq() && Pacing.tsoSegs(tcb, mss, minTsoSegs) <= Pacing.MIN_TSO_SEGS)) {
+        if (!sysctls.gso()) {
             return Integer.MAX_VALUE;
         }
         int inFlightSegments = (Recovery.pipe(tcb, mss) + mss - 1) / mss;
