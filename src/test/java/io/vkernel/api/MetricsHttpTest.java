@@ -43,6 +43,43 @@ class MetricsHttpTest extends HttpKernelTest {
         assertThat(metric("vkernel.nstat", "kernel:" + kernel, "counter:TcpRetransSegs")).isEqualTo(2.0);
     }
 
+    @Test
+    void httpServerRequests_onceForEachRequest_taggedByPatternStatusOutcomeExceptionAndError() {
+        // Boot's observation filter records it: exactly one count per request (a second recorder would count two),
+        // with the observation's tags
+        double pings = countOr0("http.server.requests", "uri:/api/v1/ping", "method:GET", "status:200", "outcome:SUCCESS",
+                "exception:none", "error:none");
+        double badPosts = countOr0("http.server.requests", "method:POST", "status:400", "outcome:CLIENT_ERROR");
+        for (int i = 0; i < 3; i++) {
+            assertThat(http.get("/api/v1/ping").status()).isEqualTo(200);
+        }
+        assertThat(http.get("/api/v1/no-such-thing").status()).isEqualTo(404);
+        assertThat(syscall("fcntl", "{\"fd\":3,\"cmd\":\"F_NOPE\"}").status()).isEqualTo(400);
+
+        assertThat(metric("http.server.requests", "uri:/api/v1/ping", "method:GET", "status:200", "outcome:SUCCESS",
+                "exception:none", "error:none")).isEqualTo(pings + 3);
+        // FallbackController's /api/** pattern answers it, so the uri tag is that pattern, as with Boot's filter
+        assertThat(metric("http.server.requests", "method:GET", "status:404", "outcome:CLIENT_ERROR")).isPositive();
+        assertThat(metric("http.server.requests", "method:POST", "status:400", "outcome:CLIENT_ERROR")).isEqualTo(badPosts + 1);
+        Http.Reply reply = http.get("/actuator/metrics/http.server.requests");
+        assertThat(reply.body()).contains("\"tag\" : \"exception\"", "\"tag\" : \"method\"", "\"tag\" : \"outcome\"",
+                "\"tag\" : \"status\"", "\"tag\" : \"uri\"", "\"tag\" : \"error\"");
+        Http.Reply active = http.get("/actuator/metrics/http.server.requests.active?tag=uri:UNKNOWN&tag=outcome:SUCCESS&tag=status:200");
+        assertThat(active.status()).as(active.body()).isEqualTo(200);
+        assertThat(http.get("/actuator/prometheus").body()).contains("http_server_requests_seconds_count{error=\"none\",exception=\"none\","
+                + "method=\"GET\",outcome=\"SUCCESS\",status=\"200\",uri=\"/api/v1/ping\"}", "http_server_requests_seconds_count{error=\"none\","
+                + "exception=\"none\",method=\"POST\",outcome=\"CLIENT_ERROR\",status=\"400\",uri=\"/api/v1/kernels/{k}/processes/{pid}/fcntl\"}");
+    }
+
+    private double countOr0(String name, String... tags) {
+        StringBuilder url = new StringBuilder("/actuator/metrics/" + name + "?");
+        for (String tag : tags) {
+            url.append("tag=").append(tag).append('&');
+        }
+        Http.Reply reply = http.get(url.toString());
+        return reply.status() == 404 ? 0 : ((Number) reply.at("$.measurements[0].value")).doubleValue();
+    }
+
     private double metric(String name, String... tags) {
         StringBuilder url = new StringBuilder("/actuator/metrics/" + name + "?");
         for (String tag : tags) {
