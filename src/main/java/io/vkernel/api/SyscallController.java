@@ -36,7 +36,7 @@ import java.util.List;
 class SyscallController {
 
     static final List<String> CALLS = List.of("socket", "bind", "listen", "accept", "connect", "read", "recv", "write", "send",
-            "poll", "close", "shutdown", "setsockopt", "getsockopt", "ioctl", "fcntl", "dup", "dup2");
+            "poll", "close", "shutdown", "setsockopt", "getsockopt", "ioctl", "fcntl", "dup", "dup2", "open", "lseek", "pipe", "sendfile", "splice");
 
     record SocketCall(String domain, String type) {
     }
@@ -509,7 +509,7 @@ class SyscallController {
         return answer(kernel, new Syscalls.Pending(call), null, wait);
     }
 
-    private DeferredResult<ResponseEntity<Views.SyscallView>> answer(Kernel kernel, Syscalls.Outcome outcome, PacketReport report, Long wait) {
+    DeferredResult<ResponseEntity<Views.SyscallView>> answer(Kernel kernel, Syscalls.Outcome outcome, PacketReport report, Long wait) {
         long waitMs = wait == null ? registry.limits().defaultWaitMs() : wait;
         if (waitMs < 0 || waitMs > registry.limits().maxWaitMs()) {
             throw ApiException.badField("wait", "wait must be between 0 and " + registry.limits().maxWaitMs() + " ms, got " + waitMs);

@@ -180,7 +180,14 @@ final class Views {
     }
 
     record SyscallView(String status, Long ret, String errno, String message, String strace, String data,
-                       String dataBase64, String peer, Long value, List<String> revents, PendingView pending, List<PacketView> sent) {
+                       String dataBase64, String peer, Long value, List<String> revents, PendingView pending, List<PacketView> sent,
+                       List<Integer> fds) {
+
+        /** pipe(): the two new FDs, read end first, in {@code fds} (the result carries them as its list). */
+        SyscallView asPipe() {
+            List<Integer> ends = revents == null ? null : revents.stream().map(Integer::valueOf).toList();
+            return new SyscallView(status, ret, errno, message, strace, data, dataBase64, peer, value, null, pending, sent, ends);
+        }
     }
 
     static SyscallView result(SyscallResult r, List<PacketView> sent) {
@@ -188,13 +195,14 @@ final class Views {
         String b64 = r.data() == null ? null : Base64.getEncoder().encodeToString(r.data());
         return new SyscallView("done", r.ret(), r.errno() == null ? null : r.errno().name(),
                 r.errno() == null ? null : r.errno().message(), r.strace(), data, b64, r.peer(), r.value(),
-                r.revents() == null ? null : r.revents().stream().map(io.vkernel.kernel.syscall.Syscalls::pollNames).toList(), null,
-                sent == null || sent.isEmpty() ? null : sent);
+                r.revents() == null ? null : r.revents().stream().map(r.strace().startsWith("pipe") ? String::valueOf
+                        : io.vkernel.kernel.syscall.Syscalls::pollNames).toList(), null,
+                sent == null || sent.isEmpty() ? null : sent, null);
     }
 
     static SyscallView pending(String kernelId, PendingCall call) {
         return new SyscallView("pending", null, null, null, call.call().replaceFirst("\\.\\.\\.\\)$", "") + " <unfinished ...>",
-                null, null, null, null, null, pendingInfo(kernelId, call), null);
+                null, null, null, null, null, pendingInfo(kernelId, call), null, null);
     }
 
     static PendingView pendingInfo(String kernelId, PendingCall call) {
