@@ -43,7 +43,7 @@ class JournalHttpTest extends HttpKernelTest {
             for (String pattern : info.getPatternValues()) {
                 for (RequestMethod m : methods.isEmpty() ? Set.of(RequestMethod.POST) : methods) {
                     String operation = m + " " + pattern.replaceAll("/(socket|bind|listen|accept|read|write|close|fcntl|setsockopt"
-                            + "|connect|shutdown|getsockopt|ioctl|dup2|dup|recvmsg|recv|send|poll)$", "/{call}");
+                            + "|connect|shutdown|getsockopt|ioctl|dup2|dup|recvmsg|recv|send|poll|open|lseek|pipe|sendfile|splice)$", "/{call}");
                     if (m != RequestMethod.GET && m != RequestMethod.HEAD && pattern.startsWith("/api")
                             && !JOURNALED.contains(operation) && !NOT_JOURNALED.contains(operation)) {
                         unclassified.add(operation);

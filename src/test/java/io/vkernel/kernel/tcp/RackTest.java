@@ -274,15 +274,20 @@ class RackTest {
     }
 
     @Test
-    void retransmissionsSentTogether_theOneBelowADeliveredOneIsNotLostAgain() {
+    void retransmissionsSentTogether_theOneBelowADeliveredOneIsLostAgainWhenItsTimeIsUp() {
+        // tcp_rack_sent_after(): at the same timestamp the higher end_seq was sent after, so the SACK of the
+        // resent 1000:2000 times the resent 0:1000 of the same transmission, as an older one
         tcb.srttMs = 100;
         rack.onRtt(100);
         rack.onSent(0, 2000, MSS, 0, false);
         rack.onTimeout();
         rack.onSent(0, 2000, MSS, 200, true);
         sacked(0, 2000, 1000, 2000, 300);
+        assertThat(rack.detectLoss(tcb, 1, 300)).as("waits the reordering window past its RTT").isPositive();
+        assertThat(rack.sent.get(0).retransPending).as("its resend still counts as in flight").isTrue();
         assertThat(rack.detectLoss(tcb, 1, 1_000)).isZero();
-        assertThat(rack.sent.get(0).retransPending).isTrue();
+        assertThat(rack.sent.get(0).lost).isTrue();
+        assertThat(rack.sent.get(0).retransPending).as("marked lost again: to be resent").isFalse();
     }
 
     @Test
