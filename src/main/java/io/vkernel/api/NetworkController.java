@@ -159,6 +159,11 @@ class NetworkController {
     }
 
     private Network find(String id) {
+        return find(networks, id);
+    }
+
+    /** The network {@code id}, or the 404 every network endpoint answers for an unknown one. */
+    static Network find(NetworkRegistry networks, String id) {
         return networks.find(id).orElseThrow(() -> ApiException.notFound("network",
                 "no network '" + id + "'; GET /api/v1/networks lists them, POST /api/v1/networks creates one"));
     }

@@ -35,8 +35,7 @@ class NetworkJournalController {
                     + "packet's bytes) or one the link took off (take: delivered, or not because its member had left), in "
                     + "the link's order. With the members' own journals it is what a restart rebuilds the network from")
     ResponseEntity<String> networkJournal(@PathVariable String id) {
-        Network network = networks.find(id).orElseThrow(() -> ApiException.notFound("network",
-                "no network '" + id + "'; GET /api/v1/networks lists them, POST /api/v1/networks creates one"));
+        Network network = NetworkController.find(networks, id);
         journal.flush();
         var header = journal.networkHeader(network.id());
         if (header.isEmpty()) {
