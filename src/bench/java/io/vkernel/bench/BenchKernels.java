@@ -21,6 +21,14 @@ final class BenchKernels {
 
     /** A kernel listening on 0.0.0.0:8080 with {@code count} connections handshaken (left in the accept queue unless accepted). */
     static Kernel withConnections(int count, int buckets, boolean accept) {
+        return server(count, buckets, accept).kernel();
+    }
+
+    /** The kernel of {@link #withConnections}, with the listening process and its listener's FD. */
+    record Server(Kernel kernel, int pid, int listener) {
+    }
+
+    static Server server(int count, int buckets, boolean accept) {
         KernelConfig base = KernelConfig.defaults("bench", 7);
         Kernel kernel = new Kernel(new KernelConfig("bench", base.address(), 7, buckets, "jhash", 1000, 1000, 16, count + 16));
         kernel.inspect(k -> {
@@ -42,7 +50,7 @@ final class BenchKernels {
                 kernel.accept(pid, listener);
             }
         }
-        return kernel;
+        return new Server(kernel, pid, listener);
     }
 
     /** The i-th client: addresses 172.16.0.0/12 and ports 1024-65023, so a million tuples are distinct. */

@@ -1,11 +1,6 @@
 package io.vkernel.bench;
 
-import io.vkernel.kernel.Kernel;
-import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.trace.PacketReport;
-import io.vkernel.kernel.wire.Endpoint;
-import io.vkernel.kernel.wire.Segment;
-import io.vkernel.kernel.wire.TcpFlags;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,6 +19,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The whole inbound path for data segments into ESTABLISHED connections — NIC, IP validation, 4-tuple, demux,
  * TCB, receive buffer, ACK — with the per-packet explanation off and on. Score: segments per second per core.
+ * {@code reader}: {@code reads} is a segment's normal path (each connection's application reads what is queued
+ * after every 16th segment, inside the measured operation); {@code never} is the buffer-full path (nothing reads,
+ * the queues fill and collapse). See {@link PipelineLoad}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -33,42 +31,21 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgs = {"-Xmx4g"})
 public class PipelineBenchmark {
 
-    private static final int CONNECTIONS = 10_000;
-    private static final byte[] PAYLOAD = new byte[64];
-
     @Param({"false", "true"})
     boolean trace;
 
-    private Kernel kernel;
-    private Endpoint[] clients;
-    private int[] seq;
-    private int[] ack;
-    private int next;
+    @Param({"reads", "never"})
+    String reader;
+
+    private PipelineLoad load;
 
     @Setup(Level.Iteration)
     public void build() {
-        kernel = BenchKernels.withConnections(CONNECTIONS, 16_384, false);
-        kernel.inspect(k -> {
-            k.sysctls().set(Sysctls.VKERNEL_TRACE, trace ? 1 : 0);
-            k.sysctls().set(Sysctls.TCP_RMEM_DEFAULT, 64L * 1024 * 1024);
-            return null;
-        });
-        clients = new Endpoint[CONNECTIONS];
-        seq = new int[CONNECTIONS];
-        ack = new int[CONNECTIONS];
-        for (int i = 0; i < CONNECTIONS; i++) {
-            clients[i] = BenchKernels.client(i);
-            int index = i;
-            seq[i] = 1001;
-            ack[i] = kernel.inspect(k -> k.established().find(BenchKernels.tuple(index)).sndNxt());
-        }
+        load = new PipelineLoad(trace, reader.equals("reads"));
     }
 
     @Benchmark
     public PacketReport dataSegment() {
-        int i = next++ % CONNECTIONS;
-        Segment segment = new Segment(clients[i], BenchKernels.SERVER, TcpFlags.ACK | TcpFlags.PSH, seq[i], ack[i], 65535, 0, PAYLOAD);
-        seq[i] += PAYLOAD.length;
-        return kernel.receive(segment);
+        return load.step();
     }
 }

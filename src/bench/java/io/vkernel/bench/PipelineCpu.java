@@ -1,11 +1,5 @@
 package io.vkernel.bench;
 
-import io.vkernel.kernel.Kernel;
-import io.vkernel.kernel.Sysctls;
-import io.vkernel.kernel.wire.Endpoint;
-import io.vkernel.kernel.wire.Segment;
-import io.vkernel.kernel.wire.TcpFlags;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 
@@ -13,33 +7,15 @@ import java.lang.management.ThreadMXBean;
  * PipelineBenchmark's operation (one 64-byte data segment into one of 10 000 ESTABLISHED connections, round-robin)
  * timed by the thread's CPU time instead of the wall clock, tracing off and on alternately in one JVM. On a machine
  * shared with other work the wall clock measures the share of CPU this process got; CPU time per segment does not,
- * so the ratio of the two modes stays meaningful. Usage: {@code java -cp ... io.vkernel.bench.PipelineCpu [segments [rounds [both|off|on]]]}; three
+ * so the ratio of the two modes stays meaningful. Usage: {@code java -cp ... io.vkernel.bench.PipelineCpu [segments [rounds [both|off|on [reads|never]]]]}; three
  * unmeasured rounds of each mode warm the JIT first.
  */
 public final class PipelineCpu {
 
-    private static final int CONNECTIONS = 10_000;
-    private static final byte[] PAYLOAD = new byte[64];
+    private final PipelineLoad load;
 
-    private final Kernel kernel;
-    private final Endpoint[] clients = new Endpoint[CONNECTIONS];
-    private final int[] seq = new int[CONNECTIONS];
-    private final int[] ack = new int[CONNECTIONS];
-    private int next;
-
-    private PipelineCpu(boolean trace) {
-        kernel = BenchKernels.withConnections(CONNECTIONS, 16_384, false);
-        kernel.inspect(k -> {
-            k.sysctls().set(Sysctls.VKERNEL_TRACE, trace ? 1 : 0);
-            k.sysctls().set(Sysctls.TCP_RMEM_DEFAULT, 64L * 1024 * 1024);
-            return null;
-        });
-        for (int i = 0; i < CONNECTIONS; i++) {
-            clients[i] = BenchKernels.client(i);
-            int index = i;
-            seq[i] = 1001;
-            ack[i] = kernel.inspect(k -> k.established().find(BenchKernels.tuple(index)).sndNxt());
-        }
+    private PipelineCpu(boolean trace, boolean reads) {
+        load = new PipelineLoad(trace, reads);
     }
 
     /** CPU nanoseconds this thread spent pushing {@code n} segments. */
@@ -47,10 +23,7 @@ public final class PipelineCpu {
         long start = cpu.getCurrentThreadCpuTime();
         long sink = 0;
         for (int j = 0; j < n; j++) {
-            int i = next++ % CONNECTIONS;
-            Segment segment = new Segment(clients[i], BenchKernels.SERVER, TcpFlags.ACK | TcpFlags.PSH, seq[i], ack[i], 65535, 0, PAYLOAD);
-            seq[i] += PAYLOAD.length;
-            sink += kernel.receive(segment).sentSegments().size();
+            sink += load.step().sentSegments().size();
         }
         long spent = cpu.getCurrentThreadCpuTime() - start;
         if (sink < 0) {
@@ -63,9 +36,11 @@ public final class PipelineCpu {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         String mode = args.length > 2 ? args[2] : "both"; // "off" or "on" alone, for a profiler
+        boolean reads = !(args.length > 3 && args[3].equals("never"));
+        System.out.println("reader: " + (reads ? "reads (every " + PipelineLoad.READ_EVERY + " segments)" : "never (the buffer-full path)"));
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
-        PipelineCpu off = mode.equals("on") ? null : new PipelineCpu(false);
-        PipelineCpu on = mode.equals("off") ? null : new PipelineCpu(true);
+        PipelineCpu off = mode.equals("on") ? null : new PipelineCpu(false, reads);
+        PipelineCpu on = mode.equals("off") ? null : new PipelineCpu(true, reads);
         for (int warm = 0; warm < 3; warm++) {
             if (off != null) {
                 off.run(n, cpu);

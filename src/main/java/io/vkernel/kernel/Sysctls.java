@@ -214,11 +214,56 @@ public final class Sysctls {
     private boolean fq;
     private boolean qdiscDrops;
 
+    /**
+     * The tunables the TCP engine reads on every segment, by the constant that names them: {@link #get} answers
+     * these from {@link #hot} (kept equal to the map by {@link #set}) instead of a map lookup per read. A name
+     * passed as another String instance with the same text still finds its value in the map.
+     */
+    private static final String[] HOT = {RX_GSO_SIZE, TCP_MIN_TSO_SEGS, ROUTE_MTU, TCP_SHRINK_WINDOW, TCP_RECOVERY,
+        TCP_SLOW_START_AFTER_IDLE, TCP_DSACK};
+    private final long[] hot = new long[HOT.length];
+
     public Sysctls() {
         SPECS.forEach((name, spec) -> values.put(name, spec.defaultValue()));
+        for (int i = 0; i < HOT.length; i++) {
+            hot[i] = values.get(HOT[i]);
+        }
+    }
+
+    /**
+     * The place of {@code name} in {@link #HOT}, compared by reference (the engine passes the constants): where the
+     * JIT inlines a call with a constant name this folds to a constant, so the read is one array load.
+     */
+    private static int hotIndex(String name) {
+        if (name == RX_GSO_SIZE) {
+            return 0;
+        }
+        if (name == TCP_MIN_TSO_SEGS) {
+            return 1;
+        }
+        if (name == ROUTE_MTU) {
+            return 2;
+        }
+        if (name == TCP_SHRINK_WINDOW) {
+            return 3;
+        }
+        if (name == TCP_RECOVERY) {
+            return 4;
+        }
+        if (name == TCP_SLOW_START_AFTER_IDLE) {
+            return 5;
+        }
+        if (name == TCP_DSACK) {
+            return 6;
+        }
+        return -1;
     }
 
     public long get(String name) {
+        int index = hotIndex(name);
+        if (index >= 0) {
+            return hot[index];
+        }
         Long value = values.get(name);
         if (value == null) {
             throw new IllegalArgumentException(unknown(name));
@@ -239,6 +284,11 @@ public final class Sysctls {
             throw new IllegalArgumentException(name + " must be between " + spec.min() + " and " + spec.max() + ", got " + value);
         }
         values.put(name, value);
+        for (int i = 0; i < HOT.length; i++) {
+            if (HOT[i].equals(name)) {
+                hot[i] = value;
+            }
+        }
         if (name.equals(VKERNEL_TRACE)) {
             tracing = value != 0;
         }

@@ -1351,7 +1351,7 @@ public final class Syscalls {
                     if (b >= 0x20 && b < 0x7f) {
                         out.append((char) b);
                     } else {
-                        out.append(String.format("\\%o", b));
+                        out.append('\\').append(Integer.toOctalString(b)); // "\\%o", without a Formatter per byte
                     }
                 }
             }

@@ -3,7 +3,6 @@ package io.vkernel.kernel.tcp;
 import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.wire.Segment;
 
-import java.util.ArrayDeque;
 import java.util.HashMap;
 
 /**
@@ -32,8 +31,15 @@ final class RcvSpace {
     private static final int SMALL_HEAD = 640;
     private static final int PAGE = 4096;
 
-    /** sk_rmem_alloc of the in-order queue: skbs as {end offset in bytes ever queued, truesize}. */
-    private final ArrayDeque<long[]> queued = new ArrayDeque<>();
+    /**
+     * sk_rmem_alloc of the in-order queue: each skb's end offset (in bytes ever queued) and truesize, oldest first,
+     * in a ring of two primitive arrays (a power of two long, made on the first charge) so charging a segment
+     * allocates nothing.
+     */
+    private long[] skbEnd;
+    private int[] skbTruesize;
+    private int skbHead;
+    private int skbCount;
     private long queuedEnd;
     private int queuedAlloc;
     /** Truesize of each held out-of-order segment, by its first sequence number. */
@@ -76,14 +82,15 @@ final class RcvSpace {
         return truesize(20 + tcpHeader + segment.payload().length);
     }
 
+    private static final int[] KMALLOC_CACHES = {1024, 2048, 4096, 8192};
+
     /** kmalloc_reserve(): SKB_HEAD_ALIGN(size), from the small-head cache or rounded up to a kmalloc size. */
     private static int kmallocHead(int size) {
         int object = (size + 63 & ~63) + SHINFO;
         if (object <= SMALL_HEAD) {
             return SMALL_HEAD;
         }
-        int[] caches = {1024, 2048, 4096, 8192};
-        for (int cache : caches) {
+        for (int cache : KMALLOC_CACHES) {
             if (object <= cache) {
                 return cache;
             }
@@ -105,12 +112,14 @@ final class RcvSpace {
     static int rmemAlloc(Tcb tcb) {
         RcvSpace s = tcb.rcvSpace;
         long read = s.queuedEnd - tcb.receiveQueue.size();
-        while (!s.queued.isEmpty() && s.queued.peekFirst()[0] <= read) {
-            s.queuedAlloc -= (int) s.queued.pollFirst()[1]; // tcp_eat_recv_skb(): freed once wholly read
+        while (s.skbCount > 0 && s.skbEnd[s.skbHead] <= read) {
+            s.queuedAlloc -= s.skbTruesize[s.skbHead]; // tcp_eat_recv_skb(): freed once wholly read
+            s.skbHead = s.skbHead + 1 & s.skbEnd.length - 1;
+            s.skbCount--;
         }
         if (tcb.receiveQueue.size() == 0) {
             s.queuedAlloc = 0;
-            s.queued.clear();
+            s.clearSkbs();
         }
         if (!tcb.hasOfo() && s.ofoAlloc != 0) {
             s.ofo.clear();
@@ -124,8 +133,33 @@ final class RcvSpace {
         RcvSpace s = tcb.rcvSpace;
         rmemAlloc(tcb);
         s.queuedEnd += bytes;
-        s.queued.addLast(new long[] {s.queuedEnd, truesize});
+        s.addSkb(s.queuedEnd, truesize);
         s.queuedAlloc += truesize;
+    }
+
+    private void clearSkbs() {
+        skbHead = 0;
+        skbCount = 0;
+    }
+
+    private void addSkb(long end, int truesize) {
+        if (skbEnd == null || skbCount == skbEnd.length) {
+            int capacity = skbEnd == null ? 8 : skbEnd.length * 2;
+            long[] ends = new long[capacity];
+            int[] sizes = new int[capacity];
+            for (int i = 0; i < skbCount; i++) {
+                int at = skbHead + i & skbEnd.length - 1;
+                ends[i] = skbEnd[at];
+                sizes[i] = skbTruesize[at];
+            }
+            skbEnd = ends;
+            skbTruesize = sizes;
+            skbHead = 0;
+        }
+        int at = skbHead + skbCount & skbEnd.length - 1;
+        skbEnd[at] = end;
+        skbTruesize[at] = truesize;
+        skbCount++;
     }
 
     /** A held segment at {@code seq} is now charged {@code truesize} (replacing one held at the same place). */
@@ -169,13 +203,13 @@ final class RcvSpace {
             }
             if (compact < s.queuedAlloc) {
                 long read = s.queuedEnd - unread;
-                s.queued.clear();
+                s.clearSkbs();
                 s.queuedAlloc = 0;
                 for (long end = read; end < s.queuedEnd; ) {
                     int chunk = (int) Math.min(COLLAPSE_CHUNK, s.queuedEnd - end);
                     end += chunk;
                     int truesize = kmallocHead(chunk) + SKB_STRUCT;
-                    s.queued.addLast(new long[] {end, truesize});
+                    s.addSkb(end, truesize);
                     s.queuedAlloc += truesize;
                 }
             }
