@@ -42,6 +42,12 @@ final class Calls {
             "IP_PMTUDISC_DO", 2L, "IP_PMTUDISC_PROBE", 3L, "IP_PMTUDISC_INTERFACE", 4L, "IP_PMTUDISC_OMIT", 5L);
 
     private static final int MAX_IO = 1 << 20;
+    /**
+     * A read's byte count only caps what it returns (the bytes come from the receive queue, which the socket's
+     * buffer bounds; nothing of the count's size is allocated), so it may be as large as Linux takes:
+     * MAX_RW_COUNT, INT_MAX rounded down to a page. A write's count is a buffer the runner builds: 1 MiB at most.
+     */
+    private static final int MAX_READ = Integer.MAX_VALUE & ~4095;
 
     private Calls() {
     }
@@ -77,7 +83,7 @@ final class Calls {
                 boolean recv = !name.equals("read");
                 a.arity(name.equals("recvfrom") ? 6 : recv ? 4 : 3);
                 int flags = recv ? a.msgFlags(3, io.vkernel.kernel.syscall.Syscalls.RECV_FLAGS) : 0;
-                yield new Call.Read(a.fd(0), (int) a.number(2, "the byte count", 0, MAX_IO), flags, recv);
+                yield new Call.Read(a.fd(0), (int) a.number(2, "the byte count", 0, MAX_READ), flags, recv);
             }
             case "write", "send" -> {
                 boolean send = name.equals("send");

@@ -416,11 +416,15 @@ final class TcpInput {
             }
         }
         boolean noSpace = tcb.socket.noSpace();
+        if (noSpace && tcb.sendBuffer.writeable(tcb, sysctls)) {
+            // tcp_check_space(): sk_stream_write_space() cleared SOCK_NOSPACE, so the sndbuf-limited time ends now,
+            // judged on the queue as the ACK left it: the writer it wakes runs only afterwards
+            tcb.sendBuffer.chrono().stop(Chrono.SNDBUF_LIMITED, clock.now(), tcb.sendQueue.isEmpty());
+        }
         host.wake(tcb.socket, TcpHost.WRITE_SPACE, report); // writers blocked on a full send buffer
         if (noSpace && tcb.sendBuffer.writeable(tcb, sysctls)) {
-            // sk_stream_write_space() clears SOCK_NOSPACE whether or not anyone sleeps; the sndbuf-limited time ends
+            // sk_stream_write_space() clears SOCK_NOSPACE whether or not anyone sleeps
             tcb.socket.noSpace(false);
-            tcb.sendBuffer.chrono().stop(Chrono.SNDBUF_LIMITED, clock.now(), tcb.sendQueue.isEmpty());
         }
     }
 

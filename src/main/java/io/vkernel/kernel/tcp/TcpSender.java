@@ -341,7 +341,8 @@ final class TcpSender {
                 size = allowed;
             }
             if (size <= 0) {
-                rwndLimited = windowShut || (size == 0 && usable <= 0);
+                // tcp_write_xmit() tests cwnd (tcp_cwnd_test()) before the window: a full cwnd breaks out first
+                rwndLimited = room > 0 && (windowShut || (size == 0 && usable <= 0));
                 if (tcb.sndWnd == 0 && tcb.sndNxt == tcb.sndUna) {
                     timers.armPersist(tcb); // nothing in flight to bring a window update: probe for it
                 } else if (windowShut && tcb.sndNxt == tcb.sndUna) {
@@ -513,7 +514,9 @@ final class TcpSender {
         } else {
             chrono.stop(Chrono.RWND_LIMITED, now, tcb.sendQueue.isEmpty());
         }
-        if (sentAny && !tcb.cwndLimited && unsent == 0 && tcb.socket != null && tcb.socket.noSpace()
+        // tcp_cwnd_validate()'s "else" branch: !tcp_is_cwnd_limited(), which in slow start also holds while cwnd is
+        // below twice the packets that were out (the window is still growing into the buffer, not starved by it)
+        if (sentAny && !tcb.cwndUse.isCwndLimited(tcb) && unsent == 0 && tcb.socket != null && tcb.socket.noSpace()
                 && (tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.CLOSE_WAIT)) {
             chrono.start(Chrono.SNDBUF_LIMITED, now);
         }
