@@ -219,6 +219,12 @@ class AccEcnCountersTest {
         AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option(AccEcn.KIND_ACCECN1, 401, 250)), acked(1, 100));
         assertThat(delivered(a)).as("two counters: ECT(1) and CE").containsExactly(400, 250, 0);
         assertThat(a.estEcnField).isEqualTo(Ecn.CE);
+
+        AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option1(400, 250, 0x12_3456)), acked(1, 100));
+        assertThat(delivered(a)).as("all three bytes of a 24-bit counter").containsExactly(400, 250, 0x12_3456);
+        AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option(AccEcn.KIND_ACCECN1, 0, 0, 1)), acked(1, 100));
+        assertThat(a.sawOpt).as("a zeroed option after counters were seen is not a failure").isEqualTo(AccEcn.OPT_COUNTER_SEEN);
+        assertThat(a.failMode).isZero();
     }
 
     @Test
@@ -227,6 +233,10 @@ class AccEcnCountersTest {
         AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option(AccEcn.KIND_ACCECN1)), acked(1, 100));
         assertThat(empty.sawOpt).isEqualTo(AccEcn.OPT_EMPTY_SEEN);
         assertThat(empty.failMode).isZero();
+
+        AccEcn oneCounter = on();
+        AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option(AccEcn.KIND_ACCECN1, 5)), acked(1, 100));
+        assertThat(oneCounter.sawOpt).as("one counter, not zero").isEqualTo(AccEcn.OPT_COUNTER_SEEN);
 
         AccEcn shortOne = on();
         AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option(AccEcn.KIND_ACCECN1, 1, 0)), acked(1, 100));
@@ -612,11 +622,61 @@ class AccEcnCountersTest {
         assertThat(full).as("2 bytes left: nothing").hasSize(1);
         assertThat(a.optSentAtMs).isEqualTo(5);
 
+        a.receivedBytes[Ecn.ECT1 - 1] = 0x12_3455;
+        List<TcpOption> big = new ArrayList<>();
+        a.appendOption(big, null, 1000);
+        assertThat(big.get(0)).as("a 24-bit counter written high byte first")
+                .isEqualTo(option(AccEcn.KIND_ACCECN1, 0x12_3456, 0, 1));
+
+        a.minLen = 1;
+        List<TcpOption> six = new ArrayList<>(List.of(new TcpOption.Unknown(253, new byte[32])));
+        a.appendOption(six, null, 1000);
+        assertThat(six).as("6 bytes left: one counter would take 8 with its padding").hasSize(1);
+
         a.minLen = 3;
         List<TcpOption> twelve = new ArrayList<>(List.of(new TcpOption.Unknown(253, new byte[24])));
         a.appendOption(twelve, null, 1000);
         assertThat(twelve.get(1).size()).as("14 bytes left, three counters needed: 11 bytes and one nop").isEqualTo(11);
         assertThat(twelve).hasSize(3);
+    }
+
+    private static List<TcpOption> timestamps() {
+        return new ArrayList<>(List.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(1, 2)));
+    }
+
+    private static TcpOption sack(int blocks) {
+        return new TcpOption.Unknown(5, new byte[8 * blocks]);
+    }
+
+    @Test
+    void appendOption_besideTimestampsAndThreeSackBlocks_fitsTheEmptyOptionInTheSackOptionsOwnPadding() {
+        AccEcn a = on();
+        List<TcpOption> list = timestamps();
+        TcpOption sack = sack(3);
+        assertThat(a.appendOption(list, sack, 10)).as("all three blocks stay").isEqualTo(sack);
+        assertThat(list).hasSize(4);
+        assertThat(list.get(3)).isEqualTo(option(AccEcn.KIND_ACCECN1));
+        assertThat(a.optSentAtMs).isEqualTo(10);
+    }
+
+    @Test
+    void appendOption_needingAllThreeCounters_neverTakesOneOfOnlyTwoSackBlocks() {
+        AccEcn a = on();
+        a.minLen = 3;
+        List<TcpOption> list = timestamps();
+        TcpOption sack = sack(2);
+        assertThat(a.appendOption(list, sack, 10)).isEqualTo(sack);
+        assertThat(list).as("no option this time").hasSize(3);
+        assertThat(a.minLen).as("still owed").isEqualTo(3);
+    }
+
+    @Test
+    void wantsOption_beaconAtTimeZero_withAZeroSrtt() {
+        AccEcn a = on();
+        a.sawOpt = AccEcn.OPT_COUNTER_SEEN;
+        sysctls.set(Sysctls.TCP_ECN_OPTION, 1);
+        tcb.srttMs = 0;
+        assertThat(a.wantsOption(tcb, 0)).isTrue();
     }
 
     @Test
