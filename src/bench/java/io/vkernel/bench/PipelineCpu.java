@@ -13,6 +13,8 @@ import java.lang.management.ThreadMXBean;
 public final class PipelineCpu {
 
     private final PipelineLoad load;
+    /** Bytes this thread allocated in the last {@link #run}: unlike CPU time, the load on the machine does not move it. */
+    private long allocated;
 
     private PipelineCpu(boolean trace, boolean reads) {
         load = new PipelineLoad(trace, reads);
@@ -20,12 +22,15 @@ public final class PipelineCpu {
 
     /** CPU nanoseconds this thread spent pushing {@code n} segments. */
     private long run(int n, ThreadMXBean cpu) {
+        com.sun.management.ThreadMXBean bytes = (com.sun.management.ThreadMXBean) cpu;
+        long allocatedBefore = bytes.getCurrentThreadAllocatedBytes();
         long start = cpu.getCurrentThreadCpuTime();
         long sink = 0;
         for (int j = 0; j < n; j++) {
             sink += load.step().sentSegments().size();
         }
         long spent = cpu.getCurrentThreadCpuTime() - start;
+        allocated = bytes.getCurrentThreadAllocatedBytes() - allocatedBefore;
         if (sink < 0) {
             System.out.println(sink);
         }
@@ -60,8 +65,8 @@ public final class PipelineCpu {
             onRates[round - 1] = onRate;
             bestOff = Math.max(bestOff, offRate);
             bestOn = Math.max(bestOn, onRate);
-            System.out.printf("round %d: tracing off %,.0f segments per CPU-second, on %,.0f (on/off %.2f)%n",
-                    round, offRate, onRate, onRate / offRate);
+            System.out.printf("round %d: tracing off %,.0f segments per CPU-second, on %,.0f (on/off %.2f); bytes allocated per segment: off %d, on %d%n",
+                    round, offRate, onRate, onRate / offRate, off == null ? 0 : off.allocated / n, on == null ? 0 : on.allocated / n);
         }
         System.out.printf("best: tracing off %,.0f, on %,.0f segments per CPU-second; on/off = %.2f%n", bestOff, bestOn, bestOn / bestOff);
         double medianOff = median(offRates);

@@ -17,10 +17,12 @@ import io.vkernel.kernel.wire.TcpFlags;
  * follows, so its time counts against the segments. This is a segment's normal path: the buffer stays small, the
  * window open, and every segment wakes the socket's readers.
  * <p>
- * {@code never}: the connections stay in the accept queue and nothing reads, as this load was before: each
- * connection's queue only grows, and after ~146 segments (64 bytes each, charged a 896-byte truesize against the
- * 131 072-byte tcp_rmem default) every further segment meets a full buffer, so tcp_prune_queue()'s collapse
- * (RcvSpace.tryRmemSchedule()) runs again and again. That is the buffer-full path; it is reported apart.
+ * {@code never}: the connections stay in the accept queue and nothing reads, as this load was before 1 Dec 2026:
+ * each connection's queue only grows. Each 64-byte segment is charged a 896-byte truesize against the 131 072-byte
+ * tcp_rmem default, so after ~146 segments the buffer is full and tcp_prune_queue()'s collapse
+ * (RcvSpace.tryRmemSchedule()) copies the queue into compact skbs, which makes room for ~120 more; it runs again
+ * at each fill. That is the buffer-full path, reported apart. (Past ~1 000 segments a connection's 64 KB window
+ * would be used up and segments dropped; neither benchmark sends that many.)
  */
 final class PipelineLoad {
 
