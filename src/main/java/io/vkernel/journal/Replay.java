@@ -69,8 +69,10 @@ public final class Replay {
     /**
      * Rebuilds a kernel from its lines (the header first; blank lines at the end ignored) reading and executing one
      * line at a time, for a restart: each input is garbage as soon as it has run, instead of a whole journal's inputs
-     * living until the end of the replay (and being copied by each young collection meanwhile), and the line just
-     * decoded is still in the cache when the kernel executes it. The result and every error are those of
+     * living until the end of the replay (and being copied by each young collection meanwhile), so a long journal's
+     * decoded inputs never all live at once (its lines, as read from the database, still do; the CPU is the same:
+     * see BENCHMARKS.md). The result
+     * and every error are those of
      * {@link #parse} then {@link #run} on a journal that replays, with one difference: a line that cannot be read is
      * found when the replay reaches it, so an earlier step that fails on replay is the error named. The kernel is
      * released when either happens; the caller has registered nothing.
