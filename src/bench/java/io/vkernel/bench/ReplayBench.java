@@ -91,13 +91,13 @@ public final class ReplayBench {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
         java.util.concurrent.atomic.AtomicLong cpu = new java.util.concurrent.atomic.AtomicLong();
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long p0 = processCpuNanos();
         long t0 = System.nanoTime();
         List<java.util.concurrent.Future<Kernel>> replays = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             replays.add(pool.submit(() -> {
                 long c0 = mx.getCurrentThreadCpuTime();
-                Replay.Parsed parsed = Replay.parse(lines);
-                Kernel kernel = Replay.run(parsed, parsed.header().config(), parsed.inputs().size(), Kernel::new);
+                Kernel kernel = Replay.stream(lines, Kernel::new).kernel(); // as KernelJournal.rebuild does
                 cpu.addAndGet(mx.getCurrentThreadCpuTime() - c0);
                 return kernel;
             }));
@@ -106,9 +106,12 @@ public final class ReplayBench {
             replay.get();
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
+        long processMs = (processCpuNanos() - p0) / 1_000_000;
         pool.shutdown();
+        printThreadGroups();
         System.out.printf("%d kernels x %d entries replayed on %d threads in %d ms (%.0f entries/s), %d ms CPU summed over the"
-                + " threads%n", count, entries, threads, ms, (double) count * entries / (ms / 1e3), cpu.get() / 1_000_000);
+                + " threads, %d ms CPU of the whole process (GC and JIT included; %.0f entries per process CPU-second)%n", count, entries,
+                threads, ms, (double) count * entries / (ms / 1e3), cpu.get() / 1_000_000, processMs, (double) count * entries / (processMs / 1e3));
     }
 
     /**
@@ -131,6 +134,7 @@ public final class ReplayBench {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
         java.util.concurrent.atomic.AtomicLong cpu = new java.util.concurrent.atomic.AtomicLong();
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long p0 = processCpuNanos();
         long t0 = System.nanoTime();
         List<java.util.concurrent.Future<Kernel>> restores = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -149,14 +153,48 @@ public final class ReplayBench {
             lastClock = restore.get().clock().now();
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
+        long processMs = (processCpuNanos() - p0) / 1_000_000;
         pool.shutdown();
         Kernel whole = Replay.run(parsed, parsed.header().config(), n, Kernel::new);
         if (whole.clock().now() != lastClock) {
             throw new IllegalStateException("snapshot + tail ended at " + lastClock + " ms, the whole replay at " + whole.clock().now());
         }
         System.out.printf("%d kernels x %d entries from a snapshot at step %d (%d bytes, written in %d ms) + %d entries each, on %d"
-                + " threads: %d ms wall, %d ms CPU summed over the threads%n", count, entries, at, snapshot.data().length, writeMs,
-                tail.size(), threads, ms, cpu.get() / 1_000_000);
+                + " threads: %d ms wall, %d ms CPU summed over the threads, %d ms CPU of the whole process%n", count, entries, at,
+                snapshot.data().length, writeMs, tail.size(), threads, ms, cpu.get() / 1_000_000, processMs);
+    }
+
+    /** The CPU time of the whole JVM (every thread: replay, GC, JIT), which on a shared machine compares better than wall time. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /**
+     * Where the process's CPU went since it started, by kind of thread (Linux: {@code /proc/self/task/N/stat}, in clock
+     * ticks of 10 ms): the replay pool, the JIT compilers, the garbage collector, the rest. Nothing on other systems.
+     */
+    static void printThreadGroups() {
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return;
+        }
+        java.util.Map<String, Long> ticks = new java.util.TreeMap<>();
+        for (java.io.File task : tasks) {
+            try {
+                String stat = java.nio.file.Files.readString(new java.io.File(task, "stat").toPath());
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long t = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
+                String group = name.startsWith("pool-") ? "replay" : name.startsWith("C1 ") || name.startsWith("C2 ") ? "jit"
+                        : name.startsWith("G1 ") || name.startsWith("GC ") || name.startsWith("VM Thread") ? "gc+vm" : "other";
+                ticks.merge(group, t, Long::sum);
+            } catch (java.io.IOException | RuntimeException e) {
+                // a thread that ended meanwhile
+            }
+        }
+        StringBuilder line = new StringBuilder("process CPU since start by thread kind (ms):");
+        ticks.forEach((group, t) -> line.append(' ').append(group).append('=').append(t * 10));
+        System.out.println(line);
     }
 
     /** A kernel recording its inputs, with a server listening on 0.0.0.0:8080: where both workloads start. */

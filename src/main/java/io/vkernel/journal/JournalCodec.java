@@ -32,9 +32,9 @@ public final class JournalCodec {
      * Parsers take their buffers from a per-thread pool: replay creates one parser per line, and the default shared
      * pool (a concurrent deque) cost a quarter of decoding.
      */
-    private static final JsonMapper JSON = JsonMapper.builder(
-            tools.jackson.core.json.JsonFactory.builder().recyclerPool(tools.jackson.core.util.JsonRecyclerPools.threadLocalPool()).build())
-            .build();
+    private static final tools.jackson.core.json.JsonFactory FACTORY = tools.jackson.core.json.JsonFactory.builder()
+            .recyclerPool(tools.jackson.core.util.JsonRecyclerPools.threadLocalPool()).build();
+    private static final JsonMapper JSON = JsonMapper.builder(FACTORY).build();
     private static final Base64.Encoder B64 = Base64.getEncoder();
     private static final Base64.Decoder B64D = Base64.getDecoder();
     private static final String HEX = "0123456789ABCDEF";
@@ -347,7 +347,9 @@ public final class JournalCodec {
      */
     private static Map<String, Object> parseFlat(int lineNo, String line) {
         Map<String, Object> fields = new java.util.HashMap<>(16);
-        try (JsonParser parser = JSON.createParser(line)) {
+        // from the factory, not the mapper: a token stream needs no deserialization context (one per line was a
+        // tenth of what decoding allocated)
+        try (JsonParser parser = FACTORY.createParser(line)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new JournalException(lineNo, "not a JSON object: " + abbreviate(line));
             }

@@ -614,9 +614,8 @@ public final class KernelJournal implements AutoCloseable {
         if (leaveLast && lines.size() > 1) {
             lines = lines.subList(0, lines.size() - 1);
         }
-        Replay.Parsed parsed = Replay.parse(lines);
-        int n = parsed.inputs().size();
-        return new Restored(Replay.run(parsed, parsed.header().config(), n, into::build), n);
+        Replay.Rebuilt rebuilt = Replay.stream(lines, into::build); // read and executed line by line: see Replay.stream
+        return new Restored(rebuilt.kernel(), rebuilt.steps());
     }
 
     private Stored readSnapshot(String id) {

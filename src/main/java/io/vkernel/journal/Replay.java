@@ -62,6 +62,50 @@ public final class Replay {
         return kernel;
     }
 
+    /** A kernel rebuilt by {@link #stream} and how many inputs it executed. */
+    public record Rebuilt(Kernel kernel, int steps) {
+    }
+
+    /**
+     * Rebuilds a kernel from its lines (the header first; blank lines at the end ignored) reading and executing one
+     * line at a time, for a restart: each input is garbage as soon as it has run, instead of a whole journal's inputs
+     * living until the end of the replay (and being copied by each young collection meanwhile), so a long journal's
+     * decoded inputs never all live at once (its lines, as read from the database, still do; the CPU is the same:
+     * see BENCHMARKS.md). The result
+     * and every error are those of
+     * {@link #parse} then {@link #run} on a journal that replays, with one difference: a line that cannot be read is
+     * found when the replay reaches it, so an earlier step that fails on replay is the error named. The kernel is
+     * released when either happens; the caller has registered nothing.
+     */
+    public static Rebuilt stream(List<String> lines, Function<KernelConfig, Kernel> factory) {
+        int last = lines.size();
+        while (last > 0 && lines.get(last - 1).isBlank()) {
+            last--;
+        }
+        if (last == 0) {
+            throw new JournalException(1, "the journal is empty: the first line must be its header");
+        }
+        JournalCodec.Header header = JournalCodec.parseHeader(lines.get(0));
+        Kernel kernel = factory.apply(header.config());
+        kernel.limitParkedCalls(header.parkedPerProcess(), header.parkedPerKernel());
+        for (int i = 1; i < last; i++) {
+            KernelInput input;
+            try {
+                input = JournalCodec.parseEntry(i + 1, lines.get(i));
+            } catch (RuntimeException e) {
+                kernel.releaseBudget();
+                throw e;
+            }
+            try {
+                input.applyTo(kernel);
+            } catch (RuntimeException e) {
+                kernel.releaseBudget();
+                throw new JournalException(i + 1, "step " + i + " (" + input.op() + ") failed on replay: " + e.getMessage());
+            }
+        }
+        return new Rebuilt(kernel, last - 1);
+    }
+
     /** The lines of a journal: its header, then one line per input. */
     public static List<String> lines(JournalCodec.Header header, List<KernelInput> inputs) {
         List<String> lines = new ArrayList<>(inputs.size() + 1);
