@@ -5,6 +5,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.http.server.PathContainer;
 import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 import org.springframework.web.util.ServletRequestPathUtils;
@@ -71,6 +72,59 @@ class LiteralSegmentHandlerMappingTest extends HttpKernelTest {
             }
         }
         assertThat(checks).isGreaterThan(1000);
+    }
+
+    @Test
+    void theIndexedLookupFindsWhatSpringsLookupFinds_forEveryPatternMethodAndVariant() throws Exception {
+        LiteralSegmentHandlerMapping literal = (LiteralSegmentHandlerMapping) mapping;
+        List<String> paths = new ArrayList<>(List.of("/api/v1/ping", "/api/v1/nosuch", "/actuator/health", "/", "/error",
+                base + "/processes/" + pid + "/fcntl", base + "/processes/" + pid + "/nosuchcall", base + "/packets"));
+        for (RequestMappingInfo info : mapping.getHandlerMethods().keySet()) {
+            for (PathPattern pattern : info.getPathPatternsCondition().getPatterns()) {
+                paths.addAll(variants(pattern.getPatternString().replaceAll("\\{\\*[^}]*}", "a/b").replaceAll("\\{[^}]*}", "v1")
+                        .replace("**", "x/y").replace("*", "x")));
+            }
+        }
+        int found = 0;
+        for (String path : paths) {
+            for (String method : List.of("GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS")) {
+                for (String accept : new String[] {null, "text/plain", "image/png"}) {
+                    Object[] indexed = lookup(literal, method, path, accept, true);
+                    Object[] spring = lookup(literal, method, path, accept, false);
+                    assertThat(indexed).as("%s %s, Accept %s", method, path, accept).containsExactly(spring);
+                    found += indexed[0].equals("null") || indexed[0].toString().startsWith("class ") ? 0 : 1;
+                }
+            }
+        }
+        assertThat(found).as("requests that found a handler").isGreaterThan(300);
+    }
+
+    /** The handler (or the exception's class) and the attributes a match sets, by either lookup. */
+    private static Object[] lookup(LiteralSegmentHandlerMapping mapping, String method, String path, String accept, boolean indexed) {
+        MockHttpServletRequest request = new MockHttpServletRequest(method, path);
+        request.setContentType("application/json");
+        if (accept != null) {
+            request.addHeader("Accept", accept);
+        }
+        ServletRequestPathUtils.parseAndCache(request);
+        Object handler;
+        try {
+            handler = indexed ? mapping.indexedLookup(request) : mapping.springsLookup(request);
+        } catch (Exception e) {
+            handler = e.getClass();
+        }
+        return new Object[] {String.valueOf(handler), request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE),
+                request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE),
+                String.valueOf(request.getAttribute(HandlerMapping.PRODUCIBLE_MEDIA_TYPES_ATTRIBUTE)),
+                request.getAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE) == null ? null
+                        : String.valueOf(request.getAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE))};
+    }
+
+    @Test
+    void isAskedBeforeTheActuatorsMappings() {
+        assertThat(http.get("/api/v1/ping").status()).isEqualTo(200);
+        assertThat(http.get("/actuator/health").status()).isEqualTo(200);
+        assertThat(mapping.getOrder()).isLessThan(-100);
     }
 
     private static Set<String> variants(String path) {
