@@ -80,6 +80,8 @@ class EcnRulesTest {
 
         tcb.ecnFlags = 0;
         report = new PacketReport(in(TcpFlags.SYN | TcpFlags.ACK, 0, 0));
+        Ecn.synAck(tcb, in(TcpFlags.SYN | TcpFlags.ACK, 0, 0), report);
+        assertThat(report.steps()).as("not asked, not agreed: nothing to say").isEmpty();
         Ecn.synAck(tcb, in(TcpFlags.SYN | TcpFlags.ACK | TcpFlags.ECE, 0, 0), report);
         assertThat(tcb.ecnFlags).as("not asked for").isZero();
         assertThat(report.steps()).isEmpty();
