@@ -192,8 +192,8 @@ class AccEcnCountersTest {
                 .containsExactly(0, 0, 1500);
 
         // AccECN0 orders the fields ECT(0), CE, ECT(1)
-        AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option(AccEcn.KIND_ACCECN0, 2001, 0, 1)), acked(1, 500));
-        assertThat(delivered(a)).containsExactly(0, 0, 2000);
+        AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option(AccEcn.KIND_ACCECN0, 2501, 0, 1)), acked(1, 500));
+        assertThat(delivered(a)).as("the option's count, not the estimate").containsExactly(0, 0, 2500);
 
         // a smaller count than we hold: an old option, taken as it is (sign-extended delta) but no estimate after it
         AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option1(0, 0, 1900)), acked(1, 500));
@@ -325,6 +325,34 @@ class AccEcnCountersTest {
         d.estEcnField = 0;
         d.pktsAckedEwma = 251; // 257: compressed ACKs, the ACE is taken at face value
         assertThat(AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0), acked(10, 5000))).isZero();
+    }
+
+    @Test
+    void largeAck_withoutOption_trustsTheEstimate_unlessOptionsFailedOrTheLastOneWasAmbiguous() {
+        AccEcn a = wrapSetup();
+        assertThat(AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0), acked(10, 5000)))
+                .as("the bytes credited to ECT(0): no CE, no wrap").isZero();
+        assertThat(delivered(a)).containsExactly(0, 0, 5000);
+
+        AccEcn failed = wrapSetup();
+        failed.failMode = AccEcn.OPT_FAIL_RECV;
+        assertThat(AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option1(0, 0, 5000)), acked(10, 5000)))
+                .as("options failed: every wrap assumed").isEqualTo(8);
+        assertThat(delivered(failed)).containsExactly(0, 0, 0);
+
+        AccEcn ambiguous = wrapSetup();
+        ambiguous.estEcnField = Ecn.CE;
+        assertThat(AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE5, 0, 0, option1(2000, 0, 3000)), acked(10, 5000)))
+                .as("ECT(1) and ECT(0) both moved: the option cannot be trusted").isEqualTo(8);
+    }
+
+    @Test
+    void largeAck_countsOnlyTheCeBytesThisAckAdded() {
+        AccEcn a = wrapSetup();
+        a.deliveredBytes[Ecn.CE - 1] = 400;
+        // 400 more CE bytes: not above one MSS (500) and below 9 x 500 / 2: the delta, 1
+        assertThat(AccEcn.ackProcessed(tcb, in(TcpFlags.ACK | ACE6, 0, 0, option1(0, 800, 4600)), acked(10, 5000)))
+                .isEqualTo(1);
     }
 
     @Test
@@ -671,6 +699,15 @@ class AccEcnCountersTest {
     }
 
     @Test
+    void segmentsInSoftware_onlyWhileTheOptionGoes() {
+        assertThat(AccEcn.segmentsInSoftware(tcb)).isFalse();
+        AccEcn a = on();
+        assertThat(AccEcn.segmentsInSoftware(tcb)).as("the peer has shown no option yet").isFalse();
+        a.sawOpt = AccEcn.OPT_EMPTY_SEEN;
+        assertThat(AccEcn.segmentsInSoftware(tcb)).isTrue();
+    }
+
+    @Test
     void wantsOption_beaconAtTimeZero_withAZeroSrtt() {
         AccEcn a = on();
         a.sawOpt = AccEcn.OPT_COUNTER_SEEN;
@@ -685,6 +722,25 @@ class AccEcnCountersTest {
         a.optSentWithDsack = true;
         AccEcn.spuriousRetrans(tcb, 1000); // no SACK state: nothing
         assertThat(a.failMode).isZero();
+
+        tcb.rcvSack = new ReceiverSack();
+        tcb.rcvSack.duplicate(1000, 2000);
+        AccEcn.spuriousRetrans(tcb, 1500);
+        assertThat(a.failMode).as("not what the D-SACK reported").isZero();
+        a.optSentWithDsack = false;
+        AccEcn.spuriousRetrans(tcb, 1000);
+        assertThat(a.failMode).as("the D-SACK went without the option").isZero();
+        a.on = false;
+        a.optSentWithDsack = true;
+        AccEcn.spuriousRetrans(tcb, 1000);
+        assertThat(a.failMode).isZero();
+        a.on = true;
+        a.failMode = AccEcn.ACE_FAIL_RECV;
+        AccEcn.spuriousRetrans(tcb, 1000);
+        assertThat(a.failMode).as("the option stops").isEqualTo(AccEcn.ACE_FAIL_RECV | AccEcn.OPT_FAIL_SEND);
+        assertThat(a.wantsOption(tcb, 0)).isFalse();
+        tcb.accEcn = null;
+        AccEcn.spuriousRetrans(tcb, 1000);
     }
 
     @Test
