@@ -91,6 +91,16 @@ class ReceiverSackTest {
     }
 
     @Test
+    void aMergeInTheMiddle_movesTheBlocksBehindItUp() {
+        sack.outOfOrder(B + 900, B + 1000);
+        sack.outOfOrder(B + 300, B + 400);
+        sack.outOfOrder(B + 100, B + 200);
+        sack.outOfOrder(B + 200, B + 300); // the front block reaches the second; the third stays
+        assertThat(sack.blocks()).isEqualTo(2);
+        assertThat(sack.current()).isDeepEqualTo(rows(b(100, 400), b(900, 1000)));
+    }
+
+    @Test
     void rcvNxtAdvancing_dropsTheBlocksItReached_andEverythingWhenNothingIsHeld() {
         sack.outOfOrder(B + 100, B + 200);
         sack.outOfOrder(B + 300, B + 400);
