@@ -63,6 +63,14 @@ class FdTableEdgesTest {
     }
 
     @Test
+    void soleFd_findsAFileAtNumberZero() {
+        FdTable table = new FdTable(1024);
+        OpenFile stdin = tty();
+        assertThat(table.allocate(stdin)).isZero();
+        assertThat(table.soleFd(stdin)).isZero();
+    }
+
+    @Test
     void isOpen_justPastTheSlots_andBelowZero_isFalse() {
         FdTable table = new FdTable(1024);
         table.installAt(63, tty());
