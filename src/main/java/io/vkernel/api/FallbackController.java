@@ -1,14 +1,17 @@
 package io.vkernel.api;
 
 import io.swagger.v3.oas.annotations.Hidden;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 import java.net.URI;
 
@@ -23,7 +26,12 @@ import java.net.URI;
 class FallbackController implements ErrorController {
 
     @RequestMapping("/error")
-    ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+    ResponseEntity<ProblemDetail> error(HttpServletRequest request) throws NoResourceFoundException {
+        if (request.getDispatcherType() != DispatcherType.ERROR) {
+            // Asked for by a client rather than forwarded by the container: there is no error to report, and
+            // /error is not an endpoint, so it is the same 404 any unknown path gets (not a 500 for "no status").
+            throw new NoResourceFoundException(HttpMethod.valueOf(request.getMethod()), request.getRequestURI(), request.getRequestURI());
+        }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         HttpStatus status = code instanceof Integer c && HttpStatus.resolve(c) != null ? HttpStatus.valueOf(c) : HttpStatus.INTERNAL_SERVER_ERROR;
         String detail = switch (status) {

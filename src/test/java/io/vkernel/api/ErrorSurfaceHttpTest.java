@@ -227,6 +227,16 @@ class ErrorSurfaceHttpTest {
     }
 
     @Test
+    void errorPathAskedForDirectly_isTheUnknownPath404_notA500(CapturedOutput output) {
+        for (String method : new String[] {"GET", "POST", "DELETE"}) {
+            var reply = send(method, "/error", "POST".equals(method) ? "application/json" : null, null, "POST".equals(method) ? "{}" : null);
+            assertProblem(reply, 404, "path-not-found");
+            assertThat(detail(reply)).as(method).startsWith("no endpoint " + method + " /error").contains("/api/v1");
+        }
+        assertNoStackTrace(output);
+    }
+
+    @Test
     void encodedNulOrSlashInThePath_is400Problem_notTomcatsHtmlPage() throws IOException {
         for (String path : new String[]{base + "%00x/memory", "/api/v1/kernels/a%2Fb/memory", "/api/v1/kernels/a%5Cb", "/api/v1/%zz"}) {
             String raw = rawGet(path);
