@@ -1,0 +1,73 @@
+package io.vkernel.kernel;
+
+import io.vkernel.kernel.tcp.CaState;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.Step;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.FourTuple;
+import io.vkernel.kernel.wire.IcmpMessage;
+import io.vkernel.kernel.wire.Segment;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.vkernel.kernel.TcpFixture.done;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * tcp_simple_retransmit() after ICMP "fragmentation needed" lowered the path MTU: what no longer fits is lost and
+ * resent at once at the new MSS, in Loss but with cwnd unchanged; with nothing outstanding too large, nothing happens.
+ * The trace says which.
+ */
+class RecoveryMtuTest {
+
+    private static final Endpoint CLIENT = Endpoint.parse(TcpFixture.CLIENT);
+    private static final Endpoint SERVER = Endpoint.parse(TcpFixture.SERVER);
+
+    private final TcpFixture t = new TcpFixture();
+
+    private static List<String> steps(PacketReport report) {
+        return report.steps().stream().filter(s -> s.step().equals("tcp.icmp")).map(Step::detail).toList();
+    }
+
+    private PacketReport fragNeeded(int mtu) {
+        FourTuple tuple = new FourTuple(CLIENT, SERVER);
+        return t.kernel.receiveRaw(IcmpMessage.encode(CLIENT.address(), SERVER.address(), IcmpMessage.DEST_UNREACH,
+                IcmpMessage.FRAG_NEEDED, mtu, tuple, t.tcb().sndUna(), 0));
+    }
+
+    @Test
+    void fullSizedSegmentsInFlight_areResentAtTheNewMss_inLoss_withCwndUnchanged() {
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            return null;
+        });
+        t.established();
+        int base = t.tcb().sndUna();
+        done(t.kernel.write(t.pid, t.fd, new byte[2920], new PacketReport(null)));
+        int before = t.peer.received().size();
+        PacketReport icmp = fragNeeded(1280);
+        List<Segment> resent = t.peer.received().subList(before, t.peer.received().size());
+        assertThat(resent).extracting(s -> s.seq() - base, Segment::length)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(0, 1240), org.assertj.core.groups.Tuple.tuple(1240, 1240),
+                        org.assertj.core.groups.Tuple.tuple(2480, 440));
+        assertThat(steps(icmp)).containsExactly("fragmentation needed, MTU 1280: path MTU 1280, MSS 1460 -> 1240 "
+                + "(tcp_v4_mtu_reduced(), tcp_sync_mss())", "resent 3 segment(s) of at most 1240 bytes, cwnd 10 unchanged "
+                + "(tcp_simple_retransmit(), tcp_xmit_retransmit_queue())");
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        assertThat(t.tcb().cwnd()).as("units changed, not the amount of data in the network").isEqualTo(10);
+        assertThat(t.tcb().totalRetransmits()).isEqualTo(3);
+    }
+
+    @Test
+    void nothingLargerThanTheNewMss_outstanding_nothingIsResent() {
+        t.established();
+        t.write("small");
+        int before = t.peer.received().size();
+        PacketReport icmp = fragNeeded(1280);
+        assertThat(steps(icmp)).containsExactly("fragmentation needed, MTU 1280: path MTU 1280, MSS 1460 -> 1240 "
+                + "(tcp_v4_mtu_reduced(), tcp_sync_mss())", "nothing outstanding is larger than the new MSS 1240: nothing to resend");
+        assertThat(t.peer.received()).hasSize(before);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+    }
+}
