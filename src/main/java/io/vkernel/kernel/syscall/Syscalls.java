@@ -248,6 +248,11 @@ public final class Syscalls {
                 if (tcb == null) {
                     throw new SyscallException(Errno.ENOTCONN);
                 }
+                if (socket.isDisconnected() && tcb.state() == TcpState.CLOSE) {
+                    // tcp_disconnect() purged the queue and cleared SOCK_DONE and sk_shutdown: tcp_recvmsg_locked()
+                    // reports sk_err once (ECONNRESET after a reset), then "never connected", ENOTCONN
+                    throw new SyscallException(tcb.pendingError() != null ? kernel.tcp().takeError(tcb) : Errno.ENOTCONN);
+                }
                 byte[] data;
                 if (unwritable && count > 0 && tcb.receiveQueued() > 0) {
                     throw new SyscallException(Errno.EFAULT); // the copy to user memory faults; nothing consumed

@@ -1,5 +1,6 @@
 package io.vkernel.kernel.tcp;
 
+import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
 
@@ -35,6 +36,9 @@ final class TcpClose {
             output.sendReset(tcb, report);
         }
         states.closeTcb(tcb, "connect(AF_UNSPEC): tcp_disconnect()" + (needReset ? " sent RST" : ""));
+        if (needReset || old == TcpState.SYN_SENT) {
+            tcb.pendingError = Errno.ECONNRESET; // tcp_disconnect(): WRITE_ONCE(sk->sk_err, ECONNRESET)
+        }
         tcb.receiveQueue.clear();
         tcb.fastOpenChild = false; // tp->fastopen_rsk is cleared: a later connect() is an ordinary one
         report.step("tcp.disconnect", () -> "tcp_disconnect() from " + old + ": the socket is unconnected and may connect again");
