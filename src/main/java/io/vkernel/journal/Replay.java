@@ -25,13 +25,7 @@ public final class Replay {
 
     /** Parses NDJSON lines (the header first); blank lines at the end are ignored. */
     public static Parsed parse(List<String> lines) {
-        int last = lines.size();
-        while (last > 0 && lines.get(last - 1).isBlank()) {
-            last--;
-        }
-        if (last == 0) {
-            throw new JournalException(1, "the journal is empty: the first line must be its header");
-        }
+        int last = linesUpToTheLastNonBlank(lines);
         JournalCodec.Header header = JournalCodec.parseHeader(lines.get(0));
         List<KernelInput> inputs = new ArrayList<>(last - 1);
         for (int i = 1; i < last; i++) {
@@ -51,15 +45,31 @@ public final class Replay {
         Kernel kernel = factory.apply(config);
         kernel.limitParkedCalls(journal.header().parkedPerProcess(), journal.header().parkedPerKernel());
         for (int i = 0; i < steps; i++) {
-            KernelInput input = journal.inputs().get(i);
-            try {
-                input.applyTo(kernel);
-            } catch (RuntimeException e) {
-                kernel.releaseBudget();
-                throw new JournalException(i + 2, "step " + (i + 1) + " (" + input.op() + ") failed on replay: " + e.getMessage());
-            }
+            apply(kernel, i + 1, journal.inputs().get(i));
         }
         return kernel;
+    }
+
+    /** How many lines count: blank lines at the end are ignored; none left is an empty journal. */
+    private static int linesUpToTheLastNonBlank(List<String> lines) {
+        int last = lines.size();
+        while (last > 0 && lines.get(last - 1).isBlank()) {
+            last--;
+        }
+        if (last == 0) {
+            throw new JournalException(1, "the journal is empty: the first line must be its header");
+        }
+        return last;
+    }
+
+    /** Executes step {@code step} (on line step + 1); a failure releases the kernel and names the line. */
+    private static void apply(Kernel kernel, int step, KernelInput input) {
+        try {
+            input.applyTo(kernel);
+        } catch (RuntimeException e) {
+            kernel.releaseBudget();
+            throw new JournalException(step + 1, "step " + step + " (" + input.op() + ") failed on replay: " + e.getMessage());
+        }
     }
 
     /** A kernel rebuilt by {@link #stream} and how many inputs it executed. */
@@ -71,20 +81,12 @@ public final class Replay {
      * line at a time, for a restart: each input is garbage as soon as it has run, instead of a whole journal's inputs
      * living until the end of the replay (and being copied by each young collection meanwhile), so a long journal's
      * decoded inputs never all live at once (its lines, as read from the database, still do; the CPU is the same:
-     * see BENCHMARKS.md). The result
-     * and every error are those of
-     * {@link #parse} then {@link #run} on a journal that replays, with one difference: a line that cannot be read is
+     * see BENCHMARKS.md). The result and every error are those of {@link #parse} then {@link #run} on a journal that replays, with one difference: a line that cannot be read is
      * found when the replay reaches it, so an earlier step that fails on replay is the error named. The kernel is
      * released when either happens; the caller has registered nothing.
      */
     public static Rebuilt stream(List<String> lines, Function<KernelConfig, Kernel> factory) {
-        int last = lines.size();
-        while (last > 0 && lines.get(last - 1).isBlank()) {
-            last--;
-        }
-        if (last == 0) {
-            throw new JournalException(1, "the journal is empty: the first line must be its header");
-        }
+        int last = linesUpToTheLastNonBlank(lines);
         JournalCodec.Header header = JournalCodec.parseHeader(lines.get(0));
         Kernel kernel = factory.apply(header.config());
         kernel.limitParkedCalls(header.parkedPerProcess(), header.parkedPerKernel());
@@ -96,12 +98,7 @@ public final class Replay {
                 kernel.releaseBudget();
                 throw e;
             }
-            try {
-                input.applyTo(kernel);
-            } catch (RuntimeException e) {
-                kernel.releaseBudget();
-                throw new JournalException(i + 1, "step " + i + " (" + input.op() + ") failed on replay: " + e.getMessage());
-            }
+            apply(kernel, i, input);
         }
         return new Rebuilt(kernel, last - 1);
     }
