@@ -5,7 +5,6 @@ import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
-import io.vkernel.kernel.trace.Step;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
@@ -29,10 +28,6 @@ class RecoveryEventsTest {
     private List<String> events(EventType type) {
         return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream()
                 .filter(e -> e.type() == type).map(KernelEvent::detail).toList();
-    }
-
-    private static List<String> steps(PacketReport report, String step) {
-        return report.steps().stream().filter(s -> s.step().equals(step)).map(Step::detail).toList();
     }
 
     private long counter(SnmpCounter c) {
@@ -66,7 +61,7 @@ class RecoveryEventsTest {
     void sackRecovery_isLoggedWhenItStartsAndEnds_disorderOnlyInTheTrace() {
         int base = tenOutThreeSacked(true);
         PacketReport first = t.peer.sendSack(base, base + 1000, base + 2000);
-        assertThat(steps(first, "tcp.ca_state")).containsExactly(
+        assertThat(TcpFixture.steps(first, "tcp.ca_state")).containsExactly(
                 "DISORDER: SACK or duplicate ACK: a segment may be lost (cwnd 10, ssthresh infinite)");
         assertThat(events(EventType.CONGESTION)).as("Disorder is quiet in the event log").isEmpty();
         t.peer.sendSack(base, base + 1000, base + 3000);
@@ -80,7 +75,7 @@ class RecoveryEventsTest {
 
         t.advanceSeconds(0.1);
         PacketReport end = ackAll(base + 10_000);
-        assertThat(steps(end, "tcp.ca_state")).containsExactly(
+        assertThat(TcpFixture.steps(end, "tcp.ca_state")).containsExactly(
                 "OPEN: recovery point acknowledged: cwnd = ssthresh = 7 (cwnd 7, ssthresh 7)");
         assertThat(events(EventType.CONGESTION)).containsExactly(entered,
                 "RECOVERY -> OPEN: recovery point acknowledged: cwnd = ssthresh = 7 (cwnd 7, ssthresh 7)");
@@ -109,7 +104,7 @@ class RecoveryEventsTest {
         assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
         PacketReport third = ackAll(base);
         assertThat(third.sentSegments()).extracting(Segment::seq).containsExactly(base);
-        assertThat(steps(third, "tcp.ca_state")).containsExactly("RECOVERY: three duplicate ACKs: fast retransmit, "
+        assertThat(TcpFixture.steps(third, "tcp.ca_state")).containsExactly("RECOVERY: three duplicate ACKs: fast retransmit, "
                 + "ssthresh = 7 (cubic), recovery point " + Seq.unsigned(base + 10_000) + " (cwnd 10, ssthresh 7)");
         assertThat(counter(SnmpCounter.TCP_RENO_RECOVERY)).isEqualTo(1);
         assertThat(counter(SnmpCounter.TCP_SACK_RECOVERY)).isZero();
@@ -123,7 +118,7 @@ class RecoveryEventsTest {
         t.peer.sendSack(base, base + 1000, base + 4000);
         t.advanceSeconds(0.1);
         PacketReport dsack = t.peer.sendSack(base + 10_000, base, base + 1000);
-        assertThat(steps(dsack, "tcp.undo")).containsExactly("undo: the fast retransmit was spurious (cwnd back to 10)");
+        assertThat(TcpFixture.steps(dsack, "tcp.undo")).containsExactly("undo: the fast retransmit was spurious (cwnd back to 10)");
         assertThat(events(EventType.CONGESTION)).hasSize(3).endsWith(
                 "undo: the fast retransmit was spurious; cwnd 10, ssthresh infinite",
                 "RECOVERY -> OPEN: recovery point acknowledged and every retransmission was spurious: cwnd back to 10 "
@@ -139,7 +134,7 @@ class RecoveryEventsTest {
         t.advanceSeconds(0.1);
         ackAll(base + 10_000);
         PacketReport late = t.peer.sendSack(base + 9000, base, base + 1000);
-        assertThat(steps(late, "tcp.undo")).containsExactly(
+        assertThat(TcpFixture.steps(late, "tcp.undo")).containsExactly(
                 "undo: D-SACKs show every retransmission arrived twice (cwnd back to 10)");
         assertThat(events(EventType.CONGESTION)).last()
                 .isEqualTo("undo: D-SACKs show every retransmission arrived twice; cwnd 10, ssthresh infinite");
@@ -163,7 +158,7 @@ class RecoveryEventsTest {
         assertThat(t.tcb().totalRetransmits()).isEqualTo(1);
 
         PacketReport all = ackAll(base + 5000);
-        assertThat(steps(all, "tcp.ca_state")).containsExactly(
+        assertThat(TcpFixture.steps(all, "tcp.ca_state")).containsExactly(
                 "OPEN: everything outstanding at the timeout is acknowledged (cwnd 1, ssthresh 7)");
         assertThat(events(EventType.CONGESTION)).hasSize(2).last().isEqualTo(
                 "LOSS -> OPEN: everything outstanding at the timeout is acknowledged (cwnd 1, ssthresh 7)");
@@ -175,7 +170,7 @@ class RecoveryEventsTest {
         int base = t.establishedOneSegmentPerMss(true);
         write(4000);
         PacketReport sack = t.peer.sendSack(base, base + 3000, base + 4000);
-        assertThat(steps(sack, "tcp.rack")).containsExactly("a segment sent earlier than the one just delivered is "
+        assertThat(TcpFixture.steps(sack, "tcp.rack")).containsExactly("a segment sent earlier than the one just delivered is "
                 + "still missing: RACK waits 27 ms more (RTT + reordering window 25 ms) before calling it lost");
         assertThat(t.tcb().retransmitTimer().name()).isEqualTo("rack-reorder");
         t.kernel.advance(26);

@@ -16,15 +16,7 @@ class TcpCongestionTest {
 
     /** An established connection whose peer offers MSS 1000 and a large window; sends are MSS-sized (GSO off). */
     private void established() {
-        t.kernel.inspect(k -> {
-            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
-            k.sysctls().set(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
-            return null;
-        });
-        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
-        t.peer.mss = 1000;
-        t.peer.connect();
-        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        t.establishedMss1000GsoOff();
     }
 
     private PacketReport write(int bytes) {

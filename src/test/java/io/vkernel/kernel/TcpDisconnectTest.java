@@ -3,7 +3,6 @@ package io.vkernel.kernel;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
-import io.vkernel.kernel.trace.Step;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
@@ -21,10 +20,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TcpDisconnectTest {
 
     private final TcpFixture t = new TcpFixture();
-
-    private static List<String> steps(PacketReport report, String step) {
-        return report.steps().stream().filter(s -> s.step().equals(step)).map(Step::detail).toList();
-    }
 
     private PacketReport disconnect() {
         PacketReport report = new PacketReport(null);
@@ -59,7 +54,7 @@ class TcpDisconnectTest {
         assertThat(done(t.kernel.ioctl(t.pid, t.fd, "FIONREAD")).value()).isEqualTo(6);
         PacketReport report = disconnect();
         assertThat(report.sentSegments()).singleElement().satisfies(s -> assertThat(TcpFlags.format(s.flags())).isEqualTo("R."));
-        assertThat(steps(report, "tcp.disconnect")).containsExactly(
+        assertThat(TcpFixture.steps(report, "tcp.disconnect")).containsExactly(
                 "tcp_disconnect() from ESTABLISHED: the socket is unconnected and may connect again");
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
         assertThat(stateEvents()).last().isEqualTo("ESTABLISHED -> CLOSED: connect(AF_UNSPEC): tcp_disconnect() sent RST; "
@@ -79,7 +74,7 @@ class TcpDisconnectTest {
         finWait2Open();
         PacketReport report = disconnect();
         assertThat(report.sentSegments()).extracting(s -> TcpFlags.format(s.flags())).containsExactly("R.");
-        assertThat(steps(report, "tcp.disconnect")).containsExactly(
+        assertThat(TcpFixture.steps(report, "tcp.disconnect")).containsExactly(
                 "tcp_disconnect() from FIN_WAIT2: the socket is unconnected and may connect again");
     }
 
@@ -103,7 +98,7 @@ class TcpDisconnectTest {
         lastAckOpen();
         PacketReport report = disconnect();
         assertThat(report.sentSegments()).isEmpty();
-        assertThat(steps(report, "tcp.disconnect")).containsExactly(
+        assertThat(TcpFixture.steps(report, "tcp.disconnect")).containsExactly(
                 "tcp_disconnect() from LAST_ACK: the socket is unconnected and may connect again");
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
         assertThat(stateEvents()).last().isEqualTo("LAST_ACK -> CLOSED: connect(AF_UNSPEC): tcp_disconnect(); "

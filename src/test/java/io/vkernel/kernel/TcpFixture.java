@@ -104,6 +104,27 @@ class TcpFixture {
         return done(kernel.write(pid, fd, text.getBytes(StandardCharsets.UTF_8), new PacketReport(null)));
     }
 
+    /** The details of the report's steps named {@code step}, in order: what a trace shows for that step. */
+    static java.util.List<String> steps(PacketReport report, String step) {
+        return report.steps().stream().filter(s -> s.step().equals(step)).map(io.vkernel.kernel.trace.Step::detail).toList();
+    }
+
+    /**
+     * Established from an immediate handshake, the peer offering MSS 1000, GSO off (one segment per MSS) and a 1 MiB
+     * send buffer: what the congestion-control tests count segments in.
+     */
+    void establishedMss1000GsoOff() {
+        kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            k.sysctls().set(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+            return null;
+        });
+        peer = new Peer(kernel, CLIENT, SERVER);
+        peer.mss = 1000;
+        peer.connect();
+        fd = (int) done(kernel.accept(pid, listenFd)).ret();
+    }
+
     /**
      * Established with a 100 ms handshake RTT, MSS 1000 and GSO off (one segment per MSS), SACK as asked: what the
      * loss-recovery tests count segments in. Answers SND.UNA.

@@ -114,6 +114,8 @@ class TcpLinuxParityTest {
         t.peer.ack();
         PacketReport close = t.close();
         assertThat(close.sentSegments()).as("the FIN waits for window").isEmpty();
+        assertThat(TcpFixture.steps(close, "tcp.window")).as("the trace says why")
+                .containsExactly("the FIN waits: the peer's window is full (SND.WND=0)");
         assertThat(t.state()).isEqualTo(TcpState.FIN_WAIT1);
         int una = t.peer.rcvNxt();
         List<Double> probeTimes = List.of(0.2, 0.4, 0.8);

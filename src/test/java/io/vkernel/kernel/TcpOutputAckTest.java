@@ -2,16 +2,12 @@ package io.vkernel.kernel;
 
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
-import io.vkernel.kernel.trace.Step;
 import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-
-import static io.vkernel.kernel.TcpFixture.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -23,10 +19,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TcpOutputAckTest {
 
     private final TcpFixture t = new TcpFixture();
-
-    private static List<String> steps(PacketReport report, String step) {
-        return report.steps().stream().filter(s -> s.step().equals(step)).map(Step::detail).toList();
-    }
 
     private void quickAcksUsedUp() {
         t.established();
@@ -40,7 +32,7 @@ class TcpOutputAckTest {
         quickAcksUsedUp();
         PacketReport waits = t.peer.data("slow");
         assertThat(waits.sentSegments()).isEmpty();
-        assertThat(steps(waits, "tcp.delack")).containsExactly("ACK delayed up to 40 ms (quick-ack mode ended after 16 "
+        assertThat(TcpFixture.steps(waits, "tcp.delack")).containsExactly("ACK delayed up to 40 ms (quick-ack mode ended after 16 "
                 + "segments): it goes with the next data, the next full segment, or when the timer fires");
     }
 
@@ -93,7 +85,7 @@ class TcpOutputAckTest {
             assertThat(rst.ack()).isZero();
             assertThat(rst.window()).isZero();
         });
-        assertThat(steps(withAck, "tcp.reset")).containsExactly(
+        assertThat(TcpFixture.steps(withAck, "tcp.reset")).containsExactly(
                 "RST with <SEQ=SEG.ACK> = 777777 (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
 
         PacketReport syn = t.kernel.receive(new Segment(from, to, TcpFlags.SYN, -2, 0, 1000, 1460, new byte[0]));
@@ -102,7 +94,7 @@ class TcpOutputAckTest {
             assertThat(rst.seq()).isZero();
             assertThat(rst.ack()).as("SEG.SEQ + SEG.LEN, the SYN counting one").isEqualTo(-1);
         });
-        assertThat(steps(syn, "tcp.reset")).containsExactly("RST,ACK with <SEQ=0><ACK=SEG.SEQ+SEG.LEN> = "
+        assertThat(TcpFixture.steps(syn, "tcp.reset")).containsExactly("RST,ACK with <SEQ=0><ACK=SEG.SEQ+SEG.LEN> = "
                 + Seq.unsigned(-1) + " (RFC 9293 §3.10.7.1, tcp_v4_send_reset())");
         long rsts = t.kernel.inspect(k -> k.snmp().get(SnmpCounter.TCP_OUT_RSTS));
         assertThat(rsts).isEqualTo(2);

@@ -3,8 +3,6 @@ package io.vkernel.kernel;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
-import io.vkernel.kernel.trace.Step;
-import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
@@ -22,10 +20,6 @@ class TcpSenderTraceTest {
 
     private final TcpFixture t = new TcpFixture();
 
-    private static List<String> steps(PacketReport report, String step) {
-        return report.steps().stream().filter(s -> s.step().equals(step)).map(Step::detail).toList();
-    }
-
     private PacketReport write(String text) {
         PacketReport report = new PacketReport(null);
         done(t.kernel.write(t.pid, t.fd, text.getBytes(), report));
@@ -42,20 +36,20 @@ class TcpSenderTraceTest {
     void aWrite_tellsHowManyBytesWentIntoHowManySkbs_againstSkSndbuf() {
         t.established();
         PacketReport first = write("hello");
-        assertThat(steps(first, "tcp.sndbuf")).containsExactly("5 of 5 bytes copied into the send queue (1 new skb of up "
+        assertThat(TcpFixture.steps(first, "tcp.sndbuf")).containsExactly("5 of 5 bytes copied into the send queue (1 new skb of up "
                 + "to 32120 bytes); sk_wmem_queued 901 (896 per skb + bytes) of sk_sndbuf 87040");
         assertThat(first.sentSegments()).singleElement().satisfies(s -> assertThat(s.payloadText()).isEqualTo("hello"));
 
         PacketReport second = write("world");
-        assertThat(steps(second, "tcp.nagle")).as("the first small segment is unacknowledged").containsExactly(
+        assertThat(TcpFixture.steps(second, "tcp.nagle")).as("the first small segment is unacknowledged").containsExactly(
                 "5 bytes wait: a smaller-than-MSS segment is still unacknowledged (Nagle's algorithm, tcp_nagle_check(); "
                         + "TCP_NODELAY turns it off)");
         assertThat(second.sentSegments()).isEmpty();
         PacketReport third = write("!");
-        assertThat(steps(third, "tcp.sndbuf")).as("the bytes join the unsent tail skb").containsExactly("1 of 1 bytes "
+        assertThat(TcpFixture.steps(third, "tcp.sndbuf")).as("the bytes join the unsent tail skb").containsExactly("1 of 1 bytes "
                 + "copied into the send queue (0 new skbs of up to 32120 bytes); sk_wmem_queued 1803 (896 per skb + bytes) "
                 + "of sk_sndbuf 87040");
-        assertThat(steps(third, "tcp.nagle")).containsExactly("6 bytes wait: a smaller-than-MSS segment is still "
+        assertThat(TcpFixture.steps(third, "tcp.nagle")).containsExactly("6 bytes wait: a smaller-than-MSS segment is still "
                 + "unacknowledged (Nagle's algorithm, tcp_nagle_check(); TCP_NODELAY turns it off)");
 
         t.peer.consumeSent();
@@ -70,9 +64,9 @@ class TcpSenderTraceTest {
         done(t.kernel.setsockopt(t.pid, t.fd, "TCP_CORK", 1, true));
         PacketReport corked = write("corked");
         assertThat(corked.sentSegments()).isEmpty();
-        assertThat(steps(corked, "tcp.cork")).containsExactly("6 bytes wait: TCP_CORK holds a partial segment until it "
+        assertThat(TcpFixture.steps(corked, "tcp.cork")).containsExactly("6 bytes wait: TCP_CORK holds a partial segment until it "
                 + "fills or is pushed (tcp_nagle_check(), TCP_NAGLE_CORK)");
-        assertThat(steps(corked, "tcp.nagle")).isEmpty();
+        assertThat(TcpFixture.steps(corked, "tcp.nagle")).isEmpty();
         done(t.kernel.setsockopt(t.pid, t.fd, "TCP_CORK", 0, true));
         assertThat(t.peer.lastReceived().payloadText()).as("uncorking pushes").isEqualTo("corked");
 
@@ -81,48 +75,16 @@ class TcpSenderTraceTest {
         PacketReport more = new PacketReport(null);
         done(t.kernel.send(t.pid, t.fd, "more".getBytes(), 0x8000, more)); // MSG_MORE
         assertThat(more.sentSegments()).isEmpty();
-        assertThat(steps(more, "tcp.cork")).containsExactly("4 bytes wait: MSG_MORE holds a partial segment until it "
+        assertThat(TcpFixture.steps(more, "tcp.cork")).containsExactly("4 bytes wait: MSG_MORE holds a partial segment until it "
                 + "fills or is pushed (tcp_nagle_check(), TCP_NAGLE_CORK)");
         PacketReport rest = write("!");
         assertThat(rest.sentSegments()).as("a write without MSG_MORE sends the lot")
                 .singleElement().satisfies(s -> assertThat(s.payloadText()).isEqualTo("more!"));
     }
 
-    @Test
-    void aFinAloneIntoAZeroWindow_waits_andSaysWhy_thenLeavesWhenTheWindowOpens() {
-        t.established();
-        t.write("hello");
-        t.peer.consumeSent();
-        t.peer.window = 0;
-        t.peer.ack();
-        PacketReport close = t.close();
-        assertThat(close.sentSegments()).isEmpty();
-        assertThat(steps(close, "tcp.window")).containsExactly("the FIN waits: the peer's window is full (SND.WND=0)");
-        int before = t.peer.received().size();
-        t.kernel.advance(199);
-        assertThat(t.peer.received()).hasSize(before);
-        t.kernel.advance(1);
-        assertThat(t.peer.received()).as("nothing in flight: the zero-window probe timer asks after one RTO")
-                .hasSize(before + 1);
-        t.peer.window = 1000;
-        PacketReport open = t.peer.ack();
-        assertThat(open.sentSegments()).singleElement().satisfies(s -> {
-            assertThat(TcpFlags.format(s.flags())).isEqualTo("F.");
-            assertThat(s.length()).isEqualTo(1);
-        });
-    }
-
     /** Established with MSS 1000 and GSO off, cwnd grown to 40 with nothing in flight; RTO 200 ms. */
     private void cwndFortyAndIdle() {
-        t.kernel.inspect(k -> {
-            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
-            k.sysctls().set(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
-            return null;
-        });
-        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
-        t.peer.mss = 1000;
-        t.peer.connect();
-        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        t.establishedMss1000GsoOff();
         int base = t.tcb().sndUna();
         write(10_000);
         t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 10_000, "");
@@ -154,7 +116,7 @@ class TcpSenderTraceTest {
         assertThat(t.tcb().cwnd()).isEqualTo(20);
         assertThat(congestionEvents()).containsExactly(
                 "idle 201 ms > RTO 200 ms: cwnd restarts 40 -> 20 (tcp_slow_start_after_idle)");
-        assertThat(steps(report, "tcp.cwnd")).containsExactly("idle for 201 ms, more than one RTO (200 ms): cwnd 40 -> 20, "
+        assertThat(TcpFixture.steps(report, "tcp.cwnd")).containsExactly("idle for 201 ms, more than one RTO (200 ms): cwnd 40 -> 20, "
                 + "slow start again (tcp_cwnd_restart(), RFC 2861)");
     }
 
