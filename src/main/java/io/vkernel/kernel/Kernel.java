@@ -530,6 +530,11 @@ public final class Kernel implements TcpHost {
         events.record(type, subject, detail);
     }
 
+    @Override
+    public void event(EventType type, String subject, io.vkernel.kernel.trace.EventText detail) {
+        events.record(type, subject, detail);
+    }
+
     /** Step 6: wake the threads sleeping on the socket; each retries its call. */
     @Override
     public void wake(Socket socket, PacketReport report) {

@@ -220,7 +220,10 @@ public final class Sysctls {
      * passed as another String instance with the same text still finds its value in the map.
      */
     private static final String[] HOT = {RX_GSO_SIZE, TCP_MIN_TSO_SEGS, ROUTE_MTU, TCP_SHRINK_WINDOW, TCP_RECOVERY,
-        TCP_SLOW_START_AFTER_IDLE, TCP_DSACK};
+        TCP_SLOW_START_AFTER_IDLE, TCP_DSACK,
+        // read by every retransmission timeout and every new connection (a replay fires thousands of them)
+        TCP_RETRIES2, TCP_ORPHAN_RETRIES, TCP_REORDERING, TCP_MAX_REORDERING, TCP_SYNCOOKIES, TCP_EARLY_RETRANS,
+        TCP_MTU_PROBING, TCP_BASE_MSS};
     private final long[] hot = new long[HOT.length];
 
     public Sysctls() {
@@ -255,6 +258,30 @@ public final class Sysctls {
         }
         if (name == TCP_DSACK) {
             return 6;
+        }
+        if (name == TCP_RETRIES2) {
+            return 7;
+        }
+        if (name == TCP_ORPHAN_RETRIES) {
+            return 8;
+        }
+        if (name == TCP_REORDERING) {
+            return 9;
+        }
+        if (name == TCP_MAX_REORDERING) {
+            return 10;
+        }
+        if (name == TCP_SYNCOOKIES) {
+            return 11;
+        }
+        if (name == TCP_EARLY_RETRANS) {
+            return 12;
+        }
+        if (name == TCP_MTU_PROBING) {
+            return 13;
+        }
+        if (name == TCP_BASE_MSS) {
+            return 14;
         }
         return -1;
     }

@@ -1,6 +1,7 @@
 package io.vkernel.kernel.tcp;
 
 import io.vkernel.kernel.socket.Socket;
+import io.vkernel.kernel.trace.EventText;
 import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
@@ -12,6 +13,9 @@ public interface TcpHost {
     void transmit(Segment segment, PacketReport report);
 
     void event(EventType type, String subject, String detail);
+
+    /** The same event with a detail written when read ({@link EventText}: the same text, the same bytes charged). */
+    void event(EventType type, String subject, EventText detail);
 
     /** Counts one occurrence of a MIB counter (NET_INC_STATS()). */
     void count(SnmpCounter counter);

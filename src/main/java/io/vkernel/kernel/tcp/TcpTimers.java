@@ -153,8 +153,8 @@ final class TcpTimers {
         } else if (tcb.finQueued) {
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
         }
-        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "retransmission #" + tcb.retransmits + " after RTO "
-                + tcb.rtoMs + " ms; next RTO " + Math.min(RTO_MAX_MS, tcb.rtoMs * 2) + " ms");
+        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), new RetransmissionLine(tcb.retransmits, tcb.rtoMs,
+                Math.min(RTO_MAX_MS, tcb.rtoMs * 2)));
         tcb.rtoMs = Math.min(RTO_MAX_MS, tcb.rtoMs * 2);
         if (UserTimeout.of(tcb) > 0) {
             cancelRetransmit(tcb);

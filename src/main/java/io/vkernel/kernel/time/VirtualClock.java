@@ -20,6 +20,13 @@ import java.util.TreeMap;
 public final class VirtualClock {
 
     private final TreeMap<Long, ArrayDeque<Timer>> timers = new TreeMap<>();
+    /**
+     * The bucket the last {@link #schedule} appended to, and its deadline: timers armed one after another mostly share
+     * a deadline (every connection whose RTO fired in one bucket re-arms for the same later one), so the next arm
+     * appends here without a search of the tree. Forgotten whenever its bucket leaves the tree.
+     */
+    private transient ArrayDeque<Timer> lastBucket; // transient: a snapshot restores without it (see Snapshots)
+    private transient long lastDeadline;
     private long now;
     private long nextId = 1;
 
@@ -30,7 +37,11 @@ public final class VirtualClock {
     /** Schedules {@code action} to run {@code delayMs} from now; the returned timer can be cancelled. */
     public Timer schedule(long delayMs, String name, String owner, Action action) {
         Timer timer = new Timer(nextId++, now + Math.max(0, delayMs), name, owner, action);
-        timers.computeIfAbsent(timer.deadline(), d -> new ArrayDeque<>()).addLast(timer);
+        if (lastBucket == null || lastDeadline != timer.deadline()) {
+            lastBucket = timers.computeIfAbsent(timer.deadline(), d -> new ArrayDeque<>());
+            lastDeadline = timer.deadline();
+        }
+        lastBucket.addLast(timer);
         return timer;
     }
 
@@ -54,7 +65,7 @@ public final class VirtualClock {
                 timer.fire();
                 fired++;
             }
-            timers.remove(bucket.getKey());
+            removeBucket(bucket.getKey());
         }
         now = target;
         return fired;
@@ -71,9 +82,16 @@ public final class VirtualClock {
             if (!due.isEmpty()) {
                 return bucket.getKey();
             }
-            timers.remove(bucket.getKey());
+            removeBucket(bucket.getKey());
         }
         return null;
+    }
+
+    private void removeBucket(Long deadline) {
+        ArrayDeque<Timer> removed = timers.remove(deadline);
+        if (removed == lastBucket) {
+            lastBucket = null;
+        }
     }
 
     /** Pending timers, soonest first (deadline, then the order they were armed). */

@@ -47,6 +47,11 @@ public final class EventLog {
         return add(type, subject, detail);
     }
 
+    /** An event whose detail is written when read (see {@link EventText}); the same event as the text recorded now. */
+    public KernelEvent record(EventType type, String subject, EventText detail) {
+        return add(type, subject, detail);
+    }
+
     /**
      * A packet's event: subject {@code #packetNo}, detail the segment's one-line summary, kept as the number and the
      * header fields they are written from and written each time someone reads them (the text is the same as

@@ -57,6 +57,7 @@ public final class KernelEvent {
      */
     long retainedBytes() {
         long detailBytes = detail instanceof SegmentLine line ? line.retainedBytes()
+                : detail instanceof EventText text ? text.retainedBytes()
                 : detail == null ? 0 : EventLog.stringBytes(detail.toString());
         long subjectBytes = subject instanceof String text ? EventLog.stringBytes(text) : PacketNumber.RETAINED;
         return 160 + subjectBytes + detailBytes;
