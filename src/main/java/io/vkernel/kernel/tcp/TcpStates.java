@@ -38,7 +38,7 @@ final class TcpStates {
             tcb.lastDataRecv = clock.now();
             tcb.rcvSpace.rcvqTimeMs = clock.now(); // tcp_init_buffer_space(): rcvq_space.time
         }
-        host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), previous + " -> " + (next == TcpState.CLOSE ? "CLOSED" : next) + ": " + why);
+        host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), new StateLine(previous, next, why));
     }
 
     /** tcp_set_state(TCP_CLOSE): out of the established table, port released, buffers freed. */

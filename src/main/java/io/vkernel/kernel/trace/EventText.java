@@ -12,9 +12,27 @@ public interface EventText {
     /** The number of characters {@code toString()} writes, computed without writing them. */
     int textLength();
 
-    /** What {@link EventLog} charges a String of this text: its object and its one-byte-a-character array. */
+    /**
+     * What {@link EventLog} charges a String of this text: its object and its one-byte-a-character array (a text with
+     * a character above Latin-1 overrides this with {@link #stringBytes}).
+     */
     default long retainedBytes() {
-        return 24 + ((16L + textLength() + 7) & ~7L);
+        return stringBytes(textLength(), true);
+    }
+
+    /** What {@link EventLog} charges a String of {@code length} characters, all Latin-1 or not (compact strings). */
+    static long stringBytes(int length, boolean latin1) {
+        return 24 + ((16L + (latin1 ? length : 2L * length) + 7) & ~7L);
+    }
+
+    /** Whether every character of {@code text} is Latin-1 (a compact string stores it in one byte). */
+    static boolean latin1(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 256) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The characters {@code Long.toString(value)} writes. */

@@ -8,11 +8,11 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A retransmission timeout's detail, written when read: the text a reader sees and the bytes the event log charges
- * for it (which decide when the log forgets its oldest events) are those of the string built at once, so a kernel
- * records the same log either way and a journal replays to the same one.
+ * Event details written when read (a retransmission timeout's, a state change's): the text a reader sees and the
+ * bytes the event log charges for it (which decide when the log forgets its oldest events) are those of the string
+ * built at once, so a kernel records the same log either way and a journal replays to the same one.
  */
-class RetransmissionLineTest {
+class LazyEventDetailTest {
 
     @Test
     void theLazyDetailReadsAndWeighsAsTheStringBuiltAtOnce() {
@@ -32,6 +32,26 @@ class RetransmissionLineTest {
                 lines.record(EventType.TIMER_FIRED, "10.0.0.1:1-10.0.0.2:2", lazy);
                 assertThat(lines.retainedBytes()).as(eager).isEqualTo(strings.retainedBytes());
                 assertThat(lines.after(0, 1).get(0)).isEqualTo(strings.after(0, 1).get(0));
+            }
+        }
+    }
+
+    @Test
+    void aStateChangeReadsAndWeighsAsTheStringBuiltAtOnce() {
+        String[] reasons = {"close(): FIN sent after any unsent data", "", "caf\u00e9 (Latin-1)", "\u2192 beyond Latin-1", null};
+        for (TcpState previous : TcpState.values()) {
+            for (TcpState next : TcpState.values()) {
+                for (String why : reasons) {
+                    String eager = previous + " -> " + (next == TcpState.CLOSE ? "CLOSED" : next) + ": " + why;
+                    StateLine lazy = new StateLine(previous, next, why);
+                    assertThat(lazy.toString()).isEqualTo(eager);
+                    assertThat(lazy.textLength()).isEqualTo(eager.length());
+                    EventLog strings = new EventLog(10, () -> 0);
+                    EventLog lines = new EventLog(10, () -> 0);
+                    strings.record(EventType.STATE_CHANGE, "t", eager);
+                    lines.record(EventType.STATE_CHANGE, "t", lazy);
+                    assertThat(lines.retainedBytes()).as(eager).isEqualTo(strings.retainedBytes());
+                }
             }
         }
     }
