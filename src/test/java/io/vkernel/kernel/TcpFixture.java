@@ -130,6 +130,11 @@ class TcpFixture {
      * loss-recovery tests count segments in. Answers SND.UNA.
      */
     int establishedOneSegmentPerMss(boolean sack) {
+        return establishedOneSegmentPerMss(sack, 0);
+    }
+
+    /** The same, the SYN carrying {@code synFlags} too (ECE | CWR asks for ECN, RFC 3168 §6.1.1). */
+    int establishedOneSegmentPerMss(boolean sack, int synFlags) {
         kernel.inspect(k -> {
             k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
             return null;
@@ -137,7 +142,7 @@ class TcpFixture {
         peer = new Peer(kernel, CLIENT, SERVER);
         peer.mss = 1000;
         peer.sackOk = sack;
-        peer.send(io.vkernel.kernel.wire.TcpFlags.SYN, "");
+        peer.send(io.vkernel.kernel.wire.TcpFlags.SYN | synFlags, "");
         advanceSeconds(0.1);
         peer.send(io.vkernel.kernel.wire.TcpFlags.ACK, "");
         fd = (int) done(kernel.accept(pid, listenFd)).ret();
