@@ -3,13 +3,11 @@ package io.vkernel.kernel;
 import io.vkernel.kernel.tcp.CaState;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
-import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static io.vkernel.kernel.TcpFixture.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -22,14 +20,6 @@ class RecoveryCwndTest {
 
     private final TcpFixture t = new TcpFixture();
     private int base;
-
-    private void write(int bytes) {
-        done(t.kernel.write(t.pid, t.fd, new byte[bytes], new PacketReport(null)));
-    }
-
-    private long counter(SnmpCounter c) {
-        return t.kernel.inspect(k -> k.snmp().get(c));
-    }
 
     /** The offsets of the segments sent in reply. */
     private List<Integer> sent(PacketReport reply) {
@@ -47,13 +37,13 @@ class RecoveryCwndTest {
     @Test
     void fastRetransmitOfOneSegment_countsOneInTcpRetransSegs() {
         base = t.establishedOneSegmentPerMss(true);
-        write(10_000);
+        t.write(10_000);
         t.advanceSeconds(0.1);
         t.peer.sendSack(base, base + 1000, base + 2000);
         t.peer.sendSack(base, base + 1000, base + 3000);
         PacketReport third = t.peer.sendSack(base, base + 1000, base + 4000);
         assertThat(sent(third)).containsExactly(0);
-        assertThat(counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(1);
+        assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(1);
         assertThat(t.tcb().totalRetransmits()).isEqualTo(1);
     }
 
@@ -61,7 +51,7 @@ class RecoveryCwndTest {
     void sackOnlyAcksInDisorder_doNotGrowCwnd() {
         // tcp_may_raise_cwnd(): without reordering above tcp_reordering only an ACK advancing SND.UNA raises cwnd
         base = t.establishedOneSegmentPerMss(true);
-        write(10_000);
+        t.write(10_000);
         t.advanceSeconds(0.1);
         t.peer.sendSack(base, base + 1000, base + 2000);
         assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
@@ -74,7 +64,7 @@ class RecoveryCwndTest {
     void eceAck_entersCwr_andPrrBringsCwndDownToSsthreshOverTheNextAcks() {
         base = t.establishedOneSegmentPerMss(false, TcpFlags.ECE | TcpFlags.CWR);
         assertThat(t.tcb().ecnOk()).isTrue();
-        write(10_000);
+        t.write(10_000);
         t.advanceSeconds(0.1);
         ece(1000);
         assertThat(t.tcb().caState()).isEqualTo(CaState.CWR);
@@ -95,7 +85,7 @@ class RecoveryCwndTest {
     @Test
     void cwrEnds_whenDataSentAfterTheEceIsAcked_andCwndSettlesAtSsthresh() {
         base = t.establishedOneSegmentPerMss(false, TcpFlags.ECE | TcpFlags.CWR);
-        write(11_000);
+        t.write(11_000);
         t.advanceSeconds(0.1);
         PacketReport reply = ece(1000);
         assertThat(sent(reply)).as("cwnd 10, 9 in flight: the eleventh segment goes, carrying CWR").containsExactly(10_000);
@@ -110,7 +100,7 @@ class RecoveryCwndTest {
     @Test
     void withoutSack_aPartialAckBackToOpen_forgetsTheDuplicateAcks() {
         base = t.establishedOneSegmentPerMss(false);
-        write(20_000);
+        t.write(20_000);
         t.advanceSeconds(0.1);
         assertThat(sent(ack(0))).as("limited transmit (RFC 3042)").containsExactly(10_000);
         assertThat(sent(ack(0))).containsExactly(11_000);
@@ -128,7 +118,7 @@ class RecoveryCwndTest {
     @Test
     void withoutSack_eachDuplicateAndPartialAckInRecovery_sendsWhatPrrAllows() {
         base = t.establishedOneSegmentPerMss(false);
-        write(30_000);
+        t.write(30_000);
         t.advanceSeconds(0.1);
         assertThat(sent(ack(0))).containsExactly(10_000);
         assertThat(sent(ack(0))).containsExactly(11_000);
@@ -147,7 +137,7 @@ class RecoveryCwndTest {
         assertThat(sent(ack(3000))).containsExactly(17_000);
         assertThat(sent(ack(3000))).containsExactly(18_000);
         assertThat(sent(ack(6000))).containsExactly(6000, 19_000);
-        assertThat(counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(4);
+        assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(4);
         assertThat(sent(ack(12_000))).as("the recovery point").isEmpty();
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
         assertThat(t.tcb().cwnd()).isEqualTo(7);

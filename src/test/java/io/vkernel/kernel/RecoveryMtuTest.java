@@ -71,10 +71,6 @@ class RecoveryMtuTest {
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
     }
 
-    private long timeouts() {
-        return t.kernel.inspect(k -> k.snmp().get(io.vkernel.kernel.trace.SnmpCounter.TCP_TIMEOUTS));
-    }
-
     @Test
     void theResendReArmsTheRetransmissionTimer_whichFiresOneRtoLater() {
         t.kernel.inspect(k -> {
@@ -89,16 +85,16 @@ class RecoveryMtuTest {
         assertThat(icmp.verdict()).isEqualTo("path MTU lowered to 1280; the segments too big for it resent");
         long rto = t.tcb().rtoMs();
         t.kernel.advance(rto - 1);
-        assertThat(timeouts())
+        assertThat(t.counter(io.vkernel.kernel.trace.SnmpCounter.TCP_TIMEOUTS))
                 .as("tcp_xmit_retransmit_queue() restarted the RTO at the resend, 100 ms after the first send").isZero();
         t.kernel.advance(1);
-        assertThat(timeouts()).isEqualTo(1);
+        assertThat(t.counter(io.vkernel.kernel.trace.SnmpCounter.TCP_TIMEOUTS)).isEqualTo(1);
     }
 
     @Test
     void aSegmentExactlyTheNewMss_stillFits_andNothingIsResent() {
         t.established();
-        done(t.kernel.write(t.pid, t.fd, new byte[1240], new PacketReport(null)));
+        t.write(1240);
         int before = t.peer.received().size();
         PacketReport icmp = fragNeeded(1280);
         assertThat(steps(icmp)).last().isEqualTo("nothing outstanding is larger than the new MSS 1240: nothing to resend");

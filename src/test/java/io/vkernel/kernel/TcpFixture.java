@@ -104,6 +104,16 @@ class TcpFixture {
         return done(kernel.write(pid, fd, text.getBytes(StandardCharsets.UTF_8), new PacketReport(null)));
     }
 
+    /** Writes {@code bytes} zero bytes on the connection. */
+    SyscallResult write(int bytes) {
+        return done(kernel.write(pid, fd, new byte[bytes], new PacketReport(null)));
+    }
+
+    /** The kernel's SNMP/nstat counter, as {@code nstat -az} shows it. */
+    long counter(io.vkernel.kernel.trace.SnmpCounter counter) {
+        return kernel.inspect(k -> k.snmp().get(counter));
+    }
+
     /** The details of the report's steps named {@code step}, in order: what a trace shows for that step. */
     static java.util.List<String> steps(PacketReport report, String step) {
         return report.steps().stream().filter(s -> s.step().equals(step)).map(io.vkernel.kernel.trace.Step::detail).toList();
