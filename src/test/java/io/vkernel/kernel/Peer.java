@@ -37,7 +37,7 @@ final class Peer {
 
     PacketReport send(int flags, String payload) {
         byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
-        boolean syn = flags == TcpFlags.SYN;
+        boolean syn = (flags & ~(TcpFlags.ECE | TcpFlags.CWR)) == TcpFlags.SYN; // a SYN, asking for ECN or not
         TcpOptions options = syn && sackOk ? TcpOptions.of(new TcpOption.Mss(mss), new TcpOption.Nop(), new TcpOption.Nop(),
                 new TcpOption.SackPermitted()) : null;
         Segment segment = new Segment(self, server, flags, sndNxt, rcvNxt, window, syn ? mss : 0, bytes, options);

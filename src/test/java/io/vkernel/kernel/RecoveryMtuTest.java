@@ -70,4 +70,57 @@ class RecoveryMtuTest {
         assertThat(t.peer.received()).hasSize(before);
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
     }
+
+    @Test
+    void theResendReArmsTheRetransmissionTimer_whichFiresOneRtoLater() {
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            k.sysctls().set(Sysctls.TCP_EARLY_RETRANS, 2); // no tail loss probe: the RTO is the only timer
+            return null;
+        });
+        t.established();
+        done(t.kernel.write(t.pid, t.fd, new byte[2920], new PacketReport(null)));
+        t.kernel.advance(100);
+        PacketReport icmp = fragNeeded(1280);
+        assertThat(icmp.verdict()).isEqualTo("path MTU lowered to 1280; the segments too big for it resent");
+        long rto = t.tcb().rtoMs();
+        t.kernel.advance(rto - 1);
+        assertThat(t.counter(io.vkernel.kernel.trace.SnmpCounter.TCP_TIMEOUTS))
+                .as("tcp_xmit_retransmit_queue() restarted the RTO at the resend, 100 ms after the first send").isZero();
+        t.kernel.advance(1);
+        assertThat(t.counter(io.vkernel.kernel.trace.SnmpCounter.TCP_TIMEOUTS)).isEqualTo(1);
+    }
+
+    @Test
+    void aSegmentExactlyTheNewMss_stillFits_andNothingIsResent() {
+        t.established();
+        t.write(1240);
+        int before = t.peer.received().size();
+        PacketReport icmp = fragNeeded(1280);
+        assertThat(steps(icmp)).last().isEqualTo("nothing outstanding is larger than the new MSS 1240: nothing to resend");
+        assertThat(icmp.verdict()).isEqualTo("path MTU lowered to 1280");
+        assertThat(t.peer.received()).hasSize(before);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+    }
+
+    @Test
+    void aLargeSkbBehindASmallOne_isStillFoundTooBig() {
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            return null;
+        });
+        t.established();
+        int base = t.tcb().sndUna();
+        t.write("small");
+        done(t.kernel.write(t.pid, t.fd, new byte[1460], new PacketReport(null)));
+        int before = t.peer.received().size();
+        assertThat(t.peer.received().subList(before - 2, before)).extracting(Segment::length).containsExactly(5, 1460);
+        PacketReport icmp = fragNeeded(1280);
+        List<Segment> resent = t.peer.received().subList(before, t.peer.received().size());
+        // Loss presumes everything below high_seq lost, so the small skb goes again too (Linux would resend only the large)
+        assertThat(resent).extracting(s -> s.seq() - base, Segment::length)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(0, 5), org.assertj.core.groups.Tuple.tuple(5, 1240),
+                        org.assertj.core.groups.Tuple.tuple(1245, 220));
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+    }
 }

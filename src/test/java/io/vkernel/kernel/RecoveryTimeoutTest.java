@@ -100,6 +100,10 @@ class RecoveryTimeoutTest {
         assertThat(t.tcb().ssthresh()).as("ssthresh back to infinite").isEqualTo(Integer.MAX_VALUE);
         assertThat(counter(SnmpCounter.TCP_LOSS_UNDO)).isEqualTo(1);
         assertThat(t.tcb().retransmits()).isZero();
+        assertThat(congestionEvents()).as("the undo and the return to Open, each once").containsExactly(
+                "OPEN -> LOSS: retransmission timeout (tcp_enter_loss()), cwnd 1, ssthresh 7",
+                "undo: the retransmission timeout was spurious; cwnd 10, ssthresh infinite",
+                "LOSS -> OPEN: spurious timeout undone (tcp_try_undo_loss()) (cwnd 10, ssthresh infinite)");
     }
 
     @Test

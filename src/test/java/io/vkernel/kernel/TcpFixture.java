@@ -104,6 +104,16 @@ class TcpFixture {
         return done(kernel.write(pid, fd, text.getBytes(StandardCharsets.UTF_8), new PacketReport(null)));
     }
 
+    /** Writes {@code bytes} zero bytes on the connection. */
+    SyscallResult write(int bytes) {
+        return done(kernel.write(pid, fd, new byte[bytes], new PacketReport(null)));
+    }
+
+    /** The kernel's SNMP/nstat counter, as {@code nstat -az} shows it. */
+    long counter(io.vkernel.kernel.trace.SnmpCounter counter) {
+        return kernel.inspect(k -> k.snmp().get(counter));
+    }
+
     /** The details of the report's steps named {@code step}, in order: what a trace shows for that step. */
     static java.util.List<String> steps(PacketReport report, String step) {
         return report.steps().stream().filter(s -> s.step().equals(step)).map(io.vkernel.kernel.trace.Step::detail).toList();
@@ -130,6 +140,11 @@ class TcpFixture {
      * loss-recovery tests count segments in. Answers SND.UNA.
      */
     int establishedOneSegmentPerMss(boolean sack) {
+        return establishedOneSegmentPerMss(sack, 0);
+    }
+
+    /** The same, the SYN carrying {@code synFlags} too (ECE | CWR asks for ECN, RFC 3168 §6.1.1). */
+    int establishedOneSegmentPerMss(boolean sack, int synFlags) {
         kernel.inspect(k -> {
             k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
             return null;
@@ -137,7 +152,7 @@ class TcpFixture {
         peer = new Peer(kernel, CLIENT, SERVER);
         peer.mss = 1000;
         peer.sackOk = sack;
-        peer.send(io.vkernel.kernel.wire.TcpFlags.SYN, "");
+        peer.send(io.vkernel.kernel.wire.TcpFlags.SYN | synFlags, "");
         advanceSeconds(0.1);
         peer.send(io.vkernel.kernel.wire.TcpFlags.ACK, "");
         fd = (int) done(kernel.accept(pid, listenFd)).ret();
