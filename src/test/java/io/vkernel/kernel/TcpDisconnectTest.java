@@ -57,16 +57,10 @@ class TcpDisconnectTest {
         assertThat(TcpFixture.steps(report, "tcp.disconnect")).containsExactly(
                 "tcp_disconnect() from ESTABLISHED: the socket is unconnected and may connect again");
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
-        assertThat(stateEvents()).last().isEqualTo("ESTABLISHED -> CLOSED: connect(AF_UNSPEC): tcp_disconnect() sent RST; "
+        assertThat(t.stateEvents()).last().isEqualTo("ESTABLISHED -> CLOSED: connect(AF_UNSPEC): tcp_disconnect() sent RST; "
                 + "removed from the established table, buffers freed");
         // tcp_disconnect() purges the receive queue and sets copied_seq = rcv_nxt: SIOCINQ reads 0
         assertThat(done(t.kernel.ioctl(t.pid, t.fd, "FIONREAD")).value()).as("the unread bytes are gone").isZero();
-    }
-
-    private List<String> stateEvents() {
-        return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream()
-                .filter(e -> e.type() == io.vkernel.kernel.trace.EventType.STATE_CHANGE)
-                .map(io.vkernel.kernel.trace.KernelEvent::detail).toList();
     }
 
     @Test
@@ -101,7 +95,7 @@ class TcpDisconnectTest {
         assertThat(TcpFixture.steps(report, "tcp.disconnect")).containsExactly(
                 "tcp_disconnect() from LAST_ACK: the socket is unconnected and may connect again");
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
-        assertThat(stateEvents()).last().isEqualTo("LAST_ACK -> CLOSED: connect(AF_UNSPEC): tcp_disconnect(); "
+        assertThat(t.stateEvents()).last().isEqualTo("LAST_ACK -> CLOSED: connect(AF_UNSPEC): tcp_disconnect(); "
                 + "removed from the established table, buffers freed");
     }
 

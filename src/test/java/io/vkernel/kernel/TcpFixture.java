@@ -159,6 +159,13 @@ class TcpFixture {
         return tcb().sndUna();
     }
 
+    /** The details of the kernel's STATE_CHANGE events, oldest first: what the event log shows of each transition. */
+    java.util.List<String> stateEvents() {
+        return kernel.inspect(k -> k.events().after(0, 10_000)).stream()
+                .filter(e -> e.type() == io.vkernel.kernel.trace.EventType.STATE_CHANGE)
+                .map(io.vkernel.kernel.trace.KernelEvent::detail).toList();
+    }
+
     void nonBlocking() {
         done(kernel.fcntl(pid, fd, "F_SETFL", 04000));
     }
