@@ -32,8 +32,9 @@ curl -s -XPOST $K/processes -H "$J" -d '{"name":"server"}' >/dev/null
 curl -s -XPOST $K/processes/12345/socket >/dev/null
 printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [[{"fd":3,"cmd":"F_GETFL"}]]\n' > $D/fcntl.lua
 wrk -t2 -c32 -d${WARM}s -s $D/fcntl.lua $K/processes/12345/fcntl >/dev/null 2>&1
-# per thread group (name without its number): user ticks, system ticks, context switches
-snap() { for t in /proc/$S/task/*; do echo "$(tr ' ' _ < $t/comm) $(awk '{print $14, $15}' $t/stat) $(awk '/^voluntary_ctxt/ {v=$2} /^nonvoluntary_ctxt/ {n=$2} END {print v+n}' $t/status)"; done \
+# per thread group (name without its number): user ticks, system ticks, context switches (a thread's name may hold a
+# space, so stat's fields are counted after its closing parenthesis)
+snap() { for t in /proc/$S/task/*; do echo "$(tr ' ' _ < $t/comm) $(sed 's/.*) //' $t/stat | awk '{print $12, $13}') $(awk '/^voluntary_ctxt/ {v=$2} /^nonvoluntary_ctxt/ {n=$2} END {print v+n}' $t/status)"; done \
   | awk '{n=$1; sub(/-?[0-9]+$/,"",n); u[n]+=$2; s[n]+=$3; c[n]+=$4} END{for(k in u) print k, u[k], s[k], c[k]}' | sort; }
 snap > $D/before
 [ -z "${JFR:-}" ] || jcmd $S JFR.start name=m settings=$settings filename=/tmp/journal-threads-$TAG.jfr >/dev/null
