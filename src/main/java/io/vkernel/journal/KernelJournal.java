@@ -43,7 +43,6 @@ public final class KernelJournal implements AutoCloseable {
     private static final int MAX_BATCH = 20_000;
     /** The longest a commit waits for requests still executing (see {@link #gather}). */
     private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-    private static final long GATHER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private sealed interface Op permits Create, Append, Rewrite, Delete, Own, Snap, NetHeader, NetAppend, NetDrop {
     }
@@ -82,6 +81,17 @@ public final class KernelJournal implements AutoCloseable {
     private record Restored(Kernel kernel, long steps) {
     }
 
+    /** A thread in {@link #awaitDurable}, waiting until {@code target} operations are committed (compared by identity). */
+    private static final class Waiter {
+        private final Thread thread;
+        private final long target;
+
+        private Waiter(Thread thread, long target) {
+            this.thread = thread;
+            this.target = target;
+        }
+    }
+
     /** A snapshot as stored: taken after step {@code step}. */
     private record Stored(long step, Snapshots.Snapshot snapshot) {
     }
@@ -100,13 +110,20 @@ public final class KernelJournal implements AutoCloseable {
     private final AtomicLong queued = new AtomicLong();
     /** Operations committed so far; written by the writer thread only. */
     private volatile long durable;
-    /** Threads waiting in {@link #awaitDurable}: each commit unparks them and each re-reads {@link #durable}. */
-    private final Queue<Thread> waiters = new ConcurrentLinkedQueue<>();
+    /** Commits (groups) written so far; written by the writer thread only. */
+    private volatile long commits;
+    /**
+     * Threads waiting in {@link #awaitDurable}, each with the count it waits for: a commit unparks only those it
+     * satisfied, so a request queued after the group was taken is not woken to find it must wait again.
+     */
+    private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     /**
      * Requests that may still queue an operation (entered {@link #composing()}, not yet done): while there are some,
      * the writer gathers a little longer before it commits, so one commit serves every request of a burst.
      */
     private final AtomicInteger composing = new AtomicInteger();
+    /** The writer is in {@link #gather}: the last request to stop composing wakes it. */
+    private volatile boolean gathering;
     private volatile RuntimeException failure;
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
@@ -336,7 +353,8 @@ public final class KernelJournal implements AutoCloseable {
             return;
         }
         Thread me = Thread.currentThread();
-        waiters.add(me);
+        Waiter waiter = new Waiter(me, target);
+        waiters.add(waiter);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (durable < target) {
@@ -350,7 +368,7 @@ public final class KernelJournal implements AutoCloseable {
                 }
             }
         } finally {
-            waiters.remove(me);
+            waiters.remove(waiter);
         }
     }
 
@@ -375,9 +393,21 @@ public final class KernelJournal implements AutoCloseable {
         public void close() {
             if (!closed) {
                 closed = true;
-                composing.decrementAndGet();
+                if (composing.decrementAndGet() == 0 && gathering) {
+                    LockSupport.unpark(writer);
+                }
             }
         }
+    }
+
+    /** How many commits (groups of operations, one transaction each) the writer has made since start. */
+    public long commits() {
+        return commits;
+    }
+
+    /** How many operations are committed: {@code durable() / commits()} is the mean group size. */
+    public long durable() {
+        return durable;
     }
 
     /** Everything queued so far is committed. */
@@ -407,9 +437,13 @@ public final class KernelJournal implements AutoCloseable {
                         Thread.sleep(500);
                     }
                 }
-                durable += batch.size();
-                for (Thread waiter : waiters) {
-                    LockSupport.unpark(waiter);
+                long now = durable + batch.size();
+                durable = now;
+                commits++;
+                for (Waiter waiter : waiters) {
+                    if (waiter.target <= now) {
+                        LockSupport.unpark(waiter.thread);
+                    }
                 }
                 batch.clear();
             } catch (InterruptedException e) {
@@ -427,18 +461,26 @@ public final class KernelJournal implements AutoCloseable {
      * it answers wait for it together instead of each for its own.
      */
     private void gather(List<Op> batch) throws InterruptedException {
+        // The writer sleeps through the window instead of waking for each operation queued meanwhile; the last
+        // request to stop composing wakes it early (see Composing#close). Both sides read the other's volatile after
+        // writing their own, so either the request sees the writer gathering or the writer sees no one composing.
         long until = System.nanoTime() + GATHER_NANOS;
-        while (composing.get() > 0 && batch.size() < MAX_BATCH) {
-            long left = until - System.nanoTime();
-            if (left <= 0) {
-                return;
+        gathering = true;
+        try {
+            while (composing.get() > 0 && batch.size() + queue.size() < MAX_BATCH) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
             }
-            Op next = queue.poll(Math.min(left, GATHER_POLL_NANOS), TimeUnit.NANOSECONDS);
-            if (next != null) {
-                batch.add(next);
-                queue.drainTo(batch, MAX_BATCH - batch.size());
-            }
+        } finally {
+            gathering = false;
         }
+        queue.drainTo(batch, MAX_BATCH - batch.size());
     }
 
     private void write(List<Op> batch) {

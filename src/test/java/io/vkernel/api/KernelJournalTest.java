@@ -98,6 +98,75 @@ class KernelJournalTest {
     }
 
     @Test
+    void eachCommitIsCounted_withTheOperationsItMadeDurable() {
+        KernelJournal journal = journal();
+        KernelRegistry registry = new KernelRegistry(SandboxLimits.defaults());
+        journal.restoreAndAttach(registry, k -> { });
+        Kernel kernel = registry.create("k", null, 1L, 64, null);
+        int pid = kernel.spawn("p").pid();
+        journal.flush();
+        long commits = journal.commits();
+        long durable = journal.durable();
+        assertThat(durable).as("the kernel's header and the spawn, and the default kernel's header").isEqualTo(journal.queued());
+
+        for (int i = 0; i < 5; i++) {
+            kernel.socket(pid);
+            journal.flush(); // one request at a time: each waits for its own commit
+        }
+        assertThat(journal.commits() - commits).as("one commit per lone request").isEqualTo(5);
+        assertThat(journal.durable() - durable).as("one entry each").isEqualTo(5);
+
+        kernel.socket(pid);
+        kernel.socket(pid);
+        kernel.socket(pid);
+        journal.flush();
+        assertThat(journal.durable()).isEqualTo(journal.queued());
+        assertThat(journal.commits() - commits).as("three entries queued together, committed in one or more groups").isBetween(6L, 8L);
+        assertThat(journal.lines("k")).as("the header, the spawn and 8 sockets").hasSize(1 + 1 + 8);
+    }
+
+    @Test
+    void concurrentRequests_eachReturnOnlyOnceItsOwnEntryIsCommitted_andShareCommits() throws InterruptedException {
+        KernelJournal journal = journal();
+        KernelRegistry registry = new KernelRegistry(SandboxLimits.defaults());
+        journal.restoreAndAttach(registry, k -> { });
+        Kernel kernel = registry.create("k", null, 1L, 64, null);
+        int pid = kernel.spawn("p").pid();
+        kernel.socket(pid);
+        journal.flush();
+        long commits = journal.commits();
+        int threads = 8;
+        int each = 40;
+        List<String> early = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> clients = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            clients.add(new Thread(() -> {
+                for (int i = 0; i < each; i++) {
+                    long mine;
+                    try (KernelJournal.Composing ignored = journal.composing()) {
+                        synchronized (kernel) { // as a request: its input, and the count that includes it, under the kernel lock
+                            kernel.fcntl(pid, 3, "F_GETFL", 0);
+                            mine = journal.queued();
+                        }
+                    }
+                    journal.flush();
+                    if (journal.durable() < mine) {
+                        early.add(Thread.currentThread().getName() + " #" + i);
+                    }
+                }
+            }, "client-" + t));
+        }
+        clients.forEach(Thread::start);
+        for (Thread client : clients) {
+            client.join();
+        }
+        assertThat(early).as("requests answered before their entry was committed").isEmpty();
+        assertThat(journal.durable()).isEqualTo(journal.queued());
+        assertThat(journal.commits() - commits).as("at most one commit per request").isBetween(1L, (long) threads * each);
+        assertThat(journal.lines("k")).as("header, spawn, socket and every fcntl, each once").hasSize(3 + threads * each);
+    }
+
+    @Test
     void aNameIsWrittenAsJacksonWritesIt_andReadsBack() {
         String name = "a\"b\\c\nd\te\u0001f\u001fg/h\u00e9\u20ac";
         String line = JournalCodec.entry(3, new KernelInput.Spawn(name));
