@@ -80,15 +80,10 @@ class PathNumbers {
             return value;
         }
 
+        /** The variable's name as Spring's resolver takes it: the annotation's name, else the parameter's. */
         private static String name(MethodParameter parameter) {
             PathVariable variable = parameter.getParameterAnnotation(PathVariable.class);
-            if (variable != null && !variable.name().isEmpty()) {
-                return variable.name();
-            }
-            if (variable != null && !variable.value().isEmpty()) {
-                return variable.value();
-            }
-            return parameter.getParameterName();
+            return variable != null && !variable.name().isEmpty() ? variable.name() : parameter.getParameterName();
         }
 
         /** An optional '-' and one to nine ASCII digits: what Integer.valueOf reads alike, and cannot overflow. */

@@ -5,6 +5,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.annotation.SynthesizingMethodParameter;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.support.WebDataBinderFactory;
@@ -45,7 +46,8 @@ class PathNumbersTest {
                 .findFirst().orElseThrow();
         WebDataBinderFactory binders = new ServletRequestDataBinderFactory(null, adapter.getWebBindingInitializer());
         for (int index = 0; index < 2; index++) {
-            MethodParameter parameter = new MethodParameter(getClass().getDeclaredMethod("call", int.class, int.class), index);
+            // as a HandlerMethod sees it: annotations synthesized, so @PathVariable("k") names "k"
+            MethodParameter parameter = new SynthesizingMethodParameter(getClass().getDeclaredMethod("call", int.class, int.class), index);
             parameter.initParameterNameDiscovery(new DefaultParameterNameDiscoverer());
             String name = index == 0 ? "pid" : "k";
             assertThat(resolvers.get(0).supportsParameter(parameter)).isTrue();
@@ -56,7 +58,7 @@ class PathNumbersTest {
                         .isEqualTo(outcome(spring, parameter, name, text, binders));
             }
         }
-        MethodParameter pid = new MethodParameter(getClass().getDeclaredMethod("call", int.class, int.class), 0);
+        MethodParameter pid = new SynthesizingMethodParameter(getClass().getDeclaredMethod("call", int.class, int.class), 0);
         pid.initParameterNameDiscovery(new DefaultParameterNameDiscoverer());
         assertThat(outcome(resolvers.get(0), pid, "pid", "12345", binders)).isEqualTo("12345 Integer {pid=12345}");
     }
