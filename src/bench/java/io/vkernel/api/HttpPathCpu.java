@@ -35,7 +35,8 @@ import org.springframework.web.util.ServletRequestPathUtils;
  * the JIT's or the GC's. Then asks each of the DispatcherServlet's handler mappings in turn, in its order, for each
  * request's handler, and prints what each one costs (a mapping that does not know the path still pays to say so).
  * <p>Usage: {@code HttpPathCpu [port] [requests-per-round] [rounds] [spring args...]}, e.g.
- * {@code --vkernel.journal.enabled=false}. Prints the servlet filters in order first.
+ * {@code --vkernel.journal.enabled=false}; {@code -Dhttppath.only=ping} measures only the named requests (comma-separated:
+ * ping, fcntl, inject-on, inject-off), to profile one of them. Prints the servlet filters in order first.
  */
 public final class HttpPathCpu {
 
@@ -77,11 +78,20 @@ public final class HttpPathCpu {
                 System.out.println("  " + mapping.getClass().getName());
             }
 
+            System.out.println("message converters, in order:");
+            context.getBean(org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter.class)
+                    .getMessageConverters().forEach(c -> System.out.println("  " + c.getClass().getName() + " " + c.getSupportedMediaTypes()));
+
             Map<String, byte[]> requests = new LinkedHashMap<>();
             requests.put("ping", Client.request("GET", "/api/v1/ping", null));
             requests.put("fcntl", Client.request("POST", k + "/processes/12345/fcntl", "{\"fd\":4,\"cmd\":\"F_GETFL\"}"));
             requests.put("inject-on", Client.request("POST", k + "/packets", ack));
             requests.put("inject-off", Client.request("POST", k + "/packets", ack));
+            // -Dhttppath.only=ping,fcntl measures only those (a profile of one request, e.g. under JFR)
+            String only = System.getProperty("httppath.only");
+            if (only != null) {
+                requests.keySet().retainAll(List.of(only.split(",")));
+            }
             Map<String, double[]> best = new LinkedHashMap<>();
             for (int round = 0; round < rounds; round++) {
                 for (Map.Entry<String, byte[]> r : requests.entrySet()) {

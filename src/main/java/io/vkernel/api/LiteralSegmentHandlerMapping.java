@@ -113,7 +113,8 @@ class LiteralSegmentHandlerMapping extends RequestMappingHandlerMapping {
             HandlerMethod handler = null;
             Comparator<RequestMappingInfo> ranking = null;
             for (Index.Entry candidate : candidates) {
-                RequestMappingInfo match = getMatchingMapping(candidate.info(), request);
+                RequestMappingInfo match = candidate.shape() != Shape.ANY && !candidate.shape().mayMatch(request)
+                        ? null : super.getMatchingMapping(candidate.info(), request);
                 if (match == null) {
                     continue;
                 }
@@ -155,7 +156,8 @@ class LiteralSegmentHandlerMapping extends RequestMappingHandlerMapping {
      * pattern ending in a variable, or one {@link Shape} does not read) are candidates for every path.
      */
     static final class Index {
-        record Entry(RequestMappingInfo info, HandlerMethod handler) {
+        /** A mapping with its first test, so a lookup does not find the test by the mapping's (costly) equals. */
+        record Entry(RequestMappingInfo info, HandlerMethod handler, Shape shape) {
         }
 
         private final Map<String, List<Entry>> byLast = new HashMap<>();
@@ -165,8 +167,8 @@ class LiteralSegmentHandlerMapping extends RequestMappingHandlerMapping {
             Map<String, Set<Entry>> named = new HashMap<>();
             Set<Entry> rest = new LinkedHashSet<>();
             mappings.forEach((info, handler) -> {
-                Entry entry = new Entry(info, handler);
                 Shape shape = Shape.of(info, caseSensitive);
+                Entry entry = new Entry(info, handler, shape);
                 List<String> lasts = new ArrayList<>();
                 for (String[] literals : shape.literals()) {
                     String last = literals.length == 0 ? null : literals[literals.length - 1];

@@ -11,6 +11,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
 import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.http.converter.xml.Jaxb2RootElementHttpMessageConverter;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.web.servlet.config.annotation.CorsRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
@@ -92,7 +93,8 @@ class SurfaceConfig {
      * Injections and system calls rendered for a terminal, after JSON so JSON stays what a client that accepts
      * anything gets; and the JSON converter swapped in place for one whose answers end with a newline, so a
      * terminal's prompt starts on its own line after curl prints one. (Declaring the converter as a bean instead
-     * would move it ahead of the String converter and quote springdoc's /v3/api-docs as a JSON string.)
+     * would move it ahead of the String converter and quote springdoc's /v3/api-docs as a JSON string.) JAXB's
+     * converter is left out: it handles no class of vkernel's.
      */
     @Bean
     WebMvcConfigurer terminalText() {
@@ -105,6 +107,10 @@ class SurfaceConfig {
                     }
                 }
                 converters.add(new TerminalText());
+                // JAXB writes and reads only @XmlRootElement/@XmlType classes, and vkernel has none: the converter
+                // (added because jakarta.xml.bind is on the classpath) could never answer, yet every answer asked it
+                // (an annotation search per request, 1.4 % of a ping's CPU; BENCHMARKS.md, issue 16)
+                converters.removeIf(c -> c instanceof Jaxb2RootElementHttpMessageConverter);
             }
         };
     }
