@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static io.vkernel.kernel.TcpFixture.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -30,21 +29,6 @@ class RecoveryEventsTest {
                 .filter(e -> e.type() == type).map(KernelEvent::detail).toList();
     }
 
-    private long counter(SnmpCounter c) {
-        return t.kernel.inspect(k -> k.snmp().get(c));
-    }
-
-    private void sysctl(String name, long value) {
-        t.kernel.inspect(k -> {
-            k.sysctls().set(name, value);
-            return null;
-        });
-    }
-
-    private void write(int bytes) {
-        done(t.kernel.write(t.pid, t.fd, new byte[bytes], new PacketReport(null)));
-    }
-
     private PacketReport ackAll(int ack) {
         return t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), ack, "");
     }
@@ -52,7 +36,7 @@ class RecoveryEventsTest {
     /** Ten segments out; SACKs of the second, third and fourth: the first is lost. Answers SND.UNA. */
     private int tenOutThreeSacked(boolean sack) {
         int base = t.establishedOneSegmentPerMss(sack);
-        write(10_000);
+        t.write(10_000);
         t.advanceSeconds(0.1);
         return base;
     }
@@ -70,8 +54,8 @@ class RecoveryEventsTest {
                 + "recovery point " + Seq.unsigned(base + 10_000) + " (cwnd 10, ssthresh 7)";
         assertThat(events(EventType.CONGESTION)).containsExactly(entered);
         assertThat(third.sentSegments()).extracting(Segment::seq).containsExactly(base);
-        assertThat(counter(SnmpCounter.TCP_SACK_RECOVERY)).isEqualTo(1);
-        assertThat(counter(SnmpCounter.TCP_RENO_RECOVERY)).isZero();
+        assertThat(t.counter(SnmpCounter.TCP_SACK_RECOVERY)).isEqualTo(1);
+        assertThat(t.counter(SnmpCounter.TCP_RENO_RECOVERY)).isZero();
 
         t.advanceSeconds(0.1);
         PacketReport end = ackAll(base + 10_000);
@@ -84,7 +68,7 @@ class RecoveryEventsTest {
 
     @Test
     void rackOff_threeSackedSegmentsStartRecovery_andTheEventSaysSo() {
-        sysctl(Sysctls.TCP_RECOVERY, 0);
+        t.sysctl(Sysctls.TCP_RECOVERY, 0);
         int base = tenOutThreeSacked(true);
         t.peer.sendSack(base, base + 1000, base + 2000);
         t.peer.sendSack(base, base + 1000, base + 3000);
@@ -93,7 +77,7 @@ class RecoveryEventsTest {
         assertThat(third.sentSegments()).extracting(Segment::seq).containsExactly(base);
         assertThat(events(EventType.CONGESTION)).containsExactly("DISORDER -> RECOVERY: three segments SACKed: fast "
                 + "retransmit, ssthresh = 7 (cubic), recovery point " + Seq.unsigned(base + 10_000) + " (cwnd 10, ssthresh 7)");
-        assertThat(counter(SnmpCounter.TCP_SACK_RECOVERY)).isEqualTo(1);
+        assertThat(t.counter(SnmpCounter.TCP_SACK_RECOVERY)).isEqualTo(1);
     }
 
     @Test
@@ -106,8 +90,8 @@ class RecoveryEventsTest {
         assertThat(third.sentSegments()).extracting(Segment::seq).containsExactly(base);
         assertThat(TcpFixture.steps(third, "tcp.ca_state")).containsExactly("RECOVERY: three duplicate ACKs: fast retransmit, "
                 + "ssthresh = 7 (cubic), recovery point " + Seq.unsigned(base + 10_000) + " (cwnd 10, ssthresh 7)");
-        assertThat(counter(SnmpCounter.TCP_RENO_RECOVERY)).isEqualTo(1);
-        assertThat(counter(SnmpCounter.TCP_SACK_RECOVERY)).isZero();
+        assertThat(t.counter(SnmpCounter.TCP_RENO_RECOVERY)).isEqualTo(1);
+        assertThat(t.counter(SnmpCounter.TCP_SACK_RECOVERY)).isZero();
     }
 
     @Test
@@ -138,23 +122,23 @@ class RecoveryEventsTest {
                 "undo: D-SACKs show every retransmission arrived twice (cwnd back to 10)");
         assertThat(events(EventType.CONGESTION)).last()
                 .isEqualTo("undo: D-SACKs show every retransmission arrived twice; cwnd 10, ssthresh infinite");
-        assertThat(counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
+        assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
         assertThat(t.tcb().ssthresh()).isEqualTo(Integer.MAX_VALUE);
     }
 
     @Test
     void retransmissionTimeout_logsLoss_andItsEndWhenEverythingIsAcknowledged() {
-        sysctl(Sysctls.TCP_EARLY_RETRANS, 2); // no tail loss probe: the RTO fires first
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2); // no tail loss probe: the RTO fires first
         int base = t.establishedOneSegmentPerMss(true);
-        write(5000);
+        t.write(5000);
         t.kernel.advance(299);
-        assertThat(counter(SnmpCounter.TCP_TIMEOUTS)).isZero();
+        assertThat(t.counter(SnmpCounter.TCP_TIMEOUTS)).isZero();
         t.kernel.advance(1); // RTO = SRTT + 4 x RTTVAR = 300 ms
         assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
         assertThat(events(EventType.CONGESTION)).containsExactly(
                 "OPEN -> LOSS: retransmission timeout (tcp_enter_loss()), cwnd 1, ssthresh 7");
-        assertThat(counter(SnmpCounter.TCP_TIMEOUTS)).isEqualTo(1);
-        assertThat(counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(1);
+        assertThat(t.counter(SnmpCounter.TCP_TIMEOUTS)).isEqualTo(1);
+        assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(1);
         assertThat(t.tcb().totalRetransmits()).isEqualTo(1);
 
         PacketReport all = ackAll(base + 5000);
@@ -168,7 +152,7 @@ class RecoveryEventsTest {
     @Test
     void rackReorderingTimer_logsItsWait_thenTheLossItFinds() {
         int base = t.establishedOneSegmentPerMss(true);
-        write(4000);
+        t.write(4000);
         PacketReport sack = t.peer.sendSack(base, base + 3000, base + 4000);
         assertThat(TcpFixture.steps(sack, "tcp.rack")).containsExactly("a segment sent earlier than the one just delivered is "
                 + "still missing: RACK waits 27 ms more (RTT + reordering window 25 ms) before calling it lost");

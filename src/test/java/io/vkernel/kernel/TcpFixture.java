@@ -109,6 +109,14 @@ class TcpFixture {
         return done(kernel.write(pid, fd, new byte[bytes], new PacketReport(null)));
     }
 
+    /** Sets a sysctl, as {@code sysctl -w} does. */
+    void sysctl(String name, long value) {
+        kernel.inspect(k -> {
+            k.sysctls().set(name, value);
+            return null;
+        });
+    }
+
     /** The kernel's SNMP/nstat counter, as {@code nstat -az} shows it. */
     long counter(io.vkernel.kernel.trace.SnmpCounter counter) {
         return kernel.inspect(k -> k.snmp().get(counter));

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static io.vkernel.kernel.TcpFixture.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -24,17 +23,6 @@ class TcpLossDetectionTest {
         return t.establishedOneSegmentPerMss(sack);
     }
 
-    private void sysctl(String name, long value) {
-        t.kernel.inspect(k -> {
-            k.sysctls().set(name, value);
-            return null;
-        });
-    }
-
-    private void write(int bytes) {
-        done(t.kernel.write(t.pid, t.fd, new byte[bytes], new PacketReport(null)));
-    }
-
     /** What the kernel sent after the first {@code skip} segments it ever sent us. */
     private List<Segment> sentSince(int skip) {
         List<Segment> all = t.peer.received();
@@ -44,7 +32,7 @@ class TcpLossDetectionTest {
     @Test
     void sackedLastSegment_othersAreLostOnlyAfterTheReorderingWindow() {
         int base = established(true);
-        write(4000);
+        t.write(4000);
         int before = t.peer.received().size();
         PacketReport sack = t.peer.sendSack(base, base + 3000, base + 4000);
         assertThat(sack.sentSegments()).as("RACK waits min_rtt / 4 before calling earlier segments lost").isEmpty();
@@ -68,7 +56,7 @@ class TcpLossDetectionTest {
             return null;
         });
         int base = established(true);
-        write(4000);
+        t.write(4000);
         int before = t.peer.received().size();
         t.peer.sendSack(base, base + 3000, base + 4000);
         t.advanceSeconds(0.2);
@@ -81,7 +69,7 @@ class TcpLossDetectionTest {
     @Test
     void tailLost_aProbeResendsTheLastSegmentAfterTwoSrtt_beforeTheRto() {
         int base = established(true);
-        write(3000);
+        t.write(3000);
         int before = t.peer.received().size();
         t.advanceSeconds(0.201);
         assertThat(sentSince(before)).isEmpty();
@@ -103,8 +91,8 @@ class TcpLossDetectionTest {
     @Test
     void tailLossProbe_sendsNewDataWhenSomeWaits() {
         int base = established(true);
-        sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
-        write(15_000); // ten segments leave (cwnd 10), five wait
+        t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+        t.write(15_000); // ten segments leave (cwnd 10), five wait
         int before = t.peer.received().size();
         t.advanceSeconds(0.202);
         assertThat(sentSince(before)).singleElement().satisfies(s -> {
@@ -116,9 +104,9 @@ class TcpLossDetectionTest {
 
     @Test
     void tcpEarlyRetransBelowThree_noProbe_theRtoResendsTheHead() {
-        sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
         int base = established(true);
-        write(3000);
+        t.write(3000);
         int before = t.peer.received().size();
         t.advanceSeconds(0.299);
         assertThat(sentSince(before)).isEmpty();
@@ -129,8 +117,8 @@ class TcpLossDetectionTest {
     @Test
     void noSack_eachOfTheFirstDuplicateAcksLetsOneNewSegmentGo() {
         int base = established(false);
-        sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
-        write(13_000);
+        t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+        t.write(13_000);
         PacketReport first = t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base, "");
         assertThat(first.sentSegments()).extracting(Segment::seq).containsExactly(base + 10_000);
         PacketReport second = t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base, "");

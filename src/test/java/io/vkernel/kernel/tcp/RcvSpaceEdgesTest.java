@@ -1,8 +1,6 @@
 package io.vkernel.kernel.tcp;
 
 import io.vkernel.kernel.Sysctls;
-import io.vkernel.kernel.wire.Endpoint;
-import io.vkernel.kernel.wire.FourTuple;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,18 +16,11 @@ class RcvSpaceEdgesTest {
     private final Sysctls sysctls = new Sysctls();
 
     private static Tcb tcb() {
-        Tcb t = new Tcb(new FourTuple(Endpoint.parse("192.0.2.1:40000"), Endpoint.parse("192.168.0.1:8080")),
-                TcpState.ESTABLISHED, 0);
-        t.rcvBufLimit = 131_072;
-        t.irs = 1000;
-        t.rcvNxt = 1001;
-        return t;
+        return RcvSpaceTcbs.established();
     }
 
     private static void receive(Tcb tcb, int bytes, int truesize) {
-        tcb.receiveQueue.append(new byte[bytes], 0, bytes);
-        RcvSpace.chargeQueued(tcb, bytes, truesize);
-        tcb.rcvNxt += bytes;
+        RcvSpaceTcbs.receive(tcb, bytes, truesize);
     }
 
     @Test

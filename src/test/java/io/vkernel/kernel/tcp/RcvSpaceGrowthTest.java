@@ -1,8 +1,6 @@
 package io.vkernel.kernel.tcp;
 
 import io.vkernel.kernel.Sysctls;
-import io.vkernel.kernel.wire.Endpoint;
-import io.vkernel.kernel.wire.FourTuple;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,21 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RcvSpaceGrowthTest {
 
     private final Sysctls sysctls = new Sysctls();
-    private final Tcb tcb = tcb();
-
-    private static Tcb tcb() {
-        Tcb t = new Tcb(new FourTuple(Endpoint.parse("192.168.0.1:8080"), Endpoint.parse("192.0.2.1:40000")),
-                TcpState.ESTABLISHED, 0);
-        t.rcvBufLimit = 131_072;
-        t.irs = 1000;
-        t.rcvNxt = 1001;
-        return t;
-    }
+    private final Tcb tcb = RcvSpaceTcbs.established();
 
     private void receive(int bytes, int truesize) {
-        tcb.receiveQueue.append(new byte[bytes], 0, bytes);
-        RcvSpace.chargeQueued(tcb, bytes, truesize);
-        tcb.rcvNxt += bytes;
+        RcvSpaceTcbs.receive(tcb, bytes, truesize);
     }
 
     private RcvSpace started(int synWindow) {
@@ -135,7 +122,7 @@ class RcvSpaceGrowthTest {
         assertThat(s.rcvqSpace).as("exactly the estimate: no growth").isEqualTo(14_600);
         assertThat(tcb.rcvBufLimit).isEqualTo(131_072);
 
-        Tcb locked = tcb();
+        Tcb locked = RcvSpaceTcbs.established();
         locked.rcvBufLocked = true;
         RcvSpace.ensure(locked);
         locked.rcvRttUs8 = 8 * 10_000;
@@ -146,7 +133,7 @@ class RcvSpaceGrowthTest {
         assertThat(locked.rcvSpace.rcvqSpace).isEqualTo(40_000);
         assertThat(locked.rcvBufLimit).as("SO_RCVBUF set: the buffer stays").isEqualTo(131_072);
 
-        Tcb capped = tcb();
+        Tcb capped = RcvSpaceTcbs.established();
         RcvSpace.ensure(capped);
         capped.rcvRttUs8 = 8 * 10_000;
         sysctls.set(Sysctls.TCP_RMEM_MAX, 200_000);
@@ -178,7 +165,7 @@ class RcvSpaceGrowthTest {
         assertThat(RcvSpace.rmemAlloc(tcb)).isEqualTo(30_000);
         assertThat(RcvSpace.tryRmemSchedule(tcb, 101_072)).isTrue();
 
-        Tcb empty = tcb();
+        Tcb empty = RcvSpaceTcbs.established();
         assertThat(RcvSpace.tryRmemSchedule(empty, 131_073)).isFalse();
     }
 

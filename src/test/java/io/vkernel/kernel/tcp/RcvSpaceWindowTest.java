@@ -2,7 +2,6 @@ package io.vkernel.kernel.tcp;
 
 import io.vkernel.kernel.Sysctls;
 import io.vkernel.kernel.wire.Endpoint;
-import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
@@ -17,25 +16,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RcvSpaceWindowTest {
 
-    private static final Endpoint LOCAL = Endpoint.parse("192.168.0.1:8080");
-    private static final Endpoint REMOTE = Endpoint.parse("192.0.2.1:40000");
+    private static final Endpoint LOCAL = RcvSpaceTcbs.LOCAL;
+    private static final Endpoint REMOTE = RcvSpaceTcbs.REMOTE;
 
     private final Sysctls sysctls = new Sysctls();
     private final Tcb tcb = tcb(TcpState.ESTABLISHED);
 
     private static Tcb tcb(TcpState state) {
-        Tcb t = new Tcb(new FourTuple(LOCAL, REMOTE), state, 0);
-        t.rcvBufLimit = 131_072;
-        t.irs = 1000;
-        t.rcvNxt = 1001;
-        return t;
+        return RcvSpaceTcbs.tcb(state);
     }
 
-    /** {@code bytes} arrive in order (RCV.NXT moves) and are charged {@code truesize} in all. */
     private void receive(int bytes, int truesize) {
-        tcb.receiveQueue.append(new byte[bytes], 0, bytes);
-        RcvSpace.chargeQueued(tcb, bytes, truesize);
-        tcb.rcvNxt += bytes;
+        RcvSpaceTcbs.receive(tcb, bytes, truesize);
     }
 
     private static Segment data(int bytes) {
