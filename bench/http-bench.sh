@@ -6,6 +6,8 @@
 # On a shared, busy machine requests/s measures the share of CPU each app got as much as the app; so the script also
 # reads each server's CPU time (/proc/PID/stat) around every run and prints CPU microseconds per request, whose
 # inverse ratio to the anchor's is the throughput ratio the two would have with the machine to themselves.
+# The anchor also answers POST /calls/{pid} (a JSON body and a path variable, the shape of a system call): measured
+# last and printed as an extra ratio for fcntl, outside the goals.
 # Usage: bench/http-bench.sh [seconds-per-endpoint] [connections]
 #   VK_PORT / ANCHOR_PORT   ports (default 18080 / 18090); SKIP_BUILD=1 uses the jars already in target/
 #   WARMUP=s                seconds of wrk per endpoint before measuring (default 10)
@@ -69,6 +71,7 @@ PACKET="{\"src\":\"192.168.1.100:54321\",\"dst\":\"10.0.0.50:8080\",\"flags\":\"
 post_lua() { printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [[%s]]\n' "$1" > "$LUA/$2.lua"; }
 post_lua "$PACKET" inject
 post_lua '{"fd":4,"cmd":"F_GETFL"}' fcntl
+post_lua '{"fd":4,"cmd":"F_GETFL"}' anchor-post
 
 wrk_rps() { # seconds, url, [lua] -> "requests/s non-2xx"
   local out
@@ -81,6 +84,7 @@ warm() { [ "$WARMUP" -gt 0 ] && wrk_rps "$WARMUP" "$@" >/dev/null || true; }
 
 echo "warming up (${WARMUP}s per endpoint)" >&2
 warm "http://localhost:$ANCHOR_PORT/ping"
+warm "http://localhost:$ANCHOR_PORT/calls/12345" "$LUA/anchor-post.lua"
 warm "http://localhost:$VK_PORT/api/v1/ping"
 warm "$K/processes/12345/fcntl" "$LUA/fcntl.lua"
 trace 1; warm "$K/packets" "$LUA/inject.lua"
@@ -106,6 +110,9 @@ measure fcntl-F_GETFL $VK "$K/processes/12345/fcntl" "$LUA/fcntl.lua"
 trace 1; measure inject-ack-tracing-on $VK "$K/packets" "$LUA/inject.lua"
 trace 0; measure inject-ack-tracing-off $VK "$K/packets" "$LUA/inject.lua"
 measure anchor-last $ANCHOR "http://localhost:$ANCHOR_PORT/ping"
+# Not one of issue 16's goals: the anchor's POST with a body and a path variable, the shape of a system call, says how
+# much of fcntl's cost is Spring MVC reading a JSON body, which the anchor's GET never does.
+measure anchor-post $ANCHOR "http://localhost:$ANCHOR_PORT/calls/12345" "$LUA/anchor-post.lua"
 trace 1
 ratios() { # label, then the five figures; "inverse" for costs
   awk -v inv="$2" -v a1="$3" -v a2="$4" -v p="$5" -v s="$6" -v on="$7" -v off="$8" -v label="$1" 'BEGIN {
@@ -119,6 +126,8 @@ ratios "ratios to the anchor, requests/s (anchor: mean of first and last)" "" "$
   "${RPS[ping]}" "${RPS[fcntl-F_GETFL]}" "${RPS[inject-ack-tracing-on]}" "${RPS[inject-ack-tracing-off]}"
 ratios "ratios to the anchor, by CPU time per request (anchor's CPU/request over the endpoint's)" 1 "${CPU[anchor-first]}" "${CPU[anchor-last]}" \
   "${CPU[ping]}" "${CPU[fcntl-F_GETFL]}" "${CPU[inject-ack-tracing-on]}" "${CPU[inject-ack-tracing-off]}"
+awk -v a="${CPU[anchor-post]}" -v s="${CPU[fcntl-F_GETFL]}" -v ar="${RPS[anchor-post]}" -v sr="${RPS[fcntl-F_GETFL]}" 'BEGIN {
+  printf "fcntl against the anchor POST with a JSON body (not a goal): %.2f by requests/s, %.2f by CPU time per request\n", sr/ar, a/s }'
 curl -sf "$K/check" | grep -q '"ok" *: *true' && echo "kernel check after the run: clean" || echo "kernel check after the run: NOT CLEAN"
 
 # Wake-up latency: N blocking reads parked at once over HTTP, each woken by an injected segment.
