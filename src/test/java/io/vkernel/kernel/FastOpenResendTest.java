@@ -88,7 +88,13 @@ class FastOpenResendTest {
                 .containsEntry("tcpi_snd_cwnd", 10L)
                 .containsEntry("tcpi_lost", 3L)
                 .containsEntry("tcpi_retrans", 3L)
-                .containsEntry("tcpi_total_retrans", 3L);
+                .containsEntry("tcpi_total_retrans", 3L)
+                // all at virtual time 0: the SYN-ACKs came back in the same millisecond, a 0 ms RTT, and every
+                // field tcp_get_info() fills is there at time 0 too
+                .containsEntry("tcpi_min_rtt", 0L)
+                .containsEntry("tcpi_last_data_sent", 0L)
+                .containsEntry("tcpi_busy_time", 0L);
+        assertThat(info.keySet()).containsExactlyElementsOf(TcpInfo.FIELDS);
         assertThat(TcpFixture.steps(synAck, "tcp.ca_state")).singleElement().asString()
                 .isEqualTo("LOSS: the SYN data the SYN-ACK did not acknowledge is lost and resent, cwnd 10 unchanged "
                         + "(tcp_non_congestion_loss_retransmit())");

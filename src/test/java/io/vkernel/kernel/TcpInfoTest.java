@@ -60,6 +60,7 @@ class TcpInfoTest {
                 .containsEntry("tcpi_pmtu", 1500L)
                 .containsEntry("tcpi_ato", 40_000L)
                 .containsEntry("tcpi_rtt", 50_000L) // the SYN-ACK's 50 ms, in microseconds
+                .containsEntry("tcpi_min_rtt", 50_000L) // tcp_update_rtt_min() takes the same sample
                 .containsEntry("tcpi_rttvar", 25_000L) // tcp_rtt_estimator(): mdev = R/2
                 .containsEntry("tcpi_rto", 250_000L) // SRTT + max(2 R, tcp_rto_min)
                 .containsEntry("tcpi_unacked", 0L)
