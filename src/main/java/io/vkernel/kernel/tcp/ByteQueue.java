@@ -1,7 +1,5 @@
 package io.vkernel.kernel.tcp;
 
-import java.util.Arrays;
-
 /**
  * A FIFO of bytes that holds only what is queued: an idle connection's buffers cost nothing, as on Linux where
  * tcp_rmem/tcp_wmem are limits on charged memory, not allocations (the seed's "64 KB buffer" is a ceiling).
@@ -93,10 +91,5 @@ public final class ByteQueue {
         int first = Math.min(count, data.length - start);
         System.arraycopy(data, start, out, 0, first);
         System.arraycopy(data, 0, out, first, count - first);
-    }
-
-    @Override
-    public String toString() {
-        return Arrays.toString(peek(0, Math.min(size, 16))) + (size > 16 ? "..." : "");
     }
 }
