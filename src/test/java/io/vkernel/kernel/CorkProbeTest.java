@@ -64,4 +64,27 @@ class CorkProbeTest {
         t.kernel.advance(1_000);
         assertThat(data()).isEmpty();
     }
+
+    /**
+     * After the peer's FIN the socket can still send (CLOSE_WAIT): clearing TCP_CORK lets the held bytes go at once
+     * (tcp_push_pending_frames() from __tcp_sock_set_cork()), and so does setting TCP_NODELAY under the cork
+     * (__tcp_sock_set_nodelay() pushes with TCP_NAGLE_PUSH), neither waiting for the probe timer.
+     */
+    @Test
+    void inCloseWait_uncorkingOrSettingNodelay_sendsTheHeldBytesAtOnce() {
+        TcpFixture closing = new TcpFixture().closeWait();
+        List<Segment> before = List.copyOf(closing.peer.received());
+        done(closing.kernel.setsockopt(closing.pid, closing.fd, "TCP_CORK", 1, true));
+        closing.write("bye");
+        assertThat(closing.peer.received()).as("corked").isEqualTo(before);
+        done(closing.kernel.setsockopt(closing.pid, closing.fd, "TCP_CORK", 0, true));
+        assertThat(closing.peer.received()).last().extracting(x -> new String(x.payload(), StandardCharsets.UTF_8)).isEqualTo("bye");
+
+        done(closing.kernel.setsockopt(closing.pid, closing.fd, "TCP_CORK", 1, true));
+        closing.write("now");
+        int sent = closing.peer.received().size();
+        done(closing.kernel.setsockopt(closing.pid, closing.fd, "TCP_NODELAY", 1, true));
+        assertThat(closing.peer.received()).hasSize(sent + 1).last()
+                .extracting(x -> new String(x.payload(), StandardCharsets.UTF_8)).isEqualTo("now");
+    }
 }

@@ -196,12 +196,10 @@ public final class TcpEngine {
         return receiver.spliceRead(tcb, max, report);
     }
 
-    /** tcp_sendmsg(): copies into the send buffer as room allows and transmits at the peer's MSS; 0 = would block. */
-    public int write(Tcb tcb, byte[] data, PacketReport report) {
-        return sender.write(tcb, data, report);
-    }
-
-    /** tcp_sendmsg() with MSG_MORE ({@code more}) or MSG_EOR ({@code eor}). */
+    /**
+     * tcp_sendmsg(), with MSG_MORE ({@code more}) or MSG_EOR ({@code eor}): copies into the send buffer as room allows
+     * and transmits at the peer's MSS; 0 = would block.
+     */
     public int write(Tcb tcb, byte[] data, boolean more, boolean eor, PacketReport report) {
         return sender.write(tcb, data, more, eor, report);
     }
