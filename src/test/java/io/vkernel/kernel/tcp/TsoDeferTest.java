@@ -198,4 +198,14 @@ class TsoDeferTest {
         tcb.lastDataSent = 0;
         assertThat(sendable(2700, 4500, 100_000)).isEqualTo(1500);
     }
+
+    @Test
+    void anRttBelowAMillisecond_sendsNowWhenTheHeadLeftThisInstant_andWaitsWhenItLeftEarlier() {
+        skb(5000);
+        tcb.srttMs = 0; // a sub-millisecond path: Linux's srtt_us is still positive, so the head's ACK is ahead
+        inFlightSentAt(1000);
+        assertThat(sendable(5000, 1500, 100_000)).isEqualTo(1500);
+        inFlightSentAt(999); // its ACK is overdue: wait for it
+        assertThat(sendable(5000, 1500, 100_000)).isZero();
+    }
 }
