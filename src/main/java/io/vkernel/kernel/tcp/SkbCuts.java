@@ -80,16 +80,6 @@ final class SkbCuts {
         return java.util.Arrays.copyOf(ends, n);
     }
 
-    /** The first skb end after {@code seq}, or {@code fallback} when no piece says. */
-    static int skbEndAfter(Rack rack, int seq, int fallback) {
-        for (Rack.Sent piece : rack.sent) {
-            if (piece.skbEnd && Seq.after(piece.end, seq)) {
-                return piece.end;
-            }
-        }
-        return fallback;
-    }
-
     /**
      * PSH on a retransmission of [seq, end) as packetdrill reads the train of packets Linux sends for it (the last
      * packet's flags): its last skb is more than one segment, or ends where a write did (tcp_mark_push()).

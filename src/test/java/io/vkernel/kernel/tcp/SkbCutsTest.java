@@ -27,10 +27,18 @@ class SkbCutsTest {
     void firstSend_oneSkbPerGsoPacket() {
         sendSixSegmentsInPacketsOfTwo();
 
-        assertThat(SkbCuts.skbEndAfter(tcb.rack, 1, -1)).isEqualTo(2001);
-        assertThat(SkbCuts.skbEndAfter(tcb.rack, 2001, -1)).isEqualTo(4001);
         assertThat(SkbCuts.skbEnds(tcb.rack, 1, 6001)).containsExactly(2000, 4000, 6000);
         assertThat(SkbCuts.push(tcb, 2001, 4001, MSS)).as("a whole 2-segment skb leaves as a GSO packet").isTrue();
+    }
+
+    @Test
+    void aRetransmissionAcrossTenSkbs_isCutAtEveryOneOfTheirEnds() {
+        tcb.rack.onSent(1, 20_001, MSS, 0, false);
+        SkbCuts.firstSent(tcb.rack, 1, 20_001, 2, MSS);
+
+        assertThat(SkbCuts.skbEnds(tcb.rack, 1, 20_001))
+                .containsExactly(2000, 4000, 6000, 8000, 10_000, 12_000, 14_000, 16_000, 18_000, 20_000);
+        assertThat(SkbCuts.skbEnds(tcb.rack, 3001, 9001)).as("from inside an skb").containsExactly(1000, 3000, 5000, 6000);
     }
 
     @Test
