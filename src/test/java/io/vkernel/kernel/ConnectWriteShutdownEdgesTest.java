@@ -195,4 +195,16 @@ class ConnectWriteShutdownEdgesTest {
         int fresh = socket();
         assertThat(done(t.kernel.disconnect(t.pid, fresh, new PacketReport(null))).ret()).as("a socket never connected: 0").isZero();
     }
+
+    @Test
+    void afUnspec_whileConnecting_leavesEconnresetInSoError_once() {
+        int fd = socket();
+        done(t.kernel.fcntl(t.pid, fd, "F_SETFL", 04000));
+        assertErrno(connect(fd, "192.0.2.1:80"), Errno.EINPROGRESS);
+        assertThat(done(t.kernel.disconnect(t.pid, fd, new PacketReport(null))).ret()).isZero();
+        // tcp_disconnect(): a SYN_SENT socket gets sk_err = ECONNRESET without sending a RST
+        SyscallResult error = done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR"));
+        assertThat(error.strace()).endsWith("SO_ERROR, [ECONNRESET], [4]) = 0");
+        assertThat(done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR")).strace()).as("reading it clears it").endsWith("SO_ERROR, [0], [4]) = 0");
+    }
 }

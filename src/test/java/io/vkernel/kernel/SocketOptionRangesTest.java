@@ -3,6 +3,7 @@ package io.vkernel.kernel;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.syscall.SyscallResult;
 import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
 import org.junit.jupiter.api.Test;
 
 import static io.vkernel.kernel.TcpFixture.done;
@@ -200,5 +201,23 @@ class SocketOptionRangesTest {
         assertThat(done(kernel.getsockopt(pid, 77, "SO_ERROR")).errno()).isEqualTo(Errno.EBADF);
         assertThat(done(kernel.close(pid, fd, new PacketReport(null))).ret()).isZero();
         assertThat(done(kernel.getsockopt(pid, fd, "SO_ERROR")).errno()).isEqualTo(Errno.EBADF);
+    }
+
+    @Test
+    void aLockedReceiveBuffer_setsTheWindowScaleOfTheSyn() {
+        // tcp_select_initial_window(): SO_RCVBUF clamps the window to tcp_full_space() = half of sk_rcvbuf; asked for
+        // 1 MiB, sk_rcvbuf is 2 x rmem_max = 425984, so the clamp is 212992 and the scale ilog2(212992) - 15 = 2
+        TcpFixture t = new TcpFixture();
+        int fd = (int) done(t.kernel.socket(t.pid)).ret();
+        done(t.kernel.setsockopt(t.pid, fd, "SO_RCVBUF", 1 << 20, true));
+        PacketReport report = new PacketReport(null);
+        t.kernel.connect(t.pid, fd, Endpoint.parse("192.0.2.1:80"), report);
+        assertThat(report.sentSegments()).singleElement().extracting(s -> s.windowScale()).isEqualTo(2);
+
+        int unlocked = (int) done(t.kernel.socket(t.pid)).ret();
+        PacketReport plain = new PacketReport(null);
+        t.kernel.connect(t.pid, unlocked, Endpoint.parse("192.0.2.1:81"), plain);
+        assertThat(plain.sentSegments()).singleElement().as("tcp_rmem[2] 6 MiB: ilog2 - 15 = 7")
+                .extracting(s -> s.windowScale()).isEqualTo(7);
     }
 }

@@ -2,11 +2,17 @@ package io.vkernel.kernel;
 
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.tcp.TcpState;
+import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
+import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOption;
+import io.vkernel.kernel.wire.TcpOptions;
 import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
 
 import static io.vkernel.kernel.TcpFixture.assertErrno;
 import static io.vkernel.kernel.TcpFixture.done;
@@ -142,5 +148,20 @@ class TcpInputChecksTest {
         t.advanceSeconds(1);
         assertThat(t.peer.received()).as("7200 s after the last segment heard").hasSize(heard + 1);
         assertThat(t.peer.lastReceived().seq()).isEqualTo(t.tcb().sndUna() - 1);
+    }
+
+    @Test
+    void dataSignedWithTcpMd5_onASocketWithoutAKey_isDroppedWithItsReason_andCounted() {
+        t.established();
+        long before = t.counter(SnmpCounter.TCP_MD5_UNEXPECTED);
+        PacketReport report = t.kernel.receive(new Segment(Endpoint.parse(TcpFixture.CLIENT),
+                Endpoint.parse(TcpFixture.SERVER), TcpFlags.PSH | TcpFlags.ACK, t.peer.sndNxt(),
+                t.tcb().sndNxt(), 502, 0, "signed".getBytes(StandardCharsets.US_ASCII),
+                TcpOptions.of(new TcpOption.Unknown(19, new byte[16]))));
+        assertThat(report.dropReason()).isEqualTo(DropReason.MD5_UNEXPECTED);
+        assertThat(report.dropDetail()).contains("tcp_inbound_md5_hash() drops it");
+        assertThat(report.sentSegments()).isEmpty();
+        assertThat(t.tcb().receiveQueued()).isZero();
+        assertThat(t.counter(SnmpCounter.TCP_MD5_UNEXPECTED) - before).isEqualTo(1);
     }
 }
