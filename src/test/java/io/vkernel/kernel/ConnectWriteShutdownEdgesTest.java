@@ -190,6 +190,8 @@ class ConnectWriteShutdownEdgesTest {
         other.peer.consumeSent();
         assertThat(done(other.kernel.disconnect(other.pid, other.fd, new PacketReport(null))).ret()).isZero();
         assertThat(other.peer.receivedFlags()).last().asString().contains("R");
+        assertThat(done(other.kernel.getsockopt(other.pid, other.fd, "SO_ERROR")).strace())
+                .as("tcp_disconnect() after a RST: sk_err = ECONNRESET").endsWith("SO_ERROR, [ECONNRESET], [4]) = 0");
         boolean open = other.kernel.<Boolean>inspect(k -> k.process(other.pid).fds().isOpen(other.fd));
         assertThat(open).isTrue();
         int fresh = socket();

@@ -122,7 +122,7 @@ final class HyStart {
     private static long ackDelayUs(Tcb tcb, int mss) {
         long rate = Pacing.rate(tcb, mss);
         if (rate <= 0 || rate == Long.MAX_VALUE) {
-            return rate == Long.MAX_VALUE ? 0 : 0;
+            return 0; // no rate yet; an unlimited one (~0UL) divides to 0 in Linux too
         }
         return Math.min(1000, (long) Pacing.GSO_MAX_SIZE * 4 * 1_000_000L / rate);
     }
