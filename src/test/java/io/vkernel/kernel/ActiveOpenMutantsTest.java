@@ -179,4 +179,133 @@ class ActiveOpenMutantsTest {
         assertThat(tcb().state()).isEqualTo(TcpState.SYN_SENT);
         assertThat(timers()).containsExactly("syn-retransmit");
     }
+
+    // ---------------------------------------------------------------- Fast Open client and ECN
+
+    private static final int MSG_FASTOPEN = io.vkernel.kernel.syscall.Syscalls.MSG_FASTOPEN;
+
+    private void fastOpenWithoutCookie() {
+        t.sysctl(Sysctls.TCP_FASTOPEN, io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE | io.vkernel.kernel.tcp.FastOpen.CLIENT_NO_COOKIE);
+        done(t.kernel.fcntl(client, fd, "F_SETFL", 04000));
+    }
+
+    private void sendtoFastOpen(int bytes) {
+        PacketReport report = new PacketReport(null);
+        done(t.kernel.sendto(client, fd, new byte[bytes], MSG_FASTOPEN, REMOTE, false, report));
+        syn = report.sentSegments().get(0);
+    }
+
+    @Test
+    void aSynAckCarryingData_onAFastOpenConnection_queuesItForReading_chargedToTheReceiveBuffer() {
+        fastOpenWithoutCookie();
+        sendtoFastOpen(10);
+        assertThat(syn.payload()).hasSize(10);
+        PacketReport synAck = t.kernel.receive(new Segment(REMOTE, syn.src(), TcpFlags.SYN | TcpFlags.ACK | TcpFlags.PSH, 5000,
+                syn.seq() + 11, 65535, 1460, "hi".getBytes()));
+        assertThat(steps(synAck, "tcp.fastopen")).contains("the SYN-ACK carries 2 bytes: queued for reading");
+        assertThat(io.vkernel.kernel.tcp.SkMeminfo.of(tcb()).get("SK_MEMINFO_RMEM_ALLOC")).isPositive();
+        assertThat(TcpFixture.text(done(t.kernel.read(client, fd, 100)))).isEqualTo("hi");
+    }
+
+    @Test
+    void aSynAckWithoutData_onAFastOpenConnection_queuesNothing() {
+        fastOpenWithoutCookie();
+        sendtoFastOpen(10);
+        PacketReport synAck = fromRemote(TcpFlags.SYN | TcpFlags.ACK, 5000, syn.seq() + 11, 1460, null);
+        assertThat(steps(synAck, "tcp.fastopen")).noneMatch(step -> step.contains("carries"));
+        assertThat(io.vkernel.kernel.tcp.SkMeminfo.of(tcb()).get("SK_MEMINFO_RMEM_ALLOC")).isZero();
+    }
+
+    @Test
+    void aBlockingSendtoWhoseSynAsksForACookie_delaysTheAckToGoWithItsData() {
+        t.sysctl(Sysctls.TCP_FASTOPEN, io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE);
+        PacketReport report = new PacketReport(null);
+        PendingCall send = pending(t.kernel.sendto(client, fd, "hello".getBytes(), MSG_FASTOPEN, REMOTE, false, report));
+        syn = report.sentSegments().get(0);
+        assertThat(syn.payload()).as("no cookie yet: the SYN asks for one and carries nothing").isEmpty();
+        PacketReport synAck = fromRemote(TcpFlags.SYN | TcpFlags.ACK, 5000, syn.seq() + 1, 1460, null);
+        assertThat(steps(synAck, "tcp.established")).containsExactly("SYN-ACK acknowledges our SYN: ESTABLISHED; the ACK waits for"
+                + " the data the blocked sendto() is about to write");
+        assertThat(send.result().ret()).isEqualTo(5);
+        List<Segment> out = t.kernel.inspect(k -> k.nic().wire(0, 10_000)).stream()
+                .filter(r -> !r.inbound()).map(r -> r.segment()).toList();
+        assertThat(out).as("after the SYN, the ACK leaves with the data, not alone").hasSize(2)
+                .last().satisfies(s -> {
+                    assertThat(s.payloadText()).isEqualTo("hello");
+                    assertThat(s.ack()).isEqualTo(5001);
+                });
+    }
+
+    @Test
+    void tcpFastopenConnect_defersTheSynToTheFirstWrite_andTheEventLogSaysSo() {
+        t.sysctl(Sysctls.TCP_FASTOPEN, io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE | io.vkernel.kernel.tcp.FastOpen.CLIENT_NO_COOKIE);
+        done(t.kernel.setsockopt(client, fd, "TCP_FASTOPEN_CONNECT", 1, true));
+        assertThat(done(t.kernel.connect(client, fd, REMOTE, new PacketReport(null))).ret()).isZero();
+        assertThat(events(EventType.STATE_CHANGE)).last().asString().startsWith("CLOSED -> SYN_SENT: connect() with TCP_FASTOPEN_CONNECT"
+                + " returns 0 at once; the SYN waits for the first write");
+        PacketReport write = new PacketReport(null);
+        t.kernel.write(client, fd, "abc".getBytes(), write);
+        assertThat(events(EventType.STATE_CHANGE)).last().isEqualTo("the first write of a TCP_FASTOPEN_CONNECT socket sends the SYN");
+        assertThat(write.sentSegments()).singleElement().satisfies(s -> assertThat(s.payloadText()).isEqualTo("abc"));
+    }
+
+    @Test
+    void aSendtoWithAnUnreadableBuffer_sendsASynAskingForACookie_andTracesWhy() {
+        t.sysctl(Sysctls.TCP_FASTOPEN, io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE);
+        done(t.kernel.fcntl(client, fd, "F_SETFL", 04000));
+        PacketReport report = new PacketReport(null);
+        t.kernel.nullBuffer(client, "sendto", fd, 10, MSG_FASTOPEN, REMOTE, report);
+        assertThat(steps(report, "tcp.fastopen")).contains(
+                "the buffer cannot be read (EFAULT on the copy): the SYN carries no data and asks for a cookie");
+        assertThat(report.sentSegments()).singleElement().satisfies(s -> assertThat(s.payload()).isEmpty());
+    }
+
+    @Test
+    void fragmentationNeededForASynWithData_resendsItPlainAtOnce_andRestartsItsTimer() {
+        fastOpenWithoutCookie();
+        sendtoFastOpen(1400);
+        t.advanceSeconds(0.5);
+        FourTuple tuple = new FourTuple(syn.dst(), syn.src());
+        PacketReport icmp = t.kernel.receiveRaw(io.vkernel.kernel.wire.IcmpMessage.encode(REMOTE.address(), syn.src().address(),
+                io.vkernel.kernel.wire.IcmpMessage.DEST_UNREACH, io.vkernel.kernel.wire.IcmpMessage.FRAG_NEEDED, 1000, tuple, syn.seq(), 0));
+        assertThat(icmp.verdict()).isEqualTo("SYN resent for the smaller path MTU");
+        assertThat(icmp.sentSegments()).singleElement().satisfies(s -> {
+            assertThat(TcpFlags.format(s.flags())).isEqualTo("S");
+            assertThat(s.payload()).isEmpty();
+            assertThat(s.mss()).isEqualTo(960);
+        });
+        assertThat(TcpInfo.of(tcb())).containsEntry("tcpi_total_retrans", 1L);
+        assertThat(timers()).containsExactly("syn-retransmit");
+        int sent = synsSent();
+        t.advanceSeconds(0.999);
+        assertThat(synsSent()).as("the timer restarted at the resend: nothing at the first SYN's 1 s").isEqualTo(sent);
+        t.advanceSeconds(0.001);
+        assertThat(synsSent()).isEqualTo(sent + 1);
+    }
+
+    @Test
+    void withEcnAsked_aSynAckWithEce_negotiatesIt_andACrossingPlainSynTurnsItOff() {
+        t.sysctl(Sysctls.TCP_ECN, 1);
+        connect();
+        assertThat(syn.has(TcpFlags.ECE) && syn.has(TcpFlags.CWR)).isTrue();
+        fromRemote(TcpFlags.SYN | TcpFlags.ACK | TcpFlags.ECE, 5000, syn.seq() + 1, 1460, null);
+        assertThat(TcpInfo.of(tcb()).get("tcpi_options") & 8).as("TCPI_OPT_ECN").isEqualTo(8);
+
+        int other = (int) done(t.kernel.socket(client)).ret();
+        PacketReport report = new PacketReport(null);
+        pending(t.kernel.connect(client, other, Endpoint.parse("192.0.2.1:81"), report));
+        Segment second = report.sentSegments().get(0);
+        t.kernel.receive(new Segment(second.dst(), second.src(), TcpFlags.SYN, 7000, 0, 65535, 1460, null));
+        Tcb crossed = t.kernel.inspect(k -> k.established().find(new FourTuple(second.dst(), second.src())));
+        assertThat(crossed.state()).isEqualTo(TcpState.SYN_RECV);
+        assertThat(TcpInfo.of(crossed).get("tcpi_options") & 8).as("tcp_ecn_rcv_syn(): not ECN-setup").isZero();
+
+        int third = (int) done(t.kernel.socket(client)).ret();
+        report = new PacketReport(null);
+        pending(t.kernel.connect(client, third, Endpoint.parse("192.0.2.1:82"), report));
+        Segment ecnSyn = report.sentSegments().get(0);
+        t.kernel.receive(new Segment(ecnSyn.dst(), ecnSyn.src(), TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR, 7000, 0, 65535, 1460, null));
+        Tcb ecnCrossed = t.kernel.inspect(k -> k.established().find(new FourTuple(ecnSyn.dst(), ecnSyn.src())));
+        assertThat(TcpInfo.of(ecnCrossed).get("tcpi_options") & 8).as("an ECN-setup SYN keeps it").isEqualTo(8);
+    }
 }

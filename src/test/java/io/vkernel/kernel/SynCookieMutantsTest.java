@@ -81,6 +81,30 @@ class SynCookieMutantsTest {
     }
 
     @Test
+    void aCookieChildWaitingInTheQueue_hasItsKeepaliveTimer_andTcpInfoCountsNothingYet() {
+        t.sysctl(Sysctls.TCP_SYNCOOKIES, 2);
+        done(t.kernel.setsockopt(t.pid, t.listenFd, "SO_KEEPALIVE", 1, true));
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.peer.send(TcpFlags.SYN, "");
+        t.peer.ack();
+        assertThat(t.state()).isEqualTo(TcpState.ESTABLISHED);
+        assertThat(timers()).as("tcp_create_openreq_child(): the timer runs before accept()").containsExactly("keepalive");
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_bytes_received", 0L).containsEntry("tcpi_bytes_acked", 0L);
+        t.peer.data("hello");
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_bytes_received", 5L);
+    }
+
+    @Test
+    void closingTheListener_resetsEachQueuedConnection_andTracesIt() {
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER).connect();
+        PacketReport close = new PacketReport(null);
+        done(t.kernel.close(t.pid, t.listenFd, close));
+        assertThat(steps(close, "tcp.close")).containsExactly(
+                "listener closed: queued connection " + TcpFixture.CLIENT + "-" + TcpFixture.SERVER + " is reset");
+        assertThat(close.sentSegments()).singleElement().satisfies(r -> assertThat(r.has(TcpFlags.RST)).isTrue());
+    }
+
+    @Test
     void aValidCookieFindingTheAcceptQueueFull_isDroppedAndCounted_notReset() {
         t.sysctl(Sysctls.TCP_SYNCOOKIES, 2);
         done(t.kernel.listen(t.pid, t.listenFd, 0));
