@@ -308,4 +308,13 @@ class ActiveOpenMutantsTest {
         Tcb ecnCrossed = t.kernel.inspect(k -> k.established().find(new FourTuple(ecnSyn.dst(), ecnSyn.src())));
         assertThat(TcpInfo.of(ecnCrossed).get("tcpi_options") & 8).as("an ECN-setup SYN keeps it").isEqualTo(8);
     }
+
+    @Test
+    void withEcnAsked_aSynAckWithoutEce_turnsItOff() {
+        t.sysctl(Sysctls.TCP_ECN, 1);
+        connect();
+        PacketReport synAck = fromRemote(TcpFlags.SYN | TcpFlags.ACK, 5000, syn.seq() + 1, 1460, null);
+        assertThat(steps(synAck, "tcp.ecn")).containsExactly("the SYN-ACK has no ECE (or ECE with CWR): ECN is off for this connection");
+        assertThat(TcpInfo.of(tcb()).get("tcpi_options") & 8).isZero();
+    }
 }
