@@ -129,6 +129,17 @@ class ActiveOpenMutantsTest {
     }
 
     @Test
+    void with62Retries_connectIsStillRetryingLongAfterTheFirstMinutes() {
+        // tcp_model_timeout(62 retries) is 127 s + 56 x 120 s; nothing may end the attempt within its first 100 s
+        t.sysctl(Sysctls.TCP_SYN_LINEAR_TIMEOUTS, 0);
+        t.sysctl(Sysctls.TCP_SYN_RETRIES, 62);
+        connect();
+        t.advanceSeconds(100);
+        assertThat(call.isDone()).isFalse();
+        assertThat(synsSent()).as("SYNs at 0, 1, 3, 7, 15, 31 and 63 s").isEqualTo(7);
+    }
+
+    @Test
     void anAckThatDoesNotCoverOurSyn_isAnsweredWithRst_unlessItIsARst() {
         connect();
         PacketReport bad = fromRemote(TcpFlags.SYN | TcpFlags.ACK, 5000, syn.seq() + 9, 1460, null);

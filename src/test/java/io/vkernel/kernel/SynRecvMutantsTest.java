@@ -257,4 +257,13 @@ class SynRecvMutantsTest {
         assertThat(reset.sentSegments()).singleElement().satisfies(r -> assertThat(r.has(TcpFlags.RST)).isTrue());
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
     }
+
+    @Test
+    void aListenerStoppedByShutdownAndListeningAgain_startsWithAnEmptyAcceptQueue() {
+        new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER).connect();
+        done(t.kernel.shutdown(t.pid, t.listenFd, 0, new PacketReport(null))); // inet_csk_listen_stop(): the child is reset
+        done(t.kernel.listen(t.pid, t.listenFd, 128));
+        done(t.kernel.fcntl(t.pid, t.listenFd, "F_SETFL", 04000));
+        TcpFixture.assertErrno(done(t.kernel.accept(t.pid, t.listenFd)), io.vkernel.kernel.socket.Errno.EAGAIN);
+    }
 }
