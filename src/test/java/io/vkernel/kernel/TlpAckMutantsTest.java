@@ -5,14 +5,9 @@ import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
-import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Segment;
-import io.vkernel.kernel.wire.TcpFlags;
-import io.vkernel.kernel.wire.TcpOption;
-import io.vkernel.kernel.wire.TcpOptions;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,16 +32,8 @@ class TlpAckMutantsTest {
 
     /** An ACK of {@code ack} with the SACK blocks given as start, end pairs (offsets from the first data byte). */
     private PacketReport ack(int ack, int... edges) {
-        TcpOptions options = null;
-        if (edges.length > 0) {
-            ByteBuffer blocks = ByteBuffer.allocate(4 * edges.length);
-            for (int edge : edges) {
-                blocks.putInt(base + edge);
-            }
-            options = TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Unknown(5, blocks.array()));
-        }
-        return t.kernel.receive(new Segment(Endpoint.parse(TcpFixture.CLIENT), Endpoint.parse(TcpFixture.SERVER), TcpFlags.ACK,
-                t.peer.sndNxt(), base + ack, 65535, 0, new byte[0], options));
+        int[] seqs = java.util.Arrays.stream(edges).map(e -> base + e).toArray();
+        return t.peer.sendSackBlocks(base + ack, seqs);
     }
 
     /** Three segments out, nothing acknowledged: 202 ms later the probe resends the last one, [2000, 3000). */
