@@ -131,4 +131,24 @@ class RecoveryUndoMutantsTest {
         assertThat(congestionEvents()).hasSize(3).startsWith(entered()).endsWith(
                 "RECOVERY -> OPEN: cwnd reduction undone (cwnd 10, ssthresh infinite)");
     }
+
+    @Test
+    void aSpuriousTimeoutUndoneOnAPartialAck_leavesNothingMarkedLost_soTheNextAckStartsNoRecovery() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(5000);
+        t.advanceSeconds(0.3); // the RTO: everything outstanding is presumed lost, the head resent
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        t.advanceSeconds(0.01);
+        ack(3000, 0, 1000); // the originals up to 3000 arrived, the resent head twice: tcp_try_undo_loss()
+        assertThat(t.counter(SnmpCounter.TCP_LOSS_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        int before = t.peer.received().size();
+        // tcp_undo_cwnd_reduction(sk, true) cleared every lost mark: [4000, 5000) is only in flight, not lost
+        ack(4000);
+        assertThat(sentSince(before)).isEmpty();
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.counter(SnmpCounter.TCP_SACK_RECOVERY)).isZero();
+        assertThat(t.tcb().totalRetransmits()).isEqualTo(1);
+    }
 }
