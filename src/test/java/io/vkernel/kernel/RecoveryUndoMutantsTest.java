@@ -151,4 +151,19 @@ class RecoveryUndoMutantsTest {
         assertThat(t.counter(SnmpCounter.TCP_SACK_RECOVERY)).isZero();
         assertThat(t.tcb().totalRetransmits()).isEqualTo(1);
     }
+
+    @Test
+    void aDsackArrivingAfterRecoveryEnded_undoesItFromOpen() {
+        headResentInRecovery();
+        ack(10_000); // the recovery point, no D-SACK: Open with the reduced window
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.tcb().cwnd()).isEqualTo(7);
+        t.write(2000);
+        // a duplicate ACK reporting the head's second copy: tcp_fastretrans_alert() in Open calls tcp_try_undo_dsack()
+        ack(10_000, 0, 1000);
+        assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().cwnd()).as("back to the 10 before the recovery").isEqualTo(10);
+        assertThat(t.tcb().ssthresh()).isEqualTo(Integer.MAX_VALUE);
+        assertThat(congestionEvents()).last().isEqualTo("undo: D-SACKs show every retransmission arrived twice; cwnd 10, ssthresh infinite");
+    }
 }
