@@ -52,6 +52,32 @@ class RecoveryResendMutantsTest {
     }
 
     @Test
+    void rackOff_twoHolesBelowThreeSackedSegments_areBothLost_andBothResent() {
+        t.sysctl(Sysctls.TCP_RECOVERY, 0);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.1);
+        // tcp_mark_head_lost(): every hole with tp->reordering SACKed segments above it is lost (RFC 6675 IsLost())
+        PacketReport reply = ack(0, 2000, 5000);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        assertThat(sent(reply)).containsExactly(List.of(0, 1000), List.of(1000, 1000));
+    }
+
+    @Test
+    void rackOff_duplicateAcksWithoutSackBlocks_onASackConnection_startNoRecovery() {
+        t.sysctl(Sysctls.TCP_RECOVERY, 0);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.1);
+        // tcp_time_to_recover() counts SACKed segments on a SACK connection (tcp_dupack_heuristics()), not duplicates
+        for (int i = 0; i < 4; i++) {
+            assertThat(sent(ack(0))).isEmpty();
+        }
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.counter(SnmpCounter.TCP_SACK_RECOVERY)).isZero();
+    }
+
+    @Test
     void inLoss_aPartialAckWithASackAboveIt_resendsTheHolesAroundIt_asManyAsCwndAllows() {
         t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
         base = t.establishedOneSegmentPerMss(true);

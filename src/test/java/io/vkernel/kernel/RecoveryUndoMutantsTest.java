@@ -166,4 +166,27 @@ class RecoveryUndoMutantsTest {
         assertThat(t.tcb().ssthresh()).isEqualTo(Integer.MAX_VALUE);
         assertThat(congestionEvents()).last().isEqualTo("undo: D-SACKs show every retransmission arrived twice; cwnd 10, ssthresh infinite");
     }
+
+    @Test
+    void aRecoveryWhoseFastRetransmitTheQdiscDropped_hasNothingToUndo() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.1);
+        ack(0, 1000, 2000);
+        ack(0, 1000, 3000);
+        t.sysctl(Sysctls.VKERNEL_QDISC_LIMIT, 0); // tc qdisc replace dev tun0 root pfifo limit 0
+        int before = t.peer.received().size();
+        ack(0, 1000, 4000);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        assertThat(t.tcb().totalRetransmits()).as("the resend never left").isZero();
+        // tcp_init_undo(): undo_retrans = retrans_out ? : -1, so no ACK can prove a retransmission spurious
+        ack(0, 1000, 5000);
+        assertThat(sentSince(before)).isEmpty();
+        assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isZero();
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        assertThat(congestionEvents()).containsExactly(entered(),
+                "the qdisc dropped a 1000-byte retransmission (NET_XMIT_DROP): not sent, cwnd reduced (tcp_enter_cwr())",
+                "the qdisc dropped a 1000-byte retransmission (NET_XMIT_DROP): not sent, cwnd reduced (tcp_enter_cwr())");
+    }
 }
