@@ -70,6 +70,11 @@ final class Peer {
         return deliver(new Segment(self, server, TcpFlags.ACK, sndNxt, ack, window, 0, new byte[0], options));
     }
 
+    /** The same, with the ACK and the block edges given as offsets from {@code base} (e.g. the first data byte). */
+    PacketReport sendSackBlocksFrom(int base, int ack, int... edges) {
+        return sendSackBlocks(base + ack, java.util.Arrays.stream(edges).map(e -> base + e).toArray());
+    }
+
     private PacketReport deliver(Segment segment) {
         last = kernel.receive(segment);
         for (Segment reply : last.sentSegments()) {

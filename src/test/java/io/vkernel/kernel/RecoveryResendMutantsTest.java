@@ -22,7 +22,7 @@ class RecoveryResendMutantsTest {
     private int base;
 
     private PacketReport ack(int ack, int... edges) {
-        return t.peer.sendSackBlocks(base + ack, java.util.Arrays.stream(edges).map(e -> base + e).toArray());
+        return t.peer.sendSackBlocksFrom(base, ack, edges);
     }
 
     private List<List<Integer>> sent(PacketReport reply) {
@@ -75,6 +75,20 @@ class RecoveryResendMutantsTest {
         }
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
         assertThat(t.counter(SnmpCounter.TCP_SACK_RECOVERY)).isZero();
+    }
+
+    @Test
+    void aHoleFilledFiveSegmentsBelowTheHighestSack_raisesTheReorderingDegree_asTcpInfoShows() {
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.1);
+        ack(0, 5000, 6000);
+        // [1000, 2000), never retransmitted, is SACKed below the highest SACK 6000: tcp_check_sack_reordering() makes
+        // the reordering degree (6000 - 1000) / 1000 = 5 segments, in Open (not Loss)
+        ack(0, 1000, 2000, 5000, 6000);
+        java.util.Map<String, Long> info = io.vkernel.kernel.tcp.TcpInfo.of(t.tcb());
+        assertThat(info.get("tcpi_reordering")).isEqualTo(5L);
+        assertThat(info.get("tcpi_reord_seen")).isEqualTo(1L);
     }
 
     @Test

@@ -1,8 +1,6 @@
 package io.vkernel.kernel;
 
 import io.vkernel.kernel.tcp.CaState;
-import io.vkernel.kernel.trace.EventType;
-import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.Segment;
@@ -25,13 +23,8 @@ class RecoveryUndoMutantsTest {
     private final TcpFixture t = new TcpFixture();
     private int base;
 
-    private List<String> congestionEvents() {
-        return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream()
-                .filter(e -> e.type() == EventType.CONGESTION).map(KernelEvent::detail).toList();
-    }
-
     private PacketReport ack(int ack, int... edges) {
-        return t.peer.sendSackBlocks(base + ack, java.util.Arrays.stream(edges).map(e -> base + e).toArray());
+        return t.peer.sendSackBlocksFrom(base, ack, edges);
     }
 
     private List<Integer> sentSince(int skip) {
@@ -66,7 +59,7 @@ class RecoveryUndoMutantsTest {
         assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
         assertThat(t.tcb().ssthresh()).isEqualTo(Integer.MAX_VALUE);
-        assertThat(congestionEvents()).containsExactly(entered(),
+        assertThat(t.congestionEvents()).containsExactly(entered(),
                 "undo: D-SACKs show every retransmission arrived twice; cwnd 10, ssthresh infinite",
                 "RECOVERY -> OPEN: cwnd reduction undone (cwnd 10, ssthresh infinite)");
     }
@@ -77,7 +70,7 @@ class RecoveryUndoMutantsTest {
         ack(4000, 0, 1000, 5000, 6000); // [4000, 5000) is missing: tcp_left_out() keeps Disorder
         assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
         assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
-        assertThat(congestionEvents()).containsExactly(entered(),
+        assertThat(t.congestionEvents()).containsExactly(entered(),
                 "undo: D-SACKs show every retransmission arrived twice; cwnd 10, ssthresh infinite");
     }
 
@@ -112,7 +105,7 @@ class RecoveryUndoMutantsTest {
         assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isZero();
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
         assertThat(t.tcb().ssthresh()).isEqualTo(7);
-        assertThat(congestionEvents()).containsExactly(entered(),
+        assertThat(t.congestionEvents()).containsExactly(entered(),
                 "RECOVERY -> LOSS: retransmission timeout (tcp_enter_loss()), cwnd 1, ssthresh 7",
                 "LOSS -> OPEN: everything outstanding at the timeout is acknowledged (cwnd 1, ssthresh 7)");
     }
@@ -128,7 +121,7 @@ class RecoveryUndoMutantsTest {
         assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
         assertThat(t.tcb().ssthresh()).isEqualTo(Integer.MAX_VALUE);
-        assertThat(congestionEvents()).hasSize(3).startsWith(entered()).endsWith(
+        assertThat(t.congestionEvents()).hasSize(3).startsWith(entered()).endsWith(
                 "RECOVERY -> OPEN: cwnd reduction undone (cwnd 10, ssthresh infinite)");
     }
 
@@ -164,7 +157,7 @@ class RecoveryUndoMutantsTest {
         assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
         assertThat(t.tcb().cwnd()).as("back to the 10 before the recovery").isEqualTo(10);
         assertThat(t.tcb().ssthresh()).isEqualTo(Integer.MAX_VALUE);
-        assertThat(congestionEvents()).last().isEqualTo("undo: D-SACKs show every retransmission arrived twice; cwnd 10, ssthresh infinite");
+        assertThat(t.congestionEvents()).last().isEqualTo("undo: D-SACKs show every retransmission arrived twice; cwnd 10, ssthresh infinite");
     }
 
     @Test
@@ -185,7 +178,7 @@ class RecoveryUndoMutantsTest {
         assertThat(sentSince(before)).isEmpty();
         assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isZero();
         assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
-        assertThat(congestionEvents()).containsExactly(entered(),
+        assertThat(t.congestionEvents()).containsExactly(entered(),
                 "the qdisc dropped a 1000-byte retransmission (NET_XMIT_DROP): not sent, cwnd reduced (tcp_enter_cwr())",
                 "the qdisc dropped a 1000-byte retransmission (NET_XMIT_DROP): not sent, cwnd reduced (tcp_enter_cwr())");
     }

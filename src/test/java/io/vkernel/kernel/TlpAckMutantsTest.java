@@ -1,8 +1,6 @@
 package io.vkernel.kernel;
 
 import io.vkernel.kernel.tcp.CaState;
-import io.vkernel.kernel.trace.EventType;
-import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.Segment;
@@ -25,15 +23,9 @@ class TlpAckMutantsTest {
     private final TcpFixture t = new TcpFixture();
     private int base;
 
-    private List<String> congestionEvents() {
-        return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream()
-                .filter(e -> e.type() == EventType.CONGESTION).map(KernelEvent::detail).toList();
-    }
-
     /** An ACK of {@code ack} with the SACK blocks given as start, end pairs (offsets from the first data byte). */
     private PacketReport ack(int ack, int... edges) {
-        int[] seqs = java.util.Arrays.stream(edges).map(e -> base + e).toArray();
-        return t.peer.sendSackBlocks(base + ack, seqs);
+        return t.peer.sendSackBlocksFrom(base, ack, edges);
     }
 
     /** Three segments out, nothing acknowledged: 202 ms later the probe resends the last one, [2000, 3000). */
@@ -52,7 +44,7 @@ class TlpAckMutantsTest {
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBE_RECOVERY)).isZero();
         assertThat(t.tcb().ssthresh()).as("ssthresh still infinite").isEqualTo(Integer.MAX_VALUE);
         assertThat(t.tcb().cwnd()).isEqualTo(10);
-        assertThat(congestionEvents()).isEmpty();
+        assertThat(t.congestionEvents()).isEmpty();
     }
 
     /** Reduced once from cwnd 10 (an ACK that did not grow it): CUBIC's ssthresh 10 x 717 / 1024. */
@@ -64,7 +56,7 @@ class TlpAckMutantsTest {
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBE_RECOVERY)).isEqualTo(1);
         assertThat(t.tcb().ssthresh()).isEqualTo(ssthresh);
         assertThat(t.tcb().cwnd()).as("min(cwnd, ssthresh)").isEqualTo(ssthresh);
-        assertThat(congestionEvents()).containsExactly("the tail loss probe repaired a loss: cwnd reduced once to ssthresh "
+        assertThat(t.congestionEvents()).containsExactly("the tail loss probe repaired a loss: cwnd reduced once to ssthresh "
                 + ssthresh + " (tcp_process_tlp_ack(), CWR)");
     }
 
