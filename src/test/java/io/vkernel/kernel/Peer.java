@@ -57,6 +57,24 @@ final class Peer {
         return deliver(new Segment(self, server, TcpFlags.ACK, sndNxt, ack, window, 0, new byte[0], options));
     }
 
+    /** A bare ACK of {@code ack} carrying the SACK blocks given as start, end pairs, in order (none: a plain ACK). */
+    PacketReport sendSackBlocks(int ack, int... edges) {
+        TcpOptions options = null;
+        if (edges.length > 0) {
+            java.nio.ByteBuffer blocks = java.nio.ByteBuffer.allocate(4 * edges.length);
+            for (int edge : edges) {
+                blocks.putInt(edge);
+            }
+            options = TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Unknown(5, blocks.array()));
+        }
+        return deliver(new Segment(self, server, TcpFlags.ACK, sndNxt, ack, window, 0, new byte[0], options));
+    }
+
+    /** The same, with the ACK and the block edges given as offsets from {@code base} (e.g. the first data byte). */
+    PacketReport sendSackBlocksFrom(int base, int ack, int... edges) {
+        return sendSackBlocks(base + ack, java.util.Arrays.stream(edges).map(e -> base + e).toArray());
+    }
+
     private PacketReport deliver(Segment segment) {
         last = kernel.receive(segment);
         for (Segment reply : last.sentSegments()) {

@@ -127,4 +127,17 @@ class QdiscDropTest {
         t.kernel.advance(400);
         assertThat(probes()).isEqualTo(2);
     }
+
+    @Test
+    void aSecondLocalDropInCwr_doesNotEnterCwrAgain() {
+        dropEverything(0);
+        t.write("first");
+        t.write("second");
+        // tcp_enter_cwr() acts only below TCP_CA_CWR: one reduction for both drops
+        assertThat(events(EventType.CONGESTION)).containsExactly(
+                "the qdisc dropped a 5-byte packet (NET_XMIT_DROP): not sent, cwnd reduced (tcp_enter_cwr())",
+                "OPEN -> CWR: the local qdisc dropped a packet (NET_XMIT_DROP): ssthresh = 7 (cubic), cwnd comes down by PRR (cwnd 10, ssthresh 7)",
+                "the qdisc dropped a 11-byte packet (NET_XMIT_DROP): not sent, cwnd reduced (tcp_enter_cwr())");
+        assertThat(t.tcb().caState()).isEqualTo(io.vkernel.kernel.tcp.CaState.CWR);
+    }
 }

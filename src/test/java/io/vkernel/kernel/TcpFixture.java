@@ -174,6 +174,13 @@ class TcpFixture {
                 .map(io.vkernel.kernel.trace.KernelEvent::detail).toList();
     }
 
+    /** The details of the kernel's CONGESTION events, oldest first: the CA state moves, undos and drops as logged. */
+    java.util.List<String> congestionEvents() {
+        return kernel.inspect(k -> k.events().after(0, 10_000)).stream()
+                .filter(e -> e.type() == io.vkernel.kernel.trace.EventType.CONGESTION)
+                .map(io.vkernel.kernel.trace.KernelEvent::detail).toList();
+    }
+
     void nonBlocking() {
         done(kernel.fcntl(pid, fd, "F_SETFL", 04000));
     }

@@ -163,4 +163,107 @@ class CubicTest {
         assertThat(state().originPoint).isEqualTo(20);
         assertThat(state().cnt).as("no W_max: at most 20 ACKs per segment").isEqualTo(20);
     }
+
+    @Test
+    void theMinimumRttIsRoundedUpToWholeMs_whichDecidesTheAckWhereCntChanges() {
+        afterALossAt100();
+        acks(1, 10_000);
+        assertThat(state().cnt).isEqualTo(23);
+        // 46 ms on: t = (46 + 100) ms = 149 / 1024 s, offs 4167, 410 x 4167^3 >> 40 = 26: target 74, cnt 70 / 4 = 17.
+        // usecs_to_jiffies() rounds up; a minimum RTT taken as 99 ms would give t = 148, delta 27, target 73, cnt 23
+        acks(1, 10_046);
+        assertThat(state().cnt).isEqualTo(17);
+    }
+
+    @Test
+    void justPastK_theConvexRegionStartsFromWmax_slowly() {
+        afterALossAt100();
+        acks(1, 10_000); // K = 4316 / 1024 s
+        tcb.cwnd = 95;
+        // 4120 ms on: t = 4220 ms = 4321 / 1024 s, 5 past K: 410 x 5^3 >> 40 = 0, target W_max 100: cnt 95 / 5 = 19
+        acks(1, 14_120);
+        assertThat(state().cnt).isEqualTo(19);
+    }
+
+    @Test
+    void anEpochStartedAtClockZero_isAnEpoch() {
+        // the virtual clock starts at 0 ms, so "no epoch" is -1 here (Linux's epoch_start 0 would be "unset")
+        afterALossAt100();
+        acks(1, 0);
+        assertThat(state().epochStart).isZero();
+        assertThat(state().cnt).isEqualTo(23);
+        tcb.cwnd = 71;
+        acks(1, 0);
+        assertThat(state().cnt).as("the same jiffy: the cubic target is not recomputed (it would give 71 / 2 = 35)").isEqualTo(23);
+        tcb.cwnd = 70;
+        acks(1, 2000);
+        assertThat(state().epochStart).as("the epoch goes on").isZero();
+        // t = 2100 ms = 2150 / 1024 s, offs 2166, 410 x 2166^3 >> 40 = 3: target 97, cnt 70 / 27 = 2
+        assertThat(state().cnt).isEqualTo(2);
+    }
+
+    @Test
+    void txStartAfterIdle_movesAnEpochThatBeganAtClockZero() {
+        afterALossAt100();
+        acks(1, 0);
+        cubic.onTxStart(tcb, 1000, 400);
+        assertThat(state().epochStart).isEqualTo(600);
+    }
+
+    @Test
+    void theRenoFriendlyEstimate_capsCnt_atCwndOverItsLead() {
+        tcb.cwnd = 10;
+        tcb.srttMs = 100;
+        state().hystart.delayMinUs = 100_000;
+        acks(1, 1000);
+        assertThat(state().cnt).as("no W_max: capped at 20").isEqualTo(20);
+        // 40 segments in one ACK: 41 ACKed in units of 18 make the Reno estimate 12, two ahead of cwnd 10: cnt 10 / 2
+        cubic.congestionAvoidance(tcb, 40, 1100);
+        assertThat(state().cnt).isEqualTo(5);
+        assertThat(tcb.cwnd).as("41 ACKed at 5 per segment: 8 more").isEqualTo(18);
+    }
+
+    @Test
+    void withinHzOver32OfTheLastUpdateAtTheSameCwnd_onlyTheAckCountMoves() {
+        tcb.cwnd = 10;
+        tcb.srttMs = 100;
+        state().hystart.delayMinUs = 100_000;
+        acks(1, 1000);
+        cubic.congestionAvoidance(tcb, 20, 1031); // 31 ms = HZ / 32: bictcp_update() returns at once
+        assertThat(state().cnt).isEqualTo(20);
+        assertThat(tcb.cwnd).as("21 ACKed at 20 per segment").isEqualTo(11);
+        assertThat(state().ackCnt).isEqualTo(21);
+        tcb.cwnd = 10; // held at 10 so the estimate below compares with the same cwnd
+        acks(1, 1032);
+        assertThat(state().cnt).as("now the Reno estimate (22 ACKed: 11) caps it at 10 / 1").isEqualTo(10);
+    }
+
+    @Test
+    void cubicRoot_ofSevenBitValues_takesTheNewtonStep() {
+        assertThat(Cubic.cubicRoot(63)).as("six bits: the table alone").isEqualTo(4);
+        assertThat(Cubic.cubicRoot(64)).isEqualTo(4);
+        assertThat(Cubic.cubicRoot(100)).isEqualTo(5);
+    }
+
+    @Test
+    void afterATimeout_hyStartsAckTrainIsTimedFromTheTimeout() {
+        io.vkernel.kernel.Sysctls sysctls = new io.vkernel.kernel.Sysctls();
+        tcb.iss = 1000;
+        tcb.sndUna = 1001;
+        tcb.sndNxt = 101_001;
+        tcb.srttMs = -1; // no pacing rate: no ACK-delay allowance
+        cubic.onRetransmitTimeout(tcb, 5000); // a new HyStart round from 5 s, ending at SND.NXT
+        tcb.cwnd = 20;
+        tcb.ssthresh = Integer.MAX_VALUE;
+        long exitAt = -1;
+        for (long now = 5001; now <= 5100 && exitAt < 0; now++) {
+            cubic.acked(tcb, 10_000, now, sysctls, 1000);
+            if (state().hystart.found) {
+                exitAt = now;
+            }
+        }
+        // ACKs 1 ms apart since the timeout: more than half the 10 ms minimum RTT after 5000 ms ends slow start
+        assertThat(exitAt).isEqualTo(5006);
+        assertThat(tcb.ssthresh).isEqualTo(20);
+    }
 }
