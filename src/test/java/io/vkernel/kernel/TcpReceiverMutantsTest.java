@@ -7,11 +7,14 @@ import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
+import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.Seq;
 import io.vkernel.kernel.wire.TcpFlags;
 import io.vkernel.kernel.wire.TcpOption;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static io.vkernel.kernel.TcpFixture.done;
@@ -185,5 +188,20 @@ class TcpReceiverMutantsTest {
         t.peer.sendAt(TcpFlags.RST, t.peer.sndNxt(), 0, "");
         TcpFixture.assertErrno(t.read(), Errno.ECONNRESET);
         assertThat(t.read().ret()).isZero();
+    }
+
+    @Test
+    void urgentDataBeforeAccept_followsTheListenersSoOobinline() {
+        // the child inherits the listener's SOCK_URGINLINE (sk_clone_lock() copies sk_flags)
+        done(t.kernel.setsockopt(t.pid, t.listenFd, "SO_OOBINLINE", 1, true));
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER).connect();
+        PacketReport urgent = t.kernel.receive(new Segment(t.peer.endpoint(), Endpoint.parse(TcpFixture.SERVER),
+                TcpFlags.ACK | TcpFlags.PSH | TcpFlags.URG, t.peer.sndNxt(), t.peer.rcvNxt(), 1000, 0,
+                "abcdef".getBytes(StandardCharsets.UTF_8), null, 0, 2));
+        assertThat(TcpFixture.steps(urgent, "tcp.urg")).containsExactly("urgent pointer: the byte at "
+                + Seq.unsigned(t.peer.sndNxt() + 1) + " is the urgent mark (tcp_check_urg(); SO_OOBINLINE: it stays in the stream)");
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        assertThat(TcpFixture.text(t.read())).isEqualTo("a");
+        assertThat(TcpFixture.text(t.read())).isEqualTo("bcdef");
     }
 }
