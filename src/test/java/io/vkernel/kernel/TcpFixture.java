@@ -153,6 +153,11 @@ class TcpFixture {
 
     /** The same, the SYN carrying {@code synFlags} too (ECE | CWR asks for ECN, RFC 3168 §6.1.1). */
     int establishedOneSegmentPerMss(boolean sack, int synFlags) {
+        return establishedOneSegmentPerMss(sack, synFlags, 0.1);
+    }
+
+    /** The same with a handshake RTT of {@code rttSeconds} (the first RTT sample: SRTT, and RTO = 3 x RTT from 100 ms up). */
+    int establishedOneSegmentPerMss(boolean sack, int synFlags, double rttSeconds) {
         kernel.inspect(k -> {
             k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
             return null;
@@ -161,7 +166,7 @@ class TcpFixture {
         peer.mss = 1000;
         peer.sackOk = sack;
         peer.send(io.vkernel.kernel.wire.TcpFlags.SYN | synFlags, "");
-        advanceSeconds(0.1);
+        advanceSeconds(rttSeconds);
         peer.send(io.vkernel.kernel.wire.TcpFlags.ACK, "");
         fd = (int) done(kernel.accept(pid, listenFd)).ret();
         return tcb().sndUna();
