@@ -188,36 +188,53 @@ class LossProbeMutantsTest {
     }
 
     @Test
-    void aFinAloneAfterTheData_isProbedAlone_andAFinThatRodeOnAckedData_isResentAlone() {
+    void aFinAloneBehindUnacknowledgedData_isProbedAlone_notTheLastDataSegment() {
         int base = t.establishedOneSegmentPerMss(true);
         t.write(3000);
         t.advanceSeconds(0.02);
-        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 3000, ""); // all data acknowledged at once (RTT 20 ms)
         int before = t.peer.received().size();
-        t.close();
+        t.close(); // everything written was sent: the FIN leaves in an skb of its own
         assertThat(summary(sentSince(before), base)).containsExactly("F. 3000:3000");
         String due = timer();
-        long srtt = t.tcb().srttMs();
         t.advanceSeconds(Long.parseLong(due.substring(due.indexOf('@') + 1)) / 1000.0);
         assertThat(summary(sentSince(before), base)).containsExactly("F. 3000:3000", "F. 3000:3000");
-        assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(srtt, "the FIN again"));
+        assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "the FIN again"));
         assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(1);
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(1);
         assertThat(t.tcb().totalRetransmits()).isEqualTo(1);
+    }
 
-        TcpFixture f = new TcpFixture();
-        int fbase = f.establishedOneSegmentPerMss(true);
-        f.write(500);
-        f.close(); // the FIN rides on the 500 bytes
-        assertThat(f.peer.lastReceived().flags() & TcpFlags.FIN).isNotZero();
-        f.advanceSeconds(0.05);
-        f.peer.sendAt(TcpFlags.ACK, f.peer.sndNxt(), fbase + 500, ""); // the data, not the FIN
-        int fbefore = f.peer.received().size();
-        f.advanceSeconds(1);
-        List<Segment> after = f.peer.received().subList(fbefore, f.peer.received().size());
-        assertThat(summary(after.subList(0, 1), fbase)).containsExactly("F. 500:500");
-        assertThat(f.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(1);
-        assertThat(f.counter(SnmpCounter.TCP_RETRANS_SEGS)).isGreaterThanOrEqualTo(1);
+    @Test
+    void aFinThatRodeOnTheLastSegment_isResentWithIt() {
+        int base = t.establishedOneSegmentPerMss(true);
+        TcpFixture.done(t.kernel.send(t.pid, t.fd, new byte[2500], 0x8000, new io.vkernel.kernel.trace.PacketReport(null))); // MSG_MORE
+        int before = t.peer.received().size();
+        t.close(); // the FIN joins the 500 bytes MSG_MORE held
+        assertThat(summary(sentSince(before), base)).containsExactly("F. 2000:2500");
+        String due = timer();
+        t.advanceSeconds(Long.parseLong(due.substring(due.indexOf('@') + 1)) / 1000.0);
+        assertThat(summary(sentSince(before), base)).containsExactly("F. 2000:2500", "F. 2000:2500");
+        assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "the last segment again, "
+                + range(base + 2000, base + 2500)));
+    }
+
+    @Test
+    void aFinThatRodeOnDataNowAcknowledged_isResentAlone() {
+        int base = t.establishedOneSegmentPerMss(true);
+        TcpFixture.done(t.kernel.send(t.pid, t.fd, new byte[500], 0x8000, new io.vkernel.kernel.trace.PacketReport(null))); // MSG_MORE
+        t.close(); // the FIN rides on the 500 held bytes
+        assertThat(summary(List.of(t.peer.lastReceived()), base)).containsExactly("F. 0:500");
+        t.advanceSeconds(0.1);
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 500, ""); // the data, not the FIN
+        int before = t.peer.received().size();
+        String due = timer();
+        assertThat(due).startsWith("loss-probe@");
+        t.advanceSeconds(Long.parseLong(due.substring(due.indexOf('@') + 1)) / 1000.0);
+        assertThat(summary(sentSince(before), base)).containsExactly("F. 500:500");
+        assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "the FIN again"));
+        assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(1);
+        assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(1);
+        assertThat(t.tcb().totalRetransmits()).isEqualTo(1);
     }
 
     @Test
@@ -309,5 +326,110 @@ class LossProbeMutantsTest {
         assertThat(summary(sentSince(before), base)).containsExactly("P. 5000:6000");
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(2);
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBE_RECOVERY)).isZero();
+    }
+
+    @Test
+    void aSubMillisecondRtt_givesSrttZero_andAProbe2msAfterTheSend() {
+        // tcp_rtt_estimator() keeps srtt_us at 1 at least: SRTT is "0 ms" but measured, so 2 x 0 + TCP_TIMEOUT_MIN
+        int base = t.establishedOneSegmentPerMss(true, 0, 0);
+        assertThat(t.tcb().srttMs()).isZero();
+        assertThat(t.tcb().rtoMs()).isEqualTo(200);
+        t.write(3000);
+        assertThat(timer()).isEqualTo("loss-probe@2");
+        int before = t.peer.received().size();
+        t.advanceSeconds(0.002);
+        assertThat(summary(sentSince(before), base)).containsExactly("P. 2000:3000");
+        assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(0, "the last segment again, "
+                + range(base + 2000, base + 3000)));
+    }
+
+    @Test
+    void newDataWhileTheHeadIsOut_theProbeComesNoLaterThanTheHeadsRto_evenForAHeadSentAtTimeZero() {
+        int base = t.establishedOneSegmentPerMss(true, 0, 0); // the whole handshake at virtual time 0
+        t.write(3000); // the head leaves at 0 ms; a probe of 2000:3000 at 2 ms, then one at a time
+        t.advanceSeconds(0.15);
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1000, ""); // 0:1000 after 150 ms
+        long rto = t.tcb().rtoMs();
+        long srtt = t.tcb().srttMs();
+        t.advanceSeconds(0.035);
+        t.write(1000);
+        // tcp_rto_delta_us(): the RTO of 1000:2000, sent at 0, is due at rto; 185 ms have passed
+        assertThat(rto - 185).isLessThan(2 * srtt + 2).isPositive();
+        assertThat(timer()).isEqualTo("loss-probe@" + (rto - 185));
+    }
+
+    @Test
+    void newDataExactlyWhenTheHeadsRtoIsDue_isProbedAfter2Srtt_notAtOnce() {
+        int base = t.establishedOneSegmentPerMss(true);
+        t.write(3000);
+        t.advanceSeconds(0.202); // the probe; the RTO re-armed for 300 ms from now
+        t.advanceSeconds(0.097);
+        t.write(1000);
+        assertThat(timer()).as("1 ms before the head's RTO").isEqualTo("loss-probe@1");
+        TcpFixture f = new TcpFixture();
+        f.establishedOneSegmentPerMss(true);
+        f.write(3000);
+        f.advanceSeconds(0.202);
+        f.advanceSeconds(0.098);
+        f.write(1000);
+        VirtualClock.Timer timer = f.tcb().retransmitTimer();
+        assertThat(timer.name() + "@" + (timer.deadline() - f.kernel.inspect(k -> k.clock().now())))
+                .as("the head's RTO due now: no cap (rto_delta_us is not > 0)").isEqualTo("loss-probe@202");
+        assertThat(base).isNotZero();
+    }
+
+    @Test
+    void inCwrASackThatArmsRacksReorderingTimer_keepsItsSlot_noProbeReplacesIt() {
+        int base = t.establishedOneSegmentPerMss(true, TcpFlags.ECE | TcpFlags.CWR);
+        t.write(5000);
+        t.advanceSeconds(0.05);
+        t.peer.sendAt(TcpFlags.ACK | TcpFlags.ECE, t.peer.sndNxt(), base + 1000, ""); // ECE: CWR
+        assertThat(t.tcb().caState()).isEqualTo(CaState.CWR);
+        t.advanceSeconds(0.01);
+        byte[] block = java.nio.ByteBuffer.allocate(8).putInt(base + 3000).putInt(base + 4000).array();
+        t.kernel.receive(new Segment(t.peer.endpoint(), io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.SERVER), TcpFlags.ACK,
+                t.peer.sndNxt(), base + 1000, t.peer.window, 0, new byte[0], io.vkernel.kernel.wire.TcpOptions.of(
+                        new io.vkernel.kernel.wire.TcpOption.Nop(), new io.vkernel.kernel.wire.TcpOption.Nop(),
+                        new io.vkernel.kernel.wire.TcpOption.Unknown(5, block))));
+        assertThat(t.tcb().caState()).isEqualTo(CaState.CWR);
+        assertThat(timer()).startsWith("rack-reorder@");
+    }
+
+    @Test
+    void aCorkedTailWithoutPsh_isSentWholeAsTheProbe_withoutPsh() {
+        int base = t.establishedOneSegmentPerMss(true);
+        t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+        t.write(10_000);
+        TcpFixture.done(t.kernel.send(t.pid, t.fd, new byte[500], 0x8000, new io.vkernel.kernel.trace.PacketReport(null))); // MSG_MORE
+        int before = t.peer.received().size();
+        t.advanceSeconds(0.202);
+        assertThat(summary(sentSince(before), base)).containsExactly(". 10000:10500");
+        assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "new data 500 bytes"));
+    }
+
+    @Test
+    void aFinQueuedBehindNewDataThatEndsAtTheWindowsEdge_waits_theProbeCarriesOnlyTheData() {
+        int base = narrowWindow(t, 10_500);
+        t.write(10_500);
+        t.close();
+        int before = t.peer.received().size();
+        t.advanceSeconds(0.202);
+        assertThat(summary(sentSince(before), base)).containsExactly("P. 10000:10500");
+        assertThat(t.tcb().sndNxt() - base).isEqualTo(10_500);
+    }
+
+    @Test
+    void aNewDataProbeIsKnownToRack_itsSackMarksTheFlightBeforeItLost_andItSplitsTheUnsentSkb() {
+        int base = t.establishedOneSegmentPerMss(true);
+        t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+        t.write(12_000);
+        int skbs = t.tcb().sendBuffer().skbCount(t.tcb());
+        t.advanceSeconds(0.202);
+        assertThat(t.tcb().sendBuffer().skbCount(t.tcb())).as("tcp_fragment() at the probe's end").isEqualTo(skbs + 1);
+        t.advanceSeconds(0.1);
+        int before = t.peer.received().size();
+        t.peer.sendSack(base, base + 10_000, base + 11_000);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        assertThat(summary(sentSince(before), base)).first().isEqualTo(". 0:1000");
     }
 }
