@@ -385,10 +385,12 @@ class LossProbeMutantsTest {
         t.advanceSeconds(0.05);
         t.peer.sendAt(TcpFlags.ACK | TcpFlags.ECE, t.peer.sndNxt(), base + 1000, ""); // ECE: CWR
         assertThat(t.tcb().caState()).isEqualTo(CaState.CWR);
+        assertThat(timer()).as("CWR, like Open, may probe").startsWith("loss-probe@");
         t.advanceSeconds(0.01);
+        // 1000:2000 acknowledged, 3000:4000 SACKed: 2000:3000, sent before it, is given RACK's reordering window
         byte[] block = java.nio.ByteBuffer.allocate(8).putInt(base + 3000).putInt(base + 4000).array();
         t.kernel.receive(new Segment(t.peer.endpoint(), io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.SERVER), TcpFlags.ACK,
-                t.peer.sndNxt(), base + 1000, t.peer.window, 0, new byte[0], io.vkernel.kernel.wire.TcpOptions.of(
+                t.peer.sndNxt(), base + 2000, t.peer.window, 0, new byte[0], io.vkernel.kernel.wire.TcpOptions.of(
                         new io.vkernel.kernel.wire.TcpOption.Nop(), new io.vkernel.kernel.wire.TcpOption.Nop(),
                         new io.vkernel.kernel.wire.TcpOption.Unknown(5, block))));
         assertThat(t.tcb().caState()).isEqualTo(CaState.CWR);
