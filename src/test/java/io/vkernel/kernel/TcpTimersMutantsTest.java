@@ -159,4 +159,33 @@ class TcpTimersMutantsTest {
         assertThat(read.isDone()).isTrue();
         TcpFixture.assertErrno(read.result(), Errno.ETIMEDOUT);
     }
+
+    private static io.vkernel.kernel.wire.TcpOptions timestamps(long value, long echo) {
+        return io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Timestamps(value, echo));
+    }
+
+    @Test
+    void karnForbidsTheSample_butAnEchoedTimestampOfTheRetransmission_givesOne_evenOfZeroMilliseconds() {
+        t.sysctl(Sysctls.VKERNEL_GSO, 0);
+        io.vkernel.kernel.wire.Endpoint client = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.CLIENT);
+        io.vkernel.kernel.wire.Endpoint server = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.SERVER);
+        Segment synAck = t.kernel.receive(new Segment(client, server, TcpFlags.SYN, 1000, 0, 65535, 1000, new byte[0],
+                io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Mss(1000),
+                        new io.vkernel.kernel.wire.TcpOption.Timestamps(1, 0)))).sentSegments().get(0);
+        t.advanceSeconds(0.1);
+        t.kernel.receive(new Segment(client, server, TcpFlags.ACK, 1001, synAck.seq() + 1, 65535, 0, new byte[0],
+                timestamps(2, synAck.timestamps().value())));
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        assertThat(t.tcb().timestampsOk()).isTrue();
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rtt", 100_000L);
+        t.write(1000);
+        t.advanceSeconds(0.3); // the RTO resends it: Karn, no sample from its ACK but by the echoed timestamp
+        Segment resent = t.peer.lastReceived();
+        assertThat(resent.seq()).isEqualTo(synAck.seq() + 1);
+        t.kernel.receive(new Segment(client, server, TcpFlags.ACK, 1001, synAck.seq() + 1001, 65535, 0, new byte[0],
+                timestamps(3, resent.timestamps().value())));
+        // tcp_rtt_tsopt_us(): now - TSecr = 0 ms; SRTT = 100 - 100/8
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rtt", 87_000L);
+    }
 }
