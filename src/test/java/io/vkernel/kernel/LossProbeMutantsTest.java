@@ -23,16 +23,7 @@ class LossProbeMutantsTest {
 
     private final TcpFixture t = new TcpFixture();
 
-    private List<Segment> sentSince(int skip) {
-        List<Segment> all = t.peer.received();
-        return all.subList(skip, all.size());
-    }
 
-    /** Each segment as tcpdump would summarise it, relative to {@code base}: flags start:end of its data. */
-    private List<String> summary(List<Segment> segments, int base) {
-        return segments.stream().map(s -> TcpFlags.format(s.flags()) + " " + (s.seq() - base) + ":" + (s.seq() - base + s.payload().length))
-                .toList();
-    }
 
     private List<String> events(EventType type) {
         return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream().filter(e -> e.type() == type)
@@ -43,6 +34,11 @@ class LossProbeMutantsTest {
     private String timer() {
         VirtualClock.Timer timer = t.tcb().retransmitTimer();
         return timer == null ? "none" : timer.name() + "@" + (timer.deadline() - t.kernel.inspect(k -> k.clock().now()));
+    }
+
+    /** Advances the clock to when a timer described by {@link #timer()} is due. */
+    private void advanceTo(String due) {
+        t.kernel.advance(Long.parseLong(due.substring(due.indexOf('@') + 1)));
     }
 
     private static String probeEvent(long srtt, String what) {
@@ -60,9 +56,9 @@ class LossProbeMutantsTest {
         assertThat(timer()).isEqualTo("loss-probe@202");
         int before = t.peer.received().size();
         t.advanceSeconds(0.201);
-        assertThat(sentSince(before)).isEmpty();
+        assertThat(t.sentSince(before)).isEmpty();
         t.advanceSeconds(0.001);
-        assertThat(summary(sentSince(before), base)).containsExactly("P. 2000:3000");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("P. 2000:3000");
         assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "the last segment again, "
                 + range(base + 2000, base + 3000)));
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(1);
@@ -94,9 +90,9 @@ class LossProbeMutantsTest {
         assertThat(timer()).isEqualTo("loss-probe@800");
         int before = t.peer.received().size();
         t.advanceSeconds(0.799);
-        assertThat(sentSince(before)).isEmpty();
+        assertThat(t.sentSince(before)).isEmpty();
         t.advanceSeconds(0.001);
-        assertThat(summary(sentSince(before), base)).containsExactly("P. 0:1000");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("P. 0:1000");
         assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(300, "the last segment again, "
                 + range(base, base + 1000)));
         assertThat(timer()).isEqualTo("retransmit@900");
@@ -109,7 +105,7 @@ class LossProbeMutantsTest {
         assertThat(timer()).isEqualTo("loss-probe@602");
         int before = t.peer.received().size();
         t.advanceSeconds(0.602);
-        assertThat(summary(sentSince(before), base)).containsExactly("P. 1000:1001");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("P. 1000:1001");
     }
 
     @Test
@@ -119,7 +115,7 @@ class LossProbeMutantsTest {
         t.write(12_000); // ten segments leave (cwnd 10), two wait
         int before = t.peer.received().size();
         t.advanceSeconds(0.202);
-        assertThat(summary(sentSince(before), base)).containsExactly(". 10000:11000");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly(". 10000:11000");
         assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "new data 1000 bytes"));
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(1);
         assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS)).isZero();
@@ -143,7 +139,7 @@ class LossProbeMutantsTest {
         t.write(400); // appended to the unsent tail: one skb, PSH at its end
         int before = t.peer.received().size();
         t.advanceSeconds(0.202);
-        assertThat(summary(sentSince(before), base)).containsExactly("P. 10000:10700");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("P. 10000:10700");
         assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "new data 700 bytes"));
 
         TcpFixture f = new TcpFixture();
@@ -154,7 +150,7 @@ class LossProbeMutantsTest {
         int fbefore = f.peer.received().size();
         f.advanceSeconds(0.202);
         List<Segment> probe = f.peer.received().subList(fbefore, f.peer.received().size());
-        assertThat(summary(probe, fbase)).containsExactly("FP. 10000:10500");
+        assertThat(TcpFixture.summary(probe, fbase)).containsExactly("FP. 10000:10500");
         assertThat(f.tcb().sndNxt() - fbase).as("the FIN takes a sequence number").isEqualTo(10_501);
     }
 
@@ -165,7 +161,7 @@ class LossProbeMutantsTest {
         narrow.write(12_000);
         int before = narrow.peer.received().size();
         narrow.advanceSeconds(0.202);
-        assertThat(summary(narrow.peer.received().subList(before, narrow.peer.received().size()), base))
+        assertThat(TcpFixture.summary(narrow.peer.received().subList(before, narrow.peer.received().size()), base))
                 .containsExactly(". 9000:10000");
 
         TcpFixture exact = new TcpFixture();
@@ -173,7 +169,7 @@ class LossProbeMutantsTest {
         exact.write(12_000);
         int ebefore = exact.peer.received().size();
         exact.advanceSeconds(0.202);
-        assertThat(summary(exact.peer.received().subList(ebefore, exact.peer.received().size()), ebase))
+        assertThat(TcpFixture.summary(exact.peer.received().subList(ebefore, exact.peer.received().size()), ebase))
                 .as("the window's last byte").containsExactly(". 10000:11000");
     }
 
@@ -194,10 +190,10 @@ class LossProbeMutantsTest {
         t.advanceSeconds(0.02);
         int before = t.peer.received().size();
         t.close(); // everything written was sent: the FIN leaves in an skb of its own
-        assertThat(summary(sentSince(before), base)).containsExactly("F. 3000:3000");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("F. 3000:3000");
         String due = timer();
-        t.advanceSeconds(Long.parseLong(due.substring(due.indexOf('@') + 1)) / 1000.0);
-        assertThat(summary(sentSince(before), base)).containsExactly("F. 3000:3000", "F. 3000:3000");
+        advanceTo(due);
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("F. 3000:3000", "F. 3000:3000");
         assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "the FIN again"));
         assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(1);
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(1);
@@ -210,10 +206,10 @@ class LossProbeMutantsTest {
         TcpFixture.done(t.kernel.send(t.pid, t.fd, new byte[2500], 0x8000, new io.vkernel.kernel.trace.PacketReport(null))); // MSG_MORE
         int before = t.peer.received().size();
         t.close(); // the FIN joins the 500 bytes MSG_MORE held
-        assertThat(summary(sentSince(before), base)).containsExactly("F. 2000:2500");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("F. 2000:2500");
         String due = timer();
-        t.advanceSeconds(Long.parseLong(due.substring(due.indexOf('@') + 1)) / 1000.0);
-        assertThat(summary(sentSince(before), base)).containsExactly("F. 2000:2500", "F. 2000:2500");
+        advanceTo(due);
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("F. 2000:2500", "F. 2000:2500");
         assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "the last segment again, "
                 + range(base + 2000, base + 2500)));
     }
@@ -223,14 +219,14 @@ class LossProbeMutantsTest {
         int base = t.establishedOneSegmentPerMss(true);
         TcpFixture.done(t.kernel.send(t.pid, t.fd, new byte[500], 0x8000, new io.vkernel.kernel.trace.PacketReport(null))); // MSG_MORE
         t.close(); // the FIN rides on the 500 held bytes
-        assertThat(summary(List.of(t.peer.lastReceived()), base)).containsExactly("F. 0:500");
+        assertThat(TcpFixture.summary(List.of(t.peer.lastReceived()), base)).containsExactly("F. 0:500");
         t.advanceSeconds(0.1);
         t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 500, ""); // the data, not the FIN
         int before = t.peer.received().size();
         String due = timer();
         assertThat(due).startsWith("loss-probe@");
-        t.advanceSeconds(Long.parseLong(due.substring(due.indexOf('@') + 1)) / 1000.0);
-        assertThat(summary(sentSince(before), base)).containsExactly("F. 500:500");
+        advanceTo(due);
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("F. 500:500");
         assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "the FIN again"));
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(1);
         assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(1);
@@ -283,8 +279,8 @@ class LossProbeMutantsTest {
         String due = timer();
         assertThat(due).startsWith("loss-probe@");
         int before = t.peer.received().size();
-        t.advanceSeconds(Long.parseLong(due.substring(due.indexOf('@') + 1)) / 1000.0);
-        assertThat(sentSince(before)).as("tlp_high_seq still set: one probe at a time").isEmpty();
+        advanceTo(due);
+        assertThat(t.sentSince(before)).as("tlp_high_seq still set: one probe at a time").isEmpty();
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(1);
         assertThat(timer()).startsWith("retransmit@");
 
@@ -306,8 +302,8 @@ class LossProbeMutantsTest {
         String due = timer();
         assertThat(due).startsWith("loss-probe@");
         int before = t.peer.received().size();
-        t.advanceSeconds(Long.parseLong(due.substring(due.indexOf('@') + 1)) / 1000.0);
-        assertThat(summary(sentSince(before), base)).containsExactly("P. 3000:4000");
+        advanceTo(due);
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("P. 3000:4000");
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(2);
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBE_RECOVERY)).isZero();
     }
@@ -323,7 +319,7 @@ class LossProbeMutantsTest {
         assertThat(timer()).isEqualTo("loss-probe@202");
         int before = t.peer.received().size();
         t.advanceSeconds(0.202);
-        assertThat(summary(sentSince(before), base)).containsExactly("P. 5000:6000");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("P. 5000:6000");
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBES)).isEqualTo(2);
         assertThat(t.counter(SnmpCounter.TCP_LOSS_PROBE_RECOVERY)).isZero();
     }
@@ -338,7 +334,7 @@ class LossProbeMutantsTest {
         assertThat(timer()).isEqualTo("loss-probe@2");
         int before = t.peer.received().size();
         t.advanceSeconds(0.002);
-        assertThat(summary(sentSince(before), base)).containsExactly("P. 2000:3000");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("P. 2000:3000");
         assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(0, "the last segment again, "
                 + range(base + 2000, base + 3000)));
     }
@@ -405,7 +401,7 @@ class LossProbeMutantsTest {
         TcpFixture.done(t.kernel.send(t.pid, t.fd, new byte[500], 0x8000, new io.vkernel.kernel.trace.PacketReport(null))); // MSG_MORE
         int before = t.peer.received().size();
         t.advanceSeconds(0.202);
-        assertThat(summary(sentSince(before), base)).containsExactly(". 10000:10500");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly(". 10000:10500");
         assertThat(events(EventType.TIMER_FIRED)).containsExactly(probeEvent(100, "new data 500 bytes"));
     }
 
@@ -416,7 +412,7 @@ class LossProbeMutantsTest {
         t.close();
         int before = t.peer.received().size();
         t.advanceSeconds(0.202);
-        assertThat(summary(sentSince(before), base)).containsExactly("P. 10000:10500");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("P. 10000:10500");
         assertThat(t.tcb().sndNxt() - base).isEqualTo(10_500);
     }
 
@@ -432,6 +428,6 @@ class LossProbeMutantsTest {
         int before = t.peer.received().size();
         t.peer.sendSack(base, base + 10_000, base + 11_000);
         assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
-        assertThat(summary(sentSince(before), base)).first().isEqualTo(". 0:1000");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).first().isEqualTo(". 0:1000");
     }
 }

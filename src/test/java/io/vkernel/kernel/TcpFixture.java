@@ -172,6 +172,18 @@ class TcpFixture {
         return tcb().sndUna();
     }
 
+    /** What the kernel sent the peer after the first {@code skip} segments it ever sent it. */
+    java.util.List<io.vkernel.kernel.wire.Segment> sentSince(int skip) {
+        java.util.List<io.vkernel.kernel.wire.Segment> all = peer.received();
+        return all.subList(skip, all.size());
+    }
+
+    /** Each segment as tcpdump would summarise it, relative to {@code base}: flags, then start:end of its data. */
+    static java.util.List<String> summary(java.util.List<io.vkernel.kernel.wire.Segment> segments, int base) {
+        return segments.stream().map(s -> io.vkernel.kernel.wire.TcpFlags.format(s.flags()) + " " + (s.seq() - base) + ":"
+                + (s.seq() - base + s.payload().length)).toList();
+    }
+
     /** The details of the kernel's STATE_CHANGE events, oldest first: what the event log shows of each transition. */
     java.util.List<String> stateEvents() {
         return kernel.inspect(k -> k.events().after(0, 10_000)).stream()

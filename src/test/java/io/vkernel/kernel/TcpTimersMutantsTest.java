@@ -26,15 +26,7 @@ class TcpTimersMutantsTest {
 
     private final TcpFixture t = new TcpFixture();
 
-    private List<Segment> sentSince(int skip) {
-        List<Segment> all = t.peer.received();
-        return all.subList(skip, all.size());
-    }
 
-    private static List<String> summary(List<Segment> segments, int base) {
-        return segments.stream().map(s -> TcpFlags.format(s.flags()) + " " + (s.seq() - base) + ":" + (s.seq() - base + s.payload().length))
-                .toList();
-    }
 
     private List<String> timerEvents() {
         return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream().filter(e -> e.type() == EventType.TIMER_FIRED)
@@ -63,7 +55,7 @@ class TcpTimersMutantsTest {
         sendMore(2500);
         int before = t.peer.received().size();
         t.advanceSeconds(0.3);
-        assertThat(summary(sentSince(before), base)).containsExactly(". 0:1000");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly(". 0:1000");
         assertThat(timerEvents()).containsExactly("retransmission #1 after RTO 300 ms; next RTO 600 ms");
     }
 
@@ -73,9 +65,9 @@ class TcpTimersMutantsTest {
         sendMore(500);
         int before = t.peer.received().size();
         t.close(); // the FIN joins the held 500 bytes
-        assertThat(summary(sentSince(before), base)).containsExactly("F. 0:500");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("F. 0:500");
         t.advanceSeconds(0.3);
-        assertThat(summary(sentSince(before), base)).containsExactly("F. 0:500", "F. 0:500");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("F. 0:500", "F. 0:500");
     }
 
     @Test
@@ -84,7 +76,7 @@ class TcpTimersMutantsTest {
         int before = t.peer.received().size();
         t.close();
         t.advanceSeconds(0.3);
-        assertThat(summary(sentSince(before), base)).containsExactly("F. 0:0", "F. 0:0");
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("F. 0:0", "F. 0:0");
         assertThat(timerEvents()).containsExactly("retransmission #1 after RTO 300 ms; next RTO 600 ms");
     }
 
@@ -95,7 +87,7 @@ class TcpTimersMutantsTest {
         t.write("lost");
         int before = t.peer.received().size();
         t.kernel.advance(200);
-        assertThat(sentSince(before)).as("retransmits_timed_out() needs one retransmission first").hasSize(1);
+        assertThat(t.sentSince(before)).as("retransmits_timed_out() needs one retransmission first").hasSize(1);
         assertThat(t.state()).isEqualTo(TcpState.ESTABLISHED);
         t.kernel.advance(1); // tcp_clamp_rto_to_user_timeout(): the deadline passed, fire in 1 ms
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
@@ -120,7 +112,7 @@ class TcpTimersMutantsTest {
     }
 
     private long keepaliveProbes(int since) {
-        return sentSince(since).stream().filter(s -> s.seq() == t.tcb().sndNxt() - 1 && s.payload().length == 0).count();
+        return t.sentSince(since).stream().filter(s -> s.seq() == t.tcb().sndNxt() - 1 && s.payload().length == 0).count();
     }
 
     @Test
