@@ -105,4 +105,46 @@ class ChallengeAckRateTest {
         long skipped = tw.kernel.inspect(k -> k.snmp().get(SnmpCounter.TCP_ACK_SKIPPED_TIME_WAIT));
         assertThat(skipped).isEqualTo(1);
     }
+
+    // ---------------------------------------------------------------- why no challenge ACK went out, in the trace
+
+    private static String challengeStep(io.vkernel.kernel.trace.PacketReport report) {
+        return TcpFixture.steps(report, "tcp.challenge_ack").get(0);
+    }
+
+    @Test
+    void aRateLimitedChallenge_saysWhichLimitInItsTrace() {
+        blindRst(f.peer);
+        f.advanceSeconds(0.1);
+        io.vkernel.kernel.trace.PacketReport second = f.peer.sendAt(TcpFlags.RST, f.peer.sndNxt() + 100, 0, "");
+        assertThat(second.verdict()).isEqualTo("challenge ack rate-limited");
+        assertThat(challengeStep(second)).endsWith(": the segment is dropped, and no challenge ACK goes out: the last one to "
+                + "this socket left less than tcp_invalid_ratelimit = 500 ms ago (__tcp_oow_rate_limited())");
+
+        f.kernel.sysctl(Sysctls.TCP_CHALLENGE_ACK_LIMIT, 1);
+        Peer other = new Peer(f.kernel, "192.168.1.101:40000", TcpFixture.SERVER).connect();
+        f.advanceSeconds(1);
+        assertThat(blindRst(f.peer)).isEqualTo(1);
+        f.advanceSeconds(0.001); // a millisecond later, the same second (jiffies / HZ)
+        io.vkernel.kernel.trace.PacketReport spent = other.sendAt(TcpFlags.RST, other.sndNxt() + 100, 0, "");
+        assertThat(spent.verdict()).isEqualTo("challenge ack rate-limited");
+        assertThat(challengeStep(spent)).endsWith(": the segment is dropped, and no challenge ACK goes out: "
+                + "tcp_challenge_ack_limit = 1 per second is spent for this second");
+    }
+
+    @Test
+    void challengeAckLimit_theBudgetIsDrawnEachSecond_betweenHalfAndOneAndAHalfTimesTheLimit() {
+        f.kernel.sysctl(Sysctls.TCP_INVALID_RATELIMIT, 0); // the per-socket limit off: only the kernel's budget counts
+        f.kernel.sysctl(Sysctls.TCP_CHALLENGE_ACK_LIMIT, 10);
+        f.advanceSeconds(1);
+        for (int second = 0; second < 3; second++) {
+            int answered = 0;
+            for (int i = 0; i < 30; i++) {
+                answered += blindRst(f.peer);
+            }
+            // get_random_u32_inclusive(limit / 2, limit + limit / 2 - 1)
+            assertThat(answered).as("second %d", second).isBetween(5, 14);
+            f.advanceSeconds(1);
+        }
+    }
 }

@@ -153,6 +153,11 @@ class TcpFixture {
 
     /** The same, the SYN carrying {@code synFlags} too (ECE | CWR asks for ECN, RFC 3168 §6.1.1). */
     int establishedOneSegmentPerMss(boolean sack, int synFlags) {
+        return establishedOneSegmentPerMss(sack, synFlags, 0.1);
+    }
+
+    /** The same with a handshake RTT of {@code rttSeconds} (the first RTT sample: SRTT, and RTO = 3 x RTT from 100 ms up). */
+    int establishedOneSegmentPerMss(boolean sack, int synFlags, double rttSeconds) {
         kernel.inspect(k -> {
             k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
             return null;
@@ -161,10 +166,22 @@ class TcpFixture {
         peer.mss = 1000;
         peer.sackOk = sack;
         peer.send(io.vkernel.kernel.wire.TcpFlags.SYN | synFlags, "");
-        advanceSeconds(0.1);
+        advanceSeconds(rttSeconds);
         peer.send(io.vkernel.kernel.wire.TcpFlags.ACK, "");
         fd = (int) done(kernel.accept(pid, listenFd)).ret();
         return tcb().sndUna();
+    }
+
+    /** What the kernel sent the peer after the first {@code skip} segments it ever sent it. */
+    java.util.List<io.vkernel.kernel.wire.Segment> sentSince(int skip) {
+        java.util.List<io.vkernel.kernel.wire.Segment> all = peer.received();
+        return all.subList(skip, all.size());
+    }
+
+    /** Each segment as tcpdump would summarise it, relative to {@code base}: flags, then start:end of its data. */
+    static java.util.List<String> summary(java.util.List<io.vkernel.kernel.wire.Segment> segments, int base) {
+        return segments.stream().map(s -> io.vkernel.kernel.wire.TcpFlags.format(s.flags()) + " " + (s.seq() - base) + ":"
+                + (s.seq() - base + s.payload().length)).toList();
     }
 
     /** The details of the kernel's STATE_CHANGE events, oldest first: what the event log shows of each transition. */
