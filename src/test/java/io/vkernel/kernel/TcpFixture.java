@@ -174,6 +174,17 @@ class TcpFixture {
                 .map(io.vkernel.kernel.trace.KernelEvent::detail).toList();
     }
 
+    /** The names of the timers the clock view (GET /clock) lists as pending, soonest first. */
+    java.util.List<String> timers() {
+        return kernel.inspect(k -> k.clock().pending().stream().map(io.vkernel.kernel.time.VirtualClock.Timer::name).toList());
+    }
+
+    /** The details of the kernel's events of one type, oldest first, as the event log shows them. */
+    java.util.List<String> events(io.vkernel.kernel.trace.EventType type) {
+        return kernel.inspect(k -> k.events().after(0, 10_000)).stream().filter(e -> e.type() == type)
+                .map(io.vkernel.kernel.trace.KernelEvent::detail).toList();
+    }
+
     void nonBlocking() {
         done(kernel.fcntl(pid, fd, "F_SETFL", 04000));
     }
