@@ -7,7 +7,6 @@ import io.vkernel.kernel.tcp.TcpInfo;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.EventType;
-import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.Endpoint;
@@ -55,15 +54,6 @@ class ActiveOpenMutantsTest {
         return t.kernel.inspect(k -> k.established().find(new FourTuple(REMOTE, syn.src())));
     }
 
-    private List<String> timers() {
-        return t.kernel.inspect(k -> k.clock().pending().stream().map(timer -> timer.name()).toList());
-    }
-
-    private List<String> events(EventType type) {
-        return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream()
-                .filter(e -> e.type() == type).map(KernelEvent::detail).toList();
-    }
-
     /** Advances one second at a time until connect() returns; answers the second it returned at. */
     private long secondsUntilConnectFails(long limit) {
         for (long s = 0; s <= limit; s++) {
@@ -85,9 +75,9 @@ class ActiveOpenMutantsTest {
         done(t.kernel.setsockopt(client, fd, "SO_KEEPALIVE", 1, true));
         t.advanceSeconds(10);
         connect();
-        assertThat(events(EventType.STATE_CHANGE)).last().isEqualTo("CLOSED -> SYN_SENT: connect() sends a SYN from " + syn.src());
+        assertThat(t.events(EventType.STATE_CHANGE)).last().isEqualTo("CLOSED -> SYN_SENT: connect() sends a SYN from " + syn.src());
         assertThat(t.counter(SnmpCounter.TCP_ACTIVE_OPENS)).isEqualTo(1);
-        assertThat(timers()).containsExactly("syn-retransmit");
+        assertThat(t.timers()).containsExactly("syn-retransmit");
         int other = (int) done(t.kernel.socket(client)).ret();
         assertErrno(done(t.kernel.bind(client, other, syn.src())), Errno.EADDRINUSE);
 
@@ -95,7 +85,7 @@ class ActiveOpenMutantsTest {
         PacketReport synAck = fromRemote(TcpFlags.SYN | TcpFlags.ACK, 5000, syn.seq() + 1, 0, null);
         assertThat(steps(synAck, "tcp.established")).containsExactly("SYN-ACK acknowledges our SYN: ESTABLISHED, ACK sent");
         assertThat(call.result().ret()).isZero();
-        assertThat(timers()).as("the SYN timer cancelled, SO_KEEPALIVE's timer armed").containsExactly("keepalive");
+        assertThat(t.timers()).as("the SYN timer cancelled, SO_KEEPALIVE's timer armed").containsExactly("keepalive");
         Map<String, Long> info = TcpInfo.of(tcb());
         assertThat(info).as("the SYN-ACK's RTT sample").containsEntry("tcpi_rtt", 300_000L)
                 .as("a SYN-ACK without MSS: RFC 9293's default 536").containsEntry("tcpi_snd_mss", 536L);
@@ -109,7 +99,7 @@ class ActiveOpenMutantsTest {
         assertThat(secondsUntilConnectFails(10)).isEqualTo(3);
         assertErrno(call.result(), Errno.ETIMEDOUT);
         assertThat(synsSent()).isEqualTo(3);
-        assertThat(events(EventType.TIMER_FIRED)).containsExactly("SYN retransmission #1", "SYN retransmission #2",
+        assertThat(t.events(EventType.TIMER_FIRED)).containsExactly("SYN retransmission #1", "SYN retransmission #2",
                 "no answer to 3 SYNs: connect() fails with ETIMEDOUT");
         assertThat(t.counter(SnmpCounter.TCP_ATTEMPT_FAILS)).isEqualTo(1);
     }
@@ -188,7 +178,7 @@ class ActiveOpenMutantsTest {
         assertThat(ack.dropReason()).isEqualTo(DropReason.NO_ACK_FLAG);
         assertThat(ack.dropDetail()).isEqualTo("SYN_SENT waits for a SYN");
         assertThat(tcb().state()).isEqualTo(TcpState.SYN_SENT);
-        assertThat(timers()).containsExactly("syn-retransmit");
+        assertThat(t.timers()).containsExactly("syn-retransmit");
     }
 
     // ---------------------------------------------------------------- Fast Open client and ECN
@@ -252,11 +242,11 @@ class ActiveOpenMutantsTest {
         t.sysctl(Sysctls.TCP_FASTOPEN, io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE | io.vkernel.kernel.tcp.FastOpen.CLIENT_NO_COOKIE);
         done(t.kernel.setsockopt(client, fd, "TCP_FASTOPEN_CONNECT", 1, true));
         assertThat(done(t.kernel.connect(client, fd, REMOTE, new PacketReport(null))).ret()).isZero();
-        assertThat(events(EventType.STATE_CHANGE)).last().asString().startsWith("CLOSED -> SYN_SENT: connect() with TCP_FASTOPEN_CONNECT"
+        assertThat(t.events(EventType.STATE_CHANGE)).last().asString().startsWith("CLOSED -> SYN_SENT: connect() with TCP_FASTOPEN_CONNECT"
                 + " returns 0 at once; the SYN waits for the first write");
         PacketReport write = new PacketReport(null);
         t.kernel.write(client, fd, "abc".getBytes(), write);
-        assertThat(events(EventType.STATE_CHANGE)).last().isEqualTo("the first write of a TCP_FASTOPEN_CONNECT socket sends the SYN");
+        assertThat(t.events(EventType.STATE_CHANGE)).last().isEqualTo("the first write of a TCP_FASTOPEN_CONNECT socket sends the SYN");
         assertThat(write.sentSegments()).singleElement().satisfies(s -> assertThat(s.payloadText()).isEqualTo("abc"));
     }
 
@@ -286,7 +276,7 @@ class ActiveOpenMutantsTest {
             assertThat(s.mss()).isEqualTo(960);
         });
         assertThat(TcpInfo.of(tcb())).containsEntry("tcpi_total_retrans", 1L);
-        assertThat(timers()).containsExactly("syn-retransmit");
+        assertThat(t.timers()).containsExactly("syn-retransmit");
         int sent = synsSent();
         t.advanceSeconds(0.999);
         assertThat(synsSent()).as("the timer restarted at the resend: nothing at the first SYN's 1 s").isEqualTo(sent);

@@ -5,7 +5,6 @@ import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.tcp.FastOpen;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.EventType;
-import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.Endpoint;
@@ -15,7 +14,6 @@ import io.vkernel.kernel.wire.TcpOption;
 import io.vkernel.kernel.wire.TcpOptions;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 
 import static io.vkernel.kernel.TcpFixture.assertErrno;
 import static io.vkernel.kernel.TcpFixture.done;
@@ -38,15 +36,6 @@ class FastOpenChildMutantsTest {
         done(t.kernel.setsockopt(t.pid, t.listenFd, "TCP_FASTOPEN", queue, true));
     }
 
-    private List<String> timers() {
-        return t.kernel.inspect(k -> k.clock().pending().stream().map(timer -> timer.name()).toList());
-    }
-
-    private List<String> timerEvents() {
-        return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream()
-                .filter(e -> e.type() == EventType.TIMER_FIRED).map(KernelEvent::detail).toList();
-    }
-
     @Test
     void aSynWithData_makesAChildInTheAcceptQueue_countedLoggedTracedAndWakingABlockedAccept() {
         fastOpenListener(4);
@@ -64,7 +53,7 @@ class FastOpenChildMutantsTest {
                 + " RCV.NXT=" + Integer.toUnsignedString(Peer.ISN + 6));
         assertThat(t.counter(SnmpCounter.TCP_PASSIVE_OPENS)).as("tcp_create_openreq_child() at the SYN").isEqualTo(1);
         assertThat(t.stateEvents()).last().isEqualTo("LISTEN -> SYN_RECV: Fast Open child socket for listener 0.0.0.0:8080");
-        assertThat(timers()).containsExactly("synack-retransmit");
+        assertThat(t.timers()).containsExactly("synack-retransmit");
 
         assertThat(accept.isDone()).as("the blocked accept() is woken by the child").isTrue();
         t.fd = (int) accept.result().ret();
@@ -119,7 +108,7 @@ class FastOpenChildMutantsTest {
         assertThat(t.state()).isEqualTo(TcpState.SYN_RECV);
         assertThat(read.isDone()).isFalse();
         t.kernel.advance(1);
-        assertThat(timerEvents()).containsExactly("SYN-ACK retransmission #1", "SYN-ACK retransmission #2",
+        assertThat(t.events(EventType.TIMER_FIRED)).containsExactly("SYN-ACK retransmission #1", "SYN-ACK retransmission #2",
                 "Fast Open SYN-ACK retries exhausted: ETIMEDOUT");
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
         assertThat(read.isDone()).as("the blocked read() is woken").isTrue();

@@ -6,7 +6,6 @@ import io.vkernel.kernel.tcp.TcpInfo;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.EventType;
-import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.Endpoint;
@@ -14,7 +13,6 @@ import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.Map;
 
 import static io.vkernel.kernel.TcpFixture.assertErrno;
@@ -32,15 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SynCookieMutantsTest {
 
     private final TcpFixture t = new TcpFixture();
-
-    private List<String> events(EventType type) {
-        return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream()
-                .filter(e -> e.type() == type).map(KernelEvent::detail).toList();
-    }
-
-    private List<String> timers() {
-        return t.kernel.inspect(k -> k.clock().pending().stream().map(timer -> timer.name()).toList());
-    }
 
     private void routeAndSysctls() {
         t.sysctl(Sysctls.TCP_REORDERING, 5);
@@ -61,15 +50,15 @@ class SynCookieMutantsTest {
         assertThat(synAck.ack()).isEqualTo(Peer.ISN + 1);
         assertThat(synAck.mss()).as("the route's advmss, 1400 - 40").isEqualTo(1360);
         assertThat(t.counter(SnmpCounter.TCP_REQ_Q_FULL_DO_COOKIES)).isEqualTo(1);
-        assertThat(events(EventType.PACKET_DROP)).containsExactly("SYN answered with a SYN cookie: no request socket kept");
-        assertThat(timers()).as("no state, no SYN-ACK timer").isEmpty();
+        assertThat(t.events(EventType.PACKET_DROP)).containsExactly("SYN answered with a SYN cookie: no request socket kept");
+        assertThat(t.timers()).as("no state, no SYN-ACK timer").isEmpty();
 
         t.advanceSeconds(0.1);
         PacketReport ack = t.peer.ack();
         assertThat(ack.state()).isEqualTo("ESTABLISHED");
         assertThat(steps(ack, "tcp.syncookie")).containsExactly("SEG.ACK - 1 = " + Integer.toUnsignedString(synAck.seq())
                 + " is a valid cookie (MSS 536): the connection is created ESTABLISHED in the accept queue of 0.0.0.0:8080");
-        assertThat(timers()).as("SO_KEEPALIVE inherited: its timer runs from the ACK").containsExactly("keepalive");
+        assertThat(t.timers()).as("SO_KEEPALIVE inherited: its timer runs from the ACK").containsExactly("keepalive");
         assertThat(accept.isDone()).as("the blocked accept() is woken").isTrue();
         t.fd = (int) accept.result().ret();
         Map<String, Long> info = TcpInfo.of(t.tcb());
@@ -88,7 +77,7 @@ class SynCookieMutantsTest {
         t.peer.send(TcpFlags.SYN, "");
         t.peer.ack();
         assertThat(t.state()).isEqualTo(TcpState.ESTABLISHED);
-        assertThat(timers()).as("tcp_create_openreq_child(): the timer runs before accept()").containsExactly("keepalive");
+        assertThat(t.timers()).as("tcp_create_openreq_child(): the timer runs before accept()").containsExactly("keepalive");
         assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_bytes_received", 0L).containsEntry("tcpi_bytes_acked", 0L);
         t.peer.data("hello");
         assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_bytes_received", 5L);

@@ -3,7 +3,6 @@ package io.vkernel.kernel;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.DropReason;
 import io.vkernel.kernel.trace.EventType;
-import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.Endpoint;
@@ -11,7 +10,6 @@ import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 
 import static io.vkernel.kernel.TcpFixture.done;
 import static io.vkernel.kernel.TcpFixture.steps;
@@ -31,15 +29,6 @@ class SynRecvMutantsTest {
         t.peer.send(TcpFlags.SYN, "");
         assertThat(t.state()).isEqualTo(TcpState.SYN_RECV);
         return t.peer;
-    }
-
-    private List<String> timers() {
-        return t.kernel.inspect(k -> k.clock().pending().stream().map(timer -> timer.name()).toList());
-    }
-
-    private List<String> timerEvents() {
-        return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream()
-                .filter(e -> e.type() == EventType.TIMER_FIRED).map(KernelEvent::detail).toList();
     }
 
     // ---------------------------------------------------------------- the listener itself
@@ -117,12 +106,12 @@ class SynRecvMutantsTest {
                 + " and inserted in the established table (ISN " + Integer.toUnsignedString(iss) + ", peer MSS 1460)");
         assertThat(t.stateEvents()).containsExactly("CLOSED -> LISTEN (backlog 128)",
                 "LISTEN -> SYN_RECV: request created for listener 0.0.0.0:8080");
-        assertThat(timers()).containsExactly("synack-retransmit");
+        assertThat(t.timers()).containsExactly("synack-retransmit");
 
         t.advanceSeconds(0.25);
         t.peer.ack();
         assertThat(t.state()).isEqualTo(TcpState.ESTABLISHED);
-        assertThat(timers()).as("the SYN-ACK timer is cancelled by the third segment").isEmpty();
+        assertThat(t.timers()).as("the SYN-ACK timer is cancelled by the third segment").isEmpty();
         assertThat(t.tcb().srttMs()).as("the handshake's RTT sample: SYN-ACK sent at 0, acknowledged at 250 ms")
                 .isEqualTo(250);
     }
@@ -139,7 +128,7 @@ class SynRecvMutantsTest {
         assertThat(t.state()).isEqualTo(TcpState.SYN_RECV);
         t.kernel.advance(1);
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
-        assertThat(timerEvents()).containsExactly("SYN-ACK retransmission #1", "SYN-ACK retransmission #2",
+        assertThat(t.events(EventType.TIMER_FIRED)).containsExactly("SYN-ACK retransmission #1", "SYN-ACK retransmission #2",
                 "SYN-ACK retries exhausted: request dropped");
         assertThat(t.peer.receivedFlags()).hasSize(3);
     }
@@ -154,7 +143,7 @@ class SynRecvMutantsTest {
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
         assertThat(t.counter(SnmpCounter.TCP_ATTEMPT_FAILS)).isEqualTo(1);
         assertThat(t.stateEvents()).last().isEqualTo("SYN_RECV -> CLOSED: request removed from the established table");
-        assertThat(timers()).as("no SYN-ACK retransmission is left").isEmpty();
+        assertThat(t.timers()).as("no SYN-ACK retransmission is left").isEmpty();
 
         PacketReport next = new Peer(t.kernel, "192.168.1.100:1001", TcpFixture.SERVER).send(TcpFlags.SYN, "");
         assertThat(next.state()).as("the dropped request no longer counts against the backlog").isEqualTo("SYN_RECV");

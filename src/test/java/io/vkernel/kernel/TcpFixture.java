@@ -195,6 +195,14 @@ class TcpFixture {
     java.util.List<String> congestionEvents() {
         return kernel.inspect(k -> k.events().after(0, 10_000)).stream()
                 .filter(e -> e.type() == io.vkernel.kernel.trace.EventType.CONGESTION)
+    /** The names of the timers the clock view (GET /clock) lists as pending, soonest first. */
+    java.util.List<String> timers() {
+        return kernel.inspect(k -> k.clock().pending().stream().map(io.vkernel.kernel.time.VirtualClock.Timer::name).toList());
+    }
+
+    /** The details of the kernel's events of one type, oldest first, as the event log shows them. */
+    java.util.List<String> events(io.vkernel.kernel.trace.EventType type) {
+        return kernel.inspect(k -> k.events().after(0, 10_000)).stream().filter(e -> e.type() == type)
                 .map(io.vkernel.kernel.trace.KernelEvent::detail).toList();
     }
 

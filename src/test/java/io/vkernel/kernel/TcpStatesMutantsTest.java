@@ -3,7 +3,6 @@ package io.vkernel.kernel;
 import io.vkernel.kernel.tcp.TcpInfo;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.EventType;
-import io.vkernel.kernel.trace.KernelEvent;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.SnmpCounter;
 import io.vkernel.kernel.wire.TcpFlags;
@@ -24,14 +23,9 @@ class TcpStatesMutantsTest {
     private final TcpFixture t = new TcpFixture();
 
     /** The clock view's pending timers (GET /clock): "name owner +inMs". */
-    private List<String> timers() {
+    private List<String> pendingTimers() {
         return t.kernel.inspect(k -> k.clock().pending().stream()
                 .map(timer -> timer.name() + " " + timer.owner() + " +" + (timer.deadline() - k.clock().now())).toList());
-    }
-
-    private List<String> timerEvents() {
-        return t.kernel.inspect(k -> k.events().after(0, 10_000)).stream()
-                .filter(e -> e.type() == EventType.TIMER_FIRED).map(KernelEvent::detail).toList();
     }
 
     private String tuple() {
@@ -54,7 +48,7 @@ class TcpStatesMutantsTest {
         done(t.kernel.setsockopt(t.pid, t.fd, "SO_KEEPALIVE", 1, true));
         t.peer.data("abc");
         t.write("unacked"); // the retransmission timer runs
-        assertThat(timers()).extracting(s -> s.split(" ")[0]).contains("keepalive", "retransmit");
+        assertThat(pendingTimers()).extracting(s -> s.split(" ")[0]).contains("keepalive", "retransmit");
 
         PacketReport rst = t.peer.send(TcpFlags.RST, "");
         assertThat(rst.verdict()).isEqualTo("reset by peer");
@@ -62,12 +56,12 @@ class TcpStatesMutantsTest {
         assertThat(t.counter(SnmpCounter.TCP_ESTAB_RESETS)).isEqualTo(1);
         assertThat(t.counter(SnmpCounter.TCP_ATTEMPT_FAILS)).isZero();
         assertThat(t.stateEvents()).last().isEqualTo("ESTABLISHED -> CLOSED: peer sent RST; removed from the established table, buffers freed");
-        assertThat(timers()).as("tcp_done(): no timer of the connection is left").isEmpty();
+        assertThat(pendingTimers()).as("tcp_done(): no timer of the connection is left").isEmpty();
 
         int sent = t.peer.received().size();
         t.advanceSeconds(7200 + 75 * 10);
         assertThat(t.peer.received()).as("no keepalive probe from a closed socket").hasSize(sent);
-        assertThat(timerEvents()).isEmpty();
+        assertThat(t.events(EventType.TIMER_FIRED)).isEmpty();
         assertThat(TcpFixture.text(t.read())).as("a socket still open keeps what it received").isEqualTo("abc");
         assertErrno(t.read(), io.vkernel.kernel.socket.Errno.ECONNRESET);
     }
@@ -77,9 +71,9 @@ class TcpStatesMutantsTest {
         t.timeWait();
         t.peer.send(TcpFlags.RST, "");
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
-        assertThat(timers()).isEmpty();
+        assertThat(pendingTimers()).isEmpty();
         t.advanceSeconds(61);
-        assertThat(timerEvents()).as("the TIME_WAIT timer went with the socket").isEmpty();
+        assertThat(t.events(EventType.TIMER_FIRED)).as("the TIME_WAIT timer went with the socket").isEmpty();
         assertThat(t.counter(SnmpCounter.TIME_WAITED)).isZero();
     }
 
@@ -90,9 +84,9 @@ class TcpStatesMutantsTest {
         t.peer.connect();
         t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
         t.write("waiting");
-        assertThat(timers()).containsExactly("zero-window-probe " + tuple() + " +200");
+        assertThat(pendingTimers()).containsExactly("zero-window-probe " + tuple() + " +200");
         t.peer.send(TcpFlags.RST, "");
-        assertThat(timers()).isEmpty();
+        assertThat(pendingTimers()).isEmpty();
     }
 
     @Test
@@ -101,9 +95,9 @@ class TcpStatesMutantsTest {
         for (int i = 0; i < 17; i++) {
             t.peer.data("x");
         }
-        assertThat(timers()).containsExactly("delayed-ack " + tuple() + " +40");
+        assertThat(pendingTimers()).containsExactly("delayed-ack " + tuple() + " +40");
         t.peer.send(TcpFlags.RST, "");
-        assertThat(timers()).isEmpty();
+        assertThat(pendingTimers()).isEmpty();
     }
 
     @Test
@@ -116,7 +110,7 @@ class TcpStatesMutantsTest {
         t.kernel.receive(new io.vkernel.kernel.wire.Segment(syn.dst(), syn.src(), TcpFlags.RST | TcpFlags.ACK, 0, syn.seq() + 1, 0, 0, null));
         assertThat(t.counter(SnmpCounter.TCP_ATTEMPT_FAILS)).isEqualTo(1);
         assertThat(t.counter(SnmpCounter.TCP_ESTAB_RESETS)).isZero();
-        assertThat(timers()).as("no SYN retransmission is left").isEmpty();
+        assertThat(pendingTimers()).as("no SYN retransmission is left").isEmpty();
         int other = (int) done(t.kernel.socket(client)).ret();
         assertThat(done(t.kernel.bind(client, other, syn.src())).ret()).as("the port went with the connection").isZero();
     }
@@ -137,24 +131,24 @@ class TcpStatesMutantsTest {
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
         assertThat(t.counter(SnmpCounter.TCP_ESTAB_RESETS)).isZero();
         assertThat(t.counter(SnmpCounter.TCP_ATTEMPT_FAILS)).isZero();
-        assertThat(timers()).isEmpty();
+        assertThat(pendingTimers()).isEmpty();
     }
 
     @Test
     void timeWait_lastsExactly60s_thenCountsTcpExtTW_andFreesThePort() {
         t.timeWait();
-        assertThat(timers()).containsExactly("time-wait " + tuple() + " +60000");
+        assertThat(pendingTimers()).containsExactly("time-wait " + tuple() + " +60000");
         t.advanceSeconds(59.999);
         assertThat(t.state()).isEqualTo(TcpState.TIME_WAIT);
         assertThat(t.counter(SnmpCounter.TIME_WAITED)).isZero();
         t.kernel.advance(1);
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
         assertThat(t.counter(SnmpCounter.TIME_WAITED)).isEqualTo(1);
-        assertThat(timerEvents()).containsExactly("TIME_WAIT expired after 60 s");
+        assertThat(t.events(EventType.TIMER_FIRED)).containsExactly("TIME_WAIT expired after 60 s");
         assertThat(t.stateEvents()).last()
                 .isEqualTo("TIME_WAIT -> CLOSED: TIME_WAIT expired; removed from the established table, buffers freed");
         assertThat(t.counter(SnmpCounter.TCP_ESTAB_RESETS)).isZero();
-        assertThat(timers()).isEmpty();
+        assertThat(pendingTimers()).isEmpty();
     }
 
     @Test
@@ -167,7 +161,7 @@ class TcpStatesMutantsTest {
         t.peer.ack();
         t.peer.fin();
         assertThat(t.state()).isEqualTo(TcpState.TIME_WAIT);
-        assertThat(timers()).containsExactly("time-wait " + tuple() + " +60000");
+        assertThat(pendingTimers()).containsExactly("time-wait " + tuple() + " +60000");
         int sent = t.peer.received().size();
         t.advanceSeconds(30);
         assertThat(t.peer.received()).as("no keepalive probe in TIME_WAIT").hasSize(sent);
@@ -177,16 +171,16 @@ class TcpStatesMutantsTest {
     void anOrphanedFinWait2_waitsTcpFinTimeoutSeconds_thenCloses() {
         t.sysctl(Sysctls.TCP_FIN_TIMEOUT, 5);
         t.finWait2();
-        assertThat(timers()).containsExactly("fin-wait-2 " + tuple() + " +5000");
+        assertThat(pendingTimers()).containsExactly("fin-wait-2 " + tuple() + " +5000");
         t.advanceSeconds(4.999);
         assertThat(t.state()).isEqualTo(TcpState.FIN_WAIT2);
         t.kernel.advance(1);
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
-        assertThat(timerEvents()).containsExactly("orphaned FIN_WAIT2 timed out (tcp_fin_timeout)");
+        assertThat(t.events(EventType.TIMER_FIRED)).containsExactly("orphaned FIN_WAIT2 timed out (tcp_fin_timeout)");
         assertThat(t.stateEvents()).last()
                 .isEqualTo("FIN_WAIT2 -> CLOSED: tcp_fin_timeout expired; removed from the established table, buffers freed");
         assertThat(t.counter(SnmpCounter.TCP_ESTAB_RESETS)).isZero();
         assertThat(t.counter(SnmpCounter.TCP_ATTEMPT_FAILS)).isZero();
-        assertThat(timers()).isEmpty();
+        assertThat(pendingTimers()).isEmpty();
     }
 }
