@@ -182,18 +182,4 @@ class RecoveryUndoMutantsTest {
                 "the qdisc dropped a 1000-byte retransmission (NET_XMIT_DROP): not sent, cwnd reduced (tcp_enter_cwr())",
                 "the qdisc dropped a 1000-byte retransmission (NET_XMIT_DROP): not sent, cwnd reduced (tcp_enter_cwr())");
     }
-
-    @Test
-    void anOldAckCarryingADsack_afterEverythingWasAcknowledged_stillUndoesTheRecovery() {
-        headResentInRecovery();
-        ack(10_000); // the recovery point: Open, cwnd 7, nothing left in flight
-        assertThat(t.tcb().cwnd()).isEqualTo(7);
-        // a reordered ACK from before, reporting the head's second copy: tcp_ack()'s old_ack path still reads its SACK
-        // blocks and runs tcp_fastretrans_alert(), which undoes the recovery (tcp_try_undo_dsack())
-        ack(9000, 0, 1000);
-        assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
-        assertThat(t.tcb().cwnd()).isEqualTo(10);
-        assertThat(t.tcb().ssthresh()).isEqualTo(Integer.MAX_VALUE);
-        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
-    }
 }
