@@ -186,15 +186,14 @@ class TcpFixture {
 
     /** The details of the kernel's STATE_CHANGE events, oldest first: what the event log shows of each transition. */
     java.util.List<String> stateEvents() {
-        return kernel.inspect(k -> k.events().after(0, 10_000)).stream()
-                .filter(e -> e.type() == io.vkernel.kernel.trace.EventType.STATE_CHANGE)
-                .map(io.vkernel.kernel.trace.KernelEvent::detail).toList();
+        return events(io.vkernel.kernel.trace.EventType.STATE_CHANGE);
     }
 
     /** The details of the kernel's CONGESTION events, oldest first: the CA state moves, undos and drops as logged. */
     java.util.List<String> congestionEvents() {
-        return kernel.inspect(k -> k.events().after(0, 10_000)).stream()
-                .filter(e -> e.type() == io.vkernel.kernel.trace.EventType.CONGESTION)
+        return events(io.vkernel.kernel.trace.EventType.CONGESTION);
+    }
+
     /** The names of the timers the clock view (GET /clock) lists as pending, soonest first. */
     java.util.List<String> timers() {
         return kernel.inspect(k -> k.clock().pending().stream().map(io.vkernel.kernel.time.VirtualClock.Timer::name).toList());
