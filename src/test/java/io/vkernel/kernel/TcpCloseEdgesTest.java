@@ -146,4 +146,26 @@ class TcpCloseEdgesTest {
         t.peer.ack();
         assertThat(t.state()).isEqualTo(TcpState.CLOSE);
     }
+
+    /**
+     * tcp_fin() in FIN_WAIT1 goes to CLOSING: our FIN, queued behind data a zero window holds back, has not even been
+     * sent, so the peer's FIN cannot have acknowledged it (tcp_ack() moves FIN_WAIT1 to FIN_WAIT2 only for an
+     * acknowledged FIN, before tcp_fin() runs).
+     */
+    @Test
+    void peersFin_whileOurFinWaitsBehindAZeroWindow_isClosing_notTimeWait() {
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.peer.window = 0;
+        t.peer.connect();
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        t.write("pending");
+        t.close();
+        assertThat(t.state()).isEqualTo(TcpState.FIN_WAIT1);
+
+        PacketReport fin = t.peer.fin();
+
+        assertThat(t.state()).isEqualTo(TcpState.CLOSING);
+        assertThat(fin.sentSegments()).as("the peer's FIN is acknowledged").isNotEmpty();
+        assertThat(fin.sentSegments().get(fin.sentSegments().size() - 1).ack()).isEqualTo(t.peer.sndNxt());
+    }
 }

@@ -1,8 +1,10 @@
 package io.vkernel.kernel;
 
 import io.vkernel.kernel.socket.Errno;
+import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.Segment;
 import org.junit.jupiter.api.Test;
 
@@ -134,5 +136,22 @@ class TcpTimerLimitsTest {
         t.kernel.advance(100);
         assertThat(t.state()).as("tcp_retries2 = 3: the fourth timeout at 3000 ms gives up").isEqualTo(TcpState.CLOSE);
         assertErrno(t.read(), Errno.ETIMEDOUT);
+    }
+
+    /**
+     * TCP_SYNCNT 62: the SYN's retransmission timer doubles up to TCP_RTO_MAX (120 s) and stays there, so connect()
+     * gives up at the first expiry after tcp_model_timeout(62, 1 s) = 127 s + 56 x 120 s = 6847 s, not earlier.
+     */
+    @Test
+    void aConnectWithSixtyTwoSynRetries_waitsPastTheModelTimeout_withTheRtoCappedAt120s() {
+        int fd = (int) done(t.kernel.socket(t.pid)).ret();
+        done(t.kernel.setsockopt(t.pid, fd, "TCP_SYNCNT", 62, true));
+        PendingCall call = TcpFixture.pending(t.kernel.connect(t.pid, fd,
+                Endpoint.parse("192.0.2.1:80"), new PacketReport(null)));
+        t.kernel.advance(6_846_000);
+        assertThat(call.isDone()).as("still retrying at 6846 s").isFalse();
+        t.kernel.advance(125_000);
+        assertThat(call.isDone()).isTrue();
+        assertThat(call.result().errno()).isEqualTo(Errno.ETIMEDOUT);
     }
 }

@@ -145,7 +145,9 @@ final class ActiveOpen {
     private void armSynTimer(Tcb tcb) {
         int linear = sysctls.getInt(Sysctls.TCP_SYN_LINEAR_TIMEOUTS);
         int n = tcb.synRetries;
-        long delay = n <= linear ? INITIAL_RTO_MS : Math.min(RTO_MAX_MS, INITIAL_RTO_MS << (n - linear));
+        // tcp_retransmit_timer(): icsk_rto = min(icsk_rto << 1, TCP_RTO_MAX) per retry, so it stays at 120 s however
+        // many retries TCP_SYNCNT (up to 127) allows; the shift is bounded so 1 s << n cannot overflow on the way
+        long delay = n <= linear ? INITIAL_RTO_MS : Math.min(RTO_MAX_MS, INITIAL_RTO_MS << Math.min(n - linear, 20));
         tcb.stateTimer = clock.schedule(delay, "syn-retransmit", tcb.tuple().toString(), () -> {
             if (tcb.state != TcpState.SYN_SENT) {
                 return;

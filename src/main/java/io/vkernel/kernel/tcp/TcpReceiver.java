@@ -261,7 +261,9 @@ final class TcpReceiver {
         switch (tcb.state) {
             case ESTABLISHED -> states.setState(tcb, TcpState.CLOSE_WAIT, "peer's FIN: read() returns 0 once the buffer is empty");
             case FIN_WAIT1 -> {
-                if (tcb.sndUna == tcb.sndNxt && tcb.finQueued) {
+                // tcp_fin() goes to CLOSING; TIME_WAIT only when our FIN was sent and this segment acknowledged it
+                // (tcp_ack() had then made it FIN_WAIT2): a FIN still queued behind unsent data is not acknowledged
+                if (tcb.finQueued && tcb.sndNxt == tcb.finSeq + 1 && tcb.sndUna == tcb.sndNxt) {
                     states.enterTimeWait(tcb, "peer's FIN acknowledges ours");
                 } else {
                     states.setState(tcb, TcpState.CLOSING, "peer's FIN crossed ours (simultaneous close)");
