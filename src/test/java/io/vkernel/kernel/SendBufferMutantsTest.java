@@ -104,4 +104,32 @@ class SendBufferMutantsTest {
         assertThat(sendRecord(1).ret()).isEqualTo(1);
         assertThat(pollOut()).as("2 x 100 = 200").isFalse();
     }
+
+    /** write(fd, NULL, 10) on the non-blocking socket: EFAULT where there is room for bytes, else EAGAIN as any write. */
+    private io.vkernel.kernel.syscall.SyscallResult nullBufferWrite() {
+        t.nonBlocking();
+        return done(t.kernel.nullBuffer(t.pid, "write", t.fd, 10, 0, null, new PacketReport(null)));
+    }
+
+    @Test
+    void aNullBuffer_withTheTailSkbFullAtTheSizeGoal_andNoRoomForAnother_waitsLikeAnyWrite() {
+        shutWindow(16_508); // sk_sndbuf 33016: one skb of 32120 bytes (the size goal) and its 896
+        done(t.kernel.write(t.pid, t.fd, new byte[32_120], new PacketReport(null)));
+        assertThat(wmemQueued()).isEqualTo(33_016);
+        TcpFixture.assertErrno(nullBufferWrite(), Errno.EAGAIN);
+    }
+
+    @Test
+    void aNullBuffer_afterARecordEnd_andNoRoomForAnotherSkb_waitsLikeAnyWrite() {
+        shutWindow(2304); // sk_sndbuf 4608
+        assertThat(sendRecord(3712).ret()).isEqualTo(3712);
+        TcpFixture.assertErrno(nullBufferWrite(), Errno.EAGAIN);
+    }
+
+    @Test
+    void aNullBuffer_withRoomInTheTailSkb_faults() {
+        shutWindow(2304);
+        done(t.kernel.write(t.pid, t.fd, new byte[3712], new PacketReport(null)));
+        TcpFixture.assertErrno(nullBufferWrite(), Errno.EFAULT);
+    }
 }
