@@ -64,8 +64,8 @@ class IdleRestartMutantsTest {
         assertThat(congestionEvents()).containsExactly("idle 5000 ms > RTO 200 ms: cwnd restarts 48 -> 12 (tcp_slow_start_after_idle)");
     }
 
-    @Test
-    void afterALoss_anIdleRestartRaisesSsthreshToThreeQuartersOfCwnd() {
+    /** An RTO loss (ssthresh 7), then nine CUBIC rounds to cwnd 12; answers SND.UNA before the first write. */
+    private int cwndTwelveAfterALoss() {
         t.establishedMss1000GsoOff();
         int base = t.tcb().sndUna();
         write(10_000);
@@ -84,6 +84,23 @@ class IdleRestartMutantsTest {
         }
         assertThat(t.tcb().cwnd()).isEqualTo(12);
         assertThat(t.tcb().ssthresh()).isEqualTo(7);
+        assertThat(t.tcb().rtoMs()).isEqualTo(280);
+        return base;
+    }
+
+    @Test
+    void afterALoss_idleForExactlyOneRto_leavesSsthreshAndCwnd() {
+        cwndTwelveAfterALoss();
+        t.kernel.advance(180); // the last data left 100 ms before the last ACK: idle 280 ms = RTO, not more
+        write(20_000);
+        assertThat(t.tcb().ssthresh()).isEqualTo(7);
+        assertThat(t.tcb().cwnd()).isEqualTo(12);
+        assertThat(congestionEvents()).noneMatch(e -> e.startsWith("idle"));
+    }
+
+    @Test
+    void afterALoss_anIdleRestartRaisesSsthreshToThreeQuartersOfCwnd() {
+        cwndTwelveAfterALoss();
         t.kernel.advance(5_000);
         write(20_000);
         // tcp_current_ssthresh(): max(7, (12 >> 1) + (12 >> 2)) = 9; cwnd 12 -> 6, but not below initcwnd 10
