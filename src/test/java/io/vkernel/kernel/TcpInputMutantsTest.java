@@ -149,4 +149,17 @@ class TcpInputMutantsTest {
         PacketReport ahead = t.peer.sendAt(TcpFlags.ACK, t.tcb().rcvNxt() + 1, t.peer.rcvNxt(), "");
         assertThat(ahead.dropReason()).isEqualTo(DropReason.OUT_OF_WINDOW);
     }
+
+    @Test
+    void aSecondZeroWindow_isNotAReopening_butTheWindowThatFollowsIs() {
+        t.established();
+        t.peer.window = 0;
+        List<String> first = TcpFixture.steps(t.peer.ack(), "tcp.window");
+        List<String> second = TcpFixture.steps(t.peer.ack(), "tcp.window");
+        t.peer.window = 1000;
+        List<String> reopened = TcpFixture.steps(t.peer.ack(), "tcp.window");
+        assertThat(first).isEmpty();
+        assertThat(second).as("still closed").isEmpty();
+        assertThat(reopened).containsExactly("the peer's window reopened to 1000 bytes: sending resumes");
+    }
 }

@@ -204,4 +204,16 @@ class TcpReceiverMutantsTest {
         assertThat(TcpFixture.text(t.read())).isEqualTo("a");
         assertThat(TcpFixture.text(t.read())).isEqualTo("bcdef");
     }
+
+    @Test
+    void aHeldSegmentEndingExactlyWhereTheFillEnds_addsNoBytes() {
+        t.established();
+        Tcb tcb = t.tcb();
+        int rcvNxt = tcb.rcvNxt();
+        t.peer.sendAt(TcpFlags.PSH | TcpFlags.ACK, rcvNxt + 1, tcb.sndNxt(), "bc");
+        PacketReport fill = t.peer.sendAt(TcpFlags.PSH | TcpFlags.ACK, rcvNxt, tcb.sndNxt(), "abc");
+        assertThat(TcpFixture.steps(fill, "tcp.reassembly")).isEmpty();
+        assertThat(tcb.rcvNxt()).isEqualTo(rcvNxt + 3);
+        assertThat(TcpFixture.text(t.read())).isEqualTo("abc");
+    }
 }
