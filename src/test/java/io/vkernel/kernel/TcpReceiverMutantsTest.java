@@ -169,11 +169,7 @@ class TcpReceiverMutantsTest {
         t.sysctl(Sysctls.TCP_RMEM_DEFAULT, 8192);
         t.established();
         int[] pipe = pipe();
-        Segment lastAck = null;
-        for (int i = 0; i < 16 && (lastAck == null || lastAck.window() != 0); i++) {
-            var sent = t.peer.data("x".repeat(1024)).sentSegments();
-            lastAck = sent.isEmpty() ? lastAck : sent.get(sent.size() - 1);
-        }
+        Segment lastAck = t.sendUntilZeroWindow();
         assertThat(lastAck.window()).isZero();
         int before = t.peer.received().size();
         int queued = t.tcb().receiveQueued();
