@@ -65,14 +65,7 @@ class TcpDataTest {
             return null;
         });
         t.established();
-        String chunk = "x".repeat(1024);
-        Segment lastAck = null;
-        // each 1024-byte segment costs a 2304-byte skb (RcvSpace.truesize()): the 8192-byte buffer closes the
-        // window after a few of them; a segment whose ACK waits for the timer shows no ACK here
-        for (int i = 0; i < 16 && (lastAck == null || lastAck.window() != 0); i++) {
-            var sent = t.peer.data(chunk).sentSegments();
-            lastAck = sent.isEmpty() ? lastAck : sent.get(sent.size() - 1);
-        }
+        Segment lastAck = t.sendUntilZeroWindow();
         assertThat(lastAck.window()).isZero();
         PacketReport refused = t.peer.data("more");
         assertThat(refused.dropReason()).isEqualTo(DropReason.OUT_OF_WINDOW);

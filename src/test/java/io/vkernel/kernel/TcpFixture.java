@@ -182,6 +182,19 @@ class TcpFixture {
     static java.util.List<String> summary(java.util.List<io.vkernel.kernel.wire.Segment> segments, int base) {
         return segments.stream().map(s -> io.vkernel.kernel.wire.TcpFlags.format(s.flags()) + " " + (s.seq() - base) + ":"
                 + (s.seq() - base + s.payload().length)).toList();
+    /**
+     * The peer sends 1024-byte segments (at most 16) until the server's ACK advertises a zero window; answers that
+     * ACK. Each segment costs a 2304-byte skb (RcvSpace.truesize()), so a small tcp_rmem default closes it quickly; a
+     * segment whose ACK waits for the timer shows no ACK here.
+     */
+    io.vkernel.kernel.wire.Segment sendUntilZeroWindow() {
+        String chunk = "x".repeat(1024);
+        io.vkernel.kernel.wire.Segment lastAck = null;
+        for (int i = 0; i < 16 && (lastAck == null || lastAck.window() != 0); i++) {
+            var sent = peer.data(chunk).sentSegments();
+            lastAck = sent.isEmpty() ? lastAck : sent.get(sent.size() - 1);
+        }
+        return lastAck;
     }
 
     /** The details of the kernel's STATE_CHANGE events, oldest first: what the event log shows of each transition. */

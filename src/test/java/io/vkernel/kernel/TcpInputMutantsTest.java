@@ -137,16 +137,25 @@ class TcpInputMutantsTest {
     void aBareAckAtAZeroWindow_isAcceptableAtRcvNxt() {
         t.sysctl(Sysctls.TCP_RMEM_DEFAULT, 8192);
         t.established();
-        Segment lastAck = null;
-        for (int i = 0; i < 16 && (lastAck == null || lastAck.window() != 0); i++) {
-            var sent = t.peer.data("x".repeat(1024)).sentSegments();
-            lastAck = sent.isEmpty() ? lastAck : sent.get(sent.size() - 1);
-        }
+        assertThat(t.sendUntilZeroWindow().window()).isZero();
         assertThat(t.tcb().rcvWnd()).isZero();
         PacketReport bare = t.peer.sendAt(TcpFlags.ACK, t.tcb().rcvNxt(), t.peer.rcvNxt(), "");
         assertThat(bare.dropReason()).as("RFC 9293: a zero-length segment at RCV.NXT is acceptable with RCV.WND = 0").isNull();
         assertThat(bare.sentSegments()).isEmpty();
         PacketReport ahead = t.peer.sendAt(TcpFlags.ACK, t.tcb().rcvNxt() + 1, t.peer.rcvNxt(), "");
         assertThat(ahead.dropReason()).isEqualTo(DropReason.OUT_OF_WINDOW);
+    }
+
+    @Test
+    void aSecondZeroWindow_isNotAReopening_butTheWindowThatFollowsIs() {
+        t.established();
+        t.peer.window = 0;
+        List<String> first = TcpFixture.steps(t.peer.ack(), "tcp.window");
+        List<String> second = TcpFixture.steps(t.peer.ack(), "tcp.window");
+        t.peer.window = 1000;
+        List<String> reopened = TcpFixture.steps(t.peer.ack(), "tcp.window");
+        assertThat(first).isEmpty();
+        assertThat(second).as("still closed").isEmpty();
+        assertThat(reopened).containsExactly("the peer's window reopened to 1000 bytes: sending resumes");
     }
 }

@@ -169,11 +169,7 @@ class TcpReceiverMutantsTest {
         t.sysctl(Sysctls.TCP_RMEM_DEFAULT, 8192);
         t.established();
         int[] pipe = pipe();
-        Segment lastAck = null;
-        for (int i = 0; i < 16 && (lastAck == null || lastAck.window() != 0); i++) {
-            var sent = t.peer.data("x".repeat(1024)).sentSegments();
-            lastAck = sent.isEmpty() ? lastAck : sent.get(sent.size() - 1);
-        }
+        Segment lastAck = t.sendUntilZeroWindow();
         assertThat(lastAck.window()).isZero();
         int before = t.peer.received().size();
         int queued = t.tcb().receiveQueued();
@@ -203,5 +199,17 @@ class TcpReceiverMutantsTest {
         t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
         assertThat(TcpFixture.text(t.read())).isEqualTo("a");
         assertThat(TcpFixture.text(t.read())).isEqualTo("bcdef");
+    }
+
+    @Test
+    void aHeldSegmentEndingExactlyWhereTheFillEnds_addsNoBytes() {
+        t.established();
+        Tcb tcb = t.tcb();
+        int rcvNxt = tcb.rcvNxt();
+        t.peer.sendAt(TcpFlags.PSH | TcpFlags.ACK, rcvNxt + 1, tcb.sndNxt(), "bc");
+        PacketReport fill = t.peer.sendAt(TcpFlags.PSH | TcpFlags.ACK, rcvNxt, tcb.sndNxt(), "abc");
+        assertThat(TcpFixture.steps(fill, "tcp.reassembly")).isEmpty();
+        assertThat(tcb.rcvNxt()).isEqualTo(rcvNxt + 3);
+        assertThat(TcpFixture.text(t.read())).isEqualTo("abc");
     }
 }
