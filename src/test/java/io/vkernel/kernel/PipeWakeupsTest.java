@@ -70,12 +70,15 @@ class PipeWakeupsTest {
     }
 
     @Test
-    void sendfileAtOffsetZero_isTaken() {
+    void sendfileAtOffsetZero_isTaken_andACountOfZeroMovesNothing() {
         int file = fileWith("/tmp/z", "abc");
         int sink = fileWith("/tmp/zz", "");
         SyscallResult r = done(kernel.sendfile(pid, sink, file, 0L, 3, new PacketReport(null)));
         assertThat(r.ret()).isEqualTo(3);
         assertThat(r.strace()).isEqualTo("sendfile(" + sink + ", " + file + ", [0] => [3], 3) = 3");
+        SyscallResult none = done(kernel.sendfile(pid, sink, file, null, 0, new PacketReport(null)));
+        assertThat(none.ret()).isZero();
+        assertThat(none.strace()).isEqualTo("sendfile(" + sink + ", " + file + ", NULL, 0) = 0");
     }
 
     @Test
