@@ -182,6 +182,8 @@ class TcpFixture {
     static java.util.List<String> summary(java.util.List<io.vkernel.kernel.wire.Segment> segments, int base) {
         return segments.stream().map(s -> io.vkernel.kernel.wire.TcpFlags.format(s.flags()) + " " + (s.seq() - base) + ":"
                 + (s.seq() - base + s.payload().length)).toList();
+    }
+
     /**
      * The peer sends 1024-byte segments (at most 16) until the server's ACK advertises a zero window; answers that
      * ACK. Each segment costs a 2304-byte skb (RcvSpace.truesize()), so a small tcp_rmem default closes it quickly; a
