@@ -187,6 +187,11 @@ class TunInteropTest {
         }
     }
 
+    /** Packets the host's side of the tun device dropped before vkernel read them (its tx_dropped counter). */
+    private long tunTxDropped() throws Exception {
+        return Long.parseLong(ns.exec(10, "cat", "/sys/class/net/" + tun.deviceName() + "/statistics/tx_dropped").out().trim());
+    }
+
     private void transferAndCompare(boolean lossy) throws Exception {
         int port = lossy ? 9001 : 9000;
         byte[] data = new byte[10 * 1024 * 1024];
@@ -197,6 +202,7 @@ class TunInteropTest {
         int listener = listen(pid, port);
         long duplicatesBefore = tun.stats().drops().getOrDefault("DUPLICATE", 0L);
         long dsacksBefore = dsacksSent();
+        long tunDroppedBefore = tunTxDropped();
         // the sender shuts its side down after the last byte, then waits for vkernel's FIN before it exits
         Process sender = ns.start("python3", "-c", "import socket,sys\n"
                 + "s=socket.create_connection(('" + KERNEL + "'," + port + "))\n"
@@ -267,8 +273,11 @@ class TunInteropTest {
         if (lossy) {
             assertThat(hostRetransmitted).as("netem dropped 2%%, so the host retransmitted: " + ss).isPositive();
         } else {
-            // nothing was lost, so every segment the host sent again was spurious and reached vkernel twice
-            assertThat(hostRetransmitted).as(ss).isEqualTo(duplicates);
+            // without netem a segment is lost only where the host's own tun queue overflows (tun_net_xmit() counts it
+            // in tx_dropped before vkernel reads it; a host sending with BBR, this machine kind.s default, can
+            // fill it): every segment the host sent again either reached vkernel twice or replaced one dropped there
+            long tunDropped = tunTxDropped() - tunDroppedBefore;
+            assertThat(hostRetransmitted).as(ss + " tun tx_dropped " + tunDropped).isBetween(duplicates, duplicates + tunDropped);
         }
         ok(call(() -> kernel.close(pid, fd, null)));
         ok(call(() -> kernel.close(pid, listener, null)));
