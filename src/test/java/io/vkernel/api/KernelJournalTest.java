@@ -207,6 +207,13 @@ class KernelJournalTest {
      * A kernel with a server that accepted {@code rounds} loopback connections, each with 5 unread bytes, and a client
      * whose connect() to an absent peer is blocked while its SYN is retransmitted (a parked call, a pending timer).
      */
+    /** Waits (up to 120 s, the snapshot thread's pace, not a clock) until the journal has written {@code n} snapshots. */
+    private static void awaitSnapshots(KernelJournal journal, long n) {
+        for (int i = 0; i < 2400 && journal.snapshotsWritten() < n; i++) {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        }
+    }
+
     private static Kernel drive(KernelRegistry registry, String id, int rounds) {
         Kernel kernel = registry.create(id, null, 11L, 64, null);
         int server = kernel.spawn("server").pid();
@@ -291,12 +298,16 @@ class KernelJournalTest {
         journals.add(journal);
         KernelRegistry registry = new KernelRegistry(SandboxLimits.defaults());
         journal.restoreAndAttach(registry, k -> { });
-        drive(registry, "bg", 6);
+        Kernel kernel = drive(registry, "bg", 6);
         journal.flush();
-        for (int i = 0; i < 2400 && journal.snapshotsWritten() < 2; i++) {
-            Thread.onSpinWait();
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L); // the snapshot thread's pace, not a clock
+        awaitSnapshots(journal, 1);
+        // requests that come while one is still queued are one snapshot of the latest state (requestSnapshot()), so
+        // a second snapshot is only certain for entries made after the first was taken: ten more processes
+        for (int i = 0; i < 10; i++) {
+            kernel.spawn("more");
         }
+        journal.flush();
+        awaitSnapshots(journal, 2);
         journal.flush();
         assertThat(journal.snapshotsWritten()).isGreaterThanOrEqualTo(2);
         assertThat(jdbc.queryForObject("SELECT step FROM kernel_snapshots WHERE kernel_id = 'bg'", Long.class)).isGreaterThanOrEqualTo(10);

@@ -274,7 +274,7 @@ class TunInteropTest {
             assertThat(hostRetransmitted).as("netem dropped 2%%, so the host retransmitted: " + ss).isPositive();
         } else {
             // without netem a segment is lost only where the host's own tun queue overflows (tun_net_xmit() counts it
-            // in tx_dropped before vkernel reads it; a host sending with BBR, this machine kind.s default, can
+            // in tx_dropped before vkernel reads it; a host sending with BBR, this machine kind's default, can
             // fill it): every segment the host sent again either reached vkernel twice or replaced one dropped there
             long tunDropped = tunTxDropped() - tunDroppedBefore;
             assertThat(hostRetransmitted).as(ss + " tun tx_dropped " + tunDropped).isBetween(duplicates, duplicates + tunDropped);
