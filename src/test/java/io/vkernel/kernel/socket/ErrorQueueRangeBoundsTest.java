@@ -2,6 +2,7 @@ package io.vkernel.kernel.socket;
 
 import org.junit.jupiter.api.Test;
 
+import static io.vkernel.kernel.socket.ErrorQueueTest.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -10,14 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * completed (from the ErrorQueue survivors in startZeroCopy, finish and acked).
  */
 class ErrorQueueRangeBoundsTest {
-
-    /** One send() of {@code size} bytes appended at {@code writeEnd}, SND.NXT at {@code sndNxt}; it returns at once. */
-    private static ErrorQueue.Uarg send(ErrorQueue q, int size, int writeEnd, int sndNxt) {
-        ErrorQueue.Uarg uarg = q.startZeroCopy(size, writeEnd, sndNxt);
-        q.queued(uarg, writeEnd + size);
-        q.finish(uarg, true);
-        return uarg;
-    }
 
     @Test
     void aRangeHoldsAtMostUshrtMaxMinusOneSends_theNextStartsAnother() {

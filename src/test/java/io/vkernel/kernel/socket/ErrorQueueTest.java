@@ -7,7 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The error queue's bookkeeping on its own: zero-copy id ranges, their merging, aborted sends, the queue's bound. */
 class ErrorQueueTest {
 
-    private static ErrorQueue.Uarg send(ErrorQueue q, int size, int writeEnd, int sndNxt) {
+    /** One send() of {@code size} bytes appended at {@code writeEnd}, SND.NXT at {@code sndNxt}; it returns at once. */
+    static ErrorQueue.Uarg send(ErrorQueue q, int size, int writeEnd, int sndNxt) {
         ErrorQueue.Uarg uarg = q.startZeroCopy(size, writeEnd, sndNxt);
         q.queued(uarg, writeEnd + size);
         q.finish(uarg, true);
