@@ -703,6 +703,9 @@ public final class KernelJournal implements AutoCloseable {
                 }
                 snapshotRequested.remove(kernel);
                 try {
+                    // the snapshot is rebuilt from committed entries: wait for the ones that asked for it, else a
+                    // request handled before the group commit finds nothing new and is lost (as snapshot() does)
+                    flush();
                     takeSnapshot(kernel);
                 } catch (RuntimeException e) {
                     // the journal is whole without it: a restart replays more entries, nothing else
