@@ -28,17 +28,21 @@ class RecoveryUndoMutantsTest {
     }
 
     private List<Integer> sentSince(int skip) {
-        List<Segment> all = t.peer.received();
-        return all.subList(skip, all.size()).stream().map(s -> s.seq() - base).toList();
+        return t.sentSince(skip).stream().map(s -> s.seq() - base).toList();
     }
 
-    private void headResentInRecovery() {
+    /** Ten segments out and the first two duplicate ACKs that SACK above the head (tcp_early_retrans 2). */
+    private void twoSackedAboveTheHead() {
         t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
         base = t.establishedOneSegmentPerMss(true);
         t.write(10_000);
         t.advanceSeconds(0.1);
         ack(0, 1000, 2000);
         ack(0, 1000, 3000);
+    }
+
+    private void headResentInRecovery() {
+        twoSackedAboveTheHead();
         int before = t.peer.received().size();
         ack(0, 1000, 4000);
         assertThat(sentSince(before)).containsExactly(0);
@@ -162,12 +166,7 @@ class RecoveryUndoMutantsTest {
 
     @Test
     void aRecoveryWhoseFastRetransmitTheQdiscDropped_hasNothingToUndo() {
-        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
-        base = t.establishedOneSegmentPerMss(true);
-        t.write(10_000);
-        t.advanceSeconds(0.1);
-        ack(0, 1000, 2000);
-        ack(0, 1000, 3000);
+        twoSackedAboveTheHead();
         t.sysctl(Sysctls.VKERNEL_QDISC_LIMIT, 0); // tc qdisc replace dev tun0 root pfifo limit 0
         int before = t.peer.received().size();
         ack(0, 1000, 4000);
