@@ -56,8 +56,10 @@ class JournalConfig {
     @Bean(destroyMethod = "close")
     KernelJournal kernelJournal(JdbcTemplate jdbc, PlatformTransactionManager transactions, KernelRegistry registry,
                                 io.vkernel.sandbox.NetworkRegistry networks, RealtimeClocks clocks, @Value("${vkernel.journal.enabled:true}") boolean enabled,
-                                @Value("${vkernel.journal.snapshot-every:" + KernelJournal.SNAPSHOT_EVERY + "}") int snapshotEvery) {
-        KernelJournal journal = new KernelJournal(jdbc, new TransactionTemplate(transactions), snapshotEvery);
+                                @Value("${vkernel.journal.snapshot-every:" + KernelJournal.SNAPSHOT_EVERY + "}") int snapshotEvery,
+                                @Value("${vkernel.journal.snapshot-interval:1s}") java.time.Duration snapshotInterval) {
+        KernelJournal journal = new KernelJournal(jdbc, new TransactionTemplate(transactions), snapshotEvery, snapshotInterval,
+                System::nanoTime);
         if (!enabled) {
             log.warn("vkernel.journal.enabled=false: kernels live in memory only and are lost on restart");
             return journal;

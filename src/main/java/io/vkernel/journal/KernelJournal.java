@@ -103,7 +103,8 @@ public final class KernelJournal implements AutoCloseable {
 
     /**
      * Per journaled kernel (by identity: a deleted and recreated id is a new kernel): {@code [0]} its next step number,
-     * {@code [1]} the milliseconds of its last entry while that is an advance of a realtime clock, else -1.
+     * {@code [1]} the milliseconds of its last entry while that is an advance of a realtime clock, else -1, {@code [2]}
+     * when (by {@link #nanoClock}) its last snapshot was asked for.
      */
     private final Map<Kernel, long[]> steps = new ConcurrentHashMap<>();
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
@@ -135,6 +136,10 @@ public final class KernelJournal implements AutoCloseable {
     private final Map<String, byte[]> ownerDigests = new java.util.HashMap<>();
     /** Snapshots: taken every {@link #snapshotEvery} entries by their own thread, off the request path. */
     private final int snapshotEvery;
+    /** ... but at most one per kernel per this many nanoseconds (see {@link #record}). */
+    private final long snapshotIntervalNanos;
+    private final java.util.function.LongSupplier nanoClock;
+    private final AtomicLong snapshotsRequested = new AtomicLong();
     private final BlockingQueue<Kernel> snapshotRequests = new LinkedBlockingQueue<>();
     private final java.util.Set<Kernel> snapshotRequested = ConcurrentHashMap.newKeySet();
     private final Thread snapshotter;
@@ -147,9 +152,20 @@ public final class KernelJournal implements AutoCloseable {
 
     /** {@code snapshotEvery}: a snapshot per that many entries of a kernel's journal; 0 takes none. */
     public KernelJournal(JdbcTemplate jdbc, TransactionTemplate tx, int snapshotEvery) {
+        this(jdbc, tx, snapshotEvery, java.time.Duration.ZERO, System::nanoTime);
+    }
+
+    /**
+     * As above, and a kernel gets at most one snapshot per {@code snapshotInterval} as told by {@code nanoClock}
+     * (in nanoseconds, {@link System#nanoTime} in the service).
+     */
+    public KernelJournal(JdbcTemplate jdbc, TransactionTemplate tx, int snapshotEvery, java.time.Duration snapshotInterval,
+                         java.util.function.LongSupplier nanoClock) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.snapshotEvery = Math.max(0, snapshotEvery);
+        this.snapshotIntervalNanos = Math.max(0, snapshotInterval.toNanos());
+        this.nanoClock = nanoClock;
         this.writer = new Thread(this::writeLoop, "vkernel-journal-writer");
         this.writer.setDaemon(true);
         this.writer.start();
@@ -186,7 +202,7 @@ public final class KernelJournal implements AutoCloseable {
                 try {
                     Restored replayed = replays.get(i).get();
                     Kernel kernel = replayed.kernel();
-                    steps.put(kernel, new long[] {replayed.steps() + 1L, -1});
+                    steps.put(kernel, new long[] {replayed.steps() + 1L, -1, neverSnapshot()});
                     if (snapshotEvery > 0 && replayed.steps() - storedSnapshotStep(id) >= snapshotEvery) {
                         requestSnapshot(kernel); // restored past its snapshot (taken with another setting, or refused)
                     }
@@ -249,7 +265,7 @@ public final class KernelJournal implements AutoCloseable {
      * inputs it was given. Throws what {@link KernelRegistry#adopt} throws; nothing is stored then.
      */
     public void adopt(KernelRegistry registry, Kernel kernel, JournalCodec.Header header, List<KernelInput> inputs) {
-        long[] next = {1, -1};
+        long[] next = {1, -1, neverSnapshot()};
         steps.put(kernel, next);
         try {
             registry.adopt(kernel, false);
@@ -279,7 +295,7 @@ public final class KernelJournal implements AutoCloseable {
             return; // restored or adopted: journaled already
         }
         synchronized (kernel) {
-            steps.put(kernel, new long[] {1, -1});
+            steps.put(kernel, new long[] {1, -1, neverSnapshot()});
             enqueue(new Create(kernel.id(), null, JournalCodec.header(headerOf(kernel))));
             kernel.recordInputs(recorder);
         }
@@ -331,7 +347,14 @@ public final class KernelJournal implements AutoCloseable {
         enqueue(new Append(kernel.id(), next[0], JournalCodec.entry(next[0], input)));
         next[0]++;
         if (snapshotEvery > 0 && next[0] % snapshotEvery == 0) {
-            requestSnapshot(kernel);
+            // A kernel driven hard (thousands of requests a second) would otherwise be rebuilt, serialised and stored
+            // several times a second, which cost more CPU than the requests themselves (BENCHMARKS.md); a restart
+            // replays at most snapshotEvery entries or one interval's worth, whichever is more.
+            long now = nanoClock.getAsLong();
+            if (now - next[2] >= snapshotIntervalNanos) {
+                next[2] = now;
+                requestSnapshot(kernel);
+            }
         }
     }
 
@@ -672,7 +695,18 @@ public final class KernelJournal implements AutoCloseable {
         return step.isEmpty() ? 0 : step.get(0);
     }
 
+    /** A kernel new to the journal may have its first snapshot at once. */
+    private long neverSnapshot() {
+        return nanoClock.getAsLong() - snapshotIntervalNanos;
+    }
+
+    /** How many times a kernel's snapshot was asked for since start (for tests: a request may be for one already queued). */
+    public long snapshotsRequested() {
+        return snapshotsRequested.get();
+    }
+
     private void requestSnapshot(Kernel kernel) {
+        snapshotsRequested.incrementAndGet();
         if (snapshotRequested.add(kernel)) {
             snapshotRequests.add(kernel);
         }

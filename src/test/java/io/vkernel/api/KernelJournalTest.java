@@ -203,10 +203,6 @@ class KernelJournalTest {
         assertThat(second.lines("k5")).hasSize(6).last().isEqualTo("{\"step\":5,\"op\":\"advance\",\"ms\":1}");
     }
 
-    /**
-     * A kernel with a server that accepted {@code rounds} loopback connections, each with 5 unread bytes, and a client
-     * whose connect() to an absent peer is blocked while its SYN is retransmitted (a parked call, a pending timer).
-     */
     /** Waits (up to 120 s, the snapshot thread's pace, not a clock) until the journal has written {@code n} snapshots. */
     private static void awaitSnapshots(KernelJournal journal, long n) {
         for (int i = 0; i < 2400 && journal.snapshotsWritten() < n; i++) {
@@ -214,6 +210,10 @@ class KernelJournalTest {
         }
     }
 
+    /**
+     * A kernel with a server that accepted {@code rounds} loopback connections, each with 5 unread bytes, and a client
+     * whose connect() to an absent peer is blocked while its SYN is retransmitted (a parked call, a pending timer).
+     */
     private static Kernel drive(KernelRegistry registry, String id, int rounds) {
         Kernel kernel = registry.create(id, null, 11L, 64, null);
         int server = kernel.spawn("server").pid();
@@ -311,6 +311,36 @@ class KernelJournalTest {
         journal.flush();
         assertThat(journal.snapshotsWritten()).isGreaterThanOrEqualTo(2);
         assertThat(jdbc.queryForObject("SELECT step FROM kernel_snapshots WHERE kernel_id = 'bg'", Long.class)).isGreaterThanOrEqualTo(10);
+    }
+
+    @Test
+    void aKernelDrivenFasterThanTheSnapshotInterval_getsOneSnapshotPerInterval_notOnePerKEntries() {
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        KernelJournal journal = new KernelJournal(jdbc, tx, 10, java.time.Duration.ofSeconds(1), nanos::get);
+        journals.add(journal);
+        KernelRegistry registry = new KernelRegistry(SandboxLimits.defaults());
+        journal.restoreAndAttach(registry, k -> { });
+        Kernel kernel = drive(registry, "hot", 6); // 38 entries with the clock standing still
+        assertThat(kernel.id()).isEqualTo("hot");
+        assertThat(journal.snapshotsRequested()).as("the first at step 10; steps 20 and 30 came within the same second").isEqualTo(1);
+        journal.flush();
+        awaitSnapshots(journal, 1);
+        long first = jdbc.queryForObject("SELECT step FROM kernel_snapshots WHERE kernel_id = 'hot'", Long.class);
+
+        nanos.addAndGet(999_999_999L);
+        for (int i = 0; i < 10; i++) {
+            kernel.spawn("more");
+        }
+        assertThat(journal.snapshotsRequested()).as("a nanosecond short of the interval").isEqualTo(1);
+        nanos.addAndGet(1);
+        for (int i = 0; i < 10; i++) {
+            kernel.spawn("more");
+        }
+        assertThat(journal.snapshotsRequested()).as("the interval has passed: the next multiple of 10 asks").isEqualTo(2);
+        journal.flush();
+        awaitSnapshots(journal, 2);
+        assertThat(jdbc.queryForObject("SELECT step FROM kernel_snapshots WHERE kernel_id = 'hot'", Long.class))
+                .isGreaterThan(first);
     }
 
     @Test
