@@ -259,6 +259,20 @@ class SpliceSendfileSocketTest {
         assertErrno(done(kernel.splice(pid, t.fd, p[1], 100, 0, new PacketReport(null))), Errno.EAGAIN);
     }
 
+    @Test
+    void aSpliceFromASocketWithoutAConnection_isEnotconn_andIntoAPipeWithoutReaders_isEpipe() {
+        int[] p = pipe(0);
+        SyscallResult listener = done(kernel.splice(pid, t.listenFd, p[1], 100, 0, new PacketReport(null)));
+        assertErrno(listener, Errno.ENOTCONN); // tcp_splice_read() on a listener
+        assertThat(listener.strace()).isEqualTo("splice(" + t.listenFd + ", NULL, " + p[1] + ", NULL, 100, 0) = -1 ENOTCONN"
+                + " (Transport endpoint is not connected)");
+        t.established();
+        t.peer.data("kept");
+        done(kernel.close(pid, p[0], new PacketReport(null)));
+        assertErrno(done(kernel.splice(pid, t.fd, p[1], 100, 0, new PacketReport(null))), Errno.EPIPE);
+        assertThat(TcpFixture.text(t.read())).as("the bytes stay in the socket").isEqualTo("kept");
+    }
+
     // ---------------------------------------------------------------- splice() between pipes and files
 
     @Test

@@ -36,6 +36,7 @@ class ErrorQueueTest {
     void aSendThatQueuedNothing_givesItsIdBack_andNeverNotifies() {
         ErrorQueue q = new ErrorQueue();
         ErrorQueue.Uarg failed = q.startZeroCopy(100, 1000, 1000);
+        assertThat(q.pendingRanges()).as("the range is open while its send runs").isEqualTo(1);
         q.finish(failed, false);
         assertThat(q.pendingRanges()).isZero();
         send(q, 100, 1000, 1000);
