@@ -179,19 +179,20 @@ class SpliceSendfileSocketTest {
     }
 
     @Test
-    void aNonBlockingSpliceIntoASocket_takesWhatFits_marksItNoSpace_andWithNoRoomIsEagainWakingNoWriter() {
+    void aSpliceIntoANonBlockingSocket_takesWhatFits_marksItNoSpace_andWithNoRoomIsEagainWakingNoWriter() {
+        // splice_to_socket(): MSG_DONTWAIT from the socket's O_NONBLOCK; a send that takes part returns that part
         t.establishedOneSegmentPerMss(false);
+        t.nonBlocking();
         int[] p = pipe(0);
         done(kernel.write(pid, p[1], pattern(Pipe.CAPACITY), new PacketReport(null)));
-        assertThat(done(kernel.splice(pid, p[0], t.fd, Pipe.CAPACITY, FileCalls.SPLICE_F_NONBLOCK, new PacketReport(null))).ret())
-                .isEqualTo(Pipe.CAPACITY);
+        assertThat(done(kernel.splice(pid, p[0], t.fd, Pipe.CAPACITY, 0, new PacketReport(null))).ret()).isEqualTo(Pipe.CAPACITY);
         done(kernel.write(pid, p[1], pattern(Pipe.CAPACITY), new PacketReport(null)));
-        assertThat(done(kernel.splice(pid, p[0], t.fd, Pipe.CAPACITY, FileCalls.SPLICE_F_NONBLOCK, new PacketReport(null))).ret())
+        assertThat(done(kernel.splice(pid, p[0], t.fd, Pipe.CAPACITY, 0, new PacketReport(null))).ret())
                 .as("74000 as for writes").isEqualTo(74_000 - Pipe.CAPACITY);
 
         PendingCall writer = pending(kernel.write(pid, p[1], pattern(74_000 - Pipe.CAPACITY + 10), new PacketReport(null)));
         long wakes = threadWakes();
-        SyscallResult none = done(kernel.splice(pid, p[0], t.fd, 100, FileCalls.SPLICE_F_NONBLOCK, new PacketReport(null)));
+        SyscallResult none = done(kernel.splice(pid, p[0], t.fd, 100, 0, new PacketReport(null)));
         assertErrno(none, Errno.EAGAIN);
         assertThat(threadWakes()).as("nothing left the pipe: its writer sleeps on").isEqualTo(wakes);
         assertThat(writer.isDone()).isFalse();
@@ -247,10 +248,10 @@ class SpliceSendfileSocketTest {
     // ---------------------------------------------------------------- splice() from a socket into a pipe
 
     @Test
-    void aSpliceFromAnEmptySocket_sleeps_unlessSpliceFNonblockOrONonblockOnTheSocket() {
+    void aSpliceFromAnEmptySocket_sleeps_unlessTheSocketIsONonblock() {
+        // tcp_splice_read(): sock_rcvtimeo(sk, O_NONBLOCK of the socket's file)
         t.established();
         int[] p = pipe(0);
-        assertErrno(done(kernel.splice(pid, t.fd, p[1], 100, FileCalls.SPLICE_F_NONBLOCK, new PacketReport(null))), Errno.EAGAIN);
         PendingCall call = pending(kernel.splice(pid, t.fd, p[1], 100, 0, new PacketReport(null)));
         t.peer.data("late");
         assertThat(call.isDone()).isTrue();
