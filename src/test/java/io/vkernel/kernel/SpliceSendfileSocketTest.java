@@ -289,6 +289,22 @@ class SpliceSendfileSocketTest {
     }
 
     @Test
+    void aSpliceBetweenPipes_isNonBlockingWhenEitherEndIsONonblock() {
+        // do_splice(): (in->f_flags | out->f_flags) & O_NONBLOCK for pipe to pipe
+        int[] blockingIn = pipe(0);
+        int[] nonBlockingOut = pipe(O_NONBLOCK);
+        SyscallResult r = done(kernel.splice(pid, blockingIn[0], nonBlockingOut[1], 10, 0, new PacketReport(null)));
+        assertErrno(r, Errno.EAGAIN);
+        int[] nonBlockingIn = pipe(O_NONBLOCK);
+        int[] blockingOut = pipe(0);
+        assertErrno(done(kernel.splice(pid, nonBlockingIn[0], blockingOut[1], 10, 0, new PacketReport(null))), Errno.EAGAIN);
+        PendingCall both = pending(kernel.splice(pid, blockingIn[0], blockingOut[1], 10, 0, new PacketReport(null)));
+        done(kernel.write(pid, blockingIn[1], pattern(4), new PacketReport(null)));
+        assertThat(both.isDone()).as("both blocking: it slept until the write").isTrue();
+        assertThat(both.result().ret()).isEqualTo(4);
+    }
+
+    @Test
     void aSpliceBetweenAPipeAndAFile_obeysThePipesONonblock_notTheFiles() {
         // do_splice(): SPLICE_F_NONBLOCK from the pipe's file (in for pipe -> file, out for file -> pipe)
         int nonBlockingFile = file("/tmp/nb", 10, O_NONBLOCK);
