@@ -16,15 +16,13 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /**
  * What the wire classes print and refuse at their edges (from the wire survivors of the whole-kernel PIT run): the md5
  * option's text, a malformed option's equality, the 40-byte bound of options built directly, the texts of a bad
- * checksum, a silly option and an ICMP error quoting too little, the quoted source read from the quoted header, an
- * IPv4 header of exactly 20 bytes, the largest urgent pointer and TOS a segment holds, and addresses missing before
+ * checksum and a silly option, an IPv4 header of exactly 20 bytes, the largest urgent pointer and TOS a segment holds, and addresses missing before
  * the separator.
  */
 class WireTextAndEdgesTest {
 
-    private static final int ROUTER = Ipv4.parse("198.51.100.1");
-    private static final int US = Ipv4.parse("10.0.0.50");
-    private static final FourTuple CONN = new FourTuple(Endpoint.parse("192.168.1.100:54321"), Endpoint.parse("10.0.0.51:8080"));
+    private static final Endpoint LOCAL = Endpoint.parse("10.0.0.50:8080");
+    private static final Endpoint PEER = Endpoint.parse("192.168.1.100:54321");
 
     private static byte[] sixteen() {
         byte[] digest = new byte[16];
@@ -83,15 +81,15 @@ class WireTextAndEdgesTest {
 
     @Test
     void anOutboundHeaderWithoutATos_isTheOneWithTos0() {
-        Ipv4Header plain = Ipv4Header.outbound(US, ROUTER, 100);
-        assertThat(plain.emit()).isEqualTo(Ipv4Header.outbound(US, ROUTER, 100, 0).emit());
+        Ipv4Header plain = Ipv4Header.outbound(LOCAL.address(), PEER.address(), 100);
+        assertThat(plain.emit()).isEqualTo(Ipv4Header.outbound(LOCAL.address(), PEER.address(), 100, 0).emit());
         assertThat(plain.totalLength()).isEqualTo(120);
         assertThat(plain.dontFragment()).isTrue();
     }
 
     @Test
     void exactlyTwentyBytes_areAnIpv4HeaderWithNothingAfterIt() throws Exception {
-        byte[] header = new Ipv4Header(0, 20, 0, Ipv4Header.DF, 0, 64, 6, 0, US, ROUTER, null).withChecksum().emit();
+        byte[] header = new Ipv4Header(0, 20, 0, Ipv4Header.DF, 0, 64, 6, 0, LOCAL.address(), PEER.address(), null).withChecksum().emit();
         assertThat(Ipv4Header.parse(header).payloadLength()).isZero();
         MalformedPacketException e = catchThrowableOfType(MalformedPacketException.class, () -> WirePacket.parse(header));
         assertThat(e.getMessage()).as("refused for the TCP header it lacks, not as a short IPv4 header")
@@ -100,42 +98,9 @@ class WireTextAndEdgesTest {
 
     @Test
     void aSegment_holdsTheLargestUrgentPointerAndTos() {
-        Segment s = new Segment(CONN.remote(), CONN.local(), TcpFlags.ACK, 1, 1, 100, 0, new byte[0], null, 0xff, 0xffff);
+        Segment s = new Segment(PEER, LOCAL, TcpFlags.ACK, 1, 1, 100, 0, new byte[0], null, 0xff, 0xffff);
         assertThat(s.urgent()).isEqualTo(0xffff);
         assertThat(s.tos()).isEqualTo(0xff);
-    }
-
-    /** An ICMP error whose message holds {@code quotedBytes} bytes after its 8-byte header, a version-4 IHL-5 first byte. */
-    private static byte[] icmpErrorQuoting(int quotedBytes) {
-        byte[] message = new byte[8 + quotedBytes];
-        message[0] = IcmpMessage.DEST_UNREACH;
-        message[1] = 1;
-        message[8] = 0x45;
-        Bytes.put16(message, 2, Checksum.complement(Checksum.add(0, message, 0, message.length)));
-        Ipv4Header ip = new Ipv4Header(0, Ipv4Header.MIN_LENGTH + message.length, 0, 0, 0, 64, IcmpMessage.PROTOCOL_ICMP, 0,
-                ROUTER, US, null).withChecksum();
-        byte[] packet = new byte[ip.totalLength()];
-        ip.emit(packet, 0);
-        System.arraycopy(message, 0, packet, Ipv4Header.MIN_LENGTH, message.length);
-        return packet;
-    }
-
-    @Test
-    void anIcmpErrorQuotingJustAnIpv4Header_hasRoomForIt_butQuotesTooLittle() {
-        MalformedPacketException e = catchThrowableOfType(MalformedPacketException.class, () -> IcmpMessage.parse(icmpErrorQuoting(20)));
-        assertThat(e.getMessage()).contains("quotes too little of the datagram");
-        MalformedPacketException shorter = catchThrowableOfType(MalformedPacketException.class,
-                () -> IcmpMessage.parse(icmpErrorQuoting(19)));
-        assertThat(shorter.getMessage()).contains("no room for the quoted IPv4 header (27 bytes)");
-    }
-
-    @Test
-    void anIcmpError_readsTheQuotedSourceFromTheQuotedHeader_notFromItsOwnDestination() throws Exception {
-        byte[] wire = IcmpMessage.encode(ROUTER, US, IcmpMessage.DEST_UNREACH, 1, 0, CONN, 7, 0);
-        IcmpMessage m = IcmpMessage.parse(wire);
-        assertThat(m.dst()).isEqualTo(US);
-        assertThat(m.quotedSrc()).as("10.0.0.51, not the 10.0.0.50 the error went to").isEqualTo(CONN.local().address());
-        assertThat(m.quotedTuple()).isEqualTo(CONN);
     }
 
     @Test
