@@ -144,6 +144,24 @@ class EpollCallsTest {
     }
 
     @Test
+    void aDisabledOneshotWatch_staysOnTheSocketsWaitQueue_soARearmSeesLaterData() {
+        t.established();
+        int ep = epoll();
+        ctl(ep, CTL_ADD, t.fd, EPOLLIN | EPOLLONESHOT, 3);
+        t.peer.data("a");
+        assertThat(waitNow(ep, 4).ret()).isEqualTo(1);
+        int wakes = t.events(io.vkernel.kernel.trace.EventType.THREAD_WAKE).size();
+        t.peer.data("b");
+        assertThat(t.events(io.vkernel.kernel.trace.EventType.THREAD_WAKE)).as("ep_poll_callback() on a disabled item: nobody woken")
+                .hasSize(wakes);
+        t.read();
+        ctl(ep, CTL_MOD, t.fd, EPOLLIN | EPOLLONESHOT, 4);
+        assertThat(waitNow(ep, 4).ret()).as("re-armed on an empty socket: nothing yet").isZero();
+        t.peer.data("c");
+        assertThat(waitNow(ep, 4).revents()).as("the epitem never left the wait queue").containsExactly(EPOLLIN, 4);
+    }
+
+    @Test
     void maxevents_limitsOneCall_theRestComeNext() {
         t.established();
         int second = (int) done(t.kernel.socket(t.pid)).ret();

@@ -354,7 +354,7 @@ public final class FileCalls {
         };
         Pipe waitOn = inPipe != null ? inPipe : outPipe;
         List<Socket> also = inPipe != null && outPipe != null ? List.of(outPipe.waiters()) : List.of();
-        return blockOnPipe(process, waitOn, also, nonBlocking || (inPipe != null ? in.nonBlocking() : out.nonBlocking()), call, "pipe_wait", attempt);
+        return blockOnPipe(process, waitOn, also, nonBlocking || pipeEndNonBlocking(in, out), call, "pipe_wait", attempt);
     }
 
     private Syscalls.Outcome socketToPipe(Process process, Socket socket, Pipe pipe, int max, boolean nonBlocking, String call,
@@ -498,5 +498,13 @@ public final class FileCalls {
             names.add("0x" + Integer.toHexString(rest));
         }
         return String.join("|", names);
+    }
+
+    /**
+     * do_splice(): SPLICE_F_NONBLOCK also comes from O_NONBLOCK on the pipe's file when a pipe meets a regular file,
+     * and from either file when both are pipes ((in->f_flags | out->f_flags) & O_NONBLOCK).
+     */
+    private static boolean pipeEndNonBlocking(OpenFile in, OpenFile out) {
+        return in.pipe() != null && in.nonBlocking() || out.pipe() != null && out.nonBlocking();
     }
 }

@@ -36,6 +36,7 @@ class ErrorQueueTest {
     void aSendThatQueuedNothing_givesItsIdBack_andNeverNotifies() {
         ErrorQueue q = new ErrorQueue();
         ErrorQueue.Uarg failed = q.startZeroCopy(100, 1000, 1000);
+        assertThat(q.pendingRanges()).as("the range is open while its send runs").isEqualTo(1);
         q.finish(failed, false);
         assertThat(q.pendingRanges()).isZero();
         send(q, 100, 1000, 1000);
@@ -71,5 +72,25 @@ class ErrorQueueTest {
         ErrorQueue.ExtendedErr first = q.dequeue();
         assertThat(first.info()).isEqualTo(ErrorQueue.SCM_TSTAMP_SCHED);
         assertThat(first.data()).as("no OPT_ID: the key is 0").isZero();
+    }
+
+    @Test
+    void atMost1024TimestampRequestsWait_theNextIsNeverStamped() {
+        ErrorQueue q = new ErrorQueue();
+        q.timestamping(ErrorQueue.SOF_TX_ACK, 0, 0);
+        for (int end = 1; end <= ErrorQueue.MAX_QUEUED + 1; end++) {
+            q.requestTx(end); // one write of one byte each: keys 0 to 1024
+        }
+        q.ackedStamps(513, 0);
+        int stamped = 0;
+        while (q.dequeue() != null) {
+            stamped++;
+        }
+        assertThat(stamped).as("keys 0 to 512").isEqualTo(513);
+        q.ackedStamps(ErrorQueue.MAX_QUEUED + 2, 0);
+        while (q.dequeue() != null) {
+            stamped++;
+        }
+        assertThat(stamped).as("the request for key 1024 found 1024 waiting and was dropped").isEqualTo(ErrorQueue.MAX_QUEUED);
     }
 }

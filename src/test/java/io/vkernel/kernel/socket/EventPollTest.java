@@ -60,7 +60,7 @@ class EventPollTest {
         assertThat(item.wake(EPOLLOUT)).isFalse();
         assertThat(item.isReady()).isFalse();
         item.wake(EPOLLIN);
-        item.wake(WaitQueue.ALL);
+        assertThat(item.wake()).as("a keyless wake-up queues it and leaves it on the wait queue").isFalse();
         assertThat(item.isReady()).isTrue();
         List<EventPoll.Event> events = ep.collect(10, polled(Map.of(a, EPOLLIN | EPOLLOUT)));
         assertThat(events).containsExactly(new EventPoll.Event(3, EPOLLIN, 1));
@@ -94,7 +94,7 @@ class EventPollTest {
         assertThat(ep.collect(10, polled(Map.of(a, EPOLLIN)))).hasSize(1);
         EventPoll.Item item = ep.item(3);
         assertThat(item.events()).isEqualTo(EPOLLONESHOT);
-        item.wake(WaitQueue.ALL);
+        assertThat(item.wake(WaitQueue.ALL)).as("an epitem never finishes: it stays on the socket's wait queue").isFalse();
         assertThat(item.isReady()).as("disabled: a wake-up does not queue it").isFalse();
         ep.modify(item, EPOLLIN | EPOLLONESHOT, 5, EPOLLIN);
         assertThat(item.isReady()).isTrue();

@@ -182,4 +182,34 @@ class PortAllocatorTest {
         assertThat(new PortAllocator(9).pickForBind(Endpoint.parse("10.0.0.51:0"), true, 1000, 1009, binds))
                 .as("another address does not overlap").isIn(odd(1000, 1010));
     }
+
+    @Test
+    void bindToPortZero_withAnEmptyOrInvertedRange_findsNothing_reuseaddrOrNot() {
+        PortAllocator ports = new PortAllocator(3);
+        for (boolean reuseAddr : new boolean[] {false, true}) {
+            assertThat(ports.pickForBind(ANY, reuseAddr, 1001, 1000, binds)).as("high = low - 1").isEqualTo(-1);
+            assertThat(ports.pickForBind(ANY, reuseAddr, 1002, 1000, binds)).as("high = low - 2").isEqualTo(-1);
+            assertThat(ports.pickForBind(ANY, reuseAddr, 1010, 1000, binds)).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void bindToPortZero_aSearchThatFails_drawsOneRandomOffset_asOneThatSucceedsAtOnce() {
+        BindTable full = new BindTable();
+        BindTable oneFree = new BindTable();
+        for (int port = 1000; port <= 1009; port++) {
+            full.add(new BindTable.Probe(new Endpoint(0, port), false));
+            if (port != 1005) {
+                oneFree.add(new BindTable.Probe(new Endpoint(0, port), false));
+            }
+        }
+        for (long secret = 1; secret <= 20; secret++) {
+            PortAllocator failed = new PortAllocator(secret);
+            PortAllocator found = new PortAllocator(secret);
+            assertThat(failed.pickForBind(ANY, false, 1000, 1009, full)).isEqualTo(-1);
+            assertThat(found.pickForBind(ANY, false, 1000, 1009, oneFree)).isEqualTo(1005);
+            assertThat(failed.pickForBind(ANY, false, 32768, 60999, binds)).as("secret %d: the next search starts alike", secret)
+                    .isEqualTo(found.pickForBind(ANY, false, 32768, 60999, binds));
+        }
+    }
 }

@@ -141,4 +141,25 @@ class IcmpMessageTest {
     private static String describe(int type, int code) throws Exception {
         return IcmpMessage.parse(IcmpMessage.encode(ROUTER, US, type, code, 0, CONN, 1, 0)).describe();
     }
+
+    @Test
+    void anErrorQuotingJustAnIpv4Header_hasRoomForIt_butQuotesTooLittle() {
+        byte[] quotesHeader = message(IcmpMessage.DEST_UNREACH, 1, 8 + 20);
+        quotesHeader[8] = 0x45;
+        assertThatThrownBy(() -> IcmpMessage.parse(packet(quotesHeader, 0, 0, false))).isInstanceOf(MalformedPacketException.class)
+                .hasMessageContaining("quotes too little of the datagram");
+        byte[] shorter = message(IcmpMessage.DEST_UNREACH, 1, 8 + 19);
+        shorter[8] = 0x45;
+        assertThatThrownBy(() -> IcmpMessage.parse(packet(shorter, 0, 0, false))).isInstanceOf(MalformedPacketException.class)
+                .hasMessageContaining("no room for the quoted IPv4 header (27 bytes)");
+    }
+
+    @Test
+    void anError_readsTheQuotedSourceFromTheQuotedHeader_notFromItsOwnDestination() throws Exception {
+        FourTuple otherLocal = new FourTuple(CONN.remote(), Endpoint.parse("10.0.0.51:8080"));
+        IcmpMessage m = IcmpMessage.parse(IcmpMessage.encode(ROUTER, US, IcmpMessage.DEST_UNREACH, 1, 0, otherLocal, 7, 0));
+        assertThat(m.dst()).isEqualTo(US);
+        assertThat(m.quotedSrc()).as("10.0.0.51, not the 10.0.0.50 the error went to").isEqualTo(otherLocal.local().address());
+        assertThat(m.quotedTuple()).isEqualTo(otherLocal);
+    }
 }
