@@ -1,0 +1,61 @@
+package io.vkernel.kernel;
+
+import io.vkernel.kernel.tcp.Ecn;
+import io.vkernel.kernel.tcp.Tcb;
+import io.vkernel.kernel.tcp.TcpInfo;
+import io.vkernel.kernel.tcp.TcpState;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.wire.Endpoint;
+import io.vkernel.kernel.wire.FourTuple;
+import io.vkernel.kernel.wire.Segment;
+import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOptions;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An AccECN listener (net.ipv4.tcp_ecn=3) in SYN_RECV (tcp_check_req(), RFC 9768 §3.1.5 and §3.2.2): a
+ * retransmitted SYN carries the IP ECN field its SYN-ACK must now reflect, and the handshake's third segment, when it
+ * carries data, counts in the receiver's ECN counters like any later segment.
+ */
+class AccEcnHandshakeMutantsTest {
+
+    private static final int ACCECN_SETUP = TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR | TcpFlags.AE;
+    private static final Endpoint CLIENT = Endpoint.parse(TcpFixture.CLIENT);
+    private static final Endpoint SERVER = Endpoint.parse(TcpFixture.SERVER);
+
+    private final TcpFixture t = new TcpFixture();
+
+    private PacketReport syn(int tos) {
+        return t.kernel.receive(new Segment(CLIENT, SERVER, ACCECN_SETUP, 1000, 0, 65535, 1460, null, TcpOptions.NONE, tos));
+    }
+
+    @Test
+    void aRetransmittedSyn_isReflectedByTheResentSynAck_fromItsOwnEcnField() {
+        t.sysctl(Sysctls.TCP_ECN, 3);
+        Segment first = syn(Ecn.ECT1).sentSegments().get(0);
+        assertThat(TcpFlags.format(first.flags())).as("ECT(1) reflected as ACE 011").isEqualTo("S.EW");
+
+        Segment again = syn(Ecn.ECT0).sentSegments().get(0);
+        assertThat(TcpFlags.format(again.flags())).as("the retransmitted SYN came ECT(0): ACE 100").isEqualTo("S.A");
+        assertThat(again.seq()).isEqualTo(first.seq());
+    }
+
+    @Test
+    void aThirdSegmentWithCeMarkedData_isCountedInTheAceOfOurAck() {
+        t.sysctl(Sysctls.TCP_ECN, 3);
+        Segment synAck = syn(Ecn.ECT0).sentSegments().get(0);
+        // the third segment reflects the SYN-ACK's not-ECT as ACE 010 and carries 100 bytes marked CE on the path
+        PacketReport third = t.kernel.receive(new Segment(CLIENT, SERVER, TcpFlags.ACK | TcpFlags.CWR, 1001, synAck.seq() + 1,
+                1000, 0, new byte[100], TcpOptions.NONE, Ecn.CE));
+
+        Tcb child = t.kernel.inspect(k -> k.established().find(new FourTuple(CLIENT, SERVER)));
+        assertThat(child.state()).isEqualTo(TcpState.ESTABLISHED);
+        assertThat(TcpInfo.of(child)).containsEntry("tcpi_received_ce", 1L).containsEntry("tcpi_received_ce_bytes", 100L);
+        assertThat(third.sentSegments()).last().satisfies(ack -> {
+            assertThat(ack.ack()).isEqualTo(1101);
+            assertThat(TcpFlags.format(ack.flags())).as("ACE = 1 CE mark + 5 = 110").isEqualTo(".WA");
+        });
+    }
+}
