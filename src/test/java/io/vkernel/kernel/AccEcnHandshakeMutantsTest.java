@@ -58,4 +58,26 @@ class AccEcnHandshakeMutantsTest {
             assertThat(TcpFlags.format(ack.flags())).as("ACE = 1 CE mark + 5 = 110").isEqualTo(".WA");
         });
     }
+
+    @Test
+    void afterQuickAcks_onlyAChangeOfEcnFieldSendsTheAckAtOnce() {
+        // tcp_ecn_received_counters(): a new IP ECN field sets ICSK_ACK_NOW; data in the same field waits as any other
+        t.sysctl(Sysctls.TCP_ECN, 3);
+        Segment synAck = syn(Ecn.ECT0).sentSegments().get(0);
+        int ack = synAck.seq() + 1;
+        t.kernel.receive(new Segment(CLIENT, SERVER, TcpFlags.ACK | TcpFlags.CWR, 1001, ack, 1000, 0, null, TcpOptions.NONE, 0));
+        int seq = 1001;
+        for (int i = 0; i < 17; i++, seq += 10) { // the change to ECT(0), then quick-ack mode
+            assertThat(data(seq, ack, Ecn.ECT0).sentSegments()).hasSize(1);
+        }
+        assertThat(data(seq, ack, Ecn.ECT0).sentSegments()).as("ECT(0) again: the ACK may wait").isEmpty();
+        seq += 10;
+        assertThat(data(seq, ack, Ecn.CE).sentSegments()).as("CE: a change of field, ACKed now").singleElement()
+                .satisfies(s -> assertThat(s.ack()).isEqualTo(1001 + 19 * 10));
+    }
+
+    private PacketReport data(int seq, int ack, int tos) {
+        return t.kernel.receive(new Segment(CLIENT, SERVER, TcpFlags.ACK | TcpFlags.AE | TcpFlags.ECE, seq, ack, 1000, 0,
+                new byte[10], TcpOptions.NONE, tos));
+    }
 }
