@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.vkernel.kernel.TcpFixture.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -51,5 +52,19 @@ class DelayedAckWindowMutantsTest {
         Segment delayed = t.peer.lastReceived();
         assertThat(delayed.ack()).as("the delayed ACK covers all eight").isEqualTo(t.peer.sndNxt());
         assertThat(delayed.window()).isLessThan(lastQuick.window());
+    }
+
+    @Test
+    void aReceiveBufferShrunkAfterTheHandshake_holdsTheAckOfFullSegments_theOfferedWindowCannotShrink() {
+        // SO_RCVBUF 8192 after the handshake: the free window falls below the 65535 offered at once, so no ACK goes
+        // at two full frames (here with RCV.NXT still below 2^32 - 8000: the peer's ISN is -10001)
+        t.established();
+        done(t.kernel.setsockopt(t.pid, t.fd, "SO_RCVBUF", 8192, true));
+        for (int i = 0; i < 16; i++) {
+            t.peer.data("q");
+        }
+        assertThat(fullSegments(6, false)).as("8760 bytes, none acknowledged at once").containsOnly(0);
+        t.kernel.advance(40);
+        assertThat(t.peer.lastReceived().ack()).isEqualTo(t.peer.sndNxt());
     }
 }
