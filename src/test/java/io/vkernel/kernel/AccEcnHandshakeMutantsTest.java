@@ -9,6 +9,7 @@ import io.vkernel.kernel.wire.Endpoint;
 import io.vkernel.kernel.wire.FourTuple;
 import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
+import io.vkernel.kernel.wire.TcpOption;
 import io.vkernel.kernel.wire.TcpOptions;
 import org.junit.jupiter.api.Test;
 
@@ -79,5 +80,36 @@ class AccEcnHandshakeMutantsTest {
     private PacketReport data(int seq, int ack, int tos) {
         return t.kernel.receive(new Segment(CLIENT, SERVER, TcpFlags.ACK | TcpFlags.AE | TcpFlags.ECE, seq, ack, 1000, 0,
                 new byte[10], TcpOptions.NONE, tos));
+    }
+
+    @Test
+    void aDsackThatLeftNoRoomForTheOption_isNotTakenForALostOptionWhenTheSegmentComesAgain() {
+        // tcp_options_write(): accecn_opt_sent_w_dsack only when the option went with the D-SACK; a segment sent again
+        // after an ACK that carried the D-SACK but no option says nothing about the option (tcp_rcv_spurious_retrans())
+        t.sysctl(Sysctls.TCP_ECN, 3);
+        PacketReport synReport = t.kernel.receive(new Segment(CLIENT, SERVER, ACCECN_SETUP, 1000, 0, 65535, 1460, null,
+                TcpOptions.of(new TcpOption.SackPermitted(), new TcpOption.Timestamps(100, 0)), Ecn.ECT0));
+        Segment synAck = synReport.sentSegments().get(0);
+        int ack = synAck.seq() + 1;
+        TcpOption seen = new TcpOption.Unknown(io.vkernel.kernel.tcp.AccEcn.KIND_ACCECN1, new byte[] {0, 0, 1, 0, 0, 0, 0, 0, 1});
+        t.kernel.receive(new Segment(CLIENT, SERVER, TcpFlags.ACK | TcpFlags.CWR, 1001, ack, 1000, 0, null,
+                TcpOptions.of(new TcpOption.Timestamps(101, 0), seen), 0));
+        Tcb child = t.kernel.inspect(k -> k.established().find(new FourTuple(CLIENT, SERVER)));
+        long tsecr = synAck.options().list().stream().filter(o -> o instanceof TcpOption.Timestamps)
+                .mapToLong(o -> ((TcpOption.Timestamps) o).value()).findFirst().orElseThrow();
+        dataWithTs(1001, ack, tsecr);
+        dataWithTs(1021, ack, tsecr); // out of order: [1021, 1031)
+        dataWithTs(1041, ack, tsecr); // [1041, 1051)
+        Segment dsackAck = dataWithTs(1001, ack, tsecr).sentSegments().get(0); // a duplicate: D-SACK and two SACK blocks
+        assertThat(dsackAck.options().list()).as("TS and SACK fill the 40 bytes: no AccECN option")
+                .noneMatch(o -> o.kind() == io.vkernel.kernel.tcp.AccEcn.KIND_ACCECN1);
+        t.kernel.advance(1000);
+        dataWithTs(1001, ack, tsecr); // the same segment again
+        assertThat(TcpInfo.of(child)).as("no TCP_ACCECN_OPT_FAIL_SEND").containsEntry("tcpi_accecn_fail_mode", 0L);
+    }
+
+    private PacketReport dataWithTs(int seq, int ack, long tsecr) {
+        return t.kernel.receive(new Segment(CLIENT, SERVER, TcpFlags.ACK | TcpFlags.AE | TcpFlags.ECE, seq, ack, 1000, 0,
+                new byte[10], TcpOptions.of(new TcpOption.Timestamps(200, tsecr)), Ecn.ECT0));
     }
 }
