@@ -238,6 +238,48 @@ class ActiveOpenMutantsTest {
     }
 
     @Test
+    void aBlockingSendtoWhoseDataTheSynAcksWindowShuts_stillAcksTheSynAck_byTheDelayedAckTimer() {
+        // tcp_rcv_synsent_state_process(): with sk_write_pending the ACK waits on the delayed-ACK timer (Linux: at most
+        // TCP_DELACK_MAX, 200 ms); when the data cannot go (a zero window), that timer is what completes the handshake
+        t.sysctl(Sysctls.TCP_FASTOPEN, io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE);
+        PacketReport report = new PacketReport(null);
+        PendingCall send = pending(t.kernel.sendto(client, fd, "hello".getBytes(), MSG_FASTOPEN, REMOTE, false, report));
+        syn = report.sentSegments().get(0);
+        PacketReport synAck = t.kernel.receive(new Segment(REMOTE, syn.src(), TcpFlags.SYN | TcpFlags.ACK, 5000, syn.seq() + 1,
+                0, 1460, null));
+        assertThat(synAck.sentSegments()).as("the data waits for the window, the ACK for its timer").isEmpty();
+        assertThat(send.result().ret()).isEqualTo(5);
+        t.advanceSeconds(0.2);
+        List<Segment> out = t.kernel.inspect(k -> k.nic().wire(0, 10_000)).stream()
+                .filter(r -> !r.inbound()).map(r -> r.segment()).toList();
+        assertThat(out).as("the SYN, then the handshake's ACK").hasSizeGreaterThanOrEqualTo(2)
+                .element(1).satisfies(s -> {
+                    assertThat(TcpFlags.format(s.flags())).isEqualTo(".");
+                    assertThat(s.seq()).as("at SND.NXT, not a window probe's SND.UNA - 1").isEqualTo(syn.seq() + 1);
+                    assertThat(s.ack()).isEqualTo(5001);
+                    assertThat(s.payload()).isEmpty();
+                });
+    }
+
+    @Test
+    void zeroCopySynData_isNotifiedDoneWhenTheSynAckAcknowledgesIt() {
+        // the SYN's bytes were copied; the notification [0, 0] is queued once the SYN-ACK frees that skb
+        fastOpenWithoutCookie();
+        done(t.kernel.setsockopt(client, fd, "SO_ZEROCOPY", 1, true));
+        PacketReport report = new PacketReport(null);
+        assertThat(done(t.kernel.sendto(client, fd, new byte[100],
+                MSG_FASTOPEN | io.vkernel.kernel.syscall.Syscalls.MSG_ZEROCOPY, REMOTE, false, report)).ret()).isEqualTo(100);
+        syn = report.sentSegments().get(0);
+        assertErrno(done(t.kernel.recvmsg(client, fd, 10, io.vkernel.kernel.syscall.Syscalls.MSG_ERRQUEUE)), Errno.EAGAIN);
+
+        t.advanceSeconds(0.1);
+        fromRemote(TcpFlags.SYN | TcpFlags.ACK, 5000, syn.seq() + 101, 1460, null);
+        assertThat(done(t.kernel.recvmsg(client, fd, 10, io.vkernel.kernel.syscall.Syscalls.MSG_ERRQUEUE)).strace())
+                .contains("ee_origin=SO_EE_ORIGIN_ZEROCOPY").contains("ee_code=SO_EE_CODE_ZEROCOPY_COPIED")
+                .contains("ee_info=0, ee_data=0");
+    }
+
+    @Test
     void tcpFastopenConnect_defersTheSynToTheFirstWrite_andTheEventLogSaysSo() {
         t.sysctl(Sysctls.TCP_FASTOPEN, io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE | io.vkernel.kernel.tcp.FastOpen.CLIENT_NO_COOKIE);
         done(t.kernel.setsockopt(client, fd, "TCP_FASTOPEN_CONNECT", 1, true));
@@ -282,6 +324,57 @@ class ActiveOpenMutantsTest {
         assertThat(synsSent()).as("the timer restarted at the resend: nothing at the first SYN's 1 s").isEqualTo(sent);
         t.advanceSeconds(0.001);
         assertThat(synsSent()).isEqualTo(sent + 1);
+    }
+
+    /** An ICMP "fragmentation needed" for our SYN with the given next-hop MTU; answers the verdict. */
+    private String fragmentationNeeded(int mtu) {
+        FourTuple tuple = new FourTuple(syn.dst(), syn.src());
+        return t.kernel.receiveRaw(io.vkernel.kernel.wire.IcmpMessage.encode(REMOTE.address(), syn.src().address(),
+                io.vkernel.kernel.wire.IcmpMessage.DEST_UNREACH, io.vkernel.kernel.wire.IcmpMessage.FRAG_NEEDED, mtu, tuple,
+                syn.seq(), 0)).verdict();
+    }
+
+    private List<String> timerEvents() {
+        return t.events(EventType.TIMER_FIRED);
+    }
+
+    @Test
+    void synsResentForASmallerPathMtu_countNoRetry_soNoTimeBudgetEndsConnectBeforeTheFirstRetransmission() {
+        // retransmits_timed_out(): no time budget applies while icsk_retransmits is 0, however long the SYN waited
+        done(t.kernel.setsockopt(client, fd, "TCP_SYNCNT", 1, true)); // tcp_model_timeout(1) = 3 s
+        t.sysctl(Sysctls.TCP_SYN_LINEAR_TIMEOUTS, 0);
+        fastOpenWithoutCookie();
+        sendtoFastOpen(1400);
+        for (int mtu : new int[] {1300, 1200, 1100}) {
+            t.advanceSeconds(0.9);
+            assertThat(fragmentationNeeded(mtu)).isEqualTo("SYN resent for the smaller path MTU");
+        }
+        t.advanceSeconds(1); // 3.7 s: the first timer fire, 0.7 s past the budget
+        assertThat(timerEvents()).containsExactly("SYN retransmission #1");
+        assertThat(tcb().state()).isEqualTo(TcpState.SYN_SENT);
+        t.advanceSeconds(1.999);
+        assertThat(timerEvents()).hasSize(1);
+        t.advanceSeconds(0.001);
+        assertThat(timerEvents()).containsExactly("SYN retransmission #1", "no answer to 2 SYNs: connect() fails with ETIMEDOUT");
+    }
+
+    @Test
+    void withSevenRetries_aSynTimerPostponedByResendsPastTheModelTime_endsConnectAtItsFire_withOneRetryUnused() {
+        // tcp_write_timeout(): tcp_model_timeout(7) = 127 + 120 = 247 s after the first SYN, the next fire gives up
+        t.sysctl(Sysctls.TCP_SYN_LINEAR_TIMEOUTS, 0);
+        t.sysctl(Sysctls.TCP_SYN_RETRIES, 7);
+        fastOpenWithoutCookie();
+        sendtoFastOpen(1400);
+        t.advanceSeconds(120); // the sixth retransmission's 64 s timer runs from 63 s
+        assertThat(timerEvents()).hasSize(6);
+        assertThat(fragmentationNeeded(1300)).isEqualTo("SYN resent for the smaller path MTU"); // its timer restarts: 184 s
+        t.advanceSeconds(63.5);
+        assertThat(fragmentationNeeded(1200)).isEqualTo("SYN resent for the smaller path MTU"); // and again: 247.5 s
+        t.advanceSeconds(63.999);
+        assertThat(tcb().state()).isEqualTo(TcpState.SYN_SENT);
+        t.advanceSeconds(0.001);
+        assertThat(timerEvents()).hasSize(7).last().isEqualTo("no answer to 7 SYNs: connect() fails with ETIMEDOUT");
+        assertThat(tcb()).as("closed at 247.5 s").isNull();
     }
 
     @Test

@@ -82,6 +82,46 @@ class AccEcnTest {
     }
 
     @Test
+    void option_thatNeedsItsThirdCounter_besideTimestampsAndTwoSackBlocks_isLeftOut_bothBlocksStay() {
+        // tcp_options_fit_accecn(): a SACK block is given up for the option only while more than two remain
+        List<TcpOption> list = withTimestamps();
+        accEcn.minLen = 3;
+
+        TcpOption sent = accEcn.appendOption(list, sack(2), 0);
+
+        assertThat(list).as("no AccECN option: 8 bytes are left and it needs 12").hasSize(3);
+        assertThat(sent.size()).as("both SACK blocks stay").isEqualTo(2 + 16);
+    }
+
+    @Test
+    void option_thatNeedsOnlyItsFirstCounter_fitsBesideFourSackBlocks_withoutGivingOneUp() {
+        // without timestamps four blocks leave 4 bytes: ECN e1b alone (5 bytes, padded with the SACK option's nops)
+        List<TcpOption> list = new ArrayList<>();
+        accEcn.minLen = 1; // only ECT(1) bytes arrived since the last option
+        accEcn.receivedBytes[Ecn.ECT1 - 1] = 7;
+
+        TcpOption sent = accEcn.appendOption(list, sack(4), 0);
+
+        assertThat(list.get(0)).isEqualTo(new TcpOption.Unknown(AccEcn.KIND_ACCECN1, new byte[] {0, 0, 8}));
+        assertThat(sent).as("all four SACK blocks stay").isEqualTo(sack(4));
+        int total = list.stream().mapToInt(TcpOption::size).sum() + sent.size();
+        assertThat(total).isEqualTo(40);
+    }
+
+    @Test
+    void anOptionLongerThanThreeCounters_isReadForItsFirstThreeOnly() {
+        // tcp_accecn_process_option(): at most three 3-byte fields are read, whatever the option's length
+        tcb.accEcn = accEcn;
+        byte[] value = {0, 0, 1, 0, 0, 0, 0, 0x03, (byte) 0xe9, 0, 0x27, 0x11};
+        Segment ack = new Segment(REMOTE, LOCAL, TcpFlags.ACK | TcpFlags.AE | TcpFlags.ECE, 1, 1001, 264, 0, null,
+                TcpOptions.of(new TcpOption.Unknown(AccEcn.KIND_ACCECN1, value)), 0);
+        AccEcn.ackProcessed(tcb, ack, new AccEcn.Ack(true, false, false, 1, 1000));
+        assertThat(accEcn.deliveredBytes).as("ECT(1), ECT(0), CE bytes: ECT(0) from the third field, 0x3e9 - 1")
+                .containsExactly(0, 1000, 0);
+        assertThat(TcpInfo.of(tcb)).containsEntry("tcpi_delivered_e0_bytes", 1000L);
+    }
+
+    @Test
     void largeAck_counterWrapsAssumedUnlessAcksAreCompressed() {
         Segment ackAce5 = new Segment(REMOTE, LOCAL, TcpFlags.ACK | TcpFlags.AE | TcpFlags.ECE, 1, 14601, 264, 0, null);
         tcb.accEcn = accEcn;
