@@ -123,6 +123,9 @@ class FastOpenSendtoMutantsTest {
         assertThat(call.result().ret()).isEqualTo(100);
         assertThat(sentToRemote()).as("corked by MSG_MORE, and the ACK waits for the delayed-ACK timer").hasSize(before);
         assertThat(tcbOf(fd).sendQueued()).isEqualTo(100);
+        // no MSG_EOR: the next write's 50 bytes join the same skb, which leaves as one 150-byte segment
+        done(t.kernel.write(t.pid, fd, new byte[50], new PacketReport(null)));
+        assertThat(sentToRemote().get(before).payload()).hasSize(150);
     }
 
     @Test
@@ -189,6 +192,15 @@ class FastOpenSendtoMutantsTest {
         synAck(fd, 0);
         assertThat(call.isDone()).isTrue();
         assertErrno(call.result(), Errno.EFAULT);
+    }
+
+    @Test
+    void aBlockingFastOpenSendOfZeroBytesFromNull_returnsZeroOnceConnected() {
+        int fd = socket(false);
+        PendingCall call = pending(t.kernel.nullBuffer(t.pid, "sendto", fd, 0, Syscalls.MSG_FASTOPEN, REMOTE, new PacketReport(null)));
+        synAck(fd, 0);
+        assertThat(call.isDone()).isTrue();
+        assertThat(call.result().ret()).as("nothing to copy, so nothing faults").isZero();
     }
 
     /**

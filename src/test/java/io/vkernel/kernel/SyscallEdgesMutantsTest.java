@@ -157,6 +157,51 @@ class SyscallEdgesMutantsTest {
         assertThat(write.result().strace()).endsWith(" = " + queued);
     }
 
+    /** Shut for writing while asleep, a zero-copy send returns what it queued and its range notifies once acknowledged. */
+    @Test
+    void aBlockingZeroCopySendShutForWriting_returnsThePart_andItsRangeNotifiesWhenAcknowledged() {
+        t.established();
+        setsockopt(t.fd, "SO_ZEROCOPY", 1);
+        setsockopt(t.fd, "SO_SNDBUF", 1);
+        PendingCall write = pending(t.kernel.send(t.pid, t.fd, new byte[100_000], Syscalls.MSG_ZEROCOPY, new PacketReport(null)));
+        int queued = t.tcb().sendQueued();
+        done(t.kernel.shutdown(t.pid, t.fd, 1, new PacketReport(null)));
+        assertThat(write.isDone()).isTrue();
+        assertThat(write.result().ret()).isEqualTo(queued);
+        for (int i = 0; i < 20 && t.tcb().sendQueued() > 0; i++) {
+            ackAll(); // each ACK lets the next flight go
+        }
+        assertThat(t.tcb().sendQueued()).isZero();
+        SyscallResult zc = done(t.kernel.recvmsg(t.pid, t.fd, 10, Syscalls.MSG_ERRQUEUE));
+        assertThat(zc.extendedErr().data()).isZero();
+        assertThat(zc.extendedErr().info()).isZero();
+    }
+
+    /**
+     * A blocked zero-copy send that extended the unsent range of the send before it (skb_zerocopy notification
+     * extension) holds that range back; the ACK of its bytes cannot notify it. net.ipv4.tcp_notsent_lowat 0 keeps the
+     * send asleep (never sk_stream_memory_free()). When shutdown(SHUT_WR) ends it, its return lets the range notify at
+     * once, and that wakes a poll() already waiting on the socket with POLLERR.
+     */
+    @Test
+    void aBlockedZeroCopySendEndingWithItsRangeAlreadyAcknowledged_wakesAPollerWithPollerr() {
+        t.established();
+        setsockopt(t.fd, "SO_ZEROCOPY", 1);
+        setsockopt(t.fd, "TCP_CORK", 1);
+        assertThat(done(t.kernel.send(t.pid, t.fd, new byte[100], Syscalls.MSG_ZEROCOPY | Syscalls.MSG_EOR, new PacketReport(null))).ret())
+                .isEqualTo(100);
+        t.sysctl(Sysctls.TCP_NOTSENT_LOWAT, 0);
+        PendingCall poll = pending(t.kernel.poll(t.pid, List.of(new Syscalls.PollFd(t.fd, POLLIN)), -1));
+        PendingCall send = pending(t.kernel.send(t.pid, t.fd, new byte[100], Syscalls.MSG_ZEROCOPY, new PacketReport(null)));
+        setsockopt(t.fd, "TCP_CORK", 0);
+        ackAll();
+        assertThat(poll.isDone()).as("the range waits for the blocked send").isFalse();
+        done(t.kernel.shutdown(t.pid, t.fd, 1, new PacketReport(null)));
+        assertErrno(send.result(), Errno.EPIPE);
+        assertThat(poll.isDone()).isTrue();
+        assertThat(poll.result().revents()).containsExactly(Syscalls.POLLERR);
+    }
+
     @Test
     void dup2_takesNumberZero_butNotTheLimit_andAFailedOneTakesNoReference() {
         t.established();
