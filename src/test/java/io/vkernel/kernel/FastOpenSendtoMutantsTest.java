@@ -159,15 +159,15 @@ class FastOpenSendtoMutantsTest {
     }
 
     @Test
-    void aBlockingFastOpenSendAllOnTheSyn_returnsOnceConnected_sendingNothingMore() {
+    void aBlockingFastOpenSendAllOnTheSyn_returnsOnceConnected_sendingNoMoreData() {
         learnCookie();
         int fd = socket(false);
         PendingCall call = pending(sendto(fd, 500, 0, new PacketReport(null)));
         int before = sentToRemote().size();
         synAck(fd, 500);
         assertThat(call.result().ret()).isEqualTo(500);
-        assertThat(sentToRemote().subList(before, sentToRemote().size())).singleElement()
-                .satisfies(ack -> assertThat(ack.payload()).isEmpty());
+        // when the handshake's ACK goes is not asserted: Linux delays it (writebias), vkernel sends it at once
+        assertThat(sentToRemote().subList(before, sentToRemote().size())).allSatisfy(ack -> assertThat(ack.payload()).isEmpty());
     }
 
     @Test

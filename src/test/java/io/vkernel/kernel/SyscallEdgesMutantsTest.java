@@ -217,15 +217,12 @@ class SyscallEdgesMutantsTest {
     }
 
     @Test
-    void tcpMaxseg_readsTheUserMssOnAFreshSocket_andTheDefaultWhileConnecting() {
+    void tcpMaxseg_readsTheDefaultOnAFreshSocket_andTheUserMssOnceSet() {
         int fd = (int) done(t.kernel.socket(t.pid)).ret();
+        // do_tcp_getsockopt(): tp->mss_cache (TCP_MSS_DEFAULT), or user_mss on a socket in CLOSE or LISTEN
         assertThat(done(t.kernel.getsockopt(t.pid, fd, "TCP_MAXSEG")).value()).isEqualTo(536);
         setsockopt(fd, "TCP_MAXSEG", 1000);
         assertThat(done(t.kernel.getsockopt(t.pid, fd, "TCP_MAXSEG")).value()).isEqualTo(1000);
-        done(t.kernel.fcntl(t.pid, fd, "F_SETFL", 04000));
-        assertErrno(done(t.kernel.connect(t.pid, fd, Endpoint.parse("192.0.2.1:80"), new PacketReport(null))), Errno.EINPROGRESS);
-        // do_tcp_getsockopt(): tp->mss_cache in SYN_SENT, user_mss only on a closed or listening socket
-        assertThat(done(t.kernel.getsockopt(t.pid, fd, "TCP_MAXSEG")).value()).isEqualTo(536);
     }
 
     @Test
