@@ -24,7 +24,10 @@ class PushMarkAtSequenceZeroTest {
         int keyed = first.tcb().iss(); // at virtual time 0 the clock adds nothing
         long waitMs = -1;
         int corked = 0;
-        for (long ms = 0; waitMs < 0 && ms < 100_000_000L; ms++) {
+        // the ISN grows by 15625 a millisecond (10^6 ns / 64); in each wrap of 2^32 take the first millisecond whose
+        // ISN + 1 is at most 1000 below the wrap, until the bytes left to it are 100 to 999
+        for (long wrap = 1; waitMs < 0 && wrap < 1000; wrap++) {
+            long ms = Math.floorDiv((wrap << 32) - 1000 - Integer.toUnsignedLong(keyed) - 1 + 15624, 15625);
             long left = Integer.toUnsignedLong(-1 - (keyed + (int) (ms * 1_000_000L >>> 6))); // ISS + 1 + left = 2^32
             if (left >= 100 && left < 1000) {
                 waitMs = ms;
