@@ -64,8 +64,11 @@ class ZeroPacingRateTest {
     void hyStartsAckTrain_withARateRoundedToZero_allowsNoAckDelay_andStaysInSlowStart() {
         // hystart_ack_delay(): no rate, no room for delayed ACKs; the huge delay_min keeps the train short of it
         t.kernel.sysctl(Sysctls.TCP_CUBIC_HYSTART_LOW_WINDOW, 1);
-        ancientEchoAfterAnRto();
+        int base = ancientEchoAfterAnRto();
         long ssthresh = TcpInfo.of(t.tcb()).get("tcpi_snd_ssthresh");
         assertThat(TcpInfo.of(t.tcb()).get("tcpi_snd_cwnd")).isLessThan(ssthresh);
+        t.write(988);
+        ack(base + 11_856, 5, t.peer.lastReceived().timestamps().value()); // the same millisecond: an ACK train
+        assertThat(TcpInfo.of(t.tcb()).get("tcpi_snd_ssthresh")).as("HyStart did not end slow start").isEqualTo(ssthresh);
     }
 }
