@@ -29,4 +29,15 @@ class FourSackBlocksTest {
                 .map((Segment s) -> List.of(s.seq() - base, s.length())).toList();
         assertThat(resent).first().isEqualTo(List.of(0, 1000));
     }
+
+    @Test
+    void aSackBlockForTheFirstUnacknowledgedSegment_tagsItLikeAnyOther() {
+        int base = t.establishedOneSegmentPerMss(true);
+        t.write(5000);
+        t.advanceSeconds(0.1);
+        // tcp_is_sackblock_valid(): a block starting at SND.UNA is valid; the head's skb is tagged SACKed
+        t.peer.sendSackBlocksFrom(base, 0, 0, 1000);
+        assertThat(io.vkernel.kernel.tcp.TcpInfo.of(t.tcb()).get("tcpi_sacked")).isEqualTo(1L);
+        assertThat(t.tcb().sndUna()).isEqualTo(base);
+    }
 }
