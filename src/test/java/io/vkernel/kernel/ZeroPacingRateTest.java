@@ -14,8 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * An ACK of a retransmission whose TSecr echoes a TSval from 2 * 10^9 ms ago gives an RTT sample that large
  * (tcp_rtt_tsopt_us() takes any delta below INT_MAX), so SRTT becomes about 2.5 * 10^8 ms and the pacing rate,
- * cwnd x MSS / SRTT, rounds to 0 bytes a second. Under fq, a rate of 0 means "not paced" (sch_fq: a flow without a
- * rate leaves at once): the next segment goes out the moment it is written. GSO on, MSS 1000, timestamps.
+ * cwnd x MSS / SRTT, rounds to 0 bytes a second. tcp_update_skb_after_send() paces only with a rate ("rate != ~0UL &&
+ * rate"), so under fq the next segment goes out the moment it is written; hystart_ack_delay() returns 0 for no rate.
+ * GSO on, MSS 1000, timestamps.
  */
 class ZeroPacingRateTest {
 
