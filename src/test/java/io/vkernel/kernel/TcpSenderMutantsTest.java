@@ -67,6 +67,18 @@ class TcpSenderMutantsTest {
     }
 
     @Test
+    void anRtoWhileTheMtuProbeIsOut_leavesItInconclusive_soTheAckOfEverythingRaisesNothing() {
+        int base = probeSent(false);
+        long mss = io.vkernel.kernel.tcp.TcpInfo.of(t.tcb()).get("tcpi_snd_mss");
+        t.advanceSeconds(0.3); // the RTO resends the head: __tcp_retransmit_skb() sets probe_size 0
+        assertThat(sentSince(13, base)).first().isEqualTo(tuple(".", 0, MSS));
+        PacketReport ack = t.peer.sendSackBlocks(base + PROBE + 11 * MSS); // everything, the probe included
+        assertThat(t.tcb().sndUna() - base).isEqualTo(PROBE + 11 * MSS);
+        assertThat(TcpFixture.steps(ack, "tcp.mtup")).as("no tcp_mtup_probe_success()").isEmpty();
+        assertThat(io.vkernel.kernel.tcp.TcpInfo.of(t.tcb()).get("tcpi_snd_mss")).isEqualTo(mss);
+    }
+
+    @Test
     void theProbe_isRttTimedAlone_aPartialAckTakesNoSample_itsWholeAckDoes_andRaisesTheMss() {
         int base = probeSent(false);
         t.advanceSeconds(0.03);
