@@ -143,14 +143,41 @@ class TransmitPendingMutantsTest {
 
     @Test
     void aWriteAfterTheRouteMtuChanged_sizesItsSkbsAtTheNewMss() {
-        int base = establishedWithWindow(65535);
+        establishedWithWindow(65535);
         t.kernel.sysctl(Sysctls.ROUTE_MTU, 1400);
-        write(100);
-        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 100, "");
+        write(100); // its packet's __sk_dst_check() finds the new route
         PacketReport report = new PacketReport(null);
         assertThat(done(t.kernel.write(t.pid, t.fd, new byte[40000], report)).ret()).isEqualTo(40000);
-        // tcp_send_mss(): the size goal of 32767 / 1360 whole segments, not 32767 / 1460
+        // tcp_send_mss() -> tcp_current_mss(): the size goal of 32767 / 1360 whole segments, not 32767 / 1460
         assertThat(TcpFixture.steps(report, "tcp.sndbuf")).singleElement().asString().contains("of up to 32640 bytes");
+    }
+
+    @Test
+    void aForcedPushMark_movesWithTheBytesAWriteAddsToItsSkb() {
+        // a 17000-byte window, 100 ms RTT, GSO off: forced_push() marks PSH on an skb whose unsent rest the write then
+        // fills; the mark stays on that skb's end (tcp_mark_push() is a flag of the skb), 21900 here
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            k.sysctls().set(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+            return null;
+        });
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.peer.window = 17000;
+        t.peer.send(TcpFlags.SYN, "");
+        t.advanceSeconds(0.1);
+        t.peer.send(TcpFlags.ACK, "");
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        int base = t.tcb().sndUna();
+        int index = t.peer.received().size();
+        write(45000);
+        for (int round = 0; round < 4; round++) {
+            t.advanceSeconds(0.1);
+            t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), t.tcb().sndNxt(), "");
+        }
+        assertThat(sentSince(index, base).stream().filter(s -> s.startsWith("P")).toList()).containsExactly("P. 1460:2920",
+                "P. 4380:5840", "P. 7300:8760", "P. 8760:10220", "P. 11680:13140", "P. 16060:17520", "P. 18980:20440",
+                "P. 20440:21900", "P. 23360:24820", "P. 26280:27740", "P. 27740:29200", "P. 30660:31600", "P. 33060:34520",
+                "P. 35980:36500", "P. 37960:39420", "P. 40880:42340", "P. 42340:43800", "P. 43800:45000");
     }
 
     @Test
@@ -161,5 +188,55 @@ class TransmitPendingMutantsTest {
         write(40000);
         // tcp_push_one(): the full skb at the send head goes as one GSO packet of what cwnd leaves (2 segments)
         assertThat(sentSince(index, base)).containsExactly("P. 11680:14600");
+    }
+
+    /** The peer's ACKs of the offsets given, each 100 ms after the last (ECE on {@code ece}): what each sent, and cwnd. */
+    private List<String> acks(int base, int ece, int... offsets) {
+        List<String> lines = new java.util.ArrayList<>();
+        for (int offset : offsets) {
+            t.advanceSeconds(0.1);
+            PacketReport reply = t.peer.sendAt(TcpFlags.ACK | (offset == ece ? TcpFlags.ECE : 0), t.peer.sndNxt(), base + offset, "");
+            lines.add("ack " + offset + " sent " + reply.sentSegments().stream().map(s -> s.seq() - base).toList() + " cwnd "
+                    + t.tcb().cwnd() + " " + t.tcb().caState());
+        }
+        return lines;
+    }
+
+    @Test
+    void newDataSentInCwr_countsInPrrOut_soEachAckReleasesOnlyItsShare() {
+        // RFC 6937 in CWR (tcp_cwnd_reduction()): the segment sent on the ECE ACK counts in prr_out like any other
+        int base = t.establishedOneSegmentPerMss(false, TcpFlags.ECE | TcpFlags.CWR);
+        t.write(20_000);
+        assertThat(acks(base, 1000, 1000, 2000, 3000, 4000, 5000, 6000)).containsExactly(
+                "ack 1000 sent [10000] cwnd 10 CWR", "ack 2000 sent [11000] cwnd 10 CWR", "ack 3000 sent [12000] cwnd 10 CWR",
+                "ack 4000 sent [] cwnd 9 CWR", "ack 5000 sent [13000] cwnd 9 CWR", "ack 6000 sent [14000] cwnd 9 CWR");
+    }
+
+    @Test
+    void afterCwr_aSenderThatThePeersWindowHoldsBelowCwnd_growsCwndOnlyWhileItFillsIt() {
+        // an 8000-byte window, MSS 1000: after the ECE reduction (ssthresh 7) congestion avoidance grows cwnd only while
+        // the window lets the packets in flight reach it (tcp_is_cwnd_limited()); 8 in flight of cwnd 9 is not limited
+        int base = t.establishedOneSegmentPerMss(false, TcpFlags.ECE | TcpFlags.CWR);
+        t.peer.window = 8000;
+        t.write(60_000);
+        assertThat(acks(base, 1000, 1000, 2000, 3000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 18000, 20000, 22000, 24000,
+                26000, 28000, 30000)).containsExactly(
+                "ack 1000 sent [] cwnd 10 CWR",
+                "ack 2000 sent [] cwnd 10 CWR",
+                "ack 3000 sent [10000] cwnd 8 CWR",
+                "ack 4000 sent [] cwnd 7 CWR",
+                "ack 6000 sent [11000, 12000] cwnd 7 CWR",
+                "ack 8000 sent [13000, 14000] cwnd 7 CWR",
+                "ack 10000 sent [15000, 16000] cwnd 7 CWR",
+                "ack 12000 sent [17000, 18000] cwnd 7 OPEN",
+                "ack 14000 sent [19000, 20000] cwnd 7 OPEN",
+                "ack 16000 sent [21000, 22000, 23000] cwnd 8 OPEN",
+                "ack 18000 sent [24000, 25000] cwnd 8 OPEN",
+                "ack 20000 sent [26000, 27000] cwnd 8 OPEN",
+                "ack 22000 sent [28000, 29000] cwnd 9 OPEN",
+                "ack 24000 sent [30000, 31000] cwnd 9 OPEN",
+                "ack 26000 sent [32000, 33000] cwnd 9 OPEN",
+                "ack 28000 sent [34000, 35000] cwnd 9 OPEN",
+                "ack 30000 sent [36000, 37000] cwnd 9 OPEN");
     }
 }
