@@ -12,11 +12,13 @@ import static io.vkernel.kernel.TcpFixture.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * tcp_write_xmit()'s loop at its edges (PIT survivors in TcpSender.transmitPending() and mtuProbe()): a write that
- * fills the peer's window exactly is not rwnd-limited; MSG_MORE data that fills the window gets no PSH; a FIN behind
- * data the window takes exactly waits; with GSO off the packets of a burst are cut by what cwnd leaves; an MTU probe
- * needs unsent data beyond what is in flight (handshake 40 s after boot: an ISS above 2^31, where SND.NXT + SND.UNA is
- * a positive int, so an in-flight count mistaken for it shows).
+ * tcp_write_xmit()'s loop and tcp_sendmsg()'s copy at their edges (PIT survivors in TcpSender.transmitPending(),
+ * copyIntoSkbs() and mtuProbe()): a write that fills the peer's window exactly is not rwnd-limited; MSG_MORE data that
+ * fills the window gets no PSH; a FIN behind data the window takes exactly waits; with GSO off the packets of a burst
+ * are cut by what cwnd leaves; an MTU probe needs unsent data beyond what is in flight (handshake 40 s after boot: an
+ * ISS above 2^31, where SND.NXT + SND.UNA is a positive int, so an in-flight count mistaken for it shows); a lowered
+ * route MTU is taken after the next packet leaves; push_one sends what cwnd leaves; a forced-push mark moves with the
+ * bytes added to its skb; new data in CWR counts in prr_out; a window-held sender grows cwnd only while it fills it.
  */
 class TransmitPendingMutantsTest {
 
