@@ -21,9 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UrgentSurvivorsTest {
 
-    /** 2^32 - 3: after it, the old mark (copied_seq - 1) lies 2 bytes into the next data. */
-    private static final long WRAP_LESS_3 = (1L << 32) - 3;
-
     private final Tcb t = RcvSpaceTcbs.established(); // RCV.NXT 1001
 
     /** The peer's next in-order segment of {@code text}, URG with pointer {@code urg} when urg > 0. */
@@ -39,10 +36,14 @@ class UrgentSurvivorsTest {
         return t.inherited != null && t.inherited.oobInline;
     }
 
-    /** As if 2^32 - 3 more bytes had arrived and been read: nothing queued, RCV.NXT that much further on. */
-    private void fourGibibytesLater() {
+    /**
+     * As if nearly 4 GiB more had arrived and been read: nothing queued, RCV.NXT so far on that the old mark's
+     * sequence number lies 2 bytes into the next data (2^32 - 2 - how far copied_seq is past the mark).
+     */
+    private void fourGibibytesLater(int markSeq) {
         assertThat(t.receiveQueue.size()).isZero();
-        t.rcvNxt += (int) WRAP_LESS_3;
+        long past = Integer.toUnsignedLong(t.rcvNxt - markSeq);
+        t.rcvNxt += (int) ((1L << 32) - past - 2);
     }
 
     @Test
@@ -53,7 +54,7 @@ class UrgentSurvivorsTest {
         Urgent.clearIfPassed(t);
         assertThat(Urgent.readable(t, 100, false)).as("the mark is skipped; nothing is left").isEqualTo(100);
         assertThat(t.receiveQueue.size()).isZero();
-        fourGibibytesLater();
+        fourGibibytesLater(1005);
         arrives("0123456789", 0);
         assertThat(Urgent.readable(t, 100, false)).as("all ten bytes: no mark any more").isEqualTo(100);
         assertThat(Urgent.spliceable(t, 10)).isEqualTo(10);
@@ -68,7 +69,7 @@ class UrgentSurvivorsTest {
         arrives("abcde", 3); // the mark is "c"
         assertThat(receiver.read(t, 100, new PacketReport(null))).as("up to the mark").hasSize(2);
         assertThat(receiver.read(t, 100, new PacketReport(null))).as("the mark and what follows it").hasSize(3);
-        fourGibibytesLater();
+        fourGibibytesLater(1003);
         arrives("0123456789", 0);
         assertThat(receiver.read(t, 100, new PacketReport(null))).as("all ten bytes: no mark any more").hasSize(10);
     }
