@@ -136,4 +136,38 @@ class TcpInputSurvivorsTest {
         assertThat(ack.options()).as("the D-SACK block of the old segment").isNotNull();
         assertThat(ack.options().toString()).contains(Integer.toUnsignedString(first));
     }
+
+    @Test
+    void aSynOnAnAccurateEcnConnection_getsAChallengeAckReflectingTheSynsEcnField() {
+        t.sysctl(Sysctls.TCP_ECN, 3);
+        PacketReport syn = t.kernel.receive(new Segment(CLIENT, SERVER, TcpFlags.SYN | TcpFlags.AE | TcpFlags.CWR | TcpFlags.ECE,
+                1000, 0, 65535, 1460, null));
+        Segment synAck = syn.sentSegments().get(0);
+        // the third ACK reflects the SYN-ACK's IP ECN field (not-ECT: ACE 010, CWR)
+        t.kernel.receive(new Segment(CLIENT, SERVER, TcpFlags.ACK | TcpFlags.CWR, 1001, synAck.seq() + 1, 65535, 0, null));
+        assertThat(t.state()).isEqualTo(TcpState.ESTABLISHED);
+        // tcp_validate_incoming(): a SYN in the window, ECT(0) in its IP header; the challenge ACK's ACE is the
+        // reflector of ECT(0), 100 (AE alone), not the CE counter 5 (101)
+        PacketReport again = t.kernel.receive(new Segment(CLIENT, SERVER, TcpFlags.SYN, 1001, 0, 65535, 1460, null, null, 0b10));
+        assertThat(again.sentSegments()).hasSize(1);
+        Segment challenge = again.sentSegments().get(0);
+        assertThat(challenge.ack()).isEqualTo(1001);
+        assertThat(challenge.flags() & (TcpFlags.AE | TcpFlags.CWR | TcpFlags.ECE)).isEqualTo(TcpFlags.AE);
+    }
+
+    @Test
+    void duplicateAcksWithNothingInFlight_areNotCountedAsDupacks() {
+        t.establishedMss1000GsoOff();
+        int base = t.tcb().sndUna();
+        t.write(1000);
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1000, "");
+        int cwnd = t.tcb().cwnd();
+        // tcp_ack(): "if (!prior_packets) goto no_queue": no congestion processing at all
+        for (int i = 0; i < 4; i++) {
+            t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1000, "");
+        }
+        assertThat(t.congestionEvents()).isEmpty();
+        assertThat(t.tcb().cwnd()).isEqualTo(cwnd);
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_ca_state", 0L);
+    }
 }
