@@ -170,4 +170,17 @@ class TcpInputSurvivorsTest {
         assertThat(t.tcb().cwnd()).isEqualTo(cwnd);
         assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_ca_state", 0L);
     }
+
+    @Test
+    void theAckOfRetransmittedData_undoesTheRtoBackoff_evenWithAZeroSrtt() {
+        t.established(); // the handshake takes no virtual time: the first RTT sample, and SRTT, are 0 ms
+        assertThat(t.tcb().srttMs()).isZero();
+        int base = t.tcb().sndUna();
+        t.write(1000);
+        t.advanceSeconds(0.2); // the RTO (200 ms, TCP_RTO_MIN) resends the data and backs off
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rto", 400_000L);
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1000, "");
+        // tcp_ack() -> tcp_clean_rtx_queue(): the ACK of new data resets icsk_backoff; tcp_set_rto() from SRTT 0
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rto", 200_000L);
+    }
 }
