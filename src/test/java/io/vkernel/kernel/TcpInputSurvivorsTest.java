@@ -183,4 +183,32 @@ class TcpInputSurvivorsTest {
         // tcp_ack() -> tcp_clean_rtx_queue(): the ACK of new data resets icsk_backoff; tcp_set_rto() from SRTT 0
         assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rto", 200_000L);
     }
+
+    @Test
+    void aWriterOutOfRoom_isGivenMoreSendBufferOnce_thenNoMoreOnceItIsWriteable() {
+        t.established();
+        t.nonBlocking();
+        int base = t.tcb().sndUna();
+        int written = 0;
+        for (var w = t.write(20_000); w.ret() > 0; w = t.write(20_000)) {
+            written += (int) w.ret();
+        }
+        assertThat(written).as("then EAGAIN: SOCK_NOSPACE").isEqualTo(110_960);
+        java.util.List<String> grown = new java.util.ArrayList<>();
+        for (int k = 1; k <= 10; k++) { // nobody sleeps on the socket: only tcp_check_space() clears SOCK_NOSPACE
+            t.advanceSeconds(0.01);
+            grown.addAll(steps(t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + k * 2920, ""), "tcp.sndbuf"));
+        }
+        assertThat(t.tcb().cwnd()).isEqualTo(30);
+        for (int k = 0; k < 4; k++) { // then everything sent is acknowledged until nothing is in flight: cwnd no longer limits
+            t.advanceSeconds(0.01);
+            grown.addAll(steps(t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), t.tcb().sndNxt(), ""), "tcp.sndbuf"));
+        }
+        assertThat(t.tcb().sndUna()).isEqualTo(base + written);
+        // the sixth ACK makes it writeable: tcp_new_space() expands sk_sndbuf and SOCK_NOSPACE is cleared, so the
+        // ACKs after it leave sk_sndbuf alone although cwnd keeps growing and at last nothing is in flight
+        assertThat(grown).containsExactly("sk_sndbuf grows 87040 -> 191488 bytes: room for two windows of 22 segments"
+                + " (tcp_new_space() -> tcp_sndbuf_expand())");
+        assertThat(done(t.kernel.getsockopt(t.pid, t.fd, "SO_SNDBUF")).value()).isEqualTo(191_488);
+    }
 }
