@@ -108,4 +108,28 @@ class IdleRestartMutantsTest {
         assertThat(t.tcb().cwnd()).isEqualTo(10);
         assertThat(congestionEvents()).last().isEqualTo("idle 5100 ms > RTO 280 ms: cwnd restarts 12 -> 10 (tcp_slow_start_after_idle)");
     }
+
+    @Test
+    void aWindowUpdateAfterIdle_withNothingWaiting_leavesCwnd() {
+        int base = cwnd48();
+        t.kernel.advance(400);
+        t.peer.window = 30_000; // tcp_ack_update_window(): a new window, but the write queue is empty
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 36_000, "");
+        assertThat(t.tcb().cwnd()).isEqualTo(48);
+        assertThat(congestionEvents()).noneMatch(e -> e.startsWith("idle"));
+    }
+
+    @Test
+    void aWindowUpdateAfterIdle_withDataWaiting_restartsCwndBeforeSending() {
+        int base = cwnd48();
+        t.peer.window = 0;
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 36_000, "");
+        assertThat(write(5_000).sentSegments()).as("the peer's window is zero: the data waits").isEmpty();
+        t.kernel.advance(400);
+        t.peer.window = 65_535; // the window reopens: tcp_ack_update_window() -> tcp_slow_start_after_idle_check()
+        PacketReport reopened = t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 36_000, "");
+        assertThat(congestionEvents()).containsExactly("idle 400 ms > RTO 200 ms: cwnd restarts 48 -> 24 (tcp_slow_start_after_idle)");
+        assertThat(t.tcb().cwnd()).isEqualTo(24);
+        assertThat(reopened.sentSegments().stream().mapToInt(s -> s.payload().length).sum()).isEqualTo(5_000);
+    }
 }
