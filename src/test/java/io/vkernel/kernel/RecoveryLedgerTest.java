@@ -98,4 +98,182 @@ class RecoveryLedgerTest {
         assertThat(sent(ack(0, 1000, 6000))).containsExactly(List.of(12_000, 1000));
         assertThat(t.tcb().cwnd()).isEqualTo(8);
     }
+
+    private long info(String field) {
+        return io.vkernel.kernel.tcp.TcpInfo.of(t.tcb()).get(field);
+    }
+
+    private void dupAck() {
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), t.tcb().sndUna(), "");
+    }
+
+    @Test
+    void withoutSack_duplicateAcksCountInTcpiSacked_atMostPacketsOutLessOneHole() {
+        base = t.establishedOneSegmentPerMss(false);
+        t.write(3000);
+        t.advanceSeconds(0.1);
+        dupAck();
+        assertThat(info("tcpi_sacked")).as("tcp_add_reno_sack(): each duplicate ACK is a segment that left").isEqualTo(1);
+        dupAck();
+        assertThat(info("tcpi_sacked")).isEqualTo(2);
+        dupAck();
+        // tcp_limit_reno_sacked(): 3 packets out, at least one hole, so at most 2 can have left
+        assertThat(info("tcpi_sacked")).isEqualTo(2);
+    }
+
+    @Test
+    void withoutSack_aPartialAckOfTwoSegments_takesOneDuplicateBack() {
+        base = t.establishedOneSegmentPerMss(false);
+        t.write(20_000);
+        t.advanceSeconds(0.1);
+        dupAck();
+        dupAck();
+        dupAck();
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        assertThat(info("tcpi_sacked")).isEqualTo(3);
+        // tcp_remove_reno_sacks(): of the 2 segments acknowledged the first is the hole, the other one of the
+        // duplicates: sacked_out = 3 - (2 - 1)
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 2000, "");
+        assertThat(info("tcpi_sacked")).isEqualTo(2);
+    }
+
+    @Test
+    void aTimeoutInLossAfterAPartialAck_startsANewUndoEpisode_soADsackOfItsResendUndoesIt() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.3);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        t.advanceSeconds(0.01);
+        // the original head arrived: SND.UNA advances (icsk_retransmits = 0), cwnd 2 resends the next two
+        assertThat(sent(ack(1000))).containsExactly(List.of(1000, 1000), List.of(2000, 1000));
+        t.advanceSeconds(0.5);
+        assertThat(t.counter(SnmpCounter.TCP_TIMEOUTS)).isEqualTo(2);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        // tcp_enter_loss(): in Loss with icsk_retransmits 0 (before this timeout) a new undo episode starts at SND.UNA
+        // 1000, counting only this timeout's resend; the D-SACK of that resend proves the whole episode spurious
+        ack(2000, 1000, 2000);
+        assertThat(t.counter(SnmpCounter.TCP_LOSS_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+    }
+
+    @Test
+    void afterATimeout_cubicStartsAFreshCurve_withNoWmaxToClimbBackTo() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+        t.write(100_000);
+        t.advanceSeconds(0.3); // the RTO: ssthresh 7 (0.7 x 10), cwnd 1
+        t.advanceSeconds(0.1);
+        ack(10_000);
+        // slow start 1 -> 7 takes six of the ten segments; the other four start CUBIC's epoch at cwnd 7
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.tcb().ssthresh()).isEqualTo(7);
+        assertThat(t.tcb().cwnd()).isEqualTo(7);
+        t.advanceSeconds(0.1);
+        ack(t.tcb().sndNxt() - base);
+        // cubictcp_state(TCP_CA_Loss) -> bictcp_reset(): W_max is forgotten, so the curve starts flat at cwnd 7 and
+        // cnt is capped at 20 (last_max_cwnd == 0): 4 + 7 ACKed segments earn nothing yet. With the W_max of 10 from
+        // before the timeout, the concave curve toward it would give cnt 7 and one more segment here
+        assertThat(t.tcb().cwnd()).isEqualTo(7);
+    }
+
+    @Test
+    void inLossWithAnUndoMarker_aSackBelowTheHighestSack_stillMeasuresReordering() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.3); // the RTO: Loss, with an undo marker (tcp_init_undo())
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        t.advanceSeconds(0.01);
+        ack(0, 8000, 9000); // cwnd 2: [1000, 2000) is resent
+        // [4000, 5000) was never retransmitted and is SACKed below the highest SACK 9000: tcp_sacktag_write_queue()
+        // checks reordering in Loss when undo_marker is set, so the degree becomes (9000 - 4000) / 1000
+        ack(0, 4000, 5000, 8000, 9000);
+        assertThat(info("tcpi_reordering")).isEqualTo(5);
+        assertThat(info("tcpi_reord_seen")).isEqualTo(1);
+    }
+
+    @Test
+    void inLoss_theResendOfTheLastSegment_carriesTheFinItWasSentWith() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(12_000);
+        t.close(); // cwnd 10 holds back the last two segments: the FIN waits to ride on the last one
+        t.advanceSeconds(0.1);
+        ack(2000);
+        List<io.vkernel.kernel.wire.Segment> all = t.peer.received();
+        assertThat(TcpFixture.summary(all.subList(all.size() - 2, all.size()), base)).containsExactly(". 10000:11000", "FP. 11000:12000");
+        t.advanceSeconds(0.3); // the RTO resends the head
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        t.advanceSeconds(0.01);
+        PacketReport reply = ack(11_000);
+        // tcp_xmit_retransmit_queue() resends what is left below the timeout's SND.NXT: the last skb, with its FIN
+        assertThat(TcpFixture.summary(reply.sentSegments(), base)).containsExactly("FP. 11000:12000");
+    }
+
+    @Test
+    void aRecoveryStartedWithAResendStillOutstanding_countsItForTheUndo() {
+        t.sysctl(Sysctls.TCP_RECOVERY, 0);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.1);
+        // two holes below three SACKed segments: both lost, both resent (undo_retrans 2)
+        assertThat(sent(ack(0, 2000, 5000))).containsExactly(List.of(0, 1000), List.of(1000, 1000));
+        // the original head arrives, and the peer D-SACKs the resent head; then again on a duplicate ACK: by "dumb
+        // counting" (a D-SACK below SND.UNA counts once per ACK) undo_retrans reaches 0 though [1000, 2000)'s resend
+        // is still out, and tcp_try_undo_dsack() undoes the recovery: Disorder, since the SACKs remain
+        ack(1000, 0, 1000, 2000, 5000);
+        ack(1000, 0, 1000, 2000, 5000);
+        assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
+        assertThat(info("tcpi_retrans")).isEqualTo(1);
+        // three segments SACKed: recovery again (RACK off). tcp_init_undo(): undo_retrans = retrans_out = 1, the
+        // resend of [1000, 2000) still out
+        ack(1000, 2000, 5000);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        assertThat(t.counter(SnmpCounter.TCP_SACK_RECOVERY)).isEqualTo(2);
+        // [1000, 5000) arrives, and two D-SACKs (RFC 2883 §4: the first block inside the second) show that
+        // [1000, 2000) arrived more than once: with the resend that was out counted, the recovery is undone too
+        ack(1000, 1000, 2000, 1000, 5000);
+        ack(1000, 1000, 2000, 1000, 5000);
+        assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(2);
+    }
+
+    @Test
+    void accurateEcn_onlyAReportedCeMarkOnAnAckThatDeliversSomething_entersCwr() {
+        t.sysctl(Sysctls.TCP_ECN, 3);
+        t.sysctl(Sysctls.VKERNEL_GSO, 0);
+        io.vkernel.kernel.wire.Endpoint client = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.CLIENT);
+        io.vkernel.kernel.wire.Endpoint server = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.SERVER);
+        int ect1 = 1;
+        int ect0 = 2;
+        // a SYN asking for AccECN (AE, CWR, ECE) from ECT(1); the third ACK's ACE 010 reflects the SYN-ACK's Not-ECT
+        io.vkernel.kernel.wire.Segment synAck = t.kernel.receive(new io.vkernel.kernel.wire.Segment(client, server,
+                TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR | TcpFlags.AE, 1000, 0, 65535, 1000, new byte[0],
+                io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Mss(1000),
+                        new io.vkernel.kernel.wire.TcpOption.Nop(), new io.vkernel.kernel.wire.TcpOption.Nop(),
+                        new io.vkernel.kernel.wire.TcpOption.SackPermitted()), ect1)).sentSegments().get(0);
+        t.advanceSeconds(0.1);
+        t.kernel.receive(new io.vkernel.kernel.wire.Segment(client, server, TcpFlags.ACK | TcpFlags.CWR, 1001,
+                synAck.seq() + 1, 65535, 0, new byte[0], null, ect0));
+        t.fd = (int) TcpFixture.done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        base = t.tcb().sndUna();
+        t.write(3000);
+        t.advanceSeconds(0.1);
+        // ACE = CE-marked segments + 5 (mod 8), RFC 9768 §3.2.2
+        java.util.function.BiConsumer<Integer, Integer> ack = (offset, ace) -> t.kernel.receive(new io.vkernel.kernel.wire.Segment(
+                client, server, TcpFlags.ACK | (ace & 4) / 4 * TcpFlags.AE | (ace & 2) / 2 * TcpFlags.CWR | (ace & 1) * TcpFlags.ECE,
+                1001, base + offset, 65535, 0, new byte[0], null, ect0));
+        ack.accept(1000, 5);
+        assertThat(t.tcb().caState()).as("no CE mark reported: no reduction").isEqualTo(CaState.OPEN);
+        // a duplicate ACK claims a CE mark, but __tcp_accecn_process() reads ACE only from an ACK with forward
+        // progress (new data delivered) or a newer timestamp: this one has neither
+        ack.accept(1000, 6);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(info("tcpi_delivered_ce")).isZero();
+        ack.accept(2000, 6);
+        assertThat(info("tcpi_delivered_ce")).isEqualTo(1);
+        assertThat(t.tcb().caState()).as("a CE mark is FLAG_ECE: tcp_enter_cwr()").isEqualTo(CaState.CWR);
+    }
 }
