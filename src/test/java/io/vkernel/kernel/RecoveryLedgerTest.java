@@ -276,4 +276,107 @@ class RecoveryLedgerTest {
         assertThat(info("tcpi_delivered_ce")).isEqualTo(1);
         assertThat(t.tcb().caState()).as("a CE mark is FLAG_ECE: tcp_enter_cwr()").isEqualTo(CaState.CWR);
     }
+
+    private static final io.vkernel.kernel.wire.Endpoint CLIENT = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.CLIENT);
+    private static final io.vkernel.kernel.wire.Endpoint SERVER = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.SERVER);
+
+    /** Established with SACK and timestamps (the peer's TSval 100, then 200), MSS 1012 (1000 with TS), GSO off; answers SND.UNA. */
+    private int establishedWithTimestamps(double rttSeconds) {
+        t.sysctl(Sysctls.VKERNEL_GSO, 0);
+        io.vkernel.kernel.wire.Segment synAck = t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER,
+                TcpFlags.SYN, 1000, 0, 65535, 1000, new byte[0], io.vkernel.kernel.wire.TcpOptions.of(
+                        new io.vkernel.kernel.wire.TcpOption.Mss(1012), new io.vkernel.kernel.wire.TcpOption.SackPermitted(),
+                        new io.vkernel.kernel.wire.TcpOption.Timestamps(100, 0)))).sentSegments().get(0);
+        t.advanceSeconds(rttSeconds);
+        t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER, TcpFlags.ACK, 1001, synAck.seq() + 1, 65535, 0,
+                new byte[0], io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Timestamps(200,
+                        synAck.timestamps().value()))));
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.fd = (int) TcpFixture.done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        assertThat(t.tcb().timestampsOk()).isTrue();
+        return t.tcb().sndUna();
+    }
+
+    /** The peer's ACK with TSval 300 echoing {@code ecr}, and SACK blocks given as offsets from {@code base}. */
+    private PacketReport tsAck(int ack, long ecr, int... edges) {
+        java.nio.ByteBuffer blocks = java.nio.ByteBuffer.allocate(4 * edges.length);
+        for (int edge : edges) {
+            blocks.putInt(base + edge);
+        }
+        io.vkernel.kernel.wire.TcpOption ts = new io.vkernel.kernel.wire.TcpOption.Timestamps(300, ecr);
+        io.vkernel.kernel.wire.TcpOptions options = edges.length == 0 ? io.vkernel.kernel.wire.TcpOptions.of(ts)
+                : io.vkernel.kernel.wire.TcpOptions.of(ts, new io.vkernel.kernel.wire.TcpOption.Nop(),
+                new io.vkernel.kernel.wire.TcpOption.Nop(), new io.vkernel.kernel.wire.TcpOption.Unknown(5, blocks.array()));
+        return t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER, TcpFlags.ACK, 1001, base + ack, 65535, 0,
+                new byte[0], options));
+    }
+
+    /** Ten segments in one burst, then SACKs of the fifth to seventh: RACK calls the head lost, recovery resends it. */
+    private long burstAndFastRetransmit(double sackAfterSeconds) {
+        t.write(10_000);
+        long burst = t.peer.lastReceived().timestamps().value();
+        t.advanceSeconds(sackAfterSeconds);
+        tsAck(0, burst, 4000, 5000);
+        tsAck(0, burst, 4000, 6000);
+        tsAck(0, burst, 4000, 7000);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        return burst;
+    }
+
+    @Test
+    void aPartialAckEchoingTheOriginalBurst_undoesTheFastRetransmit_andTheEventLogSaysWhy() {
+        base = establishedWithTimestamps(0.05);
+        long burst = burstAndFastRetransmit(0.05);
+        t.advanceSeconds(0.01);
+        // tcp_try_undo_partial(): the ACK of 4000 echoes the burst's TSval, older than the retransmission
+        // (tcp_packet_delayed()), and no retransmission is left in flight
+        tsAck(4000, burst, 4000, 7000);
+        assertThat(t.counter(SnmpCounter.TCP_PARTIAL_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
+        assertThat(t.congestionEvents()).last().asString()
+                .startsWith("undo: the original segment arrived after all (its timestamp predates the retransmission)");
+    }
+
+    /**
+     * Everything at virtual time 0, so the first retransmission's time (retrans_stamp) is 0; then a partial ACK at
+     * 50 ms that lets more be resent, which leaves that time alone. Answers the burst's TSval (sent at time 0).
+     */
+    private long recoveryFromClockZero_withMoreResentAt50ms() {
+        base = establishedWithTimestamps(0);
+        long burst = burstAndFastRetransmit(0);
+        t.advanceSeconds(0.05);
+        assertThat(sent(tsAck(2000, burst, 4000, 7000))).isNotEmpty();
+        return burst;
+    }
+
+    @Test
+    void recoveryFromClockZero_anAckOfEverythingEchoingTimeZero_doesNotProveItSpurious() {
+        long burst = recoveryFromClockZero_withMoreResentAt50ms();
+        // tcp_packet_delayed(): the echoed time 0 is not before the first retransmission (also at 0)
+        tsAck(10_000, burst);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.counter(SnmpCounter.TCP_FULL_UNDO)).isZero();
+    }
+
+    @Test
+    void recoveryFromClockZero_anAckOfEverythingEchoingATimeBeforeIt_undoesIt() {
+        long burst = recoveryFromClockZero_withMoreResentAt50ms();
+        // an echo 1 ms older than anything sent (TSval - offset = -1) predates the first retransmission at 0
+        tsAck(10_000, burst - 1);
+        assertThat(t.counter(SnmpCounter.TCP_FULL_UNDO)).isEqualTo(1);
+    }
+
+    @Test
+    void withoutSack_duplicateAcksWithOnlyTheFinOutstanding_leaveTheCloseToFinish() {
+        base = t.establishedOneSegmentPerMss(false);
+        t.write(1000);
+        t.close();
+        t.advanceSeconds(0.1);
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1000, ""); // the data arrived, the FIN not yet
+        for (int i = 0; i < 3; i++) {
+            dupAck(); // nothing but the FIN is outstanding: no data to resend
+        }
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1001, "");
+        assertThat(t.state()).isEqualTo(io.vkernel.kernel.tcp.TcpState.FIN_WAIT2);
+    }
 }
