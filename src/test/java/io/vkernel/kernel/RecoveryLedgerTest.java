@@ -379,4 +379,31 @@ class RecoveryLedgerTest {
         t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1001, "");
         assertThat(t.state()).isEqualTo(io.vkernel.kernel.tcp.TcpState.FIN_WAIT2);
     }
+
+    @Test
+    void anAckThatDeliversNothingNew_doesNotStartCubicsEpoch() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2); // no loss probe between the ACKs below
+        base = t.establishedOneSegmentPerMss(true);
+        t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+        t.write(100_000);
+        t.advanceSeconds(0.1);
+        ack(0, 1000, 2000);
+        ack(0, 1000, 3000);
+        ack(0, 1000, 4000); // the fast retransmit: ssthresh 7, W_max 10
+        t.advanceSeconds(0.1);
+        ack(t.tcb().sndNxt() - base); // the recovery point and everything after it: Open, cwnd = ssthresh
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.tcb().cwnd()).isEqualTo(7);
+        int una = t.tcb().sndUna() - base;
+        int nxt = t.tcb().sndNxt() - base;
+        t.advanceSeconds(0.1);
+        // a duplicate ACK delivers nothing: cwnd does not grow, and CUBIC is not asked (no epoch starts)
+        ack(una);
+        assertThat(t.tcb().cwnd()).isEqualTo(7);
+        t.advanceSeconds(0.15);
+        ack(nxt);
+        // CUBIC's epoch starts at this ACK (bictcp_update() runs only for an ACK that delivers something), on the
+        // curve back to W_max 10: the 7 segments acknowledged earn two
+        assertThat(t.tcb().cwnd()).isEqualTo(9);
+    }
 }
