@@ -240,41 +240,74 @@ class RecoveryLedgerTest {
         assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(2);
     }
 
-    @Test
-    void accurateEcn_onlyAReportedCeMarkOnAnAckThatDeliversSomething_entersCwr() {
+    /** TSval of the peer's next segment when timestamps are on (0: none), for the AccECN tests. */
+    private long peerTsVal;
+
+    /**
+     * An AccECN connection (net.ipv4.tcp_ecn=3): a SYN asking for it (AE, CWR, ECE) from ECT(1), with timestamps if
+     * asked (MSS 1012, 1000 with them); the third ACK's ACE 010 reflects the SYN-ACK's Not-ECT. Three segments out.
+     */
+    private void accEcnWithThreeSegmentsOut(boolean timestamps) {
         t.sysctl(Sysctls.TCP_ECN, 3);
         t.sysctl(Sysctls.VKERNEL_GSO, 0);
-        io.vkernel.kernel.wire.Endpoint client = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.CLIENT);
-        io.vkernel.kernel.wire.Endpoint server = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.SERVER);
-        int ect1 = 1;
-        int ect0 = 2;
-        // a SYN asking for AccECN (AE, CWR, ECE) from ECT(1); the third ACK's ACE 010 reflects the SYN-ACK's Not-ECT
-        io.vkernel.kernel.wire.Segment synAck = t.kernel.receive(new io.vkernel.kernel.wire.Segment(client, server,
-                TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR | TcpFlags.AE, 1000, 0, 65535, 1000, new byte[0],
-                io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Mss(1000),
+        peerTsVal = timestamps ? 100 : 0;
+        io.vkernel.kernel.wire.TcpOptions synOptions = timestamps
+                ? io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Mss(1012),
+                        new io.vkernel.kernel.wire.TcpOption.SackPermitted(), new io.vkernel.kernel.wire.TcpOption.Timestamps(peerTsVal, 0))
+                : io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Mss(1000),
                         new io.vkernel.kernel.wire.TcpOption.Nop(), new io.vkernel.kernel.wire.TcpOption.Nop(),
-                        new io.vkernel.kernel.wire.TcpOption.SackPermitted()), ect1)).sentSegments().get(0);
+                        new io.vkernel.kernel.wire.TcpOption.SackPermitted());
+        io.vkernel.kernel.wire.Segment synAck = t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER,
+                TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR | TcpFlags.AE, 1000, 0, 65535, 1000, new byte[0], synOptions, 1))
+                .sentSegments().get(0);
         t.advanceSeconds(0.1);
-        t.kernel.receive(new io.vkernel.kernel.wire.Segment(client, server, TcpFlags.ACK | TcpFlags.CWR, 1001,
-                synAck.seq() + 1, 65535, 0, new byte[0], null, ect0));
+        base = synAck.seq() + 1;
+        accEcnAck(0, 2);
         t.fd = (int) TcpFixture.done(t.kernel.accept(t.pid, t.listenFd)).ret();
-        base = t.tcb().sndUna();
+        assertThat(t.tcb().sndUna()).isEqualTo(base);
         t.write(3000);
         t.advanceSeconds(0.1);
-        // ACE = CE-marked segments + 5 (mod 8), RFC 9768 §3.2.2
-        java.util.function.BiConsumer<Integer, Integer> ack = (offset, ace) -> t.kernel.receive(new io.vkernel.kernel.wire.Segment(
-                client, server, TcpFlags.ACK | (ace & 4) / 4 * TcpFlags.AE | (ace & 2) / 2 * TcpFlags.CWR | (ace & 1) * TcpFlags.ECE,
-                1001, base + offset, 65535, 0, new byte[0], null, ect0));
-        ack.accept(1000, 5);
+    }
+
+    /** The peer's ACK from ECT(0) with this ACE (CE-marked segments + 5, mod 8: RFC 9768 §3.2.2), TSval growing by 100. */
+    private void accEcnAck(int offset, int ace) {
+        int flags = TcpFlags.ACK | ((ace & 4) != 0 ? TcpFlags.AE : 0) | ((ace & 2) != 0 ? TcpFlags.CWR : 0)
+                | ((ace & 1) != 0 ? TcpFlags.ECE : 0);
+        io.vkernel.kernel.wire.TcpOptions options = null;
+        if (peerTsVal > 0) {
+            peerTsVal += 100;
+            // TSecr 0: these tests read the TSval only (no RTT sample, no undo by timestamps)
+            options = io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Timestamps(peerTsVal, 0));
+        }
+        t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER, flags, 1001, base + offset, 65535, 0, new byte[0],
+                options, 2));
+    }
+
+    @Test
+    void accurateEcn_onlyAReportedCeMarkOnAnAckThatDeliversSomething_entersCwr() {
+        accEcnWithThreeSegmentsOut(false);
+        accEcnAck(1000, 5);
         assertThat(t.tcb().caState()).as("no CE mark reported: no reduction").isEqualTo(CaState.OPEN);
         // a duplicate ACK claims a CE mark, but __tcp_accecn_process() reads ACE only from an ACK with forward
         // progress (new data delivered) or a newer timestamp: this one has neither
-        ack.accept(1000, 6);
+        accEcnAck(1000, 6);
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
         assertThat(info("tcpi_delivered_ce")).isZero();
-        ack.accept(2000, 6);
+        accEcnAck(2000, 6);
         assertThat(info("tcpi_delivered_ce")).isEqualTo(1);
         assertThat(t.tcb().caState()).as("a CE mark is FLAG_ECE: tcp_enter_cwr()").isEqualTo(CaState.CWR);
+    }
+
+    @Test
+    void accurateEcn_aDuplicateAckWithANewerTimestamp_isReadForCeMarks() {
+        accEcnWithThreeSegmentsOut(true);
+        assertThat(t.tcb().timestampsOk()).isTrue();
+        accEcnAck(1000, 5);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        // no new data delivered, but the TSval moved on (FLAG_TS_PROGRESS): ACE is read, one CE mark
+        accEcnAck(1000, 6);
+        assertThat(info("tcpi_delivered_ce")).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.CWR);
     }
 
     private static final io.vkernel.kernel.wire.Endpoint CLIENT = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.CLIENT);
