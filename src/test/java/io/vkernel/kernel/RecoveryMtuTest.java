@@ -92,6 +92,31 @@ class RecoveryMtuTest {
     }
 
     @Test
+    void whenTheQdiscDropsTheResend_theRetransmissionTimerKeepsItsTime() {
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            k.sysctls().set(Sysctls.TCP_EARLY_RETRANS, 2); // no tail loss probe: the RTO is the only timer
+            return null;
+        });
+        t.established();
+        done(t.kernel.write(t.pid, t.fd, new byte[2920], new PacketReport(null)));
+        long rto = t.tcb().rtoMs();
+        t.kernel.advance(100);
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_QDISC_LIMIT, 0); // from now on the qdisc refuses every packet
+            return null;
+        });
+        PacketReport icmp = fragNeeded(1280);
+        assertThat(steps(icmp)).last().asString().startsWith("resent 0 segment(s)");
+        // nothing was resent, so tcp_xmit_retransmit_queue() did not restart the RTO: it fires one RTO after the
+        // first send, not one RTO after the ICMP
+        t.kernel.advance(rto - 100 - 1);
+        assertThat(t.counter(io.vkernel.kernel.trace.SnmpCounter.TCP_TIMEOUTS)).isZero();
+        t.kernel.advance(1);
+        assertThat(t.counter(io.vkernel.kernel.trace.SnmpCounter.TCP_TIMEOUTS)).isEqualTo(1);
+    }
+
+    @Test
     void aSegmentExactlyTheNewMss_stillFits_andNothingIsResent() {
         t.established();
         t.write(1240);

@@ -37,8 +37,8 @@ class UndoSsthreshTest {
         assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
     }
 
-    @Test
-    void aSpuriousSecondRecovery_undoneByDsack_restoresThreeQuartersOfItsCwndAsSsthresh() {
+    /** Reno after a real loss (ssthresh 5) and seven rounds of congestion avoidance: cwnd 12, ssthresh still 5. */
+    private void renoAtCwnd12AfterARealLoss() {
         t.kernel.inspect(k -> {
             k.sysctls().set(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
             return null;
@@ -60,7 +60,11 @@ class UndoSsthreshTest {
         }
         assertThat(t.tcb().cwnd()).isEqualTo(12);
         assertThat(t.tcb().ssthresh()).isEqualTo(5);
+    }
 
+    @Test
+    void aSpuriousSecondRecovery_undoneByDsack_restoresThreeQuartersOfItsCwndAsSsthresh() {
+        renoAtCwnd12AfterARealLoss();
         int una = t.tcb().sndUna();
         fastRetransmitOfTheHead();
         int end = t.tcb().sndNxt(); // the recovery point
@@ -71,5 +75,25 @@ class UndoSsthreshTest {
         assertThat(t.tcb().ssthresh()).as("max(5, 12/2 + 12/4) = 9, not the 5 before the episode").isEqualTo(9);
         assertThat(t.tcb().cwnd()).as("tcp_reno_undo_cwnd(): max(cwnd, prior_cwnd)").isEqualTo(12);
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+    }
+
+    @Test
+    void aSpuriousTimeoutFromOpen_undoneByDsack_restoresThreeQuartersOfItsCwndAsSsthresh() {
+        t.kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.TCP_EARLY_RETRANS, 2); // no loss probe: the RTO comes first
+            return null;
+        });
+        renoAtCwnd12AfterARealLoss();
+        int una = t.tcb().sndUna();
+        int end = t.tcb().sndNxt();
+        t.kernel.advance(t.tcb().rtoMs()); // nothing acknowledged since the last ACK: the RTO resends the head
+        assertThat(counter(SnmpCounter.TCP_TIMEOUTS)).isEqualTo(1);
+        assertThat(t.tcb().ssthresh()).as("Reno halves 12").isEqualTo(6);
+        // tcp_enter_loss() from Open saved prior_ssthresh = tcp_current_ssthresh() = max(5, 12/2 + 12/4) = 9
+        t.peer.sendSack(end, una, una + 1000); // everything arrived, the resent head twice
+        assertThat(counter(SnmpCounter.TCP_LOSS_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().ssthresh()).isEqualTo(9);
+        // cwnd back to prior_cwnd 12, then the twelve segments this ACK delivered add one in congestion avoidance
+        assertThat(t.tcb().cwnd()).isEqualTo(13);
     }
 }

@@ -75,9 +75,9 @@ public final class TcpInfo {
                 - (tcb.finReceived ? 1 : 0)) : 0);
         info.put("tcpi_snd_wnd", (long) tcb.sndWnd);
         info.put("tcpi_rcv_wnd", (long) tcb.rcvWnd());
-        // tp->lost_out and tp->sacked_out, in segments: what the SACK scoreboard holds
+        // tp->lost_out and tp->sacked_out in segments: the SACK scoreboard, or the duplicate ACKs (tcp_add_reno_sack())
         info.put("tcpi_lost", synced ? (long) (Recovery.lostBytes(tcb, mss) + mss - 1) / mss : 0);
-        info.put("tcpi_sacked", synced ? (long) (tcb.scoreboard.sackedBytes() + mss - 1) / mss : 0);
+        info.put("tcpi_sacked", !synced ? 0 : tcb.sackOk ? (long) (tcb.scoreboard.sackedBytes() + mss - 1) / mss : tcb.renoSacked);
         // icsk_ack.rcv_mss (tcp_measure_rcv_mss()) and tp->rcv_rtt_est.rtt_us >> 3 (ReceiverRtt)
         info.put("tcpi_rcv_mss", (long) tcb.rcvMss);
         info.put("tcpi_rcv_rtt", tcb.rcvRttUs8 >> 3);

@@ -1,0 +1,442 @@
+package io.vkernel.kernel;
+
+import io.vkernel.kernel.tcp.CaState;
+import io.vkernel.kernel.trace.PacketReport;
+import io.vkernel.kernel.trace.SnmpCounter;
+import io.vkernel.kernel.wire.TcpFlags;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Corners of loss recovery that PIT showed no test reached (the survivors in quality/equivalent-mutants/tcp/
+ * Recovery.tsv): PRR in CWR while the sender is application-limited, the D-SACK undo of a timeout waiting for an
+ * ACK that advances SND.UNA, PRR's rounding with Reno's ssthresh. MSS 1000, a 100 ms handshake RTT, GSO off; offsets
+ * are from the first byte of data; cwnd is what {@code ss -ti} shows.
+ */
+class RecoveryLedgerTest {
+
+    private final TcpFixture t = new TcpFixture();
+    private int base;
+
+    private PacketReport ack(int ack, int... edges) {
+        return t.peer.sendSackBlocksFrom(base, ack, edges);
+    }
+
+    private PacketReport ece(int offset) {
+        return t.peer.sendAt(TcpFlags.ACK | TcpFlags.ECE, t.peer.sndNxt(), base + offset, "");
+    }
+
+    private List<List<Integer>> sent(PacketReport reply) {
+        return reply.sentSegments().stream().filter(s -> s.length() > 0).map(s -> List.of(s.seq() - base, s.length())).toList();
+    }
+
+    @Test
+    void cwrWhileApplicationLimited_prrGivesOneMoreOnlyWhenSndUnaAdvances_andNothingForAnAckDeliveringNothing() {
+        base = t.establishedOneSegmentPerMss(false, TcpFlags.ECE | TcpFlags.CWR);
+        t.write(3000); // three segments in flight, cwnd 10: the application, not cwnd, limits the sender
+        t.advanceSeconds(0.1);
+        ece(1000);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.CWR);
+        assertThat(t.tcb().ssthresh()).isEqualTo(7);
+        // tcp_cwnd_reduction(): 2 in flight, below ssthresh 7 (delta 5): sndcnt = min(5, max(prr_delivered 1 -
+        // prr_out 0, delivered 1) + 1), the + 1 because SND.UNA advanced and nothing was newly lost; cwnd = 2 + 2
+        assertThat(t.tcb().cwnd()).isEqualTo(4);
+        // the peer's data acknowledges nothing and is no duplicate (it carries data): nothing delivered, so
+        // tcp_cwnd_reduction() returns at once (newly_acked_sacked <= 0) and cwnd stays
+        t.peer.data("x");
+        assertThat(t.tcb().cwnd()).isEqualTo(4);
+        // a duplicate ACK on this non-SACK connection delivers one segment (tcp_add_reno_sack()) but does not advance
+        // SND.UNA: 1 in flight (2 out, 1 taken as SACKed), sndcnt = min(6, max(2 - 0, 1)) = 2 without the + 1
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1000, "");
+        assertThat(t.tcb().caState()).isEqualTo(CaState.CWR);
+        assertThat(t.tcb().cwnd()).isEqualTo(3);
+    }
+
+    @Test
+    void inLoss_duplicateAcksThatDsackEveryRetransmission_undoOnlyOnceSndUnaAdvances() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2); // no loss probe: the RTO comes first
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.3); // the RTO resends the head
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        t.advanceSeconds(0.01);
+        // the original head arrived (not the resend: no D-SACK yet); everything but [1000, 2000) is SACKed
+        assertThat(sent(ack(1000, 2000, 10_000))).containsExactly(List.of(1000, 1000));
+        assertThat(t.tcb().totalRetransmits()).isEqualTo(2);
+        // two duplicate ACKs, each D-SACKing [0, 1000) below the cumulative ACK: "dumb counting" takes one
+        // retransmission off undo_retrans each, so after the second every retransmission is proven a duplicate
+        ack(1000, 0, 1000, 2000, 10_000);
+        ack(1000, 0, 1000, 2000, 10_000);
+        // tcp_process_loss(): tcp_try_undo_loss() runs only for an ACK that advances SND.UNA
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        assertThat(t.counter(SnmpCounter.TCP_LOSS_UNDO)).isZero();
+        ack(2000, 2000, 10_000);
+        assertThat(t.counter(SnmpCounter.TCP_LOSS_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+    }
+
+    @Test
+    void renoPrr_roundsTheShareUp_onlyWhereDeliveredTimesSsthreshIsNotAMultipleOfPriorCwnd() {
+        base = t.establishedOneSegmentPerMss(true);
+        TcpFixture.done(t.kernel.setsockopt(t.pid, t.fd, "TCP_CONGESTION", "reno")); // ssthresh = cwnd / 2
+        t.write(20_000);
+        t.advanceSeconds(0.1);
+        assertThat(sent(ack(0, 1000, 2000))).containsExactly(List.of(10_000, 1000));
+        assertThat(sent(ack(0, 1000, 3000))).containsExactly(List.of(11_000, 1000));
+        assertThat(sent(ack(0, 1000, 4000))).as("RACK: the head is lost").containsExactly(List.of(0, 1000));
+        assertThat(t.tcb().ssthresh()).isEqualTo(5);
+        // 12 out, 3 SACKed, the head lost: 8 in flight > ssthresh 5, so sndcnt = ceil(prr_delivered 1 x ssthresh 5 /
+        // prior_cwnd 10) - prr_out 0 = 1 (the fast retransmit), cwnd = 8 + 1
+        assertThat(t.tcb().cwnd()).isEqualTo(9);
+        // prr_delivered 2: ceil(2 x 5 / 10) = 1, already sent: nothing goes, cwnd = 8 in flight + 0
+        assertThat(sent(ack(0, 1000, 5000))).isEmpty();
+        assertThat(t.tcb().cwnd()).isEqualTo(8);
+        // prr_delivered 3: ceil(15 / 10) = 2, one sent: one new segment
+        assertThat(sent(ack(0, 1000, 6000))).containsExactly(List.of(12_000, 1000));
+        assertThat(t.tcb().cwnd()).isEqualTo(8);
+    }
+
+    private long info(String field) {
+        return io.vkernel.kernel.tcp.TcpInfo.of(t.tcb()).get(field);
+    }
+
+    private void dupAck() {
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), t.tcb().sndUna(), "");
+    }
+
+    @Test
+    void withoutSack_duplicateAcksCountInTcpiSacked_atMostPacketsOutLessOneHole() {
+        base = t.establishedOneSegmentPerMss(false);
+        t.write(3000);
+        t.advanceSeconds(0.1);
+        dupAck();
+        assertThat(info("tcpi_sacked")).as("tcp_add_reno_sack(): each duplicate ACK is a segment that left").isEqualTo(1);
+        dupAck();
+        assertThat(info("tcpi_sacked")).isEqualTo(2);
+        dupAck();
+        // tcp_limit_reno_sacked(): 3 packets out, at least one hole, so at most 2 can have left
+        assertThat(info("tcpi_sacked")).isEqualTo(2);
+    }
+
+    @Test
+    void withoutSack_aPartialAckOfTwoSegments_takesOneDuplicateBack() {
+        base = t.establishedOneSegmentPerMss(false);
+        t.write(20_000);
+        t.advanceSeconds(0.1);
+        dupAck();
+        dupAck();
+        dupAck();
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        assertThat(info("tcpi_sacked")).isEqualTo(3);
+        // tcp_remove_reno_sacks(): of the 2 segments acknowledged the first is the hole, the other one of the
+        // duplicates: sacked_out = 3 - (2 - 1)
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 2000, "");
+        assertThat(info("tcpi_sacked")).isEqualTo(2);
+    }
+
+    @Test
+    void aTimeoutInLossAfterAPartialAck_startsANewUndoEpisode_soADsackOfItsResendUndoesIt() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.3);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        t.advanceSeconds(0.01);
+        // the original head arrived: SND.UNA advances (icsk_retransmits = 0), cwnd 2 resends the next two
+        assertThat(sent(ack(1000))).containsExactly(List.of(1000, 1000), List.of(2000, 1000));
+        t.advanceSeconds(0.5);
+        assertThat(t.counter(SnmpCounter.TCP_TIMEOUTS)).isEqualTo(2);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        // tcp_enter_loss(): in Loss with icsk_retransmits 0 (before this timeout) a new undo episode starts at SND.UNA
+        // 1000, counting only this timeout's resend; the D-SACK of that resend proves the whole episode spurious
+        ack(2000, 1000, 2000);
+        assertThat(t.counter(SnmpCounter.TCP_LOSS_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+    }
+
+    @Test
+    void afterATimeout_cubicStartsAFreshCurve_withNoWmaxToClimbBackTo() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+        t.write(100_000);
+        t.advanceSeconds(0.3); // the RTO: ssthresh 7 (0.7 x 10), cwnd 1
+        t.advanceSeconds(0.1);
+        ack(10_000);
+        // slow start 1 -> 7 takes six of the ten segments; the other four start CUBIC's epoch at cwnd 7
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.tcb().ssthresh()).isEqualTo(7);
+        assertThat(t.tcb().cwnd()).isEqualTo(7);
+        t.advanceSeconds(0.1);
+        ack(t.tcb().sndNxt() - base);
+        // cubictcp_state(TCP_CA_Loss) -> bictcp_reset(): W_max is forgotten, so the curve starts flat at cwnd 7 and
+        // cnt is capped at 20 (last_max_cwnd == 0): 4 + 7 ACKed segments earn nothing yet. With the W_max of 10 from
+        // before the timeout, the concave curve toward it would give cnt 7 and one more segment here
+        assertThat(t.tcb().cwnd()).isEqualTo(7);
+    }
+
+    @Test
+    void inLossWithAnUndoMarker_aSackBelowTheHighestSack_stillMeasuresReordering() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.3); // the RTO: Loss, with an undo marker (tcp_init_undo())
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        t.advanceSeconds(0.01);
+        ack(0, 8000, 9000); // cwnd 2: [1000, 2000) is resent
+        // [4000, 5000) was never retransmitted and is SACKed below the highest SACK 9000: tcp_sacktag_write_queue()
+        // checks reordering in Loss when undo_marker is set, so the degree becomes (9000 - 4000) / 1000
+        ack(0, 4000, 5000, 8000, 9000);
+        assertThat(info("tcpi_reordering")).isEqualTo(5);
+        assertThat(info("tcpi_reord_seen")).isEqualTo(1);
+    }
+
+    @Test
+    void inLoss_theResendOfTheLastSegment_carriesTheFinItWasSentWith() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(12_000);
+        t.close(); // cwnd 10 holds back the last two segments: the FIN waits to ride on the last one
+        t.advanceSeconds(0.1);
+        ack(2000);
+        List<io.vkernel.kernel.wire.Segment> all = t.peer.received();
+        assertThat(TcpFixture.summary(all.subList(all.size() - 2, all.size()), base)).containsExactly(". 10000:11000", "FP. 11000:12000");
+        t.advanceSeconds(0.3); // the RTO resends the head
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        t.advanceSeconds(0.01);
+        PacketReport reply = ack(11_000);
+        // tcp_xmit_retransmit_queue() resends what is left below the timeout's SND.NXT: the last skb, with its FIN
+        assertThat(TcpFixture.summary(reply.sentSegments(), base)).containsExactly("FP. 11000:12000");
+    }
+
+    @Test
+    void aRecoveryStartedWithAResendStillOutstanding_countsItForTheUndo() {
+        t.sysctl(Sysctls.TCP_RECOVERY, 0);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.1);
+        // two holes below three SACKed segments: both lost, both resent (undo_retrans 2)
+        assertThat(sent(ack(0, 2000, 5000))).containsExactly(List.of(0, 1000), List.of(1000, 1000));
+        // the original head arrives, and the peer D-SACKs the resent head; then again on a duplicate ACK: by "dumb
+        // counting" (a D-SACK below SND.UNA counts once per ACK) undo_retrans reaches 0 though [1000, 2000)'s resend
+        // is still out, and tcp_try_undo_dsack() undoes the recovery: Disorder, since the SACKs remain
+        ack(1000, 0, 1000, 2000, 5000);
+        ack(1000, 0, 1000, 2000, 5000);
+        assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
+        assertThat(info("tcpi_retrans")).isEqualTo(1);
+        // three segments SACKed: recovery again (RACK off). tcp_init_undo(): undo_retrans = retrans_out = 1, the
+        // resend of [1000, 2000) still out
+        ack(1000, 2000, 5000);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        assertThat(t.counter(SnmpCounter.TCP_SACK_RECOVERY)).isEqualTo(2);
+        // [1000, 5000) arrives, and two D-SACKs (RFC 2883 §4: the first block inside the second) show that
+        // [1000, 2000) arrived more than once: with the resend that was out counted, the recovery is undone too
+        ack(1000, 1000, 2000, 1000, 5000);
+        ack(1000, 1000, 2000, 1000, 5000);
+        assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(2);
+    }
+
+    /** TSval of the peer's next segment when timestamps are on (0: none), for the AccECN tests. */
+    private long peerTsVal;
+
+    /**
+     * An AccECN connection (net.ipv4.tcp_ecn=3): a SYN asking for it (AE, CWR, ECE) from ECT(1), with timestamps if
+     * asked (MSS 1012, 1000 with them); the third ACK's ACE 010 reflects the SYN-ACK's Not-ECT. Three segments out.
+     */
+    private void accEcnWithThreeSegmentsOut(boolean timestamps) {
+        t.sysctl(Sysctls.TCP_ECN, 3);
+        t.sysctl(Sysctls.VKERNEL_GSO, 0);
+        peerTsVal = timestamps ? 100 : 0;
+        io.vkernel.kernel.wire.TcpOptions synOptions = timestamps
+                ? io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Mss(1012),
+                        new io.vkernel.kernel.wire.TcpOption.SackPermitted(), new io.vkernel.kernel.wire.TcpOption.Timestamps(peerTsVal, 0))
+                : io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Mss(1000),
+                        new io.vkernel.kernel.wire.TcpOption.Nop(), new io.vkernel.kernel.wire.TcpOption.Nop(),
+                        new io.vkernel.kernel.wire.TcpOption.SackPermitted());
+        io.vkernel.kernel.wire.Segment synAck = t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER,
+                TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR | TcpFlags.AE, 1000, 0, 65535, 1000, new byte[0], synOptions, 1))
+                .sentSegments().get(0);
+        t.advanceSeconds(0.1);
+        base = synAck.seq() + 1;
+        accEcnAck(0, 2);
+        t.fd = (int) TcpFixture.done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        assertThat(t.tcb().sndUna()).isEqualTo(base);
+        t.write(3000);
+        t.advanceSeconds(0.1);
+    }
+
+    /** The peer's ACK from ECT(0) with this ACE (CE-marked segments + 5, mod 8: RFC 9768 §3.2.2), TSval growing by 100. */
+    private void accEcnAck(int offset, int ace) {
+        int flags = TcpFlags.ACK | ((ace & 4) != 0 ? TcpFlags.AE : 0) | ((ace & 2) != 0 ? TcpFlags.CWR : 0)
+                | ((ace & 1) != 0 ? TcpFlags.ECE : 0);
+        io.vkernel.kernel.wire.TcpOptions options = null;
+        if (peerTsVal > 0) {
+            peerTsVal += 100;
+            // TSecr 0: these tests read the TSval only (no RTT sample, no undo by timestamps)
+            options = io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Timestamps(peerTsVal, 0));
+        }
+        t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER, flags, 1001, base + offset, 65535, 0, new byte[0],
+                options, 2));
+    }
+
+    @Test
+    void accurateEcn_onlyAReportedCeMarkOnAnAckThatDeliversSomething_entersCwr() {
+        accEcnWithThreeSegmentsOut(false);
+        accEcnAck(1000, 5);
+        assertThat(t.tcb().caState()).as("no CE mark reported: no reduction").isEqualTo(CaState.OPEN);
+        // a duplicate ACK claims a CE mark, but __tcp_accecn_process() reads ACE only from an ACK with forward
+        // progress (new data delivered) or a newer timestamp: this one has neither
+        accEcnAck(1000, 6);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(info("tcpi_delivered_ce")).isZero();
+        accEcnAck(2000, 6);
+        assertThat(info("tcpi_delivered_ce")).isEqualTo(1);
+        assertThat(t.tcb().caState()).as("a CE mark is FLAG_ECE: tcp_enter_cwr()").isEqualTo(CaState.CWR);
+    }
+
+    @Test
+    void accurateEcn_aDuplicateAckWithANewerTimestamp_isReadForCeMarks() {
+        accEcnWithThreeSegmentsOut(true);
+        assertThat(t.tcb().timestampsOk()).isTrue();
+        accEcnAck(1000, 5);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        // no new data delivered, but the TSval moved on (FLAG_TS_PROGRESS): ACE is read, one CE mark
+        accEcnAck(1000, 6);
+        assertThat(info("tcpi_delivered_ce")).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.CWR);
+    }
+
+    private static final io.vkernel.kernel.wire.Endpoint CLIENT = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.CLIENT);
+    private static final io.vkernel.kernel.wire.Endpoint SERVER = io.vkernel.kernel.wire.Endpoint.parse(TcpFixture.SERVER);
+
+    /** Established with SACK and timestamps (the peer's TSval 100, then 200), MSS 1012 (1000 with TS), GSO off; answers SND.UNA. */
+    private int establishedWithTimestamps(double rttSeconds) {
+        t.sysctl(Sysctls.VKERNEL_GSO, 0);
+        io.vkernel.kernel.wire.Segment synAck = t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER,
+                TcpFlags.SYN, 1000, 0, 65535, 1000, new byte[0], io.vkernel.kernel.wire.TcpOptions.of(
+                        new io.vkernel.kernel.wire.TcpOption.Mss(1012), new io.vkernel.kernel.wire.TcpOption.SackPermitted(),
+                        new io.vkernel.kernel.wire.TcpOption.Timestamps(100, 0)))).sentSegments().get(0);
+        t.advanceSeconds(rttSeconds);
+        t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER, TcpFlags.ACK, 1001, synAck.seq() + 1, 65535, 0,
+                new byte[0], io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Timestamps(200,
+                        synAck.timestamps().value()))));
+        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
+        t.fd = (int) TcpFixture.done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        assertThat(t.tcb().timestampsOk()).isTrue();
+        return t.tcb().sndUna();
+    }
+
+    /** The peer's ACK with TSval 300 echoing {@code ecr}, and SACK blocks given as offsets from {@code base}. */
+    private PacketReport tsAck(int ack, long ecr, int... edges) {
+        java.nio.ByteBuffer blocks = java.nio.ByteBuffer.allocate(4 * edges.length);
+        for (int edge : edges) {
+            blocks.putInt(base + edge);
+        }
+        io.vkernel.kernel.wire.TcpOption ts = new io.vkernel.kernel.wire.TcpOption.Timestamps(300, ecr);
+        io.vkernel.kernel.wire.TcpOptions options = edges.length == 0 ? io.vkernel.kernel.wire.TcpOptions.of(ts)
+                : io.vkernel.kernel.wire.TcpOptions.of(ts, new io.vkernel.kernel.wire.TcpOption.Nop(),
+                new io.vkernel.kernel.wire.TcpOption.Nop(), new io.vkernel.kernel.wire.TcpOption.Unknown(5, blocks.array()));
+        return t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER, TcpFlags.ACK, 1001, base + ack, 65535, 0,
+                new byte[0], options));
+    }
+
+    /** Ten segments in one burst, then SACKs of the fifth to seventh: RACK calls the head lost, recovery resends it. */
+    private long burstAndFastRetransmit(double sackAfterSeconds) {
+        t.write(10_000);
+        long burst = t.peer.lastReceived().timestamps().value();
+        t.advanceSeconds(sackAfterSeconds);
+        tsAck(0, burst, 4000, 5000);
+        tsAck(0, burst, 4000, 6000);
+        tsAck(0, burst, 4000, 7000);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        return burst;
+    }
+
+    @Test
+    void aPartialAckEchoingTheOriginalBurst_undoesTheFastRetransmit_andTheEventLogSaysWhy() {
+        base = establishedWithTimestamps(0.05);
+        long burst = burstAndFastRetransmit(0.05);
+        t.advanceSeconds(0.01);
+        // tcp_try_undo_partial(): the ACK of 4000 echoes the burst's TSval, older than the retransmission
+        // (tcp_packet_delayed()), and no retransmission is left in flight
+        tsAck(4000, burst, 4000, 7000);
+        assertThat(t.counter(SnmpCounter.TCP_PARTIAL_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
+        assertThat(t.congestionEvents()).last().asString()
+                .startsWith("undo: the original segment arrived after all (its timestamp predates the retransmission)");
+    }
+
+    /**
+     * Everything at virtual time 0, so the first retransmission's time (retrans_stamp) is 0; then a partial ACK at
+     * 50 ms that lets more be resent, which leaves that time alone. Answers the burst's TSval (sent at time 0).
+     */
+    private long recoveryFromClockZero_withMoreResentAt50ms() {
+        base = establishedWithTimestamps(0);
+        long burst = burstAndFastRetransmit(0);
+        t.advanceSeconds(0.05);
+        assertThat(sent(tsAck(2000, burst, 4000, 7000))).isNotEmpty();
+        return burst;
+    }
+
+    @Test
+    void recoveryFromClockZero_anAckOfEverythingEchoingTimeZero_doesNotProveItSpurious() {
+        long burst = recoveryFromClockZero_withMoreResentAt50ms();
+        // tcp_packet_delayed(): the echoed time 0 is not before the first retransmission (also at 0)
+        tsAck(10_000, burst);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.counter(SnmpCounter.TCP_FULL_UNDO)).isZero();
+    }
+
+    @Test
+    void recoveryFromClockZero_anAckOfEverythingEchoingATimeBeforeIt_undoesIt() {
+        long burst = recoveryFromClockZero_withMoreResentAt50ms();
+        // an echo 1 ms older than anything sent (TSval - offset = -1) predates the first retransmission at 0
+        tsAck(10_000, burst - 1);
+        assertThat(t.counter(SnmpCounter.TCP_FULL_UNDO)).isEqualTo(1);
+    }
+
+    @Test
+    void withoutSack_duplicateAcksWithOnlyTheFinOutstanding_leaveTheCloseToFinish() {
+        base = t.establishedOneSegmentPerMss(false);
+        t.write(1000);
+        t.close();
+        t.advanceSeconds(0.1);
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1000, ""); // the data arrived, the FIN not yet
+        for (int i = 0; i < 3; i++) {
+            dupAck(); // nothing but the FIN is outstanding: no data to resend
+        }
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1001, "");
+        assertThat(t.state()).isEqualTo(io.vkernel.kernel.tcp.TcpState.FIN_WAIT2);
+    }
+
+    @Test
+    void anAckThatDeliversNothingNew_doesNotStartCubicsEpoch() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2); // no loss probe between the ACKs below
+        base = t.establishedOneSegmentPerMss(true);
+        t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+        t.write(100_000);
+        t.advanceSeconds(0.1);
+        ack(0, 1000, 2000);
+        ack(0, 1000, 3000);
+        ack(0, 1000, 4000); // the fast retransmit: ssthresh 7, W_max 10
+        t.advanceSeconds(0.1);
+        ack(t.tcb().sndNxt() - base); // the recovery point and everything after it: Open, cwnd = ssthresh
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.tcb().cwnd()).isEqualTo(7);
+        int una = t.tcb().sndUna() - base;
+        int nxt = t.tcb().sndNxt() - base;
+        t.advanceSeconds(0.1);
+        // a duplicate ACK delivers nothing: cwnd does not grow, and CUBIC is not asked (no epoch starts)
+        ack(una);
+        assertThat(t.tcb().cwnd()).isEqualTo(7);
+        t.advanceSeconds(0.15);
+        ack(nxt);
+        // CUBIC's epoch starts at this ACK (bictcp_update() runs only for an ACK that delivers something), on the
+        // curve back to W_max 10: the 7 segments acknowledged earn two
+        assertThat(t.tcb().cwnd()).isEqualTo(9);
+    }
+}
