@@ -75,9 +75,4 @@ final class RttEstimator {
         long us = (srtt8Us >> 3) + rttvarUs;
         return Math.min(TcpEngine.RTO_MAX_MS, (us + 999) / 1000);
     }
-
-    /** tcp_rtt_tsopt_us()-style precision for views: SRTT in microseconds. */
-    long srttUs() {
-        return srtt8Us >> 3;
-    }
 }
