@@ -1,7 +1,6 @@
 package io.vkernel.kernel;
 
 import io.vkernel.kernel.tcp.CaState;
-import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,14 +19,10 @@ class LossProbeCutTest {
     @Test
     void aRetransmissionEndingWithTheProbedSegment_endsWithAOneSegmentPacketWithoutPsh() {
         t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
-        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
-        t.peer.mss = 1000;
-        t.peer.sackOk = true;
-        t.peer.send(TcpFlags.SYN, "");
-        t.advanceSeconds(0.001);
-        t.peer.send(TcpFlags.ACK, "");
-        t.fd = (int) TcpFixture.done(t.kernel.accept(t.pid, t.listenFd)).ret();
-        int base = t.tcb().sndUna();
+        int base = t.establishedBy(p -> {
+            p.mss = 1000;
+            p.sackOk = true;
+        }, 0, 0.001);
         TcpFixture.done(t.kernel.send(t.pid, t.fd, new byte[5000], io.vkernel.kernel.syscall.Syscalls.MSG_MORE,
                 new io.vkernel.kernel.trace.PacketReport(null)));
         int start = t.peer.received().size();

@@ -1,7 +1,6 @@
 package io.vkernel.kernel;
 
 import io.vkernel.kernel.tcp.Tcb;
-import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,14 +24,10 @@ class LossProbeTailSkbTest {
     @Test
     void aNewDataProbe_leavesTheRestAnOpenTail_thatTheNextWriteJoins() {
         t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
-        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
-        t.peer.mss = 1000;
-        t.peer.sackOk = true;
-        t.peer.send(TcpFlags.SYN, "");
-        t.advanceSeconds(0.1);
-        t.peer.send(TcpFlags.ACK, "");
-        t.fd = (int) TcpFixture.done(t.kernel.accept(t.pid, t.listenFd)).ret();
-        int base = t.tcb().sndUna();
+        int base = t.establishedBy(p -> {
+            p.mss = 1000;
+            p.sackOk = true;
+        }, 0, 0.1);
         t.write(20_000); // cwnd 10: 10 000 bytes leave, the rest waits
         assertThat(t.tcb().sndNxt() - base).isEqualTo(10_000);
         int before = skbs();

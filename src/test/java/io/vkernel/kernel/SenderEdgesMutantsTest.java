@@ -111,13 +111,7 @@ class SenderEdgesMutantsTest {
     @Test
     void partOfABurstTheCwndCouldTake_waitsForTheNextAck_andTheTraceSaysSo() {
         // 100 ms RTT, a 17000-byte window (size goal 7300): the write sends cwnd 10 as 2-segment GSO packets
-        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
-        t.peer.window = 17000;
-        t.peer.send(TcpFlags.SYN, "");
-        t.advanceSeconds(0.1);
-        t.peer.send(TcpFlags.ACK, "");
-        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
-        int base = t.tcb().sndUna();
+        int base = t.establishedBy(p -> p.window = 17000, 0, 0.1);
         int index = t.peer.received().size();
         PacketReport written = write(50000, 50000);
         assertThat(TcpFixture.steps(written, "tcp.tso")).as("nothing deferred").isEmpty();

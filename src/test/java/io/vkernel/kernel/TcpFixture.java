@@ -162,9 +162,19 @@ class TcpFixture {
             k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
             return null;
         });
+        return establishedBy(p -> {
+            p.mss = 1000;
+            p.sackOk = sack;
+        }, synFlags, rttSeconds);
+    }
+
+    /**
+     * Established from a peer {@code setUp} describes (its MSS, SACK, window), the SYN carrying {@code synFlags} too,
+     * the ACK {@code rttSeconds} after the SYN-ACK; the sysctls as they are. Answers SND.UNA.
+     */
+    int establishedBy(java.util.function.Consumer<Peer> setUp, int synFlags, double rttSeconds) {
         peer = new Peer(kernel, CLIENT, SERVER);
-        peer.mss = 1000;
-        peer.sackOk = sack;
+        setUp.accept(peer);
         peer.send(io.vkernel.kernel.wire.TcpFlags.SYN | synFlags, "");
         advanceSeconds(rttSeconds);
         peer.send(io.vkernel.kernel.wire.TcpFlags.ACK, "");

@@ -163,13 +163,7 @@ class TransmitPendingMutantsTest {
             k.sysctls().set(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
             return null;
         });
-        t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
-        t.peer.window = 17000;
-        t.peer.send(TcpFlags.SYN, "");
-        t.advanceSeconds(0.1);
-        t.peer.send(TcpFlags.ACK, "");
-        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
-        int base = t.tcb().sndUna();
+        int base = t.establishedBy(p -> p.window = 17000, 0, 0.1);
         int index = t.peer.received().size();
         write(45000);
         for (int round = 0; round < 4; round++) {
