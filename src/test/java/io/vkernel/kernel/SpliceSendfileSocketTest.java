@@ -261,6 +261,63 @@ class SpliceSendfileSocketTest {
     }
 
     @Test
+    void spliceFNonblock_governsThePipeSideOnly_aBlockingSocketWithNoDataStillSleeps() {
+        // do_splice() turns the pipe's O_NONBLOCK into SPLICE_F_NONBLOCK; tcp_splice_read() reads only its own file's
+        t.established();
+        int[] p = pipe(0);
+        PendingCall call = pending(kernel.splice(pid, t.fd, p[1], 100, FileCalls.SPLICE_F_NONBLOCK, new PacketReport(null)));
+        t.peer.data("later");
+        assertThat(call.result().ret()).isEqualTo(5);
+        int[] nonBlockingPipe = pipe(O_NONBLOCK);
+        PendingCall intoNonBlocking = pending(kernel.splice(pid, t.fd, nonBlockingPipe[1], 100, 0, new PacketReport(null)));
+        t.peer.data("again");
+        assertThat(intoNonBlocking.result().ret()).as("a non-blocking pipe does not make the socket's wait non-blocking").isEqualTo(5);
+    }
+
+    @Test
+    void aFullPipe_isEagainWithSpliceFNonblock_andSleepsWithout_whateverTheSocketsOnonblock() {
+        // splice_file_to_pipe(): wait_for_space() before tcp_splice_read(), by SPLICE_F_NONBLOCK alone
+        t.established();
+        t.peer.data("queued");
+        t.nonBlocking();
+        int[] p = pipe(0);
+        done(kernel.write(pid, p[1], pattern(Pipe.CAPACITY), new PacketReport(null)));
+        assertErrno(done(kernel.splice(pid, t.fd, p[1], 100, FileCalls.SPLICE_F_NONBLOCK, new PacketReport(null))), Errno.EAGAIN);
+        PendingCall call = pending(kernel.splice(pid, t.fd, p[1], 100, 0, new PacketReport(null)));
+        done(kernel.read(pid, p[0], 10));
+        assertThat(call.result().ret()).as("room for ten bytes: the six queued move").isEqualTo(6);
+    }
+
+    @Test
+    void aSpliceFromAnEmptyPipeIntoANonBlockingSocket_sleepsUntilAWriterComes_unlessThePipeSideIsNonblocking() {
+        // splice_to_socket(): pipe_wait_readable() unless SPLICE_F_NONBLOCK; MSG_DONTWAIT only for the socket's sends
+        t.established();
+        t.nonBlocking();
+        int[] p = pipe(0);
+        assertErrno(done(kernel.splice(pid, p[0], t.fd, 100, FileCalls.SPLICE_F_NONBLOCK, new PacketReport(null))), Errno.EAGAIN);
+        int before = t.peer.received().size();
+        PendingCall call = pending(kernel.splice(pid, p[0], t.fd, 100, 0, new PacketReport(null)));
+        done(kernel.write(pid, p[1], pattern(7), new PacketReport(null)));
+        assertThat(call.result().ret()).isEqualTo(7);
+        assertThat(t.sentSince(before)).singleElement().satisfies(s -> assertThat(s.payload()).hasSize(7));
+    }
+
+    @Test
+    void spliceFNonblock_intoAFullBlockingSocket_sleepsForRoom() {
+        // the socket's file is blocking, so splice_to_socket() sends without MSG_DONTWAIT: sk_stream_wait_memory()
+        t.established();
+        t.peer.window = 0;
+        t.peer.ack();
+        t.nonBlocking();
+        assertThat(done(kernel.write(pid, t.fd, new byte[400_000], new PacketReport(null))).ret()).isLessThan(400_000);
+        done(kernel.fcntl(pid, t.fd, "F_SETFL", 02));
+        int[] p = pipe(0);
+        done(kernel.write(pid, p[1], pattern(10), new PacketReport(null)));
+        PendingCall call = pending(kernel.splice(pid, p[0], t.fd, 10, FileCalls.SPLICE_F_NONBLOCK, new PacketReport(null)));
+        assertThat(call.isDone()).isFalse();
+    }
+
+    @Test
     void aSpliceFromASocketWithoutAConnection_isEnotconn_andIntoAPipeWithoutReaders_isEpipe() {
         int[] p = pipe(0);
         SyscallResult listener = done(kernel.splice(pid, t.listenFd, p[1], 100, 0, new PacketReport(null)));

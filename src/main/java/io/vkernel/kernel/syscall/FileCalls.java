@@ -270,8 +270,10 @@ public final class FileCalls {
      * splice(fd_in, NULL, fd_out, NULL, len, flags) (do_splice()): one side must be a pipe (EINVAL otherwise). From a
      * TCP socket into a pipe it is tcp_splice_read(): the bytes queued, up to the urgent mark and the pipe's room,
      * returning 0 when only the mark is next; from a pipe into a socket, a send of the pipe's bytes (SPLICE_F_MORE as
-     * MSG_MORE); between a pipe and a regular file or another pipe, a copy. SPLICE_F_NONBLOCK makes this call
-     * non-blocking, as O_NONBLOCK does.
+     * MSG_MORE); between a pipe and a regular file or another pipe, a copy. SPLICE_F_NONBLOCK (or O_NONBLOCK on the
+     * pipe's file, do_splice()) governs only the waits on the pipe: for room in it, for bytes in it. The waits on a
+     * socket follow the socket's own O_NONBLOCK, as tcp_splice_read() (sock_rcvtimeo() of its file's flags) and
+     * splice_to_socket() (MSG_DONTWAIT from its file's flags) read them.
      */
     public Syscalls.Outcome splice(Process process, int fdIn, int fdOut, long len, int flags, PacketReport report) {
         String call = "splice(" + fdIn + ", NULL, " + fdOut + ", NULL, " + len + ", " + spliceFlags(flags) + ")";
@@ -302,10 +304,10 @@ public final class FileCalls {
             return syscalls.record(new Syscalls.Done(SyscallResult.ok(0, call + " = 0")));
         }
         if (out.pipe() != null && in.socket() != null) {
-            return socketToPipe(process, in.socket(), out.pipe(), max, nonBlocking || in.nonBlocking(), call, report);
+            return socketToPipe(process, in.socket(), out.pipe(), max, in.nonBlocking(), nonBlocking || out.nonBlocking(), call, report);
         }
         if (in.pipe() != null && out.socket() != null) {
-            return pipeToSocket(process, in.pipe(), out, max, nonBlocking || out.nonBlocking(), (flags & SPLICE_F_MORE) != 0, call, report);
+            return pipeToSocket(process, in.pipe(), out, max, nonBlocking || in.nonBlocking(), (flags & SPLICE_F_MORE) != 0, call, report);
         }
         Pipe inPipe = in.pipe();
         Pipe outPipe = out.pipe();
@@ -357,8 +359,8 @@ public final class FileCalls {
         return blockOnPipe(process, waitOn, also, nonBlocking || pipeEndNonBlocking(in, out), call, "pipe_wait", attempt);
     }
 
-    private Syscalls.Outcome socketToPipe(Process process, Socket socket, Pipe pipe, int max, boolean nonBlocking, String call,
-                                          PacketReport report) {
+    private Syscalls.Outcome socketToPipe(Process process, Socket socket, Pipe pipe, int max, boolean socketNonBlocking,
+                                          boolean pipeNonBlocking, String call, PacketReport report) {
         PendingCall.Attempt attempt = () -> {
             try {
                 Tcb tcb = socket.tcb();
@@ -369,11 +371,11 @@ public final class FileCalls {
                     throw new SyscallException(Errno.EPIPE);
                 }
                 if (pipe.room() == 0) {
-                    return null; // splice_to_pipe(): wait for room (EAGAIN when non-blocking)
+                    return pipeNonBlocking ? eagain(call) : null; // splice_file_to_pipe(): wait_for_space()
                 }
                 byte[] data = kernel.tcp().spliceRead(tcb, Math.min(max, pipe.room()), report);
                 if (data == null) {
-                    return null; // sk_wait_data()
+                    return socketNonBlocking ? eagain(call) : null; // tcp_splice_read(): sk_wait_data() unless timeo is 0
                 }
                 pipe.write(data);
                 wakePipe(pipe);
@@ -382,14 +384,19 @@ public final class FileCalls {
                 return SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
             }
         };
-        return syscalls.block(process, List.of(socket, pipe.waiters()), nonBlocking, call, "sk_wait_data", attempt,
-                socket.options().rcvTimeoutMs, "SO_RCVTIMEO", () -> SyscallResult.failed(Errno.EAGAIN, call + " = -1 EAGAIN ("
-                        + Errno.EAGAIN.message() + ")"));
+        // each side's O_NONBLOCK is answered inside the attempt, so the call itself always may sleep
+        return syscalls.block(process, List.of(socket, pipe.waiters()), false, call, "sk_wait_data", attempt,
+                socket.options().rcvTimeoutMs, "SO_RCVTIMEO", () -> eagain(call));
     }
 
-    private Syscalls.Outcome pipeToSocket(Process process, Pipe pipe, OpenFile out, int max, boolean nonBlocking, boolean more, String call,
+    private static SyscallResult eagain(String call) {
+        return SyscallResult.failed(Errno.EAGAIN, call + " = -1 EAGAIN (" + Errno.EAGAIN.message() + ")");
+    }
+
+    private Syscalls.Outcome pipeToSocket(Process process, Pipe pipe, OpenFile out, int max, boolean pipeNonBlocking, boolean more, String call,
                                           PacketReport report) {
         Socket socket = out.socket();
+        boolean nonBlocking = out.nonBlocking(); // splice_to_socket(): MSG_DONTWAIT from the socket's file
         int[] sent = {0};
         PendingCall.Attempt attempt = () -> {
             try {
@@ -401,10 +408,10 @@ public final class FileCalls {
                     if (sent[0] > 0 || !pipe.hasWriters()) {
                         return SyscallResult.ok(sent[0], call + " = " + sent[0]);
                     }
-                    return null; // splice_from_pipe_next(): wait for a writer
+                    return pipeNonBlocking ? eagain(call) : null; // splice_to_socket(): pipe_wait_readable() unless SPLICE_F_NONBLOCK
                 }
                 if (tcb.state() == TcpState.SYN_SENT) {
-                    return null;
+                    return nonBlocking ? eagain(call) : null; // tcp_sendmsg_locked(): sk_stream_wait_connect()
                 }
                 byte[] data = pipe.peek(max - sent[0]);
                 int n = kernel.tcp().write(tcb, data, more, false, report);
@@ -416,15 +423,19 @@ public final class FileCalls {
                 if (n < data.length) {
                     socket.noSpace(true);
                 }
-                return sent[0] == max || (sent[0] > 0 && (nonBlocking || pipe.queued() == 0)) ? SyscallResult.ok(sent[0], call + " = " + sent[0]) : null;
+                if (sent[0] == max || (sent[0] > 0 && (nonBlocking || pipe.queued() == 0))) {
+                    return SyscallResult.ok(sent[0], call + " = " + sent[0]);
+                }
+                return nonBlocking ? eagain(call) : null; // sk_stream_wait_memory() unless MSG_DONTWAIT
+
             } catch (SyscallException e) {
                 return sent[0] > 0 ? SyscallResult.ok(sent[0], call + " = " + sent[0])
                         : SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
             }
         };
-        return syscalls.block(process, List.of(socket, pipe.waiters()), nonBlocking, call, "splice_from_pipe", attempt,
-                socket.options().sndTimeoutMs, "SO_SNDTIMEO", () -> SyscallResult.failed(Errno.EAGAIN, call + " = -1 EAGAIN ("
-                        + Errno.EAGAIN.message() + ")"));
+        // as in socketToPipe(), each side's O_NONBLOCK is answered inside the attempt
+        return syscalls.block(process, List.of(socket, pipe.waiters()), false, call, "splice_from_pipe", attempt,
+                socket.options().sndTimeoutMs, "SO_SNDTIMEO", () -> eagain(call));
     }
 
     private Syscalls.Outcome blockOnPipe(Process process, Pipe pipe, List<Socket> also, boolean nonBlocking, String call, String channel,
