@@ -3,14 +3,19 @@ package io.vkernel.kernel;
 import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.socket.ErrorQueue;
 import io.vkernel.kernel.socket.EventPoll;
+import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.syscall.SyscallResult;
 import io.vkernel.kernel.syscall.Syscalls;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static io.vkernel.kernel.TcpFixture.assertErrno;
 import static io.vkernel.kernel.TcpFixture.done;
+import static io.vkernel.kernel.TcpFixture.pending;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -67,6 +72,58 @@ class ErrorQueueMutantsTest {
         SyscallResult zc = errqueue();
         assertThat(zc.strace()).isEqualTo(recvmsg(t.fd, "{ee_errno=0, ee_origin=SO_EE_ORIGIN_ZEROCOPY, ee_type=0, "
                 + "ee_code=SO_EE_CODE_ZEROCOPY_COPIED, ee_pad=0, ee_info=0, ee_data=0, offender={sa_family=AF_UNSPEC}}"));
+        assertErrno(errqueue(), Errno.EAGAIN);
+    }
+
+    @Test
+    void oneAckForTwoZeroCopyWrites_queuesEachWritesAckStampBeforeItsRange_skbBySkb() {
+        // tcp_clean_rtx_queue(): tcp_ack_tstamp() on an skb, then its free completes the range (__msg_zerocopy_callback());
+        // the second range cannot join the first (skb_zerocopy_notify_extend()) because a stamp lies between them
+        t.established();
+        done(t.kernel.setsockopt(t.pid, t.fd, "SO_ZEROCOPY", 1, true));
+        timestamping(TX_ACK | OPT_ID);
+        done(t.kernel.setsockopt(t.pid, t.fd, "TCP_NODELAY", 1, true)); // both writes leave before the ACK
+        zeroCopySend(100);
+        zeroCopySend(100);
+        ackUpTo(t.tcb().sndNxt());
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ErrorQueue.ExtendedErr e = errqueue().extendedErr();
+            order.add((e.origin() == ErrorQueue.SO_EE_ORIGIN_ZEROCOPY ? "zerocopy " + e.info() + ".." : "ack stamp ") + e.data());
+        }
+        assertThat(order).containsExactly("ack stamp 99", "zerocopy 0..0", "ack stamp 199", "zerocopy 1..1");
+        assertErrno(errqueue(), Errno.EAGAIN);
+    }
+
+    @Test
+    void aZeroCopySendEndedBySoSndtimeo_returnsWhatItQueued_andStillNotifiesItsRangeAndStampsItsLastByte() {
+        // tcp_sendmsg_locked()'s out: after the timed-out wait: tcp_tx_timestamp() on the last byte queued, then
+        // net_zcopy_put(), so the range completes once the peer has acknowledged every byte
+        t.established();
+        done(t.kernel.setsockopt(t.pid, t.fd, "SO_ZEROCOPY", 1, true));
+        timestamping(TX_ACK | OPT_ID);
+        done(t.kernel.setsockopt(t.pid, t.fd, "SO_SNDTIMEO", 500, true));
+        t.peer.window = 0;
+        t.peer.ack();
+        PendingCall call = pending(t.kernel.send(t.pid, t.fd, new byte[400_000], Syscalls.MSG_ZEROCOPY, new PacketReport(null)));
+        t.kernel.advance(500);
+        long queued = call.result().ret();
+        assertThat(queued).isBetween(1L, 399_999L);
+        int end = t.tcb().sndUna() + (int) queued;
+        t.peer.window = 65535;
+        for (int round = 0; round < 100 && t.tcb().sndUna() != end; round++) {
+            t.peer.consumeSent();
+            t.peer.ack();
+            t.advanceSeconds(0.01);
+        }
+        assertThat(t.tcb().sndUna()).isEqualTo(end);
+        ErrorQueue.ExtendedErr stamp = errqueue().extendedErr();
+        assertThat(stamp.info()).isEqualTo(ErrorQueue.SCM_TSTAMP_ACK);
+        assertThat(stamp.data()).as("OPT_ID: the key is the last byte queued").isEqualTo(queued - 1);
+        ErrorQueue.ExtendedErr range = errqueue().extendedErr();
+        assertThat(range.origin()).isEqualTo(ErrorQueue.SO_EE_ORIGIN_ZEROCOPY);
+        assertThat(range.info()).isZero();
+        assertThat(range.data()).isZero();
         assertErrno(errqueue(), Errno.EAGAIN);
     }
 

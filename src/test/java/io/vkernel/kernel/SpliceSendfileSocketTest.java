@@ -245,6 +245,20 @@ class SpliceSendfileSocketTest {
                 + " (Resource temporarily unavailable)");
     }
 
+    @Test
+    void soSndtimeo_endsASendfileThatSentPart_withWhatItSent_andTheFilePositionFollows() {
+        t.established();
+        t.peer.window = 0;
+        t.peer.ack();
+        done(kernel.setsockopt(pid, t.fd, "SO_SNDTIMEO", 500, true));
+        int in = file("/tmp/big", 400_000, 0);
+        PendingCall call = pending(kernel.sendfile(pid, t.fd, in, null, 400_000, new PacketReport(null)));
+        kernel.advance(500);
+        long sent = call.result().ret();
+        assertThat(sent).as("the bytes queued before the wait, as a write's (tcp_sendmsg_locked()'s out:)").isBetween(1L, 399_999L);
+        assertThat(done(kernel.lseek(pid, in, 0, 1)).ret()).isEqualTo(sent);
+    }
+
     // ---------------------------------------------------------------- splice() from a socket into a pipe
 
     @Test

@@ -7,6 +7,7 @@ import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.syscall.SyscallResult;
 import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.tcp.TcpState;
+import io.vkernel.kernel.trace.EventType;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.trace.Step;
 import io.vkernel.kernel.wire.Endpoint;
@@ -308,6 +309,30 @@ class TcpRulesTest {
         assertThat(blocked.isDone()).isFalse();
         t.kernel.advance(1);
         assertErrno(blocked.result(), Errno.EAGAIN);
+    }
+
+    @Test
+    void soSndtimeo_endsABlockedWrite_withTheBytesItQueued_andTheTimerIsNamedSoSndtimeo() {
+        // tcp_sendmsg_locked(): a wait that times out after some bytes were copied returns them (out:), not EAGAIN
+        TcpFixture nonBlocking = new TcpFixture();
+        nonBlocking.established();
+        nonBlocking.peer.window = 0;
+        nonBlocking.peer.ack();
+        nonBlocking.nonBlocking();
+        long fits = done(nonBlocking.kernel.write(nonBlocking.pid, nonBlocking.fd, new byte[400_000], new PacketReport(null))).ret();
+
+        t.established();
+        t.peer.window = 0;
+        t.peer.ack();
+        done(t.kernel.setsockopt(t.pid, t.fd, "SO_SNDTIMEO", 500, true));
+        done(t.kernel.setsockopt(t.pid, t.fd, "SO_RCVTIMEO", 500, true));
+        PendingCall blocked = pending(t.kernel.write(t.pid, t.fd, new byte[400_000], new PacketReport(null)));
+        t.kernel.advance(500);
+        assertThat(fits).isBetween(1L, 399_999L);
+        assertThat(blocked.result().ret()).as("what fitted before the wait").isEqualTo(fits);
+        assertThat(blocked.result().strace()).isEqualTo(blocked.call() + " = " + fits);
+        assertThat(t.events(EventType.TIMER_FIRED)).as("SO_RCVTIMEO holds the same number, but this is a send")
+                .contains("SO_SNDTIMEO expired for " + blocked.call());
     }
 
     @Test

@@ -262,19 +262,45 @@ public final class ErrorQueue {
         return queued;
     }
 
-    /** tcp_ack_tstamp(): keys now below SND.UNA get SCM_TSTAMP_ACK when asked for; their requests end. */
-    public boolean ackedStamps(int sndUna, long nowNs) {
+    /**
+     * What an ACK that moved SND.UNA frees, in the order tcp_clean_rtx_queue() meets it: skb after skb,
+     * tcp_ack_tstamp() on it, then freeing it, which completes a zero-copy range whose last byte it held. So a write's
+     * SCM_TSTAMP_ACK comes before the range that ends with the same byte, and after ranges that ended earlier.
+     */
+    public boolean ackedThrough(int sndUna, long nowNs) {
         boolean queued = false;
-        for (var it = stamps.iterator(); it.hasNext(); ) {
-            TxStamp stamp = it.next();
-            if (sndUna - stamp.keySeq > 0) {
-                it.remove();
+        while (true) {
+            TxStamp stamp = null;
+            for (TxStamp each : stamps) {
+                if (sndUna - each.keySeq > 0) {
+                    stamp = each;
+                    break;
+                }
+            }
+            Uarg uarg = null;
+            for (Uarg each : pending) {
+                if (each.calls == 0 && sndUna - each.endSeq >= 0) {
+                    uarg = each;
+                    break;
+                }
+            }
+            if (stamp == null && uarg == null) {
+                return queued;
+            }
+            if (uarg == null || (stamp != null && stamp.keySeq - (uarg.endSeq - 1) <= 0)) {
+                stamps.remove(stamp);
                 if ((stamp.flags & SOF_TX_ACK) != 0) {
                     queued |= enqueue(stampMessage(stamp, SCM_TSTAMP_ACK, nowNs));
                 }
+            } else {
+                pending.remove(uarg);
+                if (tail == uarg) {
+                    tail = null;
+                }
+                notify(uarg);
+                queued = true;
             }
         }
-        return queued;
     }
 
     /**

@@ -262,8 +262,9 @@ public final class FileCalls {
                         : SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
             }
         };
-        return syscalls.block(process, socket, nonBlocking, call, "sk_stream_wait_memory", attempt, socket.options().sndTimeoutMs,
-                Errno.EAGAIN, Errno.EAGAIN);
+        // SO_SNDTIMEO: what was sent is the answer, as for a write (tcp_sendmsg_locked()'s out:)
+        return syscalls.block(process, List.of(socket), nonBlocking, call, "sk_stream_wait_memory", attempt, socket.options().sndTimeoutMs,
+                "SO_SNDTIMEO", () -> sent[0] > 0 ? done.apply(sent[0]) : eagain(call));
     }
 
     /**
@@ -435,7 +436,7 @@ public final class FileCalls {
         };
         // as in socketToPipe(), each side's O_NONBLOCK is answered inside the attempt
         return syscalls.block(process, List.of(socket, pipe.waiters()), false, call, "splice_from_pipe", attempt,
-                socket.options().sndTimeoutMs, "SO_SNDTIMEO", () -> eagain(call));
+                socket.options().sndTimeoutMs, "SO_SNDTIMEO", () -> sent[0] > 0 ? SyscallResult.ok(sent[0], call + " = " + sent[0]) : eagain(call));
     }
 
     private Syscalls.Outcome blockOnPipe(Process process, Pipe pipe, List<Socket> also, boolean nonBlocking, String call, String channel,

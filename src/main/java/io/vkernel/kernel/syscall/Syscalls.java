@@ -369,7 +369,7 @@ public final class Syscalls {
                 }
             };
             return block(process, socket, file.nonBlocking() || (flags & MSG_DONTWAIT) != 0, call, "sk_stream_wait_memory", faulting,
-                    socket.options().sndTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
+                    true, Errno.EAGAIN, Errno.EAGAIN);
         }
         int[] written = {0};
         // tcp_sendmsg_locked(): MSG_ZEROCOPY of at least one byte on a socket with SO_ZEROCOPY takes a notification id
@@ -412,8 +412,23 @@ public final class Syscalls {
                 return SyscallResult.failed(e.errno(), call + " = -1 " + e.errno().name() + " (" + e.errno().message() + ")");
             }
         };
-        return block(process, socket, file.nonBlocking() || (flags & MSG_DONTWAIT) != 0, call, "sk_stream_wait_memory", attempt,
-                socket.options().sndTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
+        // tcp_sendmsg_locked(): when SO_SNDTIMEO ends the wait, the bytes already queued are the answer (out:), and
+        // only a call that queued none fails (sk_stream_error(): EAGAIN)
+        PendingCall.Attempt timedOut = () -> {
+            if (written[0] == 0) {
+                return SyscallResult.failed(Errno.EAGAIN, call + " = -1 EAGAIN (" + Errno.EAGAIN.message() + ")");
+            }
+            Tcb tcb = socket.tcb();
+            if (tcb != null) {
+                TxTimestamps.afterWrite(kernel, socket, tcb, report);
+                if (zerocopy != null) {
+                    zerocopy.finish(tcb, report);
+                }
+            }
+            return SyscallResult.ok(written[0], call + " = " + written[0]);
+        };
+        return block(process, List.of(socket), file.nonBlocking() || (flags & MSG_DONTWAIT) != 0, call, "sk_stream_wait_memory", attempt,
+                socket.options().sndTimeoutMs, "SO_SNDTIMEO", timedOut);
     }
 
     /** MSG_FASTOPEN (include/linux/socket.h): connect and send in one call, the data on the SYN (RFC 7413). */
@@ -535,7 +550,7 @@ public final class Syscalls {
             }
         };
         return block(process, socket, nonBlocking, call, handshaking ? "inet_wait_for_connect" : "sk_stream_wait_memory", attempt,
-                socket.options().sndTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
+                true, Errno.EAGAIN, Errno.EAGAIN);
     }
 
     /**
@@ -664,7 +679,7 @@ public final class Syscalls {
         if (file.nonBlocking()) {
             return failed(call, Errno.EINPROGRESS);
         }
-        return block(process, socket, file.nonBlocking(), call, "inet_wait_for_connect", attempt, socket.options().sndTimeoutMs,
+        return block(process, socket, file.nonBlocking(), call, "inet_wait_for_connect", attempt, true,
                 Errno.EINPROGRESS, Errno.EINPROGRESS);
     }
 
@@ -1243,16 +1258,18 @@ public final class Syscalls {
      */
     private Outcome block(Process process, Socket socket, boolean nonBlocking, String call, String waitChannel,
                           PendingCall.Attempt attempt) {
-        return block(process, socket, nonBlocking, call, waitChannel, attempt, socket.options().rcvTimeoutMs, Errno.EAGAIN, Errno.EAGAIN);
+        return block(process, socket, nonBlocking, call, waitChannel, attempt, false, Errno.EAGAIN, Errno.EAGAIN);
     }
 
     /**
      * The general form: {@code nonBlockingErrno} answers at once on an O_NONBLOCK file, {@code timeoutErrno} when
-     * {@code timeoutMs} (SO_RCVTIMEO or SO_SNDTIMEO) passes while asleep.
+     * SO_SNDTIMEO ({@code sending}) or SO_RCVTIMEO passes while asleep (sock_sndtimeo() / sock_rcvtimeo()).
      */
     Outcome block(Process process, Socket socket, boolean nonBlocking, String call, String waitChannel,
-                          PendingCall.Attempt attempt, long timeoutMs, Errno nonBlockingErrno, Errno timeoutErrno) {
-        String timerName = timeoutMs == socket.options().rcvTimeoutMs ? "SO_RCVTIMEO" : "SO_SNDTIMEO";
+                          PendingCall.Attempt attempt, boolean sending, Errno nonBlockingErrno, Errno timeoutErrno) {
+        // named by which option it is, not by its value: the two options may well hold the same number
+        long timeoutMs = sending ? socket.options().sndTimeoutMs : socket.options().rcvTimeoutMs;
+        String timerName = sending ? "SO_SNDTIMEO" : "SO_RCVTIMEO";
         return block(process, List.of(socket), nonBlocking, call, waitChannel, attempt, timeoutMs, timerName,
                 () -> nonBlocking ? SyscallResult.failed(nonBlockingErrno, call + " = -1 " + nonBlockingErrno.name() + " ("
                         + nonBlockingErrno.message() + ")")

@@ -309,8 +309,8 @@ final class TcpInput {
             }
             tcb.pushMarks.acked(tcb.sndUna);
             // the acknowledged skbs are freed: zero-copy ranges they ended complete (__msg_zerocopy_callback())
-            boolean zeroCopyDone = tcb.socket != null && tcb.socket.errorQueue() != null && (tcb.socket.errorQueue().acked(tcb.sndUna)
-                    | tcb.socket.errorQueue().ackedStamps(tcb.sndUna, clock.now() * 1_000_000L)); // and tcp_ack_tstamp()
+            boolean zeroCopyDone = tcb.socket != null && tcb.socket.errorQueue() != null
+                    && tcb.socket.errorQueue().ackedThrough(tcb.sndUna, clock.now() * 1_000_000L); // and tcp_ack_tstamp()
             if (report.tracing()) {
                 report.step("tcp.ack", () -> "ACK " + Seq.unsigned(segment.ack()) + " acknowledges " + acked + " sequence numbers"
                         + (dataAcked > 0 ? " (" + dataAcked + " bytes leave the send buffer)" : ""));

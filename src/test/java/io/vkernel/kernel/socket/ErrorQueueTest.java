@@ -66,7 +66,7 @@ class ErrorQueueTest {
         for (int i = 0; i < 3 * ErrorQueue.MAX_QUEUED; i++) {
             q.requestTx(i + 1);
             q.transmitted(i, 1, i);
-            q.ackedStamps(i + 1, i);
+            q.ackedThrough(i + 1, i);
         }
         assertThat(q.size()).isEqualTo(ErrorQueue.MAX_QUEUED);
         ErrorQueue.ExtendedErr first = q.dequeue();
@@ -81,13 +81,13 @@ class ErrorQueueTest {
         for (int end = 1; end <= ErrorQueue.MAX_QUEUED + 1; end++) {
             q.requestTx(end); // one write of one byte each: keys 0 to 1024
         }
-        q.ackedStamps(513, 0);
+        q.ackedThrough(513, 0);
         int stamped = 0;
         while (q.dequeue() != null) {
             stamped++;
         }
         assertThat(stamped).as("keys 0 to 512").isEqualTo(513);
-        q.ackedStamps(ErrorQueue.MAX_QUEUED + 2, 0);
+        q.ackedThrough(ErrorQueue.MAX_QUEUED + 2, 0);
         while (q.dequeue() != null) {
             stamped++;
         }
