@@ -96,6 +96,24 @@ class ErrorQueueMutantsTest {
     }
 
     @Test
+    void aRangeEndingBeforeAStampedByte_isNotifiedBeforeThatStamp() {
+        // the zero-copy write's skb is freed before the next write's skb is stamped
+        t.established();
+        done(t.kernel.setsockopt(t.pid, t.fd, "SO_ZEROCOPY", 1, true));
+        timestamping(TX_ACK | OPT_ID);
+        done(t.kernel.setsockopt(t.pid, t.fd, "TCP_NODELAY", 1, true));
+        zeroCopySend(100);
+        done(t.kernel.send(t.pid, t.fd, new byte[1], 0, new PacketReport(null)));
+        ackUpTo(t.tcb().sndNxt());
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ErrorQueue.ExtendedErr e = errqueue().extendedErr();
+            order.add((e.origin() == ErrorQueue.SO_EE_ORIGIN_ZEROCOPY ? "zerocopy " + e.info() + ".." : "ack stamp ") + e.data());
+        }
+        assertThat(order).containsExactly("ack stamp 99", "zerocopy 0..0", "ack stamp 100");
+    }
+
+    @Test
     void aZeroCopySendEndedBySoSndtimeo_returnsWhatItQueued_andStillNotifiesItsRangeAndStampsItsLastByte() {
         // tcp_sendmsg_locked()'s out: after the timed-out wait: tcp_tx_timestamp() on the last byte queued, then
         // net_zcopy_put(), so the range completes once the peer has acknowledged every byte

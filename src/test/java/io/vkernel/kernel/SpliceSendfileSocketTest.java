@@ -332,6 +332,35 @@ class SpliceSendfileSocketTest {
     }
 
     @Test
+    void soRcvtimeo_endsASpliceWaitingForData_withEagain() {
+        t.established();
+        done(kernel.setsockopt(pid, t.fd, "SO_RCVTIMEO", 300, true));
+        int[] p = pipe(0);
+        PendingCall call = pending(kernel.splice(pid, t.fd, p[1], 100, 0, new PacketReport(null)));
+        kernel.advance(299);
+        assertThat(call.isDone()).isFalse();
+        kernel.advance(1);
+        assertErrno(call.result(), Errno.EAGAIN);
+        assertThat(t.events(EventType.TIMER_FIRED)).contains("SO_RCVTIMEO expired for " + call.call());
+    }
+
+    @Test
+    void aSpliceIntoASocketStillInSynSent_isEagainWhenTheSocketIsNonblocking_andWaitsForTheHandshakeWhenNot() {
+        // tcp_sendmsg_locked(): sk_stream_wait_connect(), with the socket's own timeout
+        int fd = (int) done(kernel.socket(pid)).ret();
+        done(kernel.fcntl(pid, fd, "F_SETFL", 04002));
+        assertErrno(done(kernel.connect(pid, fd, io.vkernel.kernel.wire.Endpoint.parse("192.0.2.1:80"), new PacketReport(null))),
+                Errno.EINPROGRESS);
+        int[] p = pipe(0);
+        done(kernel.write(pid, p[1], pattern(10), new PacketReport(null)));
+        assertErrno(done(kernel.splice(pid, p[0], fd, 10, 0, new PacketReport(null))), Errno.EAGAIN);
+        done(kernel.fcntl(pid, fd, "F_SETFL", 02));
+        PendingCall blocked = pending(kernel.splice(pid, p[0], fd, 10, 0, new PacketReport(null)));
+        assertThat(blocked.isDone()).isFalse();
+        assertThat(done(kernel.read(pid, p[0], 100)).ret()).as("the bytes stay in the pipe").isEqualTo(10);
+    }
+
+    @Test
     void aSpliceFromASocketWithoutAConnection_isEnotconn_andIntoAPipeWithoutReaders_isEpipe() {
         int[] p = pipe(0);
         SyscallResult listener = done(kernel.splice(pid, t.listenFd, p[1], 100, 0, new PacketReport(null)));
