@@ -442,12 +442,18 @@ class RecoveryLedgerTest {
 
     // ---- the GAP rows of quality/equivalent-mutants/tcp/Recovery.tsv (twelfth session) ----
 
-    @Test
-    void inRecovery_aDuplicateAckThatLosesTheHeadsResendAgain_undoesNothing_evenEchoingTheOriginalBurst() {
+    /** [0, 4000) lost and the head resent (burstAndFastRetransmit()), then 10 ms later [1000, 2000). Answers the burst's TSval. */
+    private long headThenSecondSegmentResent() {
         base = establishedWithTimestamps(0.05);
-        long burst = burstAndFastRetransmit(0.05); // [0, 4000) lost, the head resent
+        long burst = burstAndFastRetransmit(0.05);
         t.advanceSeconds(0.01);
         assertThat(sent(tsAck(0, burst, 4000, 8000))).containsExactly(List.of(1000, 1000));
+        return burst;
+    }
+
+    @Test
+    void inRecovery_aDuplicateAckThatLosesTheHeadsResendAgain_undoesNothing_evenEchoingTheOriginalBurst() {
+        long burst = headThenSecondSegmentResent();
         t.advanceSeconds(0.06);
         // the resend of [1000, 2000) arrived, 60 ms after it left: RACK calls the head's earlier resend lost again, so
         // no retransmission is left in flight. The ACK echoes the burst's TSval, but tcp_fastretrans_alert() calls
@@ -460,10 +466,7 @@ class RecoveryLedgerTest {
 
     @Test
     void inRecovery_twoResendsLostAgainWithRoomToResendOne_tcpiRetransCountsOnlyTheOneOut() {
-        base = establishedWithTimestamps(0.05);
-        long burst = burstAndFastRetransmit(0.05);
-        t.advanceSeconds(0.01);
-        assertThat(sent(tsAck(0, burst, 4000, 8000))).containsExactly(List.of(1000, 1000));
+        long burst = headThenSecondSegmentResent();
         t.advanceSeconds(0.01);
         assertThat(sent(tsAck(0, burst, 4000, 9000))).containsExactly(List.of(2000, 1000));
         assertThat(info("tcpi_retrans")).isEqualTo(3);
@@ -499,17 +502,24 @@ class RecoveryLedgerTest {
         assertThat(info("tcpi_snd_mss")).isEqualTo(1460);
     }
 
-    @Test
-    void afterATimeout_aSackOfAnOriginal_armsNoReorderingTimer_sinceTheTimeoutMarkedEverythingLost() {
-        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2); // no loss probe: the RTO comes first
+    /**
+     * {@code bytes} sent (no tail loss probe), then [1000, 2000) arrives after [2000, 3000), then the head, and 3000
+     * is acknowledged: reordering seen, so RACK's window is min_rtt / 4 from now on.
+     */
+    private void reorderingSeenIn(int bytes) {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
         base = t.establishedOneSegmentPerMss(true);
-        t.write(10_000);
+        t.write(bytes);
         t.advanceSeconds(0.1);
-        // [1000, 2000) arrives after [2000, 3000), then the head: reordering seen, so RACK's window is min_rtt / 4
         ack(0, 2000, 3000);
         ack(0, 1000, 3000);
         ack(3000);
         assertThat(info("tcpi_reord_seen")).isPositive();
+    }
+
+    @Test
+    void afterATimeout_aSackOfAnOriginal_armsNoReorderingTimer_sinceTheTimeoutMarkedEverythingLost() {
+        reorderingSeenIn(10_000); // no loss probe: the RTO comes first
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
         t.advanceSeconds(0.4); // the RTO resends the head
         assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
@@ -556,13 +566,7 @@ class RecoveryLedgerTest {
 
     @Test
     void inRecovery_theReorderingTimer_resendsOnlyAsManyLostSegmentsAsCwndLeavesRoomFor() {
-        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
-        base = t.establishedOneSegmentPerMss(true);
-        t.write(3000);
-        t.advanceSeconds(0.1);
-        ack(0, 2000, 3000);
-        ack(0, 1000, 3000);
-        ack(3000); // reordering seen: RACK waits min_rtt / 4 = 25 ms before calling anything lost
+        reorderingSeenIn(3000); // RACK now waits min_rtt / 4 = 25 ms before calling anything lost
         t.advanceSeconds(0.05);
         t.write(10_000); // [3000, 13000) in one burst
         t.advanceSeconds(0.1);
