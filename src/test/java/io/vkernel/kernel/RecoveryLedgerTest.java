@@ -439,4 +439,152 @@ class RecoveryLedgerTest {
         // curve back to W_max 10: the 7 segments acknowledged earn two
         assertThat(t.tcb().cwnd()).isEqualTo(9);
     }
+
+    // ---- the GAP rows of quality/equivalent-mutants/tcp/Recovery.tsv (twelfth session) ----
+
+    /** [0, 4000) lost and the head resent (burstAndFastRetransmit()), then 10 ms later [1000, 2000). Answers the burst's TSval. */
+    private long headThenSecondSegmentResent() {
+        base = establishedWithTimestamps(0.05);
+        long burst = burstAndFastRetransmit(0.05);
+        t.advanceSeconds(0.01);
+        assertThat(sent(tsAck(0, burst, 4000, 8000))).containsExactly(List.of(1000, 1000));
+        return burst;
+    }
+
+    @Test
+    void inRecovery_aDuplicateAckThatLosesTheHeadsResendAgain_undoesNothing_evenEchoingTheOriginalBurst() {
+        long burst = headThenSecondSegmentResent();
+        t.advanceSeconds(0.06);
+        // the resend of [1000, 2000) arrived, 60 ms after it left: RACK calls the head's earlier resend lost again, so
+        // no retransmission is left in flight. The ACK echoes the burst's TSval, but tcp_fastretrans_alert() calls
+        // tcp_try_undo_partial() only for an ACK that advances SND.UNA (FLAG_SND_UNA_ADVANCED); this one does not
+        assertThat(sent(tsAck(0, burst, 1000, 2000, 4000, 8000))).first().isEqualTo(List.of(0, 1000));
+        assertThat(t.counter(SnmpCounter.TCP_PARTIAL_UNDO)).isZero();
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        assertThat(t.tcb().ssthresh()).isEqualTo(7);
+    }
+
+    @Test
+    void inRecovery_twoResendsLostAgainWithRoomToResendOne_tcpiRetransCountsOnlyTheOneOut() {
+        long burst = headThenSecondSegmentResent();
+        t.advanceSeconds(0.01);
+        assertThat(sent(tsAck(0, burst, 4000, 9000))).containsExactly(List.of(2000, 1000));
+        assertThat(info("tcpi_retrans")).isEqualTo(3);
+        t.advanceSeconds(0.06);
+        // the third resend arrived: the two sent before it are lost again (tcp_mark_skb_lost() takes them out of
+        // retrans_out); PRR lets one go again. retrans_out: 3 resent - 1 SACKed - 2 lost + 1 resent = 1
+        assertThat(sent(tsAck(0, burst, 2000, 3000, 4000, 9000))).containsExactly(List.of(0, 1000));
+        assertThat(info("tcpi_retrans")).isEqualTo(1);
+    }
+
+    @Test
+    void aFastRetransmitOfTheMtuProbe_leavesItInconclusive_soItsLateAckRaisesNothing() {
+        t.sysctl(Sysctls.VKERNEL_GSO, 0);
+        t.sysctl(Sysctls.TCP_MTU_PROBING, 2);
+        t.sysctl(Sysctls.ROUTE_INITCWND, 12);
+        t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+        base = t.establishedBy(p -> p.sackOk = true, 0, 0.1);
+        int probe = 1242; // tcp_mtu_probe(): an MTU halfway between search_low 1064 and search_high 1500, less headers
+        PacketReport write = new PacketReport(null);
+        TcpFixture.done(t.kernel.write(t.pid, t.fd, new byte[20_000], write));
+        assertThat(write.sentSegments().get(0).length()).isEqualTo(probe);
+        assertThat(info("tcpi_snd_mss")).isEqualTo(1460);
+        t.advanceSeconds(0.1);
+        // the probe (the head) is missing, the next three segments SACKed: RACK calls it lost, recovery resends it
+        ack(0, probe, probe + 1460);
+        ack(0, probe, probe + 2 * 1460);
+        assertThat(sent(ack(0, probe, probe + 3 * 1460))).first().isEqualTo(List.of(0, probe));
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        // __tcp_retransmit_skb(): any retransmission leaves the probe inconclusive (probe_size = 0), so the ACK that
+        // covers it is no tcp_mtup_probe_success(): search_low and the MSS stay
+        PacketReport reply = ack(probe + 3 * 1460);
+        assertThat(TcpFixture.steps(reply, "tcp.mtup")).noneMatch(s -> s.contains("acknowledged"));
+        assertThat(info("tcpi_snd_mss")).isEqualTo(1460);
+    }
+
+    /**
+     * {@code bytes} sent (no tail loss probe), then [1000, 2000) arrives after [2000, 3000), then the head, and 3000
+     * is acknowledged: reordering seen, so RACK's window is min_rtt / 4 from now on.
+     */
+    private void reorderingSeenIn(int bytes) {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(bytes);
+        t.advanceSeconds(0.1);
+        ack(0, 2000, 3000);
+        ack(0, 1000, 3000);
+        ack(3000);
+        assertThat(info("tcpi_reord_seen")).isPositive();
+    }
+
+    @Test
+    void afterATimeout_aSackOfAnOriginal_armsNoReorderingTimer_sinceTheTimeoutMarkedEverythingLost() {
+        reorderingSeenIn(10_000); // no loss probe: the RTO comes first
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        t.advanceSeconds(0.4); // the RTO resends the head
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        t.advanceSeconds(0.01);
+        // [5000, 6000) of the first flight is SACKed. tcp_enter_loss() marked everything outstanding lost, so
+        // tcp_rack_detect_loss() skips [4000, 5000) although it was sent before: no reordering timer replaces the RTO
+        ack(3000, 5000, 6000);
+        assertThat(t.timers()).contains("retransmit").doesNotContain("rack-reorder");
+    }
+
+    @Test
+    void aRecoveryEnteredWithAResendStillOut_keepsTheFirstResendsTime_soAnEchoOfThatResendUndoesNothing() {
+        t.sysctl(Sysctls.TCP_RECOVERY, 0);
+        base = establishedWithTimestamps(0.1);
+        t.write(10_000);
+        long burst = t.peer.lastReceived().timestamps().value();
+        t.advanceSeconds(0.1);
+        // two holes below three SACKed segments (RACK off): both lost, both resent; retrans_stamp = this time
+        assertThat(sent(tsAck(0, burst, 2000, 5000))).containsExactly(List.of(0, 1000), List.of(1000, 1000));
+        long firstResend = t.peer.lastReceived().timestamps().value();
+        // the original head arrives and the resent one twice: D-SACK undo, Disorder, [1000, 2000)'s resend still out
+        tsAck(1000, firstResend, 0, 1000, 2000, 5000);
+        tsAck(1000, firstResend, 0, 1000, 2000, 5000);
+        assertThat(t.counter(SnmpCounter.TCP_DSACK_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
+        t.advanceSeconds(0.05);
+        // recovery again, 50 ms later. tcp_enter_recovery() -> tcp_retrans_stamp_cleanup(): a retransmission is still
+        // out (tcp_any_retrans_done()), so retrans_stamp stays at the first resend instead of this one
+        assertThat(sent(tsAck(1000, firstResend, 2000, 5000))).containsExactly(List.of(1000, 1000));
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        t.advanceSeconds(0.01);
+        // everything arrives; the ACK echoes the first resend's TSval, which is not before retrans_stamp:
+        // tcp_packet_delayed() is false and the recovery stands
+        tsAck(10_000, firstResend);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+        assertThat(t.counter(SnmpCounter.TCP_FULL_UNDO)).isZero();
+        assertThat(t.tcb().ssthresh()).isEqualTo(7);
+    }
+
+    private List<List<Integer>> sentAfter(int before) {
+        return t.peer.received().subList(before, t.peer.received().size()).stream().filter(s -> s.length() > 0)
+                .map(s -> List.of(s.seq() - base, s.length())).toList();
+    }
+
+    @Test
+    void inRecovery_theReorderingTimer_resendsOnlyAsManyLostSegmentsAsCwndLeavesRoomFor() {
+        reorderingSeenIn(3000); // RACK now waits min_rtt / 4 = 25 ms before calling anything lost
+        t.advanceSeconds(0.05);
+        t.write(10_000); // [3000, 13000) in one burst
+        t.advanceSeconds(0.1);
+        // [7000, 8000) is SACKed; the four sent before it wait 25 ms, then the timer calls them lost: recovery, and PRR
+        // lets one go
+        ack(3000, 7000, 8000);
+        int before = t.peer.received().size();
+        t.advanceSeconds(0.03);
+        assertThat(sentAfter(before)).containsExactly(List.of(3000, 1000));
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+        // the last segment is SACKed: PRR resends one more hole, and the four sent before it wait again
+        assertThat(sent(ack(3000, 7000, 8000, 12_000, 13_000))).containsExactly(List.of(4000, 1000));
+        assertThat(t.tcb().cwnd()).isEqualTo(6);
+        // tcp_rack_reo_timeout() -> tcp_xmit_retransmit_queue(): six segments are lost and not resent ([5000, 7000)
+        // and [8000, 12000)), but cwnd 6 with 2 in flight leaves room for four, oldest first
+        before = t.peer.received().size();
+        t.advanceSeconds(0.03);
+        assertThat(sentAfter(before)).containsExactly(List.of(5000, 1000), List.of(6000, 1000), List.of(8000, 1000),
+                List.of(9000, 1000));
+    }
 }

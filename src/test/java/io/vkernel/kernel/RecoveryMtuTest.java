@@ -148,4 +148,48 @@ class RecoveryMtuTest {
                         org.assertj.core.groups.Tuple.tuple(1245, 220));
         assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
     }
+
+    private List<String> resentSince(int before, int base) {
+        return TcpFixture.summary(t.peer.received().subList(before, t.peer.received().size()), base);
+    }
+
+    @Test
+    void aFastRetransmitOfHalfAnSkb_cutsIt_soAResendAtASmallerMssStartsItsSecondHalfAfresh() {
+        int base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        // ten segments in five 2-segment packets (PSH on each packet's last segment): five skbs of 2000 bytes
+        assertThat(TcpFixture.summary(t.peer.received(), base).subList(1, 3)).containsExactly(". 0:1000", "P. 1000:2000");
+        t.advanceSeconds(0.1);
+        t.peer.sendSackBlocksFrom(base, 0, 4000, 5000);
+        t.peer.sendSackBlocksFrom(base, 0, 4000, 6000);
+        int before = t.peer.received().size();
+        t.peer.sendSackBlocksFrom(base, 0, 4000, 7000);
+        // PRR lets one segment go: __tcp_retransmit_skb() resends the first half of skb [0, 2000), cutting it there
+        assertThat(resentSince(before, base)).containsExactly(". 0:1000");
+        before = t.peer.received().size();
+        fragNeeded(840);
+        // tcp_simple_retransmit() at MSS 800: each skb goes as its own packet, cut at the new MSS, PSH on the last
+        // segment of each multi-segment packet. [1000, 2000) is an skb of its own now, so it starts a new packet
+        assertThat(resentSince(before, base)).startsWith(". 0:800", "P. 800:1000", ". 1000:1800", "P. 1800:2000");
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+    }
+
+    @Test
+    void aSackOfPartOfAnSkb_cutsIt_soItsSmallRestStillFitsALowerMss() {
+        int base = t.establishedOneSegmentPerMss(true);
+        TcpFixture.done(t.kernel.setsockopt(t.pid, t.fd, "TCP_NODELAY", 1, true));
+        t.write(500);
+        t.write(1500); // one 2-segment packet: skb [500, 2000) of 1000-byte segments
+        assertThat(TcpFixture.summary(t.peer.received(), base)).endsWith("P. 0:500", ". 500:1500", "P. 1500:2000");
+        t.advanceSeconds(0.05);
+        // [500, 1500) is SACKed: tcp_sacktag_walk() cuts the skb at the SACK's edge (tcp_match_skb_to_sack()), so
+        // what is left of it, [1500, 2000), is a 500-byte skb of its own
+        t.peer.sendSackBlocksFrom(base, 0, 500, 1500);
+        int before = t.peer.received().size();
+        PacketReport icmp = fragNeeded(840);
+        // tcp_simple_retransmit(): neither unSACKed skb (500 bytes each) is larger than the new MSS 800
+        assertThat(steps(icmp)).last().isEqualTo("nothing outstanding is larger than the new MSS 800: nothing to resend");
+        assertThat(t.peer.received()).hasSize(before);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
+    }
 }

@@ -52,6 +52,23 @@ class RecoveryResendMutantsTest {
     }
 
     @Test
+    void rackOff_duplicateAcksThatSackNothingNew_areNoLoss_onASackConnection() {
+        t.sysctl(Sysctls.TCP_RECOVERY, 0);
+        base = t.establishedOneSegmentPerMss(true);
+        t.write(10_000);
+        t.advanceSeconds(0.1);
+        // four duplicate ACKs, each SACKing the same two segments: tcp_dupack_heuristics() is sacked_out + 1 = 3 on a
+        // SACK connection, not the count of duplicate ACKs, so tcp_time_to_recover() waits for a third SACKed segment
+        for (int i = 0; i < 4; i++) {
+            assertThat(sent(ack(0, 1000, 3000))).isEmpty();
+        }
+        assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
+        assertThat(t.counter(SnmpCounter.TCP_SACK_RECOVERY)).isZero();
+        assertThat(sent(ack(0, 1000, 4000))).first().isEqualTo(List.of(0, 1000));
+        assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
+    }
+
+    @Test
     void rackOff_twoHolesBelowThreeSackedSegments_areBothLost_andBothResent() {
         t.sysctl(Sysctls.TCP_RECOVERY, 0);
         base = t.establishedOneSegmentPerMss(true);

@@ -261,13 +261,15 @@ final class Recovery {
                 if (tcb.undo.marked && tcb.undo.retrans == 0) {
                     tryUndoDsack(tcb, report); // a late D-SACK proves the last recovery spurious
                 }
-                // tcp_time_to_recover(): with RACK only a segment marked lost starts recovery; without it, dupthresh
+                // tcp_time_to_recover(): with RACK only a segment marked lost starts recovery; without it, dupthresh:
+                // tcp_dupack_heuristics() is sacked_out + 1, which counts SACKed segments on a SACK connection (a
+                // duplicate ACK that SACKs nothing new adds nothing) and duplicate ACKs only without SACK
                 boolean timeToRecover;
                 if (rack) {
                     timeToRecover = Seq.after(tcb.rack.lostLine(tcb.sndUna), tcb.sndUna);
                 } else {
                     timeToRecover = tcb.sackOk
-                            ? tcb.scoreboard.sackedBytes() >= tcb.rack.reordering * mss || tcb.dupAcks >= tcb.rack.reordering
+                            ? tcb.scoreboard.sackedBytes() >= tcb.rack.reordering * mss
                             : tcb.dupAcks >= tcb.rack.reordering;
                 }
                 if (timeToRecover && tcb.sndNxt != tcb.sndUna) {
