@@ -96,6 +96,30 @@ class ErrorQueueMutantsTest {
     }
 
     @Test
+    void aZeroCopySendExtendsTheUnsentTailsRange_evenAfterAnAckCompletedAnEarlierRange() {
+        // msg_zerocopy_realloc(): the next send joins the uarg of the unsent tail skb; an ACK that completes another
+        // range meanwhile leaves that tail alone, so the joined range [1, 2] notifies only once all of it is acknowledged
+        t.established();
+        done(t.kernel.setsockopt(t.pid, t.fd, "SO_ZEROCOPY", 1, true));
+        t.peer.window = 100;
+        t.peer.ack();
+        zeroCopySend(100); // id 0 fills the window
+        zeroCopySend(100); // id 1 waits unsent at the tail
+        t.peer.window = 0;
+        ackUpTo(t.tcb().sndNxt());
+        assertThat(errqueue().extendedErr().data()).as("range 0 done").isZero();
+        zeroCopySend(100); // id 2 joins id 1's range
+        t.peer.window = 65535;
+        ackUpTo(t.tcb().sndUna());
+        assertThat(t.tcb().sndNxt() - t.tcb().sndUna()).as("both unsent sends leave").isEqualTo(200);
+        ackUpTo(t.tcb().sndUna() + 100);
+        assertErrno(errqueue(), Errno.EAGAIN);
+        ackUpTo(t.tcb().sndNxt());
+        ErrorQueue.ExtendedErr joined = errqueue().extendedErr();
+        assertThat(joined.info() + ".." + joined.data()).isEqualTo("1..2");
+    }
+
+    @Test
     void aRangeEndingBeforeAStampedByte_isNotifiedBeforeThatStamp() {
         // the zero-copy write's skb is freed before the next write's skb is stamped
         t.established();
