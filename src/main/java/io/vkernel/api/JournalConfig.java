@@ -74,9 +74,15 @@ class JournalConfig {
         return journal;
     }
 
+    /**
+     * With the journal off nothing is ever queued, so the filter would only wrap each request's answer to wait for
+     * nothing: it is not installed (one filter less on every request, issue 16).
+     */
     @Bean
-    FilterRegistrationBean<JournalDurabilityFilter> journalDurabilityFilter(KernelJournal journal) {
+    FilterRegistrationBean<JournalDurabilityFilter> journalDurabilityFilter(KernelJournal journal,
+                                                                           @Value("${vkernel.journal.enabled:true}") boolean enabled) {
         FilterRegistrationBean<JournalDurabilityFilter> registration = new FilterRegistrationBean<>(new JournalDurabilityFilter(journal));
+        registration.setEnabled(enabled);
         registration.setOrder(org.springframework.core.Ordered.HIGHEST_PRECEDENCE + 1);
         registration.setDispatcherTypes(jakarta.servlet.DispatcherType.REQUEST, jakarta.servlet.DispatcherType.ASYNC,
                 jakarta.servlet.DispatcherType.ERROR);

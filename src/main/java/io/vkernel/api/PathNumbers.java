@@ -27,6 +27,11 @@ import java.util.Map;
  * parameter's annotations; that was 5-6 % of an {@code fcntl}'s CPU (BENCHMARKS.md, issue 16). Anything else (a sign
  * other than '-', hexadecimal, spaces, more than nine digits, no digits at all) goes to Spring's own resolver, so the
  * value, or the 400 for a pid that is not a number, is what Spring would have given.
+ * <p>A {@code @PathVariable String} (the kernel's id, {@code /kernels/{k}/...}, every system call and injection) is
+ * taken as it is: Spring's resolver would make a data binder and ask the same conversion service for a String-to-String
+ * converter, which finds none and gives the same string back (a cache lookup comparing annotations again; 3-4 % of an
+ * injection's CPU). That holds while no {@code @InitBinder} method registers an editor for strings; vkernel has none,
+ * and {@code PathNumbersTest} fails if one appears. An absent or empty value goes to Spring's resolver.
  */
 @Configuration
 class PathNumbers {
@@ -41,6 +46,7 @@ class PathNumbers {
                     HandlerMethodArgumentResolver spring = resolvers.stream().filter(r -> r instanceof PathVariableMethodArgumentResolver)
                             .findFirst().orElseThrow(() -> new IllegalStateException("no path variable resolver among " + resolvers));
                     resolvers.add(0, new IntPathVariable(spring));
+                    resolvers.add(1, new StringPathVariable(spring));
                     adapter.setArgumentResolvers(resolvers);
                 }
                 return bean;
@@ -61,29 +67,12 @@ class PathNumbers {
         public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mav, NativeWebRequest request,
                                       WebDataBinderFactory binders) throws Exception {
             String name = name(parameter);
-            @SuppressWarnings("unchecked")
-            Map<String, String> variables = (Map<String, String>) request.getAttribute(
-                    HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
-            String text = variables == null || name == null ? null : variables.get(name);
+            String text = text(name, request);
             if (text == null || !plain(text)) {
                 return spring.resolveArgument(parameter, mav, request, binders);
             }
             int value = Integer.parseInt(text);
-            // as Spring's resolver does with a value it resolved: kept with the request's other path variables
-            @SuppressWarnings("unchecked")
-            Map<String, Object> resolved = (Map<String, Object>) request.getAttribute(View.PATH_VARIABLES, RequestAttributes.SCOPE_REQUEST);
-            if (resolved == null) {
-                resolved = new HashMap<>();
-                request.setAttribute(View.PATH_VARIABLES, resolved, RequestAttributes.SCOPE_REQUEST);
-            }
-            resolved.put(name, value);
-            return value;
-        }
-
-        /** The variable's name as Spring's resolver takes it: the annotation's name, else the parameter's. */
-        private static String name(MethodParameter parameter) {
-            PathVariable variable = parameter.getParameterAnnotation(PathVariable.class);
-            return variable != null && !variable.name().isEmpty() ? variable.name() : parameter.getParameterName();
+            return resolved(name, value, request);
         }
 
         /** An optional '-' and one to nine ASCII digits: what Integer.valueOf reads alike, and cannot overflow. */
@@ -101,5 +90,52 @@ class PathNumbers {
             }
             return true;
         }
+    }
+
+    /** Claims {@code @PathVariable String}; hands an absent or empty value to Spring's resolver. */
+    record StringPathVariable(HandlerMethodArgumentResolver spring) implements HandlerMethodArgumentResolver {
+
+        @Override
+        public boolean supportsParameter(MethodParameter parameter) {
+            return parameter.getParameterType() == String.class && parameter.hasParameterAnnotation(PathVariable.class)
+                    && spring.supportsParameter(parameter);
+        }
+
+        @Override
+        public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mav, NativeWebRequest request,
+                                      WebDataBinderFactory binders) throws Exception {
+            String name = name(parameter);
+            String text = text(name, request);
+            if (text == null || text.isEmpty()) {
+                return spring.resolveArgument(parameter, mav, request, binders);
+            }
+            return resolved(name, text, request);
+        }
+    }
+
+    /** The variable's name as Spring's resolver takes it: the annotation's name, else the parameter's. */
+    private static String name(MethodParameter parameter) {
+        PathVariable variable = parameter.getParameterAnnotation(PathVariable.class);
+        return variable != null && !variable.name().isEmpty() ? variable.name() : parameter.getParameterName();
+    }
+
+    /** The variable's decoded text, as the handler mapping recorded it, or null. */
+    private static String text(String name, NativeWebRequest request) {
+        @SuppressWarnings("unchecked")
+        Map<String, String> variables = (Map<String, String>) request.getAttribute(
+                HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
+        return variables == null || name == null ? null : variables.get(name);
+    }
+
+    /** As Spring's resolver does with a value it resolved: kept with the request's other path variables. */
+    private static <T> T resolved(String name, T value, NativeWebRequest request) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> resolved = (Map<String, Object>) request.getAttribute(View.PATH_VARIABLES, RequestAttributes.SCOPE_REQUEST);
+        if (resolved == null) {
+            resolved = new HashMap<>();
+            request.setAttribute(View.PATH_VARIABLES, resolved, RequestAttributes.SCOPE_REQUEST);
+        }
+        resolved.put(name, value);
+        return value;
     }
 }

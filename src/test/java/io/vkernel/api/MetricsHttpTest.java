@@ -1,11 +1,18 @@
 package io.vkernel.api;
 
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The kernel counters an operator scrapes: packets in and out, drops by reason, connections by state, open FDs. */
 class MetricsHttpTest extends HttpKernelTest {
+
+    @Autowired
+    List<DefaultMeterObservationHandler> meterHandlers;
 
     @Test
     void actuatorMetrics_countPacketsConnectionsDropsAndFds_perKernel() {
@@ -61,6 +68,8 @@ class MetricsHttpTest extends HttpKernelTest {
         // FallbackController's /api/** pattern answers it, so the uri tag is that pattern, as with Boot's filter
         assertThat(metric("http.server.requests", "method:GET", "status:404", "outcome:CLIENT_ERROR")).isPositive();
         assertThat(metric("http.server.requests", "method:POST", "status:400", "outcome:CLIENT_ERROR")).isEqualTo(badPosts + 1);
+        // recorded by the handler that keeps its meters (ObservationMetersTest: the same meters as Micrometer's)
+        assertThat(meterHandlers).hasSize(1).allMatch(ObservationMeters.Kept.class::isInstance);
         Http.Reply reply = http.get("/actuator/metrics/http.server.requests");
         assertThat(reply.body()).contains("\"tag\" : \"exception\"", "\"tag\" : \"method\"", "\"tag\" : \"outcome\"",
                 "\"tag\" : \"status\"", "\"tag\" : \"uri\"", "\"tag\" : \"error\"");

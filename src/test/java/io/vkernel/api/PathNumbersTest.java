@@ -1,8 +1,15 @@
 package io.vkernel.api;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ApplicationContext;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.stereotype.Controller;
+import org.springframework.util.ReflectionUtils;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.InitBinder;
 import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.annotation.SynthesizingMethodParameter;
@@ -34,8 +41,15 @@ class PathNumbersTest {
     @Autowired
     RequestMappingHandlerAdapter adapter;
 
+    @Autowired
+    ApplicationContext context;
+
     @SuppressWarnings("unused")
     void call(@PathVariable int pid, @PathVariable("k") int named) {
+    }
+
+    @SuppressWarnings("unused")
+    void kernel(@PathVariable String k, @PathVariable("id") String named) {
     }
 
     @Test
@@ -61,6 +75,50 @@ class PathNumbersTest {
         MethodParameter pid = new SynthesizingMethodParameter(getClass().getDeclaredMethod("call", int.class, int.class), 0);
         pid.initParameterNameDiscovery(new DefaultParameterNameDiscoverer());
         assertThat(outcome(resolvers.get(0), pid, "pid", "12345", binders)).isEqualTo("12345 Integer {pid=12345}");
+    }
+
+    @Test
+    void aStringPathVariableIsWhatSpringReadsForEveryText() throws Exception {
+        List<HandlerMethodArgumentResolver> resolvers = adapter.getArgumentResolvers();
+        assertThat(resolvers.get(1)).isInstanceOf(PathNumbers.StringPathVariable.class);
+        HandlerMethodArgumentResolver spring = resolvers.stream().filter(PathVariableMethodArgumentResolver.class::isInstance)
+                .findFirst().orElseThrow();
+        WebDataBinderFactory binders = new ServletRequestDataBinderFactory(null, adapter.getWebBindingInitializer());
+        for (int index = 0; index < 2; index++) {
+            MethodParameter parameter = new SynthesizingMethodParameter(getClass().getDeclaredMethod("kernel", String.class, String.class), index);
+            parameter.initParameterNameDiscovery(new DefaultParameterNameDiscoverer());
+            String name = index == 0 ? "k" : "id";
+            assertThat(resolvers.get(0).supportsParameter(parameter)).isFalse();
+            assertThat(resolvers.get(1).supportsParameter(parameter)).isTrue();
+            for (String text : List.of("default", "k1", " spaced ", "a/b", "%2F", "ünï", "", "${vkernel.data-dir}", "#{1+1}", "12345")) {
+                assertThat(outcome(resolvers.get(1), parameter, name, text, binders)).as("'%s'", text)
+                        .isEqualTo(outcome(spring, parameter, name, text, binders));
+            }
+            // no variable recorded under that name: Spring's MissingPathVariableException
+            assertThat(outcome(resolvers.get(1), parameter, name + "x", "default", binders))
+                    .isEqualTo(outcome(spring, parameter, name + "x", "default", binders)).contains("MissingPathVariable");
+        }
+        MethodParameter k = new SynthesizingMethodParameter(getClass().getDeclaredMethod("kernel", String.class, String.class), 0);
+        k.initParameterNameDiscovery(new DefaultParameterNameDiscoverer());
+        assertThat(outcome(resolvers.get(1), k, "k", "default", binders)).isEqualTo("default String {k=default}");
+    }
+
+    /**
+     * The String short cut skips the data binder, which only an {@code @InitBinder} method could make do something to a
+     * string (an editor that trims it, say): there must be none in vkernel's controllers and advice.
+     */
+    @Test
+    void noControllerOrAdviceHasAnInitBinderMethod() {
+        Map<String, Object> beans = new java.util.HashMap<>(context.getBeansWithAnnotation(Controller.class));
+        beans.putAll(context.getBeansWithAnnotation(ControllerAdvice.class));
+        assertThat(beans).isNotEmpty();
+        List<String> binders = new java.util.ArrayList<>();
+        beans.forEach((name, bean) -> ReflectionUtils.doWithMethods(AopUtils.getTargetClass(bean), method -> {
+            if (AnnotatedElementUtils.hasAnnotation(method, InitBinder.class)) {
+                binders.add(name + "." + method.getName());
+            }
+        }));
+        assertThat(binders).isEmpty();
     }
 
     private static String outcome(HandlerMethodArgumentResolver resolver, MethodParameter parameter, String name, String text,
