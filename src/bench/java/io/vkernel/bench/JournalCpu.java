@@ -30,8 +30,9 @@ import java.util.stream.Stream;
  * thread (thread CPU time, so a busy machine changes it less than wall-clock rates). With {@code off} the kernel is
  * not journaled, which gives the syscall's own CPU.
  *
- * <p>{@code java -cp target/classes:target/test-classes:<test classpath> io.vkernel.bench.JournalCpu 32 5 4 [on|off]}
- * (clients, seconds per round, rounds).
+ * <p>{@code java -cp target/classes:target/test-classes:<test classpath> io.vkernel.bench.JournalCpu 32 5 4 [on|off]
+ * [outside-us [inside-us]]} (clients, seconds per round, rounds; CPU microseconds each client burns per request outside
+ * the composing scope and inside it, standing for the HTTP work around the syscall: 0 by default).
  */
 public final class JournalCpu {
 
@@ -43,6 +44,8 @@ public final class JournalCpu {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         boolean journaled = args.length <= 3 || !args[3].equals("off");
+        long outsideNanos = args.length > 4 ? Long.parseLong(args[4]) * 1000 : 0;
+        long insideNanos = args.length > 5 ? Long.parseLong(args[5]) * 1000 : 0;
         Path dir = Files.createTempDirectory("vkernel-journal-cpu");
         HikariDataSource data = new HikariDataSource();
         data.setJdbcUrl("jdbc:h2:file:" + dir.resolve("vkernel") + ";WRITE_DELAY=0" + System.getProperty("bench.h2", ""));
@@ -74,7 +77,9 @@ public final class JournalCpu {
             for (int c = 0; c < clients; c++) {
                 Thread t = new Thread(() -> {
                     while (!stop.get()) {
+                        work(outsideNanos);
                         try (KernelJournal.Composing ignored = journal.composing()) {
+                            work(insideNanos);
                             kernel.fcntl(pid, 3, "F_GETFL", 0);
                         }
                         journal.flush();
@@ -109,6 +114,27 @@ public final class JournalCpu {
         data.close();
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /**
+     * Burns about {@code nanos} of this thread's CPU time: the HTTP request's own work around the syscall (parsing,
+     * handler, writing the answer, and the client's side), outside or inside the durability filter's composing scope.
+     */
+    private static void work(long nanos) {
+        if (nanos <= 0) {
+            return;
+        }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long until = threads.getCurrentThreadCpuTime() + nanos;
+        long sink = 0;
+        while (threads.getCurrentThreadCpuTime() < until) {
+            for (int i = 0; i < 200; i++) {
+                sink += i * 31L ^ sink;
+            }
+        }
+        if (sink == 42) {
+            System.out.print("");
         }
     }
 
