@@ -159,5 +159,46 @@ class SenderLinuxGapsTest {
         assertThat(tcb.sndNxt()).isEqualTo(tcb.iss() + 1);
     }
 
+    /**
+     * A segment of exactly one MSS leaves as a paced packet: sch_fq holds it until its departure time. On an AccECN
+     * connection whose peer sent the option, GSO packets are cut into single segments before the device, and a full
+     * 1-MSS send behind another goes out 988 bytes at the pacing rate later, not at once.
+     */
+    @Test
+    void oneMssSendsBackToBack_onAnAccEcnConnection_areSpacedByFq() {
+        t.sysctl(Sysctls.TCP_ECN, 3);
+        t.sysctl(Sysctls.VKERNEL_QDISC, 1);
+        Endpoint client = Endpoint.parse(TcpFixture.CLIENT);
+        Endpoint server = Endpoint.parse(TcpFixture.SERVER);
+        Segment synAck = t.kernel.receive(new Segment(client, server, TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR | TcpFlags.AE,
+                1000, 0, 65535, 1000, new byte[0], TcpOptions.of(new TcpOption.Mss(1000)), 1)).sentSegments().get(0);
+        t.advanceSeconds(0.1);
+        int base = synAck.seq() + 1;
+        TcpOptions accEcn = TcpOptions.of(new TcpOption.Unknown(172, new byte[] {0, 0, 1}));
+        // ACE 010 reflects the SYN-ACK's Not-ECT; 101 afterwards: no CE (RFC 9768)
+        t.kernel.receive(new Segment(client, server, TcpFlags.ACK | TcpFlags.CWR, 1001, base, 65535, 0, new byte[0], accEcn, 2));
+        t.fd = (int) done(t.kernel.accept(t.pid, t.listenFd)).ret();
+        int index = t.kernel.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE)).size();
+        done(t.kernel.write(t.pid, t.fd, new byte[9880], new PacketReport(null)));
+        t.advanceSeconds(0.1);
+        t.kernel.receive(new Segment(client, server, TcpFlags.ACK | TcpFlags.AE | TcpFlags.ECE, 1001, base + 9880, 65535, 0,
+                new byte[0], accEcn, 2));
+        assertThat(t.tcb().cwnd()).isEqualTo(20);
+        long now = t.kernel.inspect(k -> k.clock().now());
+        int at = t.kernel.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE)).size();
+        done(t.kernel.write(t.pid, t.fd, new byte[988], new PacketReport(null)));
+        done(t.kernel.write(t.pid, t.fd, new byte[988], new PacketReport(null)));
+        t.kernel.advance(5);
+        // MSS 1000 less the 12 bytes kept for the AccECN option; the second segment waits in sch_fq for its departure
+        // time (tcp_wstamp_ns advanced by the first at the pacing rate), which rounds to 1 ms here
+        assertThat(leftSince(at, base, now)).containsExactly("P.EA 9880:10868 +0 ms", "P.EA 10868:11856 +1 ms");
+    }
+
+    /** What the kernel sent from wire record {@code wireIndex} on, with when, in ms after {@code now}. */
+    private List<String> leftSince(int wireIndex, int base, long now) {
+        return t.kernel.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE)).stream().skip(wireIndex).filter(r -> !r.inbound())
+                .map(r -> TcpFixture.summary(List.of(r.segment()), base).get(0) + " +" + (r.timeMs() - now) + " ms").toList();
+    }
+
     private static final Endpoint REMOTE = Endpoint.parse("192.0.2.1:80");
 }
