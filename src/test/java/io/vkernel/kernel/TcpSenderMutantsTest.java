@@ -54,13 +54,14 @@ class TcpSenderMutantsTest {
     @Test
     void mtuProbe_leavesAheadOfTheMssSegments_asItsOwnSkb_withTheRetransmissionTimerRunning() {
         int base = probeSent(false);
-        // the SYN-ACK, then the probe and eleven 1460-byte segments: cwnd 12 (PSH on every second, as tcp_tso_autosize()'s
-        // 2-segment GSO packets mark them)
+        // the SYN-ACK, then the probe and ten 1460-byte segments: cwnd 12, less one for the probe ("we are sending
+        // effectively two packets", tcp_mtu_probe()), PSH on every second, as tcp_tso_autosize()'s 2-segment GSO packets mark them
         assertThat(sentSince(1, base)).containsExactly(tuple(".", 0, PROBE), tuple(".", PROBE, MSS), tuple("P.", PROBE + MSS, MSS),
                 tuple(".", PROBE + 2 * MSS, MSS), tuple("P.", PROBE + 3 * MSS, MSS), tuple(".", PROBE + 4 * MSS, MSS),
                 tuple("P.", PROBE + 5 * MSS, MSS), tuple(".", PROBE + 6 * MSS, MSS), tuple("P.", PROBE + 7 * MSS, MSS),
-                tuple(".", PROBE + 8 * MSS, MSS), tuple("P.", PROBE + 9 * MSS, MSS), tuple(".", PROBE + 10 * MSS, MSS));
-        assertThat(t.tcb().sndNxt() - base).isEqualTo(PROBE + 11 * MSS);
+                tuple(".", PROBE + 8 * MSS, MSS), tuple("P.", PROBE + 9 * MSS, MSS));
+        assertThat(t.tcb().sndNxt() - base).isEqualTo(PROBE + 10 * MSS);
+        assertThat(t.tcb().cwnd()).isEqualTo(11);
         // the write's one skb split where the probe ended and where the burst stopped (tso_fragment())
         assertThat(t.tcb().sendBuffer().skbCount(t.tcb())).isEqualTo(3);
         assertThat(t.tcb().retransmitTimer()).isNotNull();
@@ -71,9 +72,9 @@ class TcpSenderMutantsTest {
         int base = probeSent(false);
         long mss = io.vkernel.kernel.tcp.TcpInfo.of(t.tcb()).get("tcpi_snd_mss");
         t.advanceSeconds(0.3); // the RTO resends the head: __tcp_retransmit_skb() sets probe_size 0
-        assertThat(sentSince(13, base)).first().isEqualTo(tuple(".", 0, MSS));
-        PacketReport ack = t.peer.sendSackBlocks(base + PROBE + 11 * MSS); // everything, the probe included
-        assertThat(t.tcb().sndUna() - base).isEqualTo(PROBE + 11 * MSS);
+        assertThat(sentSince(12, base)).first().isEqualTo(tuple(".", 0, MSS));
+        PacketReport ack = t.peer.sendSackBlocks(base + PROBE + 10 * MSS); // everything, the probe included
+        assertThat(t.tcb().sndUna() - base).isEqualTo(PROBE + 10 * MSS);
         assertThat(TcpFixture.steps(ack, "tcp.mtup")).as("no tcp_mtup_probe_success()").isEmpty();
         assertThat(io.vkernel.kernel.tcp.TcpInfo.of(t.tcb()).get("tcpi_snd_mss")).isEqualTo(mss);
     }
@@ -89,8 +90,10 @@ class TcpSenderMutantsTest {
         // tcp_rtt_estimator(): srtt 100 + (30 - 100) / 8 = 91 ms; rto = srtt + 4 x rttvar
         assertThat(t.tcb().srttMs()).isEqualTo(91);
         assertThat(t.tcb().rtoMs()).isEqualTo(294);
-        assertThat(t.tcb().sendBuffer().skbCount(t.tcb())).isEqualTo(3);
-        assertThat(t.tcb().cwnd()).isEqualTo(16);
+        // the probe's skb freed, and the two segments the rescaled cwnd lets out split the unsent one
+        assertThat(t.tcb().sendBuffer().skbCount(t.tcb())).isEqualTo(4);
+        // cwnd scaled from 1500-byte packets to the probe's 1282: 13 x 1500 / 1282 = 15 (12 after the partial ACK, 13 now)
+        assertThat(t.tcb().cwnd()).isEqualTo(15);
         int index = t.peer.received().size();
         t.advanceSeconds(1);
         // the RTO resends the head at the MSS the acknowledged probe raised search_low to (1242), then again after backoff
@@ -106,7 +109,7 @@ class TcpSenderMutantsTest {
         t.advanceSeconds(0.01);
         t.peer.sendSack(base, base + PROBE, base + PROBE + 5 * MSS);
         t.advanceSeconds(0.1);
-        assertThat(sentSince(index, base)).containsExactly(tuple(".", 0, PROBE), tuple(".", PROBE + 11 * MSS, MSS));
+        assertThat(sentSince(index, base)).containsExactly(tuple(".", 0, PROBE), tuple(".", PROBE + 10 * MSS, MSS));
         assertThat(t.tcb().caState()).isEqualTo(CaState.RECOVERY);
         assertThat(t.tcb().totalRetransmits()).isEqualTo(1);
     }

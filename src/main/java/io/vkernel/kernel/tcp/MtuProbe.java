@@ -20,6 +20,8 @@ final class MtuProbe {
     /** net.ipv4.tcp_probe_threshold: below this gap between search_high and search_low no more probing. */
     static final int PROBE_THRESHOLD = 8;
     private static final int HEADERS = 40;
+    /** TCP_MIN_SND_MSS (net.ipv4.tcp_min_snd_mss's default): __tcp_mtu_to_mss() never goes below it. */
+    static final int MIN_SND_MSS = 48;
 
     boolean initialized;
     boolean enabled;
@@ -45,7 +47,7 @@ final class MtuProbe {
 
     /** tcp_mtu_to_mss(): the payload of a packet of {@code mtu} bytes, with the timestamp option if used. */
     static int mtuToMss(Tcb tcb, int mtu) {
-        return Math.max(48, Math.min(mtu - HEADERS, mssClamp(tcb))) - tsLen(tcb);
+        return Math.max(MIN_SND_MSS, Math.min(mtu - HEADERS, mssClamp(tcb))) - tsLen(tcb);
     }
 
     /**
@@ -91,26 +93,37 @@ final class MtuProbe {
         }
     }
 
+    /** tcp_mtu_probe()'s answer when tcp_write_xmit() must send nothing now: wait for cwnd or window to drain. */
+    static final int WAIT = 0;
+    /** tcp_mtu_probe()'s answer when no probe goes and tcp_write_xmit() goes on as usual. */
+    static final int NONE = -1;
+
     /**
-     * tcp_mtu_probe(): the size of the probe to send now from SND.NXT, or 0 when none goes (probing off, one in flight,
-     * not in Open state, cwnd below 11, SACK blocks pending, the search done, too little data or window, or cwnd
-     * not leaving room for it and two more).
+     * tcp_mtu_probe(): the size of the probe to send now from SND.NXT; {@link #NONE} when none goes (probing off, one
+     * in flight, not in Open state, cwnd below 11, SACK blocks pending, the search done, too little data or too small
+     * a window, or cwnd short of room for it and two more with nothing in flight); {@link #WAIT} when it would reach
+     * past the window's end or cwnd lacks room for it and two more while packets are in flight ("Do we need to wait
+     * to drain cwnd?"), where tcp_write_xmit() returns at once and sends nothing.
      */
     static int probeNow(Tcb tcb, int unsent, int mss, int pipeSegments, int reordering) {
         MtuProbe m = tcb.mtup;
         if (!m.initialized || !m.enabled || m.probeSize != 0 || tcb.caState != CaState.OPEN || tcb.cwnd < 11
                 || !tcb.scoreboard.isEmpty()) {
-            return 0;
+            return NONE;
         }
         int probe = mtuToMss(tcb, (m.searchHigh + m.searchLow) >> 1);
         int sizeNeeded = probe + (reordering + 1) * mss;
         if (probe > mtuToMss(tcb, m.searchHigh) || m.searchHigh - m.searchLow < PROBE_THRESHOLD) {
-            return 0; // tcp_mtu_check_reprobe(): net.ipv4.tcp_probe_interval (10 min) is not modelled
+            return NONE; // tcp_mtu_check_reprobe(): net.ipv4.tcp_probe_interval (10 min) is not modelled
         }
-        if (unsent < sizeNeeded || tcb.sndWnd < sizeNeeded
-                || Seq.after(tcb.sndNxt + sizeNeeded, tcb.sndUna + tcb.sndWnd)
-                || pipeSegments + 2 > tcb.cwnd) {
-            return 0;
+        if (unsent < sizeNeeded || tcb.sndWnd < sizeNeeded) {
+            return NONE;
+        }
+        if (Seq.after(tcb.sndNxt + sizeNeeded, tcb.sndUna + tcb.sndWnd)) {
+            return WAIT;
+        }
+        if (pipeSegments + 2 > tcb.cwnd) {
+            return pipeSegments == 0 ? NONE : WAIT; // "With none in flight, don't stall"
         }
         return probe;
     }

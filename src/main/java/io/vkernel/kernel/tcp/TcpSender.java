@@ -240,19 +240,21 @@ final class TcpSender {
     }
 
     /**
-     * tcp_current_mss(): the peer's MSS (at most what a 1500-byte MTU carries) less the timestamp option, and never
-     * more than half the largest window the peer offered (tcp_sync_mss() -> tcp_bound_to_half_wnd()).
+     * tcp_current_mss(): the peer's MSS (at most what a 1500-byte MTU carries, at least TCP_MIN_SND_MSS) less the
+     * timestamp option, and never more than half the largest window the peer offered (tcp_sync_mss() ->
+     * tcp_bound_to_half_wnd()); then less the AccECN option the segments will carry, which tcp_current_mss()
+     * subtracts from that mss_cache.
      */
     static int sendMss(Tcb tcb) {
-        int mss = Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40); // tcp_sync_mss()
-        mss = (tcb.mtup.clamp > 0 ? Math.min(mss, tcb.mtup.clamp) : mss) - (tcb.tsOk ? 12 : 0) // MTU probing's search_low
-                - AccEcn.mssReserve(tcb); // tcp_current_mss(): the AccECN option the segments will carry
+        // tcp_sync_mss() -> __tcp_mtu_to_mss(): a peer MSS below TCP_MIN_SND_MSS (48) is raised to it
+        int mss = Math.max(MtuProbe.MIN_SND_MSS, Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40));
+        mss = (tcb.mtup.clamp > 0 ? Math.min(mss, tcb.mtup.clamp) : mss) - (tcb.tsOk ? 12 : 0); // MTU probing's search_low
         int window = Math.max(tcb.maxSndWnd, tcb.sndWnd);
         int cutoff = window > DEFAULT_MSS ? window >> 1 : window;
         if (cutoff > 0 && mss > cutoff) {
-            return Math.max(cutoff, 68 - (tcb.tsOk ? 32 : 20));
+            mss = Math.max(cutoff, 68 - (tcb.tsOk ? 32 : 20));
         }
-        return mss;
+        return mss - AccEcn.mssReserve(tcb); // tcp_current_mss(): the AccECN option the segments will carry
     }
 
     /**
@@ -293,14 +295,15 @@ final class TcpSender {
     /** {@code pushOne}: tcp_push_one(), which sends the one full skb at once (no tcp_tso_should_defer()). */
     private void transmitPending(Tcb tcb, PacketReport report, boolean fromWrite, boolean more, boolean forcePush, boolean pushOne) {
         MtuProbe.currentMss(tcb, sysctls);
-        if (!pushOne) {
-            mtuProbe(tcb, report);
+        int probed = pushOne ? MtuProbe.NONE : mtuProbe(tcb, report);
+        if (probed == MtuProbe.WAIT) {
+            return; // tcp_write_xmit(): tcp_mtu_probe() returned 0, nothing goes until cwnd or the window drains
         }
         int inFlight = tcb.sndNxt - tcb.sndUna;
         int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
         int mss = sendMss(tcb);
         int maxSegment = sizeGoal(tcb);
-        boolean sentAny = false;
+        boolean sentAny = probed > 0; // tcp_write_xmit(): sent_pkts = 1 after a probe
         boolean hadUnsent = unsent > 0;
         boolean limitedByCwnd = false;
         int minTsoSegs = sysctls.getInt(Sysctls.TCP_MIN_TSO_SEGS);
@@ -464,19 +467,26 @@ final class TcpSender {
 
     /**
      * tcp_mtu_probe(): with net.ipv4.tcp_mtu_probing=2, one segment of the size MTU probing tries next leaves ahead
-     * of the MSS-sized ones (see {@link MtuProbe}), built from the head of the unsent data, without PSH.
+     * of the MSS-sized ones (see {@link MtuProbe}), built from the head of the unsent data, without PSH; cwnd drops by
+     * one, as the probe counts as two packets. Answers the probe's size, {@link MtuProbe#NONE} or {@link MtuProbe#WAIT}.
+     * A probe the qdisc drops is not sent (tcp_transmit_skb() fails, so -1): its bytes stay the send head.
      */
-    private void mtuProbe(Tcb tcb, PacketReport report) {
+    private int mtuProbe(Tcb tcb, PacketReport report) {
         int inFlight = tcb.sndNxt - tcb.sndUna;
         int unsent = tcb.sendQueue.size() - Math.min(inFlight, tcb.sendQueue.size());
         int mss = sendMss(tcb);
         int probe = MtuProbe.probeNow(tcb, unsent, mss, (Recovery.pipe(tcb, mss) + mss - 1) / mss, tcb.rack.reordering);
         if (probe <= 0) {
-            return;
+            return probe;
+        }
+        if (sysctls.qdiscDrops()) {
+            QdiscDrop.dropped(tcb, probe, false, host, recovery, report);
+            return MtuProbe.NONE;
         }
         int start = tcb.sndNxt;
         byte[] chunk = tcb.sendQueue.peek(start - tcb.sndUna, probe);
         host.transmit(output.out(tcb, MtuProbe.flags(), start, tcb.rcvNxt, chunk, false), report);
+        tcb.cwnd -= 1; // "Decrement cwnd here because we are sending effectively two packets."
         tcb.rack.onSent(start, start + probe, probe, clock.now(), false);
         SkbCuts.firstSent(tcb.rack, start, start + probe, 1, probe);
         timers.startRttTiming(tcb, start + probe);
@@ -485,6 +495,7 @@ final class TcpSender {
         timers.armRetransmit(tcb);
         MtuProbe.sent(tcb, start, start + probe, report);
         MtuProbe.refreshDst(tcb);
+        return probe;
     }
 
     /**

@@ -61,7 +61,7 @@ class MtuProbeTest {
         tcb.sndWnd = 100_000;
         assertThat(tcb.mtup.enabled).isFalse();
         assertThat(tcb.mtup.clamp).isZero();
-        assertThat(MtuProbe.probeNow(tcb, 100_000, MSS, 0, 3)).isZero();
+        assertThat(MtuProbe.probeNow(tcb, 100_000, MSS, 0, 3)).isEqualTo(MtuProbe.NONE);
     }
 
     @Test
@@ -77,23 +77,27 @@ class MtuProbeTest {
     void probeNow_eachConditionAtItsEdge() {
         probing();
         assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 9, 3)).as("9 in flight + 2 = cwnd 11").isEqualTo(1242);
-        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 10, 3)).isZero();
-        assertThat(MtuProbe.probeNow(tcb, NEEDED - 1, MSS, 0, 3)).as("too little data").isZero();
-        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 4)).as("reordering asks for one MSS more").isZero();
+        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 10, 3)).as("with packets in flight: wait for cwnd to drain")
+                .isEqualTo(MtuProbe.WAIT);
+        tcb.cwnd = 1;
+        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).as("cwnd below 11 comes first").isEqualTo(MtuProbe.NONE);
+        tcb.cwnd = 11;
+        assertThat(MtuProbe.probeNow(tcb, NEEDED - 1, MSS, 0, 3)).as("too little data").isEqualTo(MtuProbe.NONE);
+        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 4)).as("reordering asks for one MSS more").isEqualTo(MtuProbe.NONE);
         tcb.cwnd = 10;
-        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).as("cwnd below 11").isZero();
+        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).as("cwnd below 11").isEqualTo(MtuProbe.NONE);
         tcb.cwnd = 11;
         tcb.sndWnd = NEEDED;
         assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).as("the window just holds it").isEqualTo(1242);
         tcb.sndWnd = NEEDED - 1;
-        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).isZero();
+        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).isEqualTo(MtuProbe.NONE);
         tcb.sndWnd = NEEDED;
         tcb.sndNxt = 1;
-        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).as("past SND.UNA + SND.WND").isZero();
+        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).as("past SND.UNA + SND.WND: wait").isEqualTo(MtuProbe.WAIT);
         tcb.sndWnd = NEEDED + 1;
         assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).isEqualTo(1242);
         tcb.caState = CaState.DISORDER;
-        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).as("only in Open").isZero();
+        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).as("only in Open").isEqualTo(MtuProbe.NONE);
     }
 
     @Test
@@ -102,7 +106,7 @@ class MtuProbeTest {
         tcb.mtup.searchLow = 1492;
         assertThat(MtuProbe.probeNow(tcb, NEEDED + 1000, MSS, 0, 3)).as("a gap of 8 still probes").isEqualTo(1456);
         tcb.mtup.searchLow = 1493;
-        assertThat(MtuProbe.probeNow(tcb, NEEDED + 1000, MSS, 0, 3)).isZero();
+        assertThat(MtuProbe.probeNow(tcb, NEEDED + 1000, MSS, 0, 3)).isEqualTo(MtuProbe.NONE);
     }
 
     @Test
@@ -115,7 +119,7 @@ class MtuProbeTest {
         assertThat(tcb.mtup.probeSize).isEqualTo(1282);
         assertThat(report.steps()).hasSize(1);
         assertThat(report.steps().get(0).toString()).contains("MTU probe: 1242 bytes (a 1282-byte packet, between 1064 and 1500)");
-        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).isZero();
+        assertThat(MtuProbe.probeNow(tcb, NEEDED, MSS, 0, 3)).isEqualTo(MtuProbe.NONE);
         MtuProbe.onRetransmit(tcb);
         assertThat(tcb.mtup.probeSize).isZero();
         assertThat(tcb.mtup.searchLow).isEqualTo(1064);
