@@ -41,6 +41,12 @@ class ResetQueuesTest {
         t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt() + 500, t.tcb().sndUna(), "x".repeat(100));
         assertThat(t.tcb().outOfOrderBytes()).isEqualTo(100);
         assertThat(ioctl("SIOCOUTQ")).isEqualTo(3000);
+        assertThat(memory().sendQueued()).as("the memory view charges the queued bytes").isEqualTo(3000);
+    }
+
+    /** The memory view's Linux side of the process's socket (its sk_sndbuf as set, 0 here). */
+    private MemoryAccount.Linux memory() {
+        return MemoryAccount.connection(held(), 0).linux();
     }
 
     @Test
@@ -53,6 +59,8 @@ class ResetQueuesTest {
         assertThat(ioctl("SIOCOUTQ")).as("write_seq - snd_una").isEqualTo(3000);
         assertThat(ioctl("SIOCOUTQNSD")).as("write_seq - snd_nxt: all of it was sent").isZero();
         assertThat(held().sendBuffer().wmemQueued(held())).as("tcp_write_queue_purge()").isZero();
+        assertThat(memory().sendQueued()).as("nor does the memory view charge them").isZero();
+        assertThat(memory().sendCharged()).isZero();
         assertThat(rmemAlloc()).as("the out-of-order queue is kept until close()").isEqualTo(ofoCharge);
     }
 
