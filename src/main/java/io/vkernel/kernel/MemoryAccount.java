@@ -181,7 +181,7 @@ public final class MemoryAccount {
         int received = tcb.receiveQueued();
         long receiveCharged = truesize(received, TcpEngine.ADVERTISED_MSS)
                 + tcb.outOfOrderBytes() + (long) tcb.outOfOrderSegments() * SKB_OVERHEAD;
-        int sent = tcb.sendQueued();
+        int sent = tcb.sendQueueBytes();
         long sendCharged = truesize(sent, Math.max(1, tcb.peerMss()));
         long pages = (receiveCharged + PAGE - 1) / PAGE + (sendCharged + PAGE - 1) / PAGE;
         long bytes = objects.stream().mapToLong(Item::bytes).sum() + receiveCharged + sendCharged;

@@ -29,25 +29,29 @@ public final class IsnGenerator {
      * bits, so the final ACK alone proves the handshake without any state kept.
      */
     public int cookie(FourTuple tuple, int clientIsn, long nowMs, int mssIndex) {
-        int minute = (int) (nowMs / 60_000) & 0xff;
-        return (minute << 24) | (cookieHash(tuple, clientIsn, minute) & 0x00fffffc) | mssIndex;
+        int count = (int) (nowMs / 60_000); // tcp_cookie_time(): whole minutes; the cookie keeps its low byte
+        return (count << 24) | (cookieHash(tuple, clientIsn, count) & 0x00fffffc) | mssIndex;
     }
 
-    /** The MSS index a valid cookie carries, or -1 when it is forged or older than two minutes. */
+    /**
+     * The MSS index a valid cookie carries, or -1 when it is forged or older than two minutes. As
+     * check_tcp_syn_cookie(): the age is the top byte's distance from the counter's low byte, and the hash is taken
+     * again over the whole counter less that age, so a cookie replayed a multiple of 256 minutes later fails.
+     */
     public int checkCookie(FourTuple tuple, int clientIsn, int cookie, long nowMs) {
-        int minute = cookie >>> 24;
-        long age = ((nowMs / 60_000) - minute) & 0xff;
+        int count = (int) (nowMs / 60_000);
+        int age = (count - (cookie >>> 24)) & 0xff;
         if (age > 1) {
-            return -1;
+            return -1; // MAX_SYNCOOKIE_AGE
         }
-        return (cookieHash(tuple, clientIsn, minute) & 0x00fffffc) == (cookie & 0x00fffffc) ? cookie & 3 : -1;
+        return (cookieHash(tuple, clientIsn, count - age) & 0x00fffffc) == (cookie & 0x00fffffc) ? cookie & 3 : -1;
     }
 
     /** msstab[] of syncookies.c: the MSS values a cookie can encode. */
     public static final int[] COOKIE_MSS = {536, 1300, 1440, 1460};
 
-    private int cookieHash(FourTuple tuple, int clientIsn, int minute) {
-        return (int) mix(mix(secret ^ 0x2545f4914f6cdd1dL ^ minute) ^ ((long) tuple.remote().address() << 32)
+    private int cookieHash(FourTuple tuple, int clientIsn, int count) {
+        return (int) mix(mix(secret ^ 0x2545f4914f6cdd1dL ^ count) ^ ((long) tuple.remote().address() << 32)
                 ^ ((long) tuple.remote().port() << 16) ^ tuple.local().port() ^ ((long) clientIsn << 20));
     }
 

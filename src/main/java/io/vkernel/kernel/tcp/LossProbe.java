@@ -108,11 +108,11 @@ final class LossProbe {
                 what = "the FIN again";
             } else if (!rack.sent.isEmpty()) {
                 Rack.Sent last = rack.sent.get(rack.sent.size() - 1);
-                int start = last.start;
+                int start = lastSegmentStart(tcb, last.end, mss);
                 int end = Math.min(last.end, tcb.sndUna + tcb.sendQueue.size());
-                if (Seq.before(start, tcb.sndUna)) {
-                    start = tcb.sndUna;
-                }
+                // __tcp_retransmit_skb(skb, 1): at most one segment of the current MSS (tcp_fragment() at cur_mss),
+                // which is below the skb's own when the MSS fell since it left (an acknowledged MTU probe's search_low)
+                end = Seq.after(end, start + mss) ? start + mss : end;
                 if (Seq.after(end, start)) {
                     // tcp_send_loss_probe(): tcp_fragment() leaves the last MSS of the last skb an skb of its own
                     SkbCuts.cutAt(rack, start);
@@ -144,6 +144,24 @@ final class LossProbe {
             }
         }
         timers.armRetransmit(tcb); // tcp_rearm_rto(): a full RTO from now
+    }
+
+    /**
+     * Where tcp_send_loss_probe() starts the segment it resends: in the last skb of the retransmission queue (from
+     * SND.UNA or the last cut before {@code end}), of {@code pcount} segments of the size it was sent with, the skb
+     * is cut at (pcount - 1) x the current MSS when it is longer than that (tcp_fragment()); else it starts there.
+     */
+    private static int lastSegmentStart(Tcb tcb, int end, int mss) {
+        int skbStart = SkbCuts.lastSkbStart(tcb.rack, tcb.sndUna, end);
+        int gsoSize = 1;
+        for (Rack.Sent piece : tcb.rack.sent) {
+            if (Seq.after(piece.end, skbStart) && !Seq.after(piece.end, end)) {
+                gsoSize = Math.max(gsoSize, piece.end - piece.start); // tcp_skb_mss(): the skb's segment size
+            }
+        }
+        int length = end - skbStart;
+        int pcount = (length + gsoSize - 1) / gsoSize; // tcp_skb_pcount(), recomputed by tcp_trim_head()
+        return pcount > 1 && length > (pcount - 1) * mss ? skbStart + (pcount - 1) * mss : skbStart;
     }
 
     /**

@@ -195,7 +195,9 @@ final class PassiveOpen {
             }
         }
         int cookie = isns.cookie(tuple, syn.seq(), clock.now(), index);
-        listener.synFlood(clock.now());
+        if (listener.lastSynFloodAt() < 0 || clock.now() - listener.lastSynFloodAt() > 1000) {
+            listener.synFlood(clock.now()); // tcp_synq_overflow(): the stamp moves at most once a second (HZ)
+        }
         host.count(SnmpCounter.SYNCOOKIES_SENT);
         int pending = listener.synRecv();
         int backlog = listener.backlog();

@@ -82,6 +82,8 @@ public final class Tcb implements BindTable.Owner {
     final MtuProbe mtup = new MtuProbe();
     /** Set after a reset: writes fail with EPIPE once the first error was reported. */
     boolean reset;
+    /** The unacknowledged bytes {@code TcpStates.closeTcb()} purged from the send queue. */
+    int purgedUnacked;
     boolean orphan;
     /**
      * The connection lives on as an inet_timewait_sock (tcp_time_wait(): TIME_WAIT, or an orphan's FIN_WAIT2
@@ -381,7 +383,17 @@ public final class Tcb implements BindTable.Owner {
         return sendBuffer;
     }
 
+    /**
+     * write_seq - snd_una less a SYN or FIN: the bytes written and not acknowledged (tcp_ioctl()'s SIOCOUTQ, tcp_diag's
+     * Send-Q), including those a reset or timeout purged from the send queue (tcp_write_queue_purge() leaves write_seq
+     * and snd_una as they were).
+     */
     public int sendQueued() {
+        return sendQueue.size() + purgedUnacked;
+    }
+
+    /** The bytes the send queue still holds (and charges to sk_wmem_queued): none once purged. */
+    public int sendQueueBytes() {
         return sendQueue.size();
     }
 

@@ -40,6 +40,7 @@ final class TcpClose {
             tcb.pendingError = Errno.ECONNRESET; // tcp_disconnect(): WRITE_ONCE(sk->sk_err, ECONNRESET)
         }
         tcb.receiveQueue.clear();
+        tcb.clearOfo(); // tcp_disconnect(): skb_rbtree_purge(&tp->out_of_order_queue)
         tcb.fastOpenChild = false; // tp->fastopen_rsk is cleared: a later connect() is an ordinary one
         report.step("tcp.disconnect", () -> "tcp_disconnect() from " + old + ": the socket is unconnected and may connect again");
     }

@@ -38,7 +38,10 @@ final class TcpOutput {
         this.challengeLimit = new ChallengeAckLimit(clock, sysctls, host);
     }
 
-    /** A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them. */
+    /**
+     * A segment of an established connection: our window scaled as negotiated, timestamps when both sides use them.
+     * One segment: its callers (the RTO's and the loss probe's resends, the window probe) send at most one MSS.
+     */
     Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload) {
         return out(tcb, flags, seq, ack, payload, null);
     }
@@ -54,7 +57,7 @@ final class TcpOutput {
 
     /**
      * As above; {@code gsoPush} says whether the last GSO packet of this send carries PSH by __tcp_transmit_skb()'s
-     * rule when the caller knows how Linux cut it (new data from tcp_write_xmit()), null to judge by tcp_tso_segs().
+     * rule when the caller knows how Linux cut it (new data from tcp_write_xmit()), null for one segment.
      */
     Segment out(Tcb tcb, int flags, int seq, int ack, byte[] payload, Boolean gsoPush) {
         tcb.unackedBytes = 0; // every segment of the connection carries the ACK
@@ -95,8 +98,7 @@ final class TcpOutput {
                     : TcpOptions.NONE;
         }
         int mss = TcpSender.sendMss(tcb);
-        if (payload != null && (flags & TcpFlags.SYN) == 0 && payload.length > mss && (gsoPush != null ? gsoPush
-                : Pacing.lastPacketIsGso(tcb, (payload.length + mss - 1) / mss, mss, sysctls.getInt(Sysctls.TCP_MIN_TSO_SEGS)))) {
+        if (payload != null && (flags & TcpFlags.SYN) == 0 && payload.length > mss && Boolean.TRUE.equals(gsoPush)) {
             // __tcp_transmit_skb(): every GSO packet (tcp_skb_pcount() > 1) carries PSH, to flush GRO at the receiver,
             // wherever the skb was cut (cwnd, window, a retransmission); a last packet of one MSS keeps its own flags
             flags |= TcpFlags.PSH;

@@ -74,10 +74,15 @@ final class TcpStates {
         }
         if (tcb.orphan) {
             tcb.receiveQueue.clear(); // a socket still open keeps its received bytes readable after a reset
+            // and its out-of-order queue, charged to sk_rmem_alloc, until close() destroys it (tcp_done() does not
+            // purge it; tcp_v4_destroy_sock() and tcp_disconnect() do)
+            tcb.clearOfo();
         }
+        // tcp_write_queue_purge() (tcp_done_with_error(), tcp_close(), tcp_disconnect()) frees the send queue;
+        // write_seq - snd_una, which SIOCOUTQ and Send-Q read, still counts what it held
+        tcb.purgedUnacked = tcb.sendQueue.size();
         tcb.sendQueue.clear();
         tcb.sendBuffer.clear();
-        tcb.clearOfo();
     }
 
     void enterTimeWait(Tcb tcb, String why) {
