@@ -261,6 +261,22 @@ class ClientConnectGapsTest {
         assertThat(tcbOf(fd).state()).isEqualTo(TcpState.SYN_SENT);
     }
 
+    /**
+     * After connect(AF_UNSPEC) the socket is SS_UNCONNECTED, not SS_CONNECTING: a connect() that then fails on its
+     * address (tcp_v4_connect(): a broadcast route is ENETUNREACH) leaves it so, and a write() is EPIPE
+     * (sk_stream_wait_connect() on TCP_CLOSE), not the ENOTCONN of a socket whose connect is under way.
+     */
+    @Test
+    void aWriteAfterConnectUnspecAndAFailedConnect_isEpipe() {
+        int fd = socket(true);
+        connect(fd);
+        done(t.kernel.disconnect(t.pid, fd, new PacketReport(null)));
+        assertThat(done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR")).value()).as("tcp_disconnect() from SYN_SENT, read here")
+                .isEqualTo(Errno.ECONNRESET.number());
+        assertErrno(done(t.kernel.connect(t.pid, fd, Endpoint.parse("255.255.255.255:80"), new PacketReport(null))), Errno.ENETUNREACH);
+        assertErrno(done(t.kernel.write(t.pid, fd, new byte[10], new PacketReport(null))), Errno.EPIPE);
+    }
+
     // ---------------------------------------------------------------- zero-copy ranges of a connection that ends unacknowledged
 
     private SyscallResult errqueue(int fd) {
@@ -321,5 +337,55 @@ class ClientConnectGapsTest {
         SyscallResult zc = errqueue(t.fd);
         assertThat(zc.extendedErr().info()).isZero();
         assertThat(zc.extendedErr().data()).isZero();
+    }
+
+    // ---------------------------------------------------------------- SYN data resent after a SYN-ACK that acknowledged part of it
+
+    /** A segment from the remote with timestamps: TSval {@code tsVal}, echoing {@code tsEcr}. */
+    private PacketReport fromRemoteTs(int fd, int flags, int seq, int ack, long tsVal, long tsEcr) {
+        String syn = (flags & TcpFlags.SYN) != 0 ? "mss 1460,sackOK," : "nop,nop,";
+        List<TcpOption> options = new ArrayList<>(TcpOptions.parseText(syn + "TS val " + tsVal + " ecr " + tsEcr
+                + ((flags & TcpFlags.SYN) != 0 ? ",nop,wscale 7" : "")).list());
+        if ((flags & TcpFlags.SYN) != 0) {
+            options.add(COOKIE);
+        }
+        return t.kernel.receive(new Segment(REMOTE, tcbOf(fd).tuple().local(), flags, seq, ack, 30000, 0, null, new TcpOptions(options)));
+    }
+
+    /**
+     * tcp_rcv_fastopen_synack() resends the SYN data the SYN-ACK left unacknowledged through tcp_retransmit_skb(), which
+     * sets retrans_stamp (the SYN's own was cleared when the SYN was acknowledged). A timeout before that resend is
+     * acknowledged starts an episode that may be undone, but only by an ACK echoing a TSval sent before retrans_stamp:
+     * an ACK echoing the resend's own TSval proves nothing spurious (tcp_packet_delayed()), so cwnd stays reduced.
+     */
+    @Test
+    void aTimeoutAfterResentSynData_isNotUndoneByAnAckEchoingTheResendsOwnTimestamp() {
+        learnCookie();
+        int fd = socket(true);
+        assertThat(done(fastOpen(fd, 1000)).ret()).isEqualTo(1000);
+        long synTsVal = sentBy(fd).get(0).timestamps().value();
+        t.kernel.advance(100);
+        int iss = tcbOf(fd).iss();
+        int before = sentBy(fd).size();
+        fromRemoteTs(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, iss + 1 + 400, 7000, synTsVal);
+        Segment resend = sentBy(fd).subList(before, sentBy(fd).size()).stream().filter(s -> s.payload().length > 0).findFirst().orElseThrow();
+        assertThat(resend.seq()).isEqualTo(iss + 1 + 400);
+        assertThat(resend.payload()).hasSize(600);
+        java.util.Map<String, Long> afterSynAck = t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(tcbOf(fd)));
+        assertThat(afterSynAck.get("tcpi_ca_state")).as("tcp_non_congestion_loss_retransmit(): CA_Loss").isEqualTo(4);
+        assertThat(afterSynAck.get("tcpi_snd_cwnd")).isEqualTo(10);
+
+        // the resend is not acknowledged: the retransmission timer resends it and cwnd drops to 1
+        for (int i = 0; i < 40 && t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(tcbOf(fd))).get("tcpi_snd_cwnd") != 1; i++) {
+            t.kernel.advance(50);
+        }
+        assertThat(t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(tcbOf(fd))).get("tcpi_snd_cwnd")).isEqualTo(1);
+        long undosBefore = t.counter(io.vkernel.kernel.trace.SnmpCounter.TCP_LOSS_UNDO);
+
+        fromRemoteTs(fd, TcpFlags.ACK, REMOTE_ISN + 1, iss + 1 + 1000, 7100, resend.timestamps().value());
+        assertThat(t.counter(io.vkernel.kernel.trace.SnmpCounter.TCP_LOSS_UNDO)).isEqualTo(undosBefore);
+        java.util.Map<String, Long> acked = t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(tcbOf(fd)));
+        assertThat(acked.get("tcpi_ca_state")).isZero();
+        assertThat(acked.get("tcpi_snd_cwnd")).as("not restored to 10").isLessThan(10);
     }
 }
