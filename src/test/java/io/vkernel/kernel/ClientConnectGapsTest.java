@@ -26,7 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A client socket where vkernel used to differ from Linux: TCP_MAXSEG before the peer's SYN (tp->mss_cache from
  * tcp_connect_init()) and after the connection closed; the writebias of a blocking sendto(MSG_FASTOPEN) whose SYN
  * carried every byte; shutdown() of a socket in SYN_SENT (inet_shutdown() runs tcp_disconnect()); sendto(MSG_FASTOPEN)
- * after connect(AF_UNSPEC) (a new connection). From the GAP rows of the Syscalls ledger.
+ * after connect(AF_UNSPEC) (a new connection); zero-copy ranges completed when a reset or disconnect frees their skbs
+ * (tcp_write_queue_purge()); the retrans_stamp of SYN data resent after a partial SYN-ACK. From the GAP rows of the
+ * Syscalls and FastOpenClient ledgers.
  */
 class ClientConnectGapsTest {
 
@@ -275,6 +277,40 @@ class ClientConnectGapsTest {
                 .isEqualTo(Errno.ECONNRESET.number());
         assertErrno(done(t.kernel.connect(t.pid, fd, Endpoint.parse("255.255.255.255:80"), new PacketReport(null))), Errno.ENETUNREACH);
         assertErrno(done(t.kernel.write(t.pid, fd, new byte[10], new PacketReport(null))), Errno.EPIPE);
+    }
+
+    @Test
+    void aWriteAfterShutdownInSynSentAndAFailedConnect_isEpipe() {
+        int fd = socket(true);
+        connect(fd);
+        done(t.kernel.shutdown(t.pid, fd, 1, new PacketReport(null)));
+        assertThat(done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR")).value()).isEqualTo(Errno.ECONNRESET.number());
+        assertErrno(done(t.kernel.connect(t.pid, fd, Endpoint.parse("255.255.255.255:80"), new PacketReport(null))), Errno.ENETUNREACH);
+        assertErrno(done(t.kernel.write(t.pid, fd, new byte[10], new PacketReport(null))), Errno.EPIPE);
+    }
+
+    @Test
+    void aFastOpenSendAfterConnectUnspecThatFailsOnItsAddress_leavesTheSocketFreeToConnect() {
+        int fd = socket(true);
+        connect(fd);
+        done(t.kernel.disconnect(t.pid, fd, new PacketReport(null)));
+        assertErrno(done(t.kernel.sendto(t.pid, fd, new byte[10], Syscalls.MSG_FASTOPEN, Endpoint.parse("255.255.255.255:80"), false,
+                new PacketReport(null))), Errno.ENETUNREACH);
+        assertErrno(done(connect(fd)), Errno.EINPROGRESS);
+        assertThat(tcbOf(fd).state()).isEqualTo(TcpState.SYN_SENT);
+    }
+
+    @Test
+    void aConnectionMadeBySendtoAfterConnectUnspec_thatIsRefused_reportsTheRefusalToTheNextConnect() {
+        learnCookie();
+        int fd = socket(true);
+        connect(fd);
+        done(t.kernel.disconnect(t.pid, fd, new PacketReport(null)));
+        done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR"));
+        done(fastOpen(fd, 10));
+        fromRemote(fd, TcpFlags.RST | TcpFlags.ACK, 0, tcbOf(fd).iss() + 11);
+        // SS_CONNECTING and TCP_CLOSE: __inet_stream_connect() reports sock_error()
+        assertErrno(done(connect(fd)), Errno.ECONNREFUSED);
     }
 
     // ---------------------------------------------------------------- zero-copy ranges of a connection that ends unacknowledged
