@@ -166,7 +166,7 @@ class FastOpenSendtoMutantsTest {
         int before = sentToRemote().size();
         synAck(fd, 500);
         assertThat(call.result().ret()).isEqualTo(500);
-        // when the handshake's ACK goes is not asserted: Linux delays it (writebias), vkernel sends it at once
+        // the handshake's ACK waits for TCP_DELACK_MAX (the writebias): ClientConnectGapsTest
         assertThat(sentToRemote().subList(before, sentToRemote().size())).allSatisfy(ack -> assertThat(ack.payload()).isEmpty());
     }
 

@@ -76,6 +76,8 @@ public final class ErrorQueue {
         int calls = 1;
         /** Whether the data was copied on its way out (uarg->zerocopy cleared); always so through vkernel's NIC. */
         boolean copied = true;
+        /** Its skbs were freed unacknowledged (tcp_write_queue_purge()): it completes once its calls return. */
+        boolean purged;
 
         Uarg(long id, long bytelen, int endSeq) {
             this.id = id;
@@ -153,7 +155,7 @@ public final class ErrorQueue {
      * The send() returned. {@code queuedAny} false: it queued nothing, so its id is given back
      * (msg_zerocopy_put_abort(): sk_zckey--, len--), and a range left empty never notifies.
      */
-    public void finish(Uarg uarg, boolean queuedAny) {
+    public boolean finish(Uarg uarg, boolean queuedAny) {
         uarg.calls--;
         if (!queuedAny) {
             zckey--;
@@ -165,6 +167,32 @@ public final class ErrorQueue {
                 }
             }
         }
+        if (uarg.purged && uarg.calls == 0 && pending.remove(uarg)) {
+            notify(uarg); // the last reference of a range whose skbs are gone: the callback runs now
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * tcp_write_queue_purge() (tcp_reset(), tcp_done_with_error(), tcp_disconnect()): the unacknowledged skbs are
+     * freed, dropping their references, so each range no send() still holds completes at once (skb_release_data() ->
+     * skb_zcopy_clear() -> __msg_zerocopy_callback()); one still held completes when that call returns. Answers
+     * whether a notification was queued.
+     */
+    public boolean purged() {
+        tail = null;
+        boolean notified = false;
+        for (var it = pending.iterator(); it.hasNext(); ) {
+            Uarg uarg = it.next();
+            uarg.purged = true;
+            if (uarg.calls == 0) {
+                it.remove();
+                notify(uarg);
+                notified = true;
+            }
+        }
+        return notified;
     }
 
     /** SND.UNA moved to {@code sndUna}: each range whose bytes are all acknowledged and whose sends returned notifies. */

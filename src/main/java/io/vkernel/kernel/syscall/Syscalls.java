@@ -472,6 +472,12 @@ public final class Syscalls {
             if ((kernel.sysctls().get(Sysctls.TCP_FASTOPEN) & io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE) == 0 || unspec) {
                 throw new SyscallException(Errno.EOPNOTSUPP);
             }
+            if (tcb != null && socket.isDisconnected() && tcb.state() == TcpState.CLOSE) {
+                // __inet_stream_connect(): SS_UNCONNECTED and TCP_CLOSE after tcp_disconnect(): a new connection
+                socket.attach(null);
+                socket.setDisconnected(false);
+                tcb = null;
+            }
             if (deferred) {
                 copied = unreadable ? kernel.tcp().sendDeferredSynUnreadable(tcb, report) : kernel.tcp().sendDeferredSyn(tcb, data, report);
                 newSyn = true;
@@ -514,8 +520,10 @@ public final class Syscalls {
             Errno errno = newSyn ? Errno.EINPROGRESS : Errno.EALREADY;
             return failed(call, errno);
         }
-        if (handshaking && copied < data.length) {
-            io.vkernel.kernel.tcp.TcpEngine.fastOpenWritePending(conn, true); // inet_wait_for_connect()'s writebias
+        if (handshaking) {
+            // __inet_stream_connect(): writebias is 1 for any tcp_sendmsg_fastopen() (fastopen_req->data is set), so
+            // inet_wait_for_connect() holds sk_write_pending even when the SYN carried every byte
+            io.vkernel.kernel.tcp.TcpEngine.fastOpenWritePending(conn, true);
         }
         int[] written = {copied};
         boolean[] connected = {!handshaking};
@@ -705,6 +713,15 @@ public final class Syscalls {
             if (tcb == null || tcb.state() == TcpState.CLOSE) {
                 throw new SyscallException(Errno.ENOTCONN);
             }
+            if (tcb.state() == TcpState.SYN_SENT) {
+                // inet_shutdown() on TCP_SYN_SENT, whatever the direction: tcp_disconnect() (sk_err ECONNRESET, no
+                // RST) and SS_UNCONNECTED; a call asleep in inet_wait_for_connect() wakes to that error
+                kernel.tcp().disconnect(tcb, "shutdown() in SYN_SENT: tcp_disconnect()", report);
+                socket.setConnecting(false);
+                socket.setDisconnected(true);
+                kernel.wakeSocket(socket, report);
+                return SyscallResult.ok(0, call + " = 0");
+            }
             kernel.tcp().shutdown(tcb, how != 1, how != 0, report);
             kernel.wakeSocket(socket, report);
             return SyscallResult.ok(0, call + " = 0");
@@ -780,13 +797,7 @@ public final class Syscalls {
                         : socket.tcb() != null ? socket.tcb().rcvBufLimit() : kernel.sysctls().get(Sysctls.TCP_RMEM_DEFAULT);
                 case "SO_SNDBUF" -> socket.options().sndBuf > 0 ? socket.options().sndBuf : socket.tcb() != null
                         ? socket.tcb().sendBuffer().sndBuf(socket.tcb(), kernel.sysctls()) : kernel.sysctls().get(Sysctls.TCP_WMEM_DEFAULT);
-                // do_tcp_getsockopt(): tp->mss_cache, TCP_MSS_DEFAULT (536) before a connection has one
-                // do_tcp_getsockopt(): tp->mss_cache (TCP_MSS_DEFAULT, 536, before a connection has one); user_mss
-                // instead on a closed or listening socket that set it
-                case "TCP_MAXSEG" -> socket.tcb() != null && socket.tcb().state().isSynchronized()
-                        ? TcpInfo.of(socket.tcb()).get("tcpi_snd_mss")
-                        : socket.options().userMss > 0 && (socket.tcb() == null || socket.isListening()) ? socket.options().userMss
-                        : TcpEngine.DEFAULT_MSS;
+                case "TCP_MAXSEG" -> maxSeg(socket);
                 case "TCP_CORK" -> socket.options().cork ? 1 : 0;
                 // do_tcp_getsockopt(): tp->notsent_lowat as set (0 when the sysctl applies)
                 case "TCP_NOTSENT_LOWAT" -> socket.options().notsentLowat;
@@ -802,6 +813,20 @@ public final class Syscalls {
             String shown = option.equals("SO_ERROR") && value != 0 ? Errno.byNumber((int) value).name() : String.valueOf(value);
             return SyscallResult.ok(0, call.replace(")", ", [" + shown + "], [4]) = 0")).withValue(value);
         });
+    }
+
+    /**
+     * do_tcp_getsockopt(TCP_MAXSEG): user_mss on a socket in CLOSE or LISTEN that set one, else tp->mss_cache:
+     * TCP_MSS_DEFAULT (536, tcp_init_sock()) on a socket that never connected, then what tcp_sync_mss() made of it.
+     */
+    private long maxSeg(Socket socket) {
+        Tcb tcb = socket.tcb();
+        int userMss = socket.options().userMss;
+        boolean unconnected = tcb == null || socket.isListening();
+        if (userMss > 0 && (unconnected || tcb.state() == TcpState.CLOSE)) {
+            return userMss;
+        }
+        return unconnected ? TcpEngine.DEFAULT_MSS : TcpInfo.mssCache(tcb, userMss, kernel.sysctls().get(Sysctls.TCP_TIMESTAMPS) != 0);
     }
 
     /** The ioctl requests vkernel answers (tcp_ioctl()). */

@@ -62,8 +62,8 @@ final class ZeroCopySend {
             return;
         }
         finished = true;
-        socket.errorQueue().finish(uarg, queuedAny);
-        if (tcb != null && socket.errorQueue().acked(tcb.sndUna())) {
+        boolean purgedDone = socket.errorQueue().finish(uarg, queuedAny);
+        if (purgedDone | (tcb != null && socket.errorQueue().acked(tcb.sndUna()))) {
             kernel.wakeSocket(socket, report);
         }
     }

@@ -298,7 +298,8 @@ final class ActiveOpen {
                 tcb.dataReceived = true;
                 tcb.pingpong = false;
                 tcb.quickAcks = TcpEngine.MAX_QUICKACKS;
-                output.scheduleDelayedAck(tcb);
+                // ICSK_TIME_DACK at TCP_DELACK_MAX: it fires only when the call had nothing left to write after the SYN
+                output.scheduleDelayedAck(tcb, TcpEngine.DELACK_MAX_MS);
             } else {
                 report.step("tcp.established", "SYN-ACK acknowledges our SYN: ESTABLISHED, ACK sent");
                 output.sendAck(tcb, report);

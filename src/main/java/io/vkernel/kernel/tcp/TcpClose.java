@@ -28,20 +28,21 @@ final class TcpClose {
      * socket's error becomes ECONNRESET (as from SYN_SENT, silently). The queues are purged; the socket stays open and
      * bound, and connect() may be called on it again.
      */
-    void disconnect(Tcb tcb, PacketReport report) {
+    void disconnect(Tcb tcb, String cause, PacketReport report) {
         TcpState old = tcb.state;
         boolean needReset = old == TcpState.ESTABLISHED || old == TcpState.CLOSE_WAIT || old == TcpState.FIN_WAIT1
                 || old == TcpState.FIN_WAIT2 || old == TcpState.SYN_RECV;
         if (needReset) {
             output.sendReset(tcb, report);
         }
-        states.closeTcb(tcb, "connect(AF_UNSPEC): tcp_disconnect()" + (needReset ? " sent RST" : ""));
+        states.closeTcb(tcb, cause + (needReset ? " sent RST" : ""));
         if (needReset || old == TcpState.SYN_SENT) {
             tcb.pendingError = Errno.ECONNRESET; // tcp_disconnect(): WRITE_ONCE(sk->sk_err, ECONNRESET)
         }
         tcb.receiveQueue.clear();
         tcb.clearOfo(); // tcp_disconnect(): skb_rbtree_purge(&tp->out_of_order_queue)
         tcb.fastOpenChild = false; // tp->fastopen_rsk is cleared: a later connect() is an ordinary one
+        tcb.deferConnect = false; // inet_clear_bit(DEFER_CONNECT): a later write() does not send this TCB's SYN
         report.step("tcp.disconnect", () -> "tcp_disconnect() from " + old + ": the socket is unconnected and may connect again");
     }
 

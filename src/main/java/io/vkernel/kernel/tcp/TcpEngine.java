@@ -49,6 +49,8 @@ public final class TcpEngine {
     public static final int MAX_QUICKACKS = 16;
     /** TCP_DELACK_MIN: the shortest delayed-ACK timeout. */
     public static final long DELACK_MS = 40;
+    /** TCP_DELACK_MAX: the longest an ACK is delayed (HZ/5). */
+    public static final long DELACK_MAX_MS = 200;
 
     /** net.ipv4.tcp_available_congestion_control: the names TCP_CONGESTION accepts. */
     public static final List<String> CONGESTION_CONTROLS = List.of("reno", "cubic");
@@ -233,7 +235,12 @@ public final class TcpEngine {
 
     /** tcp_disconnect() for connect(fd, AF_UNSPEC): RST where Linux sends one, CLOSE, the socket reusable. */
     public void disconnect(Tcb tcb, PacketReport report) {
-        closer.disconnect(tcb, report);
+        closer.disconnect(tcb, "connect(AF_UNSPEC): tcp_disconnect()", report);
+    }
+
+    /** tcp_disconnect() for {@code cause} (shutdown() of a socket in SYN_SENT runs it too: inet_shutdown()). */
+    public void disconnect(Tcb tcb, String cause, PacketReport report) {
+        closer.disconnect(tcb, cause, report);
     }
 
     /** shutdown(): SHUT_RD only marks the receive side; SHUT_WR sends FIN without orphaning the socket. */

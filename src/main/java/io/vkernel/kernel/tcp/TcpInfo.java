@@ -103,6 +103,26 @@ public final class TcpInfo {
     }
 
     /** tp->mss_cache: the peer's MSS less the timestamp option when both use it (tcp_sync_mss()). */
+    /**
+     * tp->mss_cache of a socket with a connection, as do_tcp_getsockopt(TCP_MAXSEG) reads it: TCP_MSS_DEFAULT while
+     * a deferred Fast Open connect has not run tcp_connect_init(); from there until the peer's SYN, tcp_sync_mss()
+     * on the route's MTU clamped to tcp_v4_connect()'s mss_clamp (TCP_MSS_DEFAULT, or {@code userMss}), less the
+     * timestamp option tcp_connect_init() reserves when net.ipv4.tcp_timestamps is on ({@code timestamps}); after
+     * it the send MSS. A closed connection keeps its last value (tcp_disconnect() does not reset mss_cache).
+     */
+    public static int mssCache(Tcb tcb, int userMss, boolean timestamps) {
+        if (tcb.deferConnect) {
+            return TcpEngine.DEFAULT_MSS;
+        }
+        boolean peerSyn = tcb.irs != 0 || tcb.rcvNxt != 0; // rcv_nxt = irs + 1: never both 0 once a SYN came in
+        if (!peerSyn) {
+            int clamp = userMss > 0 ? userMss : TcpEngine.DEFAULT_MSS;
+            // __tcp_mtu_to_mss() floors at tcp_min_snd_mss (48) before tcp_mtu_to_mss() takes the options off
+            return Math.max(48, Math.min(tcb.pmtu - 40, clamp)) - (timestamps ? 12 : 0);
+        }
+        return sndMss(tcb);
+    }
+
     static int sndMss(Tcb tcb) {
         int mss = Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40);
         return Math.max(1, (tcb.mtup.clamp > 0 ? Math.min(mss, tcb.mtup.clamp) : mss) - (tcb.tsOk ? 12 : 0));

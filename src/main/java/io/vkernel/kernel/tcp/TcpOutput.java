@@ -273,8 +273,12 @@ final class TcpOutput {
 
     /** tcp_send_delayed_ack(): the ACK leaves when the 40 ms timer fires, unless a segment carries it first. */
     void scheduleDelayedAck(Tcb tcb) {
+        scheduleDelayedAck(tcb, DELACK_MS);
+    }
+
+    void scheduleDelayedAck(Tcb tcb, long delayMs) {
         if (tcb.delackTimer == null) {
-            tcb.delackTimer = clock.schedule(DELACK_MS, "delayed-ack", tcb.tuple().toString(), () -> {
+            tcb.delackTimer = clock.schedule(delayMs, "delayed-ack", tcb.tuple().toString(), () -> {
                 tcb.delackTimer = null;
                 tcb.pingpong = false; // tcp_delack_timer_handler(): a delayed ACK missed, leave pingpong mode
                 if (tcb.state != TcpState.CLOSE && tcb.state != TcpState.TIME_WAIT) {

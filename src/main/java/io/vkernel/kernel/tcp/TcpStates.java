@@ -67,6 +67,9 @@ final class TcpStates {
             host.count(SnmpCounter.TCP_ATTEMPT_FAILS); // tcp_done()
         }
         setState(tcb, TcpState.CLOSE, why + "; removed from the established table, buffers freed");
+        if (tcb.socket != null && tcb.socket.errorQueue() != null) {
+            tcb.socket.errorQueue().purged(); // tcp_write_queue_purge(): unacknowledged zero-copy ranges complete
+        }
         established.remove(tcb);
         if (tcb.ownsPort) {
             binds.remove(tcb);
