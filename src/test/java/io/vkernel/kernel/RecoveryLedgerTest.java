@@ -147,7 +147,11 @@ class RecoveryLedgerTest {
         t.advanceSeconds(0.01);
         // the original head arrived: SND.UNA advances (icsk_retransmits = 0), cwnd 2 resends the next two
         assertThat(sent(ack(1000))).containsExactly(List.of(1000, 1000), List.of(2000, 1000));
-        t.advanceSeconds(0.5);
+        // that ACK of a resent segment is no RTT sample (Karn), so the RTO stays backed off at 600 ms
+        // (tcp_ack_update_rtt() alone calls tcp_set_rto()): the next timeout comes 0.6 s later
+        t.advanceSeconds(0.59);
+        assertThat(t.counter(SnmpCounter.TCP_TIMEOUTS)).isEqualTo(1);
+        t.advanceSeconds(0.01);
         assertThat(t.counter(SnmpCounter.TCP_TIMEOUTS)).isEqualTo(2);
         assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
         // tcp_enter_loss(): in Loss with icsk_retransmits 0 (before this timeout) a new undo episode starts at SND.UNA

@@ -172,7 +172,7 @@ class TcpInputSurvivorsTest {
     }
 
     @Test
-    void theAckOfRetransmittedData_undoesTheRtoBackoff_evenWithAZeroSrtt() {
+    void theAckOfRetransmittedData_keepsTheRtoBackoff_untilAnAckOfFreshDataGivesASample_evenWithAZeroSrtt() {
         t.established(); // the handshake takes no virtual time: the first RTT sample, and SRTT, are 0 ms
         assertThat(t.tcb().srttMs()).isZero();
         int base = t.tcb().sndUna();
@@ -180,8 +180,23 @@ class TcpInputSurvivorsTest {
         t.advanceSeconds(0.2); // the RTO (200 ms, TCP_RTO_MIN) resends the data and backs off
         assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rto", 400_000L);
         t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 1000, "");
-        // tcp_ack() -> tcp_clean_rtx_queue(): the ACK of new data resets icsk_backoff; tcp_set_rto() from SRTT 0
-        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rto", 200_000L);
+        // tcp_ack() zeroes icsk_retransmits, but Karn forbids a sample from resent data and only
+        // tcp_ack_update_rtt() calls tcp_set_rto() ("RFC6298: only reset backoff on valid RTT measurement")
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rto", 400_000L);
+        int index = t.peer.received().size();
+        t.write(1000); // lost too: its RTO timer runs the backed-off 400 ms
+        t.advanceSeconds(0.399);
+        assertThat(t.peer.received()).hasSize(index + 1);
+        t.advanceSeconds(0.001);
+        assertThat(t.peer.received()).hasSize(index + 2);
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rto", 800_000L);
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 2000, "");
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rto", 800_000L);
+        t.write(1000);
+        t.advanceSeconds(0.05);
+        t.peer.sendAt(TcpFlags.ACK, t.peer.sndNxt(), base + 3000, ""); // sent once: a 50 ms sample sets the RTO
+        // SRTT 6.25 ms and the variance term at tcp_rto_min: 206.25 ms, rounded up
+        assertThat(TcpInfo.of(t.tcb())).containsEntry("tcpi_rto", 207_000L);
     }
 
     @Test

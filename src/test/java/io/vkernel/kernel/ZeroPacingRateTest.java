@@ -12,8 +12,8 @@ import static io.vkernel.kernel.TcpFixture.done;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * An ACK of a retransmission whose TSecr echoes a TSval from 2 * 10^9 ms ago gives an RTT sample that large
- * (tcp_rtt_tsopt_us() takes any delta below INT_MAX), so SRTT becomes about 2.5 * 10^8 ms and the pacing rate,
+ * An ACK of a retransmission whose TSecr echoes a TSval about 2147100 ms old gives an RTT sample that large
+ * (tcp_rtt_tsopt_us() takes a delta below INT_MAX / 1000 ms), so SRTT passes 268000 ms and the pacing rate,
  * cwnd x MSS / SRTT, rounds to 0 bytes a second. tcp_update_skb_after_send() paces only with a rate ("rate != ~0UL &&
  * rate"), so under fq the next segment goes out the moment it is written; hystart_ack_delay() returns 0 for no rate.
  * GSO on, MSS 1000, timestamps.
@@ -30,7 +30,8 @@ class ZeroPacingRateTest {
     }
 
     /** A 100 ms handshake with timestamps, ten segments sent and acknowledged, one more resent by the RTO and its ACK
-     * echoing a TSval 2 * 10^9 ms old: SRTT about 2.5 * 10^8 ms. Answers the first data byte. */
+     * echoing a TSval 2147000 ms older than the resent one's, taken 100 ms after it was sent (a sample, below
+     * INT_MAX / 1000 ms): SRTT above 268000 ms. Answers the first data byte. */
     private int ancientEchoAfterAnRto() {
         Segment synAck = t.kernel.receive(new Segment(client, server, TcpFlags.SYN, 1000, 0, 65535, 1000, new byte[0],
                 TcpOptions.of(new TcpOption.Mss(1000), new TcpOption.Timestamps(1, 0)))).sentSegments().get(0);
@@ -47,8 +48,8 @@ class ZeroPacingRateTest {
         t.advanceSeconds(1); // the RTO resends it
         Segment resent = t.peer.lastReceived();
         assertThat(resent.seq()).isEqualTo(base + 9880);
-        ack(base + 10_868, 4, (resent.timestamps().value() - 2_000_000_000L) & 0xffffffffL);
-        assertThat(TcpInfo.of(t.tcb()).get("tcpi_rtt")).as("SRTT in µs").isGreaterThan(200_000_000_000L);
+        ack(base + 10_868, 4, (resent.timestamps().value() - 2_147_000L) & 0xffffffffL);
+        assertThat(TcpInfo.of(t.tcb()).get("tcpi_rtt")).as("SRTT in µs").isGreaterThan(268_000_000L);
         return base;
     }
 

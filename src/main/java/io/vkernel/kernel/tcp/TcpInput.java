@@ -317,10 +317,10 @@ final class TcpInput {
             }
             long ecr = tcb.tsOk && segment.timestamps() != null ? segment.timestamps().echoReply() : 0;
             long ecrDelta = ecr == 0 ? -1 : (output.tsVal(tcb) - ecr) & 0xffffffffL;
-            timers.sampleRtt(tcb, segment.ack(), ecrDelta > Integer.MAX_VALUE ? -1 : ecrDelta);
-            if (tcb.retransmits > 0 && tcb.srttMs >= 0) {
-                tcb.rtoMs = timers.baseRto(tcb); // the ACK of new data undoes the exponential backoff
-            }
+            // tcp_rtt_tsopt_us(): an echo INT_MAX / 1000 ms old or older is no sample (its microseconds overflow an s32)
+            timers.sampleRtt(tcb, segment.ack(), ecrDelta >= Integer.MAX_VALUE / 1000 ? -1 : ecrDelta);
+            // tcp_ack(): icsk_retransmits = 0; the backed-off RTO stays until an RTT sample (tcp_ack_update_rtt():
+            // tcp_set_rto(), "RFC6298: only reset backoff on valid RTT measurement"), so Karn's ACK keeps it
             tcb.retransmits = 0;
             TcpTimers.cancelRetransmit(tcb);
             if (tcb.sndUna != tcb.sndNxt) {
@@ -383,8 +383,10 @@ final class TcpInput {
             case LAST_ACK -> {
                 if (finAcked) {
                     report.step("tcp.closed", "the ACK of our FIN ends the connection: removed from the established table, buffers freed");
+                    // tcp_rcv_state_process(): tcp_done(), goto consume: no tcp_data_snd_check(), so no
+                    // tcp_check_space() growing sk_sndbuf (tcp_done()'s sk_state_change() wakes everyone)
                     states.closeTcb(tcb, "our FIN was acknowledged in LAST_ACK");
-                    checkSpace(tcb, spaceFreed, report);
+                    states.wakeOwner(tcb, report);
                     return false;
                 }
             }

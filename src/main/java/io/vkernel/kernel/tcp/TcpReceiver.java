@@ -18,6 +18,13 @@ import io.vkernel.kernel.wire.TcpFlags;
  */
 final class TcpReceiver {
 
+    /** What queueData() did with a segment's bytes: appended in order; not (an ACK answers at once); dropped unanswered. */
+    private static final int TAKEN = 1;
+    private static final int NOT_TAKEN = 0;
+    private static final int DROPPED_UNANSWERED = -1;
+    /** sock_def_readable()'s key: EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND. */
+    private static final int READABLE = 0x1 | 0x2 | 0x40 | 0x80;
+
     private final Sysctls sysctls;
     private final TcpHost host;
     private final TcpOutput output;
@@ -37,6 +44,7 @@ final class TcpReceiver {
             Urgent.received(tcb, segment, oobInline(tcb), report); // tcp_urg(), before tcp_data_queue()
         }
         boolean took = false;
+        boolean unanswered = false;
         boolean hadOfo = tcb.hasOfo();
         if (payload.length > 0) {
             Ecn.dataReceived(tcb, segment, report);
@@ -51,7 +59,9 @@ final class TcpReceiver {
                 return;
             }
             if (tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.FIN_WAIT1 || tcb.state == TcpState.FIN_WAIT2) {
-                took = queueData(tcb, segment, report);
+                int queued = queueData(tcb, segment, report);
+                took = queued == TAKEN;
+                unanswered = queued == DROPPED_UNANSWERED;
             } else {
                 TcpState ignoredIn = tcb.state;
                 report.step("tcp.data", () -> "data after the peer's FIN is ignored in " + ignoredIn);
@@ -80,7 +90,7 @@ final class TcpReceiver {
                     + " ms): data came before it, and tcp_fin() put the socket in pingpong mode, which ends quick-ack mode");
             tcb.unackedBytes += took ? payload.length : 0;
             output.scheduleDelayedAck(tcb);
-        } else if (fin || (took && overBuffer) || (payload.length > 0 && !took && tcb.state != TcpState.CLOSE)
+        } else if (fin || (took && overBuffer) || (payload.length > 0 && !took && !unanswered && tcb.state != TcpState.CLOSE)
                 || (took && hadOfo && !tcb.hasOfo())) {
             // tcp_data_queue(): a segment that fills the last gap sets ICSK_ACK_NOW (RFC 5681 §4.2)
             output.sendAck(tcb, report); // a FIN, a gap or a duplicate is answered at once
@@ -89,7 +99,7 @@ final class TcpReceiver {
         }
         if ((took || fin) && tcb.socket != null) {
             // sock_def_readable(): EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND; a FIN also changes state (every event)
-            host.wake(tcb.socket, fin ? io.vkernel.kernel.socket.WaitQueue.ALL : 0x1 | 0x2 | 0x40 | 0x80, report);
+            host.wake(tcb.socket, fin ? io.vkernel.kernel.socket.WaitQueue.ALL : READABLE, report);
         }
     }
 
@@ -105,7 +115,7 @@ final class TcpReceiver {
         return tcb.unackedBytes + dataBytes + 1 <= tcb.rcvMss;
     }
 
-    private boolean queueData(Tcb tcb, Segment segment, PacketReport report) {
+    private int queueData(Tcb tcb, Segment segment, PacketReport report) {
         byte[] payload = segment.payload();
         int offset = tcb.rcvNxt - segment.seq();
         if (offset < 0) {
@@ -127,10 +137,16 @@ final class TcpReceiver {
                 int rcvNxt = tcb.rcvNxt;
                 report.step("tcp.ofo", () -> payload.length + " bytes at " + Seq.unsigned(segment.seq()) + " are ahead of RCV.NXT="
                         + Seq.unsigned(rcvNxt) + ": held for reassembly, duplicate ACK sent");
-            } else {
-                report.drop(DropReason.RECEIVE_BUFFER_FULL, "no room to hold an out-of-order segment");
+                return NOT_TAKEN;
             }
-            return false;
+            // tcp_data_queue_ofo(): tcp_try_rmem_schedule() failed: TCPOFODrop and sk_data_ready(), and the segment
+            // is dropped before inet_csk_schedule_ack(), so no ACK answers it
+            host.count(SnmpCounter.TCP_OFO_DROP);
+            report.drop(DropReason.RECEIVE_BUFFER_FULL, "no room to hold an out-of-order segment (TCPOFODrop): no ACK");
+            if (tcb.socket != null) {
+                host.wake(tcb.socket, READABLE, report);
+            }
+            return DROPPED_UNANSWERED;
         }
         if (offset > 0) {
             reportDuplicate(tcb, segment.seq(), tcb.rcvNxt); // tcp_data_queue(): partial packet, seq < rcv_nxt < end_seq
@@ -140,7 +156,7 @@ final class TcpReceiver {
             // tcp_data_queue(): in sequence but the window we advertised is zero (SKB_DROP_REASON_TCP_ZEROWINDOW)
             host.count(SnmpCounter.TCP_ZERO_WINDOW_DROP);
             report.drop(DropReason.RECEIVE_BUFFER_FULL, "the advertised window is zero: in-order data dropped (TCPZeroWindowDrop)");
-            return false;
+            return NOT_TAKEN;
         }
         int take = fresh;
         boolean fits = RcvSpace.tryRmemSchedule(tcb, payload.length);
@@ -150,7 +166,7 @@ final class TcpReceiver {
             // takes it whole, past the buffer
             host.count(SnmpCounter.TCP_RCVQ_DROP);
             report.drop(DropReason.RECEIVE_BUFFER_FULL, "receive buffer full: " + tcb.receiveQueue.size() + " of " + tcb.rcvBufLimit + " bytes");
-            return false;
+            return NOT_TAKEN;
         }
         if (!fits) {
             // sk_forced_mem_schedule(): the queue is empty, so the segment is taken whole past sk_rcvbuf, and
@@ -181,7 +197,7 @@ final class TcpReceiver {
         if (tcb.rcvSack != null) {
             tcb.rcvSack.advanced(tcb.rcvNxt, tcb.hasOfo()); // tcp_sack_remove()
         }
-        return true;
+        return TAKEN;
     }
 
     /**

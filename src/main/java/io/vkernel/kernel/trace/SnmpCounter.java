@@ -23,6 +23,7 @@ public enum SnmpCounter {
     TCP_ABORT_ON_DATA("TcpExtTCPAbortOnData", "reset because data arrived after close() (RFC 1122 §4.2.2.13)"),
     TCP_ABORT_ON_CLOSE("TcpExtTCPAbortOnClose", "reset because close() found unread data (RFC 2525 §2.17)"),
     TCP_ABORT_ON_LINGER("TcpExtTCPAbortOnLinger", "reset by close() with SO_LINGER {1, 0}"),
+    TCP_OFO_DROP("TcpExtTCPOFODrop", "out-of-order segments dropped because the receive buffer could not hold them (tcp_data_queue_ofo())"),
     TCP_SYN_CHALLENGE("TcpExtTCPSYNChallenge", "SYNs on a synchronized connection answered with a challenge ACK (RFC 5961 §4)"),
     TCP_CHALLENGE_ACK("TcpExtTCPChallengeACK", "challenge ACKs sent (RFC 5961)"),
     TCP_REQ_Q_FULL_DO_COOKIES("TcpExtTCPReqQFullDoCookies", "SYNs answered with a cookie because the SYN queue was full (or tcp_syncookies=2)"),
