@@ -94,10 +94,6 @@ final class TcpTimers {
         tcb.rtt.sample(tcb, r * 1000);
     }
 
-    static long baseRto(Tcb tcb) {
-        return tcb.rtt.rtoMs();
-    }
-
     void armRetransmit(Tcb tcb) {
         if (tcb.retransmitTimer != null && !tcb.retransmitTimer.isCancelled()) {
             return;
