@@ -4,7 +4,6 @@ import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.syscall.SyscallResult;
 import io.vkernel.kernel.syscall.Syscalls;
-import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Endpoint;
@@ -39,18 +38,6 @@ class ClientConnectGapsTest {
 
     private final TcpFixture t = new TcpFixture();
 
-    private int socket(boolean nonBlocking) {
-        int fd = (int) done(t.kernel.socket(t.pid)).ret();
-        if (nonBlocking) {
-            done(t.kernel.fcntl(t.pid, fd, "F_SETFL", 04000));
-        }
-        return fd;
-    }
-
-    private Tcb tcbOf(int fd) {
-        return t.kernel.inspect(k -> k.process(t.pid).fds().get(fd).socket().tcb());
-    }
-
     private long maxseg(int fd) {
         return done(t.kernel.getsockopt(t.pid, fd, "TCP_MAXSEG")).value();
     }
@@ -66,11 +53,11 @@ class ClientConnectGapsTest {
             options.addAll(TcpOptions.parseText("mss 1460,nop,nop,sackOK,nop,wscale 7").list());
         }
         options.addAll(List.of(more));
-        return t.kernel.receive(new Segment(REMOTE, tcbOf(fd).tuple().local(), flags, seq, ack, 30000, 0, null, new TcpOptions(options)));
+        return t.kernel.receive(new Segment(REMOTE, t.tcbOf(fd).tuple().local(), flags, seq, ack, 30000, 0, null, new TcpOptions(options)));
     }
 
     private PacketReport synAck(int fd, int acked) {
-        return fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, tcbOf(fd).iss() + 1 + acked, COOKIE);
+        return fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, t.tcbOf(fd).iss() + 1 + acked, COOKIE);
     }
 
     private Syscalls.Outcome fastOpen(int fd, int bytes) {
@@ -83,14 +70,14 @@ class ClientConnectGapsTest {
 
     /** What the connection on {@code fd} has sent, oldest first (the wire log). */
     private List<Segment> sentBy(int fd) {
-        Endpoint local = tcbOf(fd).tuple().local();
+        Endpoint local = t.tcbOf(fd).tuple().local();
         return t.kernel.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE)).stream()
                 .filter(r -> !r.inbound() && r.segment().src().equals(local)).map(r -> r.segment()).toList();
     }
 
     /** A first Fast Open connection without a cookie, so the client caches the SYN-ACK's. */
     private void learnCookie() {
-        int fd = socket(false);
+        int fd = t.socket(false);
         PendingCall call = pending(fastOpen(fd, 10));
         synAck(fd, 0);
         assertThat(call.isDone()).isTrue();
@@ -100,25 +87,25 @@ class ClientConnectGapsTest {
 
     @Test
     void tcpMaxseg_inSynSent_isTcpConnectInitsMssCache_theDefaultClampLessTheTimestampRoom() {
-        int plain = socket(true);
+        int plain = t.socket(true);
         assertErrno(done(connect(plain)), Errno.EINPROGRESS);
         // tcp_v4_connect(): mss_clamp = TCP_MSS_DEFAULT; tcp_connect_init(): tcp_header_len has the 12 timestamp bytes
         assertThat(maxseg(plain)).isEqualTo(536 - 12);
 
         t.sysctl("net.ipv4.tcp_timestamps", 0);
-        int noTimestamps = socket(true);
+        int noTimestamps = t.socket(true);
         connect(noTimestamps);
         assertThat(maxseg(noTimestamps)).isEqualTo(536);
     }
 
     @Test
     void tcpMaxseg_inSynSent_withAUserMss_isThatClampUpToTheRoute_lessTheTimestampRoom() {
-        int small = socket(true);
+        int small = t.socket(true);
         setMaxseg(small, 1000);
         connect(small);
         assertThat(maxseg(small)).as("mss_clamp = user_mss, not the user_mss itself").isEqualTo(1000 - 12);
 
-        int large = socket(true);
+        int large = t.socket(true);
         setMaxseg(large, 2000);
         connect(large);
         assertThat(maxseg(large)).as("the route's 1500-byte MTU holds it to 1460").isEqualTo(1460 - 12);
@@ -127,7 +114,7 @@ class ClientConnectGapsTest {
     @Test
     void tcpMaxseg_inSynSent_onARouteOfTinyMtu_isFlooredAtTcpMinSndMss() {
         t.sysctl("vkernel.route.mtu", 68);
-        int fd = socket(true);
+        int fd = t.socket(true);
         connect(fd);
         // __tcp_mtu_to_mss(): 68 - 40 = 28 is raised to tcp_min_snd_mss (48), then the timestamp room comes off
         assertThat(maxseg(fd)).isEqualTo(48 - 12);
@@ -135,47 +122,47 @@ class ClientConnectGapsTest {
 
     @Test
     void tcpMaxseg_afterTheSynAck_isTheSendMssTheHandshakeAgreed() {
-        int fd = socket(true);
+        int fd = t.socket(true);
         setMaxseg(fd, 1000);
         connect(fd);
-        fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, tcbOf(fd).iss() + 1);
-        assertThat(tcbOf(fd).state()).isEqualTo(TcpState.ESTABLISHED);
+        fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, t.tcbOf(fd).iss() + 1);
+        assertThat(t.tcbOf(fd).state()).isEqualTo(TcpState.ESTABLISHED);
         assertThat(maxseg(fd)).as("no timestamps agreed, so the whole 1000").isEqualTo(1000);
     }
 
     @Test
     void tcpMaxseg_ofARefusedConnection_keepsItsMssCache_orAnswersTheUserMss() {
-        int fd = socket(true);
+        int fd = t.socket(true);
         connect(fd);
-        fromRemote(fd, TcpFlags.RST | TcpFlags.ACK, 0, tcbOf(fd).iss() + 1);
-        assertThat(tcbOf(fd).state()).isEqualTo(TcpState.CLOSE);
+        fromRemote(fd, TcpFlags.RST | TcpFlags.ACK, 0, t.tcbOf(fd).iss() + 1);
+        assertThat(t.tcbOf(fd).state()).isEqualTo(TcpState.CLOSE);
         assertThat(maxseg(fd)).as("tcp_done() leaves mss_cache as tcp_connect_init() set it").isEqualTo(536 - 12);
 
-        int withUserMss = socket(true);
+        int withUserMss = t.socket(true);
         setMaxseg(withUserMss, 700);
         connect(withUserMss);
         assertThat(maxseg(withUserMss)).isEqualTo(700 - 12);
-        fromRemote(withUserMss, TcpFlags.RST | TcpFlags.ACK, 0, tcbOf(withUserMss).iss() + 1);
+        fromRemote(withUserMss, TcpFlags.RST | TcpFlags.ACK, 0, t.tcbOf(withUserMss).iss() + 1);
         assertThat(maxseg(withUserMss)).as("TCP_CLOSE: user_mss").isEqualTo(700);
     }
 
     @Test
     void tcpMaxseg_ofAConnectionResetOnceEstablished_keepsTheSendMss() {
-        int fd = socket(true);
+        int fd = t.socket(true);
         connect(fd);
-        fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, tcbOf(fd).iss() + 1);
+        fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, t.tcbOf(fd).iss() + 1);
         fromRemote(fd, TcpFlags.RST, REMOTE_ISN + 1, 0);
-        assertThat(tcbOf(fd).state()).isEqualTo(TcpState.CLOSE);
+        assertThat(t.tcbOf(fd).state()).isEqualTo(TcpState.CLOSE);
         assertThat(maxseg(fd)).isEqualTo(1460);
     }
 
     @Test
     void tcpMaxseg_ofADeferredFastOpenConnect_isTheDefault_tcpConnectInitHasNotRun() {
         learnCookie();
-        int fd = socket(false);
+        int fd = t.socket(false);
         done(t.kernel.setsockopt(t.pid, fd, "TCP_FASTOPEN_CONNECT", 1, true));
         assertThat(done(connect(fd)).ret()).as("a cookie is cached: no SYN yet").isZero();
-        assertThat(tcbOf(fd).state()).isEqualTo(TcpState.SYN_SENT);
+        assertThat(t.tcbOf(fd).state()).isEqualTo(TcpState.SYN_SENT);
         assertThat(maxseg(fd)).isEqualTo(536);
     }
 
@@ -184,7 +171,7 @@ class ClientConnectGapsTest {
     @Test
     void aBlockingFastOpenSendWhoseSynCarriedEverything_stillHoldsTheHandshakesAck_forTcpDelackMax() {
         learnCookie();
-        int fd = socket(false);
+        int fd = t.socket(false);
         PendingCall call = pending(fastOpen(fd, 500));
         int before = sentBy(fd).size();
         synAck(fd, 500);
@@ -204,7 +191,7 @@ class ClientConnectGapsTest {
     @Test
     void aNonBlockingFastOpenSend_hasNoWritebias_theHandshakesAckLeavesAtOnce() {
         learnCookie();
-        int fd = socket(true);
+        int fd = t.socket(true);
         assertThat(done(fastOpen(fd, 500)).ret()).isEqualTo(500);
         int before = sentBy(fd).size();
         synAck(fd, 500);
@@ -216,12 +203,12 @@ class ClientConnectGapsTest {
 
     @Test
     void shutdownWriteInSynSent_disconnects_andTheBlockedConnectFailsWithEconnreset() {
-        int fd = socket(false);
+        int fd = t.socket(false);
         PendingCall call = pending(connect(fd));
         int before = sentBy(fd).size();
         SyscallResult shut = done(t.kernel.shutdown(t.pid, fd, 1, new PacketReport(null)));
         assertThat(shut.ret()).isZero();
-        assertThat(tcbOf(fd).state()).isEqualTo(TcpState.CLOSE);
+        assertThat(t.tcbOf(fd).state()).isEqualTo(TcpState.CLOSE);
         assertThat(sentBy(fd)).as("tcp_disconnect() from SYN_SENT sends no RST").hasSize(before);
         assertThat(call.isDone()).isTrue();
         assertErrno(call.result(), Errno.ECONNRESET);
@@ -235,12 +222,12 @@ class ClientConnectGapsTest {
     @Test
     void shutdownReadInSynSent_disconnectsAsWell_andABlockedFastOpenSendOfZeroBytesFailsWithEconnreset() {
         learnCookie();
-        int fd = socket(false);
+        int fd = t.socket(false);
         PendingCall call = pending(fastOpen(fd, 0));
         assertThat(done(t.kernel.shutdown(t.pid, fd, 0, new PacketReport(null))).ret()).isZero();
         assertThat(call.isDone()).isTrue();
         assertErrno(call.result(), Errno.ECONNRESET);
-        assertThat(tcbOf(fd).state()).isEqualTo(TcpState.CLOSE);
+        assertThat(t.tcbOf(fd).state()).isEqualTo(TcpState.CLOSE);
     }
 
     // ---------------------------------------------------------------- sendto(MSG_FASTOPEN) after connect(AF_UNSPEC)
@@ -248,7 +235,7 @@ class ClientConnectGapsTest {
     @Test
     void fastOpenSendAfterConnectUnspec_connectsAgain_withTheDataOnItsSyn() {
         learnCookie();
-        int fd = socket(true);
+        int fd = t.socket(true);
         assertThat(done(fastOpen(fd, 100)).ret()).isEqualTo(100);
         synAck(fd, 100);
         done(t.kernel.disconnect(t.pid, fd, new PacketReport(null)));
@@ -260,7 +247,7 @@ class ClientConnectGapsTest {
             assertThat(syn.flags()).isEqualTo(TcpFlags.SYN);
             assertThat(syn.payload()).hasSize(200);
         });
-        assertThat(tcbOf(fd).state()).isEqualTo(TcpState.SYN_SENT);
+        assertThat(t.tcbOf(fd).state()).isEqualTo(TcpState.SYN_SENT);
     }
 
     /**
@@ -270,7 +257,7 @@ class ClientConnectGapsTest {
      */
     @Test
     void aWriteAfterConnectUnspecAndAFailedConnect_isEpipe() {
-        int fd = socket(true);
+        int fd = t.socket(true);
         connect(fd);
         done(t.kernel.disconnect(t.pid, fd, new PacketReport(null)));
         assertThat(done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR")).value()).as("tcp_disconnect() from SYN_SENT, read here")
@@ -281,7 +268,7 @@ class ClientConnectGapsTest {
 
     @Test
     void aWriteAfterShutdownInSynSentAndAFailedConnect_isEpipe() {
-        int fd = socket(true);
+        int fd = t.socket(true);
         connect(fd);
         done(t.kernel.shutdown(t.pid, fd, 1, new PacketReport(null)));
         assertThat(done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR")).value()).isEqualTo(Errno.ECONNRESET.number());
@@ -291,24 +278,24 @@ class ClientConnectGapsTest {
 
     @Test
     void aFastOpenSendAfterConnectUnspecThatFailsOnItsAddress_leavesTheSocketFreeToConnect() {
-        int fd = socket(true);
+        int fd = t.socket(true);
         connect(fd);
         done(t.kernel.disconnect(t.pid, fd, new PacketReport(null)));
         assertErrno(done(t.kernel.sendto(t.pid, fd, new byte[10], Syscalls.MSG_FASTOPEN, Endpoint.parse("255.255.255.255:80"), false,
                 new PacketReport(null))), Errno.ENETUNREACH);
         assertErrno(done(connect(fd)), Errno.EINPROGRESS);
-        assertThat(tcbOf(fd).state()).isEqualTo(TcpState.SYN_SENT);
+        assertThat(t.tcbOf(fd).state()).isEqualTo(TcpState.SYN_SENT);
     }
 
     @Test
     void aConnectionMadeBySendtoAfterConnectUnspec_thatIsRefused_reportsTheRefusalToTheNextConnect() {
         learnCookie();
-        int fd = socket(true);
+        int fd = t.socket(true);
         connect(fd);
         done(t.kernel.disconnect(t.pid, fd, new PacketReport(null)));
         done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR"));
         done(fastOpen(fd, 10));
-        fromRemote(fd, TcpFlags.RST | TcpFlags.ACK, 0, tcbOf(fd).iss() + 11);
+        fromRemote(fd, TcpFlags.RST | TcpFlags.ACK, 0, t.tcbOf(fd).iss() + 11);
         // SS_CONNECTING and TCP_CLOSE: __inet_stream_connect() reports sock_error()
         assertErrno(done(connect(fd)), Errno.ECONNREFUSED);
     }
@@ -344,7 +331,7 @@ class ClientConnectGapsTest {
     @Test
     void aZeroCopyRangeUnacknowledgedAtConnectUnspec_completes_andTheNextConnectionsIdsFollowIt() {
         learnCookie();
-        int fd = socket(true);
+        int fd = t.socket(true);
         done(t.kernel.setsockopt(t.pid, fd, "SO_ZEROCOPY", 1, true));
         assertThat(done(t.kernel.sendto(t.pid, fd, new byte[100], Syscalls.MSG_FASTOPEN | Syscalls.MSG_ZEROCOPY, REMOTE, false,
                 new PacketReport(null))).ret()).isEqualTo(100);
@@ -385,7 +372,7 @@ class ClientConnectGapsTest {
         if ((flags & TcpFlags.SYN) != 0) {
             options.add(COOKIE);
         }
-        return t.kernel.receive(new Segment(REMOTE, tcbOf(fd).tuple().local(), flags, seq, ack, 30000, 0, null, new TcpOptions(options)));
+        return t.kernel.receive(new Segment(REMOTE, t.tcbOf(fd).tuple().local(), flags, seq, ack, 30000, 0, null, new TcpOptions(options)));
     }
 
     /**
@@ -397,30 +384,30 @@ class ClientConnectGapsTest {
     @Test
     void aTimeoutAfterResentSynData_isNotUndoneByAnAckEchoingTheResendsOwnTimestamp() {
         learnCookie();
-        int fd = socket(true);
+        int fd = t.socket(true);
         assertThat(done(fastOpen(fd, 1000)).ret()).isEqualTo(1000);
         long synTsVal = sentBy(fd).get(0).timestamps().value();
         t.kernel.advance(100);
-        int iss = tcbOf(fd).iss();
+        int iss = t.tcbOf(fd).iss();
         int before = sentBy(fd).size();
         fromRemoteTs(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, iss + 1 + 400, 7000, synTsVal);
         Segment resend = sentBy(fd).subList(before, sentBy(fd).size()).stream().filter(s -> s.payload().length > 0).findFirst().orElseThrow();
         assertThat(resend.seq()).isEqualTo(iss + 1 + 400);
         assertThat(resend.payload()).hasSize(600);
-        java.util.Map<String, Long> afterSynAck = t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(tcbOf(fd)));
+        java.util.Map<String, Long> afterSynAck = t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(t.tcbOf(fd)));
         assertThat(afterSynAck.get("tcpi_ca_state")).as("tcp_non_congestion_loss_retransmit(): CA_Loss").isEqualTo(4);
         assertThat(afterSynAck.get("tcpi_snd_cwnd")).isEqualTo(10);
 
         // the resend is not acknowledged: the retransmission timer resends it and cwnd drops to 1
-        for (int i = 0; i < 40 && t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(tcbOf(fd))).get("tcpi_snd_cwnd") != 1; i++) {
+        for (int i = 0; i < 40 && t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(t.tcbOf(fd))).get("tcpi_snd_cwnd") != 1; i++) {
             t.kernel.advance(50);
         }
-        assertThat(t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(tcbOf(fd))).get("tcpi_snd_cwnd")).isEqualTo(1);
+        assertThat(t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(t.tcbOf(fd))).get("tcpi_snd_cwnd")).isEqualTo(1);
         long undosBefore = t.counter(io.vkernel.kernel.trace.SnmpCounter.TCP_LOSS_UNDO);
 
         fromRemoteTs(fd, TcpFlags.ACK, REMOTE_ISN + 1, iss + 1 + 1000, 7100, resend.timestamps().value());
         assertThat(t.counter(io.vkernel.kernel.trace.SnmpCounter.TCP_LOSS_UNDO)).isEqualTo(undosBefore);
-        java.util.Map<String, Long> acked = t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(tcbOf(fd)));
+        java.util.Map<String, Long> acked = t.kernel.inspect(k -> io.vkernel.kernel.tcp.TcpInfo.of(t.tcbOf(fd)));
         assertThat(acked.get("tcpi_ca_state")).isZero();
         assertThat(acked.get("tcpi_snd_cwnd")).as("not restored to 10").isLessThan(10);
     }

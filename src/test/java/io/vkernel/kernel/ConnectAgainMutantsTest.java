@@ -33,13 +33,9 @@ class ConnectAgainMutantsTest {
         return (int) done(t.kernel.socket(t.pid)).ret();
     }
 
-    private Tcb tcbOf(int fd) {
-        return t.kernel.inspect(k -> k.process(t.pid).fds().get(fd).socket().tcb());
-    }
-
     /** The remote's segment to the connection on {@code fd}. */
     private PacketReport fromRemote(int fd, int flags, int seq, int ack) {
-        Tcb tcb = tcbOf(fd);
+        Tcb tcb = t.tcbOf(fd);
         TcpOptions options = (flags & TcpFlags.SYN) != 0 ? TcpOptions.parseText("mss 1460,nop,nop,sackOK,nop,wscale 7") : null;
         return t.kernel.receive(new Segment(REMOTE, tcb.tuple().local(), flags, seq, ack, 30000, 0, null, options));
     }
@@ -47,7 +43,7 @@ class ConnectAgainMutantsTest {
     /** A blocking connect() to REMOTE completed by its SYN-ACK; answers the connect's result. */
     private SyscallResult connectBlocking(int fd) {
         PendingCall call = pending(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null)));
-        fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, 7000, tcbOf(fd).iss() + 1);
+        fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, 7000, t.tcbOf(fd).iss() + 1);
         assertThat(call.isDone()).isTrue();
         return call.result();
     }

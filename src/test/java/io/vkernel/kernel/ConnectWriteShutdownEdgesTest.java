@@ -4,7 +4,6 @@ import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.syscall.SyscallResult;
 import io.vkernel.kernel.syscall.Syscalls;
-import io.vkernel.kernel.tcp.Tcb;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Endpoint;
@@ -39,10 +38,6 @@ class ConnectWriteShutdownEdgesTest {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    private Tcb tcbOf(int fd) {
-        return t.kernel.inspect(k -> k.process(t.pid).fds().get(fd).socket().tcb());
-    }
-
     @Test
     void connect_refusesAListener_portZero_andAddressesNoRouteReaches() {
         SyscallResult listener = connect(t.listenFd, "192.0.2.1:80");
@@ -54,7 +49,7 @@ class ConnectWriteShutdownEdgesTest {
         assertErrno(connect(fd, "224.0.0.1:80"), Errno.ENETUNREACH);
         assertErrno(connect(fd, "0.0.0.0:80"), Errno.ENETUNREACH);
         assertErrno(connect(0, "192.0.2.1:80"), Errno.ENOTSOCK);
-        assertThat(tcbOf(fd)).as("a refused connect leaves no connection").isNull();
+        assertThat(t.tcbOf(fd)).as("a refused connect leaves no connection").isNull();
     }
 
     @Test
@@ -62,13 +57,13 @@ class ConnectWriteShutdownEdgesTest {
         int bound = socket();
         done(t.kernel.bind(t.pid, bound, Endpoint.parse("0.0.0.0:40000")));
         pending(t.kernel.connect(t.pid, bound, REMOTE, new PacketReport(null)));
-        assertThat(tcbOf(bound).tuple().local().port()).isEqualTo(40000);
-        assertThat(tcbOf(bound).tuple().local().address()).isEqualTo(t.kernel.inspect(Kernel::address));
+        assertThat(t.tcbOf(bound).tuple().local().port()).isEqualTo(40000);
+        assertThat(t.tcbOf(bound).tuple().local().address()).isEqualTo(t.kernel.inspect(Kernel::address));
 
         int loop = socket();
         SyscallResult viaLoopback = TcpFixture.finished(t.kernel.connect(t.pid, loop, Endpoint.parse("127.0.0.1:8080"), new PacketReport(null)));
         assertThat(viaLoopback.ret()).isZero();
-        assertThat(tcbOf(loop).tuple().local().toString()).startsWith("127.0.0.1:");
+        assertThat(t.tcbOf(loop).tuple().local().toString()).startsWith("127.0.0.1:");
     }
 
     @Test
@@ -81,7 +76,7 @@ class ConnectWriteShutdownEdgesTest {
         t.kernel.advance(1);
         assertThat(call.isDone()).isTrue();
         assertThat(call.result().errno()).isEqualTo(Errno.EINPROGRESS);
-        assertThat(tcbOf(fd).state()).as("the handshake goes on").isEqualTo(TcpState.SYN_SENT);
+        assertThat(t.tcbOf(fd).state()).as("the handshake goes on").isEqualTo(TcpState.SYN_SENT);
         assertErrno(connect(fd, "192.0.2.1:80"), Errno.EALREADY);
     }
 
@@ -110,7 +105,7 @@ class ConnectWriteShutdownEdgesTest {
         assertErrno(connect(fd, "192.0.2.1:80"), Errno.EINPROGRESS);
         assertErrno(done(t.kernel.write(t.pid, fd, bytes("early"), new PacketReport(null))), Errno.EAGAIN);
         assertErrno(done(t.kernel.send(t.pid, fd, bytes("early"), Syscalls.MSG_DONTWAIT, new PacketReport(null))), Errno.EAGAIN);
-        assertThat(tcbOf(fd).sendQueued()).isZero();
+        assertThat(t.tcbOf(fd).sendQueued()).isZero();
     }
 
     @Test
@@ -130,7 +125,7 @@ class ConnectWriteShutdownEdgesTest {
         });
         assertErrno(done(t.kernel.sendto(t.pid, fd, bytes("d"), Syscalls.MSG_FASTOPEN, REMOTE, false, new PacketReport(null))),
                 Errno.EOPNOTSUPP);
-        assertThat(tcbOf(fd)).isNull();
+        assertThat(t.tcbOf(fd)).isNull();
     }
 
     @Test

@@ -40,10 +40,6 @@ class FastOpenResendTest {
         return fd;
     }
 
-    private Tcb tcbOf(int fd) {
-        return t.kernel.inspect(k -> k.process(t.pid).fds().get(fd).socket().tcb());
-    }
-
     private Map<String, Long> info(int fd) {
         return t.kernel.inspect(k -> TcpInfo.of(k.process(t.pid).fds().get(fd).socket().tcb(), k.clock().now()));
     }
@@ -62,7 +58,7 @@ class FastOpenResendTest {
         assertThat(first.ret()).as("no cookie yet: EINPROGRESS").isEqualTo(-1);
         Segment syn = report.sentSegments().get(0);
         assertThat(syn.payload()).as("a SYN asking for a cookie carries no data").isEmpty();
-        fromRemote(tcbOf(fd), TcpFlags.SYN | TcpFlags.ACK, 40, syn.seq() + 1, "mss 1460,nop,nop,sackOK,nop,wscale 7", COOKIE);
+        fromRemote(t.tcbOf(fd), TcpFlags.SYN | TcpFlags.ACK, 40, syn.seq() + 1, "mss 1460,nop,nop,sackOK,nop,wscale 7", COOKIE);
     }
 
     @Test
@@ -78,7 +74,7 @@ class FastOpenResendTest {
 
         // the SYN-ACK acknowledges the SYN only, and its MSS of 536 makes the 1420 bytes three segments (536 + 536 +
         // 348), which leave as one GSO packet and count three times (tcp_skb_pcount())
-        PacketReport synAck = fromRemote(tcbOf(fd), TcpFlags.SYN | TcpFlags.ACK, 60, syn.seq() + 1,
+        PacketReport synAck = fromRemote(t.tcbOf(fd), TcpFlags.SYN | TcpFlags.ACK, 60, syn.seq() + 1,
                 "mss 536,nop,nop,sackOK,nop,wscale 7");
 
         assertThat(synAck.sentSegments()).extracting(s -> s.payload().length).containsExactly(1420);
@@ -110,7 +106,7 @@ class FastOpenResendTest {
         assertThat(syn.payload()).hasSize(1071);
         long retransBefore = t.counter(SnmpCounter.TCP_RETRANS_SEGS);
 
-        fromRemote(tcbOf(fd), TcpFlags.SYN | TcpFlags.ACK, 60, syn.seq() + 1, "mss 536,nop,nop,sackOK,nop,wscale 7");
+        fromRemote(t.tcbOf(fd), TcpFlags.SYN | TcpFlags.ACK, 60, syn.seq() + 1, "mss 536,nop,nop,sackOK,nop,wscale 7");
 
         // 1071 = 536 + 535: two segments, not three
         assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS) - retransBefore).isEqualTo(2);

@@ -37,20 +37,8 @@ class FastOpenSendtoMutantsTest {
 
     private final TcpFixture t = new TcpFixture();
 
-    private int socket(boolean nonBlocking) {
-        int fd = (int) done(t.kernel.socket(t.pid)).ret();
-        if (nonBlocking) {
-            done(t.kernel.fcntl(t.pid, fd, "F_SETFL", 04000));
-        }
-        return fd;
-    }
-
-    private Tcb tcbOf(int fd) {
-        return t.kernel.inspect(k -> k.process(t.pid).fds().get(fd).socket().tcb());
-    }
-
     private PacketReport fromRemote(int fd, int flags, int seq, int ack, TcpOption... more) {
-        Tcb tcb = tcbOf(fd);
+        Tcb tcb = t.tcbOf(fd);
         List<TcpOption> options = new ArrayList<>();
         if ((flags & TcpFlags.SYN) != 0) {
             options.addAll(TcpOptions.parseText("mss 1460,nop,nop,sackOK,nop,wscale 7").list());
@@ -61,7 +49,7 @@ class FastOpenSendtoMutantsTest {
 
     /** The SYN-ACK for the connection on {@code fd}, acknowledging {@code acked} bytes of the SYN's data, with a cookie. */
     private PacketReport synAck(int fd, int acked) {
-        return fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, tcbOf(fd).iss() + 1 + acked, COOKIE);
+        return fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, t.tcbOf(fd).iss() + 1 + acked, COOKIE);
     }
 
     private PacketReport ackUpTo(int fd, int ack) {
@@ -84,7 +72,7 @@ class FastOpenSendtoMutantsTest {
 
     /** A first connection from a blocking socket without a cookie: the client now caches the SYN-ACK's cookie. */
     private void learnCookie() {
-        int fd = socket(false);
+        int fd = t.socket(false);
         PendingCall call = pending(sendto(fd, 10, 0, new PacketReport(null)));
         synAck(fd, 0);
         assertThat(call.isDone()).isTrue();
@@ -92,7 +80,7 @@ class FastOpenSendtoMutantsTest {
 
     @Test
     void aBlockingSendtoWithoutCookie_sleepsInInetWaitForConnect_andItsDataCarriesTheHandshakesAck() {
-        int fd = socket(false);
+        int fd = t.socket(false);
         PacketReport report = new PacketReport(null);
         PendingCall call = pending(sendto(fd, 100, 0, report));
         assertThat(report.sentSegments()).singleElement().satisfies(syn -> {
@@ -116,13 +104,13 @@ class FastOpenSendtoMutantsTest {
 
     @Test
     void msgMoreOnABlockingFastOpenSend_holdsTheDataWrittenAfterTheHandshake() {
-        int fd = socket(false);
+        int fd = t.socket(false);
         PendingCall call = pending(sendto(fd, 100, Syscalls.MSG_MORE, new PacketReport(null)));
         int before = sentToRemote().size();
         synAck(fd, 0);
         assertThat(call.result().ret()).isEqualTo(100);
         assertThat(sentToRemote()).as("corked by MSG_MORE, and the ACK waits for the delayed-ACK timer").hasSize(before);
-        assertThat(tcbOf(fd).sendQueued()).isEqualTo(100);
+        assertThat(t.tcbOf(fd).sendQueued()).isEqualTo(100);
         // no MSG_EOR: the next write's 50 bytes join the same skb, which leaves as one 150-byte segment
         done(t.kernel.write(t.pid, fd, new byte[50], new PacketReport(null)));
         assertThat(sentToRemote().get(before).payload()).hasSize(150);
@@ -130,18 +118,18 @@ class FastOpenSendtoMutantsTest {
 
     @Test
     void msgDontwaitOnABlockingSocket_makesTheFastOpenSendNonBlocking() {
-        int fd = socket(false);
+        int fd = t.socket(false);
         assertErrno(done(sendto(fd, 100, Syscalls.MSG_DONTWAIT, new PacketReport(null))), Errno.EINPROGRESS);
     }
 
     @Test
     void aBlockingFastOpenSendRefused_failsWithEconnrefused_evenThoughItsSynCarriedData() {
         learnCookie();
-        int fd = socket(false);
+        int fd = t.socket(false);
         PacketReport report = new PacketReport(null);
         PendingCall call = pending(sendto(fd, 3000, 0, report));
         assertThat(report.sentSegments().get(0).payload()).hasSize(1420);
-        fromRemote(fd, TcpFlags.RST | TcpFlags.ACK, 0, tcbOf(fd).iss() + 1);
+        fromRemote(fd, TcpFlags.RST | TcpFlags.ACK, 0, t.tcbOf(fd).iss() + 1);
         assertThat(call.isDone()).isTrue();
         assertErrno(call.result(), Errno.ECONNREFUSED);
     }
@@ -149,7 +137,7 @@ class FastOpenSendtoMutantsTest {
     @Test
     void aBlockingFastOpenSend_writesTheRestAfterTheHandshake_andReturnsTheWholeCount() {
         learnCookie();
-        int fd = socket(false);
+        int fd = t.socket(false);
         PacketReport report = new PacketReport(null);
         PendingCall call = pending(sendto(fd, 3000, 0, report));
         int before = sentToRemote().size();
@@ -161,7 +149,7 @@ class FastOpenSendtoMutantsTest {
     @Test
     void aBlockingFastOpenSendAllOnTheSyn_returnsOnceConnected_sendingNoMoreData() {
         learnCookie();
-        int fd = socket(false);
+        int fd = t.socket(false);
         PendingCall call = pending(sendto(fd, 500, 0, new PacketReport(null)));
         int before = sentToRemote().size();
         synAck(fd, 500);
@@ -173,12 +161,12 @@ class FastOpenSendtoMutantsTest {
     @Test
     void aBlockingFastOpenSendShutForWriting_afterItQueuedPartOfTheRest_returnsWhatItQueued() {
         learnCookie();
-        int fd = socket(false);
+        int fd = t.socket(false);
         done(t.kernel.setsockopt(t.pid, fd, "SO_SNDBUF", 1, true));
         PendingCall call = pending(sendto(fd, 100_000, 0, new PacketReport(null)));
         synAck(fd, 1420);
         assertThat(call.isDone()).as("the rest does not fit a 4608-byte buffer").isFalse();
-        int queued = 1420 + tcbOf(fd).sendQueued();
+        int queued = 1420 + t.tcbOf(fd).sendQueued();
         // another thread's shutdown(SHUT_WR) wakes it: sk_stream_wait_memory() -> do_error with bytes copied -> out
         done(t.kernel.shutdown(t.pid, fd, 1, new PacketReport(null)));
         assertThat(call.isDone()).isTrue();
@@ -187,7 +175,7 @@ class FastOpenSendtoMutantsTest {
 
     @Test
     void aBlockingFastOpenSendFromNull_faultsOnceConnected() {
-        int fd = socket(false);
+        int fd = t.socket(false);
         PendingCall call = pending(t.kernel.nullBuffer(t.pid, "sendto", fd, 100, Syscalls.MSG_FASTOPEN, REMOTE, new PacketReport(null)));
         synAck(fd, 0);
         assertThat(call.isDone()).isTrue();
@@ -196,7 +184,7 @@ class FastOpenSendtoMutantsTest {
 
     @Test
     void aBlockingFastOpenSendOfZeroBytesFromNull_returnsZeroOnceConnected() {
-        int fd = socket(false);
+        int fd = t.socket(false);
         PendingCall call = pending(t.kernel.nullBuffer(t.pid, "sendto", fd, 0, Syscalls.MSG_FASTOPEN, REMOTE, new PacketReport(null)));
         synAck(fd, 0);
         assertThat(call.isDone()).isTrue();
@@ -209,15 +197,15 @@ class FastOpenSendtoMutantsTest {
      */
     @Test
     void aNonBlockingFastOpenSend_afterANonBlockingConnectFinished_sendsWhatFits_orIsEagain() {
-        int fd = socket(true);
+        int fd = t.socket(true);
         assertErrno(done(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null))), Errno.EINPROGRESS);
-        fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, tcbOf(fd).iss() + 1);
+        fromRemote(fd, TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN, t.tcbOf(fd).iss() + 1);
         SyscallResult partial = done(sendto(fd, 1_000_000, 0, new PacketReport(null)));
         assertThat(partial.ret()).isPositive().isLessThan(1_000_000);
 
-        int fd2 = socket(true);
+        int fd2 = t.socket(true);
         assertErrno(done(t.kernel.connect(t.pid, fd2, Endpoint.parse("192.0.2.2:80"), new PacketReport(null))), Errno.EINPROGRESS);
-        Tcb tcb2 = tcbOf(fd2);
+        Tcb tcb2 = t.tcbOf(fd2);
         t.kernel.receive(new Segment(Endpoint.parse("192.0.2.2:80"), tcb2.tuple().local(), TcpFlags.SYN | TcpFlags.ACK, REMOTE_ISN,
                 tcb2.iss() + 1, 30000, 0, null, TcpOptions.parseText("mss 1460,nop,nop,sackOK,nop,wscale 7")));
         assertThat(done(t.kernel.write(t.pid, fd2, new byte[1_000_000], new PacketReport(null))).ret()).isLessThan(1_000_000);
@@ -228,7 +216,7 @@ class FastOpenSendtoMutantsTest {
     // ---------------------------------------------------------------- MSG_ZEROCOPY on the SYN
 
     private int zeroCopySocket(boolean nonBlocking) {
-        int fd = socket(nonBlocking);
+        int fd = t.socket(nonBlocking);
         done(t.kernel.setsockopt(t.pid, fd, "SO_ZEROCOPY", 1, true));
         return fd;
     }
@@ -238,7 +226,7 @@ class FastOpenSendtoMutantsTest {
         learnCookie();
         int fd = zeroCopySocket(false);
         PendingCall call = pending(sendto(fd, 100, Syscalls.MSG_ZEROCOPY, new PacketReport(null)));
-        int iss = tcbOf(fd).iss();
+        int iss = t.tcbOf(fd).iss();
         synAck(fd, 0); // the SYN only: the 100 bytes go again
         assertThat(call.result().ret()).isEqualTo(100);
         assertErrno(errqueue(fd), Errno.EAGAIN);

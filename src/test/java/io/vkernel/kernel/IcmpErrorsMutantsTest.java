@@ -157,10 +157,6 @@ class IcmpErrorsMutantsTest {
         return fd;
     }
 
-    private Tcb tcbOf(int fd) {
-        return t.kernel.inspect(k -> k.process(t.pid).fds().get(fd).socket().tcb());
-    }
-
     private List<Segment> sentTo(Endpoint remote) {
         return t.kernel.inspect(k -> k.nic().wire(0, Integer.MAX_VALUE)).stream()
                 .filter(r -> !r.inbound() && r.segment().dst().equals(remote)).map(r -> r.segment()).toList();
@@ -170,7 +166,7 @@ class IcmpErrorsMutantsTest {
     void inSynSent_anUnreachable_failsTheBlockedConnect_closesTheConnection_andNoSynFollows() {
         int fd = (int) TcpFixture.done(t.kernel.socket(t.pid)).ret();
         PendingCall connect = TcpFixture.pending(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null)));
-        Tcb tcb = tcbOf(fd);
+        Tcb tcb = t.tcbOf(fd);
         FourTuple tuple = tcb.tuple();
         PacketReport report = icmp(tuple, IcmpMessage.DEST_UNREACH, 1, 0, tcb.iss());
         assertThat(TcpFixture.steps(report, "tcp.icmp")).containsExactly(described(tuple, IcmpMessage.DEST_UNREACH, 1, 0, tcb.iss())
@@ -189,11 +185,11 @@ class IcmpErrorsMutantsTest {
     @Test
     void inSynSent_fragmentationNeeded_lowersTheMssTheRetransmittedSynOffers() {
         int fd = connectingSocket();
-        Tcb tcb = tcbOf(fd);
+        Tcb tcb = t.tcbOf(fd);
         PacketReport report = icmp(tcb.tuple(), IcmpMessage.DEST_UNREACH, IcmpMessage.FRAG_NEEDED, 1000, tcb.iss());
         assertThat(report.verdict()).isEqualTo("path MTU lowered to 1000");
         assertThat(report.sentSegments()).as("a plain SYN is not resent at once").isEmpty();
-        assertThat(tcbOf(fd).advMss()).isEqualTo(960);
+        assertThat(t.tcbOf(fd).advMss()).isEqualTo(960);
         t.advanceSeconds(1);
         List<Segment> syns = sentTo(REMOTE);
         assertThat(syns).hasSize(2);
@@ -205,7 +201,7 @@ class IcmpErrorsMutantsTest {
         t.kernel.sysctl(Sysctls.TCP_FASTOPEN, 0x1 | 0x4); // client, no cookie needed (TFO_CLIENT_NO_COOKIE)
         int fd = (int) TcpFixture.done(t.kernel.socket(t.pid)).ret();
         t.kernel.sendto(t.pid, fd, new byte[1200], Syscalls.MSG_FASTOPEN, REMOTE, false, new PacketReport(null));
-        Tcb tcb = tcbOf(fd);
+        Tcb tcb = t.tcbOf(fd);
         List<Segment> first = sentTo(REMOTE);
         assertThat(first).singleElement().satisfies(s -> assertThat(s.payload().length).isPositive());
         PacketReport report = icmp(tcb.tuple(), IcmpMessage.DEST_UNREACH, IcmpMessage.FRAG_NEEDED, 1000, tcb.iss());

@@ -230,6 +230,20 @@ class TcpFixture {
                 .map(io.vkernel.kernel.trace.KernelEvent::detail).toList();
     }
 
+    /** A new TCP socket of the fixture's process, O_NONBLOCK when {@code nonBlocking}; answers its fd. */
+    int socket(boolean nonBlocking) {
+        int fd = (int) done(kernel.socket(pid)).ret();
+        if (nonBlocking) {
+            done(kernel.fcntl(pid, fd, "F_SETFL", 04000));
+        }
+        return fd;
+    }
+
+    /** The Tcb behind {@code fd} of the fixture's process (null before connect() or listen()). */
+    Tcb tcbOf(int fd) {
+        return kernel.inspect(k -> k.process(pid).fds().get(fd).socket().tcb());
+    }
+
     void nonBlocking() {
         done(kernel.fcntl(pid, fd, "F_SETFL", 04000));
     }
