@@ -24,13 +24,7 @@ class LossProbeMssTest {
 
     @Test
     void aProbeOfASegmentSentAtTheOldMss_resendsOneSegmentOfTheNewMss_withoutPsh() {
-        t.kernel.inspect(k -> {
-            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
-            k.sysctls().set(Sysctls.TCP_MTU_PROBING, 2);
-            k.sysctls().set(Sysctls.ROUTE_INITCWND, 12);
-            k.sysctls().set(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
-            return null;
-        });
+        t.mtuProbingWithInitcwnd12();
         int base = t.establishedBy(p -> p.sackOk = true, 0, 0.1);
         done(t.kernel.write(t.pid, t.fd, new byte[PROBE + 10 * MSS], new io.vkernel.kernel.trace.PacketReport(null)));
         assertThat(t.tcb().sndNxt() - base).as("the probe and ten segments: all of it").isEqualTo(PROBE + 10 * MSS);

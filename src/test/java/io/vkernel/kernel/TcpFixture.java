@@ -244,6 +244,17 @@ class TcpFixture {
         return kernel.inspect(k -> k.process(pid).fds().get(fd).socket().tcb());
     }
 
+    /** The MTU-probe tests' set-up: GSO off, tcp_mtu_probing=2, initcwnd 12 and a 1 MiB send buffer. */
+    void mtuProbingWithInitcwnd12() {
+        kernel.inspect(k -> {
+            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
+            k.sysctls().set(Sysctls.TCP_MTU_PROBING, 2);
+            k.sysctls().set(Sysctls.ROUTE_INITCWND, 12);
+            k.sysctls().set(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+            return null;
+        });
+    }
+
     void nonBlocking() {
         done(kernel.fcntl(pid, fd, "F_SETFL", 04000));
     }

@@ -28,13 +28,7 @@ class TcpSenderMutantsTest {
 
     /** Established (100 ms handshake RTT, initcwnd 12, GSO off), then the write; answers SND.UNA before it. */
     private int probeSent(boolean sack) {
-        t.kernel.inspect(k -> {
-            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
-            k.sysctls().set(Sysctls.TCP_MTU_PROBING, 2);
-            k.sysctls().set(Sysctls.ROUTE_INITCWND, 12);
-            k.sysctls().set(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
-            return null;
-        });
+        t.mtuProbingWithInitcwnd12();
         t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
         t.peer.sackOk = sack;
         t.peer.send(TcpFlags.SYN, "");

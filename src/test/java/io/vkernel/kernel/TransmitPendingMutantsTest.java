@@ -97,13 +97,7 @@ class TransmitPendingMutantsTest {
 
     @Test
     void anMtuProbe_leavesOnlyWhileMoreThanItAndFourSegmentsWaitUnsent() {
-        t.kernel.inspect(k -> {
-            k.sysctls().set(Sysctls.VKERNEL_GSO, 0);
-            k.sysctls().set(Sysctls.TCP_MTU_PROBING, 2);
-            k.sysctls().set(Sysctls.ROUTE_INITCWND, 12);
-            k.sysctls().set(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
-            return null;
-        });
+        t.mtuProbingWithInitcwnd12();
         t.kernel.advance(40_000);
         t.peer = new Peer(t.kernel, TcpFixture.CLIENT, TcpFixture.SERVER);
         t.peer.send(TcpFlags.SYN, "");
