@@ -51,6 +51,9 @@ public final class Sysctls {
     public static final String TCP_EARLY_RETRANS = "net.ipv4.tcp_early_retrans";
     /** tcp_tso_segs(): the fewest segments one GSO packet may carry, whatever the pacing rate. */
     public static final String TCP_MIN_TSO_SEGS = "net.ipv4.tcp_min_tso_segs";
+    /** tcp_update_pacing_rate(): sk_pacing_rate as a percentage of cwnd x MSS / SRTT, in slow start and after it. */
+    public static final String TCP_PACING_SS_RATIO = "net.ipv4.tcp_pacing_ss_ratio";
+    public static final String TCP_PACING_CA_RATIO = "net.ipv4.tcp_pacing_ca_ratio";
     /** The initial reordering degree of a connection (tp->reordering, dupthresh); SACK may raise it. */
     public static final String TCP_REORDERING = "net.ipv4.tcp_reordering";
     /** The ceiling reordering detection may raise tp->reordering to (tcp_check_sack_reordering()). */
@@ -148,6 +151,10 @@ public final class Sysctls {
                 + "nothing acknowledged; 0-2: none"));
         SPECS.put(TCP_MIN_TSO_SEGS, new Spec(2, 1, 255, "the fewest segments one GSO packet carries (tcp_tso_segs()); "
                 + "more are put in one when the pacing rate allows about 1 ms of data"));
+        // sysctl_net_ipv4.c: proc_dointvec_minmax from 0 to 1000; 0 makes the rate 0, which paces nothing
+        SPECS.put(TCP_PACING_SS_RATIO, new Spec(200, 0, 1000, "pacing rate in slow start (cwnd below half of ssthresh), "
+                + "percent of cwnd x MSS / SRTT (tcp_update_pacing_rate())"));
+        SPECS.put(TCP_PACING_CA_RATIO, new Spec(120, 0, 1000, "pacing rate after slow start, percent of cwnd x MSS / SRTT"));
         SPECS.put(TCP_REORDERING, new Spec(3, 1, 300, "initial reordering degree of a connection (TCP_INFO tcpi_reordering, "
                 + "the duplicate-ACK threshold); SACK reordering detection raises it per connection"));
         SPECS.put(TCP_MAX_REORDERING, new Spec(300, 1, 65535, "the most reordering detection may raise a connection's "
@@ -223,7 +230,9 @@ public final class Sysctls {
         TCP_SLOW_START_AFTER_IDLE, TCP_DSACK,
         // read by every retransmission timeout and every new connection (a replay fires thousands of them)
         TCP_RETRIES2, TCP_ORPHAN_RETRIES, TCP_REORDERING, TCP_MAX_REORDERING, TCP_SYNCOOKIES, TCP_EARLY_RETRANS,
-        TCP_MTU_PROBING, TCP_BASE_MSS};
+        TCP_MTU_PROBING, TCP_BASE_MSS,
+        // read by every pacing rate (Pacing.rate(): several per packet sent)
+        TCP_PACING_SS_RATIO, TCP_PACING_CA_RATIO};
     private final long[] hot = new long[HOT.length];
 
     public Sysctls() {
@@ -282,6 +291,12 @@ public final class Sysctls {
         }
         if (name == TCP_BASE_MSS) {
             return 14;
+        }
+        if (name == TCP_PACING_SS_RATIO) {
+            return 15;
+        }
+        if (name == TCP_PACING_CA_RATIO) {
+            return 16;
         }
         return -1;
     }

@@ -69,8 +69,7 @@ final class SetupCommands {
      * Fast Open...): the run notes each one, and a script that depends on it fails on the packets, not here.
      */
     private static final Set<String> ACCEPTED = Set.of("net.ipv4.tcp_frto", "net.ipv4.tcp_fack",
-            "net.ipv4.tcp_pacing_ss_ratio",
-            "net.ipv4.tcp_pacing_ca_ratio", "net.ipv4.tcp_notsent_lowat",
+            "net.ipv4.tcp_notsent_lowat",
             "net.ipv4.tcp_fastopen_blackhole_timeout_sec", "net.ipv4.tcp_fastopen_cookies", "net.ipv4.tcp_app_win", "net.ipv4.tcp_autocorking",
             "net.ipv4.tcp_limit_output_bytes", "net.ipv4.tcp_thin_linear_timeouts", "net.ipv4.tcp_no_metrics_save",
             "net.ipv4.tcp_min_rtt_wlen", "net.ipv4.tcp_comp_sack_nr", "net.ipv4.tcp_comp_sack_delay_ns",

@@ -9,7 +9,7 @@ package io.vkernel.kernel.tcp;
  */
 final class Pacing {
 
-    /** sysctl_tcp_pacing_ss_ratio and sysctl_tcp_pacing_ca_ratio (percent), Linux's defaults. */
+    /** sysctl_tcp_pacing_ss_ratio and sysctl_tcp_pacing_ca_ratio (percent), Linux's defaults (Sysctls has the settings). */
     static final int SS_RATIO = 200;
     static final int CA_RATIO = 120;
     /** sysctl_tcp_min_tso_segs. */
@@ -29,7 +29,9 @@ final class Pacing {
         if (tcb.srttMs < 0) {
             return Long.MAX_VALUE;
         }
-        int ratio = tcb.cwnd < tcb.ssthresh / 2 ? SS_RATIO : CA_RATIO;
+        boolean slowStart = tcb.cwnd < tcb.ssthresh / 2;
+        // net.ipv4.tcp_pacing_ss_ratio / tcp_pacing_ca_ratio; a Tcb built without a route has Linux's defaults
+        int ratio = tcb.routes != null ? tcb.routes.pacingRatio(slowStart) : slowStart ? SS_RATIO : CA_RATIO;
         int packetsOut = (tcb.sndNxt - tcb.sndUna + mss - 1) / mss;
         long srttUs = Math.max(1, tcb.srttMs * 1000);
         return (long) mss * ratio / 100 * Math.max(tcb.cwnd, packetsOut) * 1_000_000L / srttUs;

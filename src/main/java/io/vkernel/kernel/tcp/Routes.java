@@ -46,6 +46,14 @@ final class Routes {
         tcb.cwnd = initCwnd();
     }
 
+    /**
+     * tcp_update_pacing_rate()'s percentage: net.ipv4.tcp_pacing_ss_ratio in slow start, tcp_pacing_ca_ratio after
+     * it (the namespace's settings, which a connection reaches through its route here).
+     */
+    int pacingRatio(boolean slowStart) {
+        return sysctls.getInt(slowStart ? Sysctls.TCP_PACING_SS_RATIO : Sysctls.TCP_PACING_CA_RATIO);
+    }
+
     /** The route's own MTU (RTAX_MTU, else the device's 1500). */
     int routeMtu() {
         return sysctls.getInt(Sysctls.ROUTE_MTU);
