@@ -66,7 +66,9 @@ class PacingRatioSysctlTest {
     void ratiosRange_fromZeroToAThousand() {
         t.kernel.sysctl(Sysctls.TCP_PACING_SS_RATIO, 1000);
         t.kernel.sysctl(Sysctls.TCP_PACING_CA_RATIO, 0);
-        assertThatThrownBy(() -> t.kernel.sysctl(Sysctls.TCP_PACING_SS_RATIO, 1001)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> t.kernel.sysctl(Sysctls.TCP_PACING_CA_RATIO, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> t.kernel.sysctl(Sysctls.TCP_PACING_SS_RATIO, 1001))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> t.kernel.sysctl(Sysctls.TCP_PACING_CA_RATIO, -1))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -14,13 +14,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A pacing rate of 0 bytes a second, reached as Linux reaches it: tcp_update_pacing_rate() computes mss_cache x ratio
  * x max(cwnd, packets_out) / srtt_us in integers, so a small MSS, a small cwnd and a huge SRTT round it to 0. The peer
- * offers MSS 48 (TCP_MIN_SND_MSS; 36 bytes of data beside timestamps); an ACK of a retransmission whose TSecr echoes a
- * TSval about 2146000 ms old gives an RTT sample that large (tcp_rtt_tsopt_us() takes a delta below INT_MAX / 1000 ms), so
- * SRTT passes 268 s (500 s after two), and 36 x 200 % x cwnd 2 or 3 bytes per 500 s is 0 bytes a second. The echo is older than the
- * retransmission, so the loss is undone (tcp_packet_delayed()): cwnd goes back to what it was before that RTO, so an
- * earlier RTO, answered normally, has already brought it down to 2. tcp_update_skb_after_send() paces
- * only with a rate ("rate != ~0UL &amp;&amp; rate"), so under fq back-to-back segments leave together;
- * hystart_ack_delay() returns 0 for no rate, so an ACK train ends slow start sooner.
+ * offers MSS 48 (TCP_MIN_SND_MSS; 36 bytes of data beside timestamps); an ACK of a retransmission whose TSecr echoes
+ * a TSval about 2146000 ms old gives an RTT sample that large (tcp_rtt_tsopt_us() takes a delta below INT_MAX / 1000
+ * ms), so SRTT passes 268 s (500 s after two), and 36 x 200 % x cwnd 2 or 3 bytes per 500 s is 0 bytes a second. The
+ * echo is older than the retransmission, so the loss is undone (tcp_packet_delayed()): cwnd goes back to what it was
+ * before that RTO, so an earlier RTO, answered normally, has already brought it down to 2.
+ * tcp_update_skb_after_send() paces only with a rate ("rate != ~0UL &amp;&amp; rate"), so under fq back-to-back
+ * segments leave together; hystart_ack_delay() returns 0 for no rate, so an ACK train ends slow start sooner.
  */
 class ZeroPacingRateTest {
 
@@ -60,7 +60,8 @@ class ZeroPacingRateTest {
             assertThat(resent.seq()).isEqualTo(base + (10 + round) * SEG);
             t.advanceSeconds(0.1);
             // the first ACK echoes the resent segment: a real loss, cwnd 1 then 2; the others echo an ancient TSval
-            long echo = round == 0 ? resent.timestamps().value() : (resent.timestamps().value() - 2_146_000L) & 0xffffffffL;
+            long tsval = resent.timestamps().value();
+            long echo = round == 0 ? tsval : (tsval - 2_146_000L) & 0xffffffffL;
             ack(base + (11 + round) * SEG, 4 + round, echo);
         }
         assertThat(TcpInfo.of(t.tcb()).get("tcpi_rtt")).as("SRTT in µs").isGreaterThan(500_000_000L);
@@ -81,8 +82,8 @@ class ZeroPacingRateTest {
 
     @Test
     void underFq_hyStartsAckTrain_withARateRoundedToZero_allowsNoAckDelay_andEndsSlowStartAfterOneMs() {
-        // hystart_ack_delay() gives 0 for no rate; any rate above 0 gives its 1 ms cap, and under fq the threshold
-        // (delay_min + that, not halved: SK_PACING_FQ) would then exceed a 1 ms train
+        // hystart_ack_delay() gives 0 for no rate; any rate from 1 B/s to 262 MB/s gives its 1 ms cap, and under fq
+        // the threshold (delay_min + that, not halved: SK_PACING_FQ) would then exceed a 1 ms train
         t.kernel.sysctl(Sysctls.VKERNEL_QDISC, 1);
         t.kernel.sysctl(Sysctls.TCP_CUBIC_HYSTART_LOW_WINDOW, 1);
         int base = ancientEchoesAfterRtos();
