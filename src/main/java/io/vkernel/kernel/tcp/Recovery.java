@@ -437,13 +437,15 @@ final class Recovery {
             if (!Seq.before(seq, line) || !Seq.before(seq, dataEnd)) {
                 break;
             }
-            int most = (budget - sent) * mss; // TCP always builds GSO packets; SoftwareGso cuts them when offload is off
             int limit = Seq.before(line, dataEnd) ? line : dataEnd;
-            int end = Seq.before(seq + most, limit) ? seq + most : limit;
-            int sacked = tcb.scoreboard.nextSackedAfter(seq, end);
-            end = Seq.before(sacked, end) ? sacked : end;
-            int mark = tcb.pushMarks.nextAfter(seq, end);
-            end = Seq.before(mark, end) ? mark : end;
+            int sacked = tcb.scoreboard.nextSackedAfter(seq, limit);
+            limit = Seq.before(sacked, limit) ? sacked : limit;
+            int mark = tcb.pushMarks.nextAfter(seq, limit);
+            limit = Seq.before(mark, limit) ? mark : limit;
+            // skb by skb, as many segments as the budget leaves (TCP always builds GSO packets; SoftwareGso cuts them
+            // when offload is off)
+            int[] train = SkbCuts.retransmission(tcb.rack, seq, limit, budget - sent, mss);
+            int end = train[0];
             int size = end - seq;
             if (size <= 0) {
                 break;
@@ -456,7 +458,7 @@ final class Recovery {
             retransmit(tcb, seq, end, mss, report);
             seq = end;
             tcb.retransmitHigh = end;
-            sent += (size + mss - 1) / mss;
+            sent += train[1];
         }
         return sent;
     }
@@ -469,13 +471,14 @@ final class Recovery {
         SkbCuts.cutAt(tcb.rack, end); // __tcp_retransmit_skb(): tcp_fragment() when the budget ends inside an skb
         int push = SkbCuts.push(tcb, seq, end, mss) ? TcpFlags.PSH : 0;
         int fin = TcpSender.finRidesOn(tcb, end) && tcb.sndNxt == tcb.finSeq + 1 ? TcpFlags.FIN : 0; // the FIN's skb
-        if (sysctls.gso() || size <= mss) {
+        if (sysctls.gso()) {
             host.transmit(output.outExact(tcb, TcpFlags.ACK | push | fin, seq, tcb.rcvNxt, chunk), report);
         } else {
+            // each skb a packet of its own (tcp_xmit_retransmit_queue()), cut at the MSS in software
             SoftwareGso.transmit(host, output, tcb, TcpFlags.ACK | push | fin, seq, chunk, SkbCuts.skbEnds(tcb.rack, seq, end), mss, report);
         }
         tcb.rack.onSent(seq, end, mss, clock.now(), true);
-        int segs = (size + mss - 1) / mss;
+        int segs = SkbCuts.segments(tcb.rack, seq, end, mss);
         tcb.undo.onRetransmit(segs, clock.now());
         // tcp_retransmit_skb(): tp->total_retrans and TCP_MIB_RETRANSSEGS count segments (tcp_skb_pcount()), not packets
         tcb.totalRetransmits += segs;

@@ -81,6 +81,71 @@ final class SkbCuts {
     }
 
     /**
+     * What tcp_xmit_retransmit_queue() resends from {@code seq} with {@code budget} segments, skb by skb, below
+     * {@code limit}: each skb whole and counted as tcp_skb_pcount() segments of {@code mss}, the one cwnd does not take
+     * whole cut at what is left (__tcp_retransmit_skb(): tcp_fragment() at segs x cur_mss). An skb shorter than one
+     * MSS takes in the skbs after it while they are one segment each and all fit in one MSS
+     * (tcp_retrans_try_collapse(), net.ipv4.tcp_retrans_collapse=1): one skb of one segment, the cuts between them
+     * gone. Answers {end, segments}.
+     */
+    static int[] retransmission(Rack rack, int seq, int limit, int budget, int mss) {
+        int[] ends = skbEnds(rack, seq, limit);
+        int from = 0;
+        int segments = 0;
+        int left = budget;
+        for (int i = 0; i < ends.length; i++) {
+            int pcount = (ends[i] - from + mss - 1) / mss;
+            if (pcount > left) {
+                // tcp_fragment() at what the budget leaves; the rest stays lost for the next round
+                return new int[] {seq + from + left * mss, segments + left};
+            }
+            segments += pcount;
+            left -= pcount;
+            int skbStart = from;
+            from = ends[i];
+            // tcp_can_collapse(): the next skb joins if it is one segment and the whole fits in one MSS (so only an
+            // skb shorter than the MSS takes any in)
+            while (i + 1 < ends.length && ends[i + 1] - skbStart <= mss && pieces(rack, seq + from, seq + ends[i + 1]) == 1) {
+                uncut(rack, seq + from);
+                from = ends[++i];
+            }
+        }
+        return new int[] {seq + from, segments};
+    }
+
+    /** The pieces of [start, end): tcp_skb_pcount() of an skb as it was last sent. */
+    private static int pieces(Rack rack, int start, int end) {
+        int n = 0;
+        for (Rack.Sent piece : rack.sent) {
+            if (Seq.before(piece.start, end) && Seq.after(piece.end, start)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** tcp_collapse_retrans(): the skb ending at {@code seq} took in the next one, so nothing is cut there now. */
+    private static void uncut(Rack rack, int seq) {
+        for (Rack.Sent piece : rack.sent) {
+            if (piece.end == seq) {
+                piece.skbEnd = false;
+                return;
+            }
+        }
+    }
+
+    /** tcp_skb_pcount() summed over the skbs of a retransmission of [seq, end): the segments it puts on the wire. */
+    static int segments(Rack rack, int seq, int end, int mss) {
+        int segments = 0;
+        int from = 0;
+        for (int to : skbEnds(rack, seq, end)) {
+            segments += (to - from + mss - 1) / mss;
+            from = to;
+        }
+        return segments;
+    }
+
+    /**
      * PSH on a retransmission of [seq, end) as packetdrill reads the train of packets Linux sends for it (the last
      * packet's flags): its last skb is more than one segment, or ends where a write did (tcp_mark_push()).
      */
