@@ -37,13 +37,17 @@ final class TcpTimers {
         startRttTiming(tcb, endSeq, clock.now());
     }
 
-    /** The same for a packet that leaves at {@code sentAt} (its EDT departure under fq, Fq). */
+    /** The same for a packet that leaves at {@code sentAt} (its EDT departure under fq, Fq); see the note below. */
     void startRttTiming(Tcb tcb, int endSeq, long sentAt) {
-        if (tcb.rttSentAt < 0) {
+        if (tcb.rttSentAt < 0 || !Seq.after(tcb.rttSeq, tcb.sndUna)) { // a timing already acknowledged is stale (below)
             tcb.rttSeq = endSeq;
             tcb.rttSentAt = sentAt;
         }
     }
+    // Linux times each skb from its own (last) transmission (tcp_clean_rtx_queue()), so an ACK can never be timed from a
+    // segment it does not cover. Here one timing runs at a time, ended by sampleRtt(); an ACK that moves SND.UNA without
+    // it (the one completing a simultaneous open, TcpInput.simultaneousOpenAck(); a Fast Open child's SND.UNA starts
+    // past its SYN-ACK) leaves a stale timing, which the next send replaces rather than a window probe's ACK reading it.
 
     /**
      * tcp_clean_rtx_queue() and tcp_ack_update_rtt(): an ACK of new data measures the RTT from the first newly
