@@ -544,10 +544,11 @@ public final class Syscalls {
                 if (unreadable && written[0] < data.length && !kernel.tcp().faultingWrite(conn)) {
                     return null; // tcp_sendmsg_locked() after the handshake: EFAULT thrown where there is room
                 }
-                if (written[0] < data.length) {
-                    byte[] rest = Arrays.copyOfRange(data, written[0], data.length);
-                    written[0] += kernel.tcp().write(conn, rest, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0, report);
-                }
+                // tcp_sendmsg_locked() goes on after tcp_sendmsg_fastopen() even when nothing is left to copy: sk_err,
+                // SEND_SHUTDOWN or a state past the handshake (sk_stream_wait_connect()) end it in EPIPE, which only
+                // a call that copied nothing, on its SYN or since, returns (do_error:)
+                byte[] rest = Arrays.copyOfRange(data, written[0], data.length);
+                written[0] += kernel.tcp().write(conn, rest, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0, report);
                 boolean finished = written[0] == data.length || (nonBlocking && written[0] > 0);
                 return finished ? SyscallResult.ok(written[0], call + " = " + written[0]) : null;
             } catch (SyscallException e) {

@@ -86,8 +86,9 @@ final class TcpClose {
         }
         switch (tcb.state) {
             case ESTABLISHED, SYN_RECV -> {
+                boolean synUnacked = synUnacked(tcb);
                 states.setState(tcb, TcpState.FIN_WAIT1, "close(): FIN sent after any unsent data");
-                sender.queueFin(tcb, report);
+                queueFin(tcb, synUnacked, report);
             }
             case CLOSE_WAIT -> {
                 states.setState(tcb, TcpState.LAST_ACK, "close() after the peer's FIN: our FIN sent");
@@ -99,6 +100,26 @@ final class TcpClose {
         }
     }
 
+    /**
+     * A simultaneous open's SYN_RECV: SND.UNA is still our SYN's ISS (a Fast Open child's send queue starts after its
+     * SYN instead), so the queue's bytes and write_seq lie one past SND.UNA + queued.
+     */
+    private static boolean synUnacked(Tcb tcb) {
+        return tcb.state == TcpState.SYN_RECV && tcb.sndUna == tcb.iss;
+    }
+
+    /** tcp_send_fin(): the FIN at write_seq, sent at once when the window allows (__tcp_push_pending_frames()). */
+    private void queueFin(Tcb tcb, boolean synUnacked, PacketReport report) {
+        if (synUnacked) {
+            tcb.finQueued = true;
+            tcb.finSeq = tcb.sndNxt; // write_seq: past the SYN and whatever data it carried
+            tcb.finAlone = true;
+            sender.transmitPending(tcb, report);
+        } else {
+            sender.queueFin(tcb, report);
+        }
+    }
+
     /** shutdown(): SHUT_RD only marks the receive side; SHUT_WR sends FIN without orphaning the socket. */
     public void shutdown(Tcb tcb, boolean read, boolean write, PacketReport report) {
         if (read) {
@@ -106,9 +127,11 @@ final class TcpClose {
         }
         if (write && !tcb.writeShutdown) {
             tcb.writeShutdown = true;
-            if (tcb.state == TcpState.ESTABLISHED) {
+            // tcp_shutdown() -> tcp_close_state(): new_state[] takes SYN_RECV to FIN_WAIT1 with a FIN, as ESTABLISHED
+            if (tcb.state == TcpState.ESTABLISHED || tcb.state == TcpState.SYN_RECV) {
+                boolean synUnacked = synUnacked(tcb);
                 states.setState(tcb, TcpState.FIN_WAIT1, "shutdown(SHUT_WR)");
-                sender.queueFin(tcb, report);
+                queueFin(tcb, synUnacked, report);
             } else if (tcb.state == TcpState.CLOSE_WAIT) {
                 states.setState(tcb, TcpState.LAST_ACK, "shutdown(SHUT_WR) after the peer's FIN");
                 sender.queueFin(tcb, report);
