@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The send side at its edges (PIT survivors in TcpSender and SendBuffer), seen on the wire, in the trace, in TCP_INFO
  * and in sk_sndbuf: tcp_bound_to_half_wnd() at a largest window of exactly TCP_MSS_DEFAULT (536) and below its floor
  * of 68 - tcp_header_len bytes; the size goal of a peer that never offered a window; tcp_tso_should_defer() holding
- * part of a burst (its trace step, and no rwnd-limited time for it); the sndbuf-limited chronograph in CLOSE_WAIT;
+ * part of a burst for the peer's window (its trace step, and rwnd-limited time for it); the sndbuf-limited
+ * chronograph in CLOSE_WAIT;
  * a full-MSS probe after qdisc drops, which is not a small segment for Nagle; tcp_new_space() with one segment of
  * cwnd to spare.
  */
@@ -127,7 +128,9 @@ class SenderEdgesMutantsTest {
         assertThat(TcpFixture.steps(acked, "tcp.tso"))
                 .containsExactly("2400 bytes wait for the next ACK to make a bigger TSO packet (tcp_tso_should_defer())");
         t.kernel.advance(50);
-        assertThat(info("tcpi_rwnd_limited")).as("deferred by choice, not stopped by the peer's window").isZero();
+        // the window (2400 left) is below what cwnd leaves (2920) and no more than the skb: tcp_tso_should_defer()
+        // sets is_rwnd_limited, and tcp_write_xmit() starts the chronograph (tcp_chrono_start(TCP_CHRONO_RWND_LIMITED))
+        assertThat(info("tcpi_rwnd_limited")).as("the peer's window is what the tail waits for").isEqualTo(50_000);
     }
 
     @Test

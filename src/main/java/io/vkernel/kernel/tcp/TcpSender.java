@@ -320,8 +320,6 @@ final class TcpSender {
             int mark = tcb.pushMarks.nextAfter(tcb.sndNxt, tcb.sndNxt + want);
             want = Math.min(want, mark - tcb.sndNxt);
             int room = Recovery.cwndRoom(tcb, mss);
-            tcb.cwndLimited = room < want && room <= usable;
-            limitedByCwnd |= tcb.cwndLimited;
             want = Math.min(want, gsoPacket(tcb, mss, minTsoSegs));
             if (pushOne) {
                 // tcp_push_one() -> tcp_write_xmit(push_one): one skb, cut by tcp_mss_split_point() to one GSO packet
@@ -334,8 +332,14 @@ final class TcpSender {
             if (windowShut) {
                 size = 0;
             }
+            boolean deferredForWindow = false;
             if (size > mss && !pushOne) {
-                int allowed = TsoDefer.sendable(tcb, clock, sysctls, want, room, usable, mss, sentAny);
+                TsoDefer.Verdict verdict = TsoDefer.judge(tcb, clock, sysctls, want, room, usable, mss, sentAny);
+                int allowed = verdict.sendable();
+                // tcp_tso_should_defer() says what it waits for: is_cwnd_limited reaches tcp_cwnd_validate() (a cwnd
+                // that is exactly this skb, less than the peer's window, counts), is_rwnd_limited the chronograph
+                limitedByCwnd |= verdict.cwndLimited();
+                deferredForWindow = verdict.rwndLimited();
                 if (allowed < size && report != null && report.tracing()) {
                     int waiting = size - allowed;
                     report.step("tcp.tso", () -> waiting + " bytes wait for the next ACK to make a bigger TSO packet "
@@ -345,7 +349,7 @@ final class TcpSender {
             }
             if (size <= 0) {
                 // tcp_write_xmit() tests cwnd (tcp_cwnd_test()) before the window: a full cwnd breaks out first
-                rwndLimited = room > 0 && (windowShut || (size == 0 && usable <= 0));
+                rwndLimited = deferredForWindow || room > 0 && (windowShut || (size == 0 && usable <= 0));
                 if (tcb.sndWnd == 0 && tcb.sndNxt == tcb.sndUna) {
                     timers.armPersist(tcb); // nothing in flight to bring a window update: probe for it
                 } else if (windowShut && tcb.sndNxt == tcb.sndUna) {

@@ -208,4 +208,35 @@ class TsoDeferTest {
         inFlightSentAt(999); // its ACK is overdue: wait for it
         assertThat(sendable(5000, 1500, 100_000)).isZero();
     }
+
+    private String why(int want, int room, int usable) {
+        TsoDefer.Verdict verdict = TsoDefer.judge(tcb, clock, sysctls, want, room, usable, MSS, false);
+        return verdict.sendable() + (verdict.cwndLimited() ? " cwnd" : "") + (verdict.rwndLimited() ? " rwnd" : "");
+    }
+
+    @Test
+    void whatAWaitIsFor_cwndWhenItIsBelowTheWindowAndNoMoreThanTheSkb_rwndWhenTheWindowIsNoMoreThanCwnd() {
+        skb(1500);
+        // tcp_tso_should_defer(): cong_win < send_win && cong_win <= skb->len sets *is_cwnd_limited
+        assertThat(why(1500, 1500, 100_000)).as("cwnd leaves exactly the skb").isEqualTo("0 cwnd");
+        assertThat(why(1500, 1500, 1501)).isEqualTo("0 cwnd");
+        // send_win <= cong_win: the peer's window is what it waits for, even when it equals cwnd
+        assertThat(why(1500, 1500, 1500)).as("both windows the skb").isEqualTo("0 rwnd");
+        assertThat(why(1500, 100_000, 1500)).isEqualTo("0 rwnd");
+        // windows above the skb: it waits only for more data to fill a bigger packet, limited by neither
+        assertThat(why(1500, 1600, 100_000)).isEqualTo("0");
+        assertThat(why(1500, 100_000, 1600)).isEqualTo("0");
+        // sent at once: no reason recorded
+        assertThat(why(1500, 2000, 100_000)).isEqualTo("1500");
+        assertThat(why(1000, 1500, 100_000)).isEqualTo("1000");
+    }
+
+    @Test
+    void whatAWaitIsFor_isTheTailSkbsAfterAMidQueueSkbLeft() {
+        skb(1500);
+        skb(3500);
+        tcb.lastDataSent = 0;
+        assertThat(why(5000, 3000, 100_000)).as("1500 of cwnd left for a 3500-byte tail").isEqualTo("1500 cwnd");
+        assertThat(why(5000, 100_000, 3000)).isEqualTo("1500 rwnd");
+    }
 }
