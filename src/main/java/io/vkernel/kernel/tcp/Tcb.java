@@ -171,8 +171,6 @@ public final class Tcb implements BindTable.Owner {
      * SYN or SYN-ACK counts one (tcp_rcv_state_process(), tcp_rcv_fastopen_synack()).
      */
     int delivered;
-    /** The last transmit stopped because of cwnd (tcp_is_cwnd_limited()): only then does cwnd grow. */
-    boolean cwndLimited;
     /** tcp_cwnd_validate()'s record of how much of cwnd the current window used (tcp_is_cwnd_limited()). */
     final CwndUse cwndUse = new CwndUse();
     /** What the peer SACKed of [SND.UNA, SND.NXT). */
