@@ -418,7 +418,7 @@ class RecoveryLedgerTest {
     }
 
     @Test
-    void anAckThatDeliversNothingNew_doesNotStartCubicsEpoch() {
+    void anAckThatDeliversNothingNew_growsNothing_afterTheAckEndingRecoveryStartedCubicsEpoch() {
         t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2); // no loss probe between the ACKs below
         base = t.establishedOneSegmentPerMss(true);
         t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
@@ -430,17 +430,18 @@ class RecoveryLedgerTest {
         t.advanceSeconds(0.1);
         ack(t.tcb().sndNxt() - base); // the recovery point and everything after it: Open, cwnd = ssthresh
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
-        assertThat(t.tcb().cwnd()).isEqualTo(7);
+        // cwnd = ssthresh 7, then tcp_cong_control() in Open on this same ACK (tcp_ack() runs it after
+        // tcp_fastretrans_alert()): CUBIC's epoch starts here, aiming at 8 on the curve back to W_max 10
+        assertThat(t.tcb().cwnd()).isEqualTo(8);
         int una = t.tcb().sndUna() - base;
         int nxt = t.tcb().sndNxt() - base;
         t.advanceSeconds(0.1);
-        // a duplicate ACK delivers nothing: cwnd does not grow, and CUBIC is not asked (no epoch starts)
+        // a duplicate ACK delivers nothing: cwnd does not grow (tcp_may_raise_cwnd(): SND.UNA did not advance)
         ack(una);
-        assertThat(t.tcb().cwnd()).isEqualTo(7);
+        assertThat(t.tcb().cwnd()).isEqualTo(8);
         t.advanceSeconds(0.15);
         ack(nxt);
-        // CUBIC's epoch starts at this ACK (bictcp_update() runs only for an ACK that delivers something), on the
-        // curve back to W_max 10: the 7 segments acknowledged earn two
+        // 250 ms into the epoch the curve back to W_max 10 is at 9: the segments acknowledged earn one more
         assertThat(t.tcb().cwnd()).isEqualTo(9);
     }
 

@@ -202,6 +202,13 @@ final class Recovery {
         int priorLossLine = lossLine(tcb, mss);
         boolean rack = rackOn(tcb);
         tcb.rack.enabled = rack;
+        if (!Seq.before(tcb.sndUna, tcb.highSeq) && (tcb.caState == CaState.RECOVERY
+                || tcb.caState == CaState.LOSS && !(ackedBytes > 0 && tcb.undo.mayUndo(tcb, segment)))) {
+            // tcp_fastretrans_alert(): the recovery point is acknowledged, so the episode ends (its "D" step, or
+            // tcp_process_loss()) before tcp_identify_packet_loss() runs RACK; the state is then Open and the same ACK
+            // goes on as in Open (below)
+            endEpisode(tcb, segment, report);
+        }
         if (rack && tcb.rack.advanced) {
             tcb.rack.advanced = false;
             long wait = tcb.rack.detectLoss(tcb, tcb.scoreboard.sackedBytes() / mss, clock.now());
@@ -211,21 +218,7 @@ final class Recovery {
         }
         switch (tcb.caState) {
             case RECOVERY -> {
-                if (!Seq.before(tcb.sndUna, tcb.highSeq)) {
-                    if (tryUndoRecovery(tcb, segment, report)) {
-                        setState(tcb, CaState.OPEN, "recovery point acknowledged and every retransmission was spurious: "
-                                + "cwnd back to " + tcb.cwnd + " (tcp_try_undo_recovery())", report);
-                    } else {
-                        // tcp_end_cwnd_reduction(): the recovery point is acknowledged; cwnd settles at ssthresh
-                        if (tcb.ssthresh < INFINITE_SSTHRESH && tcb.undo.marked) {
-                            tcb.cwnd = tcb.ssthresh;
-                        }
-                        setState(tcb, CaState.OPEN, "recovery point acknowledged: cwnd = ssthresh = " + tcb.ssthresh, report);
-                    }
-                    tcb.scoreboard.clear();
-                    tcb.rack.clearLost();
-                    tcb.renoSacked = 0; // tcp_reset_reno_sack()
-                } else if (ackedBytes > 0 && tryUndoPartial(tcb, segment, report)
+                if (ackedBytes > 0 && tryUndoPartial(tcb, segment, report)
                         || tcb.undo.marked && tcb.undo.retrans == 0 && tryUndoDsack(tcb, report)) {
                     // the reduction was undone: back to Open or Disorder (tcp_try_keep_open()), cwnd grows again
                     tryKeepOpen(tcb, report);
@@ -239,12 +232,6 @@ final class Recovery {
                 if (ackedBytes > 0 && tryUndoLoss(tcb, segment, report)) {
                     grow(tcb, delivered, priorSegments, report);
                     break;
-                }
-                if (!Seq.before(tcb.sndUna, tcb.highSeq)) {
-                    boolean undone = tryUndoRecovery(tcb, segment, report);
-                    setState(tcb, CaState.OPEN, "everything outstanding at the timeout is acknowledged"
-                            + (undone ? "; the timeout was spurious, cwnd back to " + tcb.cwnd : ""), report);
-                    tcb.scoreboard.clear();
                 }
                 grow(tcb, delivered, priorSegments, report);
                 resendLost(tcb, cwndRoom(tcb, mss) / mss, mss, report);
@@ -305,6 +292,34 @@ final class Recovery {
         lossProbe.onAck(tcb, segment.ack(), ackedBytes > 0, dsack(segment), duplicate && newlySacked == 0);
         if (ackedBytes > 0 && tcb.sndUna != tcb.sndNxt) {
             lossProbe.schedule(tcb, true); // tcp_set_xmit_timer(): a probe instead of the RTO when it may go
+        }
+    }
+
+    /**
+     * The recovery point (high_seq) is acknowledged and no loss undo took this ACK: tcp_try_undo_recovery() undoes the
+     * reduction if every retransmission was spurious, else tcp_end_cwnd_reduction() settles cwnd at ssthresh (after
+     * Recovery); either way the state is Open. SACK tags and lost marks of what is still outstanding (above high_seq)
+     * stay, as they stay on Linux's skbs until acknowledged: tcp_try_to_open() then makes it Disorder, or
+     * tcp_time_to_recover() starts a new recovery, on this same ACK.
+     */
+    private void endEpisode(Tcb tcb, Segment segment, PacketReport report) {
+        boolean loss = tcb.caState == CaState.LOSS;
+        if (!loss) {
+            tcb.renoSacked = 0; // tcp_reset_reno_sack(), before the undo
+        }
+        boolean undone = tryUndoRecovery(tcb, segment, report);
+        if (loss) {
+            setState(tcb, CaState.OPEN, "everything outstanding at the timeout is acknowledged"
+                    + (undone ? "; the timeout was spurious, cwnd back to " + tcb.cwnd : ""), report);
+        } else if (undone) {
+            setState(tcb, CaState.OPEN, "recovery point acknowledged and every retransmission was spurious: "
+                    + "cwnd back to " + tcb.cwnd + " (tcp_try_undo_recovery())", report);
+        } else {
+            // tcp_end_cwnd_reduction()
+            if (tcb.ssthresh < INFINITE_SSTHRESH && tcb.undo.marked) {
+                tcb.cwnd = tcb.ssthresh;
+            }
+            setState(tcb, CaState.OPEN, "recovery point acknowledged: cwnd = ssthresh = " + tcb.ssthresh, report);
         }
     }
 

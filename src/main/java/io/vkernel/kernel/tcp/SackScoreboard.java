@@ -79,10 +79,6 @@ final class SackScoreboard {
         count = kept;
     }
 
-    void clear() {
-        count = 0;
-    }
-
     /** {@code seq} itself when the peer does not hold it, else the end of the SACKed range holding it. */
     int skipSacked(int seq) {
         for (int i = 0; i < count; i++) {
