@@ -319,11 +319,18 @@ class RecoveryLedgerTest {
 
     /** Established with SACK and timestamps (the peer's TSval 100, then 200), MSS 1012 (1000 with TS), GSO off; answers SND.UNA. */
     private int establishedWithTimestamps(double rttSeconds) {
+        return establishedWithTimestamps(rttSeconds, true);
+    }
+
+    /** The same, with SACK only if {@code sack} (without it: Reno's duplicate-ACK counting). */
+    private int establishedWithTimestamps(double rttSeconds, boolean sack) {
         t.sysctl(Sysctls.VKERNEL_GSO, 0);
+        io.vkernel.kernel.wire.TcpOption ts = new io.vkernel.kernel.wire.TcpOption.Timestamps(100, 0);
+        io.vkernel.kernel.wire.TcpOption mss = new io.vkernel.kernel.wire.TcpOption.Mss(1012);
         io.vkernel.kernel.wire.Segment synAck = t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER,
-                TcpFlags.SYN, 1000, 0, 65535, 1000, new byte[0], io.vkernel.kernel.wire.TcpOptions.of(
-                        new io.vkernel.kernel.wire.TcpOption.Mss(1012), new io.vkernel.kernel.wire.TcpOption.SackPermitted(),
-                        new io.vkernel.kernel.wire.TcpOption.Timestamps(100, 0)))).sentSegments().get(0);
+                TcpFlags.SYN, 1000, 0, 65535, 1000, new byte[0], sack
+                        ? io.vkernel.kernel.wire.TcpOptions.of(mss, new io.vkernel.kernel.wire.TcpOption.SackPermitted(), ts)
+                        : io.vkernel.kernel.wire.TcpOptions.of(mss, ts))).sentSegments().get(0);
         t.advanceSeconds(rttSeconds);
         t.kernel.receive(new io.vkernel.kernel.wire.Segment(CLIENT, SERVER, TcpFlags.ACK, 1001, synAck.seq() + 1, 65535, 0,
                 new byte[0], io.vkernel.kernel.wire.TcpOptions.of(new io.vkernel.kernel.wire.TcpOption.Timestamps(200,
@@ -591,5 +598,66 @@ class RecoveryLedgerTest {
         t.advanceSeconds(0.03);
         assertThat(sentAfter(before)).containsExactly(List.of(5000, 1000), List.of(6000, 1000), List.of(8000, 1000),
                 List.of(9000, 1000));
+    }
+
+    // ---- the GAP rows rEnd left in Recovery.tsv after the end-of-episode change (thirteenth session) ----
+
+    /**
+     * Reno with timestamps: ten segments at one TSval, the RTO resends the head (Loss), then 10 ms later an ACK of
+     * [0, 3000) echoing the burst's TSval: the originals arrived, so tcp_try_undo_loss() undoes the timeout. Without
+     * SACK Linux keeps Loss (only a SACK connection or F-RTO goes to Open) and tcp_process_loss() returns: nothing is
+     * resent on that ACK, and the undo cleared every lost mark (tcp_undo_cwnd_reduction(sk, true)).
+     */
+    @Test
+    void withoutSack_aLossUndoOnAPartialAck_keepsLoss_restoresCwnd_andResendsNothing() {
+        base = establishedWithTimestamps(0.05, false);
+        assertThat(t.tcb().sackOk()).isFalse();
+        t.write(10_000);
+        long burst = t.peer.lastReceived().timestamps().value();
+        int before = t.peer.received().size();
+        t.advanceSeconds(0.3);
+        assertThat(t.sentSince(before)).hasSize(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        assertThat(t.tcb().cwnd()).isEqualTo(1);
+        t.advanceSeconds(0.01);
+        PacketReport undo = tsAck(3000, burst);
+        assertThat(t.counter(SnmpCounter.TCP_LOSS_UNDO)).isEqualTo(1);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
+        assertThat(sent(undo)).isEmpty();
+        // cwnd back to 10, ssthresh infinite again, then slow start by the three segments this ACK delivered
+        // (tcp_cong_control() runs after tcp_fastretrans_alert())
+        assertThat(t.tcb().cwnd()).isEqualTo(13);
+    }
+
+    /**
+     * Reno with ECN: the head lost, duplicate ACKs start Recovery and keep coming while PRR sends new data above the
+     * recovery point; the ACK of exactly the recovery point carries ECE. tcp_fastretrans_alert() resets sacked_out
+     * (tcp_reset_reno_sack()) as Recovery ends, then tcp_try_to_open() enters CWR for the ECE: tcpi_sacked is 0 even
+     * though duplicate ACKs counted segments above the recovery point.
+     */
+    @Test
+    void withoutSack_theAckEndingRecoveryWithEce_forgetsTheDuplicateAcks_inCwr() {
+        base = t.establishedOneSegmentPerMss(false, TcpFlags.ECE | TcpFlags.CWR);
+        t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 1 << 20);
+        t.write(40_000);
+        t.advanceSeconds(0.1);
+        int highSeq = -1;
+        for (int i = 0; i < 16; i++) {
+            dupAck();
+            if (highSeq < 0 && t.tcb().caState() == CaState.RECOVERY) {
+                highSeq = t.tcb().sndNxt() - base;
+            }
+        }
+        // limited transmit sent [10000, 12000) before the third duplicate: the recovery point is 12000; PRR sent up to 23000
+        assertThat(highSeq).isEqualTo(12_000);
+        assertThat(t.tcb().sndNxt() - base).isEqualTo(23_000);
+        assertThat(info("tcpi_sacked")).isEqualTo(16);
+        ece(highSeq);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.CWR);
+        assertThat(info("tcpi_sacked")).isZero();
+        // tcp_cwnd_reduction(): the eleven segments above 12000 all count in flight (none left the network), plus
+        // PRR's one for the one segment delivered (ceil(1 x ssthresh 4 / prior cwnd 7))
+        assertThat(t.tcb().ssthresh()).isEqualTo(4);
+        assertThat(t.tcb().cwnd()).isEqualTo(12);
     }
 }
