@@ -29,7 +29,7 @@ class RecoveryExitGapTest {
     }
 
     private List<List<Integer>> sent(PacketReport reply) {
-        return reply.sentSegments().stream().filter(s -> s.length() > 0).map(s -> List.of(s.seq() - base, s.length())).toList();
+        return TcpFixture.dataSegments(reply, base);
     }
 
     /** Ten segments out, the first lost: RACK starts recovery on the third SACK, recovery point 12000. */

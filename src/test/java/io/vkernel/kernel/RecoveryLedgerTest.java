@@ -30,7 +30,7 @@ class RecoveryLedgerTest {
     }
 
     private List<List<Integer>> sent(PacketReport reply) {
-        return reply.sentSegments().stream().filter(s -> s.length() > 0).map(s -> List.of(s.seq() - base, s.length())).toList();
+        return TcpFixture.dataSegments(reply, base);
     }
 
     @Test

@@ -26,7 +26,7 @@ class RecoveryResendMutantsTest {
     }
 
     private List<List<Integer>> sent(PacketReport reply) {
-        return reply.sentSegments().stream().filter(s -> s.length() > 0).map(s -> List.of(s.seq() - base, s.length())).toList();
+        return TcpFixture.dataSegments(reply, base);
     }
 
     @Test

@@ -122,6 +122,11 @@ class TcpFixture {
         return kernel.inspect(k -> k.snmp().get(counter));
     }
 
+    /** The data segments the report sent, each as [offset from {@code base}, length]: the wire as the recovery tests read it. */
+    static java.util.List<java.util.List<Integer>> dataSegments(PacketReport report, int base) {
+        return report.sentSegments().stream().filter(s -> s.length() > 0).map(s -> java.util.List.of(s.seq() - base, s.length())).toList();
+    }
+
     /** The details of the report's steps named {@code step}, in order: what a trace shows for that step. */
     static java.util.List<String> steps(PacketReport report, String step) {
         return report.steps().stream().filter(s -> s.step().equals(step)).map(io.vkernel.kernel.trace.Step::detail).toList();
