@@ -63,7 +63,7 @@ class TcpTimerEventsTest {
     }
 
     @Test
-    void retransmission_ofTheHead_resendsOneWritesBytesWithPsh_notTheWholeFlight() {
+    void retransmission_ofASmallHead_takesInTheNextSmallWrite_withPsh() {
         t.established();
         done(t.kernel.setsockopt(t.pid, t.fd, "TCP_NODELAY", 1, true));
         t.write("aaaa");
@@ -73,7 +73,9 @@ class TcpTimerEventsTest {
         List<Segment> all = t.peer.received();
         assertThat(all).hasSize(sent + 1);
         Segment resent = all.get(all.size() - 1);
-        assertThat(resent.payloadText()).as("the first write's skb alone").isEqualTo("aaaa");
+        // tcp_retransmit_skb(head, 1): the 4-byte skb takes in the next one, both fitting in one MSS
+        // (tcp_retrans_try_collapse()), and keeps the writes' PSH (tcp_collapse_retrans())
+        assertThat(resent.payloadText()).as("both writes' skbs as one").isEqualTo("aaaabbbbbb");
         assertThat(TcpFlags.format(resent.flags())).isEqualTo("P.");
         assertThat(resent.seq()).isEqualTo(t.tcb().sndUna());
     }

@@ -455,11 +455,9 @@ final class Recovery {
             int limit = Seq.before(line, dataEnd) ? line : dataEnd;
             int sacked = tcb.scoreboard.nextSackedAfter(seq, limit);
             limit = Seq.before(sacked, limit) ? sacked : limit;
-            int mark = tcb.pushMarks.nextAfter(seq, limit);
-            limit = Seq.before(mark, limit) ? mark : limit;
             // skb by skb, as many segments as the budget leaves (TCP always builds GSO packets; SoftwareGso cuts them
-            // when offload is off)
-            int[] train = SkbCuts.retransmission(tcb.rack, seq, limit, budget - sent, mss);
+            // when offload is off), up to the first skb that carries PSH
+            int[] train = SkbCuts.retransmission(tcb, seq, limit, budget - sent, mss);
             int end = train[0];
             int size = end - seq;
             if (size <= 0) {

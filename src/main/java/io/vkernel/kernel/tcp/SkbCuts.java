@@ -86,9 +86,12 @@ final class SkbCuts {
      * whole cut at what is left (__tcp_retransmit_skb(): tcp_fragment() at segs x cur_mss). An skb shorter than one
      * MSS takes in the skbs after it while they are one segment each and all fit in one MSS
      * (tcp_retrans_try_collapse(), net.ipv4.tcp_retrans_collapse=1): one skb of one segment, the cuts between them
-     * gone. Answers {end, segments}.
+     * gone. A collapse crosses write ends (tcp_skb_can_collapse() stops only at MSG_EOR) and the merged skb carries
+     * their PSH (tcp_collapse_retrans() ORs tcp_flags); the answer ends after the first skb that holds a push mark, so
+     * PSH stays on the last skb of each retransmit(). Answers {end, segments}.
      */
-    static int[] retransmission(Rack rack, int seq, int limit, int budget, int mss) {
+    static int[] retransmission(Tcb tcb, int seq, int limit, int budget, int mss) {
+        Rack rack = tcb.rack;
         int[] ends = skbEnds(rack, seq, limit);
         int from = 0;
         int segments = 0;
@@ -104,10 +107,14 @@ final class SkbCuts {
             int skbStart = from;
             from = ends[i];
             // tcp_can_collapse(): the next skb joins if it is one segment and the whole fits in one MSS (so only an
-            // skb shorter than the MSS takes any in)
-            while (i + 1 < ends.length && ends[i + 1] - skbStart <= mss && pieces(rack, seq + from, seq + ends[i + 1]) == 1) {
+            // skb shorter than the MSS takes any in); tcp_skb_can_collapse(): never into an skb ending a MSG_EOR write
+            while (i + 1 < ends.length && !tcb.eorEnds.isMark(seq + from) && ends[i + 1] - skbStart <= mss
+                    && pieces(rack, seq + from, seq + ends[i + 1]) == 1) {
                 uncut(rack, seq + from);
                 from = ends[++i];
+            }
+            if (holdsMark(tcb, seq + skbStart, seq + from)) {
+                break;
             }
         }
         return new int[] {seq + from, segments};
@@ -147,9 +154,16 @@ final class SkbCuts {
 
     /**
      * PSH on a retransmission of [seq, end) as packetdrill reads the train of packets Linux sends for it (the last
-     * packet's flags): its last skb is more than one segment, or ends where a write did (tcp_mark_push()).
+     * packet's flags): its last skb is more than one segment, or holds the end of a write (tcp_mark_push(); an skb
+     * that took others in by tcp_collapse_retrans() has the PSH of each).
      */
     static boolean push(Tcb tcb, int seq, int end, int mss) {
-        return tcb.pushMarks.isMark(end) || end - lastSkbStart(tcb.rack, seq, end) > mss;
+        int last = lastSkbStart(tcb.rack, seq, end);
+        return holdsMark(tcb, last, end) || end - last > mss;
+    }
+
+    /** A push mark in (start, end]: the skb [start, end) carries PSH. */
+    private static boolean holdsMark(Tcb tcb, int start, int end) {
+        return Seq.beforeOrEqual(tcb.pushMarks.nextAfter(start, end + 1), end);
     }
 }

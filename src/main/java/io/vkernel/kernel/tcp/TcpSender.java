@@ -170,6 +170,9 @@ final class TcpSender {
         if (copied > 0) {
             int end = SendBuffer.writeSeq(tcb);
             tcb.tailEor = eor && copied == data.length;
+            if (tcb.tailEor) {
+                tcb.eorEnds.add(end);
+            }
             // tcp_push(): PSH on the tail unless MSG_MORE (which a wait for space drops) or a forced push
             if (!more || noSpace || forcedPush(tcb, end)) {
                 tcb.pushMarks.add(end);

@@ -140,11 +140,15 @@ final class TcpTimers {
         MtuProbe.onRetransmit(tcb); // tcp_retransmit_skb(): an MTU probe in flight proves nothing now
         int inFlightData = Math.min(tcb.sndNxt - tcb.sndUna, tcb.sendQueue.size());
         if (inFlightData > 0) {
-            // tcp_retransmit_skb() resends one MSS; PSH only when it ends where a write did (tcp_fragment() moves PSH)
-            int size = Math.min(inFlightData, TcpSender.sendMss(tcb));
-            size = Math.min(size, tcb.pushMarks.nextAfter(tcb.sndUna, tcb.sndUna + size) - tcb.sndUna);
+            // tcp_retransmit_skb(head, 1): the head skb cut at one MSS (tcp_fragment() moves PSH to the rest), or whole
+            // and collapsed with the small skbs after it up to a SACKed one (tcp_retrans_try_collapse())
+            int mss = TcpSender.sendMss(tcb);
+            int headEnd = tcb.sndUna + inFlightData;
+            int sacked = tcb.scoreboard.nextSackedAfter(tcb.sndUna, headEnd);
+            headEnd = Seq.before(sacked, headEnd) ? sacked : headEnd;
+            int size = SkbCuts.retransmission(tcb, tcb.sndUna, headEnd, 1, mss)[0] - tcb.sndUna;
             byte[] chunk = tcb.sendQueue.peek(0, size);
-            int push = tcb.pushMarks.isMark(tcb.sndUna + size) ? TcpFlags.PSH : 0;
+            int push = SkbCuts.push(tcb, tcb.sndUna, tcb.sndUna + size, mss) ? TcpFlags.PSH : 0;
             int fin = TcpSender.finRidesOn(tcb, tcb.sndUna + size) && tcb.sndNxt == tcb.finSeq + 1 ? TcpFlags.FIN : 0;
             host.transmit(output.out(tcb, TcpFlags.ACK | push | fin, tcb.sndUna, tcb.rcvNxt, chunk), null);
             SkbCuts.cutAt(tcb.rack, tcb.sndUna + size); // tcp_retransmit_skb(head, 1): tcp_fragment() at one MSS
