@@ -20,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * for the next write boundary. A transfer of 2 GiB + 1 MiB through the in-process kernel gets there in seconds: a
  * 65535-byte route MTU and MSS (one piece per 64 KB packet), 1 MiB writes each acknowledged when the next is out (the
  * send queue keeps its storage), the peer's window scaled by 14, tracing off, the wire log bounded to 1 MiB. Then the
- * RTO resends the head skb, which in Linux is the first of two small writes sent apart with TCP_NODELAY
- * (tcp_retransmit_skb() takes the skb at the head of the retransmission queue; the later write is another skb).
+ * RTO resends the head skb, the first of two small writes sent apart with TCP_NODELAY, and merges the second into it
+ * (tcp_retrans_try_collapse()) with the PSH of both (tcp_collapse_retrans()): a stale mark would hide the second's.
  */
 class PushMarksWrapTest {
 
@@ -52,7 +52,7 @@ class PushMarksWrapTest {
     }
 
     @Test
-    void afterMoreThan2To31BytesSinceTheFirstWrite_theRtoStillResendsOnlyTheFirstOfTwoSmallWrites() {
+    void afterMoreThan2To31BytesSinceTheFirstWrite_theRtoResendOfTwoSmallWritesStillCarriesPsh() {
         t.sysctl(Sysctls.VKERNEL_TRACE, 0);
         t.sysctl(Sysctls.TCP_WMEM_DEFAULT, 64L << 20);
         t.sysctl(Sysctls.ROUTE_INITCWND, 65535);
@@ -92,8 +92,8 @@ class PushMarksWrapTest {
         long retransmits = t.counter(SnmpCounter.TCP_RETRANS_SEGS);
         mark = lastWireNo();
         t.advanceSeconds(0.3); // the RTO: 200 ms (TCP_RTO_MIN; every RTT sample was 0)
-        assertThat(TcpFixture.summary(sentAfter(mark), head)).as("tcp_retransmit_skb() of the head skb: the first write")
-                .containsExactly("P. 0:100");
+        assertThat(TcpFixture.summary(sentAfter(mark), head)).as("tcp_retransmit_skb() of the head skb, the second collapsed into it")
+                .containsExactly("P. 0:200");
         assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS)).isEqualTo(retransmits + 1);
     }
 }
