@@ -19,20 +19,17 @@ class RetransmitCollapseTest {
     private final TcpFixture t = new TcpFixture();
     private int base;
 
-    /** TCP_NODELAY writes of {@code sizes} bytes, all sent at once as one P. segment each. */
+    /** TCP_NODELAY writes of {@code sizes} bytes, all sent at once. */
     private void nodelayWrites(int... sizes) {
         t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2); // no tail loss probe: the RTO resends first
         base = t.establishedOneSegmentPerMss(true);
         TcpFixture.done(t.kernel.setsockopt(t.pid, t.fd, "TCP_NODELAY", 1, true));
-        int before = t.peer.received().size();
         int end = 0;
-        java.util.List<String> sent = new java.util.ArrayList<>();
         for (int size : sizes) {
             t.write(size);
-            sent.add("P. " + end + ":" + (end + size));
             end += size;
         }
-        assertThat(TcpFixture.summary(t.sentSince(before), base)).isEqualTo(sent);
+        assertThat(t.tcb().sndNxt() - base).as("all sent at once").isEqualTo(end);
     }
 
     @Test
@@ -51,6 +48,20 @@ class RetransmitCollapseTest {
         // leave as one segment (Linux: 2000:2600 P.), where a resend stopping at each write end would send 2000:2300
         assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("P. 1000:2000", "P. 2000:2600");
         assertThat(t.counter(SnmpCounter.TCP_RETRANS_SEGS) - retransSegs).isEqualTo(2);
+    }
+
+    @Test
+    void aSmallSkbAfterAFullOneOfTheSameResend_takesInTheNextWrite() {
+        nodelayWrites(2500, 300);
+        int before = t.peer.received().size();
+        t.kernel.advance(t.tcb().rtoMs());
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly(". 0:1000");
+        t.advanceSeconds(0.1);
+        before = t.peer.received().size();
+        t.peer.sendSackBlocksFrom(base, 1000); // cwnd 2
+        // the skbs [1000, 2000) and [2000, 2500) of the first write, the second taking in the 300-byte write: two
+        // segments, where stopping at the first write's end would leave [2500, 2800) for the next round
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly(". 1000:2000", "P. 2000:2800");
     }
 
     @Test

@@ -113,8 +113,8 @@ final class SkbCuts {
                 uncut(rack, seq + from);
                 from = ends[++i];
             }
-            if (holdsMark(tcb, seq + skbStart, seq + from)) {
-                break;
+            if (holdsMark(tcb, seq, seq + from)) {
+                break; // the skb just taken holds a write end (no earlier one did, or the loop had stopped there)
             }
         }
         return new int[] {seq + from, segments};
