@@ -50,7 +50,8 @@ class CubicDupAckGapTest {
         t.advanceSeconds(0.01);
         assertThat(sent(ack(nxt - 2000))).hasSize(6); // six left the network, six new go: cwnd still 8
         assertThat(t.tcb().cwnd()).isEqualTo(8);
-        // 260 ms into the epoch the curve back to W_max 10 (K = 2003/1024 s) is at 9: ca->cnt would be 8 / (9 - 8)
+        // 260 ms into the epoch the curve back to W_max 10 (K = 2003/1024 s) is at 9: ca->cnt would be 8 / (9 - 8).
+        // (t adds delay_min, 0 here as no RTT sample reached CUBIC; Linux's SACK RTT would make it 100 ms: still 9)
         t.advanceSeconds(0.25);
         return nxt - 2000;
     }
@@ -63,7 +64,7 @@ class CubicDupAckGapTest {
         assertThat(t.tcb().cwnd()).isEqualTo(8);
         assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
         t.advanceSeconds(0.01);
-        // the next segment acknowledged: bictcp_update() finds the target at 9, and the 9 + 1 counted earn one more
+        // the next segment acknowledged: bictcp_update() finds the target at 9, and the 8 + 1 counted earn one more
         assertThat(sent(ack(una + 1000))).hasSize(2);
         assertThat(t.tcb().cwnd()).isEqualTo(9);
     }
@@ -71,7 +72,7 @@ class CubicDupAckGapTest {
     @Test
     void aDuplicateAckSackingASegmentWhenTheCubicTargetHasRisen_letsOnlyThatSegmentBeReplaced() {
         int una = eightSegmentsCountedAtCwnd8();
-        // it SACKs the segment above SND.UNA + 1000: Disorder, one segment delivered but SND.UNA did not advance, so
+        // it SACKs [SND.UNA + 1000, SND.UNA + 2000): Disorder, one segment delivered but SND.UNA did not advance, so
         // only the SACKed one is replaced (tcp_may_raise_cwnd() is false)
         assertThat(sent(ack(una, una + 1000, una + 2000))).hasSize(1);
         assertThat(t.tcb().cwnd()).isEqualTo(8);
