@@ -103,6 +103,7 @@ final class LossProbe {
             } else if (tcb.finQueued && tcb.finAlone && tcb.sndNxt == tcb.finSeq + 1) {
                 // the FIN's own skb is the last one sent (tcp_send_fin() found no unsent data to ride on)
                 host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
+                tcb.finSentAt = -1; // Karn
                 tcb.totalRetransmits++;
                 rack.tlpRetrans = true;
                 what = "the FIN again";
@@ -128,6 +129,7 @@ final class LossProbe {
                 }
             } else if (tcb.finQueued && tcb.sndNxt == tcb.finSeq + 1) {
                 host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
+                tcb.finSentAt = -1; // Karn
                 tcb.totalRetransmits++;
                 rack.tlpRetrans = true;
                 what = "the FIN again";

@@ -67,6 +67,11 @@ public final class Tcb implements BindTable.Owner {
      * the unsent tail skb, so it leaves (and is retransmitted) with the last data bytes.
      */
     boolean finAlone;
+    /**
+     * When a FIN sent on its own first left, for its ACK's RTT sample (tcp_clean_rtx_queue() times the FIN's skb like
+     * any other); -1 before it is sent and once it is resent (Karn).
+     */
+    long finSentAt = -1;
     boolean readShutdown;
     boolean writeShutdown;
     /** {@code sk_err}: reported once by the next read or write, then cleared. */

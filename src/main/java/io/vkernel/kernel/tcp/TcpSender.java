@@ -466,6 +466,7 @@ final class TcpSender {
             }
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.sndNxt, tcb.rcvNxt, null), report);
             tcb.finAlone = true; // left on its own (the window stopped it behind the data): resent on its own
+            tcb.finSentAt = clock.now();
             tcb.sndNxt += 1;
             timers.armRetransmit(tcb);
             lossProbe.schedule(tcb, false);

@@ -52,7 +52,8 @@ final class TcpTimers {
     /**
      * tcp_clean_rtx_queue() and tcp_ack_update_rtt(): an ACK of new data measures the RTT from the first newly
      * acknowledged segment that was sent only once (Karn: none if a retransmitted one is among them); the handshake
-     * is timed by its SYN or SYN-ACK. The sample feeds Linux's estimator (RttEstimator).
+     * is timed by its SYN or SYN-ACK, a FIN sent on its own by its own first transmission. The sample feeds Linux's
+     * estimator (RttEstimator).
      */
     void sampleRtt(Tcb tcb, int ack) {
         sampleRtt(tcb, ack, -1);
@@ -83,6 +84,9 @@ final class TcpTimers {
             caRtt = clock.now() - lastSent;
         } else if (tcb.rttSentAt >= 0 && !Seq.before(ack, tcb.rttSeq) && tcb.rack.sent.isEmpty()) {
             r = clock.now() - tcb.rttSentAt; // the handshake's SYN or SYN-ACK
+        } else if (!retransAcked && tcb.finSentAt >= 0 && Seq.after(ack, tcb.finSeq)) {
+            r = clock.now() - tcb.finSentAt; // a FIN sent on its own: its skb is the first one newly acknowledged
+            caRtt = r;
         } else if (tsEcrDelta >= 0) {
             r = tsEcrDelta; // tcp_rtt_tsopt_us(): RTTM by the echoed timestamp when Karn forbids the other
             caRtt = r;
@@ -156,6 +160,7 @@ final class TcpTimers {
             tcb.rack.onSent(tcb.sndUna, tcb.sndUna + size, size, clock.now(), true);
         } else if (tcb.finQueued) {
             host.transmit(output.out(tcb, TcpFlags.FIN | TcpFlags.ACK, tcb.finSeq, tcb.rcvNxt, null), null);
+            tcb.finSentAt = -1; // Karn
         }
         host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), new RetransmissionLine(tcb.retransmits, tcb.rtoMs,
                 Math.min(RTO_MAX_MS, tcb.rtoMs * 2)));
