@@ -381,6 +381,11 @@ public final class Syscalls {
                 if (tcb.state() == TcpState.SYN_SENT) {
                     return null; // sk_stream_wait_connect(): a write waits for the handshake (EAGAIN when non-blocking)
                 }
+                if (written[0] > 0 && tcb.pendingError() != null) {
+                    // tcp_sendmsg_locked(): sk_err after bytes were copied is do_error's goto out, the count; sk_err stays
+                    // for the next call (only out_err's sk_stream_error() takes it), so it is not taken here (catch below)
+                    throw new SyscallException(Errno.EPIPE);
+                }
                 byte[] rest = written[0] == 0 ? data : Arrays.copyOfRange(data, written[0], data.length);
                 if (zerocopy != null) {
                     zerocopy.before(tcb);
@@ -527,6 +532,7 @@ public final class Syscalls {
         }
         int[] written = {copied};
         boolean[] connected = {!handshaking};
+        boolean[] sending = {false}; // tcp_sendmsg_fastopen() returned: the SYN's bytes are copied_syn
         PendingCall.Attempt attempt = () -> {
             try {
                 if (!connected[0]) {
@@ -537,10 +543,18 @@ public final class Syscalls {
                     connected[0] = true;
                 }
                 socket.setConnecting(false); // __inet_stream_connect(): SS_CONNECTED
+                if (sending[0] && written[0] > 0 && conn.pendingError() != null) {
+                    // tcp_sendmsg_locked(): sk_err once connected, after bytes were copied (on the SYN or since), is
+                    // do_error's goto out: the count, sk_err left for the next call (the catch below answers it)
+                    throw new SyscallException(Errno.EPIPE);
+                }
                 if (conn.pendingError() != null && conn.state() == TcpState.CLOSE) {
+                    // __inet_stream_connect(): a reset or timeout of the handshake is sock_error(); its
+                    // tcp_disconnect() freed fastopen_req, so tcp_sendmsg_fastopen() reports no copied_syn
                     Errno errno = kernel.tcp().takeError(conn);
                     return SyscallResult.failed(errno, call + " = -1 " + errno.name() + " (" + errno.message() + ")");
                 }
+                sending[0] = true;
                 if (unreadable && written[0] < data.length && !kernel.tcp().faultingWrite(conn)) {
                     return null; // tcp_sendmsg_locked() after the handshake: EFAULT thrown where there is room
                 }
