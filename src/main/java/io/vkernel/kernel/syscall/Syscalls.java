@@ -548,10 +548,10 @@ public final class Syscalls {
                     // do_error's goto out: the count, sk_err left for the next call (the catch below answers it)
                     throw new SyscallException(Errno.EPIPE);
                 }
-                if (conn.pendingError() != null && conn.state() == TcpState.CLOSE) {
-                    // __inet_stream_connect(): a reset or timeout of the handshake is sock_error(); its
+                if (!sending[0] && conn.state() == TcpState.CLOSE) {
+                    // __inet_stream_connect(): a reset or timeout of the handshake is sock_error; its
                     // tcp_disconnect() freed fastopen_req, so tcp_sendmsg_fastopen() reports no copied_syn
-                    Errno errno = kernel.tcp().takeError(conn);
+                    Errno errno = connectFailed(socket, conn);
                     return SyscallResult.failed(errno, call + " = -1 " + errno.name() + " (" + errno.message() + ")");
                 }
                 sending[0] = true;
@@ -608,8 +608,8 @@ public final class Syscalls {
                 }
                 if (socket.isConnecting()) {
                     socket.setConnecting(false);
-                    if (existing.pendingError() != null) {
-                        throw new SyscallException(kernel.tcp().takeError(existing));
+                    if (existing.state() == TcpState.CLOSE) {
+                        throw new SyscallException(connectFailed(socket, existing));
                     }
                     return record(new Done(SyscallResult.ok(0, call + " = 0")));
                 }
@@ -693,8 +693,8 @@ public final class Syscalls {
                 return null;
             }
             socket.setConnecting(false);
-            if (tcb.pendingError() != null) {
-                Errno errno = kernel.tcp().takeError(tcb);
+            if (tcb.state() == TcpState.CLOSE) {
+                Errno errno = connectFailed(socket, tcb);
                 return SyscallResult.failed(errno, call + " = -1 " + errno.name() + " (" + errno.message() + ")");
             }
             return SyscallResult.ok(0, call + " = 0");
@@ -704,6 +704,16 @@ public final class Syscalls {
         }
         return block(process, socket, file.nonBlocking(), call, "inet_wait_for_connect", attempt, true,
                 Errno.EINPROGRESS, Errno.EINPROGRESS);
+    }
+
+    /**
+     * __inet_stream_connect()'s sock_error: a connect (or Fast Open send) that finds its connection in TCP_CLOSE reports
+     * sock_error(), or ECONNABORTED when SO_ERROR took it already, and leaves the socket SS_UNCONNECTED after
+     * tcp_disconnect(), so a later connect() starts a new connection.
+     */
+    private Errno connectFailed(Socket socket, Tcb tcb) {
+        socket.setDisconnected(true);
+        return tcb.pendingError() != null ? kernel.tcp().takeError(tcb) : Errno.ECONNABORTED;
     }
 
     /** shutdown(): SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2) on the connection, whatever other FDs share it. */
