@@ -223,6 +223,25 @@ class ClientConnectGapsTest {
     }
 
     @Test
+    void aSecondBlockingFastOpenSendThatCopiedNothing_whenTheResetComes_failsWithTheError_theFirstReturnsItsCount() {
+        learnCookie();
+        int fd = t.socket(false);
+        PacketReport report = new PacketReport(null);
+        PendingCall first = pending(t.kernel.sendto(t.pid, fd, new byte[400_000], Syscalls.MSG_FASTOPEN, REMOTE, false, report));
+        PendingCall second = pending(fastOpen(fd, 400_000)); // SS_CONNECTING: it waits for the same handshake
+        int onSyn = report.sentSegments().get(0).payload().length;
+        synAck(fd, onSyn);
+        assertThat(first.isDone()).isFalse();
+        assertThat(second.isDone()).isFalse();
+        fromRemote(fd, TcpFlags.RST, REMOTE_ISN + 1, 0);
+        // the first copied bytes (do_error: goto out, sk_err kept); the send buffer the first filled let the second copy
+        // none, so its do_error goes on to out_err, where sk_stream_error() takes sk_err
+        assertThat(first.result().ret()).isGreaterThan(onSyn);
+        assertErrno(second.result(), Errno.ECONNRESET);
+        assertErrno(done(t.kernel.write(t.pid, fd, new byte[10], new PacketReport(null))), Errno.EPIPE);
+    }
+
+    @Test
     void aBlockingFastOpenSendWhoseSynCarriedAll_resetWhileWaitingForTheHandshakesEnd_isEconnreset() {
         learnCookie();
         int fd = t.socket(false);
