@@ -199,6 +199,60 @@ class ClientConnectGapsTest {
                 .satisfies(ack -> assertThat(ack.flags()).isEqualTo(TcpFlags.ACK));
     }
 
+    // ---------------------------------------------------------------- a reset ending a blocking Fast Open send
+
+    @Test
+    void aBlockingFastOpenSendResetAfterTheHandshake_returnsTheBytesCopied_andLeavesEconnresetForTheNextCall() {
+        learnCookie();
+        int fd = t.socket(false);
+        PacketReport report = new PacketReport(null);
+        PendingCall call = pending(t.kernel.sendto(t.pid, fd, new byte[400_000], Syscalls.MSG_FASTOPEN, REMOTE, false, report));
+        int onSyn = report.sentSegments().get(0).payload().length;
+        assertThat(onSyn).isPositive();
+        synAck(fd, onSyn);
+        assertThat(call.isDone()).as("the rest waits for room in the send buffer").isFalse();
+        fromRemote(fd, TcpFlags.RST, REMOTE_ISN + 1, 0);
+        assertThat(t.tcbOf(fd).state()).isEqualTo(TcpState.CLOSE);
+        // tcp_sendmsg_locked(): sk_stream_wait_memory() ends on sk_err; do_error with copied + copied_syn > 0 is goto out
+        assertThat(call.isDone()).isTrue();
+        assertThat(call.result().ret()).isGreaterThan(onSyn).isLessThan(400_000);
+        assertThat(call.result().strace()).endsWith(" = " + call.result().ret());
+        // sk_err was left: the next send reads it (sk_stream_error(): sock_error()), the one after is EPIPE
+        assertErrno(done(t.kernel.write(t.pid, fd, new byte[10], new PacketReport(null))), Errno.ECONNRESET);
+        assertErrno(done(t.kernel.write(t.pid, fd, new byte[10], new PacketReport(null))), Errno.EPIPE);
+    }
+
+    @Test
+    void aSecondBlockingFastOpenSendThatCopiedNothing_whenTheResetComes_failsWithTheError_theFirstReturnsItsCount() {
+        learnCookie();
+        int fd = t.socket(false);
+        PacketReport report = new PacketReport(null);
+        PendingCall first = pending(t.kernel.sendto(t.pid, fd, new byte[400_000], Syscalls.MSG_FASTOPEN, REMOTE, false, report));
+        PendingCall second = pending(fastOpen(fd, 400_000)); // SS_CONNECTING: it waits for the same handshake
+        int onSyn = report.sentSegments().get(0).payload().length;
+        synAck(fd, onSyn);
+        assertThat(first.isDone()).isFalse();
+        assertThat(second.isDone()).isFalse();
+        fromRemote(fd, TcpFlags.RST, REMOTE_ISN + 1, 0);
+        // the first copied bytes (do_error: goto out, sk_err kept); the send buffer the first filled let the second copy
+        // none, so its do_error goes on to out_err, where sk_stream_error() takes sk_err
+        assertThat(first.result().ret()).isGreaterThan(onSyn);
+        assertErrno(second.result(), Errno.ECONNRESET);
+        assertErrno(done(t.kernel.write(t.pid, fd, new byte[10], new PacketReport(null))), Errno.EPIPE);
+    }
+
+    @Test
+    void aBlockingFastOpenSendWhoseSynCarriedAll_resetWhileWaitingForTheHandshakesEnd_isEconnreset() {
+        learnCookie();
+        int fd = t.socket(false);
+        PendingCall call = pending(fastOpen(fd, 100));
+        fromRemote(fd, TcpFlags.RST | TcpFlags.ACK, 0, t.tcbOf(fd).iss() + 101);
+        // __inet_stream_connect(): TCP_CLOSE after the wait is sock_error(); tcp_disconnect() freed fastopen_req, so
+        // tcp_sendmsg_fastopen() has no copied_syn to report and the call fails
+        assertErrno(call.result(), Errno.ECONNREFUSED);
+        assertThat(done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR")).value()).as("sock_error() took it").isZero();
+    }
+
     // ---------------------------------------------------------------- shutdown() in SYN_SENT (inet_shutdown())
 
     @Test

@@ -336,6 +336,36 @@ class TcpRulesTest {
     }
 
     @Test
+    void aResetEndsABlockedWrite_withTheBytesItQueued_andLeavesEconnresetForTheNextCall() {
+        t.established();
+        t.peer.window = 0;
+        t.peer.ack();
+        PendingCall blocked = pending(t.kernel.write(t.pid, t.fd, new byte[400_000], new PacketReport(null)));
+        t.peer.send(TcpFlags.RST, "");
+        assertThat(t.state()).isEqualTo(TcpState.CLOSE);
+        // tcp_sendmsg_locked(): sk_stream_wait_memory() sees sk_err and ends in do_error, where copied > 0 goes to out:
+        // the count, with sk_err left for the next call (only sk_stream_error() on out_err reads it, via sock_error())
+        assertThat(blocked.result().ret()).isBetween(1L, 399_999L);
+        assertThat(blocked.result().strace()).isEqualTo(blocked.call() + " = " + blocked.result().ret());
+        assertErrno(t.write(10), Errno.ECONNRESET);
+        assertErrno(t.write(10), Errno.EPIPE);
+    }
+
+    @Test
+    void aResetEndingABlockedWriteThatQueuedBytes_leavesEconnresetInSoError_once() {
+        t.established();
+        t.peer.window = 0;
+        t.peer.ack();
+        PendingCall blocked = pending(t.kernel.write(t.pid, t.fd, new byte[400_000], new PacketReport(null)));
+        t.peer.send(TcpFlags.RST, "");
+        assertThat(blocked.result().ret()).isPositive();
+        // sock_error() in SO_ERROR takes sk_err, which the write that returned its count had left
+        assertThat(done(t.kernel.getsockopt(t.pid, t.fd, "SO_ERROR")).strace()).endsWith("SO_ERROR, [ECONNRESET], [4]) = 0");
+        assertThat(done(t.kernel.getsockopt(t.pid, t.fd, "SO_ERROR")).strace()).endsWith("SO_ERROR, [0], [4]) = 0");
+        assertErrno(t.write(10), Errno.EPIPE);
+    }
+
+    @Test
     void shutdownRdwr_sendsFin_andReadReturnsZero_andWriteFailsWithEpipe() {
         t.established();
         PacketReport report = new PacketReport(null);

@@ -19,6 +19,7 @@ public enum Errno {
     EAFNOSUPPORT(97, "Address family not supported by protocol"),
     EADDRINUSE(98, "Address already in use"),
     EADDRNOTAVAIL(99, "Cannot assign requested address"),
+    ECONNABORTED(103, "Software caused connection abort"),
     ECONNRESET(104, "Connection reset by peer"),
     EISCONN(106, "Transport endpoint is already connected"),
     ENOTCONN(107, "Transport endpoint is not connected"),

@@ -381,6 +381,11 @@ public final class Syscalls {
                 if (tcb.state() == TcpState.SYN_SENT) {
                     return null; // sk_stream_wait_connect(): a write waits for the handshake (EAGAIN when non-blocking)
                 }
+                if (written[0] > 0 && tcb.pendingError() != null) {
+                    // tcp_sendmsg_locked(): sk_err after bytes were copied is do_error's goto out, the count; sk_err stays
+                    // for the next call (only out_err's sk_stream_error() takes it), so it is not taken here (catch below)
+                    throw new SyscallException(Errno.EPIPE);
+                }
                 byte[] rest = written[0] == 0 ? data : Arrays.copyOfRange(data, written[0], data.length);
                 if (zerocopy != null) {
                     zerocopy.before(tcb);
@@ -527,6 +532,7 @@ public final class Syscalls {
         }
         int[] written = {copied};
         boolean[] connected = {!handshaking};
+        boolean[] sending = {false}; // tcp_sendmsg_fastopen() returned: the SYN's bytes are copied_syn
         PendingCall.Attempt attempt = () -> {
             try {
                 if (!connected[0]) {
@@ -537,10 +543,18 @@ public final class Syscalls {
                     connected[0] = true;
                 }
                 socket.setConnecting(false); // __inet_stream_connect(): SS_CONNECTED
-                if (conn.pendingError() != null && conn.state() == TcpState.CLOSE) {
-                    Errno errno = kernel.tcp().takeError(conn);
+                if (sending[0] && written[0] > 0 && conn.pendingError() != null) {
+                    // tcp_sendmsg_locked(): sk_err once connected, after bytes were copied (on the SYN or since), is
+                    // do_error's goto out: the count, sk_err left for the next call (the catch below answers it)
+                    throw new SyscallException(Errno.EPIPE);
+                }
+                if (!sending[0] && conn.state() == TcpState.CLOSE) {
+                    // __inet_stream_connect(): a reset or timeout of the handshake is sock_error; its
+                    // tcp_disconnect() freed fastopen_req, so tcp_sendmsg_fastopen() reports no copied_syn
+                    Errno errno = connectFailed(socket, conn);
                     return SyscallResult.failed(errno, call + " = -1 " + errno.name() + " (" + errno.message() + ")");
                 }
+                sending[0] = true;
                 if (unreadable && written[0] < data.length && !kernel.tcp().faultingWrite(conn)) {
                     return null; // tcp_sendmsg_locked() after the handshake: EFAULT thrown where there is room
                 }
@@ -594,8 +608,8 @@ public final class Syscalls {
                 }
                 if (socket.isConnecting()) {
                     socket.setConnecting(false);
-                    if (existing.pendingError() != null) {
-                        throw new SyscallException(kernel.tcp().takeError(existing));
+                    if (existing.state() == TcpState.CLOSE) {
+                        throw new SyscallException(connectFailed(socket, existing));
                     }
                     return record(new Done(SyscallResult.ok(0, call + " = 0")));
                 }
@@ -679,8 +693,8 @@ public final class Syscalls {
                 return null;
             }
             socket.setConnecting(false);
-            if (tcb.pendingError() != null) {
-                Errno errno = kernel.tcp().takeError(tcb);
+            if (tcb.state() == TcpState.CLOSE) {
+                Errno errno = connectFailed(socket, tcb);
                 return SyscallResult.failed(errno, call + " = -1 " + errno.name() + " (" + errno.message() + ")");
             }
             return SyscallResult.ok(0, call + " = 0");
@@ -690,6 +704,16 @@ public final class Syscalls {
         }
         return block(process, socket, file.nonBlocking(), call, "inet_wait_for_connect", attempt, true,
                 Errno.EINPROGRESS, Errno.EINPROGRESS);
+    }
+
+    /**
+     * __inet_stream_connect()'s sock_error: a connect (or Fast Open send) that finds its connection in TCP_CLOSE reports
+     * sock_error(), or ECONNABORTED when SO_ERROR took it already, and leaves the socket SS_UNCONNECTED after
+     * tcp_disconnect(), so a later connect() starts a new connection.
+     */
+    private Errno connectFailed(Socket socket, Tcb tcb) {
+        socket.setDisconnected(true);
+        return tcb.pendingError() != null ? kernel.tcp().takeError(tcb) : Errno.ECONNABORTED;
     }
 
     /** shutdown(): SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2) on the connection, whatever other FDs share it. */
