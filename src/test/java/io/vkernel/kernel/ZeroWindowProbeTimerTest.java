@@ -1,6 +1,8 @@
 package io.vkernel.kernel;
 
+import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.tcp.TcpInfo;
+import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.EventType;
 import org.junit.jupiter.api.Test;
 
@@ -90,5 +92,24 @@ class ZeroWindowProbeTimerTest {
         assertThat(sentSince(index)).as("nothing fits: SND.UNA - 1 instead of the held bytes").containsExactly(". -1:-1");
         assertThat(probes()).isEqualTo(1);
         assertThat(probeTimers()).containsExactly("zero-window-probe");
+    }
+
+    /**
+     * While the qdisc drops every packet, a window shut behind the first drop changes nothing: tcp_probe_timer() still
+     * ends the connection once TCP_USER_TIMEOUT has passed since the first probe (at 200 ms, so at 1400 ms).
+     */
+    @Test
+    void aWindowShutWhileTheQdiscStillDrops_stillEndsAtTheUserTimeout() {
+        done(t.kernel.setsockopt(t.pid, t.fd, "TCP_USER_TIMEOUT", 1200, true));
+        t.sysctl(Sysctls.VKERNEL_QDISC_LIMIT, 0);
+        t.write("dropped at the qdisc");
+        t.kernel.advance(100);
+        peerShutsItsWindow();
+        t.kernel.advance(1299);
+        assertThat(t.state()).isEqualTo(TcpState.ESTABLISHED);
+        assertThat(probes()).isEqualTo(3);
+        t.kernel.advance(1);
+        assertThat(t.state()).isEqualTo(TcpState.CLOSE);
+        TcpFixture.assertErrno(t.write("late"), Errno.ETIMEDOUT);
     }
 }
