@@ -25,7 +25,7 @@ final class CorkProbe {
             if (tcb.state == TcpState.CLOSE || tcb.state == TcpState.TIME_WAIT || tcb.sndNxt != tcb.sndUna) {
                 return;
             }
-            sender.sendProbeSegment(tcb);
+            sender.writeWakeup(tcb);
         });
     }
 }

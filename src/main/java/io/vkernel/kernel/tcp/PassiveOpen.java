@@ -261,6 +261,7 @@ final class PassiveOpen {
         Endpoint local = listener.local();
         report.step("tcp.syncookie", () -> "SEG.ACK - 1 = " + Seq.unsigned(ack.ack() - 1) + " is a valid cookie (MSS "
                 + peerMss + "): the connection is created ESTABLISHED in the accept queue of " + local);
+        RcvSpace.initRcvMss(tcb); // tcp_v4_syn_recv_sock() -> tcp_initialize_rcv_mss()
         receiver.receiveDataAndFin(tcb, ack, report);
         host.wake(listener, report);
         report.connection(tuple.toString(), tcb.state.name());

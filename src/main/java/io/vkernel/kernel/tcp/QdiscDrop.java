@@ -74,6 +74,10 @@ final class QdiscDrop {
         }
         // tcp_send_probe0() -> tcp_write_wakeup(): one segment of what waits; the qdisc may take it now
         boolean dropped = sysctls.qdiscDrops();
+        if (!dropped && tcb.sndWnd == 0) {
+            timers.probeZeroWindow(tcb); // tcp_write_wakeup(): nothing fits a zero window, so SND.UNA - 1 goes
+            return;
+        }
         if (!dropped) {
             sender.sendProbeSegment(tcb);
         }

@@ -281,6 +281,21 @@ final class RcvSpace {
         s.rcvSsthresh = value < old ? Math.min(s.rcvSsthresh, newSsthresh) : Math.max(newSsthresh, s.rcvSsthresh);
     }
 
+    /** TCP_MIN_MSS: the smallest first guess of the peer's MSS. */
+    static final int MIN_RCV_MSS = 88;
+
+    /**
+     * tcp_initialize_rcv_mss(), when the handshake's SYN has been answered (tcp_rcv_synsent_state_process(),
+     * tcp_v4_syn_recv_sock()): the first guess of the peer's segment size is the smaller of advmss and mss_cache,
+     * at most half the offered window and TCP_MSS_DEFAULT, at least TCP_MIN_MSS.
+     */
+    static void initRcvMss(Tcb tcb) {
+        int window = Math.min(65535, tcb.initialWindow()); // rcv_wnd as tcp_select_initial_window() offered it
+        int hint = Math.min(tcb.advMss(), TcpInfo.sndMss(tcb));
+        hint = Math.min(Math.min(hint, window / 2), TcpEngine.DEFAULT_MSS);
+        tcb.rcvMss = Math.max(hint, MIN_RCV_MSS);
+    }
+
     /**
      * tcp_measure_rcv_mss(): a segment at least rcv_mss long (its GSO size when it came as one) re-learns
      * scaling_ratio = skb->len / skb->truesize when its size differs, and the clamp follows the new ratio.

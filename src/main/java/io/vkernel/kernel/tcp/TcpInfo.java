@@ -123,8 +123,9 @@ public final class TcpInfo {
         return sndMss(tcb);
     }
 
+    /** tp->mss_cache (tcp_sync_mss()): __tcp_mtu_to_mss() floors at TCP_MIN_SND_MSS (48) before the options go. */
     static int sndMss(Tcb tcb) {
-        int mss = Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40);
-        return Math.max(1, (tcb.mtup.clamp > 0 ? Math.min(mss, tcb.mtup.clamp) : mss) - (tcb.tsOk ? 12 : 0));
+        int mss = Math.max(MtuProbe.MIN_SND_MSS, Math.min(Math.min(tcb.peerMss, tcb.advMss), tcb.pmtu - 40));
+        return (tcb.mtup.clamp > 0 ? Math.min(mss, tcb.mtup.clamp) : mss) - (tcb.tsOk ? 12 : 0);
     }
 }

@@ -541,6 +541,15 @@ final class TcpSender {
         }
     }
 
+    /** tcp_write_wakeup() from the probe timer: what fits the peer's window, or SND.UNA - 1 when it is shut. */
+    void writeWakeup(Tcb tcb) {
+        if (tcb.sndWnd == 0) {
+            timers.probeZeroWindow(tcb);
+            return;
+        }
+        sendProbeSegment(tcb);
+    }
+
     /**
      * tcp_write_wakeup() from the probe timer: one segment of what waits, at most an MSS and the peer's window,
      * with PSH, whatever Nagle or the cork would hold.

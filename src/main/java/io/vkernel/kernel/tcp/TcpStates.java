@@ -37,6 +37,7 @@ final class TcpStates {
             // tcp_finish_connect() and tcp_create_openreq_child() start icsk_ack.lrcvtime at the handshake's end
             tcb.lastDataRecv = clock.now();
             tcb.rcvSpace.rcvqTimeMs = clock.now(); // tcp_init_buffer_space(): rcvq_space.time
+            RcvSpace.initRcvMss(tcb); // tcp_initialize_rcv_mss(): the SYN's MSS and the window are known now
         }
         host.event(EventType.STATE_CHANGE, tcb.tuple().toString(), new StateLine(previous, next, why));
     }

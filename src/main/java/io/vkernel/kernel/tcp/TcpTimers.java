@@ -181,29 +181,49 @@ final class TcpTimers {
      * count, tcp_ack(), so a live peer with a closed window is probed for as long as it answers).
      */
     void armPersist(Tcb tcb) {
-        if (tcb.persistTimer != null && !tcb.persistTimer.isCancelled()) {
+        // tcp_check_probe_timer(): a socket has one ICSK_TIME_PROBE0 timer; one TCP_CORK or a qdisc drop armed
+        // already probes the window when it fires (tcp_write_wakeup())
+        if (tcb.persistTimer != null && !tcb.persistTimer.isCancelled()
+                || tcb.corkProbeTimer != null && !tcb.corkProbeTimer.isCancelled()) {
             return;
         }
-        long delay = Math.min(RTO_MAX_MS, tcb.rtoMs << Math.min(tcb.zeroWindowBackoff, 10));
+        schedulePersist(tcb, Math.min(RTO_MAX_MS, tcb.rtoMs << Math.min(tcb.zeroWindowBackoff, 10)));
+    }
+
+    private void schedulePersist(Tcb tcb, long delay) {
         tcb.persistTimer = clock.schedule(delay, "zero-window-probe", tcb.tuple().toString(), () -> {
             tcb.persistTimer = null;
             if (tcb.state == TcpState.CLOSE || tcb.sndWnd > 0) {
                 return;
             }
-            if (tcb.zeroWindowProbes >= sysctls.getInt(Sysctls.TCP_RETRIES2)) {
-                host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.zeroWindowProbes
-                        + " zero-window probes unanswered: the connection fails with ETIMEDOUT");
-                tcb.pendingError = tcb.orphan ? null : Errno.ETIMEDOUT;
-                states.closeTcb(tcb, "zero-window probes unanswered");
-                states.wakeOwner(tcb, null);
-                return;
-            }
-            tcb.zeroWindowProbes++;
-            tcb.zeroWindowBackoff++; // tcp_send_probe0()
-            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "zero-window probe #" + tcb.zeroWindowProbes);
-            host.transmit(output.out(tcb, TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt, null), null);
-            armPersist(tcb);
+            probeZeroWindow(tcb);
         });
+    }
+
+    /**
+     * tcp_probe_timer() with the peer's window shut: after tcp_retries2 unanswered probes ETIMEDOUT, else
+     * tcp_send_probe0() -> tcp_write_wakeup() sends SND.UNA - 1; a probe the qdisc drops ("local congestion") is
+     * tried again after TCP_RESOURCE_PROBE_INTERVAL without backing off, one it takes backs the timer off.
+     */
+    void probeZeroWindow(Tcb tcb) {
+        if (tcb.zeroWindowProbes >= sysctls.getInt(Sysctls.TCP_RETRIES2)) {
+            host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), tcb.zeroWindowProbes
+                    + " zero-window probes unanswered: the connection fails with ETIMEDOUT");
+            tcb.pendingError = tcb.orphan ? null : Errno.ETIMEDOUT;
+            states.closeTcb(tcb, "zero-window probes unanswered");
+            states.wakeOwner(tcb, null);
+            return;
+        }
+        boolean dropped = sysctls.qdiscDrops();
+        tcb.zeroWindowProbes++;
+        host.event(EventType.TIMER_FIRED, tcb.tuple().toString(), "zero-window probe #" + tcb.zeroWindowProbes);
+        host.transmit(output.out(tcb, TcpFlags.ACK, tcb.sndUna - 1, tcb.rcvNxt, null), null);
+        if (dropped) {
+            schedulePersist(tcb, QdiscDrop.RESOURCE_PROBE_INTERVAL_MS);
+            return;
+        }
+        tcb.zeroWindowBackoff++; // tcp_send_probe0()
+        armPersist(tcb);
     }
 
     /** tcp_write_err(): the connection fails with ETIMEDOUT, no RST (tcp_done()). */
