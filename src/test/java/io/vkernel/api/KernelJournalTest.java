@@ -214,7 +214,7 @@ class KernelJournalTest {
      * A kernel with a server that accepted {@code rounds} loopback connections, each with 5 unread bytes, and a client
      * whose connect() to an absent peer is blocked while its SYN is retransmitted (a parked call, a pending timer).
      */
-    private static Kernel drive(KernelRegistry registry, String id, int rounds) {
+    static Kernel drive(KernelRegistry registry, String id, int rounds) {
         Kernel kernel = registry.create(id, null, 11L, 64, null);
         int server = kernel.spawn("server").pid();
         kernel.socket(server);
@@ -249,7 +249,8 @@ class KernelJournalTest {
         assertThat(jdbc.queryForObject("SELECT step FROM kernel_snapshots WHERE kernel_id = 'snap'", Long.class)).isEqualTo(at);
         first.close();
         // the entries the snapshot covers are damaged: a restart that replayed them would fail
-        jdbc.update("UPDATE journal_entries SET entry = '{\"step\":3,\"op\":\"exit\",\"pid\":99}' WHERE kernel_id = 'snap' AND step = 3");
+        assertThat(jdbc.update("UPDATE journal_entries SET entry = '{\"step\":3,\"op\":\"exit\",\"pid\":99}' WHERE id = "
+                + "(SELECT num FROM kernels WHERE id = 'snap') * 1099511627776 + 3")).isEqualTo(1);
 
         KernelJournal second = journal();
         KernelRegistry after = new KernelRegistry(SandboxLimits.defaults());
