@@ -151,6 +151,8 @@ public final class KernelJournal implements AutoCloseable {
      * B-tree per table instead of rows plus a unique index on (id, step). 2^40 steps is 35 years of 1 000 a second.
      */
     static final long STEPS = 1L << 40;
+    /** Numbers are below this, so a key cannot overflow: 2^23 - 1. */
+    static final long NUMBERS = Long.MAX_VALUE / STEPS;
     /** The numbers ({@code kernels.num}) of kernels the writer has written, committed: read and written by the writer only. */
     private final Map<String, Long> kernelNumbers = new java.util.HashMap<>();
     /** ... and of networks ({@code networks.num}). */
@@ -545,7 +547,7 @@ public final class KernelJournal implements AutoCloseable {
                 if (op instanceof NetHeader h) {
                     if (h.fresh()) {
                         dropNetworkRows(h.networkId());
-                        long num = jdbc.queryForObject("SELECT COALESCE(MAX(num), 0) + 1 FROM networks", Long.class);
+                        long num = nextNumber("networks");
                         jdbc.update("INSERT INTO networks (id, header, num) VALUES (?, ?, ?)", h.networkId(), h.header(), num);
                         networkNumbersChanged.put(h.networkId(), num);
                     } else {
@@ -556,7 +558,7 @@ public final class KernelJournal implements AutoCloseable {
                 }
                 if (op instanceof Create c) {
                     dropKernelRows(c.kernelId());
-                    long num = jdbc.queryForObject("SELECT COALESCE(MAX(num), 0) + 1 FROM kernels", Long.class);
+                    long num = nextNumber("kernels");
                     jdbc.update("INSERT INTO kernels (id, owner, num) VALUES (?, ?, ?)", c.kernelId(), c.owner(), num);
                     jdbc.update("INSERT INTO journal_entries (id, entry) VALUES (?, ?)", num * STEPS, c.header());
                     kernelNumbersChanged.put(c.kernelId(), num);
@@ -587,6 +589,22 @@ public final class KernelJournal implements AutoCloseable {
         // committed: the numbers this transaction gave and dropped are now the database's (a failed one left none)
         apply(kernelNumbersChanged, kernelNumbers);
         apply(networkNumbersChanged, networkNumbers);
+    }
+
+    /**
+     * A number for a new kernel (network): one past the highest stored, or once those are spent (2^23 creations while
+     * a later one stayed), the lowest free one; the kernels stored at once are far fewer than {@link #NUMBERS}.
+     */
+    private long nextNumber(String table) {
+        long next = jdbc.queryForObject("SELECT COALESCE(MAX(num), 0) + 1 FROM " + table, Long.class);
+        if (next < NUMBERS) {
+            return next;
+        }
+        if (jdbc.queryForObject("SELECT COUNT(*) FROM " + table + " WHERE num = 1", Long.class) == 0) {
+            return 1;
+        }
+        return jdbc.queryForObject("SELECT MIN(num) + 1 FROM " + table + " t WHERE NOT EXISTS (SELECT 1 FROM " + table
+                + " u WHERE u.num = t.num + 1)", Long.class);
     }
 
     private static void apply(Map<String, Long> changed, Map<String, Long> numbers) {
