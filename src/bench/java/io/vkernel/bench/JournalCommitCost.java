@@ -27,14 +27,15 @@ import java.util.stream.Stream;
  * CPU microseconds per commit and H2's bytes written per commit ({@code info.FILE_WRITE_BYTES} over
  * {@code info.CURRENT_VERSION}).
  *
- * <p>Layouts: {@code flyway} (the service's schema, migrations applied), {@code varchar} ({@code entry} as
+ * <p>Layouts: {@code flyway} (the service's schema, migrations applied: one {@code BIGINT} key, a kernel's number
+ * times 2^40 plus the step, since V5), {@code v4} (the schema before V5, key {@code (kernel_id, step)}), {@code varchar} ({@code entry} as
  * {@code VARCHAR} instead of {@code TEXT}), {@code steppk} (a single {@code BIGINT} primary key, which H2 keeps as the
  * table's own B-tree with no separate index: not usable for several kernels, only the floor of a one-tree layout),
  * and {@code log} (no database: the group's lines appended to a plain file with one {@code write}, what a commit
  * would cost if durability against {@code kill -9} came from an append-only log instead).
  *
  * <p>{@code java -cp target/classes:target/test-classes:<test classpath> io.vkernel.bench.JournalCommitCost
- * flyway|varchar|steppk|log [group] [commits] [rounds] [entry-bytes] [h2-url-suffix]}.
+ * flyway|v4|varchar|steppk|log [group] [commits] [rounds] [entry-bytes] [h2-url-suffix]}.
  */
 public final class JournalCommitCost {
 
@@ -68,14 +69,14 @@ public final class JournalCommitCost {
     private static void h2(Path dir, String layout, String entry, int group, int commits, int rounds, String suffix)
             throws SQLException {
         String url = "jdbc:h2:file:" + dir.resolve("vkernel") + ";WRITE_DELAY=0" + suffix;
-        if (layout.equals("flyway")) {
-            Flyway.configure().dataSource(url, "sa", "").load().migrate();
+        if (layout.equals("flyway") || layout.equals("v4")) {
+            Flyway.configure().dataSource(url, "sa", "").target(layout.equals("v4") ? "4" : "latest").load().migrate();
         }
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         try (Connection c = DriverManager.getConnection(url, "sa", "")) {
             String type = layout.equals("varchar") ? "VARCHAR(1048576)" : "TEXT";
             String key = layout.equals("steppk") ? "" : ", PRIMARY KEY (kernel_id, step)";
-            if (!layout.equals("flyway")) {
+            if (!layout.equals("flyway") && !layout.equals("v4")) {
                 try (Statement s = c.createStatement()) {
                     s.execute("CREATE TABLE journal_entries (kernel_id VARCHAR(32) NOT NULL, step BIGINT NOT NULL"
                             + (layout.equals("steppk") ? " PRIMARY KEY" : "") + ", entry " + type + " NOT NULL" + key + ")");
@@ -84,15 +85,22 @@ public final class JournalCommitCost {
             c.setAutoCommit(false);
             System.out.println("round layout group writer_cpu_us/commit bytes/commit");
             long step = 1;
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO journal_entries (kernel_id, step, entry) VALUES (?, ?, ?)")) {
+            boolean numbered = layout.equals("flyway");
+            try (PreparedStatement insert = c.prepareStatement(numbered ? "INSERT INTO journal_entries (id, entry) VALUES (?, ?)"
+                    : "INSERT INTO journal_entries (kernel_id, step, entry) VALUES (?, ?, ?)")) {
                 for (int round = 1; round <= rounds; round++) {
                     long[] before = store(c);
                     long cpu = threads.getCurrentThreadCpuTime();
                     for (int i = 0; i < commits; i++) {
                         for (int j = 0; j < group; j++) {
-                            insert.setString(1, "default");
-                            insert.setLong(2, step++);
-                            insert.setString(3, entry);
+                            if (numbered) {
+                                insert.setLong(1, (1L << 40) + step++); // kernel number 1, as the first kernel stored
+                                insert.setString(2, entry);
+                            } else {
+                                insert.setString(1, "default");
+                                insert.setLong(2, step++);
+                                insert.setString(3, entry);
+                            }
                             insert.addBatch();
                         }
                         insert.executeBatch();

@@ -146,6 +146,21 @@ public final class KernelJournal implements AutoCloseable {
     private final AtomicLong snapshotsWritten = new AtomicLong();
     private volatile KernelRegistry registry;
 
+    /**
+     * A row's key is its kernel's (network's) number times 2^40 plus its step (V5__journal_numeric_keys.sql): one
+     * B-tree per table instead of rows plus a unique index on (id, step). 2^40 steps is 35 years of 1 000 a second.
+     */
+    static final long STEPS = 1L << 40;
+    /** Numbers are below this, so a key cannot overflow: 2^23 - 1. */
+    static final long NUMBERS = Long.MAX_VALUE / STEPS;
+    /** The numbers ({@code kernels.num}) of kernels the writer has written, committed: read and written by the writer only. */
+    private final Map<String, Long> kernelNumbers = new java.util.HashMap<>();
+    /** ... and of networks ({@code networks.num}). */
+    private final Map<String, Long> networkNumbers = new java.util.HashMap<>();
+    /** Numbers given or dropped by the transaction being written (null: dropped), applied to the maps above on commit. */
+    private final Map<String, Long> kernelNumbersChanged = new java.util.HashMap<>();
+    private final Map<String, Long> networkNumbersChanged = new java.util.HashMap<>();
+
     public KernelJournal(JdbcTemplate jdbc, TransactionTemplate tx) {
         this(jdbc, tx, SNAPSHOT_EVERY);
     }
@@ -507,44 +522,53 @@ public final class KernelJournal implements AutoCloseable {
     }
 
     private void write(List<Op> batch) {
+        kernelNumbersChanged.clear();
+        networkNumbersChanged.clear();
         tx.executeWithoutResult(status -> {
             List<Object[]> appends = new ArrayList<>();
             List<Object[]> netAppends = new ArrayList<>();
             for (Op op : batch) {
                 if (op instanceof Append a) {
-                    appends.add(new Object[] {a.kernelId(), a.step(), a.entry()});
+                    Long num = stored(a.kernelId(), kernelNumber(a.kernelId()));
+                    if (num != null) {
+                        appends.add(new Object[] {num * STEPS + a.step(), a.entry()});
+                    }
                     continue;
                 }
                 flushAppends(appends);
                 if (op instanceof NetAppend na) {
-                    netAppends.add(new Object[] {na.networkId(), na.seq(), na.entry()});
+                    Long num = stored(na.networkId(), networkNumber(na.networkId()));
+                    if (num != null) {
+                        netAppends.add(new Object[] {num * STEPS + na.seq(), na.entry()});
+                    }
                     continue;
                 }
                 flushNetAppends(netAppends);
                 if (op instanceof NetHeader h) {
                     if (h.fresh()) {
-                        jdbc.update("DELETE FROM network_entries WHERE network_id = ?", h.networkId());
-                        jdbc.update("DELETE FROM networks WHERE id = ?", h.networkId());
-                        jdbc.update("INSERT INTO networks (id, header) VALUES (?, ?)", h.networkId(), h.header());
+                        dropNetworkRows(h.networkId());
+                        long num = nextNumber("networks");
+                        jdbc.update("INSERT INTO networks (id, header, num) VALUES (?, ?, ?)", h.networkId(), h.header(), num);
+                        networkNumbersChanged.put(h.networkId(), num);
                     } else {
                         jdbc.update("UPDATE networks SET header = ? WHERE id = ?", h.header(), h.networkId());
                     }
                 } else if (op instanceof NetDrop d) {
-                    jdbc.update("DELETE FROM network_entries WHERE network_id = ?", d.networkId());
-                    jdbc.update("DELETE FROM networks WHERE id = ?", d.networkId());
+                    dropNetworkRows(d.networkId());
                 }
                 if (op instanceof Create c) {
-                    jdbc.update("DELETE FROM kernel_snapshots WHERE kernel_id = ?", c.kernelId());
-                    jdbc.update("DELETE FROM journal_entries WHERE kernel_id = ?", c.kernelId());
-                    jdbc.update("DELETE FROM kernels WHERE id = ?", c.kernelId());
-                    jdbc.update("INSERT INTO kernels (id, owner) VALUES (?, ?)", c.kernelId(), c.owner());
-                    jdbc.update("INSERT INTO journal_entries (kernel_id, step, entry) VALUES (?, 0, ?)", c.kernelId(), c.header());
+                    dropKernelRows(c.kernelId());
+                    long num = nextNumber("kernels");
+                    jdbc.update("INSERT INTO kernels (id, owner, num) VALUES (?, ?, ?)", c.kernelId(), c.owner(), num);
+                    jdbc.update("INSERT INTO journal_entries (id, entry) VALUES (?, ?)", num * STEPS, c.header());
+                    kernelNumbersChanged.put(c.kernelId(), num);
                 } else if (op instanceof Rewrite r) {
-                    jdbc.update("UPDATE journal_entries SET entry = ? WHERE kernel_id = ? AND step = ?", r.entry(), r.kernelId(), r.step());
+                    Long num = stored(r.kernelId(), kernelNumber(r.kernelId()));
+                    if (num != null) {
+                        jdbc.update("UPDATE journal_entries SET entry = ? WHERE id = ?", r.entry(), num * STEPS + r.step());
+                    }
                 } else if (op instanceof Delete d) {
-                    jdbc.update("DELETE FROM kernel_snapshots WHERE kernel_id = ?", d.kernelId());
-                    jdbc.update("DELETE FROM journal_entries WHERE kernel_id = ?", d.kernelId());
-                    jdbc.update("DELETE FROM kernels WHERE id = ?", d.kernelId());
+                    dropKernelRows(d.kernelId());
                     // an attendee whose last kernel is gone is forgotten with their token, as Attendees forgets them
                     jdbc.update("DELETE FROM attendees WHERE id NOT IN (SELECT owner FROM kernels WHERE owner IS NOT NULL)");
                 } else if (op instanceof Snap n) {
@@ -562,18 +586,101 @@ public final class KernelJournal implements AutoCloseable {
             flushAppends(appends);
             flushNetAppends(netAppends);
         });
+        // committed: the numbers this transaction gave and dropped are now the database's (a failed one left none)
+        apply(kernelNumbersChanged, kernelNumbers);
+        apply(networkNumbersChanged, networkNumbers);
+    }
+
+    /**
+     * A number for a new kernel (network): one past the highest stored, or once those are spent (2^23 creations while
+     * a later one stayed), the lowest free one; the kernels stored at once are far fewer than {@link #NUMBERS}.
+     */
+    private long nextNumber(String table) {
+        long next = jdbc.queryForObject("SELECT COALESCE(MAX(num), 0) + 1 FROM " + table, Long.class);
+        if (next < NUMBERS) {
+            return next;
+        }
+        if (jdbc.queryForObject("SELECT COUNT(*) FROM " + table + " WHERE num = 1", Long.class) == 0) {
+            return 1;
+        }
+        return jdbc.queryForObject("SELECT MIN(num) + 1 FROM " + table + " t WHERE NOT EXISTS (SELECT 1 FROM " + table
+                + " u WHERE u.num = t.num + 1)", Long.class);
+    }
+
+    private static void apply(Map<String, Long> changed, Map<String, Long> numbers) {
+        changed.forEach((id, num) -> {
+            if (num == null) {
+                numbers.remove(id);
+            } else {
+                numbers.put(id, num);
+            }
+        });
+        changed.clear();
+    }
+
+    /** The kernel's snapshot, journal and row go (a kernel of that id created later gets a number of its own). */
+    private void dropKernelRows(String kernelId) {
+        jdbc.update("DELETE FROM kernel_snapshots WHERE kernel_id = ?", kernelId);
+        Long num = kernelNumber(kernelId);
+        if (num != null) {
+            jdbc.update("DELETE FROM journal_entries WHERE id >= ? AND id < ?", num * STEPS, (num + 1) * STEPS);
+            jdbc.update("DELETE FROM kernels WHERE id = ?", kernelId);
+        }
+        kernelNumbersChanged.put(kernelId, null);
+    }
+
+    private void dropNetworkRows(String networkId) {
+        Long num = networkNumber(networkId);
+        if (num != null) {
+            jdbc.update("DELETE FROM network_entries WHERE id >= ? AND id < ?", num * STEPS, (num + 1) * STEPS);
+            jdbc.update("DELETE FROM networks WHERE id = ?", networkId);
+        }
+        networkNumbersChanged.put(networkId, null);
+    }
+
+    /** The writer's view of a kernel's number within the transaction being written; null if it has no row. */
+    private Long kernelNumber(String kernelId) {
+        return number(kernelId, kernelNumbersChanged, kernelNumbers, "SELECT num FROM kernels WHERE id = ?");
+    }
+
+    private Long networkNumber(String networkId) {
+        return number(networkId, networkNumbersChanged, networkNumbers, "SELECT num FROM networks WHERE id = ?");
+    }
+
+    private Long number(String id, Map<String, Long> changed, Map<String, Long> numbers, String query) {
+        if (changed.containsKey(id)) {
+            return changed.get(id);
+        }
+        Long num = numbers.get(id);
+        if (num == null) {
+            // not written by this writer yet (restored, or stored before a restart): the database says
+            num = jdbc.queryForList(query, Long.class, id).stream().findFirst().orElse(null);
+            if (num == null) {
+                return null;
+            }
+            changed.put(id, num);
+        }
+        return num;
+    }
+
+    /** {@code num}; null, logged, when there is none (an entry of a kernel with no row: never queued, see begin/end). */
+    private static Long stored(String id, Long num) {
+        if (num == null) {
+            log.warn("journal entry of '{}' not written: no kernel or network of that id is stored", id);
+        }
+        return num;
     }
 
     private void flushNetAppends(List<Object[]> appends) {
         if (!appends.isEmpty()) {
-            jdbc.batchUpdate("INSERT INTO network_entries (network_id, seq, entry) VALUES (?, ?, ?)", appends);
+            jdbc.batchUpdate("INSERT INTO network_entries (id, entry) VALUES (?, ?)", appends);
             appends.clear();
         }
     }
 
     private void flushAppends(List<Object[]> appends) {
         if (!appends.isEmpty()) {
-            jdbc.batchUpdate("INSERT INTO journal_entries (kernel_id, step, entry) VALUES (?, ?, ?)", appends);
+            jdbc.batchUpdate("INSERT INTO journal_entries (id, entry) VALUES (?, ?)", appends);
             appends.clear();
         }
     }
@@ -601,7 +708,7 @@ public final class KernelJournal implements AutoCloseable {
 
     /** A network's link entries, oldest first (call {@link #flush} first to see the latest). */
     public List<String> networkEntries(String networkId) {
-        return jdbc.queryForList("SELECT entry FROM network_entries WHERE network_id = ? ORDER BY seq", String.class, networkId);
+        return rows("network_entries", storedNumber("SELECT num FROM networks WHERE id = ?", networkId), 0, STEPS);
     }
 
     /** A network's header line as stored, if it is journaled (call {@link #flush} first). */
@@ -629,13 +736,26 @@ public final class KernelJournal implements AutoCloseable {
 
     /** A kernel's journal lines as stored (header first); call {@link #flush} first to see the latest inputs. */
     public List<String> lines(String kernelId) {
-        return jdbc.queryForList("SELECT entry FROM journal_entries WHERE kernel_id = ? ORDER BY step", String.class, kernelId);
+        return lines(kernelId, STEPS);
     }
 
     /** The first {@code limit} lines (header included). */
     public List<String> lines(String kernelId, long limit) {
-        return jdbc.queryForList("SELECT entry FROM journal_entries WHERE kernel_id = ? AND step < ? ORDER BY step", String.class,
-                kernelId, limit);
+        return rows("journal_entries", storedNumber("SELECT num FROM kernels WHERE id = ?", kernelId), 0, Math.min(limit, STEPS));
+    }
+
+    /** A kernel's (network's) number as stored, or null (see {@link #STEPS}). */
+    private Long storedNumber(String query, String id) {
+        return jdbc.queryForList(query, Long.class, id).stream().findFirst().orElse(null);
+    }
+
+    /** The entries of steps {@code from} (included) to {@code to} (excluded) of the journal numbered {@code num}, in order. */
+    private List<String> rows(String table, Long num, long from, long to) {
+        if (num == null || from >= to) {
+            return new ArrayList<>();
+        }
+        return jdbc.queryForList("SELECT entry FROM " + table + " WHERE id >= ? AND id < ? ORDER BY id", String.class,
+                num * STEPS + from, num * STEPS + to);
     }
 
     // ---------------------------------------------------------------- snapshots
@@ -652,10 +772,13 @@ public final class KernelJournal implements AutoCloseable {
             Kernel kernel = null;
             try {
                 kernel = Snapshots.read(stored.snapshot(), into.budget());
-                String header = jdbc.queryForObject("SELECT entry FROM journal_entries WHERE kernel_id = ? AND step = 0", String.class, id);
-                JournalCodec.parseHeader(header);
-                List<String> tail = jdbc.queryForList("SELECT entry FROM journal_entries WHERE kernel_id = ? AND step > ? ORDER BY step",
-                        String.class, id, stored.step());
+                Long num = storedNumber("SELECT num FROM kernels WHERE id = ?", id);
+                List<String> header = rows("journal_entries", num, 0, 1);
+                if (header.isEmpty()) {
+                    throw new IllegalStateException("no journal header stored");
+                }
+                JournalCodec.parseHeader(header.get(0));
+                List<String> tail = rows("journal_entries", num, stored.step() + 1, STEPS);
                 int n = tail.size() - (leaveLast && !tail.isEmpty() ? 1 : 0);
                 for (int i = 0; i < n; i++) {
                     long step = stored.step() + 1 + i;

@@ -214,7 +214,7 @@ class KernelJournalTest {
      * A kernel with a server that accepted {@code rounds} loopback connections, each with 5 unread bytes, and a client
      * whose connect() to an absent peer is blocked while its SYN is retransmitted (a parked call, a pending timer).
      */
-    private static Kernel drive(KernelRegistry registry, String id, int rounds) {
+    static Kernel drive(KernelRegistry registry, String id, int rounds) {
         Kernel kernel = registry.create(id, null, 11L, 64, null);
         int server = kernel.spawn("server").pid();
         kernel.socket(server);
@@ -234,6 +234,50 @@ class KernelJournalTest {
         return kernel;
     }
 
+    /**
+     * A row's key is its kernel's number times 2^40 plus its step (V5). When the numbers are spent (a kernel stored
+     * under the last one), a new kernel takes the lowest free number, and every journal still reads as its own.
+     */
+    @Test
+    void onceNumbersAreSpent_aNewKernelTakesTheLowestFree_andEveryJournalStaysApart() {
+        KernelJournal first = journal();
+        KernelRegistry before = new KernelRegistry(SandboxLimits.defaults());
+        first.restoreAndAttach(before, k -> { });
+        drive(before, "a", 1);
+        drive(before, "top", 1);
+        first.flush();
+        List<String> a = first.lines("a");
+        List<String> top = first.lines("top");
+        first.close();
+        long num = jdbc.queryForObject("SELECT num FROM kernels WHERE id = 'top'", Long.class);
+        long last = Long.MAX_VALUE / (1L << 40) - 1;
+        assertThat(jdbc.update("UPDATE journal_entries SET id = id + ? WHERE id >= ? AND id < ?", (last - num) << 40, num << 40,
+                (num + 1) << 40)).isEqualTo(top.size());
+        jdbc.update("UPDATE kernels SET num = ? WHERE id = 'top'", last);
+
+        KernelJournal second = journal();
+        KernelRegistry after = new KernelRegistry(SandboxLimits.defaults());
+        second.restoreAndAttach(after, k -> { });
+        drive(after, "b", 2);
+        after.find("top").orElseThrow().advance(1);
+        second.flush();
+        assertThat(jdbc.queryForObject("SELECT num FROM kernels WHERE id = 'b'", Long.class)).as("the lowest free number").isEqualTo(num);
+        List<String> b = second.lines("b");
+        assertThat(b).hasSize(a.size() + 5).first().asString().contains("\"id\":\"b\"");
+        assertThat(second.lines("top")).hasSize(top.size() + 1).startsWith(top.toArray(String[]::new));
+        assertThat(second.lines("a")).isEqualTo(a);
+        List<String> topNow = second.lines("top");
+        second.close();
+
+        KernelJournal third = journal();
+        KernelRegistry again = new KernelRegistry(SandboxLimits.defaults());
+        third.restoreAndAttach(again, k -> { });
+        assertThat(third.lines("b")).isEqualTo(b);
+        assertThat(third.lines("top")).isEqualTo(topNow);
+        assertThat(((io.vkernel.kernel.syscall.Syscalls.Done) again.find("top").orElseThrow().read(12345, 4, 100)).result().data())
+                .isEqualTo("hello".getBytes(StandardCharsets.US_ASCII));
+    }
+
     @Test
     void aRestart_readsTheSnapshot_andReplaysOnlyTheEntriesAfterIt() {
         KernelJournal first = new KernelJournal(jdbc, tx, 0);
@@ -249,7 +293,8 @@ class KernelJournalTest {
         assertThat(jdbc.queryForObject("SELECT step FROM kernel_snapshots WHERE kernel_id = 'snap'", Long.class)).isEqualTo(at);
         first.close();
         // the entries the snapshot covers are damaged: a restart that replayed them would fail
-        jdbc.update("UPDATE journal_entries SET entry = '{\"step\":3,\"op\":\"exit\",\"pid\":99}' WHERE kernel_id = 'snap' AND step = 3");
+        assertThat(jdbc.update("UPDATE journal_entries SET entry = '{\"step\":3,\"op\":\"exit\",\"pid\":99}' WHERE id = "
+                + "(SELECT num FROM kernels WHERE id = 'snap') * 1099511627776 + 3")).isEqualTo(1);
 
         KernelJournal second = journal();
         KernelRegistry after = new KernelRegistry(SandboxLimits.defaults());
