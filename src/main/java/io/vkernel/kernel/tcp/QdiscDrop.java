@@ -73,28 +73,20 @@ final class QdiscDrop {
             return;
         }
         // tcp_send_probe0() -> tcp_write_wakeup(): one segment of what waits; the qdisc may take it now
-        boolean dropped = sysctls.qdiscDrops();
-        if (!dropped && tcb.sndWnd == 0) {
-            timers.probeZeroWindow(tcb); // tcp_write_wakeup(): nothing fits a zero window, so SND.UNA - 1 goes
-            return;
-        }
-        if (!dropped) {
+        if (!sysctls.qdiscDrops()) {
+            if (tcb.sndWnd == 0) {
+                timers.probeZeroWindow(tcb); // nothing fits a zero window, so SND.UNA - 1 goes
+                return;
+            }
+            // nothing is in flight and bytes wait, so an open window always lets this send some of them
             sender.sendProbeSegment(tcb);
-        }
-        if (tcb.sndNxt != tcb.sndUna || !sender.hasUnsent(tcb)) {
             tcb.zeroWindowProbes = 0;
             tcb.zeroWindowBackoff = 0;
             tcb.probesStampMs = -1;
             return;
         }
         tcb.zeroWindowProbes++;
-        long timeout;
-        if (dropped) {
-            timeout = RESOURCE_PROBE_INTERVAL_MS; // local congestion: retry conservatively, no backoff
-        } else {
-            tcb.zeroWindowBackoff = Math.min(tcb.zeroWindowBackoff + 1, sysctls.getInt(Sysctls.TCP_RETRIES2));
-            timeout = Math.min(TcpEngine.RTO_MAX_MS, Math.max(tcb.rtoMs, RTO_MIN_MS) << Math.min(tcb.zeroWindowBackoff, 10));
-        }
+        long timeout = RESOURCE_PROBE_INTERVAL_MS; // local congestion: retry conservatively, no backoff
         if (userTimeout > 0) {
             // tcp_clamp_probe0_to_user_timeout()
             long remaining = Math.max(userTimeout - Math.max(0, now - tcb.probesStampMs), TIMEOUT_MIN_MS);
