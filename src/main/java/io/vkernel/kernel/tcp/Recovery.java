@@ -233,7 +233,9 @@ final class Recovery {
                     grow(tcb, delivered, priorSegments, report);
                     break;
                 }
-                grow(tcb, delivered, priorSegments, report);
+                // tcp_cong_control(): Loss is no cwnd reduction (tcp_in_cwnd_reduction()), so cwnd grows only if
+                // tcp_may_raise_cwnd(): a SACK-only ACK leaves cwnd as it is, and SACKs free room by lowering in-flight
+                grow(tcb, mayRaiseCwnd(tcb, ackedBytes, delivered) ? delivered : 0, priorSegments, report);
                 resendLost(tcb, cwndRoom(tcb, mss) / mss, mss, report);
             }
             default -> {
