@@ -190,7 +190,11 @@ class RecoveryLedgerTest {
         t.advanceSeconds(0.3); // the RTO: Loss, with an undo marker (tcp_init_undo())
         assertThat(t.tcb().caState()).isEqualTo(CaState.LOSS);
         t.advanceSeconds(0.01);
-        ack(0, 8000, 9000); // cwnd 2: [1000, 2000) is resent
+        // a SACK-only ACK in Loss: tcp_may_raise_cwnd() needs FLAG_DATA_ACKED, so cwnd stays 1; in flight is the
+        // resent head alone (packets_out 10 - sacked 1 - lost 9 + retrans 1), so tcp_xmit_retransmit_queue() sends nothing
+        PacketReport sackOnly = ack(0, 8000, 9000);
+        assertThat(t.tcb().cwnd()).isEqualTo(1);
+        assertThat(sent(sackOnly)).isEmpty();
         // [4000, 5000) was never retransmitted and is SACKed below the highest SACK 9000: tcp_sacktag_write_queue()
         // checks reordering in Loss when undo_marker is set, so the degree becomes (9000 - 4000) / 1000
         ack(0, 4000, 5000, 8000, 9000);

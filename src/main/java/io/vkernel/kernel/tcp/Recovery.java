@@ -222,7 +222,7 @@ final class Recovery {
                         || tcb.undo.marked && tcb.undo.retrans == 0 && tryUndoDsack(tcb, report)) {
                     // the reduction was undone: back to Open or Disorder (tcp_try_keep_open()), cwnd grows again
                     tryKeepOpen(tcb, report);
-                    grow(tcb, delivered, priorSegments, report);
+                    grow(tcb, mayRaiseCwnd(tcb, ackedBytes, delivered), delivered, priorSegments, report);
                 } else {
                     boolean newlyLost = Seq.after(lossLine(tcb, mss), priorLossLine);
                     proportionalRateReduction(tcb, delivered, ackedBytes > 0 && !newlyLost, mss, report);
@@ -230,10 +230,12 @@ final class Recovery {
             }
             case LOSS -> {
                 if (ackedBytes > 0 && tryUndoLoss(tcb, segment, report)) {
-                    grow(tcb, delivered, priorSegments, report);
+                    grow(tcb, true, delivered, priorSegments, report); // FLAG_DATA_ACKED: SND.UNA advanced
                     break;
                 }
-                grow(tcb, delivered, priorSegments, report);
+                // tcp_cong_control(): Loss is no cwnd reduction (tcp_in_cwnd_reduction()), so cwnd grows only if
+                // tcp_may_raise_cwnd(): a SACK-only ACK leaves cwnd as it is, and SACKs free room by lowering in-flight
+                grow(tcb, mayRaiseCwnd(tcb, ackedBytes, delivered), delivered, priorSegments, report);
                 resendLost(tcb, cwndRoom(tcb, mss) / mss, mss, report);
             }
             default -> {
@@ -275,8 +277,7 @@ final class Recovery {
                     if (tcb.caState != CaState.DISORDER) {
                         setState(tcb, CaState.DISORDER, "SACK or duplicate ACK: a segment may be lost", report);
                     }
-                    grow(tcb, tcb.sackOk ? (mayRaiseCwnd(tcb, ackedBytes, delivered) ? delivered : 0)
-                            : ackedBytes > 0 ? delivered : 0, priorSegments, report);
+                    grow(tcb, mayRaiseCwnd(tcb, ackedBytes, delivered), delivered, priorSegments, report);
                 } else {
                     if (tcb.caState == CaState.DISORDER) {
                         setState(tcb, CaState.OPEN, "no more holes", report);
@@ -285,7 +286,7 @@ final class Recovery {
                     if (!tcb.sackOk && tcb.dupAcks == 0) {
                         tcb.renoSacked = 0;
                     }
-                    grow(tcb, delivered, priorSegments, report);
+                    grow(tcb, mayRaiseCwnd(tcb, ackedBytes, delivered), delivered, priorSegments, report);
                 }
             }
         }
@@ -550,13 +551,14 @@ final class Recovery {
     }
 
     /**
-     * tcp_may_raise_cwnd(): once reordering above net.ipv4.tcp_reordering was seen, any forward progress (data newly
-     * ACKed or SACKed) grows cwnd; otherwise only an ACK that advances SND.UNA does (RFC 5681). Either way cwnd grows by
-     * everything the ACK delivered (tcp_cong_control(): acked_sacked), SACKed segments included.
+     * tcp_may_raise_cwnd(): once reordering above net.ipv4.tcp_reordering was seen, any forward progress grows cwnd
+     * (FLAG_FORWARD_PROGRESS: data ACKed, or newly SACKed; a duplicate ACK without SACK sets neither); otherwise only an
+     * ACK that advances SND.UNA does (FLAG_DATA_ACKED, set by tcp_clean_rtx_queue() even when all it covers was SACKed
+     * before; RFC 5681). Either way cwnd grows by everything the ACK delivered (tcp_cong_control(): acked_sacked).
      */
     private boolean mayRaiseCwnd(Tcb tcb, int ackedBytes, int delivered) {
         if (tcb.rack.reordering > sysctls.getInt(io.vkernel.kernel.Sysctls.TCP_REORDERING)) {
-            return delivered > 0;
+            return ackedBytes > 0 || tcb.sackOk && delivered > 0;
         }
         return ackedBytes > 0;
     }
@@ -564,11 +566,13 @@ final class Recovery {
     /**
      * Slow start up to ssthresh (tcp_slow_start()), then the algorithm's congestion avoidance, but only while cwnd is
      * what limits the sender (tcp_is_cwnd_limited(): the window was cwnd-limited, or in slow start cwnd is below
-     * twice the most segments in flight in it; CwndUse).
+     * twice the most segments in flight in it; CwndUse). Only if {@code mayRaise} (tcp_may_raise_cwnd()); then even an
+     * ACK that delivered nothing new ({@code acked} 0: it covers only SACKed data) runs tcp_cong_avoid(): slow start
+     * adds nothing, but bictcp_update() and tcp_cong_avoid_ai() may pay out segments counted earlier.
      */
-    private void grow(Tcb tcb, int acked, int priorSegments, PacketReport report) {
+    private void grow(Tcb tcb, boolean mayRaise, int acked, int priorSegments, PacketReport report) {
         boolean limited = tcb.cwndUse.isCwndLimited(tcb);
-        if (acked <= 0 || !limited) {
+        if (!mayRaise || !limited) {
             return;
         }
         if (tcb.cwnd < tcb.ssthresh) {
