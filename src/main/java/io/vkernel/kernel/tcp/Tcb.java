@@ -330,14 +330,18 @@ public final class Tcb implements BindTable.Owner {
 
     /**
      * The window a SYN or SYN-ACK offers (tcp_select_initial_window()): tcp_full_space() with the default
-     * scaling_ratio, half the buffer, rounded down to whole segments; with timestamps a segment carries 12 bytes
-     * fewer, so 131072 / 2 gives 45 x 1448 = 65160 instead of 44 x 1460.
+     * scaling_ratio, half the buffer, rounded down to whole segments only when it exceeds one (space > mss).
+     * The segment is the advmss (tcp_mss_clamp(): TCP_MAXSEG and the route's advmss, as tcp_connect_init() and
+     * tcp_openreq_init_rwin() pass it), 12 bytes fewer with timestamps: 131072 / 2 gives 45 x 1448 = 65160
+     * instead of 44 x 1460, and SO_RCVBUF's floor 2304 offers 1152 rather than 0.
      */
     int initialWindow() {
         int space = Math.max(0, rcvBufLimit) / 2;
-        int segment = TcpEngine.ADVERTISED_MSS - (tsOk ? 12 : 0);
-        int window = space / segment * segment;
-        return Math.min(65535 << rcvWscale, window);
+        int segment = advMss() - (tsOk ? 12 : 0);
+        if (space > segment) {
+            space = space / segment * segment;
+        }
+        return Math.min(65535 << rcvWscale, space);
     }
 
     public boolean timestampsOk() {
