@@ -162,8 +162,8 @@ public final class SendBuffer {
     /** Does an skb end at {@code seq} with its eor bit set (tcp_skb_can_collapse() is false for it)? */
     boolean eorEnd(int seq) {
         for (int i = 0; i < count; i++) {
-            if (ends[i] == seq) {
-                return eor[i];
+            if (!Seq.before(ends[i], seq)) {
+                return ends[i] == seq && eor[i];
             }
         }
         return false;
