@@ -99,6 +99,21 @@ class RetransmitCollapseTest {
     }
 
     @Test
+    void theEorMarkLeavesWithItsAckedSkb_theNextSmallSkbsCollapseAgain() {
+        t.sysctl(Sysctls.TCP_EARLY_RETRANS, 2);
+        base = t.establishedOneSegmentPerMss(true);
+        TcpFixture.done(t.kernel.setsockopt(t.pid, t.fd, "TCP_NODELAY", 1, true));
+        TcpFixture.done(t.kernel.send(t.pid, t.fd, new byte[300], Syscalls.MSG_EOR, new PacketReport(null)));
+        t.write(300);
+        t.write(300);
+        t.peer.sendSackBlocksFrom(base, 300); // the record's skb is acknowledged and freed, its eor bit with it
+        int before = t.peer.received().size();
+        t.kernel.advance(t.tcb().rtoMs());
+        // [300, 600) takes in [600, 900): no skb left ends a MSG_EOR write
+        assertThat(TcpFixture.summary(t.sentSince(before), base)).containsExactly("P. 300:900");
+    }
+
+    @Test
     void aSackedSkbEndsTheRtoCollapse() {
         t.sysctl(Sysctls.TCP_RECOVERY, 0); // no RACK: one duplicate ACK marks nothing lost, so the RTO resends first
         nodelayWrites(300, 300, 300);

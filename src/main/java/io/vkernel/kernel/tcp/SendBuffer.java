@@ -38,9 +38,12 @@ public final class SendBuffer {
     private static final int INIT_CWND = 10;
 
     private static final int[] NONE = new int[0];
+    private static final boolean[] NO_FLAGS = new boolean[0];
 
     /** End sequence number of each skb not yet fully acknowledged, oldest first. */
     private int[] ends = NONE;
+    /** TCP_SKB_CB(skb)->eor of each skb in {@code ends}: it ends a MSG_EOR write, so nothing joins or merges into it. */
+    private boolean[] eor = NO_FLAGS;
     private int count;
     /** Frags of the tail skb (MSG_ZEROCOPY pins one per page, at most MAX_SKB_FRAGS), and whether the last is pinned. */
     private int tailFrags;
@@ -151,6 +154,21 @@ public final class SendBuffer {
         tailZeroCopy = true;
     }
 
+    /** tcp_sendmsg_locked() with MSG_EOR, all of the write copied: TCP_SKB_CB(skb)->eor = 1 on the tail skb. */
+    void markTailEor() {
+        eor[count - 1] = true;
+    }
+
+    /** Does an skb end at {@code seq} with its eor bit set (tcp_skb_can_collapse() is false for it)? */
+    boolean eorEnd(int seq) {
+        for (int i = 0; i < count; i++) {
+            if (!Seq.before(ends[i], seq)) {
+                return ends[i] == seq && eor[i];
+            }
+        }
+        return false;
+    }
+
     /** skb_copy_to_page_nocache(): the tail skb now ends at {@code end}. */
     void extendTail(int end) {
         ends[count - 1] = end;
@@ -168,7 +186,9 @@ public final class SendBuffer {
             if (Seq.after(ends[i], end)) {
                 add(0); // grow by one, then open slot i
                 System.arraycopy(ends, i, ends, i + 1, count - 1 - i);
+                System.arraycopy(eor, i, eor, i + 1, count - 1 - i);
                 ends[i] = end;
+                eor[i] = false; // tcp_skb_fragment_eor(): the eor bit moves to the second part
                 return;
             }
         }
@@ -182,22 +202,27 @@ public final class SendBuffer {
         }
         if (drop > 0) {
             System.arraycopy(ends, drop, ends, 0, count - drop);
+            System.arraycopy(eor, drop, eor, 0, count - drop);
             count -= drop;
         }
         if (count == 0) {
             ends = NONE;
+            eor = NO_FLAGS;
         }
     }
 
     void clear() {
         ends = NONE;
+        eor = NO_FLAGS;
         count = 0;
     }
 
     private void add(int end) {
         if (count == ends.length) {
             ends = Arrays.copyOf(ends, Math.max(4, count * 2));
+            eor = Arrays.copyOf(eor, ends.length);
         }
+        eor[count] = false;
         ends[count++] = end;
     }
 

@@ -108,7 +108,7 @@ final class SkbCuts {
             from = ends[i];
             // tcp_can_collapse(): the next skb joins if it is one segment and the whole fits in one MSS (so only an
             // skb shorter than the MSS takes any in); tcp_skb_can_collapse(): never into an skb ending a MSG_EOR write
-            while (i + 1 < ends.length && !tcb.eorEnds.isMark(seq + from) && ends[i + 1] - skbStart <= mss
+            while (i + 1 < ends.length && !tcb.sendBuffer.eorEnd(seq + from) && ends[i + 1] - skbStart <= mss
                     && pieces(rack, seq + from, seq + ends[i + 1]) == 1) {
                 uncut(rack, seq + from);
                 from = ends[++i];

@@ -187,8 +187,6 @@ public final class Tcb implements BindTable.Owner {
 
     /** PSH marks in the send queue (tcp_push(), forced_push()); tp->pushed_seq is the last forced or write-end push. */
     final PushMarks pushMarks = new PushMarks();
-    /** Where MSG_EOR writes ended (TCP_SKB_CB(skb)->eor): a retransmission collapses no skb into one of these. */
-    final PushMarks eorEnds = new PushMarks();
     int pushedSeq;
 
     /** SACK blocks we report as a receiver; created by the first out-of-order or duplicate segment. */

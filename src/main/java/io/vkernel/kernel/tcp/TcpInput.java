@@ -308,7 +308,6 @@ final class TcpInput {
                 tcb.sendBuffer.chrono().stop(Chrono.BUSY, clock.now(), true); // nothing left to deliver
             }
             tcb.pushMarks.acked(tcb.sndUna);
-            tcb.eorEnds.acked(tcb.sndUna);
             // the acknowledged skbs are freed: zero-copy ranges they ended complete (__msg_zerocopy_callback())
             boolean zeroCopyDone = tcb.socket != null && tcb.socket.errorQueue() != null
                     && tcb.socket.errorQueue().ackedThrough(tcb.sndUna, clock.now() * 1_000_000L); // and tcp_ack_tstamp()

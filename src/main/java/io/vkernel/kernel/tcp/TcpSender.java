@@ -171,7 +171,7 @@ final class TcpSender {
             int end = SendBuffer.writeSeq(tcb);
             tcb.tailEor = eor && copied == data.length;
             if (tcb.tailEor) {
-                tcb.eorEnds.add(end);
+                buffer.markTailEor();
             }
             // tcp_push(): PSH on the tail unless MSG_MORE (which a wait for space drops) or a forced push
             if (!more || noSpace || forcedPush(tcb, end)) {
