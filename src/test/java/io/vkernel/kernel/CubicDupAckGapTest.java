@@ -78,4 +78,29 @@ class CubicDupAckGapTest {
         assertThat(t.tcb().cwnd()).isEqualTo(8);
         assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
     }
+
+    // tcp_may_raise_cwnd(): once tp->reordering exceeds net.ipv4.tcp_reordering, read at each ACK, any forward
+    // progress (FLAG_FORWARD_PROGRESS: data ACKed or newly SACKed) grows cwnd, not only FLAG_DATA_ACKED. The
+    // connection took tp->reordering 3 at creation (tcp_init_sock()); lowering the sysctl to 2 afterwards puts it above.
+
+    @Test
+    void withReorderingAboveTheSysctl_aDuplicateAckWithoutSack_stillGrowsNothingAndSendsNothing() {
+        int una = eightSegmentsCountedAtCwnd8();
+        t.sysctl(Sysctls.TCP_REORDERING, 2);
+        // neither SND.UNA advanced nor anything newly SACKed: no FLAG_FORWARD_PROGRESS, tcp_cong_avoid() does not run
+        assertThat(sent(ack(una))).isEmpty();
+        assertThat(t.tcb().cwnd()).isEqualTo(8);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.OPEN);
+    }
+
+    @Test
+    void withReorderingAboveTheSysctl_aDuplicateAckSackingASegment_growsCwndAndSendsOneMore() {
+        int una = eightSegmentsCountedAtCwnd8();
+        t.sysctl(Sysctls.TCP_REORDERING, 2);
+        // the newly SACKed segment is forward progress: bictcp_update() finds the target at 9, and the 8 + 1 counted
+        // earn one more; the SACKed one is replaced and one more goes (the same ACK at the sysctl's 3 sends only one)
+        assertThat(sent(ack(una, una + 1000, una + 2000))).hasSize(2);
+        assertThat(t.tcb().cwnd()).isEqualTo(9);
+        assertThat(t.tcb().caState()).isEqualTo(CaState.DISORDER);
+    }
 }
