@@ -33,4 +33,26 @@ class QdiscProbeBackoffTest {
         assertThat(t.peer.lastReceived().payload()).containsExactly('x');
         assertThat(TcpInfo.of(t.tcb()).get("tcpi_probes")).isZero();
     }
+
+    /**
+     * tcp_probe_timer(): a probe timer that fires when nothing is in flight and nothing waits (the bytes it was armed
+     * for left with a later write and were acknowledged) resets the probe count and stops, even while the qdisc drops
+     * again: it neither re-arms nor counts towards tcp_retries2.
+     */
+    @Test
+    void aProbeTimerFiringWithNothingLeftToSend_stops_evenWhileTheQdiscDropsAgain() {
+        t.established();
+        t.kernel.sysctl(Sysctls.VKERNEL_QDISC_LIMIT, 0);
+        t.write("x"); // dropped at the qdisc: the probe timer at max(RTO, 200 ms)
+        t.kernel.sysctl(Sysctls.VKERNEL_QDISC_LIMIT, 500);
+        t.write("y"); // the qdisc takes packets again: "x" and "y" leave
+        t.peer.consumeSent();
+        t.peer.ack();
+        assertThat(TcpInfo.of(t.tcb()).get("tcpi_unacked")).isZero();
+        t.kernel.sysctl(Sysctls.VKERNEL_QDISC_LIMIT, 0);
+
+        t.kernel.advance(10_000); // the timer fires at 200 ms with nothing to send; 15 probes 500 ms apart would abort
+        assertThat(t.state()).isEqualTo(TcpState.ESTABLISHED);
+        assertThat(TcpInfo.of(t.tcb()).get("tcpi_probes")).isZero();
+    }
 }
