@@ -13,6 +13,10 @@ RUN groupadd --system vkernel && useradd --system --gid vkernel --home /app vker
     && apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /src/vkernel.jar /app/vkernel.jar
+# The journal's SQLite database lives in ./data (vkernel.data-dir): WORKDIR made /app root's, so the directory is made
+# here and given to the user that runs the service. Mount a volume on it to keep kernels across container restarts.
+RUN mkdir /app/data && chown vkernel:vkernel /app/data
+VOLUME /app/data
 USER vkernel
 EXPOSE 8080
 # Open mode by default. For a workshop (README, "Running a workshop"):

@@ -31,11 +31,13 @@ import java.util.stream.Stream;
  * times 2^40 plus the step, since V5), {@code v4} (the schema before V5, key {@code (kernel_id, step)}), {@code varchar} ({@code entry} as
  * {@code VARCHAR} instead of {@code TEXT}), {@code steppk} (a single {@code BIGINT} primary key, which H2 keeps as the
  * table's own B-tree with no separate index: not usable for several kernels, only the floor of a one-tree layout),
+ * {@code sqlite} (the embedded default since the fifteenth session: SQLite in WAL mode with {@code synchronous=NORMAL}, as
+ * JournalConfig opens it, Flyway's db/sqlite schema; bytes are what the process passed to {@code write()}),
  * and {@code log} (no database: the group's lines appended to a plain file with one {@code write}, what a commit
  * would cost if durability against {@code kill -9} came from an append-only log instead).
  *
  * <p>{@code java -cp target/classes:target/test-classes:<test classpath> io.vkernel.bench.JournalCommitCost
- * flyway|v4|varchar|steppk|log [group] [commits] [rounds] [entry-bytes] [h2-url-suffix]}.
+ * sqlite|flyway|v4|varchar|steppk|log [group] [commits] [rounds] [entry-bytes] [h2-url-suffix]}.
  */
 public final class JournalCommitCost {
 
@@ -57,7 +59,7 @@ public final class JournalCommitCost {
             if (layout.equals("log")) {
                 log(dir, entry, group, commits, rounds);
             } else {
-                h2(dir, layout, entry, group, commits, rounds, suffix);
+                database(dir, layout, entry, group, commits, rounds, suffix);
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
@@ -66,17 +68,21 @@ public final class JournalCommitCost {
         }
     }
 
-    private static void h2(Path dir, String layout, String entry, int group, int commits, int rounds, String suffix)
+    private static void database(Path dir, String layout, String entry, int group, int commits, int rounds, String suffix)
             throws SQLException {
-        String url = "jdbc:h2:file:" + dir.resolve("vkernel") + ";WRITE_DELAY=0" + suffix;
-        if (layout.equals("flyway") || layout.equals("v4")) {
+        boolean sqlite = layout.equals("sqlite");
+        String url = sqlite ? "jdbc:sqlite:" + dir.resolve("vkernel.sqlite") + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=10000" + suffix
+                : "jdbc:h2:file:" + dir.resolve("vkernel") + ";WRITE_DELAY=0" + suffix;
+        if (sqlite) {
+            Flyway.configure().dataSource(url, null, null).locations("classpath:db/sqlite").load().migrate();
+        } else if (layout.equals("flyway") || layout.equals("v4")) {
             Flyway.configure().dataSource(url, "sa", "").target(layout.equals("v4") ? "4" : "latest").load().migrate();
         }
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        try (Connection c = DriverManager.getConnection(url, "sa", "")) {
+        try (Connection c = sqlite ? DriverManager.getConnection(url) : DriverManager.getConnection(url, "sa", "")) {
             String type = layout.equals("varchar") ? "VARCHAR(1048576)" : "TEXT";
             String key = layout.equals("steppk") ? "" : ", PRIMARY KEY (kernel_id, step)";
-            if (!layout.equals("flyway") && !layout.equals("v4")) {
+            if (!layout.equals("flyway") && !layout.equals("v4") && !sqlite) {
                 try (Statement s = c.createStatement()) {
                     s.execute("CREATE TABLE journal_entries (kernel_id VARCHAR(32) NOT NULL, step BIGINT NOT NULL"
                             + (layout.equals("steppk") ? " PRIMARY KEY" : "") + ", entry " + type + " NOT NULL" + key + ")");
@@ -85,11 +91,11 @@ public final class JournalCommitCost {
             c.setAutoCommit(false);
             System.out.println("round layout group writer_cpu_us/commit bytes/commit");
             long step = 1;
-            boolean numbered = layout.equals("flyway");
+            boolean numbered = layout.equals("flyway") || sqlite;
             try (PreparedStatement insert = c.prepareStatement(numbered ? "INSERT INTO journal_entries (id, entry) VALUES (?, ?)"
                     : "INSERT INTO journal_entries (kernel_id, step, entry) VALUES (?, ?, ?)")) {
                 for (int round = 1; round <= rounds; round++) {
-                    long[] before = store(c);
+                    long[] before = sqlite ? written(0) : store(c);
                     long cpu = threads.getCurrentThreadCpuTime();
                     for (int i = 0; i < commits; i++) {
                         for (int j = 0; j < group; j++) {
@@ -107,7 +113,7 @@ public final class JournalCommitCost {
                         c.commit();
                     }
                     long used = threads.getCurrentThreadCpuTime() - cpu;
-                    long[] after = store(c);
+                    long[] after = sqlite ? written(commits) : store(c);
                     long versions = Math.max(1, after[0] - before[0]);
                     System.out.printf("%d %s %d %.1f %d%n", round, layout, group, used / 1000.0 / commits, (after[1] - before[1]) / versions);
                 }
@@ -143,6 +149,20 @@ public final class JournalCommitCost {
     }
 
     /** H2's store: {@code [0]} its version (one more per commit that changed something), {@code [1]} bytes written. */
+    /** For SQLite: {@code [0]} the commits given, {@code [1]} the bytes this process passed to write() so far. */
+    private static long[] written(long commits) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+                if (line.startsWith("wchar:")) {
+                    return new long[] {commits, Long.parseLong(line.substring(6).trim())};
+                }
+            }
+        } catch (IOException noProc) {
+            // not Linux
+        }
+        return new long[] {commits, 0};
+    }
+
     private static long[] store(Connection c) throws SQLException {
         long[] found = new long[2];
         try (Statement s = c.createStatement(); ResultSet row = s.executeQuery("SELECT SETTING_NAME, SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS"

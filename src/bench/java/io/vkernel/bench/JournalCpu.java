@@ -24,9 +24,10 @@ import java.util.stream.Stream;
 /**
  * The journal's CPU per journaled request, without HTTP: {@code clients} threads each loop over what
  * JournalDurabilityFilter does around one {@code fcntl(F_GETFL)} (a {@code composing()} scope, the syscall under the
- * kernel's lock, which queues its entry, then {@code flush()}), against the embedded H2 database the service uses
- * (file mode, {@code WRITE_DELAY=0}, Hikari, Flyway's schema). Prints, per round, requests, commits (H2's store
- * version), requests and bytes written per commit, and CPU microseconds per request for the whole process and for the journal's writer
+ * kernel's lock, which queues its entry, then {@code flush()}), against the embedded SQLite database the service uses
+ * (WAL, {@code synchronous=NORMAL}, Hikari, Flyway's schema), or with {@code -Dbench.db=h2} the H2 database it used
+ * before (file mode, {@code WRITE_DELAY=0}). Prints, per round, requests, commits (the journal's count; with H2, H2's
+ * store version), requests and bytes written per commit (H2 only), and CPU microseconds per request for the whole process and for the journal's writer
  * thread (thread CPU time, so a busy machine changes it less than wall-clock rates). With {@code off} the kernel is
  * not journaled, which gives the syscall's own CPU.
  *
@@ -48,11 +49,17 @@ public final class JournalCpu {
         long insideNanos = args.length > 5 ? Long.parseLong(args[5]) * 1000 : 0;
         Path dir = Files.createTempDirectory("vkernel-journal-cpu");
         HikariDataSource data = new HikariDataSource();
-        data.setJdbcUrl("jdbc:h2:file:" + dir.resolve("vkernel") + ";WRITE_DELAY=0" + System.getProperty("bench.h2", ""));
-        data.setUsername("sa");
-        data.setPassword("");
+        boolean sqlite = System.getProperty("bench.db", "sqlite").equals("sqlite");
+        if (sqlite) {
+            // as JournalConfig opens it
+            data.setJdbcUrl("jdbc:sqlite:" + dir.resolve("vkernel.sqlite") + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=10000");
+        } else {
+            data.setJdbcUrl("jdbc:h2:file:" + dir.resolve("vkernel") + ";WRITE_DELAY=0" + System.getProperty("bench.h2", ""));
+            data.setUsername("sa");
+            data.setPassword("");
+        }
         data.setMaximumPoolSize(4);
-        Flyway.configure().dataSource(data).load().migrate();
+        Flyway.configure().dataSource(data).locations(sqlite ? "classpath:db/sqlite" : "classpath:db/migration").load().migrate();
         JdbcTemplate jdbc = new JdbcTemplate(data);
         KernelJournal journal = new KernelJournal(jdbc, new TransactionTemplate(new DataSourceTransactionManager(data)), 0);
         KernelRegistry registry = new KernelRegistry(SandboxLimits.defaults());
@@ -88,7 +95,7 @@ public final class JournalCpu {
                 }, "client");
                 running.add(t);
             }
-            long[] before = store(jdbc);
+            long[] before = sqlite ? new long[] {journal.commits(), 0} : store(jdbc);
             long switches = contextSwitches();
             long cpu = os.getProcessCpuTime();
             long writerCpu = threads.getThreadCpuTime(writer.getId());
@@ -101,7 +108,7 @@ public final class JournalCpu {
             }
             long wall = System.nanoTime() - start;
             long n = done.sum();
-            long[] after = store(jdbc);
+            long[] after = sqlite ? new long[] {journal.commits(), 0} : store(jdbc);
             double switchesPerReq = (contextSwitches() - switches) / (double) done.sum();
             long commits = after[0] - before[0];
             double cpuPerReq = (os.getProcessCpuTime() - cpu) / 1000.0 / n;

@@ -1,6 +1,7 @@
 package io.vkernel.api;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.vkernel.journal.H2CarryOver;
 import io.vkernel.journal.KernelJournal;
 import io.vkernel.sandbox.KernelRegistry;
 import io.vkernel.sandbox.RealtimeClocks;
@@ -8,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
 import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -24,7 +26,7 @@ import java.nio.file.Path;
 
 /**
  * Durable kernels: the journal's database and the journal itself. Without {@code spring.datasource.url} the journal
- * lives in an embedded H2 database in {@code vkernel.data-dir} (default {@code ./data}); with it, in that database
+ * lives in an embedded SQLite database in {@code vkernel.data-dir} (default {@code ./data}); with it, in that database
  * (PostgreSQL for deployments of more than one instance). Flyway owns the schema.
  */
 @Configuration(proxyBeanMethods = false)
@@ -33,8 +35,10 @@ class JournalConfig {
     private static final Logger log = LoggerFactory.getLogger(JournalConfig.class);
 
     /**
-     * H2 in file mode. WRITE_DELAY=0 writes each commit to the file before the commit returns, so a killed process
-     * loses nothing that was committed (the operating system still holds it; H2 does not fsync each commit).
+     * SQLite in {@code vkernel.data-dir}, in WAL mode with {@code synchronous=NORMAL}: a commit appends its pages to the
+     * write-ahead log with {@code write()} before it returns, so a killed process loses nothing that was committed;
+     * the log is fsynced at checkpoints, not at each commit, so a power loss may lose the last commits (as H2, the
+     * default before it, did). A data directory H2 wrote is carried over on the first start ({@link H2CarryOver}).
      */
     @Bean
     @ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
@@ -45,12 +49,29 @@ class JournalConfig {
         } catch (IOException e) {
             throw new UncheckedIOException("vkernel.data-dir " + dir + " cannot be created", e);
         }
-        HikariDataSource dataSource = DataSourceBuilder.create().type(HikariDataSource.class)
-                .url("jdbc:h2:file:" + dir.resolve("vkernel") + ";WRITE_DELAY=0")
-                .username("sa").password("").build();
+        Path file = dir.resolve("vkernel.sqlite");
+        String url = sqliteUrl(file);
+        long carried = H2CarryOver.carry(dir, file, url);
+        if (carried >= 0) {
+            log.info("carried the H2 journal database in {} into SQLite ({} rows); the H2 file is kept as vkernel.mv.db.carried",
+                    dir, carried);
+        }
+        HikariDataSource dataSource = DataSourceBuilder.create().type(HikariDataSource.class).url(url).build();
         dataSource.setMaximumPoolSize(4);
         dataSource.setPoolName("vkernel-journal");
         return dataSource;
+    }
+
+    /** WAL lets restores and exports read while the writer commits; a writer waits up to 10 s for another's lock. */
+    static String sqliteUrl(Path file) {
+        return "jdbc:sqlite:" + file + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=10000";
+    }
+
+    /** The embedded SQLite database has its own schema scripts (db/sqlite); H2 and PostgreSQL share db/migration. */
+    @Bean
+    @ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
+    FlywayConfigurationCustomizer sqliteSchema() {
+        return flyway -> flyway.locations("classpath:db/sqlite");
     }
 
     @Bean(destroyMethod = "close")

@@ -91,7 +91,7 @@ class JournalMigrationTest {
         before.journal().own("k1", "alice", new byte[] {1, 2, 3});
         before.journal().snapshot(k2);
         k2.advance(5);
-        Network lab = network(before);
+        Network lab = network(before.kernels(), before.networks());
         before.journal().flush();
 
         // the same rows as V4 stored them: key (kernel_id, step), (network_id, seq)
@@ -165,15 +165,15 @@ class JournalMigrationTest {
     }
 
     /** na connects to nb across a link with a 5 ms delay and sends 5 bytes nb does not read. */
-    private static Network network(Service s) {
-        Kernel a = s.kernels().create("na", Ipv4.parse("10.0.0.1"), 3L, 64, null);
-        Kernel b = s.kernels().create("nb", Ipv4.parse("10.0.0.2"), 4L, 64, null);
+    static Network network(KernelRegistry kernels, NetworkRegistry networks) {
+        Kernel a = kernels.create("na", Ipv4.parse("10.0.0.1"), 3L, 64, null);
+        Kernel b = kernels.create("nb", Ipv4.parse("10.0.0.2"), 4L, 64, null);
         a.spawn("client");
         b.spawn("server");
         b.socket(12345);
         b.bind(12345, 3, Endpoint.parse("0.0.0.0:80"));
         b.listen(12345, 3, 8);
-        Network lab = s.networks().create("lab", List.of("na", "nb"), new LinkSettings(5, 0, 0, 0, 0, 0, 7L));
+        Network lab = networks.create("lab", List.of("na", "nb"), new LinkSettings(5, 0, 0, 0, 0, 0, 7L));
         a.socket(12345);
         a.connect(12345, 3, Endpoint.parse("10.0.0.2:80"), new PacketReport(null));
         lab.settle();
