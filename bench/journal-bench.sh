@@ -98,5 +98,5 @@ done
 echo "journaled kernels: $(curl -s localhost:$PORT/api/v1/kernels | grep -c '"id" : "r')"
 stop
 start "$WORK/restart" true
-grep -o 'restored [0-9]* kernels from their journals in [0-9]* ms' "$WORK/restart.log"
+grep -o 'restored [0-9]* kernels and [0-9]* networks from their journals in [0-9]* ms' "$WORK/restart.log"
 stop

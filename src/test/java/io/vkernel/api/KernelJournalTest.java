@@ -21,6 +21,7 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
+import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,28 +29,40 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The journal itself, on a real (in-memory H2) database migrated by Flyway: a realtime clock's 10 ms ticks become one
+ * The journal itself, on a real database migrated by Flyway (in-memory H2 here; KernelJournalSqliteTest runs the same
+ * tests on the service's default SQLite): a realtime clock's 10 ms ticks become one
  * entry that replays to the same kernel, and a restart restores every kernel (replayed in parallel) with its journal.
  */
 class KernelJournalTest {
 
-    private SingleConnectionDataSource dataSource;
+    private DataSource dataSource;
     private JdbcTemplate jdbc;
     private TransactionTemplate tx;
     private final List<KernelJournal> journals = new ArrayList<>();
 
     @BeforeEach
     void database() {
-        dataSource = new SingleConnectionDataSource("jdbc:h2:mem:journal-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "", true);
-        Flyway.configure().dataSource(dataSource).load().migrate();
+        dataSource = openDatabase();
         jdbc = new JdbcTemplate(dataSource);
         tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     }
 
+    /** The database every test here runs on, its schema migrated: in-memory H2 (KernelJournalSqliteTest: SQLite). */
+    DataSource openDatabase() {
+        SingleConnectionDataSource h2 = new SingleConnectionDataSource("jdbc:h2:mem:journal-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1",
+                "sa", "", true);
+        Flyway.configure().dataSource(h2).load().migrate();
+        return h2;
+    }
+
     @AfterEach
-    void close() {
+    void close() throws Exception {
         journals.forEach(KernelJournal::close);
-        dataSource.destroy();
+        if (dataSource instanceof SingleConnectionDataSource single) {
+            single.destroy();
+        } else if (dataSource instanceof AutoCloseable pool) {
+            pool.close();
+        }
     }
 
     private KernelJournal journal() {
