@@ -5,17 +5,12 @@ import io.vkernel.journal.KernelJournal;
 import io.vkernel.kernel.Kernel;
 import io.vkernel.kernel.link.Network;
 import io.vkernel.kernel.syscall.Syscalls;
-import io.vkernel.sandbox.KernelRegistry;
-import io.vkernel.sandbox.NetworkRegistry;
-import io.vkernel.sandbox.SandboxLimits;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
@@ -49,17 +44,8 @@ class H2CarryOverTest {
         }
     }
 
-    private record Service(KernelRegistry kernels, NetworkRegistry networks, KernelJournal journal) {
-    }
-
-    private Service start(DataSource db) {
-        KernelRegistry kernels = new KernelRegistry(SandboxLimits.defaults());
-        NetworkRegistry networks = new NetworkRegistry(kernels);
-        KernelJournal journal = new KernelJournal(new JdbcTemplate(db), new TransactionTemplate(new DataSourceTransactionManager(db)), 0);
-        journals.add(journal);
-        journal.restoreAndAttach(kernels, k -> { });
-        journal.restoreNetworks(kernels, networks, (n, realtime) -> { });
-        return new Service(kernels, networks, journal);
+    private JournalMigrationTest.Service start(DataSource db) {
+        return JournalMigrationTest.start(db, journals);
     }
 
     /** The data source the service builds for {@code vkernel.data-dir}, with the schema Boot's Flyway gives it. */
@@ -75,7 +61,7 @@ class H2CarryOverTest {
         // what the H2 default wrote in this data directory
         SingleConnectionDataSource h2 = new SingleConnectionDataSource("jdbc:h2:file:" + dir.resolve("vkernel"), "sa", "", true);
         Flyway.configure().dataSource(h2).load().migrate();
-        Service before = start(h2);
+        JournalMigrationTest.Service before = start(h2);
         KernelJournalTest.drive(before.kernels(), "k1", 3);
         Kernel k2 = KernelJournalTest.drive(before.kernels(), "k2", 2);
         before.journal().own("k1", "alice", new byte[] {1, 2, 3});
@@ -95,7 +81,7 @@ class H2CarryOverTest {
         assertThat(fingerprints.keySet()).contains("default", "k1", "k2", "na", "nb");
         assertThat(link).hasSizeGreaterThan(3);
 
-        Service after = start(serviceDatabase());
+        JournalMigrationTest.Service after = start(serviceDatabase());
         assertThat(dir.resolve("vkernel.sqlite")).exists();
         assertThat(dir.resolve("vkernel.mv.db")).as("the H2 file is set aside, not deleted").doesNotExist();
         assertThat(dir.resolve("vkernel.mv.db.carried")).exists();
@@ -118,7 +104,7 @@ class H2CarryOverTest {
         assertThat(k1Lines).hasSize(lines.get("k1").size() + 2).last().asString().contains("\"op\":\"advance\",\"ms\":9");
         after.journal().close();
         byte[] carried = Files.readAllBytes(dir.resolve("vkernel.mv.db.carried"));
-        Service again = start(serviceDatabase());
+        JournalMigrationTest.Service again = start(serviceDatabase());
         assertThat(again.journal().lines("k1")).isEqualTo(k1Lines);
         assertThat(again.kernels().find("k2")).isEmpty();
         assertThat(again.journal().networkEntries("lab")).isEqualTo(link);
@@ -131,7 +117,7 @@ class H2CarryOverTest {
     @Test
     void aFreshDataDirectory_getsSqliteAndNothingIsCarried() {
         DataSource db = serviceDatabase();
-        Service service = start(db);
+        JournalMigrationTest.Service service = start(db);
         KernelJournalTest.drive(service.kernels(), "k1", 1);
         service.journal().flush();
         assertThat(dir.resolve("vkernel.sqlite")).exists();

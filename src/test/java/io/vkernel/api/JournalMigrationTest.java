@@ -18,6 +18,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,14 +45,20 @@ class JournalMigrationTest {
         sources.forEach(SingleConnectionDataSource::destroy);
     }
 
-    private record Service(KernelRegistry kernels, NetworkRegistry networks, KernelJournal journal) {
+    /** What the service holds after a start on a database: its kernels and networks, restored, and the journal. */
+    record Service(KernelRegistry kernels, NetworkRegistry networks, KernelJournal journal) {
     }
 
-    private Service start(SingleConnectionDataSource db) {
+    private Service start(DataSource db) {
+        return start(db, journals);
+    }
+
+    /** Starts on {@code db} as the service does (restore, then journal), adding the journal to {@code opened}. */
+    static Service start(DataSource db, List<KernelJournal> opened) {
         KernelRegistry kernels = new KernelRegistry(SandboxLimits.defaults());
         NetworkRegistry networks = new NetworkRegistry(kernels);
         KernelJournal journal = new KernelJournal(new JdbcTemplate(db), new TransactionTemplate(new DataSourceTransactionManager(db)), 0);
-        journals.add(journal);
+        opened.add(journal);
         journal.restoreAndAttach(kernels, k -> { });
         journal.restoreNetworks(kernels, networks, (n, realtime) -> { });
         return new Service(kernels, networks, journal);
