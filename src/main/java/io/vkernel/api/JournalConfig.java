@@ -14,6 +14,7 @@ import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -40,7 +41,14 @@ class JournalConfig {
      * the log is fsynced at checkpoints, not at each commit, so a power loss may lose the last commits (as H2, the
      * default before it, did). A data directory H2 wrote is carried over on the first start ({@link H2CarryOver}).
      */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
+    DataDirLock journalDataDirLock(@Value("${vkernel.data-dir:./data}") String dataDir) {
+        return DataDirLock.take(Path.of(dataDir).toAbsolutePath().normalize());
+    }
+
     @Bean
+    @DependsOn("journalDataDirLock")
     @ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
     DataSource journalDataSource(@Value("${vkernel.data-dir:./data}") String dataDir) {
         Path dir = Path.of(dataDir).toAbsolutePath().normalize();
