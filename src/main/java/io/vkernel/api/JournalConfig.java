@@ -35,18 +35,19 @@ class JournalConfig {
 
     private static final Logger log = LoggerFactory.getLogger(JournalConfig.class);
 
-    /**
-     * SQLite in {@code vkernel.data-dir}, in WAL mode with {@code synchronous=NORMAL}: a commit appends its pages to the
-     * write-ahead log with {@code write()} before it returns, so a killed process loses nothing that was committed;
-     * the log is fsynced at checkpoints, not at each commit, so a power loss may lose the last commits (as H2, the
-     * default before it, did). A data directory H2 wrote is carried over on the first start ({@link H2CarryOver}).
-     */
+    /** Taken before the database is opened, held until the context closes: one service per data directory. */
     @Bean(destroyMethod = "close")
     @ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
     DataDirLock journalDataDirLock(@Value("${vkernel.data-dir:./data}") String dataDir) {
         return DataDirLock.take(Path.of(dataDir).toAbsolutePath().normalize());
     }
 
+    /**
+     * SQLite in {@code vkernel.data-dir}, in WAL mode with {@code synchronous=NORMAL}: a commit appends its pages to the
+     * write-ahead log with {@code write()} before it returns, so a killed process loses nothing that was committed;
+     * the log is fsynced at checkpoints, not at each commit, so a power loss may lose the last commits (as H2, the
+     * default before it, did). A data directory H2 wrote is carried over on the first start ({@link H2CarryOver}).
+     */
     @Bean
     @DependsOn("journalDataDirLock")
     @ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
