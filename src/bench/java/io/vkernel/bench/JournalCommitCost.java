@@ -1,5 +1,6 @@
 package io.vkernel.bench;
 
+import io.vkernel.journal.SqliteFile;
 import org.flywaydb.core.Flyway;
 
 import java.io.IOException;
@@ -71,7 +72,7 @@ public final class JournalCommitCost {
     private static void database(Path dir, String layout, String entry, int group, int commits, int rounds, String suffix)
             throws SQLException {
         boolean sqlite = layout.equals("sqlite");
-        String url = sqlite ? "jdbc:sqlite:" + dir.resolve("vkernel.sqlite") + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=10000" + suffix
+        String url = sqlite ? SqliteFile.url(dir.resolve(SqliteFile.NAME)) + suffix
                 : "jdbc:h2:file:" + dir.resolve("vkernel") + ";WRITE_DELAY=0" + suffix;
         if (sqlite) {
             Flyway.configure().dataSource(url, null, null).locations("classpath:db/sqlite").load().migrate();

@@ -2,6 +2,7 @@ package io.vkernel.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.vkernel.journal.KernelJournal;
+import io.vkernel.journal.SqliteFile;
 import io.vkernel.kernel.Kernel;
 import io.vkernel.sandbox.KernelRegistry;
 import io.vkernel.sandbox.SandboxLimits;
@@ -52,7 +53,7 @@ public final class JournalCpu {
         boolean sqlite = System.getProperty("bench.db", "sqlite").equals("sqlite");
         if (sqlite) {
             // as JournalConfig opens it
-            data.setJdbcUrl("jdbc:sqlite:" + dir.resolve("vkernel.sqlite") + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=10000");
+            data.setJdbcUrl(SqliteFile.url(dir.resolve(SqliteFile.NAME)));
         } else {
             data.setJdbcUrl("jdbc:h2:file:" + dir.resolve("vkernel") + ";WRITE_DELAY=0" + System.getProperty("bench.h2", ""));
             data.setUsername("sa");

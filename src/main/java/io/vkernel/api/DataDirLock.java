@@ -18,55 +18,49 @@ import java.nio.file.StandardOpenOption;
  */
 final class DataDirLock implements AutoCloseable {
 
-    private final FileChannel channel;
     private final FileLock lock;
 
-    private DataDirLock(FileChannel channel, FileLock lock) {
-        this.channel = channel;
+    private DataDirLock(FileLock lock) {
         this.lock = lock;
     }
 
     static DataDirLock take(Path dir) {
         Path file = dir.resolve("vkernel.lock");
-        FileChannel channel = null;
+        FileChannel channel;
         try {
             Files.createDirectories(dir);
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-                throw held(dir);
-            }
-            return new DataDirLock(channel, lock);
-        } catch (OverlappingFileLockException sameProcess) {
-            close(channel);
-            throw held(dir);
-        } catch (IllegalStateException e) {
-            close(channel);
-            throw e;
         } catch (IOException e) {
-            close(channel);
             throw new UncheckedIOException("vkernel.data-dir " + dir + ": " + file.getFileName() + " cannot be opened", e);
         }
+        FileLock lock = null;
+        try {
+            lock = channel.tryLock(); // null: another process holds it
+        } catch (OverlappingFileLockException sameProcess) {
+            // another service in this JVM holds it
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new UncheckedIOException("vkernel.data-dir " + dir + ": " + file.getFileName() + " cannot be locked", e);
+        }
+        if (lock == null) {
+            closeQuietly(channel);
+            throw new IllegalStateException("vkernel.data-dir " + dir + " is in use by another vkernel service (it holds "
+                    + file + "): stop that one, or start this one with its own --vkernel.data-dir");
+        }
+        return new DataDirLock(lock);
     }
 
-    private static IllegalStateException held(Path dir) {
-        return new IllegalStateException("vkernel.data-dir " + dir + " is in use by another vkernel service (it holds "
-                + dir.resolve("vkernel.lock") + "): stop that one, or start this one with its own --vkernel.data-dir");
-    }
-
-    private static void close(FileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // closing after a failure: the failure is what is reported
-            }
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing after a failure: the failure is what is reported
         }
     }
 
+    /** Closing the channel releases the lock. */
     @Override
     public void close() throws IOException {
-        lock.release();
-        channel.close();
+        lock.channel().close();
     }
 }

@@ -3,6 +3,7 @@ package io.vkernel.api;
 import com.zaxxer.hikari.HikariDataSource;
 import io.vkernel.journal.H2CarryOver;
 import io.vkernel.journal.KernelJournal;
+import io.vkernel.journal.SqliteFile;
 import io.vkernel.sandbox.KernelRegistry;
 import io.vkernel.sandbox.RealtimeClocks;
 import org.slf4j.Logger;
@@ -58,22 +59,16 @@ class JournalConfig {
         } catch (IOException e) {
             throw new UncheckedIOException("vkernel.data-dir " + dir + " cannot be created", e);
         }
-        Path file = dir.resolve("vkernel.sqlite");
-        String url = sqliteUrl(file);
-        long carried = H2CarryOver.carry(dir, file, url);
+        Path file = dir.resolve(SqliteFile.NAME);
+        long carried = H2CarryOver.carry(dir, file);
         if (carried >= 0) {
             log.info("carried the H2 journal database in {} into SQLite ({} rows); the H2 file is kept as vkernel.mv.db.carried",
                     dir, carried);
         }
-        HikariDataSource dataSource = DataSourceBuilder.create().type(HikariDataSource.class).url(url).build();
+        HikariDataSource dataSource = DataSourceBuilder.create().type(HikariDataSource.class).url(SqliteFile.url(file)).build();
         dataSource.setMaximumPoolSize(4);
         dataSource.setPoolName("vkernel-journal");
         return dataSource;
-    }
-
-    /** WAL lets restores and exports read while the writer commits; a writer waits up to 10 s for another's lock. */
-    static String sqliteUrl(Path file) {
-        return "jdbc:sqlite:" + file + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=10000";
     }
 
     /** The embedded SQLite database has its own schema scripts (db/sqlite); H2 and PostgreSQL share db/migration. */

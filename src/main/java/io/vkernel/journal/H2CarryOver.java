@@ -42,7 +42,7 @@ public final class H2CarryOver {
      * Carries {@code dir/vkernel.mv.db} into {@code sqlite} if the first exists and the second does not; returns the
      * rows copied, or -1 when there was nothing to carry.
      */
-    public static long carry(Path dir, Path sqlite, String sqliteUrl) {
+    public static long carry(Path dir, Path sqlite) {
         Path h2 = dir.resolve("vkernel.mv.db");
         if (!Files.exists(h2) || Files.exists(sqlite)) {
             return -1;
@@ -52,7 +52,7 @@ public final class H2CarryOver {
             Files.deleteIfExists(partial);
             String h2Url = "jdbc:h2:file:" + dir.resolve("vkernel");
             Flyway.configure().dataSource(h2Url, "sa", "").load().migrate();
-            String partialUrl = sqliteUrl.replace(sqlite.toString(), partial.toString());
+            String partialUrl = SqliteFile.url(partial);
             Flyway.configure().dataSource(partialUrl, null, null).locations("classpath:db/sqlite").load().migrate();
             long rows = 0;
             try (Connection from = DriverManager.getConnection(h2Url, "sa", "");
