@@ -1,11 +1,15 @@
 package io.vkernel.api;
 
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ResolvableType;
 import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
 import org.springframework.web.method.support.ModelAndViewContainer;
@@ -82,7 +86,29 @@ class ReadyResults {
             // resolution was 2-3 % of an fcntl's CPU, issue 16); Spring passes a new MethodParameter each request
             Type generic = held.computeIfAbsent(returnType.getExecutable(),
                     method -> ResolvableType.forMethodParameter(returnType).getGeneric().getType());
-            entities.handleReturnValue(result, new ResultParameter(returnType, result, generic), mav, request);
+            HttpServletResponse response = request.getNativeResponse(HttpServletResponse.class);
+            NativeWebRequest unflushed = response == null ? request : new ServletWebRequest(
+                    request.getNativeRequest(HttpServletRequest.class), new Unflushed(response));
+            entities.handleReturnValue(result, new ResultParameter(returnType, result, generic), mav, unflushed);
+        }
+    }
+
+    /**
+     * Spring's {@link HttpEntityMethodProcessor} flushes the response once it has written a {@code ResponseEntity}.
+     * A flushed servlet response is committed before its length is known, so Tomcat sent every system call's answer
+     * chunked, in two writes to the socket (the headers and body, then the last chunk when the request ended) where
+     * a {@code @ResponseBody} answer such as the ping or an injection goes out once, with its {@code Content-Length}.
+     * Here the flush is left to the container, which sends the whole answer when the request ends (or as soon as it
+     * outgrows the response buffer); the status, headers and bytes of the body are the same.
+     */
+    private static final class Unflushed extends HttpServletResponseWrapper {
+        Unflushed(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public void flushBuffer() {
+            // the container flushes the whole answer when the request ends
         }
     }
 
