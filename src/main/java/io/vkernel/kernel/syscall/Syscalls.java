@@ -109,7 +109,9 @@ public final class Syscalls {
         String call = "listen(" + fd + ", " + backlog + ")";
         return run(call, () -> {
             Socket socket = socketOf(process, fd);
-            if (socket.tcb() != null) {
+            if (liveConnection(socket) != null) {
+                // inet_listen(): only SS_UNCONNECTED in TCP_CLOSE; a connect() in progress or not yet reported is
+                // SS_CONNECTING, a connection SS_CONNECTED, even once it is closed
                 throw new SyscallException(Errno.EINVAL);
             }
             int somaxconn = kernel.sysctls().getInt(Sysctls.SOMAXCONN);
@@ -477,12 +479,7 @@ public final class Syscalls {
             if ((kernel.sysctls().get(Sysctls.TCP_FASTOPEN) & io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE) == 0 || unspec) {
                 throw new SyscallException(Errno.EOPNOTSUPP);
             }
-            if (tcb != null && socket.isDisconnected() && tcb.state() == TcpState.CLOSE) {
-                // __inet_stream_connect(): SS_UNCONNECTED and TCP_CLOSE after tcp_disconnect(): a new connection
-                socket.attach(null);
-                socket.setDisconnected(false);
-                tcb = null;
-            }
+            tcb = liveConnection(socket);
             if (deferred) {
                 copied = unreadable ? kernel.tcp().sendDeferredSynUnreadable(tcb, report) : kernel.tcp().sendDeferredSyn(tcb, data, report);
                 newSyn = true;
@@ -591,13 +588,7 @@ public final class Syscalls {
             if (socket.isListening()) {
                 throw new SyscallException(Errno.EISCONN);
             }
-            Tcb existing = socket.tcb();
-            if (existing != null && socket.isDisconnected() && existing.state() == TcpState.CLOSE) {
-                // __inet_stream_connect(): SS_UNCONNECTED and TCP_CLOSE after tcp_disconnect(): a new connection
-                socket.attach(null);
-                socket.setDisconnected(false);
-                existing = null;
-            }
+            Tcb existing = liveConnection(socket);
             if (existing != null) {
                 if (existing.deferConnect()) {
                     // __inet_stream_connect(): SS_CONNECTING with defer_connect is EISCONN for connect()
@@ -714,6 +705,24 @@ public final class Syscalls {
     private Errno connectFailed(Socket socket, Tcb tcb) {
         socket.setDisconnected(true);
         return tcb.pendingError() != null ? kernel.tcp().takeError(tcb) : Errno.ECONNABORTED;
+    }
+
+    /**
+     * The socket's connection, or null when there is none or it is one tcp_disconnect() left SS_UNCONNECTED in
+     * TCP_CLOSE (a failed connect(), connect(AF_UNSPEC)): __inet_stream_connect() and inet_listen() take such a socket
+     * as a new one, so it is forgotten here, and a port bind() named is the socket's again (SOCK_BINDPORT_LOCK).
+     */
+    private Tcb liveConnection(Socket socket) {
+        Tcb tcb = socket.tcb();
+        if (tcb != null && socket.isDisconnected() && tcb.state() == TcpState.CLOSE) {
+            socket.attach(null);
+            socket.setDisconnected(false);
+            if (socket.local() != null) {
+                kernel.binds().add(socket);
+            }
+            return null;
+        }
+        return tcb;
     }
 
     /** shutdown(): SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2) on the connection, whatever other FDs share it. */
