@@ -101,6 +101,7 @@ public final class Syscalls {
                 throw new SyscallException(Errno.EADDRINUSE);
             }
             kernel.binds().add(socket);
+            socket.lockPort(address); // __inet_bind(): SOCK_BINDPORT_LOCK
             return SyscallResult.ok(0, call + " = 0");
         });
     }
@@ -636,6 +637,7 @@ public final class Syscalls {
                 kernel.stopListening(socket, report); // tcp_disconnect() on TCP_LISTEN: inet_csk_listen_stop()
             } else if (socket.tcb() != null) {
                 kernel.tcp().disconnect(socket.tcb(), report);
+                socket.releaseAutoBound();
                 socket.setConnecting(false);
                 kernel.wakeSocket(socket, report);
             }
@@ -704,6 +706,7 @@ public final class Syscalls {
      */
     private Errno connectFailed(Socket socket, Tcb tcb) {
         socket.setDisconnected(true);
+        socket.releaseAutoBound();
         return tcb.pendingError() != null ? kernel.tcp().takeError(tcb) : Errno.ECONNABORTED;
     }
 
@@ -753,6 +756,7 @@ public final class Syscalls {
                 kernel.tcp().disconnect(tcb, "shutdown() in SYN_SENT: tcp_disconnect()", report);
                 socket.setConnecting(false);
                 socket.setDisconnected(true);
+                socket.releaseAutoBound();
                 kernel.wakeSocket(socket, report);
                 return SyscallResult.ok(0, call + " = 0");
             }
