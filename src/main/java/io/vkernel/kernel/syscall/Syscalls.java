@@ -595,8 +595,10 @@ public final class Syscalls {
                     // __inet_stream_connect(): SS_CONNECTING with defer_connect is EISCONN for connect()
                     throw new SyscallException(Errno.EISCONN);
                 }
-                if (existing.state() == TcpState.SYN_SENT) {
-                    throw new SyscallException(Errno.EALREADY);
+                if (existing.state() == TcpState.SYN_SENT || existing.state() == TcpState.SYN_RECV && socket.isConnecting()) {
+                    // __inet_stream_connect(): SS_CONNECTING is EALREADY, also in a simultaneous open's SYN_RECV; a
+                    // blocking call still sleeps in inet_wait_for_connect() and tells how the handshake ended
+                    return waitConnected(process, socket, file, call, Errno.EALREADY);
                 }
                 if (socket.isConnecting()) {
                     socket.setConnecting(false);
@@ -622,7 +624,7 @@ public final class Syscalls {
         } catch (SyscallException e) {
             return failed(call, e.errno());
         }
-        return waitConnected(process, socket, file, call);
+        return waitConnected(process, socket, file, call, Errno.EINPROGRESS);
     }
 
     /**
@@ -678,8 +680,11 @@ public final class Syscalls {
         return new FourTuple(remote, local);
     }
 
-    /** inet_wait_for_connect(): a blocking connect() sleeps until the handshake ends; a non-blocking one is EINPROGRESS. */
-    private Outcome waitConnected(Process process, Socket socket, OpenFile file, String call) {
+    /**
+     * inet_wait_for_connect(): a blocking connect() sleeps until the handshake ends; a non-blocking one answers
+     * {@code inProgress} at once, EINPROGRESS for the call that sent the SYN, EALREADY for a later one.
+     */
+    private Outcome waitConnected(Process process, Socket socket, OpenFile file, String call, Errno inProgress) {
         PendingCall.Attempt attempt = () -> {
             Tcb tcb = socket.tcb();
             if (tcb.state() == TcpState.SYN_SENT || tcb.state() == TcpState.SYN_RECV) {
@@ -693,10 +698,10 @@ public final class Syscalls {
             return SyscallResult.ok(0, call + " = 0");
         };
         if (file.nonBlocking()) {
-            return failed(call, Errno.EINPROGRESS);
+            return failed(call, inProgress);
         }
         return block(process, socket, file.nonBlocking(), call, "inet_wait_for_connect", attempt, true,
-                Errno.EINPROGRESS, Errno.EINPROGRESS);
+                inProgress, inProgress);
     }
 
     /**
