@@ -96,6 +96,26 @@ class ConnectAfterFailureNewPortTest {
     }
 
     @Test
+    void anAcceptedSocketDisconnected_keepsThePortItsListenersBindNamed() {
+        t.established(); // the listener bound 0.0.0.0:8080; sk_clone_lock() gave the child its sk_userlocks
+        assertThat(done(t.kernel.disconnect(t.pid, t.fd, new PacketReport(null))).ret()).isZero();
+        t.nonBlocking();
+        assertThat(nonBlockingConnect(t, t.fd, OTHER)).isEqualTo(8080);
+    }
+
+    @Test
+    void anAcceptedSocketOfAnAutoboundListener_disconnected_picksAPortAnew() {
+        int listener = t.socket(false);
+        done(t.kernel.listen(t.pid, listener, 4)); // inet_autobind(): no SOCK_BINDPORT_LOCK
+        int port = t.kernel.inspect(k -> k.process(t.pid).fds().get(listener).socket().local().port());
+        new Peer(t.kernel, TcpFixture.CLIENT, "10.0.0.50:" + port).connect();
+        int child = (int) done(t.kernel.accept(t.pid, listener)).ret();
+        assertThat(done(t.kernel.disconnect(t.pid, child, new PacketReport(null))).ret()).isZero();
+        done(t.kernel.fcntl(t.pid, child, "F_SETFL", 04000));
+        assertThat(nonBlockingConnect(t, child, OTHER)).isEqualTo(freshPort(OTHER)).isNotEqualTo(port);
+    }
+
+    @Test
     void shutdownInSynSent_givesTheChosenPortBack() {
         int fd = t.socket(true);
         int first = nonBlockingConnect(t, fd, REMOTE);

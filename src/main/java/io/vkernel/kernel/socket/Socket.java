@@ -96,6 +96,10 @@ public final class Socket implements BindTable.Owner {
         portLocked = asked;
     }
 
+    public Endpoint portLocked() {
+        return portLocked;
+    }
+
     /**
      * The connection went to TCP_CLOSE and tcp_disconnect() ran: tcp_set_state() gave an auto-bound port back
      * (inet_put_port() unless SOCK_BINDPORT_LOCK) and inet_reset_saddr() forgot the source address, so the next

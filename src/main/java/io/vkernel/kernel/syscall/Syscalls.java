@@ -161,6 +161,7 @@ public final class Syscalls {
                 // sk_clone_lock(): every socket option comes from the listener; O_NONBLOCK is a file flag and does not
                 // ("File flags are not inherited via accept() unlike another OSes", do_accept())
                 child.inheritOptions(tcb.inheritedOptions() != null ? tcb.inheritedOptions() : listener.options());
+                child.lockPort(listener.portLocked()); // sk_clone_lock() copies sk_userlocks: SOCK_BINDPORT_LOCK
                 // the keepalive timer was armed when the child was created and runs on; inet_csk_accept() leaves it alone
                 int newFd = install(process, OpenFile.socket(child));
                 Endpoint peer = tcb.tuple().remote();
