@@ -89,6 +89,26 @@ public final class Socket implements BindTable.Owner {
         this.local = local;
     }
 
+    /** What bind() asked for when it named a port (SOCK_BINDPORT_LOCK): the address, maybe the wildcard, and port. */
+    private Endpoint portLocked;
+
+    public void lockPort(Endpoint asked) {
+        portLocked = asked;
+    }
+
+    public Endpoint portLocked() {
+        return portLocked;
+    }
+
+    /**
+     * The connection went to TCP_CLOSE and tcp_disconnect() ran: tcp_set_state() gave an auto-bound port back
+     * (inet_put_port() unless SOCK_BINDPORT_LOCK) and inet_reset_saddr() forgot the source address, so the next
+     * connect() or listen() picks both anew; a port bind() named stays, with the address bind() gave.
+     */
+    public void releaseAutoBound() {
+        local = portLocked;
+    }
+
     public boolean isListening() {
         return listening;
     }

@@ -101,6 +101,7 @@ public final class Syscalls {
                 throw new SyscallException(Errno.EADDRINUSE);
             }
             kernel.binds().add(socket);
+            socket.lockPort(address); // __inet_bind(): SOCK_BINDPORT_LOCK
             return SyscallResult.ok(0, call + " = 0");
         });
     }
@@ -109,7 +110,9 @@ public final class Syscalls {
         String call = "listen(" + fd + ", " + backlog + ")";
         return run(call, () -> {
             Socket socket = socketOf(process, fd);
-            if (socket.tcb() != null) {
+            if (liveConnection(socket) != null) {
+                // inet_listen(): only SS_UNCONNECTED in TCP_CLOSE; a connect() in progress or not yet reported is
+                // SS_CONNECTING, a connection SS_CONNECTED, even once it is closed
                 throw new SyscallException(Errno.EINVAL);
             }
             int somaxconn = kernel.sysctls().getInt(Sysctls.SOMAXCONN);
@@ -158,6 +161,7 @@ public final class Syscalls {
                 // sk_clone_lock(): every socket option comes from the listener; O_NONBLOCK is a file flag and does not
                 // ("File flags are not inherited via accept() unlike another OSes", do_accept())
                 child.inheritOptions(tcb.inheritedOptions() != null ? tcb.inheritedOptions() : listener.options());
+                child.lockPort(listener.portLocked()); // sk_clone_lock() copies sk_userlocks: SOCK_BINDPORT_LOCK
                 // the keepalive timer was armed when the child was created and runs on; inet_csk_accept() leaves it alone
                 int newFd = install(process, OpenFile.socket(child));
                 Endpoint peer = tcb.tuple().remote();
@@ -477,12 +481,7 @@ public final class Syscalls {
             if ((kernel.sysctls().get(Sysctls.TCP_FASTOPEN) & io.vkernel.kernel.tcp.FastOpen.CLIENT_ENABLE) == 0 || unspec) {
                 throw new SyscallException(Errno.EOPNOTSUPP);
             }
-            if (tcb != null && socket.isDisconnected() && tcb.state() == TcpState.CLOSE) {
-                // __inet_stream_connect(): SS_UNCONNECTED and TCP_CLOSE after tcp_disconnect(): a new connection
-                socket.attach(null);
-                socket.setDisconnected(false);
-                tcb = null;
-            }
+            tcb = liveConnection(socket);
             if (deferred) {
                 copied = unreadable ? kernel.tcp().sendDeferredSynUnreadable(tcb, report) : kernel.tcp().sendDeferredSyn(tcb, data, report);
                 newSyn = true;
@@ -591,20 +590,16 @@ public final class Syscalls {
             if (socket.isListening()) {
                 throw new SyscallException(Errno.EISCONN);
             }
-            Tcb existing = socket.tcb();
-            if (existing != null && socket.isDisconnected() && existing.state() == TcpState.CLOSE) {
-                // __inet_stream_connect(): SS_UNCONNECTED and TCP_CLOSE after tcp_disconnect(): a new connection
-                socket.attach(null);
-                socket.setDisconnected(false);
-                existing = null;
-            }
+            Tcb existing = liveConnection(socket);
             if (existing != null) {
                 if (existing.deferConnect()) {
                     // __inet_stream_connect(): SS_CONNECTING with defer_connect is EISCONN for connect()
                     throw new SyscallException(Errno.EISCONN);
                 }
-                if (existing.state() == TcpState.SYN_SENT) {
-                    throw new SyscallException(Errno.EALREADY);
+                if (existing.state() == TcpState.SYN_SENT || existing.state() == TcpState.SYN_RECV && socket.isConnecting()) {
+                    // __inet_stream_connect(): SS_CONNECTING is EALREADY, also in a simultaneous open's SYN_RECV; a
+                    // blocking call still sleeps in inet_wait_for_connect() and tells how the handshake ended
+                    return waitConnected(process, socket, file, call, Errno.EALREADY);
                 }
                 if (socket.isConnecting()) {
                     socket.setConnecting(false);
@@ -630,7 +625,7 @@ public final class Syscalls {
         } catch (SyscallException e) {
             return failed(call, e.errno());
         }
-        return waitConnected(process, socket, file, call);
+        return waitConnected(process, socket, file, call, Errno.EINPROGRESS);
     }
 
     /**
@@ -645,6 +640,7 @@ public final class Syscalls {
                 kernel.stopListening(socket, report); // tcp_disconnect() on TCP_LISTEN: inet_csk_listen_stop()
             } else if (socket.tcb() != null) {
                 kernel.tcp().disconnect(socket.tcb(), report);
+                socket.releaseAutoBound();
                 socket.setConnecting(false);
                 kernel.wakeSocket(socket, report);
             }
@@ -685,8 +681,11 @@ public final class Syscalls {
         return new FourTuple(remote, local);
     }
 
-    /** inet_wait_for_connect(): a blocking connect() sleeps until the handshake ends; a non-blocking one is EINPROGRESS. */
-    private Outcome waitConnected(Process process, Socket socket, OpenFile file, String call) {
+    /**
+     * inet_wait_for_connect(): a blocking connect() sleeps until the handshake ends; a non-blocking one answers
+     * {@code inProgress} at once, EINPROGRESS for the call that sent the SYN, EALREADY for a later one.
+     */
+    private Outcome waitConnected(Process process, Socket socket, OpenFile file, String call, Errno inProgress) {
         PendingCall.Attempt attempt = () -> {
             Tcb tcb = socket.tcb();
             if (tcb.state() == TcpState.SYN_SENT || tcb.state() == TcpState.SYN_RECV) {
@@ -700,10 +699,10 @@ public final class Syscalls {
             return SyscallResult.ok(0, call + " = 0");
         };
         if (file.nonBlocking()) {
-            return failed(call, Errno.EINPROGRESS);
+            return failed(call, inProgress);
         }
         return block(process, socket, file.nonBlocking(), call, "inet_wait_for_connect", attempt, true,
-                Errno.EINPROGRESS, Errno.EINPROGRESS);
+                inProgress, inProgress);
     }
 
     /**
@@ -713,7 +712,26 @@ public final class Syscalls {
      */
     private Errno connectFailed(Socket socket, Tcb tcb) {
         socket.setDisconnected(true);
+        socket.releaseAutoBound();
         return tcb.pendingError() != null ? kernel.tcp().takeError(tcb) : Errno.ECONNABORTED;
+    }
+
+    /**
+     * The socket's connection, or null when there is none or it is one tcp_disconnect() left SS_UNCONNECTED in
+     * TCP_CLOSE (a failed connect(), connect(AF_UNSPEC)): __inet_stream_connect() and inet_listen() take such a socket
+     * as a new one, so it is forgotten here, and a port bind() named is the socket's again (SOCK_BINDPORT_LOCK).
+     */
+    private Tcb liveConnection(Socket socket) {
+        Tcb tcb = socket.tcb();
+        if (tcb != null && socket.isDisconnected() && tcb.state() == TcpState.CLOSE) {
+            socket.attach(null);
+            socket.setDisconnected(false);
+            if (socket.local() != null) {
+                kernel.binds().add(socket);
+            }
+            return null;
+        }
+        return tcb;
     }
 
     /** shutdown(): SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2) on the connection, whatever other FDs share it. */
@@ -744,6 +762,7 @@ public final class Syscalls {
                 kernel.tcp().disconnect(tcb, "shutdown() in SYN_SENT: tcp_disconnect()", report);
                 socket.setConnecting(false);
                 socket.setDisconnected(true);
+                socket.releaseAutoBound();
                 kernel.wakeSocket(socket, report);
                 return SyscallResult.ok(0, call + " = 0");
             }
