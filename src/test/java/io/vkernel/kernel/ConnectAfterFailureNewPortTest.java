@@ -4,7 +4,6 @@ import io.vkernel.kernel.socket.Errno;
 import io.vkernel.kernel.syscall.PendingCall;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Endpoint;
-import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
@@ -26,17 +25,12 @@ class ConnectAfterFailureNewPortTest {
 
     private final TcpFixture t = new TcpFixture();
 
-    private void refuse(int fd) {
-        t.kernel.receive(new Segment(REMOTE, t.tcbOf(fd).tuple().local(), TcpFlags.RST | TcpFlags.ACK, 0,
-                t.tcbOf(fd).iss() + 1, 0, 0, null, null));
-    }
-
     /** A blocking connect() to REMOTE, refused; answers the source port of its SYN. */
     private int refusedConnect(int fd) {
         PacketReport report = new PacketReport(null);
         PendingCall call = pending(t.kernel.connect(t.pid, fd, REMOTE, report));
         int port = synPort(report);
-        refuse(fd);
+        t.refuse(fd);
         assertErrno(call.result(), Errno.ECONNREFUSED);
         return port;
     }

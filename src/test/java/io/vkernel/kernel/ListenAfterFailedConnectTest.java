@@ -26,11 +26,6 @@ class ListenAfterFailedConnectTest {
 
     private final TcpFixture t = new TcpFixture();
 
-    private void refuse(int fd) {
-        t.kernel.receive(new Segment(REMOTE, t.tcbOf(fd).tuple().local(), TcpFlags.RST | TcpFlags.ACK, 0,
-                t.tcbOf(fd).iss() + 1, 0, 0, null, null));
-    }
-
     /** listen() answers 0, and the socket then listens: a non-blocking accept() finds no connection (EAGAIN). */
     private void assertListens(int fd) {
         assertThat(done(t.kernel.listen(t.pid, fd, 16)).ret()).isZero();
@@ -42,7 +37,7 @@ class ListenAfterFailedConnectTest {
     void afterABlockingConnectWasRefused_listenSucceeds() {
         int fd = t.socket(false);
         PendingCall call = pending(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null)));
-        refuse(fd);
+        t.refuse(fd);
         assertErrno(call.result(), Errno.ECONNREFUSED);
         assertListens(fd);
     }
@@ -61,7 +56,7 @@ class ListenAfterFailedConnectTest {
     void afterANonBlockingConnectWasRefused_listenIsEinvalUntilAConnectReportsIt() {
         int fd = t.socket(true);
         assertErrno(done(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null))), Errno.EINPROGRESS);
-        refuse(fd);
+        t.refuse(fd);
         assertErrno(done(t.kernel.listen(t.pid, fd, 16)), Errno.EINVAL); // still SS_CONNECTING
         assertThat(done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR")).value()).isEqualTo(Errno.ECONNREFUSED.number());
         assertErrno(done(t.kernel.listen(t.pid, fd, 16)), Errno.EINVAL); // SO_ERROR leaves sock->state alone
@@ -103,7 +98,7 @@ class ListenAfterFailedConnectTest {
         int fd = t.socket(false);
         done(t.kernel.bind(t.pid, fd, Endpoint.parse("0.0.0.0:40000")));
         PendingCall call = pending(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null)));
-        refuse(fd);
+        t.refuse(fd);
         assertErrno(call.result(), Errno.ECONNREFUSED);
         assertThat(done(t.kernel.listen(t.pid, fd, 16)).ret()).isZero();
 

@@ -249,6 +249,13 @@ class TcpFixture {
         return kernel.inspect(k -> k.process(pid).fds().get(fd).socket().tcb());
     }
 
+    /** The peer refuses {@code fd}'s connect(): a RST|ACK acknowledging its SYN. */
+    void refuse(int fd) {
+        Tcb tcb = tcbOf(fd);
+        kernel.receive(new io.vkernel.kernel.wire.Segment(tcb.tuple().remote(), tcb.tuple().local(),
+                io.vkernel.kernel.wire.TcpFlags.RST | io.vkernel.kernel.wire.TcpFlags.ACK, 0, tcb.iss() + 1, 0, 0, null, null));
+    }
+
     /** The MTU-probe tests' set-up: GSO off, tcp_mtu_probing=2, initcwnd 12 and a 1 MiB send buffer. */
     void mtuProbingWithInitcwnd12() {
         kernel.inspect(k -> {
