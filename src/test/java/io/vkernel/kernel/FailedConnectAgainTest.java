@@ -6,7 +6,6 @@ import io.vkernel.kernel.syscall.Syscalls;
 import io.vkernel.kernel.tcp.TcpState;
 import io.vkernel.kernel.trace.PacketReport;
 import io.vkernel.kernel.wire.Endpoint;
-import io.vkernel.kernel.wire.Segment;
 import io.vkernel.kernel.wire.TcpFlags;
 import org.junit.jupiter.api.Test;
 
@@ -28,11 +27,6 @@ class FailedConnectAgainTest {
 
     private final TcpFixture t = new TcpFixture();
 
-    private PacketReport refuse(int fd) {
-        return t.kernel.receive(new Segment(REMOTE, t.tcbOf(fd).tuple().local(), TcpFlags.RST | TcpFlags.ACK, 0,
-                t.tcbOf(fd).iss() + 1, 0, 0, null, null));
-    }
-
     private PacketReport connectAgain(int fd, java.util.function.Consumer<Syscalls.Outcome> outcome) {
         PacketReport report = new PacketReport(null);
         outcome.accept(t.kernel.connect(t.pid, fd, REMOTE, report));
@@ -47,7 +41,7 @@ class FailedConnectAgainTest {
     void aBlockingConnectRefused_leavesTheSocketUnconnected_soConnectStartsANewConnection() {
         int fd = t.socket(false);
         PendingCall call = pending(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null)));
-        refuse(fd);
+        t.refuse(fd);
         assertErrno(call.result(), Errno.ECONNREFUSED);
         // __inet_stream_connect(): sock_error: SS_UNCONNECTED and tcp_disconnect(); TCP_CLOSE lets connect() go on
         PacketReport report = connectAgain(fd, outcome -> assertThat(pending(outcome).waitChannel()).isEqualTo("inet_wait_for_connect"));
@@ -59,7 +53,7 @@ class FailedConnectAgainTest {
     void aBlockingFastOpenSendRefused_leavesTheSocketUnconnected_soTheNextFastOpenSendConnectsAgain() {
         int fd = t.socket(false);
         PendingCall call = pending(t.kernel.sendto(t.pid, fd, new byte[100], Syscalls.MSG_FASTOPEN, REMOTE, false, new PacketReport(null)));
-        refuse(fd);
+        t.refuse(fd);
         assertErrno(call.result(), Errno.ECONNREFUSED);
         // tcp_sendmsg_fastopen() -> __inet_stream_connect(): sock_error leaves SS_UNCONNECTED, not EISCONN's SS_CONNECTED
         PacketReport report = new PacketReport(null);
@@ -71,7 +65,7 @@ class FailedConnectAgainTest {
     void aBlockingConnectRefused_readsEnotconn() {
         int fd = t.socket(false);
         PendingCall call = pending(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null)));
-        refuse(fd);
+        t.refuse(fd);
         assertErrno(call.result(), Errno.ECONNREFUSED);
         // tcp_recvmsg_locked(): TCP_CLOSE without SOCK_DONE is "never connected"; sock_error() took sk_err
         assertErrno(done(t.kernel.read(t.pid, fd, 10)), Errno.ENOTCONN);
@@ -81,7 +75,7 @@ class FailedConnectAgainTest {
     void aNonBlockingConnectRefused_isReportedByTheNextConnect_thenTheSocketConnectsAgain() {
         int fd = t.socket(true);
         assertErrno(done(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null))), Errno.EINPROGRESS);
-        refuse(fd);
+        t.refuse(fd);
         // SS_CONNECTING, TCP_CLOSE: sock_error: the error, SS_UNCONNECTED
         assertErrno(done(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null))), Errno.ECONNREFUSED);
         assertNewSyn(connectAgain(fd, outcome -> assertErrno(done(outcome), Errno.EINPROGRESS)));
@@ -91,7 +85,7 @@ class FailedConnectAgainTest {
     void aNonBlockingConnectRefused_whoseErrorSoErrorTook_isEconnabortedForTheNextConnect() {
         int fd = t.socket(true);
         assertErrno(done(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null))), Errno.EINPROGRESS);
-        refuse(fd);
+        t.refuse(fd);
         assertThat(done(t.kernel.getsockopt(t.pid, fd, "SO_ERROR")).value()).isEqualTo(Errno.ECONNREFUSED.number());
         // sock_error: err = sock_error(sk) ? : -ECONNABORTED
         assertErrno(done(t.kernel.connect(t.pid, fd, REMOTE, new PacketReport(null))), Errno.ECONNABORTED);

@@ -250,9 +250,9 @@ class TcpFixture {
     }
 
     /** The peer refuses {@code fd}'s connect(): a RST|ACK acknowledging its SYN. */
-    void refuse(int fd) {
+    PacketReport refuse(int fd) {
         Tcb tcb = tcbOf(fd);
-        kernel.receive(new io.vkernel.kernel.wire.Segment(tcb.tuple().remote(), tcb.tuple().local(),
+        return kernel.receive(new io.vkernel.kernel.wire.Segment(tcb.tuple().remote(), tcb.tuple().local(),
                 io.vkernel.kernel.wire.TcpFlags.RST | io.vkernel.kernel.wire.TcpFlags.ACK, 0, tcb.iss() + 1, 0, 0, null, null));
     }
 
